@@ -1,0 +1,18 @@
+import type { Db } from "../db";
+import { AppError } from "../errors";
+import type { SessionUser } from "./auth-state";
+import type { Scope } from "./scope";
+
+// The one place a user becomes a verified tenant scope. A reseller's scope is its own id plus every
+// descendant's (one indexed prefix query on the materialised path).
+export async function loadScope(db: Db, user: SessionUser): Promise<Scope> {
+  if (user.role === "ADMIN") return { kind: "admin", userId: user.id, resellerId: user.resellerId };
+  if (user.role === "CUSTOMER") {
+    if (!user.customerId) throw new AppError("FORBIDDEN", "This login is not linked to a customer.");
+    return { kind: "customer", userId: user.id, resellerId: user.resellerId, customerId: user.customerId };
+  }
+  const own = await db.reseller.findUnique({ where: { id: user.resellerId }, select: { path: true, status: true } });
+  if (!own || own.status !== "ACTIVE") throw new AppError("FORBIDDEN", "This reseller account is not active.");
+  const tree = await db.reseller.findMany({ where: { path: { startsWith: own.path } }, select: { id: true } });
+  return { kind: "reseller", userId: user.id, resellerId: user.resellerId, resellerIds: tree.map((r) => r.id) };
+}

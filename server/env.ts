@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+// Validated once at start-up; a missing or malformed variable stops the process with its name.
+const schema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  REDIS_URL: z.url({ protocol: /^redis$/ }).default("redis://127.0.0.1:6379"),
+  /// Secret for better-auth (cookies, tokens). scripts/lib.sh generates one into var/ for dev.
+  AUTH_SECRET: z.string().min(32, "AUTH_SECRET must be at least 32 characters"),
+  /// The panel's own base URL (the platform host), used in links in emails.
+  PANEL_URL: z.url().default("http://localhost:3000"),
+  /// Comma-separated CIDRs of reverse proxies whose X-Forwarded-For we believe.
+  TRUSTED_PROXY_CIDRS: z.string().default(""),
+  /// Minutes of inactivity after which a session ends, and the hard cap on a session's age.
+  SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(60),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(12),
+});
+
+export type Env = z.infer<typeof schema>;
+
+function load(): Env {
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+export const env: Env = load();

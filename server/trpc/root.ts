@@ -1,0 +1,29 @@
+import { createCallerFactory, router } from "./init";
+import { sessionRouter } from "./routers/session/router";
+import { resellerRouter } from "./routers/reseller/router";
+import { brandRouter } from "./routers/brand/router";
+import { planRouter } from "./routers/plan/router";
+import { customerRouter } from "./routers/customer/router";
+import { domainRouter } from "./routers/domain/router";
+import { siteRouter } from "./routers/site/router";
+import { databaseRouter } from "./routers/database/router";
+import { nodeRouter } from "./routers/node/router";
+import { auditRouter } from "./routers/audit/router";
+import { operationRouter } from "./routers/operation/router";
+
+export const appRouter = router({
+  session: sessionRouter,
+  reseller: resellerRouter,
+  brand: brandRouter,
+  plan: planRouter,
+  customer: customerRouter,
+  domain: domainRouter,
+  site: siteRouter,
+  database: databaseRouter,
+  node: nodeRouter,
+  audit: auditRouter,
+  operation: operationRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

@@ -1,0 +1,28 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { afterAll } from "vitest";
+
+// Runs before each integration test file's imports: the file gets its own database, cloned from
+// the migrated template, so files run in parallel without seeing each other's rows. server/db.ts
+// reads DATABASE_URL when first imported, which is after this.
+const server = process.env.SHOAL_TEST_PG!;
+const template = process.env.SHOAL_TEST_TEMPLATE!;
+const name = `shoal_t_${randomBytes(6).toString("hex")}`;
+
+const admin = new pg.Client({ connectionString: `${server}/postgres` });
+await admin.connect();
+await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`);
+await admin.end();
+
+process.env.DATABASE_URL = `${server}/${name}`;
+process.env.AUTH_SECRET ??= "test-secret-test-secret-test-secret-0123456789";
+process.env.NODE_ENV = "test";
+
+afterAll(async () => {
+  const { db } = await import("../../server/db");
+  await db.$disconnect();
+  const cleanup = new pg.Client({ connectionString: `${server}/postgres` });
+  await cleanup.connect();
+  await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await cleanup.end();
+});
