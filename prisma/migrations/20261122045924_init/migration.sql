@@ -732,6 +732,7 @@ CREATE UNIQUE INDEX "Placement_siteId_primary_live_key" ON "Placement"("siteId")
 
 -- Substring search in lists (ILIKE '%term%') stays indexed with trigrams.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
-CREATE INDEX "Customer_search_trgm_idx" ON "Customer" USING gin ((lower("name") || ' ' || lower("email")) gin_trgm_ops);
+CREATE INDEX "Customer_name_trgm_idx" ON "Customer" USING gin ("name" gin_trgm_ops);
+CREATE INDEX "Customer_email_trgm_idx" ON "Customer" USING gin ("email" gin_trgm_ops);
 CREATE INDEX "Domain_name_trgm_idx" ON "Domain" USING gin ("name" gin_trgm_ops);
-CREATE INDEX "Reseller_name_trgm_idx" ON "Reseller" USING gin (lower("name") gin_trgm_ops);
+CREATE INDEX "Reseller_name_trgm_idx" ON "Reseller" USING gin ("name" gin_trgm_ops);

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { AppError } from "../errors";
+
+// Keyset pagination for every list: order by (sortField, id) and continue after the last row's
+// pair, so page N costs the same as page 1 (the indexes in schema.prisma end in `id`).
+
+export const pageInputSchema = z.object({
+  cursor: z.string().max(500).nullish(),
+  limit: z.number().int().min(1).max(100).default(25),
+  direction: z.enum(["asc", "desc"]).default("asc"),
+  search: z.string().trim().max(100).optional(),
+});
+export type PageInput = z.infer<typeof pageInputSchema>;
+
+export type Page<T> = { items: T[]; nextCursor: string | null };
+
+type CursorValue = string | number | null;
+type Cursor = { v: CursorValue; id: string; d?: boolean };
+
+export function encodeCursor(value: unknown, id: string): string {
+  const c: Cursor =
+    value instanceof Date ? { v: value.toISOString(), id, d: true } : { v: value as CursorValue, id };
+  return Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { value: unknown; id: string } {
+  try {
+    const c = JSON.parse(Buffer.from(cursor, "base64url").toString()) as Cursor;
+    if (typeof c.id !== "string") throw new Error("bad cursor");
+    return { value: c.d && typeof c.v === "string" ? new Date(c.v) : c.v, id: c.id };
+  } catch {
+    throw AppError.field("cursor", "This page link is no longer valid; start from the first page.");
+  }
+}
+
+/** The `where` fragment for rows after the cursor (AND it with the tenant scope and filters). */
+export function afterCursor(sortField: string, direction: "asc" | "desc", cursor: string | null | undefined) {
+  if (!cursor) return {};
+  const { value, id } = decodeCursor(cursor);
+  const op = direction === "asc" ? "gt" : "lt";
+  return { OR: [{ [sortField]: { [op]: value } }, { [sortField]: value, id: { [op]: id } }] };
+}
+
+export function keysetOrder(sortField: string, direction: "asc" | "desc") {
+  return sortField === "id" ? [{ id: direction }] : [{ [sortField]: direction }, { id: direction }];
+}
+
+/** Call with `limit + 1` rows fetched: trims the extra row and builds the next cursor from the last. */
+export function toPage<T extends { id: string }>(rows: T[], limit: number, sortField: keyof T & string): Page<T> {
+  if (rows.length <= limit) return { items: rows, nextCursor: null };
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1]!;
+  return { items, nextCursor: encodeCursor(last[sortField], last.id) };
+}
