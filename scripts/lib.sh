@@ -41,7 +41,7 @@ ensure_node_deps() {
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "npm install"
     # `npm ci` rejects this lockfile here (STACK.md); install scripts are denied in package.json.
-    npm install --no-audit --no-fund --loglevel=error
+    flock /tmp/shoal-npm.lock npm install --no-audit --no-fund --loglevel=error
     echo "$want" >"$stamp"
   fi
 }
