@@ -9,6 +9,9 @@ export async function loadScope(db: Db, user: SessionUser): Promise<Scope> {
   if (user.role === "ADMIN") return { kind: "admin", userId: user.id, resellerId: user.resellerId };
   if (user.role === "CUSTOMER") {
     if (!user.customerId) throw new AppError("FORBIDDEN", "This login is not linked to a customer.");
+    // A suspended or terminated customer's logins may do nothing at all, whatever their session says.
+    const customer = await db.customer.findUnique({ where: { id: user.customerId }, select: { status: true, deletedAt: true } });
+    if (!customer || customer.deletedAt || customer.status !== "ACTIVE") throw new AppError("FORBIDDEN", "This customer account is not active.");
     return { kind: "customer", userId: user.id, resellerId: user.resellerId, customerId: user.customerId };
   }
   const own = await db.reseller.findUnique({ where: { id: user.resellerId }, select: { path: true, status: true } });
