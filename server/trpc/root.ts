@@ -10,6 +10,7 @@ import { databaseRouter } from "./routers/database/router";
 import { nodeRouter } from "./routers/node/router";
 import { auditRouter } from "./routers/audit/router";
 import { operationRouter } from "./routers/operation/router";
+import { dashboardRouter } from "./routers/dashboard/router";
 
 export const appRouter = router({
   session: sessionRouter,
@@ -23,6 +24,7 @@ export const appRouter = router({
   node: nodeRouter,
   audit: auditRouter,
   operation: operationRouter,
+  dashboard: dashboardRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,3 +1,8 @@
 import { router } from "../../init";
+import { getOperationProcedure } from "./get-operation";
+import { listOperationsProcedure } from "./list-operations";
 
-export const operationRouter = router({});
+export const operationRouter = router({
+  list: listOperationsProcedure,
+  get: getOperationProcedure,
+});

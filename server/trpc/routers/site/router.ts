@@ -1,3 +1,12 @@
 import { router } from "../../init";
+import { createSiteProcedure } from "./create-site";
+import { deleteSiteProcedure } from "./delete-site";
+import { getSiteProcedure } from "./get-site";
+import { listSitesProcedure } from "./list-sites";
 
-export const siteRouter = router({});
+export const siteRouter = router({
+  list: listSitesProcedure,
+  get: getSiteProcedure,
+  create: createSiteProcedure,
+  delete: deleteSiteProcedure,
+});

@@ -1,0 +1,141 @@
+import { db, type Tx } from "../../db";
+import { AppError, isUniqueViolation } from "../../errors";
+import type { SiteApp } from "../../generated/prisma/enums";
+import { parseAccountDatabaseName, parseAccountDatabaseUser } from "../../domain/database-name";
+import type { Actor } from "../actor";
+import { recordChange } from "../audit/record-change";
+import { resolveWritableAccount, type ResolvedAccount } from "../account/resolve-account";
+import { assertDatabaseAllowance, insertDatabase } from "../database/insert-database";
+import { startOperation, type OperationStepSpec } from "../operation/start-operation";
+
+export type CreateSiteInput = {
+  accountId?: string | null;
+  domainId: string;
+  app: SiteApp;
+  phpVersion: string;
+  /** Already validated by the procedure's relative-path grammar. */
+  documentRoot: string;
+};
+
+const appLabels: Record<SiteApp, string> = { NONE: "", WORDPRESS: "WordPress", MEDIAWIKI: "MediaWiki", DOKUWIKI: "DokuWiki" };
+
+/** Apps that keep their content in MariaDB, and the short suffix of the database made for them. */
+const appDatabaseSuffix: Partial<Record<SiteApp, string>> = { WORDPRESS: "wp", MEDIAWIKI: "wiki" };
+
+export const siteDomainTakenMessage = "This domain already has a site.";
+
+// MariaDB user names are limited to 32 characters; a database name can be longer.
+function userFor(databaseName: string): string {
+  return databaseName.slice(0, 32);
+}
+
+/**
+ * The first free `<username>_wp`, `<username>_wp2`, ... with a free user name to match: a customer
+ * installing a second WordPress gets a second database rather than an error.
+ */
+async function chooseAppDatabase(tx: Tx, account: ResolvedAccount, suffix: string): Promise<{ name: string; username: string }> {
+  const candidates: { name: string; username: string }[] = [];
+  for (let n = 1; n <= 20; n++) {
+    const name = parseAccountDatabaseName(account.username, n === 1 ? suffix : `${suffix}${n}`);
+    if (!name.ok) continue;
+    const user = parseAccountDatabaseUser(account.username, userFor(name.value));
+    if (user.ok) candidates.push({ name: name.value, username: user.value });
+  }
+  const [dbs, users] = await Promise.all([
+    tx.database.findMany({ where: { deletedAt: null, name: { in: candidates.map((c) => c.name) } }, select: { name: true } }),
+    tx.databaseUser.findMany({
+      where: { deletedAt: null, username: { in: candidates.map((c) => c.username) } },
+      select: { username: true },
+    }),
+  ]);
+  const takenNames = new Set(dbs.map((d) => d.name));
+  const takenUsers = new Set(users.map((u) => u.username));
+  const free = candidates.find((c) => !takenNames.has(c.name) && !takenUsers.has(c.username));
+  if (!free) {
+    throw new AppError("CONFLICT", "No free database name is left for this app. Delete an unused database and try again.");
+  }
+  return free;
+}
+
+/**
+ * One transaction writes the Site, the app's Database and DatabaseUser when it needs one, an
+ * Operation with every step a node will run (all PENDING), and audit + outbox.
+ */
+export async function createSite(actor: Actor, input: CreateSiteInput): Promise<{ id: string; operationId: string }> {
+  return db.$transaction(async (tx) => {
+    const account = await resolveWritableAccount(tx, actor.scope, input.accountId);
+    const domain = await tx.domain.findFirst({
+      where: { id: input.domainId, accountId: account.id, deletedAt: null },
+      select: { id: true, name: true },
+    });
+    if (!domain) throw AppError.field("domainId", "Choose one of this account's domains.", "NOT_FOUND");
+    if (await tx.site.findFirst({ where: { domainId: domain.id, deletedAt: null }, select: { id: true } })) {
+      throw AppError.field("domainId", siteDomainTakenMessage, "ALREADY_EXISTS");
+    }
+    const sites = await tx.site.count({ where: { accountId: account.id, deletedAt: null } });
+    if (sites >= account.plan.maxSites) {
+      throw new AppError(
+        "LIMIT_EXCEEDED",
+        `Your plan "${account.plan.name}" allows ${account.plan.maxSites} site${account.plan.maxSites === 1 ? "" : "s"} and all are in use. Delete a site or ask your provider for a larger plan.`,
+      );
+    }
+    const dbSuffix = appDatabaseSuffix[input.app];
+    const appDatabase = dbSuffix ? await chooseAppDatabase(tx, account, dbSuffix) : null;
+    if (appDatabase) await assertDatabaseAllowance(tx, account, `${appLabels[input.app]} needs a database`);
+
+    let site: { id: string };
+    try {
+      site = await tx.site.create({
+        data: {
+          accountId: account.id,
+          domainId: domain.id,
+          app: input.app,
+          phpVersion: input.phpVersion,
+          documentRoot: input.documentRoot,
+        },
+        select: { id: true },
+      });
+    } catch (e) {
+      // Site_domainId_live_key: a racing request on another account lock cannot reach here (the
+      // domain belongs to this account), but the index is the final word.
+      if (isUniqueViolation(e)) throw AppError.field("domainId", siteDomainTakenMessage, "ALREADY_EXISTS");
+      throw e;
+    }
+    const database = appDatabase ? await insertDatabase(tx, { accountId: account.id, siteId: site.id, ...appDatabase }) : null;
+
+    const steps: OperationStepSpec[] = [
+      { kind: "account", target: account.username },
+      { kind: "site store", target: domain.name },
+      { kind: "vhost + php-fpm pool", target: domain.name },
+      ...(appDatabase ? [{ kind: "database", target: appDatabase.name }] : []),
+      ...(input.app !== "NONE" ? [{ kind: "app install", target: appLabels[input.app] }] : []),
+      { kind: "DNS", target: domain.name },
+      { kind: "route", target: domain.name },
+      { kind: "first snapshot", target: domain.name },
+    ];
+    const op = await startOperation(tx, actor, {
+      kind: "site.create",
+      targetType: "Site",
+      targetId: site.id,
+      resellerId: account.resellerId,
+      customerId: account.customerId,
+      steps,
+    });
+    await recordChange(tx, actor, {
+      action: "site.create",
+      targetType: "Site",
+      targetId: site.id,
+      resellerId: account.resellerId,
+      customerId: account.customerId,
+      after: {
+        domain: domain.name,
+        app: input.app,
+        phpVersion: input.phpVersion,
+        documentRoot: input.documentRoot,
+        ...(appDatabase && database ? { databaseId: database.id, database: appDatabase.name } : {}),
+      },
+      outbox: { topic: "site.reconcile", payload: { siteId: site.id, operationId: op.id } },
+    });
+    return { id: site.id, operationId: op.id };
+  });
+}

@@ -1,0 +1,41 @@
+import { z } from "zod";
+
+export const idSchema = z.string().min(1).max(50);
+/** Every customer-side procedure may name the hosting account; without it, the customer's first. */
+export const accountIdSchema = idSchema.optional();
+
+const operationStatus = z.enum(["PENDING", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED"]);
+
+export const operationOutput = z.object({
+  id: z.string(),
+  kind: z.string(),
+  targetType: z.string(),
+  targetId: z.string(),
+  status: operationStatus,
+  lastError: z.string().nullable(),
+  createdAt: z.date(),
+  startedAt: z.date().nullable(),
+  finishedAt: z.date().nullable(),
+  steps: z.array(
+    z.object({
+      index: z.number().int(),
+      kind: z.string(),
+      target: z.string(),
+      status: operationStatus,
+      attempts: z.number().int(),
+      lastError: z.string().nullable(),
+      startedAt: z.date().nullable(),
+      finishedAt: z.date().nullable(),
+    }),
+  ),
+});
+
+export const operationTargetType = z.enum(["Domain", "Site", "Database"]);
+
+/** A desired-state row is pending until a node reports it has applied the current generation. */
+export function isPending(row: { generation: number; observedGeneration: number }): boolean {
+  return row.observedGeneration < row.generation;
+}
+
+/** What every create/delete returns: the row, and the operation that will apply it. */
+export const mutationResultOutput = z.object({ id: z.string(), operationId: z.string() });
