@@ -1,3 +1,14 @@
 import { router } from "../../init";
+import { archivePlanProcedure } from "./archive-plan";
+import { createPlanProcedure } from "./create-plan";
+import { getPlanProcedure } from "./get-plan";
+import { listPlansProcedure } from "./list-plans";
+import { updatePlanProcedure } from "./update-plan";
 
-export const planRouter = router({});
+export const planRouter = router({
+  list: listPlansProcedure,
+  get: getPlanProcedure,
+  create: createPlanProcedure,
+  update: updatePlanProcedure,
+  archive: archivePlanProcedure,
+});

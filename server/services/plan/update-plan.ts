@@ -1,0 +1,47 @@
+import { db } from "../../db";
+import { AppError, isUniqueViolation } from "../../errors";
+import { planWhere } from "../../auth/scope";
+import type { Actor } from "../actor";
+import { recordChange } from "../audit/record-change";
+import { planLimitKeys, planSelect, type PlanLimits, type PlanRow } from "./plan-select";
+
+export type UpdatePlanInput = Partial<PlanLimits> & { id: string; name?: string };
+
+export async function updatePlan(actor: Actor, input: UpdatePlanInput): Promise<PlanRow> {
+  const { id, ...changes } = input;
+  try {
+    return await db.$transaction(async (tx) => {
+      const current = await tx.plan.findFirst({ where: { AND: [{ id }, planWhere(actor.scope)] }, select: planSelect });
+      if (!current) throw AppError.notFound("Plan");
+      const data: Partial<PlanLimits> & { name?: string } = {};
+      const before: Record<string, string | number> = {};
+      for (const key of ["name", ...planLimitKeys] as const) {
+        const next = changes[key];
+        if (next !== undefined && next !== current[key]) {
+          before[key] = current[key];
+          (data as Record<string, string | number>)[key] = next;
+        }
+      }
+      if (Object.keys(data).length === 0) return current;
+      const plan = await tx.plan.update({
+        where: { id },
+        data: { ...data, generation: { increment: 1 } },
+        select: planSelect,
+      });
+      await recordChange(tx, actor, {
+        action: "plan.update",
+        targetType: "Plan",
+        targetId: id,
+        resellerId: current.resellerId,
+        before,
+        after: data,
+        // Quotas and snapshot cadence are converged on the nodes for every account on this plan.
+        outbox: { topic: "plan.reconcile", payload: { planId: id } },
+      });
+      return plan;
+    });
+  } catch (e) {
+    if (isUniqueViolation(e)) throw AppError.field("name", "A plan with this name already exists.", "ALREADY_EXISTS");
+    throw e;
+  }
+}

@@ -1,0 +1,4 @@
+import { planIdInput, planOutput } from "./plan.schema";
+
+export const archivePlanInput = planIdInput;
+export const archivePlanOutput = planOutput;

@@ -1,0 +1,12 @@
+import { z } from "zod";
+import { safeText } from "../../../domain/safe-text";
+import { planLimitsSchema, planOutput } from "./plan.schema";
+
+export const planNameSchema = safeText(80);
+
+export const createPlanInput = planLimitsSchema.extend({
+  name: planNameSchema,
+  resellerId: z.string().min(1).max(50).optional(),
+});
+
+export const createPlanOutput = planOutput;

@@ -1,0 +1,6 @@
+import { planNameSchema } from "./create-plan.schema";
+import { planIdInput, planLimitsSchema, planOutput } from "./plan.schema";
+
+export const updatePlanInput = planIdInput.extend({ name: planNameSchema.optional() }).extend(planLimitsSchema.partial().shape);
+
+export const updatePlanOutput = planOutput;
