@@ -1,0 +1,12 @@
+import type { ReactNode } from "react";
+import { AppShell } from "@/app/_components/app-shell";
+import { requirePageAuth } from "@/server/auth/require-page-auth";
+
+export default async function AdminLayout({ children }: { children: ReactNode }) {
+  const auth = await requirePageAuth(["ADMIN"]);
+  return (
+    <AppShell audience="admin" auth={auth}>
+      {children}
+    </AppShell>
+  );
+}

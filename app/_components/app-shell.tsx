@@ -1,0 +1,63 @@
+import type { ReactNode } from "react";
+import type { AuthState } from "@/server/auth/auth-state";
+import { BrandMark } from "./brand-mark";
+import { currentBrand, currentTheme } from "./current-brand";
+import { ImpersonationBanner } from "./impersonation-banner";
+import { ShellFrame, type NavItem } from "./shell-frame";
+import { ThemeToggle } from "./theme-toggle";
+import { UserMenu } from "./user-menu";
+
+export type Audience = "admin" | "reseller" | "customer";
+
+const navs: Record<Audience, NavItem[]> = {
+  admin: [
+    { href: "/admin/resellers", label: "Resellers", icon: "building" },
+    { href: "/admin/customers", label: "Customers", icon: "users" },
+    { href: "/admin/nodes", label: "Nodes", icon: "server" },
+    { href: "/admin/audit", label: "Audit log", icon: "list" },
+  ],
+  reseller: [
+    { href: "/reseller/customers", label: "Customers", icon: "users" },
+    { href: "/reseller/plans", label: "Plans", icon: "tag" },
+    { href: "/reseller/sub-resellers", label: "Sub-resellers", icon: "network" },
+    { href: "/reseller/brand", label: "Brand", icon: "palette" },
+    { href: "/reseller/audit", label: "Audit log", icon: "list" },
+  ],
+  customer: [
+    { href: "/dashboard", label: "Dashboard", icon: "home" },
+    { href: "/domains", label: "Domains", icon: "globe" },
+    { href: "/sites", label: "Sites", icon: "window" },
+    { href: "/databases", label: "Databases", icon: "database" },
+  ],
+};
+
+const audienceLabels: Record<Audience, string | null> = { admin: "Platform admin", reseller: "Reseller", customer: null };
+
+/** The branded frame of every signed-in page: sidebar, top bar, impersonation banner, main. */
+export async function AppShell({ audience, auth, children }: { audience: Audience; auth: AuthState; children: ReactNode }) {
+  const [brand, theme] = await Promise.all([currentBrand(), currentTheme()]);
+  return (
+    <ShellFrame
+      nav={navs[audience]}
+      navLabel={audience === "customer" ? "Main" : `${audienceLabels[audience]}`}
+      brandMark={<BrandMark brand={brand} />}
+      audienceLabel={audienceLabels[audience]}
+      banner={
+        auth.impersonator ? (
+          <ImpersonationBanner
+            userName={auth.user.name || auth.user.email}
+            impersonatorName={auth.impersonator.name || auth.impersonator.email}
+          />
+        ) : null
+      }
+      topBarEnd={
+        <>
+          <ThemeToggle initial={theme} />
+          <UserMenu name={auth.user.name || auth.user.email} email={auth.user.email} />
+        </>
+      }
+    >
+      {children}
+    </ShellFrame>
+  );
+}

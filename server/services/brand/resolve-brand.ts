@@ -1,0 +1,110 @@
+import { db } from "../../db";
+import type { AuthState } from "../../auth/auth-state";
+
+export type ResolvedBrand = {
+  resellerId: string;
+  displayName: string;
+  primaryColor: string;
+  accentColor: string;
+  logoUrl: string | null;
+  supportEmail: string | null;
+  isPlatform: boolean;
+};
+
+// Every page render resolves the brand (layout and <title>), so results are kept briefly in
+// memory. A brand edit shows within CACHE_MS plus a render; the brief allows ~5 s.
+const CACHE_MS = 3_000;
+// The Host header is chosen by the client: bound the cache so random hosts cannot grow it.
+const CACHE_MAX_ENTRIES = 1_000;
+const cache = new Map<string, { at: number; brand: ResolvedBrand }>();
+
+/** When nothing is seeded yet (a fresh install), pages still render under a neutral name. */
+const FALLBACK: ResolvedBrand = {
+  resellerId: "",
+  displayName: "Shoal",
+  primaryColor: "#0f766e",
+  accentColor: "#f59e0b",
+  logoUrl: null,
+  supportEmail: null,
+  isPlatform: true,
+};
+
+/** "Panel.Example.COM:3000" → "panel.example.com"; "[::1]:3000" → "::1"; junk → null. */
+export function normaliseHost(host: string | null): string | null {
+  if (!host) return null;
+  let h = host.trim().toLowerCase();
+  if (h.startsWith("[")) {
+    const end = h.indexOf("]");
+    h = end > 0 ? h.slice(1, end) : "";
+  } else {
+    h = h.replace(/:\d*$/, "");
+  }
+  h = h.replace(/\.$/, "");
+  if (h === "" || h.length > 253 || !/^[a-z0-9.:-]+$/.test(h)) return null;
+  return h;
+}
+
+/**
+ * The brand a visitor sees, in this order: the reseller that owns the request's host name
+ * (BrandHostname), else the signed-in user's reseller, else the platform root. A reseller with no
+ * Brand row is skipped, so the order falls through to the next candidate.
+ */
+export async function resolveBrand(host: string | null, auth: AuthState | null): Promise<ResolvedBrand> {
+  const hostname = normaliseHost(host);
+  const key = `${hostname ?? ""}|${auth?.user.resellerId ?? ""}`;
+  const now = Date.now();
+  const hit = cache.get(key);
+  if (hit && now - hit.at < CACHE_MS) return hit.brand;
+
+  const brand = await lookup(hostname, auth);
+  if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
+  cache.set(key, { at: now, brand });
+  return brand;
+}
+
+/** Drops cached results in this process (the brand editor calls it so its own page shows the change at once). */
+export function clearBrandCache(): void {
+  cache.clear();
+}
+
+async function lookup(hostname: string | null, auth: AuthState | null): Promise<ResolvedBrand> {
+  if (hostname) {
+    const owner = await db.brandHostname.findUnique({ where: { hostname }, select: { resellerId: true } });
+    const brand = owner && (await brandOf({ resellerId: owner.resellerId }));
+    if (brand) return brand;
+  }
+  if (auth) {
+    const brand = await brandOf({ resellerId: auth.user.resellerId });
+    if (brand) return brand;
+  }
+  return (await brandOf({ reseller: { isPlatform: true, parentId: null } })) ?? FALLBACK;
+}
+
+async function brandOf(where: { resellerId: string } | { reseller: { isPlatform: true; parentId: null } }) {
+  const brand = await db.brand.findFirst({
+    where,
+    // Never the logo bytes: only whether there is one, for the cache-busting URL.
+    select: {
+      resellerId: true,
+      displayName: true,
+      primaryColor: true,
+      accentColor: true,
+      supportEmail: true,
+      logoUpdatedAt: true,
+      reseller: { select: { isPlatform: true } },
+    },
+  });
+  if (!brand) return null;
+  const hasLogo =
+    brand.logoUpdatedAt !== null &&
+    (await db.brand.count({ where: { resellerId: brand.resellerId, logoPng: { not: null } } })) > 0;
+  return {
+    resellerId: brand.resellerId,
+    displayName: brand.displayName,
+    primaryColor: brand.primaryColor,
+    accentColor: brand.accentColor,
+    logoUrl: hasLogo ? `/brand-logo/${brand.resellerId}?v=${brand.logoUpdatedAt!.getTime()}` : null,
+    supportEmail: brand.supportEmail,
+    isPlatform: brand.reseller.isPlatform,
+  } satisfies ResolvedBrand;
+}
