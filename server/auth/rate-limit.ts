@@ -1,0 +1,67 @@
+import { db } from "../db";
+import { AppError } from "../errors";
+
+export type LimitRule = { max: number; windowSeconds: number };
+
+/** Failed sign-ins and TOTP codes, per account and per client IP; reset requests likewise. */
+export const limits = {
+  loginAccount: { max: 5, windowSeconds: 15 * 60 },
+  loginIp: { max: 20, windowSeconds: 15 * 60 },
+  resetAccount: { max: 5, windowSeconds: 15 * 60 },
+  resetIp: { max: 20, windowSeconds: 15 * 60 },
+} as const satisfies Record<string, LimitRule>;
+
+export type LimitedKey = { key: string; rule: LimitRule };
+
+export const limitKeys = {
+  loginAccount: (email: string): LimitedKey => ({ key: `login:account:${email.trim().toLowerCase()}`, rule: limits.loginAccount }),
+  // Requests without a resolvable address share one bucket: they cannot dodge the limit by hiding it.
+  loginIp: (ip: string | null): LimitedKey => ({ key: `login:ip:${ip ?? "unknown"}`, rule: limits.loginIp }),
+  resetAccount: (email: string): LimitedKey => ({ key: `reset:account:${email.trim().toLowerCase()}`, rule: limits.resetAccount }),
+  resetIp: (ip: string | null): LimitedKey => ({ key: `reset:ip:${ip ?? "unknown"}`, rule: limits.resetIp }),
+};
+
+export function tooManyAttempts(retryAt: Date, now = new Date()): AppError {
+  const minutes = Math.max(1, Math.ceil((retryAt.getTime() - now.getTime()) / 60_000));
+  return new AppError("RATE_LIMITED", `Too many attempts, try again in ${minutes} minute${minutes === 1 ? "" : "s"}.`);
+}
+
+/**
+ * Counts one event against a fixed window in one atomic statement: a new window starts at 1 when
+ * the old one has ended, so concurrent requests can never both read a stale count.
+ */
+export async function hit({ key, rule }: LimitedKey, now = new Date()): Promise<{ count: number; resetAt: Date }> {
+  const resetAt = new Date(now.getTime() + rule.windowSeconds * 1000);
+  const rows = await db.$queryRaw<{ count: number; resetAt: Date }[]>`
+    INSERT INTO "RateLimit" ("key", "count", "resetAt") VALUES (${key}, 1, ${resetAt})
+    ON CONFLICT ("key") DO UPDATE SET
+      "count" = CASE WHEN "RateLimit"."resetAt" <= ${now} THEN 1 ELSE "RateLimit"."count" + 1 END,
+      "resetAt" = CASE WHEN "RateLimit"."resetAt" <= ${now} THEN ${resetAt} ELSE "RateLimit"."resetAt" END
+    RETURNING "count", "resetAt"`;
+  return rows[0]!;
+}
+
+/** Throws RATE_LIMITED when any of the keys has used up its window. Counts nothing. */
+export async function assertNotLimited(keys: LimitedKey[], now = new Date()): Promise<void> {
+  const rows = await db.rateLimit.findMany({
+    where: { key: { in: keys.map((k) => k.key) }, resetAt: { gt: now } },
+    select: { key: true, count: true, resetAt: true },
+  });
+  let retryAt: Date | null = null;
+  for (const row of rows) {
+    const rule = keys.find((k) => k.key === row.key)!.rule;
+    if (row.count >= rule.max && (!retryAt || row.resetAt > retryAt)) retryAt = row.resetAt;
+  }
+  if (retryAt) throw tooManyAttempts(retryAt, now);
+}
+
+/** Counts a failure on every key (the account and the IP). */
+export async function recordFailure(keys: LimitedKey[], now = new Date()): Promise<void> {
+  for (const k of keys) await hit(k, now);
+}
+
+/** For requests that count whether or not they succeed (password-reset mails): check, then count. */
+export async function consume(keys: LimitedKey[], now = new Date()): Promise<void> {
+  await assertNotLimited(keys, now);
+  await recordFailure(keys, now);
+}
