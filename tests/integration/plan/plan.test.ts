@@ -242,13 +242,13 @@ describe("plan.* for a customer login", () => {
     const c = callerFor(w.users.customerA);
     const id = w.customers.a.plan.id;
     for (const call of [
-      c.plan.list({}),
-      c.plan.get({ id }),
-      c.plan.create({ name: planName(), ...limits }),
-      c.plan.update({ id, maxSites: 2 }),
-      c.plan.archive({ id }),
+      () => c.plan.list({}),
+      () => c.plan.get({ id }),
+      () => c.plan.create({ name: planName(), ...limits }),
+      () => c.plan.update({ id, maxSites: 2 }),
+      () => c.plan.archive({ id }),
     ]) {
-      expect((await expectFailure(call)).code).toBe("FORBIDDEN");
+      expect((await expectFailure(call())).code).toBe("FORBIDDEN");
     }
   });
 });

@@ -1,0 +1,4 @@
+import { customerDetailOutput, customerIdInput } from "./customer.schema";
+
+export const suspendCustomerInput = customerIdInput;
+export const suspendCustomerOutput = customerDetailOutput;
