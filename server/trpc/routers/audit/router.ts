@@ -1,3 +1,6 @@
 import { router } from "../../init";
+import { listAuditEventsProcedure } from "./list-audit-events";
 
-export const auditRouter = router({});
+export const auditRouter = router({
+  list: listAuditEventsProcedure,
+});
