@@ -19,13 +19,13 @@ export const documentRootSchema = z
   .superRefine((value, ctx) => {
     const issue = (message: string) => ctx.addIssue({ code: "custom", message, input: value });
     if (value.startsWith("/")) return issue('Use a path relative to the site\'s folder: remove the leading "/".');
-    const segments = value.split("/");
-    if (segments.some((s) => s === "")) return issue('Folder names cannot be empty: remove the extra "/".');
     const bad = /[^A-Za-z0-9._\-/]/.exec(value);
     if (bad) {
       const shown = bad[0] === " " ? "a space" : /[\x00-\x1f\x7f]/.test(bad[0]) ? "a control character" : `"${bad[0]}"`;
       return issue(`Folder names can only contain letters, digits, ".", "_" and "-": ${shown} is not allowed.`);
     }
+    const segments = value.split("/");
+    if (segments.some((s) => s === "")) return issue('Folder names cannot be empty: remove the extra "/".');
     if (segments.some((s) => s === "..")) return issue('".." is not allowed: the document root must stay inside the site.');
     if (segments.some((s) => s === ".")) return issue('Remove the "." folder: it adds nothing to the path.');
   });
