@@ -1,0 +1,6 @@
+import { z } from "zod";
+import { pageInputSchema } from "../../../services/pagination";
+import { nodeOutput } from "./register-node.schema";
+
+export const listNodesInput = pageInputSchema.extend({ sort: z.enum(["name", "createdAt"]).default("name") });
+export const listNodesOutput = z.object({ items: z.array(nodeOutput), nextCursor: z.string().nullable() });
