@@ -86,6 +86,27 @@ async function issuerFor(userId: string): Promise<string | undefined> {
   return user?.reseller.brand?.displayName;
 }
 
+// better-auth 1.7's two-factor plugin always writes lockout columns (failedVerificationCount,
+// lockedUntil) that our TwoFactor table does not have; the lockout itself is switched off below in
+// favour of our per-account/IP limits. This client drops those two fields from TwoFactor writes
+// (a Prisma query extension, so it also applies inside better-auth's transactions).
+const lockoutColumns = ["failedVerificationCount", "lockedUntil"];
+function withoutLockoutColumns<T>(data: T): T {
+  if (!data || typeof data !== "object") return data;
+  const copy = { ...(data as Record<string, unknown>) };
+  for (const key of lockoutColumns) delete copy[key];
+  return copy as T;
+}
+const authDb = db.$extends({
+  query: {
+    twoFactor: {
+      create: ({ args, query }) => query({ ...args, data: withoutLockoutColumns(args.data) }),
+      update: ({ args, query }) => query({ ...args, data: withoutLockoutColumns(args.data) }),
+      updateMany: ({ args, query }) => query({ ...args, data: withoutLockoutColumns(args.data) }),
+    },
+  },
+});
+
 export const auth = betterAuth({
   appName: "Shoal",
   secret: env.AUTH_SECRET,
@@ -93,7 +114,7 @@ export const auth = betterAuth({
   // origin, which is trusted for CSRF along with every reseller panel host (trustedOrigins below).
   baseURL: env.PANEL_URL,
   basePath: AUTH_BASE_PATH,
-  database: prismaAdapter(db, { provider: "postgresql", transaction: true }),
+  database: prismaAdapter(authDb, { provider: "postgresql", transaction: true }),
   trustedOrigins: async (request) => {
     if (!request) return [];
     const host = request.headers.get("host");

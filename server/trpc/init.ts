@@ -15,11 +15,13 @@ export type Context = {
   headers: Headers;
   ip: string | null;
   auth: AuthState | null;
+  /** Response headers, for the few procedures that set cookies ("log in as"). */
+  resHeaders?: Headers;
 };
 
-export async function createContext(opts: { headers: Headers }): Promise<Context> {
+export async function createContext(opts: { headers: Headers; resHeaders?: Headers }): Promise<Context> {
   const auth = await getAuthState(opts.headers);
-  return { headers: opts.headers, ip: clientIp(opts.headers), auth };
+  return { headers: opts.headers, ip: clientIp(opts.headers), auth, resHeaders: opts.resHeaders };
 }
 
 export type Meta = { access: Access };

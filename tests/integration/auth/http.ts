@@ -78,3 +78,13 @@ export async function totpFor(userId: string): Promise<string> {
 export function sessionCookieName(jar: Jar): string | undefined {
   return [...jar.keys()].find((k) => k.endsWith("shoal.session_token"));
 }
+
+/** Enrols TOTP the way the set-up page does: enable with the password, confirm with a code. */
+export async function enrolTotp(jar: Jar, userId: string, opts: { host?: string } = {}) {
+  const enable = await post("/two-factor/enable", { password: PASSWORD }, jar, opts);
+  if (enable.status !== 200) throw new Error(`enable failed: ${enable.status} ${await enable.text()}`);
+  const body = (await enable.json()) as { totpURI: string; backupCodes: string[] };
+  const verify = await post("/two-factor/verify-totp", { code: await totpFor(userId) }, jar, opts);
+  if (verify.status !== 200) throw new Error(`verify failed: ${verify.status} ${await verify.text()}`);
+  return body;
+}

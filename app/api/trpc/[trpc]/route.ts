@@ -7,7 +7,7 @@ function handler(req: Request) {
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: () => createContext({ headers: req.headers }),
+    createContext: ({ resHeaders }) => createContext({ headers: req.headers, resHeaders }),
   });
 }
 
