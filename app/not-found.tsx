@@ -8,7 +8,7 @@ export default function NotFound() {
   return (
     <CenteredPage>
       <Card className="px-6 py-8 text-center">
-        <p className="text-sm font-semibold text-brand">404</p>
+        <p className="text-sm font-semibold text-zinc-500 dark:text-zinc-400">404</p>
         <h1 className="mt-2 text-xl font-semibold tracking-tight">Page not found</h1>
         <p className="mt-2 text-sm text-zinc-600 dark:text-zinc-400">
           The page you asked for does not exist, or you do not have access to it.

@@ -33,8 +33,10 @@ export type TableState<S extends string = string> = {
   reset: () => void;
 };
 
+// NoInfer: the sort keys come from the type argument (or default to string), not from the
+// initial `sort`, so useTableState({ sort: "name" }) still accepts the table's other sort keys.
 export function useTableState<S extends string = string>(
-  options: { sort?: S; direction?: SortDirection; limit?: number } = {},
+  options: { sort?: NoInfer<S>; direction?: SortDirection; limit?: number } = {},
 ): TableState<S> {
   const initialSort = (options.sort ?? "createdAt") as S;
   const initialDirection = options.direction ?? "asc";
