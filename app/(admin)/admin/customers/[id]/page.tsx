@@ -1,0 +1,8 @@
+import { CustomerDetail } from "@/app/(reseller)/reseller/customers/[id]/customer-detail";
+
+export const metadata = { title: "Customer" };
+
+export default async function AdminCustomerPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  return <CustomerDetail id={id} audience="admin" />;
+}
