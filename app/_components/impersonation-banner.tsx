@@ -1,24 +1,26 @@
 "use client";
 import { useMutation } from "@tanstack/react-query";
 import { Button } from "./button";
-import { useTRPCClient } from "./trpc-provider";
-
-// session.stopImpersonation is being added by the auth work; until it is in the router this
-// states the one call the banner makes, so the shell type-checks meanwhile.
-type StopImpersonationClient = { session: { stopImpersonation: { mutate: () => Promise<{ redirectTo: string }> } } };
+import { useTRPC } from "./trpc-provider";
 
 /**
  * Shown on every page while someone acts as another user, so nobody forgets whose account they are
- * changing. "Return" ends the impersonation on the server and reloads at the address it names.
+ * changing. "Return" ends the impersonation on the server and reloads at the address it names
+ * (a full load, so no query cached as the impersonated user survives).
  */
 export function ImpersonationBanner({ userName, impersonatorName }: { userName: string; impersonatorName: string }) {
-  const client = useTRPCClient() as unknown as StopImpersonationClient;
-  const stop = useMutation({
-    mutationFn: () => client.session.stopImpersonation.mutate(),
-    onSuccess: ({ redirectTo }) => window.location.assign(redirectTo),
-  });
+  const trpc = useTRPC();
+  const stop = useMutation(
+    trpc.session.stopImpersonation.mutationOptions({
+      onSuccess: ({ redirectTo }) => window.location.assign(redirectTo),
+    }),
+  );
   return (
-    <div role="region" aria-label="Impersonation" className="border-b border-amber-300 bg-amber-100 text-amber-950 dark:border-amber-700 dark:bg-amber-900/60 dark:text-amber-100">
+    <div
+      role="region"
+      aria-label="Impersonation"
+      className="border-b border-amber-300 bg-amber-100 text-amber-950 dark:border-amber-700 dark:bg-amber-900/60 dark:text-amber-100"
+    >
       <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-2.5 sm:px-6 lg:px-8">
         <p className="flex items-center gap-2 text-sm">
           <svg aria-hidden="true" viewBox="0 0 20 20" fill="currentColor" className="size-5 shrink-0 text-amber-600 dark:text-amber-300">
@@ -28,9 +30,13 @@ export function ImpersonationBanner({ userName, impersonatorName }: { userName: 
             You are signed in as <strong className="font-semibold">{userName}</strong> on behalf of{" "}
             <strong className="font-semibold">{impersonatorName}</strong>.
           </span>
-          {stop.error && <span role="alert" className="font-medium text-red-700 dark:text-red-300">{stop.error.message}</span>}
+          {stop.error && (
+            <span role="alert" className="font-medium text-red-700 dark:text-red-300">
+              {stop.error.message}
+            </span>
+          )}
         </p>
-        <Button size="sm" variant="secondary" loading={stop.isPending} onClick={() => stop.mutate()}>
+        <Button size="sm" variant="secondary" loading={stop.isPending || stop.isSuccess} onClick={() => stop.mutate()}>
           Return to my account
         </Button>
       </div>
