@@ -1,0 +1,13 @@
+import { PageHeader } from "@/app/_components/page-header";
+import { ResellersTable } from "./_components/resellers-table";
+
+export const metadata = { title: "Resellers" };
+
+export default function AdminResellersPage() {
+  return (
+    <>
+      <PageHeader title="Resellers" description="Every reseller on the platform, with their sub-resellers." />
+      <ResellersTable basePath="/admin/resellers" />
+    </>
+  );
+}
