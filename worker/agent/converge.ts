@@ -1,0 +1,141 @@
+import { readdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { readTextIfExists } from "./config-file";
+import { describeStep, diffNode, planNode, type ObservedNode, type Step } from "./diff-node";
+import * as mariadb from "./drivers/mariadb";
+import * as nginx from "./drivers/nginx";
+import * as phpFpm from "./drivers/php-fpm";
+import * as siteStore from "./drivers/site-store";
+import * as unixUser from "./drivers/unix-user";
+import { ensureNodeLayout, type NodeRoot } from "./node-root";
+import { parseNodeSpec } from "./spec";
+import { waitFor } from "./wait-for";
+
+export type StepResult =
+  | { step: string; kind: Step["kind"]; ok: true }
+  | { step: string; kind: Step["kind"]; ok: false; error: string };
+
+/** `<id>.conf` files of a config directory, by id (temp files and strays are not ours). */
+async function readConfigs(dir: string): Promise<Record<string, string>> {
+  const configs: Record<string, string> = {};
+  for (const name of (await readdir(dir).catch(() => [])).sort()) {
+    const match = /^([a-z0-9]{1,40})\.conf$/.exec(name);
+    if (!match?.[1]) continue;
+    const content = await readTextIfExists(path.join(dir, name));
+    if (content !== null) configs[match[1]] = content;
+  }
+  return configs;
+}
+
+export async function observeNode(node: NodeRoot, documentRoots: ReadonlyMap<string, string>): Promise<ObservedNode> {
+  const mariadbRunning = (await mariadb.mariadbPid(node)) !== null;
+  return {
+    nginx: {
+      running: (await nginx.nginxPid(node)) !== null,
+      main: await readTextIfExists(node.nginxConf),
+      vhosts: await readConfigs(node.vhostDir),
+    },
+    phpFpm: {
+      running: (await phpFpm.phpFpmPid(node)) !== null,
+      main: await readTextIfExists(node.phpFpmConf),
+      pools: await readConfigs(node.poolDir),
+    },
+    accounts: await unixUser.observeAccounts(node),
+    siteStores: await siteStore.observeSiteStores(node, documentRoots),
+    mariadb: {
+      running: mariadbRunning,
+      initialised: (await readdir(node.mysqlDataDir).catch((): string[] => [])).includes("mysql"),
+      state: mariadbRunning ? await mariadb.observeDatabases(node) : null,
+    },
+  };
+}
+
+async function isSocket(file: string): Promise<boolean> {
+  return (await stat(file).catch(() => null))?.isSocket() ?? false;
+}
+
+/** php-fpm answers SIGUSR2 before its new pools listen: wait until the sockets say so. */
+async function waitForSockets(node: NodeRoot, present: readonly string[], gone: readonly string[]): Promise<void> {
+  await waitFor("php-fpm's pool sockets to match its pools", async () => {
+    for (const id of present) if (!(await isSocket(node.poolSocket(id)))) return false;
+    for (const id of gone) if (await isSocket(node.poolSocket(id))) return false;
+    return true;
+  });
+}
+
+async function applyStep(node: NodeRoot, step: Step): Promise<void> {
+  switch (step.kind) {
+    case "writeNginxMain":
+      return nginx.ensureNginxMain(node);
+    case "writePhpFpmMain":
+      return phpFpm.ensurePhpFpmMain(node);
+    case "ensureAccount":
+      return unixUser.ensureUnixUser(node, { id: step.accountId, username: step.username });
+    case "refuseSiteMove":
+      throw new Error(
+        `Site ${step.siteId} is stored under account ${step.from} on this node; moving it to ${step.to} is not a converge step.`,
+      );
+    case "ensureSiteStore":
+      return siteStore.ensureSiteStore(node, step);
+    case "installPool":
+      return phpFpm.installPool(node, step.siteId, step.content);
+    case "startPhpFpm":
+      await phpFpm.startPhpFpm(node);
+      return waitForSockets(node, step.sockets, []);
+    case "reloadPhpFpm":
+      await phpFpm.reloadPhpFpm(node);
+      return waitForSockets(node, step.sockets, step.goneSockets);
+    case "installVhost":
+      return nginx.installVhost(node, step.siteId, step.content);
+    case "startNginx":
+      return nginx.startNginx(node);
+    case "reloadNginx":
+      return nginx.reloadNginx(node);
+    case "startMariadb":
+      return mariadb.startMariadb(node);
+    case "ensureDatabase":
+      return mariadb.ensureDatabase(node, step.name);
+    case "setDatabaseUserLock":
+      return mariadb.setDatabaseUserLocked(node, step.username, step.locked);
+    case "ensureDatabaseUser":
+      return mariadb.ensureDatabaseUser(node, step);
+    case "dropDatabaseUser":
+      return mariadb.dropDatabaseUser(node, step.username, step.host);
+    case "dropDatabase":
+      return mariadb.dropDatabase(node, step.name);
+    case "removeSiteStore":
+      return siteStore.removeSiteStore(node, step);
+    case "removeAccount":
+      return unixUser.removeUnixUser(node, step.username);
+  }
+}
+
+/**
+ * Brings the node to `input` (untrusted: parsed here, and an invalid spec throws InvalidSpecError
+ * before anything on the node is touched). Every step runs even if an earlier one failed, so one
+ * broken site does not hold back the others; a step that depends on a failed one fails with its
+ * own message. Returns one result per step; none means the node was already converged.
+ */
+export async function converge(node: NodeRoot, input: unknown): Promise<StepResult[]> {
+  const spec = parseNodeSpec(input);
+  await ensureNodeLayout(node);
+  const observed = await observeNode(node, new Map(spec.sites.map((s) => [s.id, s.documentRoot])));
+  const steps = diffNode(observed, planNode(node, spec));
+  const results: StepResult[] = [];
+  for (const step of steps) {
+    try {
+      await applyStep(node, step);
+      results.push({ step: describeStep(step), kind: step.kind, ok: true });
+    } catch (e) {
+      results.push({ step: describeStep(step), kind: step.kind, ok: false, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return results;
+}
+
+/** Stops the node's masters (nginx, php-fpm, mariadbd); its files and data stay. */
+export async function stopNode(node: NodeRoot): Promise<void> {
+  const stops = await Promise.allSettled([nginx.stopNginx(node), phpFpm.stopPhpFpm(node), mariadb.stopMariadb(node)]);
+  const failed = stops.find((s): s is PromiseRejectedResult => s.status === "rejected");
+  if (failed) throw failed.reason;
+}

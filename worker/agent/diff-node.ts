@@ -1,0 +1,268 @@
+import { nativePasswordHash, userHost } from "./drivers/mariadb";
+import { renderNginxConf, renderVhost } from "./drivers/nginx";
+import { renderPhpFpmConf, renderPool } from "./drivers/php-fpm";
+import type { ObservedSiteStore } from "./drivers/site-store";
+import { accountComment, type ObservedAccount } from "./drivers/unix-user";
+import type { ObservedDatabases } from "./drivers/mariadb";
+import type { NodeRoot } from "./node-root";
+import type { NodeSpec } from "./spec";
+
+// Reconcile, don't replay (STYLE.md 9): the agent observes what the node has, plans what the
+// spec wants, and diffNode turns the difference into an ordered list of idempotent steps. This
+// file is pure (no I/O), so every ordering and every "nothing to do" case is unit tested.
+
+/** What the spec means on this node, with every config file already rendered. */
+export type DesiredNode = {
+  nginxMain: string;
+  phpFpmMain: string;
+  accounts: { id: string; username: string }[];
+  sites: { id: string; username: string; documentRoot: string; vhost: string; pool: string | null }[];
+  databases: { name: string; users: { username: string; password: string; locked: boolean }[] }[];
+};
+
+export type ObservedNode = {
+  nginx: { running: boolean; main: string | null; vhosts: Record<string, string> };
+  phpFpm: { running: boolean; main: string | null; pools: Record<string, string> };
+  accounts: ObservedAccount[];
+  siteStores: ObservedSiteStore[];
+  /** `state` is null while mariadbd is down: nothing can be observed then. */
+  mariadb: { running: boolean; initialised: boolean; state: ObservedDatabases | null };
+};
+
+export type Step =
+  | { kind: "writeNginxMain"; content: string }
+  | { kind: "writePhpFpmMain"; content: string }
+  | { kind: "ensureAccount"; accountId: string; username: string }
+  | { kind: "refuseSiteMove"; siteId: string; from: string; to: string }
+  | { kind: "ensureSiteStore"; siteId: string; username: string; documentRoot: string }
+  | { kind: "installPool"; siteId: string; content: string | null }
+  | { kind: "startPhpFpm"; sockets: string[] }
+  | { kind: "reloadPhpFpm"; sockets: string[]; goneSockets: string[] }
+  | { kind: "installVhost"; siteId: string; content: string | null }
+  | { kind: "startNginx" }
+  | { kind: "reloadNginx" }
+  | { kind: "startMariadb" }
+  | { kind: "ensureDatabase"; name: string }
+  | { kind: "setDatabaseUserLock"; username: string; locked: boolean }
+  | { kind: "ensureDatabaseUser"; username: string; password: string; database: string }
+  | { kind: "dropDatabaseUser"; username: string; host: string }
+  | { kind: "dropDatabase"; name: string }
+  | { kind: "removeSiteStore"; siteId: string; username: string }
+  | { kind: "removeAccount"; username: string };
+
+/** Renders the spec for this node. Pure: the same node and spec always give the same files. */
+export function planNode(node: NodeRoot, spec: NodeSpec): DesiredNode {
+  const accounts = new Map(spec.accounts.map((a) => [a.id, a]));
+  const account = (id: string) => {
+    const found = accounts.get(id);
+    // parseNodeSpec guarantees every reference; reaching this is a programming error.
+    if (!found) throw new Error(`Account ${id} is not in the spec.`);
+    return found;
+  };
+  return {
+    nginxMain: renderNginxConf(node),
+    phpFpmMain: renderPhpFpmConf(node),
+    accounts: spec.accounts.map((a) => ({ id: a.id, username: a.username })),
+    sites: spec.sites.map((site) => {
+      const owner = account(site.accountId);
+      // A suspended account suspends all of its sites: none of its code runs.
+      const status = owner.status === "SUSPENDED" ? "SUSPENDED" : site.status;
+      const siteDir = node.siteDir(owner.username, site.id);
+      return {
+        id: site.id,
+        username: owner.username,
+        documentRoot: site.documentRoot,
+        vhost: renderVhost(node, { siteId: site.id, domains: site.domains, status, siteDir, documentRoot: site.documentRoot }),
+        pool:
+          status === "ACTIVE"
+            ? renderPool(node, {
+                siteId: site.id,
+                username: owner.username,
+                siteDir,
+                siteTmpDir: node.siteTmpDir(owner.username, site.id),
+                phpSettings: site.phpSettings,
+              })
+            : null,
+      };
+    }),
+    databases: spec.databases.map((db) => ({
+      name: db.name,
+      users: db.users.map((u) => ({
+        username: u.username,
+        password: u.password,
+        locked: account(db.accountId).status === "SUSPENDED",
+      })),
+    })),
+  };
+}
+
+const sameStrings = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+/**
+ * The steps that take `observed` to `desired`, in an order where each step's prerequisites come
+ * first: accounts before their site stores, pools and vhosts before a reload, configs that stop
+ * using an account before the account goes. An empty list means the node is converged.
+ */
+export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
+  const steps: Step[] = [];
+
+  if (observed.nginx.main !== desired.nginxMain) steps.push({ kind: "writeNginxMain", content: desired.nginxMain });
+  if (observed.phpFpm.main !== desired.phpFpmMain) steps.push({ kind: "writePhpFpmMain", content: desired.phpFpmMain });
+
+  const observedAccounts = new Map(observed.accounts.map((a) => [a.username, a]));
+  for (const account of desired.accounts) {
+    const seen = observedAccounts.get(account.username);
+    if (!seen || seen.userComment !== accountComment(account.id) || !seen.homeReady) {
+      steps.push({ kind: "ensureAccount", accountId: account.id, username: account.username });
+    }
+  }
+
+  const stores = new Map<string, ObservedSiteStore[]>();
+  for (const store of observed.siteStores) stores.set(store.siteId, [...(stores.get(store.siteId) ?? []), store]);
+  // A site stored under another account is left exactly as it is: moving its files is not a
+  // converge step, and re-creating it empty under the new account would look like data loss.
+  const moved = new Set<string>();
+  for (const site of desired.sites) {
+    const elsewhere = (stores.get(site.id) ?? []).find((s) => s.username !== site.username);
+    if (elsewhere) {
+      moved.add(site.id);
+      steps.push({ kind: "refuseSiteMove", siteId: site.id, from: elsewhere.username, to: site.username });
+      continue;
+    }
+    const store = stores.get(site.id)?.[0];
+    if (!store?.ready) {
+      steps.push({ kind: "ensureSiteStore", siteId: site.id, username: site.username, documentRoot: site.documentRoot });
+    }
+  }
+  const desiredSites = desired.sites.filter((s) => !moved.has(s.id));
+  const keep = new Set(desired.sites.map((s) => s.id));
+
+  // php-fpm pools: one per active site.
+  let poolsChanged = false;
+  for (const site of desiredSites) {
+    const current = observed.phpFpm.pools[site.id] ?? null;
+    if (current !== site.pool) {
+      steps.push({ kind: "installPool", siteId: site.id, content: site.pool });
+      poolsChanged = true;
+    }
+  }
+  for (const siteId of Object.keys(observed.phpFpm.pools).sort()) {
+    if (!keep.has(siteId)) {
+      steps.push({ kind: "installPool", siteId, content: null });
+      poolsChanged = true;
+    }
+  }
+  const sockets = desiredSites.filter((s) => s.pool !== null).map((s) => s.id);
+  if (!observed.phpFpm.running) {
+    steps.push({ kind: "startPhpFpm", sockets });
+  } else if (poolsChanged || observed.phpFpm.main !== desired.phpFpmMain) {
+    const live = new Set(sockets);
+    const goneSockets = Object.keys(observed.phpFpm.pools).filter((id) => !live.has(id)).sort();
+    steps.push({ kind: "reloadPhpFpm", sockets, goneSockets });
+  }
+
+  // nginx vhosts: one per site, active or suspended.
+  let vhostsChanged = false;
+  for (const site of desiredSites) {
+    if ((observed.nginx.vhosts[site.id] ?? null) !== site.vhost) {
+      steps.push({ kind: "installVhost", siteId: site.id, content: site.vhost });
+      vhostsChanged = true;
+    }
+  }
+  for (const siteId of Object.keys(observed.nginx.vhosts).sort()) {
+    if (!keep.has(siteId)) {
+      steps.push({ kind: "installVhost", siteId, content: null });
+      vhostsChanged = true;
+    }
+  }
+  if (!observed.nginx.running) steps.push({ kind: "startNginx" });
+  else if (vhostsChanged || observed.nginx.main !== desired.nginxMain) steps.push({ kind: "reloadNginx" });
+
+  // MariaDB: running whenever the node has or had databases, so leftovers can be seen and dropped.
+  const wantsMariadb = desired.databases.length > 0 || observed.mariadb.initialised;
+  if (wantsMariadb && !observed.mariadb.running) steps.push({ kind: "startMariadb" });
+  if (wantsMariadb) {
+    // While mariadbd is down nothing is known: plan as if it were empty (every step is
+    // idempotent), and let the next converge find anything to drop.
+    const state = observed.mariadb.state ?? { databases: [], users: [] };
+    const haveDatabases = new Set(state.databases);
+    const wantedUsers = new Set<string>();
+    for (const db of desired.databases) {
+      if (!haveDatabases.has(db.name)) steps.push({ kind: "ensureDatabase", name: db.name });
+      for (const user of db.users) {
+        wantedUsers.add(`${user.username}@${userHost}`);
+        const seen = state.users.find((u) => u.username === user.username && u.host === userHost);
+        const wasLocked = seen?.locked ?? false;
+        // Unlock first and lock last: ensureDatabaseUser proves the login, which a lock refuses.
+        if (seen && wasLocked && !user.locked) steps.push({ kind: "setDatabaseUserLock", username: user.username, locked: false });
+        if (!seen || seen.passwordHash !== nativePasswordHash(user.password) || !sameStrings(seen.grants, [db.name])) {
+          steps.push({ kind: "ensureDatabaseUser", username: user.username, password: user.password, database: db.name });
+        }
+        if (user.locked && (!seen || !wasLocked)) steps.push({ kind: "setDatabaseUserLock", username: user.username, locked: true });
+      }
+    }
+    for (const user of state.users) {
+      if (!wantedUsers.has(`${user.username}@${user.host}`)) {
+        steps.push({ kind: "dropDatabaseUser", username: user.username, host: user.host });
+      }
+    }
+    const wantedDatabases = new Set(desired.databases.map((d) => d.name));
+    for (const name of state.databases) {
+      if (!wantedDatabases.has(name)) steps.push({ kind: "dropDatabase", name });
+    }
+  }
+
+  for (const store of observed.siteStores) {
+    if (!keep.has(store.siteId)) steps.push({ kind: "removeSiteStore", siteId: store.siteId, username: store.username });
+  }
+
+  const wantedAccounts = new Set(desired.accounts.map((a) => a.username));
+  for (const account of observed.accounts) {
+    if (!wantedAccounts.has(account.username)) steps.push({ kind: "removeAccount", username: account.username });
+  }
+  return steps;
+}
+
+/** A one-line description of a step for results and logs; never includes a password. */
+export function describeStep(step: Step): string {
+  switch (step.kind) {
+    case "writeNginxMain":
+      return "write nginx.conf";
+    case "writePhpFpmMain":
+      return "write php-fpm.conf";
+    case "ensureAccount":
+      return `ensure account ${step.username}`;
+    case "refuseSiteMove":
+      return `site ${step.siteId} is stored under ${step.from}, not ${step.to}`;
+    case "ensureSiteStore":
+      return `ensure site store ${step.siteId} (${step.username}/${step.documentRoot})`;
+    case "installPool":
+      return step.content === null ? `remove php-fpm pool ${step.siteId}` : `write php-fpm pool ${step.siteId}`;
+    case "startPhpFpm":
+      return "start php-fpm";
+    case "reloadPhpFpm":
+      return "reload php-fpm";
+    case "installVhost":
+      return step.content === null ? `remove vhost ${step.siteId}` : `write vhost ${step.siteId}`;
+    case "startNginx":
+      return "start nginx";
+    case "reloadNginx":
+      return "reload nginx";
+    case "startMariadb":
+      return "start mariadbd";
+    case "ensureDatabase":
+      return `ensure database ${step.name}`;
+    case "setDatabaseUserLock":
+      return `${step.locked ? "lock" : "unlock"} database user ${step.username}`;
+    case "ensureDatabaseUser":
+      return `ensure database user ${step.username} on ${step.database}`;
+    case "dropDatabaseUser":
+      return `drop database user ${step.username}@${step.host}`;
+    case "dropDatabase":
+      return `drop database ${step.name}`;
+    case "removeSiteStore":
+      return `remove site store ${step.siteId} (${step.username})`;
+    case "removeAccount":
+      return `remove account ${step.username}`;
+  }
+}

@@ -1,0 +1,154 @@
+import { rm } from "node:fs/promises";
+import { readTextIfExists, replaceChecked, writeFileAtomic } from "../config-file";
+import { runningPid, stopDaemon } from "../daemon";
+import type { NodeRoot } from "../node-root";
+import { runCommand } from "../run-command";
+import { waitFor } from "../wait-for";
+
+// The node's own nginx master (not Debian's service): its main config, pid, logs and temp paths
+// all live under the node root, and it listens only on the node's address and port.
+
+const nginxBinary = "/usr/sbin/nginx";
+
+export function renderNginxConf(node: NodeRoot): string {
+  const temp = (name: string) => `${node.nginxTempDir}/${name}`;
+  return `# Written by the Shoal agent; changes are overwritten.
+user www-data;
+worker_processes 1;
+pid ${node.nginxPid};
+error_log ${node.logDir}/nginx-error.log warn;
+
+events {
+    worker_connections 1024;
+}
+
+http {
+    include /etc/nginx/mime.types;
+    default_type application/octet-stream;
+    access_log ${node.logDir}/nginx-access.log;
+    sendfile on;
+    server_tokens off;
+    # A domain may be 253 characters; the default bucket (the CPU's cache line) holds about 60.
+    server_names_hash_bucket_size 256;
+    client_max_body_size 1024m;
+
+    # Started by hand, nginx would otherwise use the compiled-in paths under /var/lib/nginx.
+    client_body_temp_path ${temp("client_body")};
+    proxy_temp_path ${temp("proxy")};
+    fastcgi_temp_path ${temp("fastcgi")};
+    uwsgi_temp_path ${temp("uwsgi")};
+    scgi_temp_path ${temp("scgi")};
+
+    # A host this node does not serve gets a plain 404, never some other customer's site.
+    server {
+        listen ${node.address}:${node.httpPort} default_server;
+        server_name _;
+        return 404;
+    }
+
+    include ${node.vhostDir}/*.conf;
+}
+`;
+}
+
+export const suspendedPageHtml = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Site suspended</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem">
+<h1>This site is suspended</h1>
+<p>The owner of this site can contact their hosting provider to restore it.</p>
+</body></html>
+`;
+
+export type VhostInput = {
+  siteId: string;
+  domains: readonly string[];
+  status: "ACTIVE" | "SUSPENDED";
+  siteDir: string;
+  documentRoot: string;
+};
+
+/** Every value has been grammar-checked (spec.ts), so none can end a directive or open a block. */
+export function renderVhost(node: NodeRoot, site: VhostInput): string {
+  const listen = `listen ${node.address}:${node.httpPort};`;
+  const head = `# Shoal site ${site.siteId}; written by the agent, changes are overwritten.
+server {
+    ${listen}
+    server_name ${site.domains.join(" ")};
+`;
+  if (site.status === "SUSPENDED") {
+    return `${head}
+    root ${node.nginxDir}/suspended;
+    error_page 503 /index.html;
+    location = /index.html {
+        internal;
+    }
+    location / {
+        return 503;
+    }
+}
+`;
+  }
+  return `${head}
+    root ${site.siteDir}/${site.documentRoot};
+    index index.php index.html index.htm;
+
+    # Dotfiles (.env, .git, .htaccess with secrets) are never served; ACME challenges are.
+    location ~ /\\.(?!well-known/) {
+        deny all;
+    }
+
+    location / {
+        try_files $uri $uri/ /index.php$is_args$args;
+    }
+
+    location ~ \\.php$ {
+        try_files $fastcgi_script_name =404;
+        include /etc/nginx/fastcgi_params;
+        fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+        fastcgi_pass unix:${node.poolSocket(site.siteId)};
+    }
+}
+`;
+}
+
+/** `nginx -t` against the node's whole configuration; throws with nginx's own message. */
+export async function checkNginxConfig(node: NodeRoot): Promise<void> {
+  await runCommand(nginxBinary, ["-t", "-q", "-c", node.nginxConf]);
+}
+
+export async function nginxPid(node: NodeRoot): Promise<number | null> {
+  return runningPid(node.nginxPid, node.nginxConf);
+}
+
+/** Writes the main config and the suspended page; the main config is checked before it stays. */
+export async function ensureNginxMain(node: NodeRoot): Promise<void> {
+  if ((await readTextIfExists(node.suspendedPage)) !== suspendedPageHtml) {
+    await writeFileAtomic(node.suspendedPage, suspendedPageHtml);
+  }
+  await replaceChecked(node.nginxConf, renderNginxConf(node), () => checkNginxConfig(node));
+}
+
+/** Installs (or, with null, removes) one site's vhost; rolled back if nginx rejects the result. */
+export async function installVhost(node: NodeRoot, siteId: string, content: string | null): Promise<void> {
+  await replaceChecked(node.vhostFile(siteId), content, () => checkNginxConfig(node));
+}
+
+export async function startNginx(node: NodeRoot): Promise<void> {
+  if (await nginxPid(node)) return;
+  // nginx daemonises itself once it has bound its sockets, so a clean exit here means it listens.
+  await runCommand(nginxBinary, ["-c", node.nginxConf]);
+  await waitFor("nginx to write its pid file", () => nginxPid(node));
+}
+
+/** Graceful: new workers take the new config, old ones finish their requests. */
+export async function reloadNginx(node: NodeRoot): Promise<void> {
+  if (!(await nginxPid(node))) return startNginx(node);
+  await runCommand(nginxBinary, ["-s", "reload", "-c", node.nginxConf]);
+}
+
+export async function stopNginx(node: NodeRoot): Promise<void> {
+  const pid = await nginxPid(node);
+  if (pid) await stopDaemon(pid, "SIGQUIT", "nginx");
+  await rm(node.nginxPid, { force: true });
+}

@@ -1,0 +1,121 @@
+import { chmod, chown, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
+import path from "node:path";
+import type { NodeRoot } from "../node-root";
+import { runCommand } from "../run-command";
+import { lookupSystemGroupId, readSystemUsers, type SystemUser } from "../system-users";
+import { waitFor } from "../wait-for";
+
+// A Linux user per hosting account: php-fpm runs the account's sites as this user, so accounts
+// can't read each other's files. No login shell and no skeleton files: nobody logs in as it.
+
+/** Marks the users the agent made, so it never adopts (or deletes) a user it did not create. */
+export const accountComment = (accountId: string) => `Shoal account ${accountId}`;
+
+export type ObservedAccount = {
+  username: string;
+  /** The comment of the system user, or null if there is no such user. */
+  userComment: string | null;
+  /** The home directory exists with owner user:www-data and mode 0750. */
+  homeReady: boolean;
+};
+
+/**
+ * Accounts this node has: a home directory under the node root, or a system user whose home is
+ * there (left behind by an interrupted removal).
+ */
+export async function observeAccounts(node: NodeRoot): Promise<ObservedAccount[]> {
+  const users = await readSystemUsers();
+  const wwwData = await lookupSystemGroupId("www-data");
+  const names = new Set<string>(await readdir(node.homeDir).catch(() => []));
+  for (const user of users.values()) {
+    if (path.dirname(user.home) === node.homeDir && user.comment.startsWith("Shoal account ")) names.add(user.name);
+  }
+  const observed: ObservedAccount[] = [];
+  for (const username of [...names].sort()) {
+    const user = users.get(username);
+    const home = await stat(node.accountHome(username)).catch(() => null);
+    observed.push({
+      username,
+      userComment: user ? user.comment : null,
+      homeReady:
+        !!user && !!home && home.isDirectory() && home.uid === user.uid && home.gid === wwwData && (home.mode & 0o7777) === 0o750,
+    });
+  }
+  return observed;
+}
+
+export async function ensureUnixUser(node: NodeRoot, account: { id: string; username: string }): Promise<void> {
+  const home = node.accountHome(account.username);
+  let user = (await readSystemUsers()).get(account.username);
+  if (user && user.comment !== accountComment(account.id)) {
+    throw new Error(
+      `A system user "${account.username}" already exists and is not Shoal account ${account.id} (its comment is "${user.comment}"); refusing to take it over.`,
+    );
+  }
+  if (!user) {
+    await runCommand("/usr/sbin/useradd", [
+      "--no-create-home",
+      "--home-dir", home,
+      "--shell", "/usr/sbin/nologin",
+      "--user-group",
+      "--comment", accountComment(account.id),
+      account.username,
+    ]);
+    user = (await readSystemUsers()).get(account.username);
+    if (!user) throw new Error(`useradd reported success but "${account.username}" is not in /etc/passwd.`);
+  }
+  const wwwData = await lookupSystemGroupId("www-data");
+  if (wwwData === undefined) throw new Error("The www-data group is missing: install nginx (scripts/node-lib.sh).");
+  await mkdir(home, { recursive: true });
+  // Group www-data so nginx can reach the site directories; nobody else can look inside.
+  await chown(home, user.uid, wwwData);
+  await chmod(home, 0o750);
+}
+
+function signal(pid: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(pid, name);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Process ids running as `uid` (php-fpm workers the account left behind). */
+async function processesOf(uid: number): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const status = await readFile(`/proc/${entry}/status`, "utf8").catch(() => "");
+    const real = /^Uid:\s+(\d+)/m.exec(status);
+    if (real && Number(real[1]) === uid) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
+ * Removes the account's home (everything under it) and its system user. The pools must already be
+ * gone; any process still running as the user is stopped first, since userdel refuses otherwise
+ * and a later account could be given the same uid.
+ */
+export async function removeUnixUser(node: NodeRoot, username: string): Promise<void> {
+  const home = node.accountHome(username);
+  if (path.dirname(home) !== node.homeDir) throw new Error(`Refusing to remove ${home}: not an account home.`);
+  const user: SystemUser | undefined = (await readSystemUsers()).get(username);
+  if (user) {
+    if (!user.comment.startsWith("Shoal account ")) {
+      throw new Error(`The system user "${username}" was not made by Shoal; refusing to delete it.`);
+    }
+    for (const pid of await processesOf(user.uid)) signal(pid, "SIGTERM");
+    await waitFor(`the processes of ${username} to exit`, async () => (await processesOf(user.uid)).length === 0, {
+      timeoutMs: 5_000,
+    }).catch(async () => {
+      for (const pid of await processesOf(user.uid)) signal(pid, "SIGKILL");
+    });
+  }
+  await rm(home, { recursive: true, force: true });
+  // The same user can serve this account on several nodes of one machine (the local cluster);
+  // only the node whose root holds its passwd home deletes it.
+  if (user && path.dirname(user.home) === node.homeDir) {
+    await runCommand("/usr/sbin/userdel", [username]);
+  }
+}

@@ -1,0 +1,203 @@
+import { z } from "zod";
+import { parseDatabaseName, parseDatabaseUser } from "../../server/domain/database-name";
+import { parseDomainName } from "../../server/domain/domain-name";
+import { unixUsernameSchema } from "../../server/domain/unix-username";
+
+// The desired state the control plane sends to a node. The agent validates it again (a trust
+// boundary, DESIGN invariant 7): every value here ends up in a config file, a path, a process
+// argument or SQL, so each has a strict grammar, and the cross-references (a site's account, a
+// database's prefix) are checked before the agent touches anything.
+
+/** Ids reach file names (vhost, pool, site directory): the cuid alphabet, nothing else. */
+export const objectIdSchema = z
+  .string()
+  .regex(/^[a-z0-9]{1,40}$/, "Must be 1-40 lower-case letters or digits.");
+
+export const statusSchema = z.enum(["ACTIVE", "SUSPENDED"]);
+
+/** A domain already in its canonical ASCII (punycode) form: the control plane converts IDNs. */
+const asciiDomainSchema = z.string().transform((input, ctx) => {
+  const parsed = parseDomainName(input);
+  if (!parsed.ok) {
+    ctx.addIssue({ code: "custom", message: parsed.error, input });
+    return z.NEVER;
+  }
+  if (parsed.value.ascii !== input) {
+    ctx.addIssue({ code: "custom", message: `Must be the lower-case ASCII form "${parsed.value.ascii}".`, input });
+    return z.NEVER;
+  }
+  return parsed.value.ascii;
+});
+
+/**
+ * A path inside the site directory: plain segments only, so it can never climb out ("..") or
+ * land on a dotfile, and it is safe to write into nginx's `root` directive unquoted.
+ */
+export const documentRootSchema = z
+  .string()
+  .max(200, "Must be at most 200 characters.")
+  .superRefine((value, ctx) => {
+    const issue = (message: string) => ctx.addIssue({ code: "custom", message, input: value });
+    if (value === "") return issue("Enter a directory such as public.");
+    if (value.startsWith("/")) return issue("Must be relative to the site directory, without a leading /.");
+    const segments = value.split("/");
+    if (segments.length > 5) return issue("Can be at most 5 directories deep.");
+    for (const segment of segments) {
+      if (segment === "") return issue("Must not contain empty parts (// or a trailing /).");
+      if (segment.startsWith(".")) return issue(`"${segment}": directory names must not start with a dot.`);
+      if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(segment)) {
+        return issue(`"${segment}": can only contain letters, digits, dots, hyphens and underscores.`);
+      }
+    }
+  });
+
+const megabytes = (min: number, max: number) =>
+  z.string().superRefine((value, ctx) => {
+    const match = /^([1-9][0-9]{0,4})M$/.exec(value);
+    const n = match ? Number(match[1]) : NaN;
+    if (!match || n < min || n > max) {
+      ctx.addIssue({ code: "custom", message: `Must be a size from ${min}M to ${max}M, such as ${min * 2}M.`, input: value });
+    }
+  });
+
+/** The php.ini settings a customer may change, each with its own grammar and bounds. */
+export const phpSettingsSchema = z.strictObject(
+  {
+    memory_limit: megabytes(32, 2048).optional(),
+    upload_max_filesize: megabytes(1, 1024).optional(),
+    post_max_size: megabytes(1, 1024).optional(),
+    max_execution_time: z
+      .string()
+      .regex(/^[1-9][0-9]{0,2}$/, "Must be a whole number of seconds from 1 to 600.")
+      .refine((value) => Number(value) <= 600, "Must be a whole number of seconds from 1 to 600.")
+      .optional(),
+  },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `Not an allowed PHP setting: ${issue.keys.join(", ")}. Allowed: memory_limit, upload_max_filesize, post_max_size, max_execution_time.`
+        : undefined,
+  },
+);
+export type PhpSettings = z.infer<typeof phpSettingsSchema>;
+
+const identifier = (parse: typeof parseDatabaseName) =>
+  z.string().superRefine((input, ctx) => {
+    const parsed = parse(input);
+    // The parsers canonicalise (trim, lower-case); the agent accepts only the canonical form so
+    // that what it writes is exactly what the control plane recorded.
+    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.error, input });
+    else if (parsed.value !== input) ctx.addIssue({ code: "custom", message: `Must be written "${parsed.value}".`, input });
+  });
+
+/**
+ * Bound as a parameter, never part of SQL text; bounded so a spec can't carry megabytes, and free
+ * of control characters so it can also be written into an application's config file.
+ */
+const databasePasswordSchema = z
+  .string()
+  .min(16, "Must be at least 16 characters.")
+  .max(128, "Must be at most 128 characters.")
+  .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "Must not contain control characters.");
+
+const accountSpecSchema = z.strictObject({
+  id: objectIdSchema,
+  username: unixUsernameSchema,
+  status: statusSchema,
+});
+
+const siteSpecSchema = z.strictObject({
+  id: objectIdSchema,
+  accountId: objectIdSchema,
+  domains: z.array(asciiDomainSchema).min(1, "A site needs at least one domain.").max(100, "At most 100 domains per site."),
+  documentRoot: documentRootSchema,
+  phpSettings: phpSettingsSchema,
+  status: statusSchema,
+});
+
+const databaseSpecSchema = z.strictObject({
+  id: objectIdSchema,
+  accountId: objectIdSchema,
+  name: identifier(parseDatabaseName),
+  users: z
+    .array(z.strictObject({ username: identifier(parseDatabaseUser), password: databasePasswordSchema }))
+    .max(20, "At most 20 users per database."),
+});
+
+function duplicates<T>(values: readonly T[]): Set<T> {
+  const seen = new Set<T>();
+  const repeated = new Set<T>();
+  for (const value of values) (seen.has(value) ? repeated : seen).add(value);
+  return repeated;
+}
+
+export const nodeSpecSchema = z
+  .strictObject({
+    accounts: z.array(accountSpecSchema).max(5000),
+    sites: z.array(siteSpecSchema).max(5000),
+    databases: z.array(databaseSpecSchema).max(5000),
+  })
+  .superRefine((spec, ctx) => {
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    const accounts = new Map(spec.accounts.map((a) => [a.id, a]));
+
+    const repeatedIds = duplicates(spec.accounts.map((a) => a.id));
+    const repeatedNames = duplicates(spec.accounts.map((a) => a.username));
+    spec.accounts.forEach((a, i) => {
+      if (repeatedIds.has(a.id)) issue(["accounts", i, "id"], `Account id "${a.id}" appears more than once.`);
+      if (repeatedNames.has(a.username)) issue(["accounts", i, "username"], `Username "${a.username}" is used by more than one account.`);
+    });
+
+    const repeatedSites = duplicates(spec.sites.map((s) => s.id));
+    const repeatedDomains = duplicates(spec.sites.flatMap((s) => [...new Set(s.domains)]));
+    spec.sites.forEach((s, i) => {
+      if (repeatedSites.has(s.id)) issue(["sites", i, "id"], `Site id "${s.id}" appears more than once.`);
+      if (!accounts.has(s.accountId)) issue(["sites", i, "accountId"], `Account "${s.accountId}" is not in this spec.`);
+      s.domains.forEach((d, j) => {
+        if (repeatedDomains.has(d)) issue(["sites", i, "domains", j], `Domain "${d}" is on more than one site.`);
+      });
+      duplicates(s.domains).forEach((d) => issue(["sites", i, "domains"], `Domain "${d}" is listed twice.`));
+    });
+
+    const repeatedDatabaseIds = duplicates(spec.databases.map((d) => d.id));
+    const repeatedDatabases = duplicates(spec.databases.map((d) => d.name));
+    const repeatedUsers = duplicates(spec.databases.flatMap((d) => d.users.map((u) => u.username)));
+    spec.databases.forEach((d, i) => {
+      if (repeatedDatabaseIds.has(d.id)) issue(["databases", i, "id"], `Database id "${d.id}" appears more than once.`);
+      if (repeatedDatabases.has(d.name)) issue(["databases", i, "name"], `Database "${d.name}" appears more than once.`);
+      const account = accounts.get(d.accountId);
+      if (!account) return issue(["databases", i, "accountId"], `Account "${d.accountId}" is not in this spec.`);
+      // The prefix is what keeps one account's names (and GRANT patterns) apart from another's.
+      const prefix = `${account.username}_`;
+      if (!d.name.startsWith(prefix)) issue(["databases", i, "name"], `Must start with the account's prefix "${prefix}".`);
+      d.users.forEach((u, j) => {
+        if (!u.username.startsWith(prefix)) {
+          issue(["databases", i, "users", j, "username"], `Must start with the account's prefix "${prefix}".`);
+        }
+        if (repeatedUsers.has(u.username)) {
+          issue(["databases", i, "users", j, "username"], `Database user "${u.username}" appears more than once.`);
+        }
+      });
+    });
+  });
+
+export type NodeSpec = z.infer<typeof nodeSpecSchema>;
+export type AccountSpec = NodeSpec["accounts"][number];
+export type SiteSpec = NodeSpec["sites"][number];
+export type DatabaseSpec = NodeSpec["databases"][number];
+
+export class InvalidSpecError extends Error {
+  constructor(readonly issues: { path: string; message: string }[]) {
+    super(`Invalid node spec: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+    this.name = "InvalidSpecError";
+  }
+}
+
+/** Parses an untrusted spec; the error names every offending field by its dotted path. */
+export function parseNodeSpec(input: unknown): NodeSpec {
+  const result = nodeSpecSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new InvalidSpecError(
+    result.error.issues.map((issue) => ({ path: issue.path.join(".") || "(spec)", message: issue.message })),
+  );
+}
