@@ -1,0 +1,95 @@
+import { StatusBadge } from "@/app/_components/badge";
+import { ProgressBar } from "@/app/_components/progress-bar";
+import { cx } from "@/app/_components/cx";
+
+type Status = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+
+export type OperationLike = {
+  id: string;
+  kind: string;
+  status: Status;
+  lastError: string | null;
+  createdAt: Date;
+  steps: { index: number; kind: string; target: string; status: Status; attempts: number; lastError: string | null }[];
+};
+
+const kindLabels: Record<string, string> = {
+  "site.create": "Creating site",
+  "site.delete": "Removing site",
+  "domain.create": "Adding domain",
+  "domain.delete": "Removing domain",
+  "database.create": "Creating database",
+  "database.delete": "Removing database",
+};
+
+export function operationLabel(kind: string): string {
+  return kindLabels[kind] ?? kind;
+}
+
+/** Poll while something is still to happen; the page reads progress from Postgres, never a queue. */
+export function isActive(op: { status: Status } | null | undefined): boolean {
+  return op?.status === "PENDING" || op?.status === "RUNNING";
+}
+
+function summary(op: OperationLike): string {
+  const started = op.steps.some((s) => s.status !== "PENDING");
+  if (op.status === "PENDING" && !started) return "Pending: waiting for a node";
+  if (op.status === "SUCCEEDED") return "Done";
+  if (op.status === "FAILED") return op.lastError ? `Failed: ${op.lastError}` : "Failed";
+  if (op.status === "CANCELLED") return "Cancelled";
+  const current = op.steps.find((s) => s.status === "RUNNING") ?? op.steps.find((s) => s.status === "PENDING");
+  return current ? `Working: ${current.kind}` : "Working";
+}
+
+const stepMarks: Record<Status, { mark: string; className: string; label: string }> = {
+  PENDING: { mark: "○", className: "text-zinc-400", label: "pending" },
+  RUNNING: { mark: "◐", className: "text-brand animate-pulse", label: "running" },
+  SUCCEEDED: { mark: "✓", className: "text-emerald-600 dark:text-emerald-400", label: "done" },
+  FAILED: { mark: "✕", className: "text-red-600 dark:text-red-400", label: "failed" },
+  CANCELLED: { mark: "–", className: "text-zinc-400", label: "cancelled" },
+};
+
+/** An operation's progress bar and, unless compact, its steps in order. */
+export function OperationProgress({ op, compact = false, className }: { op: OperationLike; compact?: boolean; className?: string }) {
+  const done = op.steps.filter((s) => s.status === "SUCCEEDED").length;
+  const tone = op.status === "FAILED" ? "danger" : op.status === "SUCCEEDED" ? "success" : "brand";
+  const steps = (
+    <ol className="mt-2 space-y-1 text-xs">
+      {op.steps.map((s) => {
+        const m = stepMarks[s.status];
+        return (
+          <li key={s.index} className="flex items-start gap-2">
+            <span aria-hidden="true" className={cx("w-3 shrink-0 text-center", m.className)}>
+              {m.mark}
+            </span>
+            <span className="text-zinc-700 dark:text-zinc-300">
+              {s.kind}
+              <span className="text-zinc-500 dark:text-zinc-400"> · {s.target}</span>
+              <span className="sr-only"> ({m.label})</span>
+              {s.lastError && <span className="block text-red-700 dark:text-red-400">{s.lastError}</span>}
+            </span>
+          </li>
+        );
+      })}
+    </ol>
+  );
+  return (
+    <div className={cx("min-w-48", className)}>
+      <div className="mb-1 flex items-center justify-between gap-2">
+        <span className="text-xs font-medium text-zinc-800 dark:text-zinc-200">{operationLabel(op.kind)}</span>
+        <StatusBadge status={op.status} />
+      </div>
+      <ProgressBar value={done} max={Math.max(op.steps.length, 1)} label={summary(op)} tone={tone} />
+      {compact ? (
+        <details className="mt-1">
+          <summary className="cursor-pointer text-xs text-zinc-500 hover:text-zinc-800 dark:text-zinc-400 dark:hover:text-zinc-200">
+            {done} of {op.steps.length} steps
+          </summary>
+          {steps}
+        </details>
+      ) : (
+        steps
+      )}
+    </div>
+  );
+}

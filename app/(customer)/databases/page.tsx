@@ -1,0 +1,7 @@
+import { DatabasesView } from "./databases-view";
+
+export const metadata = { title: "Databases" };
+
+export default function DatabasesPage() {
+  return <DatabasesView />;
+}

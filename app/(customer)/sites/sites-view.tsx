@@ -1,0 +1,136 @@
+"use client";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { Badge, StatusBadge } from "@/app/_components/badge";
+import { Button } from "@/app/_components/button";
+import { Card, CardBody, CardHeader } from "@/app/_components/card";
+import { ConfirmDialog } from "@/app/_components/confirm-dialog";
+import { DataTable, useTableState, type Column } from "@/app/_components/data-table";
+import { EmptyState } from "@/app/_components/empty-state";
+import { PageHeader } from "@/app/_components/page-header";
+import { useToast } from "@/app/_components/toast";
+import { useTRPC } from "@/app/_components/trpc-provider";
+import { DomainLabel } from "../dashboard/_components/domain-label";
+import { isActive, OperationProgress, type OperationLike } from "../dashboard/_components/operation-progress";
+import { useForgetStaleAccount, useSelectedAccount } from "../dashboard/_components/selected-account";
+import { appLabels, type SiteAppKey } from "./app-labels";
+import { NewSiteForm } from "./new-site-form";
+
+type Row = {
+  id: string;
+  app: SiteAppKey;
+  documentRoot: string;
+  phpVersion: string;
+  status: string;
+  pending: boolean;
+  domain: { id: string; name: string; displayName: string };
+  databases: { id: string; name: string }[];
+  latestOperation: OperationLike | null;
+};
+
+export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const { accountId } = useSelectedAccount();
+  const table = useTableState({ sort: "createdAt", direction: "desc", limit: 10 });
+  const q = useQuery({
+    ...trpc.site.list.queryOptions({ ...table.page, accountId }),
+    placeholderData: keepPreviousData,
+    refetchInterval: (query) => (query.state.data?.items.some((s) => isActive(s.latestOperation)) ? 3000 : false),
+  });
+  useForgetStaleAccount(q.error);
+  const [deleting, setDeleting] = useState<Row | null>(null);
+  const remove = useMutation(trpc.site.delete.mutationOptions());
+
+  async function confirmDelete() {
+    if (!deleting) return;
+    await remove.mutateAsync({ id: deleting.id });
+    toast({ title: `The site on ${deleting.domain.displayName} is being removed`, tone: "success" });
+    await Promise.all([
+      queryClient.invalidateQueries(trpc.site.list.pathFilter()),
+      queryClient.invalidateQueries(trpc.domain.list.pathFilter()),
+      queryClient.invalidateQueries(trpc.database.list.pathFilter()),
+      queryClient.invalidateQueries(trpc.dashboard.get.pathFilter()),
+    ]);
+  }
+
+  const columns: Column<Row>[] = [
+    {
+      key: "domain",
+      header: "Site",
+      cell: (s) => (
+        <div className="flex flex-col gap-1">
+          <span className="font-medium text-zinc-900 dark:text-zinc-100">
+            <DomainLabel domain={s.domain} />
+          </span>
+          <span className="flex flex-wrap items-center gap-1.5 text-xs text-zinc-500 dark:text-zinc-400">
+            <Badge tone="brand">{appLabels[s.app]}</Badge>
+            PHP {s.phpVersion} · <span className="font-mono">{s.documentRoot}/</span>
+            {s.databases.length > 0 && <> · database {s.databases.map((d) => d.name).join(", ")}</>}
+          </span>
+        </div>
+      ),
+    },
+    {
+      key: "status",
+      header: "Status",
+      hideOnMobile: true,
+      cell: (s) =>
+        s.status !== "ACTIVE" ? <StatusBadge status={s.status} /> : <StatusBadge status={s.pending ? "PENDING" : "ACTIVE"} label={s.pending ? "Pending" : "Live"} />,
+    },
+    {
+      key: "progress",
+      header: "Progress",
+      className: "w-80",
+      cell: (s) => (s.latestOperation ? <OperationProgress op={s.latestOperation} compact /> : <span className="text-zinc-400">-</span>),
+    },
+    {
+      key: "actions",
+      header: <span className="sr-only">Actions</span>,
+      className: "text-right",
+      cell: (s) => (
+        <Button variant="ghost" size="sm" onClick={() => setDeleting(s)} aria-label={`Delete the site on ${s.domain.displayName}`}>
+          Delete
+        </Button>
+      ),
+    },
+  ];
+
+  return (
+    <>
+      <PageHeader title="Sites" description="Websites on your domains. Each change shows its steps as the cluster carries it out." />
+      <div className="flex flex-col gap-6">
+        <Card>
+          <CardHeader title="New site" description="Pick a domain and what to install on it." />
+          <CardBody>
+            <NewSiteForm accountId={accountId} initialDomainId={initialDomainId} />
+          </CardBody>
+        </Card>
+        <DataTable
+          label="Sites"
+          columns={columns}
+          table={table}
+          data={q.data}
+          isLoading={q.isFetching && !q.data}
+          error={q.error}
+          searchPlaceholder="Search by domain"
+          empty={<EmptyState title="No sites yet" description="Create your first site above." />}
+        />
+      </div>
+      <ConfirmDialog
+        open={deleting !== null}
+        onClose={() => setDeleting(null)}
+        title={deleting ? `Delete the site on ${deleting.domain.displayName}?` : "Delete site?"}
+        description={
+          deleting && deleting.databases.length > 0
+            ? `Its files and its database (${deleting.databases.map((d) => d.name).join(", ")}) are removed from the cluster.`
+            : "Its files are removed from the cluster. The domain stays."
+        }
+        confirmLabel="Delete site"
+        confirmText={deleting?.domain.displayName}
+        onConfirm={confirmDelete}
+      />
+    </>
+  );
+}
