@@ -1,0 +1,7 @@
+import { AuditView } from "./audit-view";
+
+export const metadata = { title: "Audit log" };
+
+export default function ResellerAuditPage() {
+  return <AuditView audience="reseller" />;
+}

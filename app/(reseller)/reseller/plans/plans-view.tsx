@@ -1,0 +1,274 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type FormEvent } from "react";
+import { Badge } from "@/app/_components/badge";
+import { Button } from "@/app/_components/button";
+import { ConfirmDialog } from "@/app/_components/confirm-dialog";
+import { DataTable, useTableState, type Column } from "@/app/_components/data-table";
+import { Dialog } from "@/app/_components/dialog";
+import { EmptyState } from "@/app/_components/empty-state";
+import { Checkbox, Field, Input, Select } from "@/app/_components/field";
+import { FormError } from "@/app/_components/form-error";
+import { PageHeader } from "@/app/_components/page-header";
+import { useToast } from "@/app/_components/toast";
+import { useTRPC } from "@/app/_components/trpc-provider";
+import { useFieldErrors } from "@/app/_components/use-field-errors";
+
+type Limits = {
+  maxSites: number;
+  diskMb: number;
+  maxDatabases: number;
+  maxMailboxes: number;
+  trafficGbMonth: number;
+  copies: number;
+  snapshotCadenceSec: number;
+  keepAllMinutes: number;
+  keepHourlyDays: number;
+  keepDailyDays: number;
+};
+type Plan = Limits & {
+  id: string;
+  name: string;
+  resellerId: string;
+  reseller: { name: string };
+  archivedAt: Date | null;
+  _count: { accounts: number };
+};
+
+// Label, bounds (the server's, shown as hints) and a unit for each limit, in form order.
+const limitFields: Array<{ key: keyof Limits; label: string; min: number; max: number; unit?: string }> = [
+  { key: "maxSites", label: "Sites", min: 1, max: 10_000 },
+  { key: "diskMb", label: "Disk", min: 100, max: 10_000_000, unit: "MB" },
+  { key: "maxDatabases", label: "Databases", min: 0, max: 10_000 },
+  { key: "maxMailboxes", label: "Mailboxes", min: 0, max: 100_000 },
+  { key: "trafficGbMonth", label: "Traffic per month", min: 1, max: 1_000_000, unit: "GB" },
+  { key: "copies", label: "Copies of each site", min: 1, max: 5 },
+  { key: "snapshotCadenceSec", label: "Snapshot every", min: 10, max: 86_400, unit: "seconds" },
+  { key: "keepAllMinutes", label: "Keep every snapshot for", min: 0, max: 1_440, unit: "minutes" },
+  { key: "keepHourlyDays", label: "Keep hourly snapshots for", min: 0, max: 90, unit: "days" },
+  { key: "keepDailyDays", label: "Keep daily snapshots for", min: 0, max: 3_650, unit: "days" },
+];
+
+const defaults: Limits = {
+  maxSites: 5,
+  diskMb: 10_000,
+  maxDatabases: 5,
+  maxMailboxes: 25,
+  trafficGbMonth: 100,
+  copies: 2,
+  snapshotCadenceSec: 60,
+  keepAllMinutes: 60,
+  keepHourlyDays: 7,
+  keepDailyDays: 30,
+};
+
+const number = new Intl.NumberFormat();
+
+export function PlansView() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const toast = useToast();
+  const table = useTableState<"name" | "createdAt">({ sort: "name" });
+  const [includeArchived, setIncludeArchived] = useState(false);
+  const [editing, setEditing] = useState<Plan | "new" | null>(null);
+  const [archiving, setArchiving] = useState<Plan | null>(null);
+  const q = useQuery(trpc.plan.list.queryOptions({ ...table.page, sort: table.sort, includeArchived }));
+  const subs = useQuery(trpc.reseller.list.queryOptions({ limit: 100 }));
+  const showReseller = (subs.data?.items.length ?? 0) > 0;
+
+  const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.plan.list.queryKey() });
+  const archive = useMutation(
+    trpc.plan.archive.mutationOptions({
+      onSuccess: async (plan) => {
+        await refresh();
+        toast({ title: `${plan.name} archived`, tone: "success" });
+      },
+    }),
+  );
+
+  const columns: Column<Plan, "name" | "createdAt">[] = [
+    {
+      key: "name",
+      header: "Plan",
+      sortKey: "name",
+      cell: (p) => (
+        <span className="flex items-center gap-2 font-medium text-zinc-900 dark:text-zinc-100">
+          {p.name}
+          {p.archivedAt && <Badge>Archived</Badge>}
+        </span>
+      ),
+    },
+    ...(showReseller ? [{ key: "reseller", header: "Reseller", cell: (p: Plan) => p.reseller.name, hideOnMobile: true }] : []),
+    { key: "sites", header: "Sites", cell: (p) => number.format(p.maxSites) },
+    { key: "disk", header: "Disk", cell: (p) => `${number.format(p.diskMb / 1000)} GB`, hideOnMobile: true },
+    { key: "copies", header: "Copies", cell: (p) => p.copies, hideOnMobile: true },
+    { key: "accounts", header: "Accounts", cell: (p) => number.format(p._count.accounts) },
+    {
+      key: "actions",
+      header: <span className="sr-only">Actions</span>,
+      className: "text-right",
+      cell: (p) => (
+        <span className="flex justify-end gap-2">
+          <Button size="sm" variant="secondary" onClick={() => setEditing(p)} aria-label={`Edit ${p.name}`}>
+            Edit
+          </Button>
+          {!p.archivedAt && (
+            <Button size="sm" variant="ghost" onClick={() => setArchiving(p)} aria-label={`Archive ${p.name}`}>
+              Archive
+            </Button>
+          )}
+        </span>
+      ),
+    },
+  ];
+
+  return (
+    <>
+      <PageHeader
+        title="Plans"
+        description="What each hosting account may use, and how its sites are copied and snapshotted."
+        actions={<Button onClick={() => setEditing("new")}>New plan</Button>}
+      />
+      <DataTable
+        label="Plans"
+        columns={columns}
+        table={table}
+        data={q.data}
+        isLoading={q.isFetching}
+        error={q.error}
+        searchPlaceholder="Search plans"
+        toolbar={
+          <Checkbox
+            label="Show archived"
+            checked={includeArchived}
+            onChange={(e) => {
+              setIncludeArchived(e.target.checked);
+              // Re-applying the same search resets the pager to the first page.
+              table.setSearch(table.search);
+            }}
+          />
+        }
+        empty={
+          <EmptyState
+            title="No plans yet"
+            description="A customer needs a plan before you can create them."
+            action={
+              <Button size="sm" onClick={() => setEditing("new")}>
+                New plan
+              </Button>
+            }
+          />
+        }
+      />
+      {editing && (
+        <PlanDialog
+          plan={editing === "new" ? null : editing}
+          resellers={subs.data?.items ?? []}
+          onClose={() => setEditing(null)}
+          onSaved={async (name) => {
+            await refresh();
+            setEditing(null);
+            toast({ title: `${name} saved`, tone: "success" });
+          }}
+        />
+      )}
+      <ConfirmDialog
+        open={archiving !== null}
+        onClose={() => setArchiving(null)}
+        title={`Archive ${archiving?.name ?? "plan"}?`}
+        description="New customers can no longer be put on it. Accounts already on it keep it, with the same limits."
+        confirmLabel="Archive"
+        destructive={false}
+        onConfirm={() => archiving && archive.mutateAsync({ id: archiving.id })}
+      />
+    </>
+  );
+}
+
+function PlanDialog({
+  plan,
+  resellers,
+  onClose,
+  onSaved,
+}: {
+  plan: Plan | null;
+  resellers: Array<{ id: string; name: string }>;
+  onClose: () => void;
+  onSaved: (name: string) => Promise<void>;
+}) {
+  const trpc = useTRPC();
+  const [name, setName] = useState(plan?.name ?? "");
+  const [resellerId, setResellerId] = useState("");
+  // Kept as typed text so an empty or half-typed number reaches the server and gets its message.
+  const [limits, setLimits] = useState<Record<keyof Limits, string>>(
+    () => Object.fromEntries(limitFields.map((f) => [f.key, String((plan ?? defaults)[f.key])])) as Record<keyof Limits, string>,
+  );
+  const create = useMutation(trpc.plan.create.mutationOptions({ onSuccess: (p) => onSaved(p.name) }));
+  const update = useMutation(trpc.plan.update.mutationOptions({ onSuccess: (p) => onSaved(p.name) }));
+  const active = plan ? update : create;
+  const { fieldErrors, formError } = useFieldErrors(active.error);
+
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const numbers = Object.fromEntries(limitFields.map((f) => [f.key, limits[f.key].trim() === "" ? NaN : Number(limits[f.key])])) as Limits;
+    if (plan) update.mutate({ id: plan.id, name, ...numbers });
+    else create.mutate({ name, resellerId: resellerId || undefined, ...numbers });
+  }
+
+  return (
+    <Dialog open onClose={onClose} busy={active.isPending} size="lg" title={plan ? `Edit ${plan.name}` : "New plan"}>
+      <form onSubmit={submit} noValidate className="flex flex-col gap-4">
+        <FormError message={formError} />
+        <div className="grid gap-4 sm:grid-cols-2">
+          <Field label="Name" required error={fieldErrors.name}>
+            <Input value={name} onChange={(e) => setName(e.target.value)} maxLength={80} />
+          </Field>
+          {!plan && resellers.length > 0 && (
+            <Field label="Reseller" error={fieldErrors.resellerId}>
+              <Select value={resellerId} onChange={(e) => setResellerId(e.target.value)}>
+                <option value="">Your own account</option>
+                {resellers.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.name}
+                  </option>
+                ))}
+              </Select>
+            </Field>
+          )}
+          {limitFields.map((f) => (
+            <Field
+              key={f.key}
+              label={f.unit ? `${f.label} (${f.unit})` : f.label}
+              hint={`${number.format(f.min)} to ${number.format(f.max)}`}
+              required
+              error={fieldErrors[f.key]}
+            >
+              <Input
+                type="number"
+                inputMode="numeric"
+                min={f.min}
+                max={f.max}
+                step={1}
+                value={limits[f.key]}
+                onChange={(e) => setLimits((l) => ({ ...l, [f.key]: e.target.value }))}
+              />
+            </Field>
+          ))}
+        </div>
+        {plan && plan._count.accounts > 0 && (
+          <p className="text-sm text-zinc-600 dark:text-zinc-400">
+            {plan._count.accounts} account{plan._count.accounts === 1 ? "" : "s"} on this plan pick up the new limits.
+          </p>
+        )}
+        <div className="flex justify-end gap-2">
+          <Button variant="secondary" onClick={onClose} disabled={active.isPending}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={active.isPending}>
+            {plan ? "Save" : "Create plan"}
+          </Button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}
