@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 import { BENCH_AUTH_SECRET, benchDatabaseUrl, benchServerUrl, BENCH_DATABASE } from "./bench-env";
+import { findDemoRows, type DemoRows } from "./demo-rows";
 
 const CUSTOMERS = 100_000;
 /** Customers owned by the demo "Reseller One": its customer list is the realistic worst case. */
@@ -50,37 +51,6 @@ async function recreateDatabase(): Promise<void> {
   }
 }
 
-type DemoIds = { platformId: string; platformPath: string; resellerOneId: string; demoCustomerId: string; demoAccountId: string };
-
-// The demo seed (prisma/seed.ts) owns the names; we only look its rows up.
-async function findDemoRows(client: pg.Client): Promise<DemoIds> {
-  const platform = await client.query<{ id: string; path: string }>(
-    `SELECT id, path FROM "Reseller" WHERE "isPlatform" ORDER BY "createdAt" LIMIT 1`,
-  );
-  const resellerOne = await client.query<{ id: string }>(
-    `SELECT id FROM "Reseller" WHERE name = 'Reseller One' AND NOT "isPlatform" ORDER BY "createdAt" LIMIT 1`,
-  );
-  // The demo customer is the customer with a login under Reseller One (the one lcp.ts signs in as).
-  const demo = await client.query<{ customerId: string; accountId: string }>(
-    `SELECT c.id AS "customerId", a.id AS "accountId"
-       FROM "User" u
-       JOIN "Customer" c ON c.id = u."customerId"
-       JOIN "HostingAccount" a ON a."customerId" = c.id AND a."deletedAt" IS NULL
-      WHERE u.role = 'CUSTOMER' AND c."resellerId" = $1
-      ORDER BY u."createdAt", a."createdAt" LIMIT 1`,
-    [resellerOne.rows[0]?.id ?? ""],
-  );
-  const p = platform.rows[0];
-  const r = resellerOne.rows[0];
-  const d = demo.rows[0];
-  if (!p || !r || !d) {
-    throw new Error(
-      "The demo seed did not create the platform, 'Reseller One' and a customer login with a hosting account under it.",
-    );
-  }
-  return { platformId: p.id, platformPath: p.path, resellerOneId: r.id, demoCustomerId: d.customerId, demoAccountId: d.accountId };
-}
-
 // Word lists for names that look like a hosting panel's data (and give search something to find).
 const FIRST = ["Alice", "Bruno", "Chen", "Dana", "Emeka", "Fatima", "Gustav", "Hana", "Ivan", "Julia", "Kofi", "Lena", "Marco", "Nadia", "Oscar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Viktor", "Wen", "Ximena", "Yusuf", "Zoe"];
 const LAST = ["Anders", "Baker", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Haddad", "Ito", "Jensen", "Kowalski", "Lopez", "Moreau", "Novak", "Okafor", "Patel", "Quist", "Rossi", "Silva", "Tanaka", "Umar", "Varga", "Weber", "Xu", "Yilmaz", "Zhang"];
@@ -94,7 +64,7 @@ const ACTIONS: [string, string][] = [
 
 const sqlArray = (values: string[]) => `ARRAY[${values.map((v) => `'${v}'`).join(",")}]`;
 
-async function bulkInsert(client: pg.Client, demo: DemoIds): Promise<void> {
+async function bulkInsert(client: pg.Client, demo: DemoRows): Promise<void> {
   // Deterministic data from run to run.
   await client.query("SELECT setseed(0.4242)");
   // A bulk load: losing the last commits on a crash is fine, waiting for each fsync is not.
