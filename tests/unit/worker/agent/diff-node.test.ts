@@ -1,0 +1,318 @@
+import { describe, expect, it } from "vitest";
+import { diffNode, planNode, type DesiredNode, type ObservedNode, type Step } from "../../../../worker/agent/diff-node";
+import { nativePasswordHash } from "../../../../worker/agent/drivers/mariadb";
+import { accountComment } from "../../../../worker/agent/drivers/unix-user";
+import { nodeRoot } from "../../../../worker/agent/node-root";
+import { parseNodeSpec, type NodeSpec } from "../../../../worker/agent/spec";
+
+const node = nodeRoot({ root: "/var/lib/shoal/node1", address: "127.0.10.1", httpPort: 8080, mysqlPort: 3307 });
+
+const spec = (overrides: Partial<NodeSpec> = {}): NodeSpec =>
+  parseNodeSpec({
+    accounts: [{ id: "acc1", username: "alice", status: "ACTIVE" }],
+    sites: [
+      {
+        id: "site1",
+        accountId: "acc1",
+        domains: ["example.com", "www.example.com"],
+        documentRoot: "public",
+        phpSettings: { memory_limit: "256M" },
+        status: "ACTIVE",
+      },
+    ],
+    databases: [
+      { id: "db1", accountId: "acc1", name: "alice_shop", users: [{ username: "alice_shop", password: "correct-horse-battery" }] },
+    ],
+    ...overrides,
+  });
+
+const empty = (): ObservedNode => ({
+  nginx: { running: false, main: null, vhosts: {} },
+  phpFpm: { running: false, main: null, pools: {} },
+  accounts: [],
+  siteStores: [],
+  mariadb: { running: false, initialised: false, state: null },
+});
+
+/** What the node looks like once `desired` has been applied: the fixed point of diffNode. */
+function converged(desired: DesiredNode): ObservedNode {
+  return {
+    nginx: { running: true, main: desired.nginxMain, vhosts: Object.fromEntries(desired.sites.map((s) => [s.id, s.vhost])) },
+    phpFpm: {
+      running: true,
+      main: desired.phpFpmMain,
+      pools: Object.fromEntries(desired.sites.flatMap((s) => (s.pool === null ? [] : [[s.id, s.pool]]))),
+    },
+    accounts: desired.accounts.map((a) => ({ username: a.username, userComment: accountComment(a.id), homeReady: true })),
+    siteStores: desired.sites.map((s) => ({ siteId: s.id, username: s.username, ready: true })),
+    mariadb: {
+      running: true,
+      initialised: true,
+      state: {
+        databases: desired.databases.map((d) => d.name).sort(),
+        users: desired.databases.flatMap((d) =>
+          d.users.map((u) => ({
+            username: u.username,
+            host: "%",
+            passwordHash: nativePasswordHash(u.password),
+            locked: u.locked,
+            grants: [d.name],
+          })),
+        ),
+      },
+    },
+  };
+}
+
+const kinds = (steps: Step[]) => steps.map((s) => s.kind);
+const indexOf = (steps: Step[], predicate: (s: Step) => boolean) => {
+  const i = steps.findIndex(predicate);
+  expect(i, "step not found").toBeGreaterThanOrEqual(0);
+  return i;
+};
+
+describe("diffNode", () => {
+  it("builds an empty node in dependency order", () => {
+    const steps = diffNode(empty(), planNode(node, spec()));
+    expect(kinds(steps)).toEqual([
+      "writeNginxMain",
+      "writePhpFpmMain",
+      "ensureAccount",
+      "ensureSiteStore",
+      "installPool",
+      "startPhpFpm",
+      "installVhost",
+      "startNginx",
+      "startMariadb",
+      "ensureDatabase",
+      "ensureDatabaseUser",
+    ]);
+    expect(steps).toContainEqual({ kind: "startPhpFpm", sockets: ["site1"] });
+    expect(steps).toContainEqual({
+      kind: "ensureDatabaseUser",
+      username: "alice_shop",
+      password: "correct-horse-battery",
+      database: "alice_shop",
+    });
+  });
+
+  it("returns no steps for a converged node (idempotent)", () => {
+    const desired = planNode(node, spec());
+    expect(diffNode(converged(desired), desired)).toEqual([]);
+  });
+
+  it("returns no steps for an empty spec on an empty node, and does not start MariaDB", () => {
+    const desired = planNode(node, spec({ accounts: [], sites: [], databases: [] }));
+    const observed = { ...converged(desired), mariadb: { running: false, initialised: false, state: null } };
+    expect(diffNode(observed, desired)).toEqual([]);
+  });
+
+  it("tears everything down in the reverse order when the spec empties", () => {
+    const before = planNode(node, spec());
+    const steps = diffNode(converged(before), planNode(node, spec({ accounts: [], sites: [], databases: [] })));
+    expect(steps).toEqual([
+      { kind: "installPool", siteId: "site1", content: null },
+      { kind: "reloadPhpFpm", sockets: [], goneSockets: ["site1"] },
+      { kind: "installVhost", siteId: "site1", content: null },
+      { kind: "reloadNginx" },
+      { kind: "dropDatabaseUser", username: "alice_shop", host: "%" },
+      { kind: "dropDatabase", name: "alice_shop" },
+      { kind: "removeSiteStore", siteId: "site1", username: "alice" },
+      { kind: "removeAccount", username: "alice" },
+    ]);
+  });
+
+  it("rewrites only the vhost and reloads only nginx when a domain is added", () => {
+    const before = planNode(node, spec());
+    const s = spec();
+    s.sites[0]!.domains.push("shop.example.com");
+    const after = planNode(node, s);
+    const steps = diffNode(converged(before), after);
+    expect(kinds(steps)).toEqual(["installVhost", "reloadNginx"]);
+    expect((steps[0] as { content: string }).content).toContain("server_name example.com www.example.com shop.example.com;");
+  });
+
+  it("rewrites only the pool and reloads only php-fpm when a PHP setting changes", () => {
+    const before = planNode(node, spec());
+    const s = spec();
+    s.sites[0]!.phpSettings = { memory_limit: "512M", max_execution_time: "60" };
+    const steps = diffNode(converged(before), planNode(node, s));
+    expect(kinds(steps)).toEqual(["installPool", "reloadPhpFpm"]);
+    const content = (steps[0] as { content: string }).content;
+    expect(content).toContain("php_admin_value[memory_limit] = 512M");
+    expect(content).toContain("php_admin_value[max_execution_time] = 60");
+  });
+
+  it("suspends a site: the pool goes, the vhost serves the suspended page, the database stays usable", () => {
+    const before = planNode(node, spec());
+    const s = spec();
+    s.sites[0]!.status = "SUSPENDED";
+    const after = planNode(node, s);
+    const steps = diffNode(converged(before), after);
+    expect(steps).toEqual([
+      { kind: "installPool", siteId: "site1", content: null },
+      { kind: "reloadPhpFpm", sockets: [], goneSockets: ["site1"] },
+      { kind: "installVhost", siteId: "site1", content: after.sites[0]!.vhost },
+      { kind: "reloadNginx" },
+    ]);
+    expect(after.sites[0]!.vhost).toContain("return 503;");
+    expect(after.sites[0]!.vhost).not.toContain("fastcgi_pass");
+  });
+
+  it("suspending an account suspends its sites and locks its database users after proving them", () => {
+    const before = planNode(node, spec());
+    const s = spec();
+    s.accounts[0]!.status = "SUSPENDED";
+    const steps = diffNode(converged(before), planNode(node, s));
+    expect(kinds(steps)).toEqual(["installPool", "reloadPhpFpm", "installVhost", "reloadNginx", "setDatabaseUserLock"]);
+    expect(steps.at(-1)).toEqual({ kind: "setDatabaseUserLock", username: "alice_shop", locked: true });
+
+    const fresh = diffNode(empty(), planNode(node, s));
+    expect(indexOf(fresh, (x) => x.kind === "ensureDatabaseUser")).toBeLessThan(
+      indexOf(fresh, (x) => x.kind === "setDatabaseUserLock"),
+    );
+  });
+
+  it("unlocks a database user before re-proving its login", () => {
+    const s = spec();
+    s.accounts[0]!.status = "SUSPENDED";
+    const suspended = converged(planNode(node, s));
+    const active = spec();
+    active.databases[0]!.users[0]!.password = "a-brand-new-password";
+    const steps = diffNode(suspended, planNode(node, active));
+    const unlock = indexOf(steps, (x) => x.kind === "setDatabaseUserLock" && !x.locked);
+    expect(unlock).toBeLessThan(indexOf(steps, (x) => x.kind === "ensureDatabaseUser"));
+  });
+
+  it("resets a database user whose password, or grants, differ", () => {
+    const desired = planNode(node, spec());
+    const drifted = converged(desired);
+    drifted.mariadb.state!.users[0]!.passwordHash = nativePasswordHash("someone-else-set-this");
+    expect(kinds(diffNode(drifted, desired))).toEqual(["ensureDatabaseUser"]);
+
+    const extraGrant = converged(desired);
+    extraGrant.mariadb.state!.users[0]!.grants = ["alice_shop", "alice_other"];
+    expect(kinds(diffNode(extraGrant, desired))).toEqual(["ensureDatabaseUser"]);
+  });
+
+  it("drops users and databases the spec does not name, including the same user at another host", () => {
+    const desired = planNode(node, spec());
+    const observed = converged(desired);
+    observed.mariadb.state!.databases.push("alice_old");
+    observed.mariadb.state!.users.push({ username: "alice_shop", host: "localhost", passwordHash: "", locked: false, grants: [] });
+    expect(diffNode(observed, desired)).toEqual([
+      { kind: "dropDatabaseUser", username: "alice_shop", host: "localhost" },
+      { kind: "dropDatabase", name: "alice_old" },
+    ]);
+  });
+
+  it("starts a stopped MariaDB that has data even when no database is wanted, so leftovers get dropped", () => {
+    const desired = planNode(node, spec({ databases: [] }));
+    const observed = { ...converged(desired), mariadb: { running: false, initialised: true, state: null } };
+    expect(kinds(diffNode(observed, desired))).toEqual(["startMariadb"]);
+  });
+
+  it("restarts dead masters without rewriting anything", () => {
+    const desired = planNode(node, spec());
+    const observed = converged(desired);
+    observed.nginx.running = false;
+    observed.phpFpm.running = false;
+    expect(diffNode(observed, desired)).toEqual([{ kind: "startPhpFpm", sockets: ["site1"] }, { kind: "startNginx" }]);
+  });
+
+  it("repairs a hand-edited vhost and a changed main config", () => {
+    const desired = planNode(node, spec());
+    const observed = converged(desired);
+    observed.nginx.vhosts.site1 = "server { broken";
+    observed.nginx.main = "# edited";
+    expect(kinds(diffNode(observed, desired))).toEqual(["writeNginxMain", "installVhost", "reloadNginx"]);
+  });
+
+  it("re-ensures an account whose home is wrong or whose user was made by someone else", () => {
+    const desired = planNode(node, spec());
+    const badHome = converged(desired);
+    badHome.accounts[0]!.homeReady = false;
+    expect(diffNode(badHome, desired)).toEqual([{ kind: "ensureAccount", accountId: "acc1", username: "alice" }]);
+
+    const foreign = converged(desired);
+    foreign.accounts[0]!.userComment = "Alice Liddell";
+    expect(kinds(diffNode(foreign, desired))).toEqual(["ensureAccount"]);
+  });
+
+  it("re-ensures a site store that is incomplete (a document root that changed)", () => {
+    const desired = planNode(node, spec());
+    const observed = converged(desired);
+    observed.siteStores[0]!.ready = false;
+    expect(kinds(diffNode(observed, desired))).toEqual(["ensureSiteStore"]);
+  });
+
+  it("refuses to move a site between accounts and leaves its files, pool and vhost alone", () => {
+    const s = spec({
+      accounts: [
+        { id: "acc1", username: "alice", status: "ACTIVE" },
+        { id: "acc2", username: "bob", status: "ACTIVE" },
+      ],
+    });
+    const before = planNode(node, s);
+    const observed = converged(before);
+    s.sites[0]!.accountId = "acc2";
+    const steps = diffNode(observed, planNode(node, s));
+    expect(steps).toEqual([{ kind: "refuseSiteMove", siteId: "site1", from: "alice", to: "bob" }]);
+  });
+
+  it("removes a pool and vhost left behind by a site that is no longer in the spec", () => {
+    const desired = planNode(node, spec());
+    const observed = converged(desired);
+    observed.phpFpm.pools.gone1 = "[site_gone1]\n";
+    observed.nginx.vhosts.gone1 = "server {}\n";
+    observed.siteStores.push({ siteId: "gone1", username: "alice", ready: true });
+    expect(diffNode(observed, desired)).toEqual([
+      { kind: "installPool", siteId: "gone1", content: null },
+      { kind: "reloadPhpFpm", sockets: ["site1"], goneSockets: ["gone1"] },
+      { kind: "installVhost", siteId: "gone1", content: null },
+      { kind: "reloadNginx" },
+      { kind: "removeSiteStore", siteId: "gone1", username: "alice" },
+    ]);
+  });
+
+  it("removes an orphaned account after the configs that used it", () => {
+    const desired = planNode(node, spec());
+    const observed = converged(desired);
+    observed.accounts.push({ username: "carol", userComment: accountComment("acc9"), homeReady: true });
+    expect(diffNode(observed, desired)).toEqual([{ kind: "removeAccount", username: "carol" }]);
+  });
+});
+
+describe("planNode", () => {
+  it("renders the pool with the account's user, its own socket, open_basedir and no exec family", () => {
+    const site = planNode(node, spec()).sites[0]!;
+    expect(site.pool).toContain("user = alice\n");
+    expect(site.pool).toContain("listen = /var/lib/shoal/node1/run/php/site1.sock\n");
+    expect(site.pool).toContain("listen.owner = www-data\n");
+    expect(site.pool).toContain("pm = ondemand\n");
+    expect(site.pool).toContain(
+      "php_admin_value[open_basedir] = /var/lib/shoal/node1/home/alice/sites/site1/:/var/lib/shoal/node1/home/alice/tmp/site1/\n",
+    );
+    expect(site.pool).toMatch(/php_admin_value\[disable_functions\] = .*\bexec\b.*\bshell_exec\b.*\bproc_open\b/);
+  });
+
+  it("renders the vhost for the node's address with both domains, dotfiles denied, fastcgi by absolute path", () => {
+    const { vhost } = planNode(node, spec()).sites[0]!;
+    expect(vhost).toContain("listen 127.0.10.1:8080;");
+    expect(vhost).toContain("server_name example.com www.example.com;");
+    expect(vhost).toContain("root /var/lib/shoal/node1/home/alice/sites/site1/public;");
+    expect(vhost).toContain("include /etc/nginx/fastcgi_params;");
+    expect(vhost).toContain("fastcgi_pass unix:/var/lib/shoal/node1/run/php/site1.sock;");
+    expect(vhost).toContain("deny all;");
+  });
+
+  it("renders a main nginx config with every temp path and the vhost include", () => {
+    const { nginxMain } = planNode(node, spec());
+    for (const temp of ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]) {
+      expect(nginxMain).toContain(`${temp}_temp_path /var/lib/shoal/node1/run/nginx/${temp};`);
+    }
+    expect(nginxMain).toContain("user www-data;");
+    expect(nginxMain).toContain("pid /var/lib/shoal/node1/run/nginx.pid;");
+    expect(nginxMain).toContain("include /var/lib/shoal/node1/etc/nginx/sites/*.conf;");
+  });
+});
