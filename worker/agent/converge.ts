@@ -121,13 +121,28 @@ export async function converge(node: NodeRoot, input: unknown): Promise<StepResu
   await ensureNodeLayout(node);
   const observed = await observeNode(node, new Map(spec.sites.map((s) => [s.id, s.documentRoot])));
   const steps = diffNode(observed, planNode(node, spec));
+  const accountOf = new Map(spec.sites.map((s) => [s.id, spec.accounts.find((a) => a.id === s.accountId)!.username]));
+  // A site whose account or store could not be made must not get a pool or vhost: php-fpm would
+  // happily run it as a same-named user that is not the account's.
+  const blocked = new Map<string, string>();
   const results: StepResult[] = [];
   for (const step of steps) {
+    const base = { step: describeStep(step), kind: step.kind };
+    const siteId = "siteId" in step && ("content" in step ? step.content !== null : true) ? step.siteId : null;
+    const username = siteId ? accountOf.get(siteId) : undefined;
+    const reason = (siteId && blocked.get(siteId)) || (username && blocked.get(`account:${username}`));
+    if (reason) {
+      results.push({ ...base, ok: false, error: `Skipped: ${reason}.` });
+      continue;
+    }
     try {
       await applyStep(node, step);
-      results.push({ step: describeStep(step), kind: step.kind, ok: true });
+      results.push({ ...base, ok: true });
     } catch (e) {
-      results.push({ step: describeStep(step), kind: step.kind, ok: false, error: e instanceof Error ? e.message : String(e) });
+      const error = e instanceof Error ? e.message : String(e);
+      results.push({ ...base, ok: false, error });
+      if (step.kind === "ensureAccount") blocked.set(`account:${step.username}`, `account ${step.username} failed`);
+      if (step.kind === "ensureSiteStore") blocked.set(step.siteId, `the store of site ${step.siteId} failed`);
     }
   }
   return results;

@@ -148,7 +148,7 @@ export async function observeDatabases(node: NodeRoot): Promise<ObservedDatabase
       .sort();
     // Roles have an empty host; they are not logins.
     const userRows: { User: string; Host: string; hash: string | null; locked: string | null }[] = await conn.query(
-      `SELECT User, Host, JSON_VALUE(Priv, '$.authentication_string') AS hash, JSON_VALUE(Priv, '$.account_locked') AS locked
+      `SELECT User, Host, JSON_VALUE(Priv, '$.authentication_string') AS hash, IF(JSON_VALUE(Priv, '$.account_locked') IN ('1', 'true'), 'Y', 'N') AS locked
          FROM mysql.global_priv WHERE Host <> ''`,
     );
     const grantRows: { User: string; Host: string; Db: string }[] = await conn.query("SELECT User, Host, Db FROM mysql.db");
@@ -158,7 +158,7 @@ export async function observeDatabases(node: NodeRoot): Promise<ObservedDatabase
         username: row.User,
         host: row.Host,
         passwordHash: row.hash ?? "",
-        locked: row.locked === "true",
+        locked: row.locked === "Y",
         grants: grantRows
           .filter((g) => g.User === row.User && g.Host === row.Host)
           .map((g) => unescapeGrant(g.Db))
