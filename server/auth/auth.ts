@@ -187,10 +187,18 @@ export const auth = betterAuth({
         await consume([limitKeys.resetAccount(email), limitKeys.resetIp(ip)]).catch(rateLimited);
         return;
       }
-      if (ctx.path === "/two-factor/enable") {
+      if (ctx.path === "/two-factor/enable" || ctx.path === "/two-factor/disable") {
         const token = await ctx.getSignedCookie(ctx.context.authCookies.sessionToken.name, ctx.context.secret);
         const session = token ? await ctx.context.internalAdapter.findSession(token) : null;
-        const issuer = session ? await issuerFor(session.user.id) : undefined;
+        if (!session) return;
+        if (ctx.path === "/two-factor/disable") {
+          const user = await db.user.findUnique({ where: { id: session.user.id }, select: { role: true } });
+          if (user && user.role !== "CUSTOMER") {
+            throw new APIError("FORBIDDEN", { code: "TWO_FACTOR_REQUIRED", message: "Administrators and resellers must keep two-factor authentication." });
+          }
+          return;
+        }
+        const issuer = await issuerFor(session.user.id);
         if (issuer) return { context: { body: { ...ctx.body, issuer } } };
         return;
       }

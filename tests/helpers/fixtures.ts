@@ -89,5 +89,5 @@ export function authFor(user: SessionUser, impersonator: AuthState["impersonator
 
 /** A tRPC caller acting as `user` (or anonymous), exactly as the HTTP handler would build it. */
 export function callerFor(user: SessionUser | null, ip = "127.0.0.1") {
-  return createCaller({ headers: new Headers(), ip, auth: user ? authFor(user) : null });
+  return createCaller({ headers: new Headers(), ip, auth: user ? authFor(user) : null, resHeaders: new Headers() });
 }

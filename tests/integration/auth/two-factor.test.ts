@@ -81,3 +81,20 @@ describe("two-factor", () => {
     expect(fresh.json?.message).toMatch(/^Too many attempts, try again in 1[45] minutes\.$/);
   });
 });
+
+describe("two-factor: who may switch it off", () => {
+  it("a customer may turn it off; a reseller may not", async () => {
+    const world = await makeWorld();
+    const customer = await makeLogin("CUSTOMER", world.resellerA.id, world.customers.a.customer.id);
+    const customerJar = (await signIn(customer.email)).jar;
+    await enrolTotp(customerJar, customer.userId);
+    expect((await post("/two-factor/disable", { password: "demo-password-1" }, customerJar)).status).toBe(200);
+    expect((await db.user.findUniqueOrThrow({ where: { id: customer.userId } })).twoFactorEnabled).toBe(false);
+
+    const reseller = await makeLogin("RESELLER", world.resellerA.id);
+    const resellerJar = (await signIn(reseller.email)).jar;
+    await enrolTotp(resellerJar, reseller.userId);
+    expect((await post("/two-factor/disable", { password: "demo-password-1" }, resellerJar)).status).toBe(403);
+    expect((await db.user.findUniqueOrThrow({ where: { id: reseller.userId } })).twoFactorEnabled).toBe(true);
+  });
+});

@@ -3,6 +3,7 @@ import { resellerCases } from "../reseller/authz-cases";
 import { planCases } from "../plan/authz-cases";
 import { customerCases } from "../customer/authz-cases";
 import { auditCases } from "../audit/authz-cases";
+import { sessionCases } from "../auth/authz-cases";
 
 // One entry per procedure; see matrix.ts for what each field means.
 export const cases: Record<string, MatrixCase> = {
@@ -10,4 +11,5 @@ export const cases: Record<string, MatrixCase> = {
   ...planCases,
   ...customerCases,
   ...auditCases,
+  ...sessionCases,
 };
