@@ -9,6 +9,7 @@ import { Spinner } from "./spinner";
 export function UserMenu({ name, email }: { name: string; email: string }) {
   const [open, setOpen] = useState(false);
   const [signingOut, setSigningOut] = useState(false);
+  const [signOutFailed, setSignOutFailed] = useState(false);
   const menuId = useId();
   const root = useRef<HTMLDivElement>(null);
   const trigger = useRef<HTMLButtonElement>(null);
@@ -85,9 +86,13 @@ export function UserMenu({ name, email }: { name: string; email: string }) {
             <button
               type="button"
               disabled={signingOut}
-              onClick={() => {
+              onClick={async () => {
                 setSigningOut(true);
-                void signOut();
+                setSignOutFailed(false);
+                if (!(await signOut())) {
+                  setSigningOut(false);
+                  setSignOutFailed(true);
+                }
               }}
               className={cx(itemClass, "w-full")}
             >
@@ -102,6 +107,11 @@ export function UserMenu({ name, email }: { name: string; email: string }) {
             </button>
           </li>
         </ul>
+        {signOutFailed && (
+          <p role="alert" className="border-t border-zinc-200 px-4 py-2 text-xs text-red-700 dark:border-zinc-800 dark:text-red-400">
+            Could not sign you out. Check your connection and try again.
+          </p>
+        )}
       </div>
     </div>
   );
