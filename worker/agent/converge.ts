@@ -54,8 +54,13 @@ async function isSocket(file: string): Promise<boolean> {
   return (await stat(file).catch(() => null))?.isSocket() ?? false;
 }
 
-/** php-fpm answers SIGUSR2 before its new pools listen: wait until the sockets say so. */
-async function waitForSockets(node: NodeRoot, present: readonly string[], gone: readonly string[]): Promise<void> {
+/**
+ * php-fpm answers SIGUSR2 before its new pools listen: wait until the sockets say so. Only pools
+ * whose file is installed count; a pool rolled back or skipped earlier in this converge has none.
+ */
+async function waitForSockets(node: NodeRoot, wanted: readonly string[], gone: readonly string[]): Promise<void> {
+  const present: string[] = [];
+  for (const id of wanted) if ((await readTextIfExists(node.poolFile(id))) !== null) present.push(id);
   await waitFor("php-fpm's pool sockets to match its pools", async () => {
     for (const id of present) if (!(await isSocket(node.poolSocket(id)))) return false;
     for (const id of gone) if (await isSocket(node.poolSocket(id))) return false;

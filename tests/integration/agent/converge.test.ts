@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import mariadb from "mariadb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,6 +81,7 @@ describe("converge on a real node", () => {
     ]);
     expect(existsSync(untouched.root)).toBe(false);
     expect(await passwdHas("bad;rm -rf /")).toBe(false);
+    await rm(path.dirname(untouched.root), { recursive: true });
   });
 
   it("serves PHP as the account's user on both domains, the database user logs in, and a second converge has nothing to do", async () => {
