@@ -164,7 +164,8 @@ function ColourField({
       ? `${verdict!.text === "#ffffff" ? "White" : "Dark"} text reads at ${formatRatio(verdict!.ratio)} (at least ${MIN_CONTRAST}:1 needed).`
       : `Too low: white text ${formatRatio(verdict!.whiteRatio)}, dark text ${formatRatio(verdict!.darkRatio)}; ${MIN_CONTRAST}:1 needed.`;
   return (
-    <Field label={label} required error={error} hint={hint}>
+    // A server error already states both ratios; the hint would repeat it.
+    <Field label={label} required error={error} hint={error ? undefined : hint}>
       <div className="flex gap-2">
         <input
           type="color"
