@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { spawn } from "node:child_process";
-import { open, readdir, rm } from "node:fs/promises";
+import { open, readdir } from "node:fs/promises";
 import path from "node:path";
 import mariadb, { type Connection } from "mariadb";
 import { parseDatabaseName, parseDatabaseUser } from "../../../server/domain/database-name";
@@ -235,10 +235,4 @@ export async function setDatabaseUserLocked(node: NodeRoot, username: string, lo
 export async function dropDatabaseUser(node: NodeRoot, username: string, host: string): Promise<void> {
   // Observed names, not grammar-checked ones: escaped as string literals.
   await withAdmin(node, (conn) => conn.query(`DROP USER IF EXISTS ${conn.escape(username)}@${conn.escape(host)}`));
-}
-
-/** Stops mariadbd and deletes its data; only for tearing a node down. */
-export async function destroyMariadb(node: NodeRoot): Promise<void> {
-  await stopMariadb(node);
-  await rm(node.mysqlDataDir, { recursive: true, force: true });
 }
