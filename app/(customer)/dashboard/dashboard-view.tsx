@@ -126,7 +126,7 @@ export function DashboardView() {
               <ul className="divide-y divide-zinc-100 dark:divide-zinc-800">
                 {data.recentOperations.map((op) => (
                   <li key={op.id} className="px-5 py-4">
-                    <OperationProgress op={op} compact />
+                    <OperationProgress op={op} compact showSubject />
                     <p className="mt-1 text-xs text-zinc-500 dark:text-zinc-400">{op.createdAt.toLocaleString()}</p>
                   </li>
                 ))}

@@ -32,7 +32,9 @@ export function NewDatabaseForm({ accountId, prefix }: { accountId: string | und
       },
     }),
   );
-  const { fieldErrors, formError } = useFieldErrors(create.error);
+  const { fieldErrors, formError: anyError } = useFieldErrors(create.error);
+  // With messages next to the fields, a summary line saying "correct the fields" adds nothing.
+  const formError = Object.keys(fieldErrors).length > 0 ? null : anyError;
   const prefixHint = prefix ? `Starts with ${prefix}, added for you.` : "Your account's prefix is added for you.";
 
   function submit(e: FormEvent) {

@@ -25,7 +25,9 @@ export function AddDomainForm({ accountId }: { accountId: string | undefined }) 
       },
     }),
   );
-  const { fieldErrors, formError } = useFieldErrors(create.error);
+  const { fieldErrors, formError: anyError } = useFieldErrors(create.error);
+  // With messages next to the fields, a summary line saying "correct the fields" adds nothing.
+  const formError = Object.keys(fieldErrors).length > 0 ? null : anyError;
 
   function submit(e: FormEvent) {
     e.preventDefault();

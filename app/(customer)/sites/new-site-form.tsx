@@ -40,7 +40,9 @@ export function NewSiteForm({ accountId, initialDomainId }: { accountId: string 
       },
     }),
   );
-  const { fieldErrors, formError } = useFieldErrors(create.error);
+  const { fieldErrors, formError: anyError } = useFieldErrors(create.error);
+  // With messages next to the fields, a summary line saying "correct the fields" adds nothing.
+  const formError = Object.keys(fieldErrors).length > 0 ? null : anyError;
 
   function submit(e: FormEvent) {
     e.preventDefault();

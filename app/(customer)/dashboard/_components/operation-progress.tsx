@@ -26,6 +26,14 @@ export function operationLabel(kind: string): string {
   return kindLabels[kind] ?? kind;
 }
 
+// The step that names what the operation is about: the domain for sites and domains, the database
+// name for databases (the first step of a site is its account, which says less).
+const subjectSteps = ["site store", "route", "DNS zone", "database"];
+
+export function operationSubject(op: Pick<OperationLike, "steps">): string | null {
+  return op.steps.find((s) => subjectSteps.includes(s.kind))?.target ?? null;
+}
+
 /** Poll while something is still to happen; the page reads progress from Postgres, never a queue. */
 export function isActive(op: { status: Status } | null | undefined): boolean {
   return op?.status === "PENDING" || op?.status === "RUNNING";
@@ -50,7 +58,18 @@ const stepMarks: Record<Status, { mark: string; className: string; label: string
 };
 
 /** An operation's progress bar and, unless compact, its steps in order. */
-export function OperationProgress({ op, compact = false, className }: { op: OperationLike; compact?: boolean; className?: string }) {
+export function OperationProgress({
+  op,
+  compact = false,
+  showSubject = false,
+  className,
+}: {
+  op: OperationLike;
+  compact?: boolean;
+  /** Name the domain or database, where the page around it does not already. */
+  showSubject?: boolean;
+  className?: string;
+}) {
   const done = op.steps.filter((s) => s.status === "SUCCEEDED").length;
   const tone = op.status === "FAILED" ? "danger" : op.status === "SUCCEEDED" ? "success" : "brand";
   const steps = (
@@ -76,14 +95,17 @@ export function OperationProgress({ op, compact = false, className }: { op: Oper
   return (
     <div className={cx("min-w-48", className)}>
       <div className="mb-1 flex items-center justify-between gap-2">
-        <span className="text-xs font-medium text-zinc-800 dark:text-zinc-200">{operationLabel(op.kind)}</span>
+        <span className="text-xs font-medium text-zinc-800 dark:text-zinc-200">
+          {operationLabel(op.kind)}
+          {showSubject && operationSubject(op) && <span className="font-normal text-zinc-500 dark:text-zinc-400"> · {operationSubject(op)}</span>}
+        </span>
         <StatusBadge status={op.status} />
       </div>
       <ProgressBar value={done} max={Math.max(op.steps.length, 1)} label={summary(op)} tone={tone} />
       {compact ? (
         <details className="mt-1">
           <summary className="cursor-pointer text-xs text-zinc-500 hover:text-zinc-800 dark:text-zinc-400 dark:hover:text-zinc-200">
-            {done} of {op.steps.length} steps
+            {done} of {op.steps.length} {op.steps.length === 1 ? "step" : "steps"}
           </summary>
           {steps}
         </details>
