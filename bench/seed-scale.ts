@@ -5,8 +5,7 @@
 //   npx tsx bench/seed-scale.ts
 //
 // SHOAL_BENCH_PG: the Postgres server (default postgresql://postgres@127.0.0.1:5432). The database
-// shoal_bench on it is DROPPED and recreated. SHOAL_BENCH_DEMO_SEED: the demo seed to run first
-// (default prisma/seed.ts).
+// shoal_bench on it is DROPPED and recreated.
 import { spawn } from "node:child_process";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
@@ -222,8 +221,7 @@ async function main(): Promise<void> {
       NODE_OPTIONS: "--require=./scripts/unref-timers.cjs",
     }),
   );
-  const demoSeed = process.env.SHOAL_BENCH_DEMO_SEED ?? "prisma/seed.ts";
-  await timed(`demo seed (${demoSeed})`, () => run("npx", ["tsx", demoSeed], env));
+  await timed("demo seed (prisma/seed.ts)", () => run("npx", ["tsx", "prisma/seed.ts"], env));
 
   const client = new pg.Client({ connectionString: url });
   await client.connect();
