@@ -4,6 +4,11 @@ import { planCases } from "../plan/authz-cases";
 import { customerCases } from "../customer/authz-cases";
 import { auditCases } from "../audit/authz-cases";
 import { sessionCases } from "../auth/authz-cases";
+import { domainCases } from "../domain/authz-cases";
+import { siteCases } from "../site/authz-cases";
+import { databaseCases } from "../database/authz-cases";
+import { operationCases } from "../operation/authz-cases";
+import { dashboardCases } from "../dashboard/authz-cases";
 
 // One entry per procedure; see matrix.ts for what each field means.
 export const cases: Record<string, MatrixCase> = {
@@ -12,4 +17,9 @@ export const cases: Record<string, MatrixCase> = {
   ...customerCases,
   ...auditCases,
   ...sessionCases,
+  ...domainCases,
+  ...siteCases,
+  ...databaseCases,
+  ...operationCases,
+  ...dashboardCases,
 };
