@@ -32,7 +32,7 @@ export default defineConfig({
   },
   webServer: {
     command: `node node_modules/next/dist/bin/next start -H 127.0.0.1 -p ${port}`,
-    env: { NEXT_DIST_DIR: ".next-test", PANEL_URL: `http://localhost:${port}` },
+    env: { NEXT_DIST_DIR: process.env.E2E_DIST_DIR ?? ".next-test", PANEL_URL: `http://localhost:${port}` },
     url: `http://127.0.0.1:${port}/sign-in`,
     reuseExistingServer: false,
     timeout: 60_000,

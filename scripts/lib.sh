@@ -3,6 +3,7 @@
 # same commands work on a fresh Debian 12 machine (as root) and on one where services already run.
 # Honoured when set: DATABASE_URL (an existing Postgres; we never touch its server), REDIS_URL.
 set -euo pipefail
+export NEXT_TELEMETRY_DISABLED=1
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

@@ -16,7 +16,6 @@ await admin.end();
 
 process.env.DATABASE_URL = `${server}/${name}`;
 process.env.AUTH_SECRET ??= "test-secret-test-secret-test-secret-0123456789";
-process.env.NODE_ENV = "test";
 
 afterAll(async () => {
   const { db } = await import("../../server/db");
