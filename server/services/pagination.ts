@@ -38,7 +38,11 @@ export function afterCursor(sortField: string, direction: "asc" | "desc", cursor
   if (!cursor) return {};
   const { value, id } = decodeCursor(cursor);
   const op = direction === "asc" ? "gt" : "lt";
-  return { OR: [{ [sortField]: { [op]: value } }, { [sortField]: value, id: { [op]: id } }] };
+  const after = { OR: [{ [sortField]: { [op]: value } }, { [sortField]: value, id: { [op]: id } }] };
+  if (sortField === "id") return { id: { [op]: id } };
+  // The OR alone is not an index range, so Postgres filters every row before the cursor (50k rows
+  // on a middle page of 100k customers). The redundant bound lets it start the scan at the cursor.
+  return { AND: [{ [sortField]: { [`${op}e`]: value } }, after] };
 }
 
 export function keysetOrder(sortField: string, direction: "asc" | "desc") {

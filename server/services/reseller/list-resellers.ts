@@ -3,7 +3,7 @@ import { childResellerWhere } from "../../auth/scope";
 import { db } from "../../db";
 import type { Prisma } from "../../generated/prisma/client";
 import { afterCursor, keysetOrder, toPage, type Page, type PageInput } from "../pagination";
-import { resellerSelect, toResellerView, type ResellerView } from "./reseller-view";
+import { resellerListSelect, toResellerView, type ResellerView } from "./reseller-view";
 
 export type ResellerSort = "name" | "createdAt";
 
@@ -24,7 +24,7 @@ export async function listResellers(
     where,
     orderBy: keysetOrder(input.sort, input.direction),
     take: input.limit + 1,
-    select: resellerSelect,
+    select: resellerListSelect,
   });
   return toPage(rows.map(toResellerView), input.limit, input.sort);
 }

@@ -37,7 +37,8 @@ export const resellerOutput = z.object({
   hostnames: z.array(z.string()),
   displayName: z.string(),
   subResellerCount: z.number(),
-  customerCount: z.number(),
+  /** Null in lists (see server/services/reseller/reseller-view.ts). */
+  customerCount: z.number().nullable(),
 });
 
 export const createResellerOutput = resellerOutput;

@@ -16,7 +16,7 @@ type Row = {
   parent: { id: string; name: string } | null;
   hostnames: string[];
   subResellerCount: number;
-  customerCount: number;
+  customerCount: number | null;
 };
 type Sort = "name" | "createdAt";
 
@@ -56,7 +56,6 @@ export function ResellersTable({
       hideOnMobile: true,
       cell: (r) => (r.hostnames.length > 0 ? <span className="font-mono text-xs">{r.hostnames.join(", ")}</span> : "—"),
     },
-    { key: "customers", header: "Customers", hideOnMobile: true, cell: (r) => r.customerCount },
     { key: "subs", header: "Sub-resellers", hideOnMobile: true, cell: (r) => r.subResellerCount },
     { key: "created", header: "Created", sortKey: "createdAt", hideOnMobile: true, cell: (r) => dateFormat.format(r.createdAt) },
   ];
