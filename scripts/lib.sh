@@ -122,3 +122,6 @@ setup_common() {
   ensure_auth_secret
   generate_client
 }
+
+# What a node needs (nginx, php-fpm, MariaDB, WordPress): ensure_node_packages.
+source "$ROOT/scripts/node-lib.sh"

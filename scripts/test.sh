@@ -12,6 +12,8 @@ started=$(date +%s)
 
 setup_common
 ensure_apt chromium
+# The agent's integration tests run real nginx, php-fpm and MariaDB masters.
+ensure_node_packages
 export SHOAL_TEST_PG="$PG_BASE_URL"
 export SHOAL_TEST_TEMPLATE="shoal_test_template"
 export NODE_ENV=test
