@@ -8,7 +8,8 @@ import type { Role } from "../server/generated/prisma/enums";
 import { seedTotpSecrets } from "./seed-totp-secrets";
 
 const PASSWORD = "demo-password-1";
-const PORT = 3000;
+// The demo URLs use the panel's port (npm start sets PANEL_URL from PORT).
+const PORT = new URL(env.PANEL_URL).port || "80";
 
 type ResellerSeed = {
   id: string;

@@ -19,12 +19,13 @@ pids=()
 stop() {
   trap - INT TERM EXIT
   say "stopping"
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  # Each child leads its own process group (setsid), so the signal reaches its workers too.
+  for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
 }
 trap stop INT TERM EXIT
 
-NEXT_DIST_DIR=.next npx next start -H 127.0.0.1 -p "$PORT" >"$VAR/panel.log" 2>&1 &
+NEXT_DIST_DIR=.next setsid node node_modules/next/dist/bin/next start -H 127.0.0.1 -p "$PORT" >"$VAR/panel.log" 2>&1 &
 pids+=($!)
 wait_port 127.0.0.1 "$PORT" 60 || { tail -40 "$VAR/panel.log"; die "the panel did not start (var/panel.log)"; }
 
