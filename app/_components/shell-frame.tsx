@@ -48,7 +48,7 @@ export function ShellFrame({
         </Link>
       </div>
       {audienceLabel && (
-        <p className="px-5 pb-2 text-[0.6875rem] font-semibold uppercase tracking-wider text-zinc-400 dark:text-zinc-500">{audienceLabel}</p>
+        <p className="px-5 pb-2 text-[0.6875rem] font-semibold uppercase tracking-wider text-zinc-500 dark:text-zinc-400">{audienceLabel}</p>
       )}
       <nav aria-label={navLabel} className="flex-1 overflow-y-auto px-3 pb-6">
         <ul className="flex flex-col gap-0.5">

@@ -25,7 +25,7 @@ const columns: Column<Row, "name" | "createdAt">[] = [
   {
     key: "site",
     header: "Site",
-    cell: (d) => (d.site ? <Badge tone="brand">{appLabels[d.site.app]}</Badge> : <span className="text-zinc-400">None</span>),
+    cell: (d) => (d.site ? <Badge tone="brand">{appLabels[d.site.app]}</Badge> : <span className="text-zinc-500 dark:text-zinc-400">None</span>),
   },
   {
     key: "status",

@@ -61,8 +61,8 @@ export function BrandPreview({ values }: { values: PreviewValues }) {
               <span className="font-semibold text-zinc-900">{values.displayName}</span>
             </div>
             <p className="text-center text-sm text-zinc-600">Sign in to your control panel</p>
-            <span className="h-9 rounded-lg border border-zinc-300 bg-white px-3 text-sm leading-9 text-zinc-400">you@example.com</span>
-            <span className="h-9 rounded-lg border border-zinc-300 bg-white px-3 text-sm leading-9 text-zinc-400">••••••••</span>
+            <span className="h-9 rounded-lg border border-zinc-300 bg-white px-3 text-sm leading-9 text-zinc-500">you@example.com</span>
+            <span className="h-9 rounded-lg border border-zinc-300 bg-white px-3 text-sm leading-9 text-zinc-500">••••••••</span>
             <span
               className="h-9 rounded-lg text-center text-sm font-medium leading-9 shadow-sm"
               style={{ background: values.primaryColor, color: onPrimary }}
