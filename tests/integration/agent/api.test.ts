@@ -1,0 +1,180 @@
+import { existsSync } from "node:fs";
+import { readdir, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NodeRoot } from "../../../worker/agent/node-root";
+import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
+import { waitFor } from "../../../worker/agent/wait-for";
+import { destroyNode, httpGet, makeNode, uniqueUsername, whoamiPhp } from "./node-harness";
+
+// The agent's HTTP API in front of a real node: nothing gets past the bearer check, a bad spec is
+// refused with its path before anything is touched, a good one converges (the site answers through
+// the node's nginx), and repeated or concurrent PUTs are idempotent and never interleave.
+
+const address = "127.0.10.3";
+const secret = "s3cret-for-the-api-test-0123456789abcdef";
+let node: NodeRoot;
+let agent: AgentServer;
+const username = uniqueUsername("api");
+
+const spec = {
+  accounts: [{ id: "acc1", username, status: "ACTIVE" }],
+  sites: [
+    { id: "site1", accountId: "acc1", domains: ["api.example.test"], documentRoot: "public", phpSettings: {}, status: "ACTIVE" },
+  ],
+  databases: [],
+};
+
+type Reply = { status: number; headers: http.IncomingHttpHeaders; json: any };
+
+function call(method: string, urlPath: string, opts: { token?: string | null; body?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
+  const token = opts.token === undefined ? secret : opts.token;
+  const headers: Record<string, string> = { ...opts.headers };
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (opts.body !== undefined) {
+    headers["content-type"] ??= "application/json";
+    headers["content-length"] = String(Buffer.byteLength(opts.body));
+  }
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: address, port: agent.port, method, path: urlPath, headers, agent: false, timeout: 60_000 }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (text += chunk));
+      res.on("end", () => {
+        try {
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(text) });
+        } catch (e) {
+          reject(e);
+        }
+      });
+    });
+    req.on("timeout", () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}
+
+const putSpec = (body: unknown) => call("PUT", "/v1/spec", { body: JSON.stringify(body) });
+
+beforeAll(async () => {
+  node = await makeNode(address, 18103, 13103);
+  agent = await startAgentServer({ host: address, port: 17103, secret, nodeRoot: node });
+});
+
+afterAll(async () => {
+  await agent?.close();
+  if (node) await destroyNode(node);
+}, 60_000);
+
+describe("agent HTTP API", () => {
+  it("rejects a missing, wrong or differently sized token with 401 JSON, on every route", async () => {
+    const tokens = [null, "x".repeat(secret.length), secret.slice(0, -1), `${secret}0`, "short", ""];
+    for (const token of tokens) {
+      for (const [method, route] of [["GET", "/v1/health"], ["GET", "/v1/state"], ["GET", "/nope"]] as const) {
+        const reply = await call(method, route, { token });
+        expect(reply.status, `${method} ${route} with ${String(token)}`).toBe(401);
+        expect(reply.headers["content-type"]).toMatch(/^application\/json/);
+        expect(reply.json.error.code).toBe("UNAUTHENTICATED");
+      }
+    }
+    const lowerCase = await call("GET", "/v1/health", { token: null, headers: { authorization: `bearer ${secret}` } });
+    expect(lowerCase.status).toBe(401);
+    const basic = await call("GET", "/v1/health", { token: null, headers: { authorization: `Basic ${secret}` } });
+    expect(basic.status).toBe(401);
+  });
+
+  it("does not converge an unauthenticated PUT, even a valid spec", async () => {
+    const reply = await call("PUT", "/v1/spec", { token: "wrong-token", body: JSON.stringify(spec) }).catch((e: unknown) => e);
+    // The agent closes without reading the body, so the client may see a reset instead of the 401.
+    expect((reply as Reply).status).toBe(401);
+    expect(existsSync(node.root)).toBe(false);
+  });
+
+  it("answers health with the right token, 404 for an unknown route and 405 for a wrong method", async () => {
+    const health = await call("GET", "/v1/health");
+    expect(health.status).toBe(200);
+    expect(health.headers["content-type"]).toMatch(/^application\/json/);
+    expect(health.json).toEqual({ ok: true, version: expect.stringMatching(/^\d+\.\d+\.\d+/), uptime: expect.any(Number) });
+
+    const missing = await call("GET", "/v1/nothing");
+    expect(missing.status).toBe(404);
+    expect(missing.json.error.code).toBe("NOT_FOUND");
+
+    const wrong = await call("POST", "/v1/health", { body: "{}" });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.allow).toBe("GET");
+    expect((await call("GET", "/v1/spec")).status).toBe(405);
+  });
+
+  it("refuses a bad spec with 422 and its path, and bodies that are not JSON or too big, touching nothing", async () => {
+    const bad = structuredClone(spec);
+    bad.sites[0]!.domains[0] = "evil.test\nserver {";
+    const reply = await putSpec(bad);
+    expect(reply.status).toBe(422);
+    expect(reply.json.error.code).toBe("INVALID_SPEC");
+    expect(reply.json.error.issues).toEqual([{ path: "sites.0.domains.0", message: "Must not contain line breaks." }]);
+
+    const notJson = await call("PUT", "/v1/spec", { body: "{not json" });
+    expect(notJson.status).toBe(400);
+    const wrongType = await call("PUT", "/v1/spec", { body: JSON.stringify(spec), headers: { "content-type": "text/plain" } });
+    expect(wrongType.status).toBe(415);
+    const huge = await call("PUT", "/v1/spec", { body: JSON.stringify({ ...spec, pad: "x".repeat(1024 * 1024) }) }).catch(
+      (e: unknown) => e,
+    );
+    expect((huge as Reply).status).toBe(413);
+
+    expect(existsSync(node.root)).toBe(false);
+    expect((await call("GET", "/v1/health")).status).toBe(200);
+  });
+
+  it("converges a good spec, the site answers through the node's nginx, and the same PUT again changes nothing", async () => {
+    const first = await putSpec(spec);
+    expect(first.status).toBe(200);
+    expect(first.json.results.filter((r: { ok: boolean }) => !r.ok)).toEqual([]);
+    expect(first.json).toMatchObject({ ok: true, failed: 0 });
+    expect(first.json.changes).toBe(first.json.results.length);
+    expect(first.json.results.map((r: { kind: string }) => r.kind)).toEqual(
+      expect.arrayContaining(["ensureAccount", "ensureSiteStore", "installPool", "installVhost"]),
+    );
+
+    await writeFile(path.join(node.siteDir(username, "site1"), "public", "whoami.php"), whoamiPhp);
+    const res = await waitFor("PHP through the node's nginx", async () => {
+      const r = await httpGet(node, "api.example.test", "/whoami.php");
+      return r.status === 200 ? r : undefined;
+    });
+    expect(res.body).toBe(`user=${username}`);
+
+    const again = await putSpec(spec);
+    expect(again.status).toBe(200);
+    expect(again.json).toEqual({ ok: true, changes: 0, failed: 0, results: [] });
+
+    const state = await call("GET", "/v1/state");
+    expect(state.status).toBe(200);
+    expect(state.json).toMatchObject({
+      nginx: { running: true, vhosts: ["site1"] },
+      phpFpm: { running: true, pools: ["site1"] },
+      accounts: [{ username, ready: true }],
+      siteStores: [{ siteId: "site1", username, ready: true }],
+    });
+  });
+
+  it("serialises concurrent PUTs: both succeed and the second has nothing left to do", async () => {
+    const twoSites = structuredClone(spec) as typeof spec;
+    twoSites.sites.push({ ...spec.sites[0]!, id: "site2", domains: ["two.api.example.test"] });
+    const [a, b] = await Promise.all([putSpec(twoSites), putSpec(twoSites)]);
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    const replies = [a.json, b.json];
+    // Arrival order decides which one does the work; exactly one of them does.
+    const worked = replies.filter((r) => r.changes > 0);
+    expect(worked).toHaveLength(1);
+    expect(worked[0]).toMatchObject({ ok: true, failed: 0 });
+    expect(worked[0].results.map((r: { step: string }) => r.step).join("\n")).toContain("site2");
+    expect(replies.filter((r) => r.changes === 0)).toEqual([{ ok: true, changes: 0, failed: 0, results: [] }]);
+    expect((await readdir(node.vhostDir)).sort()).toEqual(["site1.conf", "site2.conf"]);
+    await waitFor("the second site", async () => (await httpGet(node, "two.api.example.test", "/")).status === 200);
+
+    await rm(path.join(node.siteDir(username, "site1"), "public", "whoami.php"));
+  });
+});

@@ -1,0 +1,58 @@
+import { isIPv4 } from "node:net";
+import { z } from "zod";
+import { nodeRoot } from "./node-root";
+import { startAgentServer } from "./server";
+
+// The agent's entry point: one per node, started by the cluster script (or systemd) as root,
+// because it creates Unix users and owns the node's nginx, php-fpm and MariaDB masters.
+
+const port = (what: string) =>
+  z.coerce.number({ error: `${what} must be a port number.` }).int(`${what} must be a port number.`).min(1).max(65535);
+
+const envSchema = z.object({
+  AGENT_HOST: z.string().refine(isIPv4, "AGENT_HOST must be the node's IPv4 address, such as 127.0.10.1."),
+  AGENT_PORT: port("AGENT_PORT"),
+  // Long enough that guessing is hopeless; the control plane generates it per node.
+  AGENT_SECRET: z
+    .string({ error: "AGENT_SECRET is required." })
+    .min(32, "AGENT_SECRET must be at least 32 characters.")
+    .regex(/^[\x21-\x7e]+$/, "AGENT_SECRET must be printable ASCII without spaces (it travels in a header)."),
+  NODE_ROOT: z.string({ error: "NODE_ROOT is required: the directory that holds this node's files." }),
+  // The node's front door and its MariaDB listen on the same address as the agent.
+  NODE_HTTP_PORT: port("NODE_HTTP_PORT").default(80),
+  NODE_MYSQL_PORT: port("NODE_MYSQL_PORT").default(3306),
+});
+
+async function main(): Promise<void> {
+  const parsed = envSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    console.error(`The agent's environment is invalid:\n${lines.join("\n")}`);
+    process.exit(1);
+  }
+  const env = parsed.data;
+  const node = nodeRoot({ root: env.NODE_ROOT, address: env.AGENT_HOST, httpPort: env.NODE_HTTP_PORT, mysqlPort: env.NODE_MYSQL_PORT });
+  const server = await startAgentServer({ host: env.AGENT_HOST, port: env.AGENT_PORT, secret: env.AGENT_SECRET, nodeRoot: node });
+  console.log(`Shoal agent listening on http://${env.AGENT_HOST}:${server.port} for node ${node.root}`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: closing the agent (the node's nginx, php-fpm and MariaDB keep running).`);
+    server.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        console.error(e);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

@@ -1,0 +1,210 @@
+import { readFileSync } from "node:fs";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { bearerAuth } from "./auth";
+import { converge, observeNode, type StepResult } from "./converge";
+import type { NodeRoot } from "./node-root";
+import { InvalidSpecError, parseNodeSpec, type NodeSpec } from "./spec";
+
+// The agent's HTTP API, on the node's own address. Only the control plane calls it, with the
+// node's secret; nothing is read from a request (not even its body) before the secret checks out.
+// Every call is idempotent: PUT /v1/spec sends the whole desired state and converge turns it into
+// the steps still missing, so a retried or repeated PUT does nothing the second time.
+
+export const maxSpecBytes = 1024 * 1024;
+
+const agentVersion: string = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
+).version;
+
+export type AgentServerOptions = {
+  host: string;
+  port: number;
+  secret: string;
+  nodeRoot: NodeRoot;
+};
+
+export type AgentServer = { port: number; close(): Promise<void> };
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
+  res.end(text);
+}
+
+/** Reads the body up to `maxSpecBytes`, refusing early on a declared or streamed overrun. */
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const type = req.headers["content-type"] ?? "";
+  if (!/^application\/json\s*(;|$)/i.test(type)) throw new HttpError(415, "The body must be application/json.");
+  const declared = Number(req.headers["content-length"]);
+  if (declared > maxSpecBytes) throw new HttpError(413, `The body must be at most ${maxSpecBytes} bytes.`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxSpecBytes) throw new HttpError(413, `The body must be at most ${maxSpecBytes} bytes.`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks))) as unknown;
+  } catch (e) {
+    throw new HttpError(400, `The body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** Runs tasks one at a time in arrival order, so two converges never interleave their steps. */
+function serialise() {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    run<T>(task: () => Promise<T>): Promise<T> {
+      const result = tail.then(task);
+      tail = result.catch(() => {});
+      return result;
+    },
+  };
+}
+
+export function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
+  const { nodeRoot: node } = options;
+  const authorised = bearerAuth(options.secret);
+  const startedAt = Date.now();
+  const lock = serialise();
+  // GET /v1/state reports site stores against the document roots of the last spec it was given.
+  let documentRoots: ReadonlyMap<string, string> = new Map();
+
+  const routes: Record<string, Partial<Record<string, (req: IncomingMessage) => Promise<[number, unknown]>>>> = {
+    "/v1/health": {
+      GET: async () => [200, { ok: true, version: agentVersion, uptime: Math.floor((Date.now() - startedAt) / 1000) }],
+    },
+    "/v1/state": {
+      GET: async () => {
+        const observed = await observeNode(node, documentRoots);
+        // Password hashes and config file bodies stay on the node; the control plane diffs specs,
+        // not files, and needs only what exists and whether it is running.
+        return [
+          200,
+          {
+            nginx: { running: observed.nginx.running, vhosts: Object.keys(observed.nginx.vhosts) },
+            phpFpm: { running: observed.phpFpm.running, pools: Object.keys(observed.phpFpm.pools) },
+            accounts: observed.accounts.map((a) => ({ username: a.username, ready: a.homeReady && a.userComment !== null })),
+            siteStores: observed.siteStores,
+            mariadb: {
+              running: observed.mariadb.running,
+              initialised: observed.mariadb.initialised,
+              databases: observed.mariadb.state?.databases ?? null,
+              users: observed.mariadb.state?.users.map((u) => ({ username: u.username, host: u.host, locked: u.locked, grants: u.grants })) ?? null,
+            },
+          },
+        ];
+      },
+    },
+    "/v1/spec": {
+      PUT: async (req) => {
+        const input = await readJsonBody(req);
+        return lock.run(async () => {
+          let spec: NodeSpec;
+          try {
+            spec = parseNodeSpec(input);
+          } catch (e) {
+            if (e instanceof InvalidSpecError) throw new HttpError(422, "The spec is invalid.", { issues: e.issues });
+            throw e;
+          }
+          const results: StepResult[] = await converge(node, spec);
+          documentRoots = new Map(spec.sites.map((s) => [s.id, s.documentRoot]));
+          const failed = results.filter((r) => !r.ok).length;
+          return [200, { ok: failed === 0, changes: results.length - failed, failed, results }];
+        });
+      },
+    },
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!authorised(req)) {
+      // The unread body is not wanted: close the connection rather than drain it.
+      res.setHeader("connection", "close");
+      res.setHeader("www-authenticate", 'Bearer realm="shoal-agent"');
+      return sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "A valid bearer token is required." } });
+    }
+    const pathname = (req.url ?? "/").split("?")[0] ?? "/";
+    const route = Object.hasOwn(routes, pathname) ? routes[pathname] : undefined;
+    if (!route) return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `No route ${pathname}.` } });
+    const method = req.method ?? "GET";
+    const handler = Object.hasOwn(route, method) ? route[method] : undefined;
+    if (!handler) {
+      res.setHeader("allow", Object.keys(route).join(", "));
+      return sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: `${pathname} does not accept ${method}.` } });
+    }
+    try {
+      const [status, body] = await handler(req);
+      sendJson(res, status, body);
+    } catch (e) {
+      if (e instanceof HttpError) {
+        if (!req.complete) res.setHeader("connection", "close");
+        return sendJson(res, e.status, { error: { code: httpCode(e.status), message: e.message, ...e.extra } });
+      }
+      sendJson(res, 500, { error: { code: "INTERNAL", message: e instanceof Error ? e.message : String(e) } });
+    }
+  }
+
+  // Requests whose response has not been flushed yet; close() waits for them.
+  const inFlight = new Set<Promise<void>>();
+  const server = http.createServer((req, res) => {
+    const done = new Promise<void>((resolve) => res.once("close", resolve));
+    inFlight.add(done);
+    void done.then(() => inFlight.delete(done));
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: { code: "INTERNAL", message: String(e) } });
+      else res.destroy();
+    });
+  });
+  // A slow client must not hold a socket open for minutes; converge time is not part of this.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve({
+        port: typeof address === "object" && address ? address.port : options.port,
+        async close() {
+          const closed = new Promise<void>((done) => server.close(() => done()));
+          server.closeIdleConnections();
+          // A converge in progress finishes (and answers) rather than stopping half-way.
+          await Promise.all(inFlight);
+          server.closeAllConnections();
+          await closed;
+        },
+      });
+    });
+  });
+}
+
+function httpCode(status: number): string {
+  switch (status) {
+    case 400:
+      return "BAD_REQUEST";
+    case 413:
+      return "PAYLOAD_TOO_LARGE";
+    case 415:
+      return "UNSUPPORTED_MEDIA_TYPE";
+    case 422:
+      return "INVALID_SPEC";
+    default:
+      return "ERROR";
+  }
+}
