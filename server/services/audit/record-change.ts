@@ -44,5 +44,7 @@ export async function recordChange(tx: Tx, actor: Actor, change: Change): Promis
         payload: change.outbox.payload ?? {},
       },
     });
+    // Delivered on commit, so the relay wakes only for rows it can see.
+    await tx.$executeRaw`SELECT pg_notify('shoal_outbox', '')`;
   }
 }
