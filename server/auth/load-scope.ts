@@ -1,4 +1,5 @@
 import type { Db } from "../db";
+import { ancestorIds } from "../domain/reseller-path";
 import { AppError } from "../errors";
 import type { SessionUser } from "./auth-state";
 import type { Scope } from "./scope";
@@ -25,7 +26,7 @@ export async function loadScope(db: Db, user: SessionUser): Promise<Scope> {
 async function activeResellerPath(db: Db, resellerId: string, message: string): Promise<string> {
   const own = await db.reseller.findUnique({ where: { id: resellerId }, select: { path: true, status: true } });
   if (!own || own.status !== "ACTIVE") throw new AppError("FORBIDDEN", message);
-  const ancestors = own.path.split("/").filter((id) => id !== "" && id !== resellerId);
+  const ancestors = ancestorIds(own.path, resellerId);
   if (ancestors.length > 0) {
     const inactive = await db.reseller.count({ where: { id: { in: ancestors }, status: { not: "ACTIVE" } } });
     if (inactive > 0) throw new AppError("FORBIDDEN", message);

@@ -3,7 +3,8 @@ import { AppError, isUniqueViolation } from "../../errors";
 import { resellerWhere } from "../../auth/scope";
 import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
-import { planSelect, type PlanLimits, type PlanRow } from "./plan-select";
+import type { PlanLimits } from "../../domain/plan-limits";
+import { planSelect, type PlanRow } from "./plan-select";
 
 export type CreatePlanInput = PlanLimits & {
   name: string;

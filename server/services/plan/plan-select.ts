@@ -23,29 +23,3 @@ export const planSelect = {
 } satisfies Prisma.PlanSelect;
 
 export type PlanRow = Prisma.PlanGetPayload<{ select: typeof planSelect }>;
-
-export type PlanLimits = {
-  maxSites: number;
-  diskMb: number;
-  maxDatabases: number;
-  maxMailboxes: number;
-  trafficGbMonth: number;
-  copies: number;
-  snapshotCadenceSec: number;
-  keepAllMinutes: number;
-  keepHourlyDays: number;
-  keepDailyDays: number;
-};
-
-export const planLimitKeys = [
-  "maxSites",
-  "diskMb",
-  "maxDatabases",
-  "maxMailboxes",
-  "trafficGbMonth",
-  "copies",
-  "snapshotCadenceSec",
-  "keepAllMinutes",
-  "keepHourlyDays",
-  "keepDailyDays",
-] as const satisfies readonly (keyof PlanLimits)[];

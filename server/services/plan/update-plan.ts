@@ -3,7 +3,8 @@ import { AppError, isUniqueViolation } from "../../errors";
 import { planWhere } from "../../auth/scope";
 import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
-import { planLimitKeys, planSelect, type PlanLimits, type PlanRow } from "./plan-select";
+import { planLimitKeys, type PlanLimits } from "../../domain/plan-limits";
+import { planSelect, type PlanRow } from "./plan-select";
 
 export type UpdatePlanInput = Partial<PlanLimits> & { id: string; name?: string };
 

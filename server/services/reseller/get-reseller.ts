@@ -2,7 +2,8 @@ import type { Scope } from "../../auth/scope";
 import { resellerWhere } from "../../auth/scope";
 import { db } from "../../db";
 import { AppError } from "../../errors";
-import { ancestorIds, resellerSelect, toResellerView, type ResellerView } from "./reseller-view";
+import { ancestorIds } from "../../domain/reseller-path";
+import { resellerSelect, toResellerView, type ResellerView } from "./reseller-view";
 
 export type ResellerDetail = ResellerView & {
   /** Suspended (or terminated) ancestor that blocks this reseller even while its own status is ACTIVE. */

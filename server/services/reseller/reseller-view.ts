@@ -43,7 +43,3 @@ export function toResellerView(row: ResellerRow) {
 
 export type ResellerView = ReturnType<typeof toResellerView>;
 
-/** Ancestor ids from a materialised path, root first, without the reseller itself. */
-export function ancestorIds(path: string, ownId: string): string[] {
-  return path.split("/").filter((id) => id !== "" && id !== ownId);
-}

@@ -13,20 +13,9 @@ import { PageHeader } from "@/app/_components/page-header";
 import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { useFieldErrors } from "@/app/_components/use-field-errors";
+import { planLimitBounds, planLimitKeys, type PlanLimitKey, type PlanLimits } from "@/server/domain/plan-limits";
 
-type Limits = {
-  maxSites: number;
-  diskMb: number;
-  maxDatabases: number;
-  maxMailboxes: number;
-  trafficGbMonth: number;
-  copies: number;
-  snapshotCadenceSec: number;
-  keepAllMinutes: number;
-  keepHourlyDays: number;
-  keepDailyDays: number;
-};
-type Plan = Limits & {
+type Plan = PlanLimits & {
   id: string;
   name: string;
   resellerId: string;
@@ -35,21 +24,22 @@ type Plan = Limits & {
   _count: { accounts: number };
 };
 
-// Label, bounds (the server's, shown as hints) and a unit for each limit, in form order.
-const limitFields: Array<{ key: keyof Limits; label: string; min: number; max: number; unit?: string }> = [
-  { key: "maxSites", label: "Sites", min: 1, max: 10_000 },
-  { key: "diskMb", label: "Disk", min: 100, max: 10_000_000, unit: "MB" },
-  { key: "maxDatabases", label: "Databases", min: 0, max: 10_000 },
-  { key: "maxMailboxes", label: "Mailboxes", min: 0, max: 100_000 },
-  { key: "trafficGbMonth", label: "Traffic per month", min: 1, max: 1_000_000, unit: "GB" },
-  { key: "copies", label: "Copies of each site", min: 1, max: 5 },
-  { key: "snapshotCadenceSec", label: "Snapshot every", min: 10, max: 86_400, unit: "seconds" },
-  { key: "keepAllMinutes", label: "Keep every snapshot for", min: 0, max: 1_440, unit: "minutes" },
-  { key: "keepHourlyDays", label: "Keep hourly snapshots for", min: 0, max: 90, unit: "days" },
-  { key: "keepDailyDays", label: "Keep daily snapshots for", min: 0, max: 3_650, unit: "days" },
-];
+// Label and unit for each limit, in form order; bounds are the server's (server/domain/plan-limits.ts).
+const limitLabels: Record<PlanLimitKey, { label: string; unit?: string }> = {
+  maxSites: { label: "Sites" },
+  diskMb: { label: "Disk", unit: "MB" },
+  maxDatabases: { label: "Databases" },
+  maxMailboxes: { label: "Mailboxes" },
+  trafficGbMonth: { label: "Traffic per month", unit: "GB" },
+  copies: { label: "Copies of each site" },
+  snapshotCadenceSec: { label: "Snapshot every", unit: "seconds" },
+  keepAllMinutes: { label: "Keep every snapshot for", unit: "minutes" },
+  keepHourlyDays: { label: "Keep hourly snapshots for", unit: "days" },
+  keepDailyDays: { label: "Keep daily snapshots for", unit: "days" },
+};
+const limitFields = planLimitKeys.map((key) => ({ key, ...limitLabels[key], ...planLimitBounds[key] }));
 
-const defaults: Limits = {
+const defaults: PlanLimits = {
   maxSites: 5,
   diskMb: 10_000,
   maxDatabases: 5,
@@ -200,8 +190,8 @@ function PlanDialog({
   const [name, setName] = useState(plan?.name ?? "");
   const [resellerId, setResellerId] = useState("");
   // Kept as typed text so an empty or half-typed number reaches the server and gets its message.
-  const [limits, setLimits] = useState<Record<keyof Limits, string>>(
-    () => Object.fromEntries(limitFields.map((f) => [f.key, String((plan ?? defaults)[f.key])])) as Record<keyof Limits, string>,
+  const [limits, setLimits] = useState<Record<keyof PlanLimits, string>>(
+    () => Object.fromEntries(limitFields.map((f) => [f.key, String((plan ?? defaults)[f.key])])) as Record<keyof PlanLimits, string>,
   );
   const create = useMutation(trpc.plan.create.mutationOptions({ onSuccess: (p) => onSaved(p.name) }));
   const update = useMutation(trpc.plan.update.mutationOptions({ onSuccess: (p) => onSaved(p.name) }));
@@ -210,7 +200,7 @@ function PlanDialog({
 
   function submit(e: FormEvent) {
     e.preventDefault();
-    const numbers = Object.fromEntries(limitFields.map((f) => [f.key, limits[f.key].trim() === "" ? NaN : Number(limits[f.key])])) as Limits;
+    const numbers = Object.fromEntries(limitFields.map((f) => [f.key, limits[f.key].trim() === "" ? NaN : Number(limits[f.key])])) as PlanLimits;
     if (plan) update.mutate({ id: plan.id, name, ...numbers });
     else create.mutate({ name, resellerId: resellerId || undefined, ...numbers });
   }

@@ -1,20 +1,12 @@
 import { z } from "zod";
+import { planLimitBounds, planLimitKeys, type PlanLimitKey } from "../../../domain/plan-limits";
 
-const count = (min: number, max: number) => z.number().int().min(min).max(max);
-
-/** Sane bounds for every limit; the form shows the same messages next to each field. */
-export const planLimitsSchema = z.object({
-  maxSites: count(1, 10_000),
-  diskMb: count(100, 10_000_000),
-  maxDatabases: count(0, 10_000),
-  maxMailboxes: count(0, 100_000),
-  trafficGbMonth: count(1, 1_000_000),
-  copies: count(1, 5),
-  snapshotCadenceSec: count(10, 86_400),
-  keepAllMinutes: count(0, 1_440),
-  keepHourlyDays: count(0, 90),
-  keepDailyDays: count(0, 3_650),
-});
+/** Every limit within its bounds (server/domain/plan-limits.ts); the form shows the same bounds. */
+export const planLimitsSchema = z.object(
+  Object.fromEntries(
+    planLimitKeys.map((key) => [key, z.number().int().min(planLimitBounds[key].min).max(planLimitBounds[key].max)]),
+  ) as Record<PlanLimitKey, z.ZodNumber>,
+);
 
 export const planOutput = planLimitsSchema.extend({
   id: z.string(),
