@@ -1,0 +1,101 @@
+import { z } from "zod";
+import { agentSecret } from "./cluster-secrets";
+
+// The control plane's side of the agent API (worker/agent/server.ts). Errors are classified so a
+// reconcile can tell "the node is away, wait and retry" from "the node said no, show why".
+
+export type AgentAddress = { name: string; address: string; agentPort: number };
+
+export type AgentIssue = { path: string; message: string };
+
+export class AgentUnreachableError extends Error {
+  constructor(readonly nodeName: string, cause: string) {
+    super(`Node ${nodeName} is not answering (${cause}); waiting for it to come back.`);
+    this.name = "AgentUnreachableError";
+  }
+}
+
+/** The agent answered with an error: 422 carries the precise issues of an invalid spec. */
+export class AgentRejectedError extends Error {
+  constructor(
+    readonly nodeName: string,
+    readonly status: number,
+    message: string,
+    readonly issues: AgentIssue[] = [],
+  ) {
+    super(`Node ${nodeName} refused the request (${status}): ${message}${issues.length ? ` ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}` : ""}`);
+    this.name = "AgentRejectedError";
+  }
+}
+
+const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }),
+});
+
+export const stepResultSchema = z.union([
+  z.object({ step: z.string(), kind: z.string(), ok: z.literal(true) }),
+  z.object({ step: z.string(), kind: z.string(), ok: z.literal(false), error: z.string() }),
+]);
+export type AgentStepResult = z.infer<typeof stepResultSchema>;
+
+export const specResponseSchema = z.object({
+  ok: z.boolean(),
+  changes: z.number(),
+  failed: z.number(),
+  results: z.array(stepResultSchema),
+});
+export type SpecResponse = z.infer<typeof specResponseSchema>;
+
+export const routesResponseSchema = z.object({
+  ok: z.boolean(),
+  applied: z.number(),
+  stale: z.array(z.object({ siteId: z.string(), have: z.number(), got: z.number() })),
+});
+export type RoutesResponse = z.infer<typeof routesResponseSchema>;
+
+export type AgentClientOptions = { clusterSecret: string; timeoutMs?: number };
+
+export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
+  const token = agentSecret(opts.clusterSecret, node.name);
+  const base = `http://${node.address}:${node.agentPort}`;
+
+  async function call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown, timeoutMs = opts.timeoutMs ?? 120_000): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (e) {
+      const cause = e instanceof Error ? ((e.cause as { code?: string } | undefined)?.code ?? e.message) : String(e);
+      throw new AgentUnreachableError(node.name, cause);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new AgentRejectedError(node.name, res.status, `not JSON: ${text.slice(0, 200)}`);
+    }
+    if (!res.ok) {
+      const parsed = errorBody.safeParse(json);
+      throw new AgentRejectedError(node.name, res.status, parsed.success ? parsed.data.error.message : text.slice(0, 200), parsed.success ? (parsed.data.error.issues ?? []) : []);
+    }
+    // What a node reports back is untrusted too (STYLE 6).
+    const parsed = schema.safeParse(json);
+    if (!parsed.success) throw new AgentRejectedError(node.name, res.status, `unexpected answer: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
+  return {
+    node,
+    health: () => call("GET", "/v1/health", z.object({ ok: z.boolean(), version: z.string(), uptime: z.number() }), undefined, 3_000),
+    putSpec: (spec: unknown) => call("PUT", "/v1/spec", specResponseSchema, spec),
+    putRoutes: (routes: unknown) => call("PUT", "/v1/routes", routesResponseSchema, routes, 30_000),
+    metrics: <T>(schema: z.ZodType<T>) => call("GET", "/v1/metrics", schema, undefined, 2_000),
+  };
+}
+
+export type AgentClient = ReturnType<typeof agentClient>;

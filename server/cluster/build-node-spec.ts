@@ -1,0 +1,129 @@
+import type { Db } from "../db";
+import { appCatalog } from "../domain/app-catalog";
+import { appAdminPassword, databasePassword } from "./cluster-secrets";
+
+// A node's desired state, read fresh from Postgres (level-triggered: a job carries the node's id
+// and nothing else). The result is exactly what the agent's PUT /v1/spec takes
+// (worker/agent/spec.ts), plus the generation of every object it covers, so that once the agent
+// has converged it, the reconcile can record observedGeneration for precisely those rows.
+
+export type NodeSpecObjects = {
+  sites: { id: string; generation: number }[];
+  databases: { id: string; generation: number }[];
+  accounts: { id: string; generation: number }[];
+};
+
+export type BuiltNodeSpec = {
+  spec: {
+    accounts: { id: string; username: string; status: "ACTIVE" | "SUSPENDED" }[];
+    sites: Record<string, unknown>[];
+    databases: { id: string; accountId: string; name: string; users: { username: string; password: string }[] }[];
+  };
+  objects: NodeSpecObjects;
+};
+
+/** Objects to leave out of the spec (a previous attempt found them invalid), by id. */
+export type SpecExclusions = ReadonlySet<string>;
+
+export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: string, exclude: SpecExclusions = new Set()): Promise<BuiltNodeSpec> {
+  const [placements, databases, blockedResellers] = await Promise.all([
+    db.placement.findMany({
+      where: { nodeId, role: "PRIMARY", site: { deletedAt: null, status: { not: "TERMINATED" }, account: { deletedAt: null, status: { not: "TERMINATED" } } } },
+      orderBy: { siteId: "asc" },
+      select: {
+        site: {
+          select: {
+            id: true,
+            generation: true,
+            status: true,
+            app: true,
+            documentRoot: true,
+            phpSettings: true,
+            accountId: true,
+            domain: { select: { name: true, displayName: true, deletedAt: true } },
+            databases: { where: { deletedAt: null }, orderBy: { createdAt: "asc" }, select: { name: true, users: { where: { deletedAt: null }, orderBy: { createdAt: "asc" }, select: { id: true, username: true } } } },
+          },
+        },
+      },
+    }),
+    db.database.findMany({
+      where: { nodeId, deletedAt: null, account: { deletedAt: null, status: { not: "TERMINATED" } } },
+      orderBy: { id: "asc" },
+      select: { id: true, generation: true, accountId: true, name: true, users: { where: { deletedAt: null }, orderBy: { username: "asc" }, select: { id: true, username: true } } },
+    }),
+    db.reseller.findMany({ where: { status: { not: "ACTIVE" } }, select: { id: true } }),
+  ]);
+  const sites = placements.map((p) => p.site).filter((s) => !exclude.has(s.id) && s.domain.deletedAt === null);
+  const dbs = databases.filter((d) => !exclude.has(d.id));
+
+  const accountIds = [...new Set([...sites.map((s) => s.accountId), ...dbs.map((d) => d.accountId)])].sort();
+  const accountRows = await db.hostingAccount.findMany({
+    where: { id: { in: accountIds } },
+    orderBy: { id: "asc" },
+    select: { id: true, username: true, status: true, generation: true, customer: { select: { email: true, status: true, reseller: { select: { path: true } } } } },
+  });
+  const blocked = blockedResellers.map((r) => `/${r.id}/`);
+  const accounts = accountRows.filter((a) => !exclude.has(a.id));
+  const kept = new Set(accounts.map((a) => a.id));
+  const emailOf = new Map(accounts.map((a) => [a.id, a.customer.email]));
+
+  const specSites = sites
+    .filter((s) => kept.has(s.accountId))
+    .map((s) => {
+      const entry = appCatalog[s.app];
+      const appDb = s.databases[0];
+      const appUser = appDb?.users[0];
+      return {
+        id: s.id,
+        accountId: s.accountId,
+        domains: [s.domain.name],
+        documentRoot: s.documentRoot,
+        phpSettings: s.phpSettings as Record<string, string>,
+        status: s.status === "ACTIVE" ? ("ACTIVE" as const) : ("SUSPENDED" as const),
+        ...(entry.installer
+          ? {
+              app: {
+                kind: entry.installer,
+                title: s.domain.displayName,
+                url: `http://${s.domain.name}/`,
+                adminUser: entry.adminUser,
+                adminEmail: emailOf.get(s.accountId)!,
+                adminPassword: appAdminPassword(clusterSecret, s.id),
+                database:
+                  entry.needsDatabase && appDb && appUser
+                    ? { name: appDb.name, user: appUser.username, password: databasePassword(clusterSecret, appUser.id) }
+                    : null,
+              },
+            }
+          : {}),
+      };
+    });
+  const specDatabases = dbs
+    .filter((d) => kept.has(d.accountId))
+    .map((d) => ({
+      id: d.id,
+      accountId: d.accountId,
+      name: d.name,
+      users: d.users.map((u) => ({ username: u.username, password: databasePassword(clusterSecret, u.id) })),
+    }));
+  return {
+    spec: {
+      accounts: accounts.map((a) => ({
+        id: a.id,
+        username: a.username,
+        // A suspended customer, account or reseller anywhere above suspends every site below.
+        status:
+          a.status === "ACTIVE" && a.customer.status === "ACTIVE" && !blocked.some((b) => a.customer.reseller.path.includes(b))
+            ? ("ACTIVE" as const)
+            : ("SUSPENDED" as const),
+      })),
+      sites: specSites,
+      databases: specDatabases,
+    },
+    objects: {
+      sites: sites.filter((s) => kept.has(s.accountId)).map((s) => ({ id: s.id, generation: s.generation })),
+      databases: dbs.filter((d) => kept.has(d.accountId)).map((d) => ({ id: d.id, generation: d.generation })),
+      accounts: accounts.map((a) => ({ id: a.id, generation: a.generation })),
+    },
+  };
+}
