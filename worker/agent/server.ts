@@ -3,6 +3,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { bearerAuth } from "./auth";
 import { converge, observeNode, type StepResult } from "./converge";
 import type { NodeRoot } from "./node-root";
+import { createMetricsSampler } from "./metrics";
 import { InvalidSpecError, parseNodeSpec, type NodeSpec } from "./spec";
 
 // The agent's HTTP API, on the node's own address. Only the control plane calls it, with the
@@ -82,12 +83,17 @@ export function startAgentServer(options: AgentServerOptions): Promise<AgentServ
   const authorised = bearerAuth(options.secret);
   const startedAt = Date.now();
   const lock = serialise();
+  const metrics = createMetricsSampler(node, { startedAt });
   // GET /v1/state reports site stores against the document roots of the last spec it was given.
   let documentRoots: ReadonlyMap<string, string> = new Map();
 
   const routes: Record<string, Partial<Record<string, (req: IncomingMessage) => Promise<[number, unknown]>>>> = {
     "/v1/health": {
       GET: async () => [200, { ok: true, version: agentVersion, uptime: Math.floor((Date.now() - startedAt) / 1000) }],
+    },
+    // The heartbeat, polled every second: see metrics.ts (validated by nodeMetricsSchema).
+    "/v1/metrics": {
+      GET: async () => [200, await metrics.sample()],
     },
     "/v1/state": {
       GET: async () => {
@@ -188,6 +194,7 @@ export function startAgentServer(options: AgentServerOptions): Promise<AgentServ
           await Promise.all(inFlight);
           server.closeAllConnections();
           await closed;
+          await metrics.close();
         },
       });
     });

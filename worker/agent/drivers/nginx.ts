@@ -147,6 +147,12 @@ export async function reloadNginx(node: NodeRoot): Promise<void> {
   await runCommand(nginxBinary, ["-s", "reload", "-c", node.nginxConf]);
 }
 
+/** Makes the master reopen its log files, after one was renamed away for rotation (metrics.ts). */
+export async function reopenNginxLogs(node: NodeRoot): Promise<void> {
+  if (!(await nginxPid(node))) return;
+  await runCommand(nginxBinary, ["-s", "reopen", "-c", node.nginxConf]);
+}
+
 export async function stopNginx(node: NodeRoot): Promise<void> {
   const pid = await nginxPid(node);
   if (pid) await stopDaemon(pid, "SIGQUIT", "nginx");
