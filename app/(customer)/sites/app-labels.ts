@@ -1,15 +1,16 @@
-export const appLabels = {
-  NONE: "Plain PHP",
-  WORDPRESS: "WordPress",
-  MEDIAWIKI: "MediaWiki",
-  DOKUWIKI: "DokuWiki",
-} as const;
+import { appCatalog, offeredApps, type CatalogApp } from "@/server/domain/app-catalog";
 
-export type SiteAppKey = keyof typeof appLabels;
+// The panel's names for apps come from the catalog, so a new app needs no edit here.
 
-export const appDescriptions: Record<SiteAppKey, string> = {
-  NONE: "An empty site: upload your own files.",
-  WORDPRESS: "Blog or website. Creates a database for it.",
-  MEDIAWIKI: "A wiki like Wikipedia. Creates a database for it.",
-  DOKUWIKI: "A simple wiki that keeps pages in files.",
-};
+export type SiteAppKey = CatalogApp;
+
+export const appLabels = Object.fromEntries(
+  (Object.keys(appCatalog) as SiteAppKey[]).map((app) => [app, appCatalog[app].label]),
+) as Record<SiteAppKey, string>;
+
+export const appDescriptions = Object.fromEntries(
+  (Object.keys(appCatalog) as SiteAppKey[]).map((app) => [app, appCatalog[app].description]),
+) as Record<SiteAppKey, string>;
+
+/** The choices the new-site form offers (apps the catalog marks unavailable are left out). */
+export const offeredSiteApps: readonly SiteAppKey[] = offeredApps;

@@ -9,9 +9,9 @@ import { FormError } from "@/app/_components/form-error";
 import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { useFieldErrors } from "@/app/_components/use-field-errors";
-import { appDescriptions, appLabels, type SiteAppKey } from "./app-labels";
+import { appDescriptions, appLabels, offeredSiteApps, type SiteAppKey } from "./app-labels";
 
-const apps = Object.keys(appLabels) as SiteAppKey[];
+const apps = offeredSiteApps;
 
 export function NewSiteForm({ accountId, initialDomainId }: { accountId: string | undefined; initialDomainId?: string }) {
   const trpc = useTRPC();

@@ -1,6 +1,7 @@
 import { db, type Tx } from "../../db";
 import { AppError, isUniqueViolation } from "../../errors";
 import type { SiteApp } from "../../generated/prisma/enums";
+import { appEntry } from "../../domain/app-catalog";
 import { parseAccountDatabaseName, parseAccountDatabaseUser } from "../../domain/database-name";
 import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
@@ -16,11 +17,6 @@ export type CreateSiteInput = {
   /** Already validated by the procedure's relative-path grammar. */
   documentRoot: string;
 };
-
-const appLabels: Record<SiteApp, string> = { NONE: "", WORDPRESS: "WordPress", MEDIAWIKI: "MediaWiki", DOKUWIKI: "DokuWiki" };
-
-/** Apps that keep their content in MariaDB, and the short suffix of the database made for them. */
-const appDatabaseSuffix: Partial<Record<SiteApp, string>> = { WORDPRESS: "wp", MEDIAWIKI: "wiki" };
 
 export const siteDomainTakenMessage = "This domain already has a site.";
 
@@ -62,6 +58,9 @@ async function chooseAppDatabase(tx: Tx, account: ResolvedAccount, suffix: strin
  * Operation with every step a node will run (all PENDING), and audit + outbox.
  */
 export async function createSite(actor: Actor, input: CreateSiteInput): Promise<{ id: string; operationId: string }> {
+  const app = appEntry(input.app);
+  // The procedure's schema refuses it too; this guards every other caller of the service.
+  if (!app.available) throw AppError.field("app", app.unavailableReason ?? `${app.label} is not offered.`);
   return db.$transaction(async (tx) => {
     const account = await resolveWritableAccount(tx, actor.scope, input.accountId);
     const domain = await tx.domain.findFirst({
@@ -79,9 +78,8 @@ export async function createSite(actor: Actor, input: CreateSiteInput): Promise<
         `Your plan "${account.plan.name}" allows ${account.plan.maxSites} site${account.plan.maxSites === 1 ? "" : "s"} and all are in use. Delete a site or ask your provider for a larger plan.`,
       );
     }
-    const dbSuffix = appDatabaseSuffix[input.app];
-    const appDatabase = dbSuffix ? await chooseAppDatabase(tx, account, dbSuffix) : null;
-    if (appDatabase) await assertDatabaseAllowance(tx, account, `${appLabels[input.app]} needs a database`);
+    const appDatabase = app.database ? await chooseAppDatabase(tx, account, app.database.suffix) : null;
+    if (appDatabase) await assertDatabaseAllowance(tx, account, `${app.label} needs a database`);
 
     let site: { id: string };
     try {
@@ -108,7 +106,7 @@ export async function createSite(actor: Actor, input: CreateSiteInput): Promise<
       { kind: "site store", target: domain.name },
       { kind: "vhost + php-fpm pool", target: domain.name },
       ...(appDatabase ? [{ kind: "database", target: appDatabase.name }] : []),
-      ...(input.app !== "NONE" ? [{ kind: "app install", target: appLabels[input.app] }] : []),
+      ...app.operationSteps.map((kind) => ({ kind, target: app.label })),
       { kind: "DNS", target: domain.name },
       { kind: "route", target: domain.name },
       { kind: "first snapshot", target: domain.name },

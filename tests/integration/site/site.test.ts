@@ -107,6 +107,15 @@ describe("site.create", () => {
     expect(Object.keys(err.fieldErrors).sort()).toEqual(["app", "phpVersion"]);
   });
 
+  it("refuses an app the catalog does not offer, on the app field", async () => {
+    const d = await asA().domain.create({ name: "mediawiki.test" });
+    const before = await rowCounts();
+    const err = await rejection(asA().site.create({ domainId: d.id, app: "MEDIAWIKI", ...site }));
+    expect(err.code).toBe("BAD_REQUEST");
+    expect(err.fieldErrors.app).toBe("MediaWiki is not offered yet: choose DokuWiki for a wiki.");
+    expect(await rowCounts()).toEqual(before);
+  });
+
   it("allows one live site per domain, as a field error on the domain", async () => {
     const d = await asA().domain.create({ name: "one-site.test" });
     await asA().site.create({ domainId: d.id, app: "NONE", ...site });
@@ -149,9 +158,9 @@ describe("site.create", () => {
     await c.caller.database.create({ name: "shop" });
     const d = await c.caller.domain.create({ name: `${c.account.username}-wiki.test` });
     const before = await rowCounts();
-    const err = await rejection(c.caller.site.create({ domainId: d.id, app: "MEDIAWIKI", ...site }));
+    const err = await rejection(c.caller.site.create({ domainId: d.id, app: "WORDPRESS", ...site }));
     expect(err.code).toBe("FORBIDDEN");
-    expect(err.message).toMatch(/MediaWiki needs a database.*allows 1 database/);
+    expect(err.message).toMatch(/WordPress needs a database.*allows 1 database/);
     expect(await rowCounts()).toEqual(before);
     // DokuWiki keeps its pages in files and needs no database.
     await c.caller.site.create({ domainId: d.id, app: "DOKUWIKI", ...site });
