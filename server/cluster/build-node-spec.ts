@@ -86,11 +86,11 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
                 kind: entry.installer,
                 title: s.domain.displayName,
                 url: `http://${s.domain.name}/`,
-                adminUser: entry.adminUser,
+                adminUser: entry.adminUsernameDefault ?? "admin",
                 adminEmail: emailOf.get(s.accountId)!,
                 adminPassword: appAdminPassword(clusterSecret, s.id),
                 database:
-                  entry.needsDatabase && appDb && appUser
+                  entry.database && appDb && appUser
                     ? { name: appDb.name, user: appUser.username, password: databasePassword(clusterSecret, appUser.id) }
                     : null,
               },

@@ -1,0 +1,7 @@
+import type { RepeatOptions } from "bullmq";
+
+// Cluster-wide schedules. BullMQ job schedulers run each tick once across all worker processes.
+export const SCHEDULES = {
+  heartbeat: { id: "heartbeat", every: 1000 },
+  sweep: { id: "sweep", every: 5000 },
+} as const satisfies Record<string, { id: string } & Pick<RepeatOptions, "every">>;

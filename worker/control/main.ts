@@ -1,0 +1,133 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { DelayedError, Queue, Worker, type Job } from "bullmq";
+import { z } from "zod";
+import { minClusterSecretLength } from "../../server/cluster/cluster-secrets";
+import { PrismaClient } from "../../server/generated/prisma/client";
+import { outboxEventPayload } from "../../server/jobs/outbox-event";
+import { QUEUES, createRedisConnection } from "../../server/jobs/queues";
+import { RECONCILE_NODE_JOB, cappedBackoff, reconcileDedupId, reconcileNodeOptions, reconcileNodePayload } from "../../server/jobs/reconcile-node";
+import { SCHEDULES } from "../../server/jobs/schedules";
+import { handleOutboxEvent } from "./handle-outbox-event";
+import { collectHeartbeats } from "./heartbeat";
+import { tryLease } from "./node-lock";
+import { startOutboxRelay } from "./outbox-relay";
+import { ReconcileRetry, reconcileNode } from "./reconcile-node";
+import { sweep } from "./sweep";
+
+// A control worker: the outbox relay, the outbox consumer (placement, fan-out), the per-node
+// reconcile and the cluster schedules, in one process. Any number of them can run: the relay
+// locks rows (SKIP LOCKED), reconciles take a per-node lease, schedules tick once cluster-wide.
+// SIGTERM finishes the jobs in hand and exits; nothing is wiped at start.
+
+const envSchema = z.object({
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
+  REDIS_URL: z.url({ protocol: /^redis$/ }).default("redis://127.0.0.1:6379"),
+  SHOAL_CLUSTER_SECRET: z.string({ error: "SHOAL_CLUSTER_SECRET is required." }).min(minClusterSecretLength, `SHOAL_CLUSTER_SECRET must be at least ${minClusterSecretLength} characters.`),
+  SHOAL_QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]{1,60}$/i).default("shoal"),
+  SHOAL_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** Heartbeat silence before a node is DEGRADED / DEAD. */
+  SHOAL_DEGRADED_AFTER_MS: z.coerce.number().int().min(500).default(3000),
+  SHOAL_DEAD_AFTER_MS: z.coerce.number().int().min(1000).default(15000),
+});
+
+async function main(): Promise<void> {
+  const parsed = envSchema.safeParse(process.env);
+  if (!parsed.success) {
+    console.error(`The control worker's environment is invalid:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+    process.exit(1);
+  }
+  const env = parsed.data;
+  const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: env.DATABASE_URL, max: 10 }) });
+  const prefix = env.SHOAL_QUEUE_PREFIX;
+  const log = (line: string) => console.log(`[control ${process.pid}] ${line}`);
+  const producer = createRedisConnection(env.REDIS_URL, { forWorker: true });
+  const lockRedis = createRedisConnection(env.REDIS_URL, { forWorker: true });
+  const reconcileQueue = new Queue(QUEUES.reconcile, { connection: producer, prefix });
+  const schedulesQueue = new Queue(QUEUES.schedules, { connection: producer, prefix });
+
+  const enqueue = async (nodeIds: readonly string[], force = false) => {
+    await Promise.all(
+      [...new Set(nodeIds)].map((nodeId) =>
+        reconcileQueue.add(RECONCILE_NODE_JOB, { nodeId, force }, { ...reconcileNodeOptions, deduplication: { id: reconcileDedupId(nodeId) + (force ? ":force" : "") } }),
+      ),
+    );
+  };
+  const enqueueAll = async () => enqueue((await db.node.findMany({ select: { id: true } })).map((n) => n.id));
+
+  const relay = await startOutboxRelay({ db, databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, prefix, onError: (e) => log(`outbox relay: ${e instanceof Error ? e.message : String(e)}`) });
+
+  const connection = () => createRedisConnection(env.REDIS_URL, { forWorker: true });
+  const outboxWorker = new Worker(
+    QUEUES.outbox,
+    async (job: Job) => handleOutboxEvent(db, outboxEventPayload.parse(job.data), (ids) => enqueue(ids), enqueueAll),
+    { connection: connection(), prefix, concurrency: 8 },
+  );
+
+  const reconcileWorker = new Worker(
+    QUEUES.reconcile,
+    async (job: Job, token?: string) => {
+      const { nodeId, force } = reconcileNodePayload.parse(job.data);
+      // From here on a new change gets a new waiting job instead of folding into this running
+      // one, so nothing committed after this read can be missed.
+      await reconcileQueue.removeDeduplicationKey(reconcileDedupId(nodeId) + (force ? ":force" : ""));
+      const lease = await tryLease(lockRedis, `${prefix}:lease:reconcile:${nodeId}`);
+      if (!lease) {
+        await job.moveToDelayed(Date.now() + 100, token);
+        throw new DelayedError();
+      }
+      try {
+        const started = Date.now();
+        const result = await reconcileNode({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, log }, nodeId, force);
+        if (!result.skipped) log(`reconciled node ${nodeId}: ${result.changes} change(s) in ${Date.now() - started} ms`);
+      } finally {
+        await lease.release();
+      }
+    },
+    {
+      connection: connection(),
+      prefix,
+      concurrency: env.SHOAL_RECONCILE_CONCURRENCY,
+      settings: { backoffStrategy: (attemptsMade: number) => cappedBackoff(attemptsMade) },
+    },
+  );
+  reconcileWorker.on("failed", (job, err) => {
+    if (!(err instanceof ReconcileRetry) || (job?.attemptsMade ?? 0) % 20 === 1) log(`reconcile ${job?.data?.nodeId}: ${err.message}`);
+  });
+
+  const schedulesWorker = new Worker(
+    QUEUES.schedules,
+    async (job: Job) => {
+      if (job.name === SCHEDULES.heartbeat.id) {
+        await collectHeartbeats(db, env.SHOAL_CLUSTER_SECRET, (nodeId) => enqueue([nodeId], true), { degradedAfterMs: env.SHOAL_DEGRADED_AFTER_MS, deadAfterMs: env.SHOAL_DEAD_AFTER_MS });
+      } else if (job.name === SCHEDULES.sweep.id) {
+        await sweep(db, enqueue);
+      }
+    },
+    { connection: connection(), prefix, concurrency: 2 },
+  );
+  for (const s of Object.values(SCHEDULES)) {
+    await schedulesQueue.upsertJobScheduler(s.id, { every: s.every }, { name: s.id, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  }
+  log("control worker started");
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: finishing the jobs in hand`);
+    await Promise.allSettled([outboxWorker.close(), reconcileWorker.close(), schedulesWorker.close()]);
+    await relay.stop();
+    await Promise.allSettled([reconcileQueue.close(), schedulesQueue.close()]);
+    producer.disconnect();
+    lockRedis.disconnect();
+    await db.$disconnect();
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

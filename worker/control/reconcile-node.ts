@@ -1,0 +1,154 @@
+import { createHmac } from "node:crypto";
+import type { Db } from "../../server/db";
+import { AgentRejectedError, AgentUnreachableError, agentClient, type AgentStepResult } from "../../server/cluster/agent-client";
+import { buildNodeSpec, type BuiltNodeSpec } from "../../server/cluster/build-node-spec";
+import { failPermanently, markApplying, recordWaiting, settleOperations, type EdgeProbe } from "../../server/cluster/operation-progress";
+import { readRouteTable } from "../../server/cluster/route-table";
+
+// Reconcile one node, level-triggered (STYLE 9): read its desired state fresh, let the agent
+// observe and diff (PUT /v1/spec converges only what is missing), push the edges' route table,
+// record observedGeneration for exactly the rows that were sent and converged, then settle the
+// operations that the new observed state completes. Safe to run twice; the caller guarantees one
+// run per node at a time (node-lock.ts).
+
+export type ReconcileContext = { db: Db; clusterSecret: string; probe?: EdgeProbe; log?: (line: string) => void };
+
+/** Retry later (BullMQ backoff): the node is away or a step failed; the reason is on the operation. */
+export class ReconcileRetry extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ReconcileRetry";
+  }
+}
+
+const specHash = (secret: string, spec: unknown) => createHmac("sha256", secret).update(JSON.stringify(spec)).digest("hex");
+
+/** Which spec objects an agent issue path ("sites.3.domains.0") points at. */
+function objectsOfIssue(built: BuiltNodeSpec, path: string): string[] {
+  const [collection, index] = path.split(".");
+  const i = Number(index);
+  if (collection === "sites") return built.spec.sites[i] ? [String(built.spec.sites[i].id)] : [];
+  if (collection === "databases") return built.spec.databases[i] ? [built.spec.databases[i].id] : [];
+  if (collection === "accounts") return built.spec.accounts[i] ? [built.spec.accounts[i].id] : [];
+  return [];
+}
+
+/** The objects a failed step is about; its description names a site id, a username or a database. */
+function objectsOfStep(built: BuiltNodeSpec, result: AgentStepResult): string[] | "all" {
+  const words = new Set(result.step.split(/[\s()/@]+/));
+  const hits = [
+    ...built.spec.sites.filter((s) => words.has(String(s.id))).map((s) => String(s.id)),
+    ...built.spec.databases.filter((d) => words.has(d.name) || d.users.some((u) => words.has(u.username))).map((d) => d.id),
+    ...built.spec.accounts.filter((a) => words.has(a.username)).map((a) => a.id),
+  ];
+  return hits.length > 0 ? hits : "all";
+}
+
+function allIds(built: BuiltNodeSpec): string[] {
+  return [...built.objects.sites, ...built.objects.databases, ...built.objects.accounts].map((o) => o.id);
+}
+
+export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force: boolean): Promise<{ changes: number; skipped: boolean }> {
+  const { db, clusterSecret } = ctx;
+  const node = await db.node.findUnique({
+    where: { id: nodeId },
+    select: { id: true, name: true, address: true, agentPort: true, status: true, appliedSpecHash: true, appliedRoutesVersion: true },
+  });
+  if (!node) return { changes: 0, skipped: true };
+  const agent = agentClient(node, { clusterSecret });
+
+  // Objects being torn down here: soft-deleted sites still placed on this node, deleted databases.
+  const [leavingSites, leavingDatabases] = await Promise.all([
+    db.placement.findMany({ where: { nodeId, site: { OR: [{ deletedAt: { not: null } }, { status: "TERMINATED" }, { account: { deletedAt: { not: null } } }, { domain: { deletedAt: { not: null } } }] } }, select: { id: true, siteId: true } }),
+    db.database.findMany({ where: { nodeId, deletedAt: { not: null }, observedGeneration: { lt: db.database.fields.generation } }, select: { id: true, generation: true } }),
+  ]);
+
+  const excluded = new Set<string>();
+  let built = await buildNodeSpec(db, nodeId, clusterSecret, excluded);
+  let hash = specHash(clusterSecret, built.spec);
+  const touched = [...allIds(built), ...leavingSites.map((p) => p.siteId), ...leavingDatabases.map((d) => d.id)];
+  let changes = 0;
+  let skipped = !force && hash === node.appliedSpecHash && leavingSites.length === 0 && leavingDatabases.length === 0;
+
+  if (!skipped) {
+    await markApplying(db, touched, node.name);
+    let results: AgentStepResult[] | null = null;
+    // An invalid object is left out and its operation fails with the agent's words; the rest of
+    // the node still converges. Bounded: each round removes at least one object.
+    for (let round = 0; round < 20 && results === null; round++) {
+      try {
+        const answer = await agent.putSpec(built.spec);
+        results = answer.results;
+        changes = answer.changes;
+      } catch (e) {
+        if (e instanceof AgentUnreachableError) {
+          await db.node.update({ where: { id: nodeId }, data: { lastError: e.message } });
+          await recordWaiting(db, touched, e.message);
+          throw new ReconcileRetry(e.message);
+        }
+        if (e instanceof AgentRejectedError && e.status === 422 && e.issues.length > 0) {
+          const bad = new Set(e.issues.flatMap((issue) => objectsOfIssue(built, issue.path)));
+          if (bad.size === 0) throw e;
+          for (const id of bad) {
+            const mine = e.issues.filter((issue) => objectsOfIssue(built, issue.path).includes(id));
+            await failPermanently(db, id, `The node refused this: ${mine.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+            excluded.add(id);
+          }
+          built = await buildNodeSpec(db, nodeId, clusterSecret, excluded);
+          hash = specHash(clusterSecret, built.spec);
+          continue;
+        }
+        await db.node.update({ where: { id: nodeId }, data: { lastError: e instanceof Error ? e.message : String(e) } });
+        throw e;
+      }
+    }
+    if (results === null) throw new Error(`Node ${node.name}: the spec kept being refused.`);
+
+    const failed = results.filter((r): r is Extract<AgentStepResult, { ok: false }> => !r.ok);
+    const notConverged = new Set<string>();
+    for (const f of failed) {
+      const ids = objectsOfStep(built, f);
+      for (const id of ids === "all" ? allIds(built) : ids) notConverged.add(id);
+    }
+    const converged = <T extends { id: string }>(rows: T[]) => rows.filter((r) => !notConverged.has(r.id));
+    // observedGeneration only moves forward and only to the generation that was sent.
+    for (const s of converged(built.objects.sites)) {
+      await db.site.updateMany({ where: { id: s.id, observedGeneration: { lt: s.generation } }, data: { observedGeneration: s.generation, conditions: [{ type: "Ready", status: "True", node: node.name, at: new Date().toISOString() }] } });
+    }
+    for (const d of converged(built.objects.databases)) {
+      await db.database.updateMany({ where: { id: d.id, observedGeneration: { lt: d.generation } }, data: { observedGeneration: d.generation } });
+    }
+    for (const a of converged(built.objects.accounts)) {
+      await db.hostingAccount.updateMany({ where: { id: a.id, observedGeneration: { lt: a.generation } }, data: { observedGeneration: a.generation } });
+    }
+    if (failed.length === 0) {
+      // The agent removed what the spec no longer holds: those placements and databases are done.
+      if (leavingSites.length) await db.placement.deleteMany({ where: { id: { in: leavingSites.map((p) => p.id) } } });
+      for (const d of leavingDatabases) await db.database.updateMany({ where: { id: d.id }, data: { observedGeneration: d.generation } });
+      await db.node.update({ where: { id: nodeId }, data: { appliedSpecHash: hash, lastAppliedAt: new Date(), lastError: null } });
+    } else {
+      const message = `Node ${node.name}: ${failed.map((f) => `${f.step}: ${f.error}`).join("; ")}`.slice(0, 2000);
+      await db.node.update({ where: { id: nodeId }, data: { lastError: message, appliedSpecHash: null } });
+      await recordWaiting(db, [...notConverged], message);
+      throw new ReconcileRetry(message);
+    }
+  }
+
+  const table = await readRouteTable(db);
+  if (force || node.appliedRoutesVersion < table.version) {
+    try {
+      const answer = await agent.putRoutes({ routes: table.routes });
+      if (answer.stale.length) ctx.log?.(`node ${node.name} kept newer routes for ${answer.stale.map((s) => s.siteId).join(", ")}`);
+    } catch (e) {
+      if (e instanceof AgentUnreachableError) {
+        await db.node.update({ where: { id: nodeId }, data: { lastError: e.message } });
+        throw new ReconcileRetry(e.message);
+      }
+      throw e;
+    }
+    await db.node.updateMany({ where: { id: nodeId, appliedRoutesVersion: { lt: table.version } }, data: { appliedRoutesVersion: table.version } });
+    skipped = false;
+  }
+  await settleOperations(db, ctx.probe);
+  return { changes, skipped };
+}
