@@ -101,15 +101,16 @@ export async function createSite(actor: Actor, input: CreateSiteInput): Promise<
     }
     const database = appDatabase ? await insertDatabase(tx, { accountId: account.id, siteId: site.id, ...appDatabase }) : null;
 
+    // DNS and the first snapshot join this list with the issues that build them.
     const steps: OperationStepSpec[] = [
+      { kind: "placement", target: "choosing a node" },
       { kind: "account", target: account.username },
       { kind: "site store", target: domain.name },
       { kind: "vhost + php-fpm pool", target: domain.name },
       ...(appDatabase ? [{ kind: "database", target: appDatabase.name }] : []),
       ...app.operationSteps.map((kind) => ({ kind, target: app.label })),
-      { kind: "DNS", target: domain.name },
       { kind: "route", target: domain.name },
-      { kind: "first snapshot", target: domain.name },
+      { kind: "serve check", target: "every edge" },
     ];
     const op = await startOperation(tx, actor, {
       kind: "site.create",

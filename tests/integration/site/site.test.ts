@@ -47,12 +47,12 @@ describe("site.create", () => {
       customerId: world.customers.a.customer.id,
     });
     expect(op.steps.map((s) => s.kind)).toEqual([
+      "placement",
       "account",
       "site store",
       "vhost + php-fpm pool",
-      "DNS",
       "route",
-      "first snapshot",
+      "serve check",
     ]);
     expect(await db.database.count({ where: { siteId: res.id } })).toBe(0);
   });
