@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# npm start: set up everything that is missing, then run the panel until Ctrl-C.
+# npm start: set up everything that is missing, then run the panel, the control worker and a local
+# three-node cluster (scripts/cluster.sh) until Ctrl-C.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$ROOT/scripts/cluster.sh"
 
 PORT="${PORT:-3000}"
 setup_common
+ensure_node_packages
+ensure_cluster_secret
 export DATABASE_URL="${DATABASE_URL:-$(ensure_database shoal)}"
 export PANEL_URL="${PANEL_URL:-http://localhost:$PORT}"
 export NODE_ENV=production
@@ -12,22 +16,47 @@ say "migrating the database"
 migrate "$DATABASE_URL"
 say "seeding demo data"
 npx tsx prisma/seed.ts >"$VAR/demo-logins.txt"
-say "building the panel"
-NEXT_DIST_DIR=.next npx next build >"$VAR/next-build.log" 2>&1 || { tail -40 "$VAR/next-build.log"; die "next build failed (var/next-build.log)"; }
 
 pids=()
+cluster_started=0
 stop() {
   trap - INT TERM EXIT
   say "stopping"
   # Each child leads its own process group (setsid), so the signal reaches its workers too.
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  # The agents leave their nginx, php-fpm and MariaDB running on purpose (a restarted agent must
+  # not interrupt the sites); stopping the whole cluster stops them too.
+  if [ "$cluster_started" = 1 ]; then
+    say "stopping the nodes' nginx, php-fpm and MariaDB"
+    stop_cluster_masters
+    rm -f "$VAR"/node-*.pid "$VAR/control.pid"
+  fi
 }
 trap stop INT TERM EXIT
+
+# A run killed without its trap leaves agents and masters holding the nodes' ports.
+stop_leftover_cluster
+say "starting the nodes' agents on $(cluster_address 1)-$CLUSTER_SIZE"
+cluster_started=1
+start_cluster_agents
+
+say "building the panel"
+NEXT_DIST_DIR=.next npx next build >"$VAR/next-build.log" 2>&1 || { tail -40 "$VAR/next-build.log"; die "next build failed (var/next-build.log)"; }
 
 NEXT_DIST_DIR=.next setsid node node_modules/next/dist/bin/next start -H 127.0.0.1 -p "$PORT" >"$VAR/panel.log" 2>&1 &
 pids+=($!)
 wait_port 127.0.0.1 "$PORT" 60 || { tail -40 "$VAR/panel.log"; die "the panel did not start (var/panel.log)"; }
+
+wait_cluster_agents
+register_cluster_nodes
+start_control_worker
+
+nodes_list=""
+for ((i = 1; i <= CLUSTER_SIZE; i++)); do
+  nodes_list+="    node-$i  $(cluster_address "$i")  front door :$CLUSTER_HTTP_PORT, agent :$CLUSTER_AGENT_PORT, MariaDB :$CLUSTER_MYSQL_PORT  (log var/node-$i.log, files $(cluster_root "$i"))"$'\n'
+done
+if [ "$CONTROL_WORKER_RUNNING" = 1 ]; then control_line="Control worker: running (var/control.log)"; else control_line="Control worker: NOT running (worker/control/main.ts does not exist yet)"; fi
 
 cat "$VAR/demo-logins.txt"
 cat <<MSG
@@ -35,7 +64,14 @@ cat <<MSG
   Shoal is running.  Panel: http://localhost:$PORT
   Reseller panels are the same server under their own hostnames (*.localhost resolves to this
   machine in Chromium and curl): http://panel.reseller-one.localhost:$PORT
-  Logs: var/panel.log    Stop: Ctrl-C
+
+  Cluster: $CLUSTER_SIZE nodes, each its own nginx front door, php-fpm, MariaDB and agent.
+$nodes_list  $control_line
+  Browse a hosted site through any node's front door (each forwards to the node that hosts it):
+    curl -H 'Host: myblog.test' http://$(cluster_address 2)/
+    chromium --host-resolver-rules="MAP *.test $(cluster_address 1)" http://myblog.test/
+
+  Logs: var/panel.log, var/control.log, var/node-N.log    Stop: Ctrl-C (stops the nodes too)
 
 MSG
 wait "${pids[@]}"

@@ -1,0 +1,148 @@
+# The local cluster `npm start` runs: three nodes on one machine, each its own agent, front door
+# (nginx), php-fpm and MariaDB on its own loopback address, plus the control worker. Sourced by
+# scripts/start.sh after scripts/lib.sh (it uses say, warn, die, port_open, VAR and ROOT).
+#
+# Ports are the production ones (80, 8080, 3306, ...), each bound on the node's own address, so
+# nothing clashes with another node or with the system MariaDB (which binds 127.0.0.1 only).
+# The cluster test harness (tests/cluster/harness.ts) uses 127.0.2.x and other ports, so tests can
+# run while this cluster is up.
+
+# Overridable from the environment only to try these functions on other addresses; npm start
+# itself always runs the cluster the README describes.
+CLUSTER_SIZE="${CLUSTER_SIZE:-3}"
+CLUSTER_ADDRESS_PREFIX="${CLUSTER_ADDRESS_PREFIX:-127.0.1.}"
+CLUSTER_NODES_DIR="${CLUSTER_NODES_DIR:-/var/lib/shoal/nodes}"
+CLUSTER_AGENT_PORT="${CLUSTER_AGENT_PORT:-7400}"
+CLUSTER_HOLD_PORT="${CLUSTER_HOLD_PORT:-7401}"
+CLUSTER_HTTP_PORT="${CLUSTER_HTTP_PORT:-80}"
+CLUSTER_BACKEND_PORT="${CLUSTER_BACKEND_PORT:-8080}"
+CLUSTER_MYSQL_PORT="${CLUSTER_MYSQL_PORT:-3306}"
+# node-1's front door also listens here when it is free, so a browser reaches it at 127.0.0.1.
+CLUSTER_EXTRA_LISTEN="${CLUSTER_EXTRA_LISTEN-127.0.0.1:80}"
+
+# Each node's agent token (derived from SHOAL_CLUSTER_SECRET), by node name.
+declare -A CLUSTER_SECRETS=()
+
+cluster_address() { echo "$CLUSTER_ADDRESS_PREFIX$1"; }
+cluster_root() { echo "$CLUSTER_NODES_DIR/node-$1"; }
+
+# node with the tsx loader: one process (not npx's two), so a pid file names the process itself.
+tsx_node() { node --import tsx "$@"; }
+
+ensure_cluster_secret() { # like ensure_auth_secret: kept in var/ so agent tokens survive restarts
+  if [ -z "${SHOAL_CLUSTER_SECRET:-}" ]; then
+    [ -f "$VAR/cluster-secret" ] || (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$VAR/cluster-secret")
+    SHOAL_CLUSTER_SECRET="$(cat "$VAR/cluster-secret")"
+  fi
+  [ "${#SHOAL_CLUSTER_SECRET}" -ge 32 ] || die "SHOAL_CLUSTER_SECRET must be at least 32 characters"
+  export SHOAL_CLUSTER_SECRET
+}
+
+# A pid file's process, if it is still alive and still runs `what` (pids are reused).
+live_pid() { # live_pid file what
+  local pid
+  [ -f "$1" ] || return 1
+  pid="$(cat "$1")"
+  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$2" || return 1
+  echo "$pid"
+}
+
+stop_pid_file() { # stop_pid_file file what : TERM its process group, KILL after 10 s
+  local pid i
+  pid="$(live_pid "$1" "$2")" || { rm -f "$1"; return 0; }
+  say "stopping a leftover process from the last run (pid $pid, $2)"
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  rm -f "$1"
+}
+
+# What a previous `npm start` left behind if it was killed without its trap running: agents and
+# a control worker (each its own process group), and the node masters they started.
+stop_leftover_cluster() {
+  local file
+  for file in "$VAR"/node-*.pid; do
+    if [ -e "$file" ]; then stop_pid_file "$file" worker/agent/main.ts; fi
+  done
+  stop_pid_file "$VAR/control.pid" worker/control/main.ts
+  stop_cluster_masters
+}
+
+stop_cluster_masters() {
+  local roots=() i
+  for ((i = 1; i <= CLUSTER_SIZE; i++)); do roots+=("$(cluster_root "$i")"); done
+  STOP_NODE_ROOTS="$(IFS=:; echo "${roots[*]}")" tsx_node scripts/cluster/stop-node.ts ||
+    warn "some node masters did not stop; see above"
+}
+
+# Starts the agents in the background; their pids go into the caller's `pids` array (the trap in
+# start.sh signals each one's process group) and into var/node-N.pid for the next start.
+start_cluster_agents() {
+  [ "$(id -u)" = 0 ] || die "the local cluster's agents run as root (they create Unix users and own nginx, php-fpm and MariaDB): run npm start as root"
+  local i names=() name secret address root extra
+  for ((i = 1; i <= CLUSTER_SIZE; i++)); do names+=("node-$i"); done
+  while read -r name secret; do CLUSTER_SECRETS[$name]="$secret"; done < <(tsx_node scripts/cluster/agent-secrets.ts "${names[@]}")
+  mkdir -p "$CLUSTER_NODES_DIR"
+  # www-data, mysql and the account users must traverse down to their directories.
+  chmod 755 "$(dirname "$CLUSTER_NODES_DIR")" "$CLUSTER_NODES_DIR"
+  for ((i = 1; i <= CLUSTER_SIZE; i++)); do
+    address="$(cluster_address "$i")"
+    root="$(cluster_root "$i")"
+    mkdir -p "$root"
+    chmod 755 "$root"
+    extra=""
+    # So a browser can reach the edge at 127.0.0.1 (and *.localhost names) without a resolver rule.
+    if [ "$i" = 1 ] && [ -n "$CLUSTER_EXTRA_LISTEN" ]; then
+      if port_open "${CLUSTER_EXTRA_LISTEN%:*}" "${CLUSTER_EXTRA_LISTEN##*:}"; then
+        warn "$CLUSTER_EXTRA_LISTEN is taken by another program: node-1's front door listens on $address only"
+      else
+        extra="$CLUSTER_EXTRA_LISTEN"
+      fi
+    fi
+    [ -n "${CLUSTER_SECRETS[node-$i]:-}" ] || die "could not derive node-$i's agent secret"
+    AGENT_HOST="$address" AGENT_PORT="$CLUSTER_AGENT_PORT" AGENT_SECRET="${CLUSTER_SECRETS[node-$i]}" \
+      NODE_ROOT="$root" NODE_HTTP_PORT="$CLUSTER_HTTP_PORT" NODE_BACKEND_PORT="$CLUSTER_BACKEND_PORT" \
+      NODE_HOLD_PORT="$CLUSTER_HOLD_PORT" NODE_MYSQL_PORT="$CLUSTER_MYSQL_PORT" NODE_EXTRA_LISTEN="$extra" \
+      setsid node --import tsx worker/agent/main.ts >"$VAR/node-$i.log" 2>&1 &
+    pids+=($!)
+    echo $! >"$VAR/node-$i.pid"
+  done
+}
+
+agent_health() { # agent_health N : the agent's /v1/health with its own token (not on argv)
+  printf 'Authorization: Bearer %s\n' "${CLUSTER_SECRETS[node-$1]}" |
+    curl -fsS --max-time 2 -H @- "http://$(cluster_address "$1"):$CLUSTER_AGENT_PORT/v1/health" >/dev/null 2>&1
+}
+
+wait_cluster_agents() {
+  local i n
+  for ((i = 1; i <= CLUSTER_SIZE; i++)); do
+    for ((n = 0; n < 600; n++)); do
+      agent_health "$i" && break
+      kill -0 "$(cat "$VAR/node-$i.pid")" 2>/dev/null || { tail -20 "$VAR/node-$i.log"; die "node-$i's agent exited (var/node-$i.log)"; }
+      sleep 0.1
+    done
+    agent_health "$i" || { tail -20 "$VAR/node-$i.log"; die "node-$i's agent did not answer /v1/health (var/node-$i.log)"; }
+  done
+}
+
+register_cluster_nodes() {
+  local i args=()
+  for ((i = 1; i <= CLUSTER_SIZE; i++)); do args+=("node-$i=$(cluster_address "$i")"); done
+  AGENT_PORT="$CLUSTER_AGENT_PORT" NODE_HTTP_PORT="$CLUSTER_HTTP_PORT" NODE_BACKEND_PORT="$CLUSTER_BACKEND_PORT" \
+    tsx_node scripts/cluster/register-local-nodes.ts "${args[@]}" >"$VAR/register-nodes.log" 2>&1 ||
+    { cat "$VAR/register-nodes.log"; die "could not register the nodes in Postgres"; }
+}
+
+CONTROL_WORKER_RUNNING=0
+start_control_worker() {
+  if [ ! -f worker/control/main.ts ]; then
+    warn "worker/control/main.ts does not exist yet: no control worker runs, so nothing is deployed to the nodes"
+    return 0
+  fi
+  SHOAL_QUEUE_PREFIX="${SHOAL_QUEUE_PREFIX:-shoal}" setsid node --import tsx worker/control/main.ts >"$VAR/control.log" 2>&1 &
+  pids+=($!)
+  echo $! >"$VAR/control.pid"
+  CONTROL_WORKER_RUNNING=1
+}
