@@ -1,6 +1,6 @@
 import { isIPv4 } from "node:net";
 import { z } from "zod";
-import { nodeRoot } from "./node-root";
+import { nodeConfigSchema, nodeRoot } from "./node-root";
 import { startAgentServer } from "./server";
 
 // The agent's entry point: one per node, started by the cluster script (or systemd) as root,
@@ -8,6 +8,11 @@ import { startAgentServer } from "./server";
 
 const port = (what: string) =>
   z.coerce.number({ error: `${what} must be a port number.` }).int(`${what} must be a port number.`).min(1).max(65535);
+
+const commaList = z
+  .string()
+  .default("")
+  .transform((value) => value.split(",").map((part) => part.trim()).filter((part) => part !== ""));
 
 const envSchema = z.object({
   AGENT_HOST: z.string().refine(isIPv4, "AGENT_HOST must be the node's IPv4 address, such as 127.0.10.1."),
@@ -21,6 +26,13 @@ const envSchema = z.object({
   // The node's front door and its MariaDB listen on the same address as the agent.
   NODE_HTTP_PORT: port("NODE_HTTP_PORT").default(80),
   NODE_MYSQL_PORT: port("NODE_MYSQL_PORT").default(3306),
+  // The site vhosts (only front doors reach them) and the agent's hold service (paused sites).
+  NODE_BACKEND_PORT: port("NODE_BACKEND_PORT").default(8080),
+  NODE_HOLD_PORT: port("NODE_HOLD_PORT").default(8081),
+  // More front-door listeners, "IPv4:port,IPv4:port" (checked by nodeConfigSchema).
+  NODE_EXTRA_LISTEN: commaList,
+  // Other nodes' addresses or CIDR blocks, whose X-Forwarded-For the backend believes.
+  NODE_TRUSTED_PROXIES: commaList,
 });
 
 async function main(): Promise<void> {
@@ -31,7 +43,22 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const env = parsed.data;
-  const node = nodeRoot({ root: env.NODE_ROOT, address: env.AGENT_HOST, httpPort: env.NODE_HTTP_PORT, mysqlPort: env.NODE_MYSQL_PORT });
+  const config = nodeConfigSchema.safeParse({
+    root: env.NODE_ROOT,
+    address: env.AGENT_HOST,
+    httpPort: env.NODE_HTTP_PORT,
+    backendPort: env.NODE_BACKEND_PORT,
+    holdPort: env.NODE_HOLD_PORT,
+    extraListen: env.NODE_EXTRA_LISTEN,
+    trustedProxies: env.NODE_TRUSTED_PROXIES,
+    mysqlPort: env.NODE_MYSQL_PORT,
+  });
+  if (!config.success) {
+    const lines = config.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    console.error(`The node's configuration is invalid:\n${lines.join("\n")}`);
+    process.exit(1);
+  }
+  const node = nodeRoot(config.data);
   const server = await startAgentServer({ host: env.AGENT_HOST, port: env.AGENT_PORT, secret: env.AGENT_SECRET, nodeRoot: node });
   console.log(`Shoal agent listening on http://${env.AGENT_HOST}:${server.port} for node ${node.root}`);
 

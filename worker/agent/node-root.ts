@@ -12,6 +12,21 @@ import { lookupSystemUser } from "./system-users";
 // data, which must survive a reboot and /tmp cleaners, and a service started by systemd with
 // PrivateTmp= would see its own empty /tmp instead of the node's files.
 
+const portNumber = (value: string) => /^[1-9][0-9]{0,4}$/.test(value) && Number(value) <= 65535;
+
+/** "IPv4:port", written unquoted into an nginx listen directive. */
+export const listenAddressSchema = z.string().refine((value) => {
+  const [address, port, ...rest] = value.split(":");
+  return rest.length === 0 && address !== undefined && isIPv4(address) && port !== undefined && portNumber(port);
+}, "Must be IPv4:port, such as 127.0.0.1:80.");
+
+/** An IPv4 address or block ("10.0.0.0/24"), written unquoted into nginx's set_real_ip_from. */
+export const ipv4OrCidrSchema = z.string().refine((value) => {
+  const [address, bits, ...rest] = value.split("/");
+  if (rest.length > 0 || address === undefined || !isIPv4(address)) return false;
+  return bits === undefined || (/^[0-9]{1,2}$/.test(bits) && Number(bits) <= 32);
+}, "Must be an IPv4 address or CIDR block, such as 10.0.0.0/24.");
+
 export const nodeConfigSchema = z.strictObject({
   // Written unquoted into nginx and php-fpm config lines and into mariadbd arguments.
   root: z
@@ -20,10 +35,30 @@ export const nodeConfigSchema = z.strictObject({
     .regex(/^(\/[A-Za-z0-9._-]+)+$/, "Must be an absolute path of letters, digits, dots, hyphens and underscores.")
     .refine((value) => !value.split("/").includes(".."), "Must not contain '..'."),
   address: z.string().refine(isIPv4, "Must be an IPv4 address."),
+  // The front door: every hosted domain's public port (80 in the cluster). It proxies to the
+  // backend port of the node that serves the site, or to the agent's hold service.
   httpPort: z.number().int().min(1).max(65535),
+  // The site vhosts. Only front doors (and the hold service) talk to it, so a request makes
+  // exactly one hop. Defaults are fixed numbers, not derived from httpPort, so that a node's
+  // ports are what its config says, the same on every node of a cluster.
+  backendPort: z.number().int().min(1).max(65535).default(8080),
+  // The agent's hold service, where the front door parks a paused (moving) site's requests.
+  holdPort: z.number().int().min(1).max(65535).default(8081),
+  // More "IPv4:port" listeners for the front door, such as 127.0.0.1:80 on the local cluster's
+  // first node.
+  extraListen: z.array(listenAddressSchema).max(8).default([]),
+  // Peers whose X-Forwarded-For the backend believes (other nodes' front doors); loopback and this
+  // node's own address are always trusted. IPv4 addresses or IPv4 CIDR blocks.
+  trustedProxies: z.array(ipv4OrCidrSchema).max(256).default([]),
   mysqlPort: z.number().int().min(1).max(65535),
+}).superRefine((config, ctx) => {
+  const ports = [config.httpPort, config.backendPort, config.holdPort];
+  if (new Set(ports).size !== ports.length) {
+    ctx.addIssue({ code: "custom", path: ["backendPort"], message: "httpPort, backendPort and holdPort must differ." });
+  }
 });
-export type NodeConfig = z.infer<typeof nodeConfigSchema>;
+/** What callers pass (the edge fields have defaults); nodeRoot() returns the filled-in config. */
+export type NodeConfig = z.input<typeof nodeConfigSchema>;
 
 export type NodeRoot = ReturnType<typeof nodeRoot>;
 
@@ -38,6 +73,11 @@ export function nodeRoot(input: NodeConfig) {
     vhostDir: join("etc/nginx/sites"),
     vhostFile: (siteId: string) => join("etc/nginx/sites", `${siteId}.conf`),
     suspendedPage: join("etc/nginx/suspended/index.html"),
+    // The front door's route table (written by PUT /v1/routes) and the nginx file rendered from it.
+    routesFile: join("etc/routes.json"),
+    edgeConf: join("etc/nginx/edge.conf"),
+    // Read by the metrics collector: one line per front-door request, format shoal_edge.
+    edgeAccessLog: join("log/edge-access.log"),
     nginxPid: join("run/nginx.pid"),
     nginxTempDir: join("run/nginx"),
     phpFpmConf: join("etc/php-fpm/php-fpm.conf"),

@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { startEdge, type EdgeOptions } from "../edge/edge-routes";
+import { InvalidRoutesError } from "../edge/route-table";
 import { bearerAuth } from "./auth";
 import { converge, observeNode, type StepResult } from "./converge";
 import type { NodeRoot } from "./node-root";
@@ -12,6 +14,8 @@ import { InvalidSpecError, parseNodeSpec, type NodeSpec } from "./spec";
 // the steps still missing, so a retried or repeated PUT does nothing the second time.
 
 export const maxSpecBytes = 1024 * 1024;
+// A whole route table: up to 20,000 routes of a few hundred bytes each.
+export const maxRoutesBytes = 16 * 1024 * 1024;
 
 const agentVersion: string = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -22,6 +26,8 @@ export type AgentServerOptions = {
   port: number;
   secret: string;
   nodeRoot: NodeRoot;
+  /** The hold service's bounds (tests shorten the timeout). */
+  edge?: EdgeOptions;
 };
 
 export type AgentServer = { port: number; close(): Promise<void> };
@@ -46,17 +52,17 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Reads the body up to `maxSpecBytes`, refusing early on a declared or streamed overrun. */
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+/** Reads the body up to `limit` bytes, refusing early on a declared or streamed overrun. */
+async function readJsonBody(req: IncomingMessage, limit = maxSpecBytes): Promise<unknown> {
   const type = req.headers["content-type"] ?? "";
   if (!/^application\/json\s*(;|$)/i.test(type)) throw new HttpError(415, "The body must be application/json.");
   const declared = Number(req.headers["content-length"]);
-  if (declared > maxSpecBytes) throw new HttpError(413, `The body must be at most ${maxSpecBytes} bytes.`);
+  if (declared > limit) throw new HttpError(413, `The body must be at most ${limit} bytes.`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxSpecBytes) throw new HttpError(413, `The body must be at most ${maxSpecBytes} bytes.`);
+    if (size > limit) throw new HttpError(413, `The body must be at most ${limit} bytes.`);
     chunks.push(chunk);
   }
   try {
@@ -78,8 +84,10 @@ function serialise() {
   };
 }
 
-export function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
+export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const { nodeRoot: node } = options;
+  // The front door's route table and the hold service (worker/edge/edge-routes.ts).
+  const edge = await startEdge(node, options.edge);
   const authorised = bearerAuth(options.secret);
   const startedAt = Date.now();
   const lock = serialise();
@@ -135,6 +143,26 @@ export function startAgentServer(options: AgentServerOptions): Promise<AgentServ
         });
       },
     },
+    "/v1/routes": {
+      GET: async () => [200, { routes: edge.table() }],
+      // The same lock as /v1/spec: both rewrite files that one `nginx -t` checks and one reload
+      // applies. With two locks a route change could fail (and roll back) on a converge's
+      // half-written vhost, or its reload could put that vhost in force before its check ran.
+      // The price is that a route change waits for a converge in progress.
+      PUT: async (req) => {
+        const input = await readJsonBody(req, maxRoutesBytes);
+        return lock.run(async () => {
+          try {
+            return [200, await edge.put(input)];
+          } catch (e) {
+            if (e instanceof InvalidRoutesError) {
+              throw new HttpError(422, "The route table is invalid.", { code: "INVALID_ROUTES", issues: e.issues });
+            }
+            throw e;
+          }
+        });
+      },
+    },
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -180,20 +208,24 @@ export function startAgentServer(options: AgentServerOptions): Promise<AgentServ
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
 
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
+  return new Promise<AgentServer>((resolve, reject) => {
+    // The hold service is already listening: a failed start must not leave it behind.
+    const failed = (e: unknown) => void edge.close().finally(() => reject(e));
+    server.once("error", failed);
     server.listen(options.port, options.host, () => {
-      server.off("error", reject);
+      server.off("error", failed);
       const address = server.address();
       resolve({
         port: typeof address === "object" && address ? address.port : options.port,
         async close() {
           const closed = new Promise<void>((done) => server.close(() => done()));
           server.closeIdleConnections();
+          // Held requests get their 503 now, not after a converge in progress.
+          const edgeClosed = edge.close();
           // A converge in progress finishes (and answers) rather than stopping half-way.
           await Promise.all(inFlight);
           server.closeAllConnections();
-          await closed;
+          await Promise.all([closed, edgeClosed]);
           await metrics.close();
         },
       });

@@ -16,7 +16,7 @@ export const objectIdSchema = z
 export const statusSchema = z.enum(["ACTIVE", "SUSPENDED"]);
 
 /** A domain already in its canonical ASCII (punycode) form: the control plane converts IDNs. */
-const asciiDomainSchema = z.string().transform((input, ctx) => {
+export const asciiDomainSchema = z.string().transform((input, ctx) => {
   const parsed = parseDomainName(input);
   if (!parsed.ok) {
     ctx.addIssue({ code: "custom", message: parsed.error, input });
@@ -106,6 +106,68 @@ const accountSpecSchema = z.strictObject({
   status: statusSchema,
 });
 
+const noControlCharacters = (value: string) => !/[\u0000-\u001f\u007f-\u009f]/.test(value);
+
+/** The installers the agent has (worker/agent/apps/); the catalog maps SiteApp values to them. */
+export const appKindSchema = z.enum(["wordpress", "dokuwiki"], { error: 'Must be "wordpress" or "dokuwiki".' });
+
+/** Letters first, then letters, digits and "_": safe in WordPress, DokuWiki's user file and a URL. */
+export const appAdminUserSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{2,31}$/, "Must be 3-32 lower-case letters, digits or underscores, starting with a letter.");
+
+/**
+ * A deliberately plain address grammar: no quoting, no ":" or spaces (DokuWiki's user file is
+ * colon-separated lines), a dotted domain with a letter TLD.
+ */
+export const appAdminEmailSchema = z
+  .string()
+  .max(254, "Must be at most 254 characters.")
+  .regex(
+    /^[A-Za-z0-9._%+-]{1,64}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/,
+    "Must be an email address such as admin@example.com.",
+  );
+
+/** Only printable characters: it travels as JSON on stdin, but is also hashed into config files. */
+export const appAdminPasswordSchema = z
+  .string()
+  .min(16, "Must be at least 16 characters.")
+  .max(128, "Must be at most 128 characters.")
+  .refine(noControlCharacters, "Must not contain control characters.");
+
+export const appTitleSchema = z
+  .string()
+  .min(1, "Enter a title.")
+  .max(100, "Must be at most 100 characters.")
+  .refine(noControlCharacters, "Must not contain control characters.")
+  .refine((value) => value.trim() !== "", "Enter a title, not only spaces.");
+
+/** `http(s)://<host>/` exactly; that the host is one of the site's domains is checked with the spec. */
+export const appUrlSchema = z.string().max(300, "Must be at most 300 characters.").superRefine((value, ctx) => {
+  const issue = (message: string) => ctx.addIssue({ code: "custom", message, input: value });
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return issue("Must be a URL such as http://example.com/.");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return issue("Must start with http:// or https://.");
+  if (value !== `${url.protocol}//${url.hostname}/`) {
+    return issue(`Must be the site's address with the path "/" and nothing else, such as ${url.protocol}//${url.hostname}/.`);
+  }
+});
+
+const appSpecSchema = z.strictObject({
+  kind: appKindSchema,
+  title: appTitleSchema,
+  url: appUrlSchema,
+  adminUser: appAdminUserSchema,
+  adminEmail: appAdminEmailSchema,
+  adminPassword: appAdminPasswordSchema,
+  database: z.strictObject({ name: z.string().max(64), user: z.string().max(32), password: z.string().max(128) }).nullable(),
+});
+export type AppSpec = z.infer<typeof appSpecSchema>;
+
 const siteSpecSchema = z.strictObject({
   id: objectIdSchema,
   accountId: objectIdSchema,
@@ -113,6 +175,8 @@ const siteSpecSchema = z.strictObject({
   documentRoot: documentRootSchema,
   phpSettings: phpSettingsSchema,
   status: statusSchema,
+  /** The one-click app installed once into the document root (worker/agent/apps/). */
+  app: appSpecSchema.optional(),
 });
 
 const databaseSpecSchema = z.strictObject({
@@ -157,7 +221,30 @@ export const nodeSpecSchema = z
         if (repeatedDomains.has(d)) issue(["sites", i, "domains", j], `Domain "${d}" is on more than one site.`);
       });
       duplicates(s.domains).forEach((d) => issue(["sites", i, "domains"], `Domain "${d}" is listed twice.`));
+      if (s.app) checkApp(s, i);
     });
+
+    // An app's URL must be the site's own, and its database one this account has in the spec with
+    // exactly those credentials: the installer writes them into the app's config as they are.
+    function checkApp(s: (typeof spec.sites)[number], i: number) {
+      const app = s.app!;
+      const at = (...rest: (string | number)[]) => ["sites", i, "app", ...rest];
+      const host = URL.canParse(app.url) ? new URL(app.url).hostname : null;
+      if (host !== null && !s.domains.includes(host)) issue(at("url"), `The host "${host}" is not one of this site's domains.`);
+      if (app.kind === "dokuwiki") {
+        if (app.database !== null) issue(at("database"), "DokuWiki keeps its pages in files: the database must be null.");
+        return;
+      }
+      if (app.database === null) return issue(at("database"), "WordPress needs a database of this site's account.");
+      const db = spec.databases.find((d) => d.name === app.database!.name);
+      if (!db) return issue(at("database", "name"), `Database "${app.database.name}" is not in this spec.`);
+      if (db.accountId !== s.accountId) return issue(at("database", "name"), `Database "${db.name}" belongs to another account.`);
+      const user = db.users.find((u) => u.username === app.database!.user);
+      if (!user) return issue(at("database", "user"), `"${app.database.user}" is not a user of database "${db.name}".`);
+      if (user.password !== app.database.password) {
+        issue(at("database", "password"), `Does not match the password of database user "${user.username}".`);
+      }
+    }
 
     const repeatedDatabaseIds = duplicates(spec.databases.map((d) => d.id));
     const repeatedDatabases = duplicates(spec.databases.map((d) => d.name));

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
 import { waitFor } from "../../../worker/agent/wait-for";
-import { destroyNode, httpGet, makeNode, uniqueUsername, whoamiPhp } from "./node-harness";
+import { backendGet, destroyNode, httpGet, makeNode, uniqueUsername, whoamiPhp } from "./node-harness";
 
 // The agent's HTTP API in front of a real node: nothing gets past the bearer check, a bad spec is
 // refused with its path before anything is touched, a good one converges (the site answers through
@@ -71,7 +71,7 @@ describe("agent HTTP API", () => {
   it("rejects a missing, wrong or differently sized token with 401 JSON, on every route", async () => {
     const tokens = [null, "x".repeat(secret.length), secret.slice(0, -1), `${secret}0`, "short", ""];
     for (const token of tokens) {
-      for (const [method, route] of [["GET", "/v1/health"], ["GET", "/v1/state"], ["GET", "/nope"]] as const) {
+      for (const [method, route] of [["GET", "/v1/health"], ["GET", "/v1/state"], ["GET", "/v1/routes"], ["GET", "/nope"]] as const) {
         const reply = await call(method, route, { token });
         expect(reply.status, `${method} ${route} with ${String(token)}`).toBe(401);
         expect(reply.headers["content-type"]).toMatch(/^application\/json/);
@@ -128,7 +128,7 @@ describe("agent HTTP API", () => {
     expect((await call("GET", "/v1/health")).status).toBe(200);
   });
 
-  it("converges a good spec, the site answers through the node's nginx, and the same PUT again changes nothing", async () => {
+  it("converges a good spec, the site answers through the node's front door once routed, and the same PUT again changes nothing", async () => {
     const first = await putSpec(spec);
     expect(first.status).toBe(200);
     expect(first.json.results.filter((r: { ok: boolean }) => !r.ok)).toEqual([]);
@@ -139,11 +139,19 @@ describe("agent HTTP API", () => {
     );
 
     await writeFile(path.join(node.siteDir(username, "site1"), "public", "whoami.php"), whoamiPhp);
-    const res = await waitFor("PHP through the node's nginx", async () => {
-      const r = await httpGet(node, "api.example.test", "/whoami.php");
-      return r.status === 200 ? r : undefined;
+    expect((await httpGet(node, "api.example.test", "/whoami.php")).status).toBe(404);
+    const routed = await call("PUT", "/v1/routes", {
+      body: JSON.stringify({
+        routes: [{ siteId: "site1", domains: ["api.example.test"], target: { address, port: node.backendPort }, epoch: 1, paused: false }],
+      }),
     });
+    expect(routed.status).toBe(200);
+    expect(routed.json).toEqual({ ok: true, applied: 1, stale: [], conflicts: [] });
+    // The PUT answers once the new routes are in force: no waiting needed.
+    const res = await httpGet(node, "api.example.test", "/whoami.php");
+    expect(res.status).toBe(200);
     expect(res.body).toBe(`user=${username}`);
+    expect(res.headers["x-shoal-edge"]).toBe(address);
 
     const again = await putSpec(spec);
     expect(again.status).toBe(200);
@@ -173,7 +181,7 @@ describe("agent HTTP API", () => {
     expect(worked[0].results.map((r: { step: string }) => r.step).join("\n")).toContain("site2");
     expect(replies.filter((r) => r.changes === 0)).toEqual([{ ok: true, changes: 0, failed: 0, results: [] }]);
     expect((await readdir(node.vhostDir)).sort()).toEqual(["site1.conf", "site2.conf"]);
-    await waitFor("the second site", async () => (await httpGet(node, "two.api.example.test", "/")).status === 200);
+    await waitFor("the second site", async () => (await backendGet(node, "two.api.example.test", "/")).status === 200);
 
     await rm(path.join(node.siteDir(username, "site1"), "public", "whoami.php"));
   });

@@ -8,10 +8,11 @@ import { withAdmin } from "../../../worker/agent/drivers/mariadb";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { InvalidSpecError } from "../../../worker/agent/spec";
 import { waitFor } from "../../../worker/agent/wait-for";
-import { destroyNode, httpGet, makeNode, uniqueUsername, whoamiPhp } from "./node-harness";
+import { backendGet, destroyNode, httpGet, makeNode, uniqueUsername, whoamiPhp } from "./node-harness";
 
 // A whole node against the real nginx, php-fpm and MariaDB: converge a spec, serve PHP as the
-// account's user through the node's own nginx, log in as the database user, converge again with
+// account's user through the node's own nginx (its backend port: no route points the front door
+// at the site in these tests, tests/integration/edge covers that), log in as the database user, converge again with
 // nothing to do, suspend, and tear everything down leaving nothing behind.
 
 let node: NodeRoot;
@@ -94,14 +95,18 @@ describe("converge on a real node", () => {
 
     for (const host of ["shop.example.test", "www.shop.example.test"]) {
       const res = await waitFor(`PHP on ${host}`, async () => {
-        const r = await httpGet(node, host, "/whoami.php");
+        const r = await backendGet(node, host, "/whoami.php");
         return r.status === 200 ? r : undefined;
       });
       expect(res.body).toBe(`user=${username}`);
     }
-    expect((await httpGet(node, "shop.example.test", "/")).body).toContain("This site is ready");
-    expect((await httpGet(node, "unknown.example.test", "/whoami.php")).status).toBe(404);
-    expect((await httpGet(node, "shop.example.test", "/.env")).status).toBe(403);
+    expect((await backendGet(node, "shop.example.test", "/")).body).toContain("This site is ready");
+    expect((await backendGet(node, "unknown.example.test", "/whoami.php")).status).toBe(404);
+    expect((await backendGet(node, "shop.example.test", "/.env")).status).toBe(403);
+    // Converged is not public: until a route names this node, the front door knows no such host.
+    const front = await httpGet(node, "shop.example.test", "/");
+    expect(front.status).toBe(404);
+    expect(front.body).toContain("Site not found");
 
     expect(await dbLogin(dbName, password)).toBe(`${dbName}@%`);
     await expect(dbLogin(dbName, "not-the-password-at-all")).rejects.toThrow(/Access denied/);
@@ -118,7 +123,7 @@ describe("converge on a real node", () => {
       expect.arrayContaining(["installPool", "installVhost", "setDatabaseUserLock"]),
     );
     const page = await waitFor("the suspended page", async () => {
-      const r = await httpGet(node, "shop.example.test", "/whoami.php");
+      const r = await backendGet(node, "shop.example.test", "/whoami.php");
       return r.status === 503 ? r : undefined;
     });
     expect(page.body).toContain("This site is suspended");
@@ -128,7 +133,7 @@ describe("converge on a real node", () => {
 
     await convergeOk(spec("ACTIVE"));
     const back = await waitFor("PHP again", async () => {
-      const r = await httpGet(node, "shop.example.test", "/whoami.php");
+      const r = await backendGet(node, "shop.example.test", "/whoami.php");
       return r.status === 200 ? r : undefined;
     });
     expect(back.body).toBe(`user=${username}`);
@@ -150,7 +155,7 @@ describe("converge on a real node", () => {
     expect(await readdir(node.vhostDir)).toEqual([]);
     expect(await readdir(node.poolDir)).toEqual([]);
     expect((await readdir(node.phpSocketDir)).filter((f) => f !== "idle.sock")).toEqual([]);
-    await waitFor("the site to stop being served", async () => (await httpGet(node, "shop.example.test", "/")).status === 404);
+    await waitFor("the site to stop being served", async () => (await backendGet(node, "shop.example.test", "/")).status === 404);
 
     await withAdmin(node, async (conn) => {
       const databases: { Database: string }[] = await conn.query("SHOW DATABASES");

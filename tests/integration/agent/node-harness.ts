@@ -3,18 +3,24 @@ import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { converge, stopNode } from "../../../worker/agent/converge";
-import { nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";
+import { nodeRoot, type NodeConfig, type NodeRoot } from "../../../worker/agent/node-root";
 import { runCommand } from "../../../worker/agent/run-command";
 
 // A throwaway node for one test file: a root under /var/tmp (see node-root.ts for why not /tmp),
 // its own loopback address and ports, and a teardown that stops every master and deletes every
 // user the file created, whatever state the tests left.
 
-export async function makeNode(address: string, httpPort: number, mysqlPort: number): Promise<NodeRoot> {
+/** `edge`: the backend and hold ports (default 8080/8081 on the node's address) and extra listeners. */
+export async function makeNode(
+  address: string,
+  httpPort: number,
+  mysqlPort: number,
+  edge: Pick<NodeConfig, "backendPort" | "holdPort" | "extraListen" | "trustedProxies"> = {},
+): Promise<NodeRoot> {
   const dir = await mkdtemp("/var/tmp/shoal-agent-test-");
   // mkdtemp makes it 0700; mysql, www-data and the account users must pass through it.
   await chmod(dir, 0o755);
-  return nodeRoot({ root: path.join(dir, "node"), address, httpPort, mysqlPort });
+  return nodeRoot({ root: path.join(dir, "node"), address, httpPort, mysqlPort, ...edge });
 }
 
 /** A unique account username, so parallel test files never share a system user. */
@@ -34,23 +40,36 @@ export async function destroyNode(node: NodeRoot): Promise<void> {
   }
 }
 
-export type Response = { status: number; body: string };
+export type Response = { status: number; body: string; headers: http.IncomingHttpHeaders };
 
-/** GET through the node's own nginx with a Host header, as a browser sent there by DNS would. */
-export function httpGet(node: NodeRoot, host: string, urlPath: string): Promise<Response> {
+/**
+ * GET through the node's front door with a Host header, as a browser sent there by DNS would
+ * (`port` picks another listener: backendGet goes straight to the site vhosts).
+ */
+export function httpGet(
+  node: Pick<NodeRoot, "address" | "httpPort">,
+  host: string,
+  urlPath: string,
+  { port = node.httpPort, timeoutMs = 5_000, headers = {} }: { port?: number; timeoutMs?: number; headers?: Record<string, string> } = {},
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = http.get(
-      { host: node.address, port: node.httpPort, path: urlPath, headers: { host }, agent: false, timeout: 5_000 },
+      { host: node.address, port, path: urlPath, headers: { ...headers, host }, agent: false, timeout: timeoutMs },
       (res) => {
         let body = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (body += chunk));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
       },
     );
     req.on("timeout", () => req.destroy(new Error(`GET http://${host}${urlPath} timed out`)));
     req.on("error", reject);
   });
+}
+
+/** GET on the node's backend port: the site vhosts themselves, without the front door. */
+export function backendGet(node: NodeRoot, host: string, urlPath: string): Promise<Response> {
+  return httpGet(node, host, urlPath, { port: node.backendPort });
 }
 
 export const whoamiPhp = "<?php echo 'user=', posix_getpwuid(posix_geteuid())['name'];\n";

@@ -7,7 +7,7 @@ import { installPool, reloadPhpFpm, renderPool } from "../../../worker/agent/dri
 import { runCommand } from "../../../worker/agent/run-command";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { waitFor } from "../../../worker/agent/wait-for";
-import { destroyNode, httpGet, makeNode, uniqueUsername, whoamiPhp } from "./node-harness";
+import { backendGet, destroyNode, makeNode, uniqueUsername, whoamiPhp } from "./node-harness";
 
 // One bad site never breaks the others: a config that nginx -t or php-fpm -t rejects is rolled
 // back to the previous file before any reload, and the sites already served keep being served.
@@ -39,7 +39,7 @@ const spec = () => ({
 async function expectServing(): Promise<void> {
   for (const site of sites) {
     const res = await waitFor(`${site.host} to serve PHP`, async () => {
-      const r = await httpGet(node, site.host, "/whoami.php");
+      const r = await backendGet(node, site.host, "/whoami.php");
       return r.status === 200 ? r : undefined;
     });
     expect(res.body).toBe(`user=${site.username}`);
@@ -62,7 +62,7 @@ afterAll(async () => {
 
 describe("checked config writes", () => {
   it("rolls back a vhost that breaks nginx -t, new or replacing one, and the other sites still serve", async () => {
-    const broken = `server {\n    listen ${node.address}:${node.httpPort};\n    server_name bad.example.test;\n    no_such_directive on;\n}\n`;
+    const broken = `server {\n    listen ${node.address}:${node.backendPort};\n    server_name bad.example.test;\n    no_such_directive on;\n}\n`;
     await expect(installVhost(node, "bad1", broken)).rejects.toThrow(/unknown directive "no_such_directive"/);
     await expect(readFile(node.vhostFile("bad1"), "utf8")).rejects.toThrow(/ENOENT/);
 

@@ -1,4 +1,7 @@
-import { rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
+import path from "node:path";
+import { renderEdgeConf, renderFrontDoor } from "../../edge/render-edge";
+import { loadRouteTable } from "../../edge/route-store";
 import { readTextIfExists, replaceChecked, writeFileAtomic } from "../config-file";
 import { runningPid, stopDaemon } from "../daemon";
 import type { NodeRoot } from "../node-root";
@@ -6,7 +9,9 @@ import { runCommand } from "../run-command";
 import { waitFor } from "../wait-for";
 
 // The node's own nginx master (not Debian's service): its main config, pid, logs and temp paths
-// all live under the node root, and it listens only on the node's address and port.
+// all live under the node root, and it listens only on the node's address. Two kinds of listener:
+// the front door on httpPort (render-edge.ts: every domain arrives there and is proxied one hop)
+// and the site vhosts on backendPort, which only front doors and the hold service reach.
 
 const nginxBinary = "/usr/sbin/nginx";
 
@@ -39,9 +44,13 @@ http {
     uwsgi_temp_path ${temp("uwsgi")};
     scgi_temp_path ${temp("scgi")};
 
-    # A host this node does not serve gets a plain 404, never some other customer's site.
+${renderFrontDoor(node)}
+    # The route table: upstreams and the Host map the front door reads (written by the agent).
+    include ${node.edgeConf};
+
+    # A host this node's backend does not serve gets a plain 404, never some other customer's site.
     server {
-        listen ${node.address}:${node.httpPort} default_server;
+        listen ${node.address}:${node.backendPort} default_server;
         server_name _;
         return 404;
     }
@@ -70,11 +79,16 @@ export type VhostInput = {
 
 /** Every value has been grammar-checked (spec.ts), so none can end a directive or open a block. */
 export function renderVhost(node: NodeRoot, site: VhostInput): string {
-  const listen = `listen ${node.address}:${node.httpPort};`;
+  // The backend port: only front doors and the hold service connect here. They set
+  // X-Forwarded-For to the client they saw, so PHP's REMOTE_ADDR is the client's, believed only
+  // from those peers (anyone else's header is ignored).
+  const trusted = ["127.0.0.0/8", node.address, ...node.trustedProxies];
   const head = `# Shoal site ${site.siteId}; written by the agent, changes are overwritten.
 server {
-    ${listen}
+    listen ${node.address}:${node.backendPort};
     server_name ${site.domains.join(" ")};
+${[...new Set(trusted)].map((from) => `    set_real_ip_from ${from};
+`).join("")}    real_ip_header X-Forwarded-For;
 `;
   if (site.status === "SUSPENDED") {
     return `${head}
@@ -126,7 +140,19 @@ export async function ensureNginxMain(node: NodeRoot): Promise<void> {
   if ((await readTextIfExists(node.suspendedPage)) !== suspendedPageHtml) {
     await writeFileAtomic(node.suspendedPage, suspendedPageHtml);
   }
+  await ensureEdgeConf(node);
   await replaceChecked(node.nginxConf, renderNginxConf(node), () => checkNginxConfig(node));
+}
+
+/**
+ * nginx.conf includes edge.conf, so it must exist before nginx.conf is checked. The agent's edge
+ * (worker/edge/edge-routes.ts) owns its content; this only fills in a missing file, from the
+ * stored route table (none yet: every host 404s at the front door).
+ */
+async function ensureEdgeConf(node: NodeRoot): Promise<void> {
+  if ((await readTextIfExists(node.edgeConf)) !== null) return;
+  await mkdir(path.dirname(node.edgeConf), { recursive: true });
+  await writeFileAtomic(node.edgeConf, renderEdgeConf(node, await loadRouteTable(node)));
 }
 
 /** Installs (or, with null, removes) one site's vhost; rolled back if nginx rejects the result. */
@@ -157,4 +183,36 @@ export async function stopNginx(node: NodeRoot): Promise<void> {
   const pid = await nginxPid(node);
   if (pid) await stopDaemon(pid, "SIGQUIT", "nginx");
   await rm(node.nginxPid, { force: true });
+}
+
+/** The master's worker processes that still accept connections (not "shutting down"). */
+async function acceptingWorkers(masterPid: number): Promise<Set<number>> {
+  const workers = new Set<number>();
+  for (const name of await readdir("/proc").catch((): string[] => [])) {
+    if (!/^[0-9]+$/.test(name)) continue;
+    const stat = await readTextIfExists(`/proc/${name}/stat`).catch(() => null);
+    // The parent pid is the second field after the parenthesised command name.
+    const ppid = stat ? Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) : NaN;
+    if (ppid !== masterPid) continue;
+    const cmdline = (await readTextIfExists(`/proc/${name}/cmdline`).catch(() => null)) ?? "";
+    if (cmdline.includes("worker process") && !cmdline.includes("shutting down")) workers.add(Number(name));
+  }
+  return workers;
+}
+
+/**
+ * Reloads and returns once the new configuration is the only one accepting requests: every worker
+ * that was accepting before has been told to shut down (it may still finish its requests) and a
+ * new one has started. `nginx -s reload` only sends the signal, and a route change (a site paused
+ * for a move) must be in force when the agent says it is.
+ */
+export async function reloadNginxAndWait(node: NodeRoot): Promise<void> {
+  const master = await nginxPid(node);
+  if (!master) return startNginx(node);
+  const before = await acceptingWorkers(master);
+  await runCommand(nginxBinary, ["-s", "reload", "-c", node.nginxConf]);
+  await waitFor("nginx's workers to take the new configuration", async () => {
+    const now = await acceptingWorkers(master);
+    return now.size > 0 && [...now].every((pid) => !before.has(pid));
+  });
 }

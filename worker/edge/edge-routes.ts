@@ -1,0 +1,107 @@
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { readTextIfExists, replaceChecked, writeFileAtomic } from "../agent/config-file";
+import { checkNginxConfig, nginxPid, reloadNginxAndWait } from "../agent/drivers/nginx";
+import type { NodeRoot } from "../agent/node-root";
+import { startHoldService, type HoldService } from "./hold-service";
+import { renderEdgeConf } from "./render-edge";
+import { loadRouteTable, saveRouteTable } from "./route-store";
+import {
+  decide,
+  indexByDomain,
+  mergeRouteTable,
+  parseRouteTable,
+  type ConflictingRoute,
+  type RouteTable,
+  type StaleRoute,
+} from "./route-table";
+
+// The agent's side of the front door: the route table in memory and on disk, edge.conf rendered
+// from it into the node's nginx, and the hold service that parks paused sites' requests. The
+// agent's HTTP server calls put() for PUT /v1/routes (under its converge lock, see server.ts).
+
+export type EdgeOptions = { holdTimeoutMs?: number; maxHeld?: number };
+
+export type PutRoutesResult = {
+  ok: boolean;
+  /** Entries of the PUT that are now in force. */
+  applied: number;
+  /** Entries refused because this node holds a higher epoch for the site; its entry stays. */
+  stale: StaleRoute[];
+  /** Entries refused because a domain of theirs is still on a fenced (stale) site's entry. */
+  conflicts: ConflictingRoute[];
+};
+
+export type Edge = {
+  table(): RouteTable;
+  /** Parses (InvalidRoutesError), fences, renders, checks, reloads and persists; then releases. */
+  put(input: unknown): Promise<PutRoutesResult>;
+  hold: HoldService;
+  close(): Promise<void>;
+};
+
+/**
+ * Writes edge.conf for `table` and reloads nginx so it is in force when this returns. Before the
+ * node's first converge there is no nginx.conf to check against: the file is only written, and
+ * the converge that writes nginx.conf picks it up.
+ */
+async function installEdgeConf(node: NodeRoot, table: RouteTable): Promise<void> {
+  const content = renderEdgeConf(node, table);
+  if ((await readTextIfExists(node.edgeConf)) === content) return;
+  if (!existsSync(node.nginxConf)) {
+    await mkdir(path.dirname(node.edgeConf), { recursive: true });
+    return writeFileAtomic(node.edgeConf, content);
+  }
+  await replaceChecked(node.edgeConf, content, () => checkNginxConfig(node));
+  if (await nginxPid(node)) await reloadNginxAndWait(node);
+}
+
+export async function startEdge(node: NodeRoot, options: EdgeOptions = {}): Promise<Edge> {
+  let table: RouteTable = [];
+  let loaded = true;
+  try {
+    table = await loadRouteTable(node);
+  } catch (e) {
+    // Refusing to start would leave the node unmanageable; nginx keeps serving the edge.conf it
+    // has, and the control plane's next PUT (which always carries the whole table) replaces it.
+    loaded = false;
+    console.error(`Ignoring the stored route table: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let index = indexByDomain(table);
+
+  const hold = await startHoldService({
+    host: node.address,
+    port: node.holdPort,
+    decide: (host) => decide(index.get(host)),
+    timeoutMs: options.holdTimeoutMs,
+    maxHeld: options.maxHeld,
+    localAddress: node.address,
+  });
+
+  // A crash between writing edge.conf and routes.json, or a changed node config (ports), leaves
+  // edge.conf out of step with the stored table: the stored table wins.
+  if (loaded && existsSync(node.nginxConf)) {
+    await installEdgeConf(node, table).catch((e: unknown) => {
+      console.error(`Could not re-render ${node.edgeConf}: ${e instanceof Error ? e.message : String(e)}`);
+    });
+  }
+
+  return {
+    table: () => table,
+    hold,
+    async put(input) {
+      const incoming = parseRouteTable(input);
+      const merged = mergeRouteTable(table, incoming);
+      // nginx first: if it refuses the result, nothing changes, in memory or on disk.
+      await installEdgeConf(node, merged.table);
+      await saveRouteTable(node, merged.table);
+      table = merged.table;
+      index = indexByDomain(table);
+      hold.recheck();
+      const refused = merged.stale.length + merged.conflicts.length;
+      return { ok: refused === 0, applied: incoming.length - refused, stale: merged.stale, conflicts: merged.conflicts };
+    },
+    close: () => hold.close(),
+  };
+}

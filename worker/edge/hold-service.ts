@@ -1,0 +1,169 @@
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { holdFullPage, holdTimeoutPage, unknownHostPage, unreachablePage } from "./pages";
+import { normaliseHost, type RouteDecision, type RouteTarget } from "./route-table";
+
+// Where the front door parks a paused site's requests while the site moves between nodes. Each
+// request waits until the route table says the site is no longer paused (recheck(), called by the
+// agent right after it applied a PUT /v1/routes), then goes to the site's new backend and its
+// response streams back. A request that waits too long gets 503 with Retry-After.
+//
+// Bodies are streamed, not buffered: the front door has already read the whole body
+// (proxy_request_buffering, nginx's default) and writes it to us as we read it. A held request's
+// body is simply not read yet, so TCP backpressure keeps it in nginx (memory or its temp file)
+// and what this process holds per request is one socket buffer, whatever the upload's size, even
+// with thousands of requests held.
+
+export const defaultHoldTimeoutMs = 30_000;
+export const defaultMaxHeld = 10_000;
+
+export type HoldServiceOptions = {
+  host: string;
+  port: number;
+  /** Where a request for this Host goes now; "hold" keeps it waiting. */
+  decide(host: string): RouteDecision;
+  timeoutMs?: number;
+  maxHeld?: number;
+  /** Source address for the hop to a backend, so the backend trusts its X-Forwarded-For. */
+  localAddress?: string;
+};
+
+export type HoldService = {
+  port: number;
+  /** How many requests are waiting now. */
+  heldCount(): number;
+  /** Re-decides every waiting request; those no longer on hold go to their target (or 404). */
+  recheck(): void;
+  /** Stops listening; waiting requests get 503, forwarded ones get a few seconds to finish. */
+  close(): Promise<void>;
+};
+
+// Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never passed on.
+const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
+
+function endToEnd(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const out: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) if (!hopByHop.has(name) && value !== undefined) out[name] = value;
+  return out;
+}
+
+function answer(res: ServerResponse, status: number, html: string, extra: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    "content-type": "text/html; charset=utf-8",
+    "content-length": Buffer.byteLength(html),
+    "cache-control": "no-store",
+    // The request's body may be unread: do not leave it in the connection for the next request.
+    connection: "close",
+    ...extra,
+  });
+  res.end(html);
+}
+
+type Held = { req: IncomingMessage; res: ServerResponse; host: string; timer: NodeJS.Timeout };
+
+export function startHoldService(options: HoldServiceOptions): Promise<HoldService> {
+  const timeoutMs = options.timeoutMs ?? defaultHoldTimeoutMs;
+  const maxHeld = options.maxHeld ?? defaultMaxHeld;
+  const held = new Set<Held>();
+  const forwarding = new Set<ServerResponse>();
+  // Released requests reuse connections to the backend; the cap keeps a release of thousands of
+  // requests from opening thousands of connections at once (the rest queue in the agent).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  let closing = false;
+
+  function forward(req: IncomingMessage, res: ServerResponse, target: RouteTarget): void {
+    forwarding.add(res);
+    res.once("close", () => forwarding.delete(res));
+    const upstream = http.request({
+      host: target.address,
+      port: target.port,
+      method: req.method,
+      path: req.url,
+      // Host, X-Forwarded-For (the client, set by the front door) and X-Shoal-Edge pass unchanged.
+      headers: endToEnd(req.headers),
+      agent,
+      localAddress: options.localAddress,
+      timeout: 120_000,
+    });
+    upstream.on("response", (response) => {
+      res.writeHead(response.statusCode ?? 502, endToEnd(response.headers));
+      response.pipe(res);
+    });
+    upstream.on("timeout", () => upstream.destroy(new Error("The backend did not answer in time.")));
+    upstream.on("error", () => {
+      if (!res.headersSent) answer(res, 502, unreachablePage);
+      else res.destroy();
+    });
+    // The front door gave up (or the agent stops): do not keep the backend working for nobody.
+    res.once("close", () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
+    req.pipe(upstream);
+  }
+
+  function dispatch(req: IncomingMessage, res: ServerResponse, decision: RouteDecision): void {
+    if (decision.kind === "forward") return forward(req, res, decision.target);
+    if (decision.kind === "unknown") return answer(res, 404, unknownHostPage);
+    if (closing) return answer(res, 503, holdTimeoutPage, { "retry-after": "5" });
+    if (held.size >= maxHeld) return answer(res, 503, holdFullPage, { "retry-after": "5" });
+    const entry: Held = {
+      req,
+      res,
+      host: normaliseHost(req.headers.host),
+      timer: setTimeout(() => {
+        held.delete(entry);
+        answer(res, 503, holdTimeoutPage, { "retry-after": "5" });
+      }, timeoutMs),
+    };
+    held.add(entry);
+    res.once("close", () => {
+      if (held.delete(entry)) clearTimeout(entry.timer);
+    });
+  }
+
+  const server = http.createServer((req, res) => {
+    dispatch(req, res, options.decide(normaliseHost(req.headers.host)));
+  });
+  // Longer than nginx's upstream keepalive_timeout (60 s), so nginx is the side that closes an
+  // idle connection and never reuses one this server has just closed.
+  server.keepAliveTimeout = 65_000;
+  // A held request is, by design, not fully received for up to timeoutMs.
+  server.requestTimeout = timeoutMs + 120_000;
+
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      resolve({
+        port: typeof address === "object" && address ? address.port : options.port,
+        heldCount: () => held.size,
+        recheck() {
+          for (const entry of [...held]) {
+            const decision = options.decide(entry.host);
+            if (decision.kind === "hold") continue;
+            held.delete(entry);
+            clearTimeout(entry.timer);
+            dispatch(entry.req, entry.res, decision);
+          }
+        },
+        async close() {
+          closing = true;
+          const closed = new Promise<void>((done) => server.close(() => done()));
+          for (const entry of [...held]) {
+            held.delete(entry);
+            clearTimeout(entry.timer);
+            answer(entry.res, 503, holdTimeoutPage, { "retry-after": "5" });
+          }
+          server.closeIdleConnections();
+          const grace = new Promise<void>((done) => setTimeout(done, 5_000).unref());
+          const finished = Promise.all([...forwarding].map((res) => new Promise<void>((done) => res.once("close", done))));
+          await Promise.race([finished, grace]);
+          server.closeAllConnections();
+          agent.destroy();
+          await closed;
+        },
+      });
+    });
+  });
+}

@@ -1,0 +1,118 @@
+import type { NodeRoot } from "../agent/node-root";
+import { loopPage, timeoutPage, unknownHostPage, unreachablePage } from "./pages";
+import type { RouteTable, RouteTarget } from "./route-table";
+
+// What the node's nginx renders for its front door. Two parts: the front-door server block,
+// which depends only on the node (part of nginx.conf, renderNginxConf), and edge.conf, which the
+// route table decides (upstreams and the Host map, rewritten on every PUT /v1/routes).
+//
+// One hop, never a loop: a front door proxies only to backend ports (site vhosts, which serve
+// files and PHP and never proxy) or to this agent's hold service (which forwards only to a
+// backend port). A request that already carries X-Shoal-Edge came from a front door, so a front
+// door that receives one (a target wrongly pointing at a front door) refuses it with 508 instead
+// of passing it on again.
+
+export const holdUpstream = "shoal_hold";
+
+/** A route target's upstream block name; only digits and underscores join the fixed prefix. */
+export function backendUpstream(target: RouteTarget): string {
+  return `shoal_backend_${target.address.replaceAll(".", "_")}_${target.port}`;
+}
+
+/** The upstreams and the $host → upstream map. Every value was grammar-checked (route-table.ts). */
+export function renderEdgeConf(node: NodeRoot, table: RouteTable): string {
+  const targets = new Map<string, RouteTarget>();
+  const entries: [string, string][] = [];
+  for (const route of table) {
+    let upstream: string;
+    if (route.paused) upstream = holdUpstream;
+    else if (route.target) {
+      upstream = backendUpstream(route.target);
+      targets.set(upstream, route.target);
+    } else continue; // served nowhere and not held: the map's default, a 404
+    for (const domain of route.domains) entries.push([domain, upstream]);
+  }
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const upstreams = [...targets.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+
+  // nginx builds the map's hash at the end of the map block, with the sizes set before it. A
+  // bucket must hold the longest key (253 characters); the table must be able to spread every key.
+  let maxSize = 2048;
+  while (maxSize < entries.length * 2) maxSize *= 2;
+
+  // Keepalive: the hop to a backend reuses connections, so the front door costs no TCP handshake
+  // per request (bench/edge.ts measures what the hop costs).
+  const upstreamBlock = (name: string, server: string) => `upstream ${name} {
+    server ${server};
+    keepalive 32;
+}
+`;
+  return `# Shoal front-door routes, rendered by the agent from ${node.routesFile}; changes are overwritten.
+map_hash_bucket_size 256;
+map_hash_max_size ${maxSize};
+
+${upstreamBlock(holdUpstream, `${node.address}:${node.holdPort}`)}${upstreams
+    .map(([name, t]) => upstreamBlock(name, `${t.address}:${t.port}`))
+    .join("")}
+map $host $shoal_route {
+    hostnames;
+    default "";
+${entries.map(([domain, upstream]) => `    ${domain} ${upstream};\n`).join("")}}
+`;
+}
+
+const quoted = (html: string) => `'${html}'`;
+
+/**
+ * The front door: every hosted domain arrives here and is proxied, Host preserved, to the upstream
+ * the map names. The timeouts are long because a paused site's request waits in the hold service
+ * (up to 30 s) and then runs on the backend, whose own fastcgi timeout (60 s) must fire first.
+ */
+export function renderFrontDoor(node: NodeRoot): string {
+  const listens = [`${node.address}:${node.httpPort}`, ...node.extraListen]
+    .map((address) => `        listen ${address} default_server;\n`)
+    .join("");
+  return `    # Parsed by the metrics collector for per-site request rates: keep the fields and their order.
+    log_format shoal_edge '$msec $host $status $request_time';
+
+    # The front door (render-edge.ts). An unknown host gets a plain 404 page, never some other site.
+    server {
+${listens}        server_name _;
+        access_log ${node.edgeAccessLog} shoal_edge buffer=32k flush=1s;
+        # The pages below are returned as text; proxied responses keep their own Content-Type.
+        types { }
+        default_type "text/html; charset=utf-8";
+
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $host;
+        # The client is whoever connected here; a client's own X-Forwarded-For is not passed on.
+        proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Forwarded-Proto $scheme;
+        proxy_set_header X-Shoal-Edge ${node.address};
+        add_header X-Shoal-Edge ${node.address} always;
+        proxy_connect_timeout 5s;
+        proxy_send_timeout 100s;
+        proxy_read_timeout 100s;
+        # Only failures of the hop itself: a site's own 502 passes through untouched.
+        error_page 502 @shoal_unreachable;
+        error_page 504 @shoal_timeout;
+
+        location / {
+            if ($http_x_shoal_edge) {
+                return 508 ${quoted(loopPage)};
+            }
+            if ($shoal_route = "") {
+                return 404 ${quoted(unknownHostPage)};
+            }
+            proxy_pass http://$shoal_route;
+        }
+        location @shoal_unreachable {
+            return 502 ${quoted(unreachablePage)};
+        }
+        location @shoal_timeout {
+            return 504 ${quoted(timeoutPage)};
+        }
+    }
+`;
+}
