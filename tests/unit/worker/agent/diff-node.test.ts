@@ -5,7 +5,7 @@ import { accountComment } from "../../../../worker/agent/drivers/unix-user";
 import { nodeRoot } from "../../../../worker/agent/node-root";
 import { parseNodeSpec, type NodeSpec } from "../../../../worker/agent/spec";
 
-const node = nodeRoot({ root: "/var/lib/shoal/node1", address: "127.0.10.1", httpPort: 8080, mysqlPort: 3307 });
+const node = nodeRoot({ root: "/var/lib/shoal/node1", address: "127.0.10.1", httpPort: 80, mysqlPort: 3307 });
 
 const spec = (overrides: Partial<NodeSpec> = {}): NodeSpec =>
   parseNodeSpec({
