@@ -1,5 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
+import { installApp } from "./apps/install-app";
+import { readAppMarker } from "./apps/marker";
 import { readTextIfExists } from "./config-file";
 import { describeStep, diffNode, planNode, type ObservedNode, type Step } from "./diff-node";
 import * as mariadb from "./drivers/mariadb";
@@ -29,6 +31,12 @@ async function readConfigs(dir: string): Promise<Record<string, string>> {
 
 export async function observeNode(node: NodeRoot, documentRoots: ReadonlyMap<string, string>): Promise<ObservedNode> {
   const mariadbRunning = (await mariadb.mariadbPid(node)) !== null;
+  const siteStores = await siteStore.observeSiteStores(node, documentRoots);
+  const appMarkers: Record<string, string | null> = {};
+  for (const store of siteStores) {
+    const marker = await readAppMarker(node.siteDir(store.username, store.siteId));
+    if (marker) appMarkers[store.siteId] = marker.kind;
+  }
   return {
     nginx: {
       running: (await nginx.nginxPid(node)) !== null,
@@ -41,12 +49,13 @@ export async function observeNode(node: NodeRoot, documentRoots: ReadonlyMap<str
       pools: await readConfigs(node.poolDir),
     },
     accounts: await unixUser.observeAccounts(node),
-    siteStores: await siteStore.observeSiteStores(node, documentRoots),
+    siteStores,
     mariadb: {
       running: mariadbRunning,
       initialised: (await readdir(node.mysqlDataDir).catch((): string[] => [])).includes("mysql"),
       state: mariadbRunning ? await mariadb.observeDatabases(node) : null,
     },
+    appMarkers,
   };
 }
 
@@ -108,6 +117,12 @@ async function applyStep(node: NodeRoot, step: Step): Promise<void> {
       return mariadb.dropDatabaseUser(node, step.username, step.host);
     case "dropDatabase":
       return mariadb.dropDatabase(node, step.name);
+    case "installApp":
+      return installApp(node, step);
+    case "refuseAppChange":
+      throw new Error(
+        `Site ${step.siteId} has ${step.installed} installed; changing it to ${step.wanted} is not a converge step (the installed files are the customer's).`,
+      );
     case "removeSiteStore":
       return siteStore.removeSiteStore(node, step);
     case "removeAccount":

@@ -5,7 +5,7 @@ import type { ObservedSiteStore } from "./drivers/site-store";
 import { accountComment, type ObservedAccount } from "./drivers/unix-user";
 import type { ObservedDatabases } from "./drivers/mariadb";
 import type { NodeRoot } from "./node-root";
-import type { NodeSpec } from "./spec";
+import type { AppSpec, NodeSpec } from "./spec";
 
 // Reconcile, don't replay (STYLE.md 9): the agent observes what the node has, plans what the
 // spec wants, and diffNode turns the difference into an ordered list of idempotent steps. This
@@ -16,7 +16,15 @@ export type DesiredNode = {
   nginxMain: string;
   phpFpmMain: string;
   accounts: { id: string; username: string }[];
-  sites: { id: string; username: string; documentRoot: string; vhost: string; pool: string | null }[];
+  sites: {
+    id: string;
+    username: string;
+    documentRoot: string;
+    vhost: string;
+    pool: string | null;
+    /** The app to install once; null for none, and while the site is suspended (its database is locked). */
+    app: AppSpec | null;
+  }[];
   databases: { name: string; users: { username: string; password: string; locked: boolean }[] }[];
 };
 
@@ -27,6 +35,11 @@ export type ObservedNode = {
   siteStores: ObservedSiteStore[];
   /** `state` is null while mariadbd is down: nothing can be observed then. */
   mariadb: { running: boolean; initialised: boolean; state: ObservedDatabases | null };
+  /**
+   * Install markers by site id (apps/marker.ts): the installed kind, null for a marker that can't be
+   * read; a site without a marker is absent.
+   */
+  appMarkers: Record<string, string | null>;
 };
 
 export type Step =
@@ -47,6 +60,8 @@ export type Step =
   | { kind: "ensureDatabaseUser"; username: string; password: string; database: string }
   | { kind: "dropDatabaseUser"; username: string; host: string }
   | { kind: "dropDatabase"; name: string }
+  | { kind: "installApp"; siteId: string; username: string; documentRoot: string; app: AppSpec }
+  | { kind: "refuseAppChange"; siteId: string; installed: string; wanted: string }
   | { kind: "removeSiteStore"; siteId: string; username: string }
   | { kind: "removeAccount"; username: string };
 
@@ -83,6 +98,7 @@ export function planNode(node: NodeRoot, spec: NodeSpec): DesiredNode {
                 phpSettings: site.phpSettings,
               })
             : null,
+        app: status === "ACTIVE" ? (site.app ?? null) : null,
       };
     }),
     databases: spec.databases.map((db) => ({
@@ -212,6 +228,20 @@ export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
     }
   }
 
+  // Apps last among the additions: they need the store, the pool (their PHP runs as the account)
+  // and their database. An installed app is never touched again: its files are the customer's.
+  for (const site of desiredSites) {
+    if (!site.app) continue;
+    if (!(site.id in observed.appMarkers)) {
+      steps.push({ kind: "installApp", siteId: site.id, username: site.username, documentRoot: site.documentRoot, app: site.app });
+      continue;
+    }
+    const installed = observed.appMarkers[site.id];
+    if (installed !== null && installed !== undefined && installed !== site.app.kind) {
+      steps.push({ kind: "refuseAppChange", siteId: site.id, installed, wanted: site.app.kind });
+    }
+  }
+
   for (const store of observed.siteStores) {
     if (!keep.has(store.siteId)) steps.push({ kind: "removeSiteStore", siteId: store.siteId, username: store.username });
   }
@@ -260,6 +290,10 @@ export function describeStep(step: Step): string {
       return `drop database user ${step.username}@${step.host}`;
     case "dropDatabase":
       return `drop database ${step.name}`;
+    case "installApp":
+      return `install ${step.app.kind} on site ${step.siteId} (${step.username}/${step.documentRoot})`;
+    case "refuseAppChange":
+      return `site ${step.siteId} has ${step.installed} installed, not ${step.wanted}`;
     case "removeSiteStore":
       return `remove site store ${step.siteId} (${step.username})`;
     case "removeAccount":

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { diffNode, planNode, type DesiredNode, type ObservedNode, type Step } from "../../../../worker/agent/diff-node";
+import { describeStep, diffNode, planNode, type DesiredNode, type ObservedNode, type Step } from "../../../../worker/agent/diff-node";
 import { nativePasswordHash } from "../../../../worker/agent/drivers/mariadb";
 import { accountComment } from "../../../../worker/agent/drivers/unix-user";
 import { nodeRoot } from "../../../../worker/agent/node-root";
@@ -32,6 +32,7 @@ const empty = (): ObservedNode => ({
   accounts: [],
   siteStores: [],
   mariadb: { running: false, initialised: false, state: null },
+  appMarkers: {},
 });
 
 /** What the node looks like once `desired` has been applied: the fixed point of diffNode. */
@@ -45,6 +46,7 @@ function converged(desired: DesiredNode): ObservedNode {
     },
     accounts: desired.accounts.map((a) => ({ username: a.username, userComment: accountComment(a.id), homeReady: true })),
     siteStores: desired.sites.map((s) => ({ siteId: s.id, username: s.username, ready: true })),
+    appMarkers: Object.fromEntries(desired.sites.flatMap((s) => (s.app ? [[s.id, s.app.kind]] : []))),
     mariadb: {
       running: true,
       initialised: true,
@@ -314,5 +316,68 @@ describe("planNode", () => {
     expect(nginxMain).toContain("user www-data;");
     expect(nginxMain).toContain("pid /var/lib/shoal/node1/run/nginx.pid;");
     expect(nginxMain).toContain("include /var/lib/shoal/node1/etc/nginx/sites/*.conf;");
+  });
+});
+
+describe("diffNode: one-click apps", () => {
+  const wordpress = {
+    kind: "wordpress" as const,
+    title: "Alice's blog",
+    url: "http://example.com/",
+    adminUser: "admin",
+    adminEmail: "alice@example.com",
+    adminPassword: "a-long-admin-password",
+    database: { name: "alice_shop", user: "alice_shop", password: "correct-horse-battery" },
+  };
+  const withApp = (app: object = wordpress, status: "ACTIVE" | "SUSPENDED" = "ACTIVE") => {
+    const s = spec();
+    s.sites[0] = { ...s.sites[0]!, app } as NodeSpec["sites"][number];
+    s.accounts[0]!.status = status;
+    return parseNodeSpec(s);
+  };
+
+  it("installs the app after the store, the pool and vhost reloads and the database", () => {
+    const steps = diffNode(empty(), planNode(node, withApp()));
+    const install = indexOf(steps, (s) => s.kind === "installApp");
+    expect(install).toBeGreaterThan(indexOf(steps, (s) => s.kind === "ensureSiteStore"));
+    expect(install).toBeGreaterThan(indexOf(steps, (s) => s.kind === "startPhpFpm"));
+    expect(install).toBeGreaterThan(indexOf(steps, (s) => s.kind === "startNginx"));
+    expect(install).toBeGreaterThan(indexOf(steps, (s) => s.kind === "ensureDatabaseUser"));
+    expect(steps[install]).toEqual({ kind: "installApp", siteId: "site1", username: "alice", documentRoot: "public", app: wordpress });
+    expect(describeStep(steps[install]!)).toBe("install wordpress on site site1 (alice/public)");
+    expect(describeStep(steps[install]!)).not.toContain(wordpress.adminPassword);
+  });
+
+  it("installs into an already converged site whose spec gains an app, and nothing else", () => {
+    const steps = diffNode(converged(planNode(node, spec())), planNode(node, withApp()));
+    expect(kinds(steps)).toEqual(["installApp"]);
+  });
+
+  it("is a fixed point once the marker says installed", () => {
+    const desired = planNode(node, withApp());
+    expect(diffNode(converged(desired), desired)).toEqual([]);
+  });
+
+  it("never reinstalls over an unreadable marker (the files are the customer's)", () => {
+    const desired = planNode(node, withApp());
+    expect(diffNode({ ...converged(desired), appMarkers: { site1: null } }, desired)).toEqual([]);
+  });
+
+  it("refuses to change the kind of an installed app", () => {
+    const desired = planNode(node, withApp({ ...wordpress, kind: "dokuwiki", database: null }));
+    const observed = { ...converged(desired), appMarkers: { site1: "wordpress" } };
+    expect(diffNode(observed, desired)).toEqual([{ kind: "refuseAppChange", siteId: "site1", installed: "wordpress", wanted: "dokuwiki" }]);
+  });
+
+  it("waits while the account is suspended (its database users are locked)", () => {
+    const desired = planNode(node, withApp(wordpress, "SUSPENDED"));
+    expect(desired.sites[0]!.app).toBeNull();
+    expect(kinds(diffNode(empty(), desired))).not.toContain("installApp");
+  });
+
+  it("does not install on a site stored under another account", () => {
+    const desired = planNode(node, withApp());
+    const observed = { ...converged(desired), siteStores: [{ siteId: "site1", username: "bob", ready: true }], appMarkers: {} };
+    expect(kinds(diffNode(observed, desired))).not.toContain("installApp");
   });
 });
