@@ -1,0 +1,135 @@
+import { describe, expect, it } from "vitest";
+import { renderNginxConf, renderVhost } from "../../../../worker/agent/drivers/nginx";
+import { nodeRoot } from "../../../../worker/agent/node-root";
+import * as pages from "../../../../worker/edge/pages";
+import { backendUpstream, renderEdgeConf, renderFrontDoor } from "../../../../worker/edge/render-edge";
+import { parseRouteTable, type Route } from "../../../../worker/edge/route-table";
+
+const config = {
+  root: "/var/lib/shoal/node1",
+  address: "127.0.20.1",
+  httpPort: 80,
+  backendPort: 8080,
+  holdPort: 8081,
+  extraListen: ["127.0.0.1:80"],
+  mysqlPort: 3306,
+};
+const node = nodeRoot(config);
+const route = (siteId: string, domains: string[], extra: Partial<Route> = {}): Route => ({
+  siteId,
+  domains,
+  target: { address: "127.0.20.2", port: 8080 },
+  epoch: 1,
+  paused: false,
+  ...extra,
+});
+
+describe("renderEdgeConf", () => {
+  it("renders one keepalive upstream per backend, the hold upstream, and the Host map", () => {
+    const table = parseRouteTable({
+      routes: [
+        route("site1", ["b.example.test", "a.example.test"]),
+        route("site2", ["c.example.test"], { target: { address: "127.0.20.3", port: 18202 } }),
+        route("site3", ["held.example.test"], { paused: true, target: null }),
+        route("site4", ["nowhere.example.test"], { target: null }),
+        route("site5", ["d.example.test"]),
+      ],
+    });
+    expect(renderEdgeConf(node, table)).toBe(`# Shoal front-door routes, rendered by the agent from /var/lib/shoal/node1/etc/routes.json; changes are overwritten.
+map_hash_bucket_size 256;
+map_hash_max_size 2048;
+
+upstream shoal_hold {
+    server 127.0.20.1:8081;
+    keepalive 32;
+}
+upstream shoal_backend_127_0_20_2_8080 {
+    server 127.0.20.2:8080;
+    keepalive 32;
+}
+upstream shoal_backend_127_0_20_3_18202 {
+    server 127.0.20.3:18202;
+    keepalive 32;
+}
+
+map $host $shoal_route {
+    hostnames;
+    default "";
+    a.example.test shoal_backend_127_0_20_2_8080;
+    b.example.test shoal_backend_127_0_20_2_8080;
+    c.example.test shoal_backend_127_0_20_3_18202;
+    d.example.test shoal_backend_127_0_20_2_8080;
+    held.example.test shoal_hold;
+}
+`);
+  });
+
+  it("is the same file whatever order the table came in", () => {
+    const routes = [route("site1", ["a.example.test"]), route("site2", ["b.example.test"], { target: { address: "127.0.20.9", port: 1 } })];
+    expect(renderEdgeConf(node, parseRouteTable({ routes: [...routes].reverse() }))).toBe(renderEdgeConf(node, parseRouteTable({ routes })));
+  });
+
+  it("sizes the map's hash for the number of domains", () => {
+    const many = parseRouteTable({ routes: Array.from({ length: 3000 }, (_, i) => route(`s${i}`, [`d${i}.example.test`])) });
+    expect(renderEdgeConf(node, many)).toContain("map_hash_max_size 8192;");
+  });
+
+  it("names upstreams with digits and underscores only", () => {
+    expect(backendUpstream({ address: "10.0.0.12", port: 8080 })).toBe("shoal_backend_10_0_0_12_8080");
+  });
+});
+
+describe("the front door and the backend in nginx.conf", () => {
+  const conf = renderNginxConf(node);
+
+  it("listens on the node's address and the extra listeners, logs in the shoal_edge format, and includes edge.conf", () => {
+    expect(conf).toContain("        listen 127.0.20.1:80 default_server;\n        listen 127.0.0.1:80 default_server;\n");
+    expect(conf).toContain("log_format shoal_edge '$msec $host $status $request_time';");
+    expect(conf).toContain("access_log /var/lib/shoal/node1/log/edge-access.log shoal_edge buffer=32k flush=1s;");
+    expect(conf).toContain("include /var/lib/shoal/node1/etc/nginx/edge.conf;");
+    expect(conf).toContain("proxy_pass http://$shoal_route;");
+    expect(conf).toContain("proxy_set_header X-Shoal-Edge 127.0.20.1;");
+    expect(conf).toContain("proxy_read_timeout 100s;");
+    // The backend's own default server, so an unknown Host on the backend port is a 404 too.
+    expect(conf).toMatch(/listen 127\.0\.20\.1:8080 default_server;\n\s+server_name _;\n\s+return 404;/);
+    // log_format must come before the access_log that names it, and edge.conf before the vhosts.
+    expect(conf.indexOf("log_format shoal_edge")).toBeLessThan(conf.indexOf("shoal_edge buffer"));
+    expect(conf.indexOf("edge.conf")).toBeLessThan(conf.indexOf("sites/*.conf"));
+  });
+
+  it("puts the site vhosts on the backend port and believes X-Forwarded-For only from front doors", () => {
+    const trusting = nodeRoot({ ...config, trustedProxies: ["10.0.0.0/24"] });
+    const vhost = renderVhost(trusting, {
+      siteId: "site1",
+      domains: ["a.example.test"],
+      status: "ACTIVE",
+      siteDir: "/var/lib/shoal/node1/home/alice/sites/site1",
+      documentRoot: "public",
+    });
+    expect(vhost).toContain("    listen 127.0.20.1:8080;\n");
+    expect(vhost).not.toContain(":80;");
+    expect(vhost).toContain(
+      "    set_real_ip_from 127.0.0.0/8;\n    set_real_ip_from 127.0.20.1;\n    set_real_ip_from 10.0.0.0/24;\n    real_ip_header X-Forwarded-For;\n",
+    );
+  });
+
+  it("refuses a node config whose ports clash or whose extra listeners are not IPv4:port", () => {
+    expect(() => nodeRoot({ root: "/n", address: "127.0.20.1", httpPort: 8080, mysqlPort: 3306 })).toThrow(/must differ/);
+    expect(() => nodeRoot({ root: "/n", address: "127.0.20.1", httpPort: 80, mysqlPort: 3306, extraListen: ["0.0.0.0:80; x"] })).toThrow(
+      /IPv4:port/,
+    );
+    expect(() => nodeRoot({ root: "/n", address: "127.0.20.1", httpPort: 80, mysqlPort: 3306, trustedProxies: ["10.0.0.0/33"] })).toThrow(
+      /CIDR/,
+    );
+  });
+});
+
+describe("edge pages", () => {
+  it("contain nothing nginx would read inside a single-quoted return string", () => {
+    for (const [name, html] of Object.entries(pages)) {
+      expect(html, name).not.toMatch(/['\\$]/);
+      expect(html, name).toMatch(/^<!doctype html>/);
+    }
+    expect(renderFrontDoor(node)).toContain(`return 404 '${pages.unknownHostPage}';`);
+  });
+});
