@@ -104,7 +104,8 @@ async function applyStep(node: NodeRoot, step: Step): Promise<void> {
     case "startNginx":
       return nginx.startNginx(node);
     case "reloadNginx":
-      return nginx.reloadNginx(node);
+      // A converge answers when its change is in force: the next request sees the new vhosts.
+      return nginx.reloadNginxAndWait(node);
     case "startMariadb":
       return mariadb.startMariadb(node);
     case "ensureDatabase":
