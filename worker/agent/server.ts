@@ -144,7 +144,8 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       },
     },
     "/v1/routes": {
-      GET: async () => [200, { routes: edge.table() }],
+      // held: requests waiting in the hold service now (a move in progress shows here).
+      GET: async () => [200, { routes: edge.table(), held: edge.hold.heldCount() }],
       // The same lock as /v1/spec: both rewrite files that one `nginx -t` checks and one reload
       // applies. With two locks a route change could fail (and roll back) on a converge's
       // half-written vhost, or its reload could put that vhost in force before its check ran.

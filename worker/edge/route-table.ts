@@ -12,7 +12,7 @@ export const maxRoutes = 20_000;
 
 const targetSchema = z.strictObject({
   address: z.string().refine(isIPv4, "Must be an IPv4 address."),
-  port: z.number().int().min(1).max(65535),
+  port: z.number().int().min(1, "Must be a port from 1 to 65535.").max(65535, "Must be a port from 1 to 65535."),
 });
 
 const routeSchema = z.strictObject({
@@ -20,7 +20,7 @@ const routeSchema = z.strictObject({
   domains: z.array(asciiDomainSchema).min(1, "A route needs at least one domain.").max(100, "At most 100 domains per route."),
   // null: the site is served nowhere right now (a paused site still gets held, anything else 404s).
   target: targetSchema.nullable(),
-  epoch: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  epoch: z.number().int().min(1, "Must be a whole number from 1.").max(Number.MAX_SAFE_INTEGER),
   paused: z.boolean(),
 });
 

@@ -1,0 +1,213 @@
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { NodeRoot } from "../../../worker/agent/node-root";
+import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
+import { waitFor } from "../../../worker/agent/wait-for";
+import { renderEdgeConf } from "../../../worker/edge/render-edge";
+import { destroyNode, makeNode, uniqueUsername } from "../agent/node-harness";
+import { agentCall, request, track } from "./edge-harness";
+
+// Two nodes on one machine, each with its own nginx (front door + backend) and agent: a site
+// converged on A answers through A's front door and through B's (one hop to A's backend); the
+// route table is fenced by epoch, survives an agent restart, and a paused site's requests wait in
+// the hold service until the site is released (or time out with 503).
+
+const secret = "edge-test-secret-0123456789abcdef0123456789";
+const client = "127.0.20.50"; // the test's own source address: what PHP must see as REMOTE_ADDR
+const username = uniqueUsername("edge");
+const domain = "edge.example.test";
+
+let a: NodeRoot;
+let b: NodeRoot;
+let agentA: AgentServer;
+let agentB: AgentServer;
+const api = (node: NodeRoot, agent: AgentServer) => ({ address: node.address, port: agent.port, secret });
+const agentPort = (node: NodeRoot) => node.httpPort + 3;
+const startAgent = (node: NodeRoot, holdTimeoutMs: number) =>
+  startAgentServer({ host: node.address, port: agentPort(node), secret, nodeRoot: node, edge: { holdTimeoutMs } });
+
+const siteRoute = (epoch: number, extra: Record<string, unknown> = {}) => ({
+  siteId: "site1",
+  domains: [domain],
+  target: { address: a.address, port: a.backendPort },
+  epoch,
+  paused: false,
+  ...extra,
+});
+async function putRoutes(node: NodeRoot, agent: AgentServer, routes: unknown[]) {
+  const reply = await agentCall(api(node, agent), "PUT", "/v1/routes", { routes });
+  expect(reply.status, JSON.stringify(reply.json)).toBe(200);
+  return reply.json as { ok: boolean; applied: number; stale: unknown[]; conflicts: unknown[] };
+}
+const front = (node: NodeRoot, host: string, urlPath: string, extra: Partial<Parameters<typeof request>[0]> = {}) =>
+  request({ address: node.address, port: node.httpPort, host, path: urlPath, localAddress: client, ...extra });
+
+// What the site's PHP saw of the request: client address, the edge it came through, Host, body.
+const infoPhp = `<?php
+header('Content-Type: text/plain');
+echo 'addr=', $_SERVER['REMOTE_ADDR'], ' edge=', $_SERVER['HTTP_X_SHOAL_EDGE'] ?? '-', ' host=', $_SERVER['HTTP_HOST'],
+  ' proto=', $_SERVER['HTTP_X_FORWARDED_PROTO'] ?? '-', ' len=', strlen(file_get_contents('php://input'));
+`;
+
+beforeAll(async () => {
+  a = await makeNode("127.0.20.1", 18201, 13201, { backendPort: 18202, holdPort: 18203 });
+  b = await makeNode("127.0.20.2", 18211, 13211, { backendPort: 18212, holdPort: 18213 });
+  agentA = await startAgent(a, 20_000);
+  agentB = await startAgent(b, 1_500);
+  const spec = {
+    accounts: [{ id: "acc1", username, status: "ACTIVE" }],
+    sites: [{ id: "site1", accountId: "acc1", domains: [domain], documentRoot: "public", phpSettings: {}, status: "ACTIVE" }],
+    databases: [],
+  };
+  const converged = await agentCall(api(a, agentA), "PUT", "/v1/spec", spec);
+  expect(converged.json.results.filter((r: { ok: boolean }) => !r.ok)).toEqual([]);
+  // B hosts nothing: its converge only lays out the node and starts its nginx (its front door).
+  expect((await agentCall(api(b, agentB), "PUT", "/v1/spec", { accounts: [], sites: [], databases: [] })).json.failed).toBe(0);
+  const docroot = path.join(a.siteDir(username, "site1"), "public");
+  await writeFile(path.join(docroot, "info.php"), infoPhp);
+  await writeFile(path.join(docroot, "hello.html"), "<!doctype html><title>hello</title><p>hello from the edge test</p>\n");
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([agentA?.close(), agentB?.close()]);
+  await Promise.all([a && destroyNode(a), b && destroyNode(b)]);
+}, 60_000);
+
+describe("the front door of two nodes", () => {
+  it("refuses an invalid route table with 422 and each issue's path, changing nothing", async () => {
+    const reply = await agentCall(api(a, agentA), "PUT", "/v1/routes", {
+      routes: [
+        siteRoute(1, { domains: ["x.example.test", "evil.test;\n}"] }),
+        siteRoute(1, { siteId: "site2", domains: ["x.example.test"], target: { address: "localhost", port: 0 } }),
+      ],
+    });
+    expect(reply.status).toBe(422);
+    expect(reply.json.error.code).toBe("INVALID_ROUTES");
+    expect(reply.json.error.issues).toEqual([
+      { path: "routes.0.domains.1", message: "Must not contain line breaks." },
+      { path: "routes.1.target.address", message: "Must be an IPv4 address." },
+      { path: "routes.1.target.port", message: "Must be a port from 1 to 65535." },
+    ]);
+    // Cross-route rules are checked once every route is well formed.
+    const clash = await agentCall(api(a, agentA), "PUT", "/v1/routes", {
+      routes: [siteRoute(1, { domains: ["x.example.test"] }), siteRoute(1, { siteId: "site2", domains: ["x.example.test"] })],
+    });
+    expect(clash.status).toBe(422);
+    expect(clash.json.error.issues).toEqual([
+      { path: "routes.0.domains.0", message: 'Domain "x.example.test" is on more than one route.' },
+      { path: "routes.1.domains.0", message: 'Domain "x.example.test" is on more than one route.' },
+    ]);
+    expect((await agentCall(api(a, agentA), "GET", "/v1/routes")).json).toEqual({ routes: [], held: 0 });
+  });
+
+  it("serves the site through A's front door and through B's, one hop to A's backend, with the client's address", async () => {
+    for (const [node, agent] of [[a, agentA], [b, agentB]] as const) {
+      expect(await putRoutes(node, agent, [siteRoute(1)])).toEqual({ ok: true, applied: 1, stale: [], conflicts: [] });
+    }
+    for (const node of [a, b]) {
+      // A client's own X-Forwarded-For is not believed: PHP sees the address that connected.
+      const res = await front(node, domain, "/info.php", { headers: { "x-forwarded-for": "6.6.6.6" } });
+      expect(res.status).toBe(200);
+      expect(res.body).toBe(`addr=${client} edge=${node.address} host=${domain} proto=http len=0`);
+      expect(res.headers["x-shoal-edge"]).toBe(node.address);
+      const page = await front(node, domain, "/hello.html");
+      expect(page.status).toBe(200);
+      expect(page.headers["content-type"]).toBe("text/html");
+      expect(page.body).toContain("hello from the edge test");
+    }
+    // The access log the metrics collector parses: "$msec $host $status $request_time" (flushed
+    // within a second by nginx, so wait for it).
+    const line = await waitFor("the front door's access log", async () => {
+      const log = await readFile(a.edgeAccessLog, "utf8").catch(() => "");
+      return log.split("\n").find((l) => / edge\.example\.test 200 /.test(l));
+    });
+    expect(line).toMatch(/^\d+\.\d{3} edge\.example\.test 200 \d+\.\d{3}$/);
+  });
+
+  it("answers an unknown host, a dead backend and a request loop with their own clean pages", async () => {
+    for (const node of [a, b]) {
+      const unknown = await front(node, "nobody.example.test", "/picture.png");
+      expect(unknown.status).toBe(404);
+      expect(unknown.headers["content-type"]).toBe("text/html; charset=utf-8");
+      expect(unknown.body).toContain("<h1>Site not found</h1>");
+      expect(unknown.body).not.toContain("nginx");
+    }
+    await putRoutes(b, agentB, [
+      siteRoute(1),
+      { siteId: "site2", domains: ["down.example.test"], target: { address: "127.0.20.3", port: 18299 }, epoch: 1, paused: false },
+      { siteId: "site3", domains: ["nowhere.example.test"], target: null, epoch: 1, paused: false },
+    ]);
+    const down = await front(b, "down.example.test", "/");
+    expect(down.status).toBe(502);
+    expect(down.body).toContain("<h1>Site temporarily unreachable</h1>");
+    expect((await front(b, "nowhere.example.test", "/")).status).toBe(404);
+    const loop = await front(b, domain, "/", { headers: { "x-shoal-edge": a.address } });
+    expect(loop.status).toBe(508);
+    await putRoutes(b, agentB, [siteRoute(1)]);
+  });
+
+  it("refuses a stale epoch and keeps serving the route it has", async () => {
+    await putRoutes(b, agentB, [siteRoute(2)]);
+    const stale = await putRoutes(b, agentB, [siteRoute(1, { target: { address: "127.0.20.3", port: 18299 } })]);
+    expect(stale).toEqual({ ok: false, applied: 0, stale: [{ siteId: "site1", have: 2, got: 1 }], conflicts: [] });
+    expect((await agentCall(api(b, agentB), "GET", "/v1/routes")).json.routes).toEqual([siteRoute(2)]);
+    const res = await front(b, domain, "/info.php");
+    expect(res.status).toBe(200);
+    expect(res.body).toContain(`edge=${b.address}`);
+  });
+
+  it("holds a paused site's requests (a POST body too) and releases them to the site when it comes back", async () => {
+    await putRoutes(a, agentA, [siteRoute(3, { paused: true })]);
+    const body = Buffer.alloc(1024 * 1024, "x");
+    const get = track(front(a, domain, "/info.php", { timeoutMs: 30_000 }));
+    const post = track(front(a, domain, "/info.php", { method: "POST", body, headers: { "content-type": "application/octet-stream" }, timeoutMs: 30_000 }));
+    await waitFor("two requests to be held", async () => (await agentCall(api(a, agentA), "GET", "/v1/routes")).json.held === 2);
+    expect(get.settled()).toBe(false);
+    expect(post.settled()).toBe(false);
+
+    expect(await putRoutes(a, agentA, [siteRoute(4)])).toMatchObject({ ok: true, applied: 1 });
+    const [released, posted] = await Promise.all([get.promise, post.promise]);
+    expect(released.status).toBe(200);
+    expect(released.body).toBe(`addr=${client} edge=${a.address} host=${domain} proto=http len=0`);
+    expect(posted.status).toBe(200);
+    expect(posted.body).toContain(`len=${body.length}`);
+    expect((await agentCall(api(a, agentA), "GET", "/v1/routes")).json.held).toBe(0);
+  });
+
+  it("answers 503 with Retry-After when a paused site does not come back in time", async () => {
+    await putRoutes(b, agentB, [siteRoute(5, { paused: true })]);
+    const started = Date.now();
+    const res = await front(b, domain, "/info.php", { timeoutMs: 30_000 });
+    expect(res.status).toBe(503);
+    expect(res.headers["retry-after"]).toBe("5");
+    expect(res.body).toContain("<h1>Site being moved</h1>");
+    // B's agent holds for 1.5 s in this test.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+    await putRoutes(b, agentB, [siteRoute(5)]);
+    expect((await front(b, domain, "/hello.html")).status).toBe(200);
+  });
+
+  it("answers held requests with 503 when the agent stops, and a restarted agent keeps its routes from disk", async () => {
+    await putRoutes(a, agentA, [siteRoute(6, { paused: true })]);
+    const held = track(front(a, domain, "/info.php", { timeoutMs: 30_000 }));
+    await waitFor("a request to be held", async () => (await agentCall(api(a, agentA), "GET", "/v1/routes")).json.held === 1);
+    await agentA.close();
+    const answered = await held.promise;
+    expect(answered.status).toBe(503);
+    expect(answered.headers["retry-after"]).toBe("5");
+
+    // While the agent is down, edge.conf is set back to "no routes" (as if it had been lost):
+    // the restarted agent must bring it back from etc/routes.json.
+    await writeFile(a.edgeConf, renderEdgeConf(a, []));
+    agentA = await startAgent(a, 20_000);
+    expect((await agentCall(api(a, agentA), "GET", "/v1/routes")).json.routes).toEqual([siteRoute(6, { paused: true })]);
+    expect(await readFile(a.edgeConf, "utf8")).toBe(renderEdgeConf(a, [siteRoute(6, { paused: true })]));
+    // The epochs came back too: fencing survives the restart.
+    expect((await putRoutes(a, agentA, [siteRoute(5)])).stale).toEqual([{ siteId: "site1", have: 6, got: 5 }]);
+    await putRoutes(a, agentA, [siteRoute(7)]);
+    const res = await front(a, domain, "/info.php");
+    expect(res.status).toBe(200);
+    expect(res.body).toContain(`edge=${a.address}`);
+  });
+});
