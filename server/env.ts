@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { minClusterSecretLength } from "./cluster/cluster-secrets";
 
 // Validated once at start-up; a missing or malformed variable stops the process with its name.
 const schema = z.object({
@@ -14,6 +15,15 @@ const schema = z.object({
   /// Minutes of inactivity after which a session ends, and the hard cap on a session's age.
   SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(60),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(12),
+  /// The cluster secret the control worker derives agent tokens and passwords from
+  /// (server/cluster/cluster-secrets.ts). The panel needs it only to reveal an installed app's
+  /// derived admin password once; without it the panel runs, and that reveal answers
+  /// PRECONDITION_FAILED "the cluster secret is not configured".
+  /// An empty value (a blank line in an env file) counts as not set.
+  SHOAL_CLUSTER_SECRET: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.string().min(minClusterSecretLength, `SHOAL_CLUSTER_SECRET must be at least ${minClusterSecretLength} characters`).optional(),
+  ),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -20,9 +20,13 @@ export const permissions = {
   "domain.write": ["ADMIN", "RESELLER", "CUSTOMER"],
   "site.read": ["ADMIN", "RESELLER", "CUSTOMER"],
   "site.write": ["ADMIN", "RESELLER", "CUSTOMER"],
+  // The app's first admin password is shown once only, so only the site's owner may use that up;
+  // support staff see it by "log in as", which the audit row records as an impersonation.
+  "site.revealAppAdmin": ["CUSTOMER"],
   "database.read": ["ADMIN", "RESELLER", "CUSTOMER"],
   "database.write": ["ADMIN", "RESELLER", "CUSTOMER"],
   "operation.read": ["ADMIN", "RESELLER", "CUSTOMER"],
+  "operation.retry": ["ADMIN", "RESELLER", "CUSTOMER"],
   "node.read": ["ADMIN"],
   "node.write": ["ADMIN"],
   "audit.read": ["ADMIN", "RESELLER"],

@@ -16,6 +16,8 @@ await admin.end();
 
 process.env.DATABASE_URL = `${server}/${name}`;
 process.env.AUTH_SECRET ??= "test-secret-test-secret-test-secret-0123456789";
+// Lets site.revealAppAdmin derive app passwords (server/env.ts: optional for the panel).
+process.env.SHOAL_CLUSTER_SECRET ??= "test-cluster-secret-test-cluster-secret-0123";
 
 afterAll(async () => {
   const { db } = await import("../../server/db");

@@ -1,4 +1,5 @@
 import type { Prisma } from "../../generated/prisma/client";
+import { nodeMetricsSchema } from "../../cluster/node-metrics";
 
 /** The columns an admin sets when registering or editing a node. */
 export type NodeSpec = {
@@ -18,6 +19,10 @@ export const nodeSelect = {
   agentPort: true,
   status: true,
   lastHeartbeatAt: true,
+  lastAppliedAt: true,
+  lastError: true,
+  // Read to compute the figures below; the JSON itself never leaves the server.
+  metrics: true,
   capacitySites: true,
   capacityDiskMb: true,
   capacityCpus: true,
@@ -32,9 +37,46 @@ export const nodeSelect = {
 
 export type NodeRow = Prisma.NodeGetPayload<{ select: typeof nodeSelect }>;
 
-export function toNodeView(row: NodeRow) {
-  const { _count, ...rest } = row;
-  return { ...rest, siteCount: _count.placements };
+/** The heartbeat figures the nodes page shows; null until a valid heartbeat has been stored. */
+export type NodeLoad = {
+  cpuPct: number;
+  load1: number;
+  cores: number;
+  memoryUsedMb: number;
+  memoryTotalMb: number;
+  diskUsedMb: number;
+  diskTotalMb: number;
+  /** Front-door requests per second over all its hosts, in the agent's last window. */
+  requestsPerSec: number;
+};
+
+// Node.metrics was validated before it was written, but it is JSON from a node and its shape may
+// be older than this code: parse again, and show nothing rather than something wrong.
+export function nodeLoad(metrics: unknown): NodeLoad | null {
+  const parsed = nodeMetricsSchema.safeParse(metrics);
+  if (!parsed.success) return null;
+  const m = parsed.data;
+  return {
+    cpuPct: m.cpu.usagePct,
+    load1: m.cpu.load1,
+    cores: m.cpu.cores,
+    memoryUsedMb: Math.max(0, m.memory.totalMb - m.memory.availableMb),
+    memoryTotalMb: m.memory.totalMb,
+    diskUsedMb: m.disk.usedMb,
+    diskTotalMb: m.disk.totalMb,
+    requestsPerSec: Object.values(m.sites).reduce((sum, s) => sum + s.requestsPerSec, 0),
+  };
+}
+
+export function toNodeView(row: NodeRow, now: Date = new Date()) {
+  const { _count, metrics, ...rest } = row;
+  return {
+    ...rest,
+    siteCount: _count.placements,
+    // Measured against the server's clock (which wrote lastHeartbeatAt), not the browser's.
+    heartbeatAgeSec: row.lastHeartbeatAt ? Math.max(0, Math.floor((now.getTime() - row.lastHeartbeatAt.getTime()) / 1000)) : null,
+    load: nodeLoad(metrics),
+  };
 }
 
 export type NodeView = ReturnType<typeof toNodeView>;

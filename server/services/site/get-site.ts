@@ -1,9 +1,8 @@
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import { siteWhere, type Scope } from "../../auth/scope";
-import { latestSiteOperations } from "./latest-operations";
 import { siteSelect } from "./site-select";
-import type { SiteListItem } from "./list-sites";
+import { toSiteItems, type SiteListItem } from "./list-sites";
 
 export async function getSite(scope: Scope, input: { id: string; accountId?: string | null }): Promise<SiteListItem> {
   const site = await db.site.findFirst({
@@ -11,6 +10,6 @@ export async function getSite(scope: Scope, input: { id: string; accountId?: str
     select: siteSelect,
   });
   if (!site) throw AppError.notFound("Site");
-  const ops = await latestSiteOperations([site.id]);
-  return { ...site, latestOperation: ops.get(site.id) ?? null };
+  const [item] = await toSiteItems([site]);
+  return item!;
 }

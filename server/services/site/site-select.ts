@@ -7,6 +7,7 @@ export const siteSelect = {
   documentRoot: true,
   phpVersion: true,
   status: true,
+  appAdminShownAt: true,
   generation: true,
   observedGeneration: true,
   createdAt: true,

@@ -20,14 +20,14 @@ describe("operation.get", () => {
     const op = await asA().operation.get({ id: s.operationId });
     expect(op.steps.map((x) => x.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(op.steps.map((x) => x.kind)).toEqual([
+      "placement",
       "account",
       "site store",
       "vhost + php-fpm pool",
       "database",
       "app install",
-      "DNS",
       "route",
-      "first snapshot",
+      "serve check",
     ]);
     expect(op.steps[2]).toMatchObject({ status: "RUNNING", attempts: 1 });
     expect(op).toMatchObject({ kind: "site.create", targetType: "Site", targetId: s.id, status: "PENDING" });

@@ -29,13 +29,30 @@ export const nodeSpecSchema = z.object({
 
 export const registerNodeInput = nodeSpecSchema;
 
+export const nodeStatusSchema = z.enum(["PENDING", "HEALTHY", "DEGRADED", "DEAD", "DRAINING"]);
+
 export const nodeOutput = z.object({
   id: z.string(),
   name: z.string(),
   address: z.string(),
   agentPort: z.number(),
-  status: z.enum(["PENDING", "HEALTHY", "DEGRADED", "DEAD", "DRAINING"]),
+  status: nodeStatusSchema,
   lastHeartbeatAt: z.date().nullable(),
+  heartbeatAgeSec: z.number().int().nullable(),
+  lastAppliedAt: z.date().nullable(),
+  lastError: z.string().nullable(),
+  load: z
+    .object({
+      cpuPct: z.number(),
+      load1: z.number(),
+      cores: z.number().int(),
+      memoryUsedMb: z.number().int(),
+      memoryTotalMb: z.number().int(),
+      diskUsedMb: z.number().int(),
+      diskTotalMb: z.number().int(),
+      requestsPerSec: z.number(),
+    })
+    .nullable(),
   capacitySites: z.number(),
   capacityDiskMb: z.number(),
   capacityCpus: z.number(),

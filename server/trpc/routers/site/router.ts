@@ -3,10 +3,12 @@ import { createSiteProcedure } from "./create-site";
 import { deleteSiteProcedure } from "./delete-site";
 import { getSiteProcedure } from "./get-site";
 import { listSitesProcedure } from "./list-sites";
+import { revealAppAdminProcedure } from "./reveal-app-admin";
 
 export const siteRouter = router({
   list: listSitesProcedure,
   get: getSiteProcedure,
   create: createSiteProcedure,
   delete: deleteSiteProcedure,
+  revealAppAdmin: revealAppAdminProcedure,
 });

@@ -38,6 +38,12 @@ export const siteOutput = z.object({
   phpVersion: z.string(),
   status: tenantStatusSchema,
   pending: z.boolean(),
+  /** http://<domain>/ */
+  url: z.string(),
+  /** When the app's first admin login was shown (once only); null while it has not been. */
+  appAdminShownAt: z.date().nullable(),
+  /** True when site.revealAppAdmin would show it now (app installed, never shown). */
+  appAdminRevealable: z.boolean(),
   createdAt: z.date(),
   domain: z.object({ id: z.string(), name: z.string(), displayName: z.string() }),
   databases: z.array(z.object({ id: z.string(), name: z.string() })),
