@@ -263,12 +263,6 @@ async function diskUsage(dir: string): Promise<NodeMetrics["disk"]> {
   }
 }
 
-/** Where the front door logs: node-root.ts names it; older layouts used the log directory. */
-export function edgeAccessLogPath(node: NodeRoot): string {
-  const named = (node as NodeRoot & { edgeAccessLog?: string }).edgeAccessLog;
-  return named ?? path.join(node.logDir, "edge-access.log");
-}
-
 export type MetricsSampler = {
   /** One sample; concurrent callers share the sample in progress. */
   sample(): Promise<NodeMetrics>;
@@ -287,7 +281,7 @@ export type MetricsOptions = {
 export function createMetricsSampler(node: NodeRoot, options: MetricsOptions = {}): MetricsSampler {
   const startedAt = options.startedAt ?? Date.now();
   const now = options.now ?? Date.now;
-  const logFile = options.accessLog ?? edgeAccessLogPath(node);
+  const logFile = options.accessLog ?? node.edgeAccessLog;
   const maxLogBytes = options.maxLogBytes ?? maxAccessLogBytes;
   const reopenLog = options.reopenLog ?? (() => reopenNginxLogs(node));
   const tail = new LogTail(logFile);

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeMetricsSchema } from "../../../server/cluster/node-metrics";
 import { converge } from "../../../worker/agent/converge";
 import { nginxPid, reopenNginxLogs } from "../../../worker/agent/drivers/nginx";
-import { edgeAccessLogPath } from "../../../worker/agent/metrics";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
 import { waitFor } from "../../../worker/agent/wait-for";
@@ -54,7 +53,7 @@ describe("GET /v1/metrics", () => {
   });
 
   it("counts the front door's requests per host over ten seconds, reading only new lines", async () => {
-    const log = edgeAccessLogPath(node);
+    const log = node.edgeAccessLog;
     await mkdir(path.dirname(log), { recursive: true });
     const now = Date.now() / 1000;
     const lines = (host: string, n: number, status = 200) =>

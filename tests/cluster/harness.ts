@@ -1,0 +1,371 @@
+/**
+ * The cluster test harness: a real Shoal cluster on this machine for one test file.
+ *
+ *   const cluster = await startCluster({ nodes: 3 });      // workers: 1 by default
+ *   afterAll(() => cluster.stop());
+ *
+ * What startCluster brings up
+ * - Database: the test file's own database (tests/helpers/test-database.ts clones it from the
+ *   migrated template before the file's imports; `import { db } from "server/db"` is the same
+ *   database). It registers the nodes (Node rows "node-1".."node-N") and seeds the tenant tree of
+ *   tests/helpers/fixtures.ts makeWorld() as `cluster.world` (pass `seed: false` to skip).
+ * - Nodes: node i (1-based) is a real agent process (node + tsx, as root) on 127.0.2.i with its
+ *   own root under /var/tmp/shoal-cluster-test-*, its own token agentSecret(clusterSecret,
+ *   "node-i"), and fixed ports on its address: agent 17400, front door 18080, backend 18081, hold
+ *   18082, MariaDB 13306 (the dev cluster of `npm start` uses 127.0.1.x, so both can run). The
+ *   agent starts nginx, php-fpm and MariaDB on its first PUT /v1/spec, like a fresh node.
+ * - Control workers: `workers` processes of worker/control/main.ts (default 1 when that file
+ *   exists, else none), with a BullMQ prefix of their own (`cluster.queuePrefix`).
+ *
+ * Helpers (node and worker numbers are 1-based, as in the node names)
+ * - agentFetch(i, path, init?): fetch to node i's agent with node i's bearer token (an
+ *   `authorization` header in init wins, to test other tokens). Returns the fetch Response.
+ * - edgeGet(i, host, path): GET through node i's front door with that Host header:
+ *   { status, body }.
+ * - killAgent(i, signal = "SIGKILL"): stops node i's agent only; its nginx, php-fpm and MariaDB
+ *   keep running, as after an agent crash.
+ * - restartAgent(i): stops node i's agent if it runs (SIGTERM), starts it again and waits for
+ *   /v1/health.
+ * - startWorker(): starts one more control worker, returns its number.
+ * - killWorker(j, signal = "SIGTERM"): signals worker j and waits until it has exited.
+ * - waitFor(what, check, { timeoutMs = 30_000 }): polls check until it returns a value other than
+ *   undefined/false (worker/agent/wait-for.ts with a cluster-sized default timeout).
+ * - logTail(kind, i): the last lines of "agent" i's or "worker" j's output, for failure messages.
+ * - stop(): tears everything down whatever state the test left: workers, agents, every node's
+ *   masters (also ones a test orphaned), Unix users under the node roots, the node roots, the
+ *   queue prefix's Redis keys. The database is dropped after the file by test-database.ts.
+ *
+ * One cluster per test file at a time (the addresses are fixed); tests/cluster/vitest.config.ts
+ * runs the files one after another.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdtemp, open, readdir, readFile, rm } from "node:fs/promises";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { agentSecret } from "../../server/cluster/cluster-secrets";
+import { registerNodes } from "../../scripts/cluster/register-local-nodes";
+import { stopNodeMasters } from "../../scripts/cluster/stop-node";
+import { stopDaemon } from "../../worker/agent/daemon";
+import { nodeRoot, type NodeRoot } from "../../worker/agent/node-root";
+import { runCommand } from "../../worker/agent/run-command";
+import { waitFor as waitForBase } from "../../worker/agent/wait-for";
+import { destroyNode, httpGet, type Response as EdgeResponse } from "../integration/agent/node-harness";
+
+const repoRoot = path.resolve(import.meta.dirname, "../..");
+const controlMain = path.join(repoRoot, "worker/control/main.ts");
+
+export const clusterPorts = { agent: 17400, http: 18080, backend: 18081, hold: 18082, mysql: 13306 } as const;
+export const clusterAddress = (i: number) => `127.0.2.${i}`;
+
+export type ClusterNode = {
+  /** 1-based, as in the name. */
+  index: number;
+  name: string;
+  address: string;
+  secret: string;
+  root: NodeRoot;
+};
+
+export type ClusterOptions = {
+  nodes?: number;
+  /** Control workers to start; default 1 if worker/control/main.ts exists, else 0. */
+  workers?: number;
+  /** Seed the fixtures' tenant tree (makeWorld); default true. */
+  seed?: boolean;
+  /** Extra environment for every agent (merged over the harness's). */
+  agentEnv?: Record<string, string>;
+  /** Extra environment for every control worker. */
+  workerEnv?: Record<string, string>;
+};
+
+type World = Awaited<ReturnType<typeof import("../helpers/fixtures").makeWorld>>;
+
+export type Cluster = {
+  nodes: ClusterNode[];
+  clusterSecret: string;
+  queuePrefix: string;
+  databaseUrl: string;
+  world: World | null;
+  agentFetch(node: number | ClusterNode, urlPath: string, init?: RequestInit): Promise<globalThis.Response>;
+  edgeGet(node: number | ClusterNode, host: string, urlPath?: string): Promise<EdgeResponse>;
+  killAgent(node: number, signal?: NodeJS.Signals): Promise<void>;
+  restartAgent(node: number): Promise<void>;
+  startWorker(): Promise<number>;
+  killWorker(worker: number, signal?: NodeJS.Signals): Promise<void>;
+  waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, options?: { timeoutMs?: number; intervalMs?: number }): Promise<T>;
+  logTail(kind: "agent" | "worker", index: number, lines?: number): Promise<string>;
+  stop(): Promise<void>;
+};
+
+type Proc = { child: ChildProcess; exited: Promise<void>; log: string };
+
+/** Spawns `node --import tsx <script>` in its own process group, output appended to `log`. */
+async function spawnTsx(script: string, env: Record<string, string>, log: string): Promise<Proc> {
+  const out = await open(log, "a");
+  try {
+    const child = spawn(process.execPath, ["--import", "tsx", script], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env },
+      detached: true,
+      stdio: ["ignore", out.fd, out.fd],
+    });
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    return { child, exited, log };
+  } finally {
+    await out.close();
+  }
+}
+
+const running = (proc: Proc | undefined) => proc !== undefined && proc.child.exitCode === null && proc.child.signalCode === null;
+
+/** Signals the process group; SIGKILLs it if it has not exited after `graceMs`. */
+async function stopProc(proc: Proc | undefined, signal: NodeJS.Signals = "SIGTERM", graceMs = 15_000): Promise<void> {
+  if (!proc || !running(proc)) return;
+  const pid = proc.child.pid!;
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    return;
+  }
+  const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs).unref());
+  if ((await Promise.race([proc.exited, timer])) === "timeout") {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+    await proc.exited;
+  }
+}
+
+async function tail(file: string, lines = 30): Promise<string> {
+  const text = await readFile(file, "utf8").catch(() => "");
+  return text.split("\n").slice(-lines - 1).join("\n");
+}
+
+/** Test agents of a run that died without stop(): they hold the fixed addresses and ports. */
+async function leftoverAgents(): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const cmdline = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
+      if (!cmdline.includes("worker/agent/main.ts")) continue;
+      const environ = (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0");
+      if (environ.some((v) => v.startsWith("AGENT_HOST=127.0.2."))) pids.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+/**
+ * Only one test cluster runs on a machine at a time, so whatever an earlier run left (it was
+ * killed before stop()) goes first: its agents, its nodes' masters, Unix users and roots.
+ */
+async function reapLeftovers(): Promise<void> {
+  for (const pid of await leftoverAgents()) await stopDaemon(pid, "SIGTERM", "a leftover test agent");
+  for (const entry of await readdir("/var/tmp")) {
+    if (!entry.startsWith("shoal-cluster-test-") || entry.startsWith("shoal-cluster-test-logs-")) continue;
+    const root = path.join("/var/tmp", entry, "node");
+    await stopNodeMasters(root);
+    await removeUsersUnder(path.join(root, "home"));
+    await rm(path.join("/var/tmp", entry), { recursive: true, force: true });
+  }
+}
+
+/** Deletes the Unix users whose home is directly under `homeDir` (accounts of a node). */
+async function removeUsersUnder(homeDir: string): Promise<void> {
+  for (const line of (await readFile("/etc/passwd", "utf8")).split("\n")) {
+    const [name, , , , , home] = line.split(":");
+    if (name && home && path.dirname(home) === homeDir) await runCommand("/usr/sbin/userdel", [name]).catch(() => {});
+  }
+}
+
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
+  const count = options.nodes ?? 3;
+  if (count < 1 || count > 9) throw new Error("A test cluster has 1 to 9 nodes.");
+  const databaseUrl = process.env.DATABASE_URL;
+  if (!databaseUrl) throw new Error("DATABASE_URL is not set: run through tests/cluster/vitest.config.ts.");
+  const runId = randomBytes(4).toString("hex");
+  const clusterSecret = `cluster-test-${randomBytes(24).toString("hex")}`;
+  const queuePrefix = `shoal-test-${runId}`;
+  const logDir = await mkdtemp("/var/tmp/shoal-cluster-test-logs-");
+
+  const nodes: ClusterNode[] = [];
+  const agents = new Map<number, Proc>();
+  const workers = new Map<number, Proc>();
+  let nextWorker = 1;
+
+  const nodeAt = (ref: number | ClusterNode) => {
+    const node = typeof ref === "number" ? nodes[ref - 1] : ref;
+    if (!node) throw new Error(`No node ${String(typeof ref === "number" ? ref : ref.name)} in this cluster.`);
+    return node;
+  };
+  const agentLog = (i: number) => path.join(logDir, `agent-${i}.log`);
+  const workerLog = (j: number) => path.join(logDir, `worker-${j}.log`);
+
+  async function agentFetch(ref: number | ClusterNode, urlPath: string, init: RequestInit = {}) {
+    const node = nodeAt(ref);
+    const headers = new Headers(init.headers);
+    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${node.secret}`);
+    return fetch(`http://${node.address}:${clusterPorts.agent}${urlPath}`, { ...init, headers, signal: init.signal ?? AbortSignal.timeout(120_000) });
+  }
+
+  const waitFor: Cluster["waitFor"] = (what, check, opts = {}) =>
+    waitForBase(what, check, { timeoutMs: 30_000, intervalMs: 100, ...opts });
+
+  async function startAgent(i: number): Promise<void> {
+    const node = nodeAt(i);
+    const proc = await spawnTsx(
+      "worker/agent/main.ts",
+      {
+        AGENT_HOST: node.address,
+        AGENT_PORT: String(clusterPorts.agent),
+        AGENT_SECRET: node.secret,
+        NODE_ROOT: node.root.root,
+        NODE_HTTP_PORT: String(clusterPorts.http),
+        NODE_BACKEND_PORT: String(clusterPorts.backend),
+        NODE_HOLD_PORT: String(clusterPorts.hold),
+        NODE_MYSQL_PORT: String(clusterPorts.mysql),
+        NODE_TRUSTED_PROXIES: "127.0.2.0/24",
+        ...options.agentEnv,
+      },
+      agentLog(i),
+    );
+    agents.set(i, proc);
+    await waitFor(`${node.name}'s agent to answer /v1/health`, async () => {
+      if (!running(proc)) throw new Error(`it exited:\n${await tail(proc.log)}`);
+      const res = await agentFetch(i, "/v1/health", { signal: AbortSignal.timeout(2_000) }).catch(() => null);
+      return res?.status === 200;
+    });
+  }
+
+  async function startWorker(): Promise<number> {
+    if (!existsSync(controlMain)) throw new Error("worker/control/main.ts does not exist yet.");
+    const j = nextWorker++;
+    const proc = await spawnTsx(
+      "worker/control/main.ts",
+      {
+        DATABASE_URL: databaseUrl!,
+        REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+        SHOAL_CLUSTER_SECRET: clusterSecret,
+        SHOAL_QUEUE_PREFIX: queuePrefix,
+        ...options.workerEnv,
+      },
+      workerLog(j),
+    );
+    workers.set(j, proc);
+    return j;
+  }
+
+  let stopped = false;
+  async function stop(): Promise<void> {
+    if (stopped) return;
+    stopped = true;
+    await Promise.all([...workers.values()].map((w) => stopProc(w)));
+    await Promise.all([...agents.values()].map((a) => stopProc(a)));
+    const failures: unknown[] = [];
+    // One node at a time: destroyNode removes accounts with userdel, which locks /etc/passwd.
+    for (const node of nodes) {
+      try {
+        await destroyNode(node.root);
+      } catch (e) {
+        failures.push(e);
+      }
+      // Masters a test left without a valid pid file still hold the node's ports.
+      await stopNodeMasters(node.root.root).catch((e: unknown) => failures.push(e));
+      await removeUsersUnder(node.root.homeDir);
+      await rm(path.dirname(node.root.root), { recursive: true, force: true });
+    }
+    const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      let cursor = "0";
+      do {
+        const [next, keys] = await redis.scan(cursor, "MATCH", `${queuePrefix}:*`, "COUNT", 1000);
+        if (keys.length > 0) await redis.del(...keys);
+        cursor = next;
+      } while (cursor !== "0");
+    } catch (e) {
+      failures.push(e);
+    } finally {
+      redis.disconnect();
+    }
+    if (process.env.SHOAL_KEEP_CLUSTER_LOGS !== "1") await rm(logDir, { recursive: true, force: true });
+    if (failures.length > 0) throw new AggregateError(failures, "The cluster did not tear down cleanly.");
+  }
+
+  const cluster: Cluster = {
+    nodes,
+    clusterSecret,
+    queuePrefix,
+    databaseUrl,
+    world: null,
+    agentFetch,
+    edgeGet: (ref, host, urlPath = "/") => httpGet(nodeAt(ref).root, host, urlPath),
+    async killAgent(i, signal = "SIGKILL") {
+      nodeAt(i);
+      await stopProc(agents.get(i), signal);
+    },
+    async restartAgent(i) {
+      nodeAt(i);
+      await stopProc(agents.get(i), "SIGTERM");
+      await startAgent(i);
+    },
+    startWorker,
+    async killWorker(j, signal = "SIGTERM") {
+      const proc = workers.get(j);
+      if (!proc) throw new Error(`No worker ${j} in this cluster.`);
+      await stopProc(proc, signal);
+    },
+    waitFor,
+    logTail: (kind, index, lines) => tail(kind === "agent" ? agentLog(index) : workerLog(index), lines),
+    stop,
+  };
+
+  try {
+    await reapLeftovers();
+    for (let i = 1; i <= count; i++) {
+      const dir = await mkdtemp("/var/tmp/shoal-cluster-test-");
+      // mkdtemp makes it 0700; mysql, www-data and the account users must pass through it.
+      await chmod(dir, 0o755);
+      const name = `node-${i}`;
+      const address = clusterAddress(i);
+      nodes.push({
+        index: i,
+        name,
+        address,
+        secret: agentSecret(clusterSecret, name),
+        root: nodeRoot({
+          root: path.join(dir, "node"),
+          address,
+          httpPort: clusterPorts.http,
+          backendPort: clusterPorts.backend,
+          holdPort: clusterPorts.hold,
+          mysqlPort: clusterPorts.mysql,
+          trustedProxies: ["127.0.2.0/24"],
+        }),
+      });
+    }
+    await Promise.all(nodes.map((n) => startAgent(n.index)));
+
+    const { db } = await import("../../server/db");
+    await registerNodes(
+      db,
+      nodes.map((n) => ({ name: n.name, address: n.address, agentPort: clusterPorts.agent, httpPort: clusterPorts.http, backendPort: clusterPorts.backend })),
+    );
+    if (options.seed !== false) cluster.world = await (await import("../helpers/fixtures")).makeWorld();
+
+    const workerCount = options.workers ?? (existsSync(controlMain) ? 1 : 0);
+    for (let j = 0; j < workerCount; j++) await startWorker();
+  } catch (e) {
+    await stop().catch(() => {});
+    throw e;
+  }
+  return cluster;
+}
