@@ -106,6 +106,9 @@ export async function settleOperations(db: Db, probe: EdgeProbe = probeEdge): Pr
   const minRoutes = edges.reduce((m, e) => (e.appliedRoutesVersion < m ? e.appliedRoutesVersion : m), edges[0]?.appliedRoutesVersion ?? 0n);
   let finished = 0;
   const now = new Date();
+  // First what Postgres alone shows; then the serve checks of every op that got that far, in
+  // parallel, so a reconcile is not held up by one slow site.
+  const ready: { id: string; check: { host: string; suspended: boolean } | null; needsCheck: boolean }[] = [];
   for (const op of ops) {
     let nodeDone = false;
     let routeDone = true;
@@ -129,21 +132,26 @@ export async function settleOperations(db: Db, probe: EdgeProbe = probeEdge): Pr
     await setSteps(db, op.id, (k) => nodeStepKinds.has(k) || k === "placement", { status: "SUCCEEDED", lastError: null }, now);
     if (!routeDone) continue;
     await setSteps(db, op.id, (k) => k === "route", { status: "SUCCEEDED", lastError: null }, now);
-    if (check && op.steps.some((s) => s.kind === "serve check")) {
-      const statuses = await Promise.all(edges.map((e) => probe(e, check.host)));
-      if (!statuses.every((s) => served(s, check.suspended))) {
+    ready.push({ id: op.id, check, needsCheck: check !== null && op.steps.some((s) => s.kind === "serve check") });
+  }
+  const finish = async (r: (typeof ready)[number]) => {
+    if (r.needsCheck && r.check) {
+      const { host, suspended } = r.check;
+      const statuses = await Promise.all(edges.map((e) => probe(e, host)));
+      if (!statuses.every((s) => served(s, suspended))) {
         await db.operationStep.updateMany({
-          where: { operationId: op.id, kind: "serve check" },
+          where: { operationId: r.id, kind: "serve check" },
           data: { status: "RUNNING", startedAt: now, lastError: `Edges answered ${statuses.join(", ")}; checking again.` },
         });
-        continue;
+        return;
       }
-      await setSteps(db, op.id, (k) => k === "serve check", { status: "SUCCEEDED", lastError: null }, now);
+      await setSteps(db, r.id, (k) => k === "serve check", { status: "SUCCEEDED", lastError: null }, new Date());
     }
-    const rest = await db.operationStep.count({ where: { operationId: op.id, status: { not: "SUCCEEDED" } } });
-    if (rest > 0) continue;
-    await db.operation.updateMany({ where: { id: op.id, status: { in: [...openStatuses] } }, data: { status: "SUCCEEDED", finishedAt: now, lastError: null } });
-    finished++;
-  }
+    const rest = await db.operationStep.count({ where: { operationId: r.id, status: { not: "SUCCEEDED" } } });
+    if (rest > 0) return;
+    const done = await db.operation.updateMany({ where: { id: r.id, status: { in: [...openStatuses] } }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null } });
+    finished += done.count;
+  };
+  for (let i = 0; i < ready.length; i += 16) await Promise.all(ready.slice(i, i + 16).map(finish));
   return finished;
 }

@@ -1,0 +1,100 @@
+import { readFile } from "node:fs/promises";
+import { loadavg, startBenchCluster, summary } from "./cluster-bench";
+
+// Apply latency: a customer's "create site" acknowledged by the panel (the tRPC mutation returns:
+// desired state, operation and outbox row committed) → applied and verified (the operation is
+// SUCCEEDED: the site's node converged, every edge has its route, and a GET through every node's
+// front door answered). 200 plain sites arrive open-loop at RATE per second from 20 customers.
+// Agent memory: the agents' own RSS (VmRSS of the agent processes) sampled through the run.
+// Targets (issue 3): p50 ≤ 1 s, p99 ≤ 3 s; agent RSS ≤ 100 MB.
+
+const SITES = Number(process.env.SITES ?? 200);
+const RATE = Number(process.env.RATE ?? 5);
+const CUSTOMERS = 20;
+
+async function agentRssMb(): Promise<number[]> {
+  const { readdir } = await import("node:fs/promises");
+  const out: number[] = [];
+  for (const e of await readdir("/proc")) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = (await readFile(`/proc/${e}/cmdline`, "utf8")).split("\0");
+      if (!cmd.includes("worker/agent/main.ts")) continue;
+      const env = await readFile(`/proc/${e}/environ`, "utf8");
+      if (!env.includes("AGENT_HOST=127.0.2.")) continue;
+      const status = await readFile(`/proc/${e}/status`, "utf8");
+      out.push(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+async function main() {
+  const t0 = Date.now();
+  const { cluster, db, fixtures } = await startBenchCluster({ workers: 1 });
+  try {
+    await cluster.waitFor("three healthy nodes", async () => (await db.node.count({ where: { status: "HEALTHY" } })) === 3, { timeoutMs: 60_000 });
+    const world = await fixtures.makeWorld();
+    const plan = await db.plan.create({ data: { resellerId: world.resellerA.id, name: "Bench", maxSites: 50, diskMb: 100_000, maxDatabases: 50, maxMailboxes: 1, trafficGbMonth: 1 } });
+    const callers = [];
+    for (let c = 0; c < CUSTOMERS; c++) {
+      const { customer, account } = await fixtures.makeCustomer(world.resellerA.id, `Bench ${c}`);
+      await db.hostingAccount.update({ where: { id: account.id }, data: { planId: plan.id } });
+      const user = await fixtures.makeUser("CUSTOMER", world.resellerA.id, customer.id);
+      callers.push(fixtures.callerFor(user));
+    }
+    // Domains first (their own operations, not measured).
+    const domains: { caller: (typeof callers)[number]; id: string }[] = [];
+    for (let i = 0; i < SITES; i++) {
+      const caller = callers[i % CUSTOMERS]!;
+      domains.push({ caller, id: (await caller.domain.create({ name: `apply-${i}.test` })).id });
+    }
+    console.log(`set-up ${((Date.now() - t0) / 1000).toFixed(1)} s; ${SITES} sites at ${RATE}/s, load ${await loadavg()}`);
+
+    const acks: { operationId: string; ackedAt: number }[] = [];
+    const rss: number[] = [];
+    const sampler = setInterval(() => void agentRssMb().then((v) => rss.push(...v)), 1000);
+    const started = Date.now();
+    await Promise.all(
+      domains.map(async (d, i) => {
+        const due = started + (i * 1000) / RATE;
+        await new Promise((r) => setTimeout(r, Math.max(0, due - Date.now())));
+        const res = await d.caller.site.create({ domainId: d.id, app: "NONE", phpVersion: "8.2", documentRoot: "public" });
+        acks.push({ operationId: res.operationId, ackedAt: Date.now() });
+      }),
+    );
+    const deadline = Date.now() + 180_000;
+    for (;;) {
+      const open = await db.operation.count({ where: { id: { in: acks.map((a) => a.operationId) }, status: { in: ["PENDING", "RUNNING"] } } });
+      if (open === 0 || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    clearInterval(sampler);
+    const ops = await db.operation.findMany({ where: { id: { in: acks.map((a) => a.operationId) } }, select: { id: true, status: true, finishedAt: true } });
+    const byId = new Map(ops.map((o) => [o.id, o]));
+    const latencies = acks.flatMap((a) => {
+      const op = byId.get(a.operationId);
+      return op?.status === "SUCCEEDED" && op.finishedAt ? [op.finishedAt.getTime() - a.ackedAt] : [];
+    });
+    const failed = ops.filter((o) => o.status !== "SUCCEEDED").length;
+    const s = summary(latencies);
+    const m = summary(rss);
+    console.log(`\napply latency, acknowledged → applied and verified on every edge (${s.n} sites, ${failed} not finished)`);
+    console.log(`  p50 ${s.p50} ms   p90 ${s.p90} ms   p99 ${s.p99} ms   max ${s.max} ms      target p50 ≤ 1000 ms, p99 ≤ 3000 ms`);
+    console.log(`agent RSS over the run: p50 ${m.p50.toFixed(1)} MB   max ${m.max.toFixed(1)} MB      target ≤ 100 MB`);
+    console.log(`load at the end: ${await loadavg()}`);
+  } finally {
+    await cluster.stop();
+    await db.$disconnect();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  },
+);
