@@ -168,7 +168,7 @@ async function leftoverAgents(): Promise<number[]> {
  * killed before stop()) goes first: its agents, its nodes' masters, Unix users and roots.
  */
 async function reapLeftovers(): Promise<void> {
-  for (const pid of await leftoverAgents()) await stopDaemon(pid, "SIGTERM", "a leftover test agent");
+  await Promise.all((await leftoverAgents()).map((pid) => stopDaemon(pid, "SIGTERM", "a leftover test agent")));
   for (const entry of await readdir("/var/tmp")) {
     if (!entry.startsWith("shoal-cluster-test-") || entry.startsWith("shoal-cluster-test-logs-")) continue;
     const root = path.join("/var/tmp", entry, "node");
