@@ -12,7 +12,7 @@ node_packages_web=(nginx php8.2-fpm php8.2-mysql php8.2-gd php8.2-cli)
 node_packages_db=(mariadb-server mariadb-client)
 # After the web packages: apt satisfies wordpress's "php" dependency with apache2 + mod_php when
 # php-fpm is not installed yet or in the same transaction (STACK.md).
-node_packages_apps=(wordpress wordpress-theme-twentytwentythree)
+node_packages_apps=(wordpress wordpress-theme-twentytwentythree dokuwiki)
 
 ensure_node_packages() {
   ensure_apt "${node_packages_web[@]}" "${node_packages_db[@]}"

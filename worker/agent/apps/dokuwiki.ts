@@ -1,4 +1,4 @@
-import { access, rm } from "node:fs/promises";
+import { access, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { writeFileAtomic } from "../config-file";
 import type { NodeRoot } from "../node-root";
@@ -19,6 +19,34 @@ const codeSource = "/usr/share/dokuwiki";
 const confSource = "/etc/dokuwiki";
 const dataSource = "/var/lib/dokuwiki/data";
 export const dokuwikiDataDir = "dokuwiki-data";
+
+/**
+ * Debian unbundles DokuWiki's libraries into /usr/share, outside the pool's open_basedir (the site
+ * directory). The site gets its own copies, and the few references to them become paths relative
+ * to the referring file, so the site stays self-contained (a move to another node carries it all).
+ */
+const sharedLibraries = [
+  "php/phpseclib", "php/simplepie", "php-geshi", "javascript/jquery", "javascript/jquery-ui", "javascript/jquery-cookie",
+] as const;
+const sharedCopy = "vendor/debian-share";
+const sharedReference = /(['"])\/usr\/share\/(php|php-geshi|javascript)\//g;
+const referringFiles = [
+  "lib/exe/jquery.php",
+  "lib/exe/js.php",
+  "vendor/composer/autoload_files.php",
+  "vendor/composer/autoload_psr4.php",
+  "vendor/composer/autoload_namespaces.php",
+  "vendor/composer/autoload_static.php",
+  "vendor/composer/autoload_classmap.php",
+  "inc/parserutils.php",
+  "inc/load.php",
+];
+
+/** `'/usr/share/php/x'` in a file at `file` (relative to the code) becomes `__DIR__ . '/<up>/vendor/debian-share/php/x'`. */
+export function relinkSharedLibraries(source: string, file: string): string {
+  const up = path.posix.relative(path.posix.dirname(file), sharedCopy);
+  return source.replace(sharedReference, (_match, quote: string, dir: string) => `__DIR__ . ${quote}/${up}/${dir}/`);
+}
 
 /** Files of Debian's /etc/dokuwiki that belong to the system's web servers or are replaced here. */
 const confDropped = ["apache.conf", "lighttpd.conf", "htaccess", ".htaccess", "local.php", "acl.auth.php", "users.auth.php"];
@@ -90,6 +118,17 @@ export async function installDokuWiki(
         await rm(path.join(code, name), { force: true });
       }
       await writeFileAtomic(path.join(code, "inc/preload.php"), renderPreload(stage.siteDir));
+      for (const library of sharedLibraries) {
+        const target = path.join(code, sharedCopy, library);
+        await runCommand("/bin/mkdir", ["-p", "-m", "0700", "--", target], { timeoutMs: 10_000 });
+        await runCommand("/bin/cp", ["-aL", "--", `/usr/share/${library}/.`, `${target}/`], { timeoutMs: 30_000 });
+      }
+      for (const file of referringFiles) {
+        const full = path.join(code, file);
+        const before = await readFile(full, "utf8");
+        const after = relinkSharedLibraries(before, file);
+        if (after !== before) await writeFileAtomic(full, after);
+      }
       await runCommand("/bin/mkdir", ["-m", "0700", "--", data], { timeoutMs: 10_000 });
       await runCommand("/bin/cp", ["-aL", "--", `${confSource}/.`, path.join(data, "conf")], { timeoutMs: 30_000 });
       await runCommand("/bin/cp", ["-aL", "--", `${dataSource}/.`, path.join(data, "data")], { timeoutMs: 30_000 });

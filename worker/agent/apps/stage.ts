@@ -163,7 +163,8 @@ export async function installStaged(
     stageName = path.basename(stageByFd);
     const stageHandle = await keep(open(stageByFd, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW));
     const stat = await stageHandle.stat();
-    if (stat.uid !== 0 || (stat.mode & 0o7777) !== 0o700 || (await readdir(fdPath(stageHandle))).length !== 0) {
+    // The site directory is setgid, so the stage inherits g+s and group www-data; what counts is root and no access for others.
+    if (stat.uid !== 0 || (stat.mode & 0o777) !== 0o700 || (await readdir(fdPath(stageHandle))).length !== 0) {
       throw new Error(`The stage ${stageName} was replaced while it was being created; refusing to install.`);
     }
     const rootPath = fdPath(stageHandle);
