@@ -135,12 +135,13 @@ export const appAdminPasswordSchema = z
   .max(128, "Must be at most 128 characters.")
   .refine(noControlCharacters, "Must not contain control characters.");
 
-export const appTitleSchema = z
-  .string()
-  .min(1, "Enter a title.")
-  .max(100, "Must be at most 100 characters.")
-  .refine(noControlCharacters, "Must not contain control characters.")
-  .refine((value) => value.trim() !== "", "Enter a title, not only spaces.");
+export const appTitleSchema = z.string().superRefine((value, ctx) => {
+  const issue = (message: string) => ctx.addIssue({ code: "custom", message, input: value });
+  if (value === "") return issue("Enter a title.");
+  if (value.length > 100) return issue("Must be at most 100 characters.");
+  if (!noControlCharacters(value)) return issue("Must not contain control characters.");
+  if (value.trim() === "") return issue("Enter a title, not only spaces.");
+});
 
 /** `http(s)://<host>/` exactly; that the host is one of the site's domains is checked with the spec. */
 export const appUrlSchema = z.string().max(300, "Must be at most 300 characters.").superRefine((value, ctx) => {
