@@ -154,3 +154,71 @@ describe("node.remove", () => {
     expect((await expectFailure(callerFor(w.users.resellerA).node.remove({ id: busy.id }))).code).toBe("FORBIDDEN");
   });
 });
+
+describe("node.list heartbeat figures", () => {
+  const heartbeat = {
+    at: "2030-01-01T00:00:00.000Z",
+    uptimeSec: 120,
+    cpu: { cores: 2, load1: 0.42, usagePct: 37.5 },
+    memory: { totalMb: 4096, availableMb: 1024, agentRssMb: 60 },
+    disk: { totalMb: 100_000, usedMb: 25_000, freeMb: 75_000 },
+    sites: { "a.example.test": { requestsPerSec: 2.5, errorsPerSec: 0 }, "b.example.test": { requestsPerSec: 1, errorsPerSec: 0.1 } },
+  };
+
+  it("sends the parsed numbers, the heartbeat's age and the last error, never the raw metrics", async () => {
+    const admin = callerFor(w.users.admin);
+    const node = await admin.node.register(spec("hb-1", "127.0.14.1"));
+    expect((await admin.node.get({ id: node.id })).load).toBeNull();
+    const longError = `The agent did not answer: ${"x".repeat(300)}`;
+    await db.node.update({
+      where: { id: node.id },
+      data: { status: "HEALTHY", metrics: heartbeat, lastHeartbeatAt: new Date(Date.now() - 5_000), lastError: longError },
+    });
+
+    const listed = (await admin.node.list({ search: "hb-1" })).items[0]!;
+    expect(listed).toMatchObject({ status: "HEALTHY", lastError: longError });
+    expect(listed.load).toEqual({
+      cpuPct: 37.5,
+      load1: 0.42,
+      cores: 2,
+      memoryUsedMb: 3072,
+      memoryTotalMb: 4096,
+      diskUsedMb: 25_000,
+      diskTotalMb: 100_000,
+      requestsPerSec: 3.5,
+    });
+    expect(listed.heartbeatAgeSec).toBeGreaterThanOrEqual(5);
+    expect(listed.heartbeatAgeSec).toBeLessThan(60);
+    expect(listed).not.toHaveProperty("metrics");
+    expect(JSON.stringify(listed)).not.toContain("agentRssMb");
+    expect((await admin.node.get({ id: node.id })).load).toEqual(listed.load);
+  });
+
+  it("shows no figures for metrics that do not parse", async () => {
+    const admin = callerFor(w.users.admin);
+    const node = await admin.node.register(spec("hb-bad", "127.0.14.2"));
+    await db.node.update({ where: { id: node.id }, data: { metrics: { ...heartbeat, cpu: { cores: 2, load1: 0.1, usagePct: 400 } } } });
+    expect((await admin.node.get({ id: node.id })).load).toBeNull();
+  });
+
+  it("summarises the whole fleet whatever the page shows", async () => {
+    const admin = callerFor(w.users.admin);
+    const before = (await admin.node.list({ limit: 1 })).summary;
+    const a = await admin.node.register(spec("sum-a", "127.0.15.1"));
+    await admin.node.register(spec("sum-b", "127.0.15.2"));
+    await db.node.update({ where: { id: a.id }, data: { status: "HEALTHY" } });
+    const { account } = await makeCustomer(w.resellerA.id);
+    const domain = await db.domain.create({ data: { accountId: account.id, name: "sum.example.test", displayName: "sum.example.test" } });
+    const site = await db.site.create({ data: { accountId: account.id, domainId: domain.id } });
+    await db.placement.create({ data: { siteId: site.id, nodeId: a.id, role: "PRIMARY" } });
+
+    const page = await admin.node.list({ search: "sum-a", limit: 1 });
+    expect(page.items).toHaveLength(1);
+    expect(page.summary).toEqual({
+      nodes: before.nodes + 2,
+      byStatus: { ...before.byStatus, HEALTHY: before.byStatus.HEALTHY + 1, PENDING: before.byStatus.PENDING + 1 },
+      sites: before.sites + 1,
+    });
+    expect(page.summary.nodes).toBe(await db.node.count());
+  });
+});

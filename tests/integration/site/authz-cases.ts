@@ -1,5 +1,25 @@
-import type { MatrixCase } from "../authz/matrix";
-import { freshDomain, freshSite, tenantAccountId } from "../domain/authz-fixtures";
+import { db } from "../../../server/db";
+import type { MatrixCase, Tenant, World } from "../authz/matrix";
+import { freshDomain, freshSite, tenantAccountId, tenantCustomer } from "../domain/authz-fixtures";
+
+/** A WordPress site whose install succeeded and whose admin login was never shown. */
+export async function freshInstalledSite(w: World, t: Tenant) {
+  const c = tenantCustomer(w, t);
+  const domain = await freshDomain(w, t);
+  const site = await db.site.create({ data: { accountId: c.account.id, domainId: domain.id, app: "WORDPRESS" }, select: { id: true } });
+  await db.operation.create({
+    data: {
+      kind: "site.create",
+      targetType: "Site",
+      targetId: site.id,
+      status: "SUCCEEDED",
+      resellerId: c.customer.resellerId,
+      customerId: c.customer.id,
+      steps: { create: [{ index: 0, kind: "app install", target: "WordPress", status: "SUCCEEDED" }] },
+    },
+  });
+  return site;
+}
 
 // Authorisation-matrix entries for the site router (spread into tests/integration/authz/cases.ts).
 // At most three callers own a tenant's account, within the fixture plan's five sites.
@@ -10,4 +30,6 @@ export const siteCases: Record<string, MatrixCase> = {
     input: async (w, t) => ({ accountId: tenantAccountId(w, t), domainId: (await freshDomain(w, t)).id, app: "NONE" }),
   },
   "site.delete": { input: async (w, t) => ({ id: (await freshSite(w, t)).id }) },
+  // Customers only: the reveal is used up once, so only the site's owner may spend it.
+  "site.revealAppAdmin": { input: async (w, t) => ({ id: (await freshInstalledSite(w, t)).id }) },
 };
