@@ -1,9 +1,12 @@
 import { existsSync } from "node:fs";
-import { chown, readFile, stat, writeFile } from "node:fs/promises";
+import { chown, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { installApp } from "../../../worker/agent/apps/install-app";
 import { appMarkerName } from "../../../worker/agent/apps/marker";
+import { stagePrefix } from "../../../worker/agent/apps/stage";
+import { placeholderHtml } from "../../../worker/agent/drivers/site-store";
 import { dokuwikiDataDir } from "../../../worker/agent/apps/dokuwiki";
 import { converge, type StepResult } from "../../../worker/agent/converge";
 import type { NodeRoot } from "../../../worker/agent/node-root";
@@ -23,6 +26,8 @@ const dbPassword = "wordpress-db-password-123";
 const adminPassword = "admin-password-for-tests-0001";
 const wpHost = "blog.apps.test";
 const wikiHost = "wiki.apps.test";
+const retryHost = "retry.apps.test";
+const retryDb = `${username}_wp2`;
 
 const wordpressApp = {
   kind: "wordpress",
@@ -48,8 +53,12 @@ const spec = (apps: { wp?: object; wiki?: object } = {}) => ({
   sites: [
     { id: "wp1", accountId: "acc1", domains: [wpHost], documentRoot: "public", phpSettings: {}, status: "ACTIVE", ...(apps.wp ? { app: apps.wp } : {}) },
     { id: "wiki1", accountId: "acc1", domains: [wikiHost], documentRoot: "htdocs/wiki", phpSettings: {}, status: "ACTIVE", ...(apps.wiki ? { app: apps.wiki } : {}) },
+    { id: "retry1", accountId: "acc1", domains: [retryHost], documentRoot: "public", phpSettings: {}, status: "ACTIVE" },
   ],
-  databases: [{ id: "db1", accountId: "acc1", name: dbName, users: [{ username: dbName, password: dbPassword }] }],
+  databases: [
+    { id: "db1", accountId: "acc1", name: dbName, users: [{ username: dbName, password: dbPassword }] },
+    { id: "db2", accountId: "acc1", name: retryDb, users: [{ username: retryDb, password: dbPassword }] },
+  ],
 });
 
 async function convergeOk(input: unknown): Promise<StepResult[]> {
@@ -209,6 +218,25 @@ describe("one-click apps on a real node", () => {
     });
     expect(admin.body).toContain("User Manager");
     expect(admin.body).toContain("Log Out");
+  });
+
+  it("reports a database failure precisely and leaves nothing half installed, so a retry starts clean", async () => {
+    const site = { siteId: "retry1", username, documentRoot: "public" };
+    const siteDir = node.siteDir(username, "retry1");
+    const app = { ...wordpressApp, url: `http://${retryHost}/`, database: { name: retryDb, user: retryDb, password: "not-the-db-password-1" } };
+    const error = await installApp(node, { ...site, app: app as never }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(new RegExp(`^WordPress could not connect to its database ${retryDb}: Access denied for user '${retryDb}'`));
+    // No marker, no stage, and the document root still holds only the placeholder.
+    expect((await readdir(siteDir)).sort()).toEqual(["public"]);
+    expect(await readdir(path.join(siteDir, "public"))).toEqual(["index.html"]);
+    expect(await readFile(path.join(siteDir, "public/index.html"), "utf8")).toBe(placeholderHtml);
+
+    // A stage left by a crash is removed first; then the install goes through.
+    await mkdir(path.join(siteDir, `${stagePrefix}crashed`));
+    await installApp(node, { ...site, app: { ...app, database: { ...app.database, password: dbPassword } } as never });
+    expect((await readdir(siteDir)).sort()).toEqual([appMarkerName, "public"]);
+    expect((await backendGet(node, retryHost, "/")).body).toContain("<title>Alice&#039;s &lt;Test&gt; Blog</title>");
   });
 
   it("a second converge is a no-op, and the customer's changes stay", async () => {
