@@ -112,7 +112,7 @@ export async function installDokuWiki(
     build: async (stage) => {
       const code = stage.documentRoot.rootPath;
       const data = path.join(stage.site.rootPath, dokuwikiDataDir);
-      await runCommand("/bin/cp", ["-aL", "--", `${codeSource}/.`, `${code}/`], { timeoutMs: 60_000 });
+      await runCommand("/bin/cp", ["-aL", "--reflink=auto", "--", `${codeSource}/.`, `${code}/`], { timeoutMs: 60_000 });
       // The web installer would let the first visitor become admin; .htaccess files are Apache's.
       for (const name of ["install.php", ".htaccess", ".htaccess.dist", ".htaccess.dist.md5sum"]) {
         await rm(path.join(code, name), { force: true });
