@@ -10,7 +10,7 @@ import { PageHeader } from "@/app/_components/page-header";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { Spinner } from "@/app/_components/spinner";
 import { useTRPC } from "@/app/_components/trpc-provider";
-import { isActive, OperationProgress } from "./_components/operation-progress";
+import { activeRefetchMs, isActive, OperationProgress } from "./_components/operation-progress";
 import { useForgetStaleAccount, useSelectedAccount } from "./_components/selected-account";
 
 type Usage = { used: number; limit: number | null };
@@ -44,7 +44,7 @@ export function DashboardView() {
   const { accountId, setAccountId } = useSelectedAccount();
   const q = useQuery({
     ...trpc.dashboard.get.queryOptions({ accountId }),
-    refetchInterval: (query) => (query.state.data?.recentOperations.some(isActive) ? 3000 : false),
+    refetchInterval: (query) => (query.state.data?.recentOperations.some(isActive) ? activeRefetchMs : false),
   });
   useForgetStaleAccount(q.error);
   const data = q.data;

@@ -2,7 +2,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Badge, StatusBadge } from "@/app/_components/badge";
-import { Button } from "@/app/_components/button";
+import { Button, buttonClasses } from "@/app/_components/button";
 import { Card, CardBody, CardHeader } from "@/app/_components/card";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { DataTable, useTableState, type Column } from "@/app/_components/data-table";
@@ -11,8 +11,9 @@ import { PageHeader } from "@/app/_components/page-header";
 import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { DomainLabel } from "../dashboard/_components/domain-label";
-import { isActive, OperationProgress, type OperationLike } from "../dashboard/_components/operation-progress";
+import { activeRefetchMs, isActive, OperationProgress, type OperationLike } from "../dashboard/_components/operation-progress";
 import { useForgetStaleAccount, useSelectedAccount } from "../dashboard/_components/selected-account";
+import { AppAdminDialog, type AppAdminLogin } from "./app-admin-dialog";
 import { appLabels, type SiteAppKey } from "./app-labels";
 import { NewSiteForm } from "./new-site-form";
 
@@ -23,10 +24,20 @@ type Row = {
   phpVersion: string;
   status: string;
   pending: boolean;
+  url: string;
+  appAdminShownAt: Date | null;
+  appAdminRevealable: boolean;
   domain: { id: string; name: string; displayName: string };
   databases: { id: string; name: string }[];
   latestOperation: OperationLike | null;
 };
+
+const shownFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** Serving its current spec with nothing in flight: what the "Live" badge says, and when "Open site" makes sense. */
+function isLive(s: Pick<Row, "status" | "pending" | "latestOperation">): boolean {
+  return s.status === "ACTIVE" && !s.pending && !isActive(s.latestOperation);
+}
 
 export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
   const trpc = useTRPC();
@@ -37,11 +48,30 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
   const q = useQuery({
     ...trpc.site.list.queryOptions({ ...table.page, accountId }),
     placeholderData: keepPreviousData,
-    refetchInterval: (query) => (query.state.data?.items.some((s) => isActive(s.latestOperation)) ? 3000 : false),
+    refetchInterval: (query) => (query.state.data?.items.some((s) => isActive(s.latestOperation)) ? activeRefetchMs : false),
   });
   useForgetStaleAccount(q.error);
   const [deleting, setDeleting] = useState<Row | null>(null);
   const remove = useMutation(trpc.site.delete.mutationOptions());
+  const [shown, setShown] = useState<{ site: Row; login: AppAdminLogin } | null>(null);
+  const reveal = useMutation(
+    trpc.site.revealAppAdmin.mutationOptions({
+      onSuccess: async (login, { id }) => {
+        const site = q.data?.items.find((s) => s.id === id);
+        if (site) setShown({ site, login });
+        // The row now says when it was shown; the login itself lives only in `shown`.
+        await queryClient.invalidateQueries(trpc.site.pathFilter());
+      },
+      onError: async (error) => {
+        toast({ title: "The admin login cannot be shown", description: error.message, tone: "error" });
+        await queryClient.invalidateQueries(trpc.site.pathFilter());
+      },
+    }),
+  );
+  function closeLogin() {
+    setShown(null);
+    reveal.reset();
+  }
 
   async function confirmDelete() {
     if (!deleting) return;
@@ -69,6 +99,9 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
             PHP {s.phpVersion} · <span className="font-mono">{s.documentRoot}/</span>
             {s.databases.length > 0 && <> · database {s.databases.map((d) => d.name).join(", ")}</>}
           </span>
+          {s.appAdminShownAt && (
+            <span className="text-xs text-zinc-600 dark:text-zinc-400">Admin login shown on {shownFormat.format(s.appAdminShownAt)}</span>
+          )}
         </div>
       ),
     },
@@ -90,9 +123,34 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
       header: <span className="sr-only">Actions</span>,
       className: "text-right",
       cell: (s) => (
-        <Button variant="ghost" size="sm" onClick={() => setDeleting(s)} aria-label={`Delete the site on ${s.domain.displayName}`}>
-          Delete
-        </Button>
+        <div className="flex flex-wrap justify-end gap-1">
+          {isLive(s) && (
+            <a
+              href={s.url}
+              target="_blank"
+              rel="noopener noreferrer"
+              className={buttonClasses("ghost", "sm")}
+              aria-label={`Open ${s.domain.displayName} (opens in a new tab)`}
+            >
+              Open site
+            </a>
+          )}
+          {s.appAdminRevealable && (
+            <Button
+              variant="secondary"
+              size="sm"
+              loading={reveal.isPending && reveal.variables?.id === s.id}
+              disabled={reveal.isPending}
+              onClick={() => reveal.mutate({ id: s.id })}
+              aria-label={`Show the ${appLabels[s.app]} admin login for ${s.domain.displayName}`}
+            >
+              Show admin login
+            </Button>
+          )}
+          <Button variant="ghost" size="sm" onClick={() => setDeleting(s)} aria-label={`Delete the site on ${s.domain.displayName}`}>
+            Delete
+          </Button>
+        </div>
       ),
     },
   ];
@@ -118,6 +176,12 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
           empty={<EmptyState title="No sites yet" description="Create your first site above." />}
         />
       </div>
+      <AppAdminDialog
+        login={shown?.login ?? null}
+        appLabel={shown ? appLabels[shown.site.app] : ""}
+        siteName={shown?.site.domain.displayName ?? ""}
+        onClose={closeLogin}
+      />
       <ConfirmDialog
         open={deleting !== null}
         onClose={() => setDeleting(null)}

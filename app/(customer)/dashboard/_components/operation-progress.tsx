@@ -1,6 +1,10 @@
+"use client";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { StatusBadge } from "@/app/_components/badge";
+import { Button } from "@/app/_components/button";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { cx } from "@/app/_components/cx";
+import { useTRPC } from "@/app/_components/trpc-provider";
 
 type Status = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
 
@@ -39,11 +43,18 @@ export function isActive(op: { status: Status } | null | undefined): boolean {
   return op?.status === "PENDING" || op?.status === "RUNNING";
 }
 
+/**
+ * How often a page refetches while one of its operations is active: the control worker settles
+ * steps within a second or two, and a person watching a site come up should see each one.
+ */
+export const activeRefetchMs = 1000;
+
 function summary(op: OperationLike): string {
   const started = op.steps.some((s) => s.status !== "PENDING");
   if (op.status === "PENDING" && !started) return "Pending: waiting for a node";
   if (op.status === "SUCCEEDED") return "Done";
-  if (op.status === "FAILED") return op.lastError ? `Failed: ${op.lastError}` : "Failed";
+  // The error itself is shown in full under the bar, next to the Retry button.
+  if (op.status === "FAILED") return "Failed";
   if (op.status === "CANCELLED") return "Cancelled";
   const current = op.steps.find((s) => s.status === "RUNNING") ?? op.steps.find((s) => s.status === "PENDING");
   return current ? `Working: ${current.kind}` : "Working";
@@ -102,6 +113,7 @@ export function OperationProgress({
         <StatusBadge status={op.status} />
       </div>
       <ProgressBar value={done} max={Math.max(op.steps.length, 1)} label={summary(op)} tone={tone} />
+      {op.status === "FAILED" && <FailedOperation op={op} />}
       {compact ? (
         <details className="mt-1">
           <summary className="cursor-pointer text-xs text-zinc-500 hover:text-zinc-800 dark:text-zinc-400 dark:hover:text-zinc-200">
@@ -111,6 +123,50 @@ export function OperationProgress({
         </details>
       ) : (
         steps
+      )}
+    </div>
+  );
+}
+
+/** Why an operation failed, and a way to run it again (operation.retry puts it back to pending). */
+function FailedOperation({ op }: { op: OperationLike }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const retry = useMutation(
+    trpc.operation.retry.mutationOptions({
+      // Every customer page that shows operations reads one of these; the retried operation is
+      // pending again, so each page's refetchInterval takes over from here.
+      onSuccess: () =>
+        Promise.all([
+          queryClient.invalidateQueries(trpc.operation.pathFilter()),
+          queryClient.invalidateQueries(trpc.site.pathFilter()),
+          queryClient.invalidateQueries(trpc.database.pathFilter()),
+          queryClient.invalidateQueries(trpc.domain.pathFilter()),
+          queryClient.invalidateQueries(trpc.dashboard.pathFilter()),
+        ]),
+    }),
+  );
+  const subject = operationSubject(op);
+  return (
+    <div className="mt-2 flex flex-col items-start gap-1.5">
+      {op.lastError && (
+        <p className="line-clamp-4 text-xs break-words text-red-700 dark:text-red-400" title={op.lastError}>
+          {op.lastError}
+        </p>
+      )}
+      <Button
+        variant="secondary"
+        size="sm"
+        loading={retry.isPending}
+        onClick={() => retry.mutate({ id: op.id })}
+        aria-label={`Retry: ${operationLabel(op.kind).toLowerCase()}${subject ? ` ${subject}` : ""}`}
+      >
+        Retry
+      </Button>
+      {retry.error && (
+        <p role="alert" className="text-xs text-red-700 dark:text-red-400">
+          {retry.error.message}
+        </p>
       )}
     </div>
   );

@@ -13,7 +13,7 @@ import { PageHeader } from "@/app/_components/page-header";
 import { Spinner } from "@/app/_components/spinner";
 import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
-import { isActive, OperationProgress } from "../../dashboard/_components/operation-progress";
+import { activeRefetchMs, isActive, OperationProgress } from "../../dashboard/_components/operation-progress";
 import { appLabels } from "../../sites/app-labels";
 
 export function DomainView({ id }: { id: string }) {
@@ -26,7 +26,7 @@ export function DomainView({ id }: { id: string }) {
   const ops = useQuery({
     ...trpc.operation.list.queryOptions({ target: { type: "Domain", id }, limit: 5 }),
     enabled: q.isSuccess,
-    refetchInterval: (query) => (query.state.data?.items.some(isActive) ? 3000 : false),
+    refetchInterval: (query) => (query.state.data?.items.some(isActive) ? activeRefetchMs : false),
   });
   const remove = useMutation(trpc.domain.delete.mutationOptions());
 
