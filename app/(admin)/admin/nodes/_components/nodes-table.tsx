@@ -12,24 +12,69 @@ import { NodeFormDialog, type NodeRow } from "./node-form-dialog";
 
 type Sort = "name" | "createdAt";
 
+/** What node.list adds to the editable fields: the last heartbeat's figures, parsed on the server. */
+type LiveNodeRow = NodeRow & {
+  heartbeatAgeSec: number | null;
+  lastError: string | null;
+  load: {
+    cpuPct: number;
+    load1: number;
+    cores: number;
+    memoryUsedMb: number;
+    memoryTotalMb: number;
+    diskUsedMb: number;
+    diskTotalMb: number;
+    requestsPerSec: number;
+  } | null;
+};
+
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
 
 function formatMb(mb: number): string {
-  return mb >= 1024 * 1024 ? `${(mb / 1024 / 1024).toFixed(1)} TB` : mb >= 1024 ? `${Math.round(mb / 1024)} GB` : `${mb} MB`;
+  return mb >= 1024 * 1024 ? `${(mb / 1024 / 1024).toFixed(1)} TB` : mb >= 1024 ? `${(mb / 1024).toFixed(1)} GB` : `${mb} MB`;
 }
+
+/** "2 s ago", "4 min ago": the age the server measured, so a browser's clock cannot skew it. */
+function formatAge(sec: number): string {
+  if (sec < 60) return `${sec} s ago`;
+  if (sec < 3600) return `${Math.floor(sec / 60)} min ago`;
+  if (sec < 86_400) return `${Math.floor(sec / 3600)} h ago`;
+  return `${Math.floor(sec / 86_400)} d ago`;
+}
+
+const statusWords = [
+  ["HEALTHY", "healthy"],
+  ["DEGRADED", "degraded"],
+  ["DEAD", "dead"],
+  ["DRAINING", "draining"],
+  ["PENDING", "pending"],
+] as const;
+
+/** "3 nodes · 3 healthy · 12 sites"; other states appear only when some node is in them. */
+function fleetLine(summary: { nodes: number; byStatus: Record<string, number>; sites: number }): string {
+  const parts = [`${summary.nodes} ${summary.nodes === 1 ? "node" : "nodes"}`];
+  for (const [status, word] of statusWords) {
+    const n = summary.byStatus[status] ?? 0;
+    if (status === "HEALTHY" || n > 0) parts.push(`${n} ${word}`);
+  }
+  parts.push(`${summary.sites} ${summary.sites === 1 ? "site" : "sites"}`);
+  return parts.join(" · ");
+}
+
+const none = <span className="text-zinc-500 dark:text-zinc-400">-</span>;
 
 export function NodesTable() {
   const trpc = useTRPC();
   const table = useTableState<Sort>({ sort: "name" });
   const q = useQuery({
     ...trpc.node.list.queryOptions({ ...table.page, sort: table.sort }),
-    // Status and heartbeats change without anyone touching this page.
-    refetchInterval: 15_000,
+    // Heartbeats arrive every second: the page is a live view of the fleet.
+    refetchInterval: 2000,
   });
   const [editing, setEditing] = useState<NodeRow | "new" | null>(null);
   const [removing, setRemoving] = useState<NodeRow | null>(null);
 
-  const columns: Array<Column<NodeRow, Sort>> = [
+  const columns: Array<Column<LiveNodeRow, Sort>> = [
     { key: "name", header: "Name", sortKey: "name", cell: (n) => <span className="font-medium text-zinc-900 dark:text-zinc-100">{n.name}</span> },
     { key: "status", header: "Status", cell: (n) => <StatusBadge status={n.status} /> },
     {
@@ -41,15 +86,64 @@ export function NodesTable() {
     {
       key: "heartbeat",
       header: "Last heartbeat",
-      hideOnMobile: true,
-      cell: (n) => (n.lastHeartbeatAt ? timeFormat.format(n.lastHeartbeatAt) : "never"),
+      cell: (n) =>
+        n.lastHeartbeatAt && n.heartbeatAgeSec !== null ? (
+          <time dateTime={n.lastHeartbeatAt.toISOString()} title={timeFormat.format(n.lastHeartbeatAt)} className="tabular-nums">
+            {formatAge(n.heartbeatAgeSec)}
+          </time>
+        ) : (
+          "never"
+        ),
     },
-    { key: "sites", header: "Sites", cell: (n) => `${n.siteCount} / ${n.capacitySites}` },
     {
-      key: "capacity",
-      header: "Capacity",
+      key: "cpu",
+      header: "CPU",
       hideOnMobile: true,
-      cell: (n) => `${n.capacityCpus} CPU · ${formatMb(n.capacityMemoryMb)} RAM · ${formatMb(n.capacityDiskMb)} disk`,
+      cell: (n) =>
+        n.load ? (
+          <span className="tabular-nums" title={`${n.load.cores} ${n.load.cores === 1 ? "core" : "cores"}, 1-minute load ${n.load.load1.toFixed(2)}`}>
+            {Math.round(n.load.cpuPct)}%<span className="text-zinc-500 dark:text-zinc-400"> · load {n.load.load1.toFixed(2)}</span>
+          </span>
+        ) : (
+          none
+        ),
+    },
+    {
+      key: "memory",
+      header: "Memory",
+      hideOnMobile: true,
+      cell: (n) => (n.load ? <span className="tabular-nums">{formatMb(n.load.memoryUsedMb)} / {formatMb(n.load.memoryTotalMb)}</span> : none),
+    },
+    {
+      key: "disk",
+      header: "Disk",
+      hideOnMobile: true,
+      cell: (n) => (n.load ? <span className="tabular-nums">{formatMb(n.load.diskUsedMb)} / {formatMb(n.load.diskTotalMb)}</span> : none),
+    },
+    {
+      key: "sites",
+      header: "Sites",
+      cell: (n) => (
+        <span className="tabular-nums" title={`Capacity ${n.capacitySites} sites`}>
+          {n.siteCount}
+          {n.load && n.load.requestsPerSec > 0 && (
+            <span className="block text-xs text-zinc-500 dark:text-zinc-400">{n.load.requestsPerSec.toFixed(1)} req/s</span>
+          )}
+        </span>
+      ),
+    },
+    {
+      key: "error",
+      header: "Last error",
+      hideOnMobile: true,
+      cell: (n) =>
+        n.lastError ? (
+          <span className="block max-w-56 truncate text-xs text-red-700 dark:text-red-400" title={n.lastError}>
+            {n.lastError}
+          </span>
+        ) : (
+          none
+        ),
     },
     {
       key: "actions",
@@ -70,6 +164,7 @@ export function NodesTable() {
 
   return (
     <>
+      {q.data && <p className="mb-3 text-sm text-zinc-600 dark:text-zinc-400">{fleetLine(q.data.summary)}</p>}
       <DataTable
         columns={columns}
         table={table}
