@@ -79,6 +79,9 @@ export function nodeRoot(input: NodeConfig) {
     // Read by the metrics collector: one line per front-door request, format shoal_edge.
     edgeAccessLog: join("log/edge-access.log"),
     nginxPid: join("run/nginx.pid"),
+    // The backend's second listener: this node's own front door reaches its vhosts through it,
+    // which costs less than a loopback TCP connection (bench/edge.ts).
+    backendSocket: join("run/nginx-backend.sock"),
     nginxTempDir: join("run/nginx"),
     phpFpmConf: join("etc/php-fpm/php-fpm.conf"),
     poolDir: join("etc/php-fpm/pools"),

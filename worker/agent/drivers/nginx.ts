@@ -19,7 +19,9 @@ export function renderNginxConf(node: NodeRoot): string {
   const temp = (name: string) => `${node.nginxTempDir}/${name}`;
   return `# Written by the Shoal agent; changes are overwritten.
 user www-data;
-worker_processes 1;
+# One worker per core: the front door and the backend share these workers, and a hop through the
+# front door is two requests of work for the node.
+worker_processes auto;
 pid ${node.nginxPid};
 error_log ${node.logDir}/nginx-error.log warn;
 
@@ -51,6 +53,7 @@ ${renderFrontDoor(node)}
     # A host this node's backend does not serve gets a plain 404, never some other customer's site.
     server {
         listen ${node.address}:${node.backendPort} default_server;
+        listen unix:${node.backendSocket} default_server;
         server_name _;
         return 404;
     }
@@ -82,10 +85,11 @@ export function renderVhost(node: NodeRoot, site: VhostInput): string {
   // The backend port: only front doors and the hold service connect here. They set
   // X-Forwarded-For to the client they saw, so PHP's REMOTE_ADDR is the client's, believed only
   // from those peers (anyone else's header is ignored).
-  const trusted = ["127.0.0.0/8", node.address, ...node.trustedProxies];
+  const trusted = ["unix:", "127.0.0.0/8", node.address, ...node.trustedProxies];
   const head = `# Shoal site ${site.siteId}; written by the agent, changes are overwritten.
 server {
     listen ${node.address}:${node.backendPort};
+    listen unix:${node.backendSocket};
     server_name ${site.domains.join(" ")};
 ${[...new Set(trusted)].map((from) => `    set_real_ip_from ${from};
 `).join("")}    real_ip_header X-Forwarded-For;
@@ -162,6 +166,8 @@ export async function installVhost(node: NodeRoot, siteId: string, content: stri
 
 export async function startNginx(node: NodeRoot): Promise<void> {
   if (await nginxPid(node)) return;
+  // nginx removes its unix socket when it stops; after a crash the stale file would fail the bind.
+  await rm(node.backendSocket, { force: true });
   // nginx daemonises itself once it has bound its sockets, so a clean exit here means it listens.
   await runCommand(nginxBinary, ["-c", node.nginxConf]);
   await waitFor("nginx to write its pid file", () => nginxPid(node));
