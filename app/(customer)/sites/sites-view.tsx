@@ -130,7 +130,7 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
               target="_blank"
               rel="noopener noreferrer"
               className={buttonClasses("ghost", "sm")}
-              aria-label={`Open ${s.domain.displayName} (opens in a new tab)`}
+              aria-label={`Open site ${s.domain.displayName} (opens in a new tab)`}
             >
               Open site
             </a>
@@ -142,7 +142,7 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
               loading={reveal.isPending && reveal.variables?.id === s.id}
               disabled={reveal.isPending}
               onClick={() => reveal.mutate({ id: s.id })}
-              aria-label={`Show the ${appLabels[s.app]} admin login for ${s.domain.displayName}`}
+              aria-label={`Show admin login for ${appLabels[s.app]} on ${s.domain.displayName}`}
             >
               Show admin login
             </Button>
