@@ -58,3 +58,30 @@ export async function replaceChecked(file: string, content: string | null, check
     throw e;
   }
 }
+
+/**
+ * replaceChecked for many files under one check: all are written, the configuration is checked
+ * once, and if it fails every file comes back as it was (the caller then installs them one by one
+ * to find the culprit). One `php-fpm -t` costs about 100 ms, so a converge that adds 30 sites
+ * saves seconds.
+ */
+export async function replaceAllChecked(changes: readonly { file: string; content: string | null }[], check: () => Promise<void>): Promise<void> {
+  const previous = await Promise.all(changes.map((c) => readTextIfExists(c.file)));
+  const restore = async () => {
+    for (const [i, c] of changes.entries()) {
+      const before = previous[i] ?? null;
+      if (before === null) await rm(c.file, { force: true });
+      else await writeFileAtomic(c.file, before);
+    }
+  };
+  try {
+    for (const c of changes) {
+      if (c.content === null) await rm(c.file, { force: true });
+      else await writeFileAtomic(c.file, c.content);
+    }
+    await check();
+  } catch (e) {
+    await restore();
+    throw e;
+  }
+}

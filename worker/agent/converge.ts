@@ -2,7 +2,7 @@ import { readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { installApp } from "./apps/install-app";
 import { readAppMarker } from "./apps/marker";
-import { readTextIfExists } from "./config-file";
+import { readTextIfExists, replaceAllChecked } from "./config-file";
 import { describeStep, diffNode, planNode, type ObservedNode, type Step } from "./diff-node";
 import * as mariadb from "./drivers/mariadb";
 import * as nginx from "./drivers/nginx";
@@ -147,13 +147,37 @@ export async function converge(node: NodeRoot, input: unknown): Promise<StepResu
   // happily run it as a same-named user that is not the account's.
   const blocked = new Map<string, string>();
   const results: StepResult[] = [];
-  for (const step of steps) {
-    const base = { step: describeStep(step), kind: step.kind };
+  const blockReason = (step: Step) => {
     const siteId = "siteId" in step && ("content" in step ? step.content !== null : true) ? step.siteId : null;
     const username = siteId ? accountOf.get(siteId) : undefined;
-    const reason = (siteId && blocked.get(siteId)) || (username && blocked.get(`account:${username}`));
+    return (siteId && blocked.get(siteId)) || (username && blocked.get(`account:${username}`)) || null;
+  };
+  // Pools and vhosts that follow one another are written together and checked once (when the
+  // loop reaches the first of them, so the accounts and stores before them exist); only when that
+  // check fails are they installed one at a time, so the bad one fails on its own.
+  const batched = new Set<Step>();
+  const tryBatch = async (i: number) => {
+    const first = steps[i]!;
+    let j = i;
+    while (j < steps.length && steps[j]!.kind === first.kind) j++;
+    const run = steps.slice(i, j).filter((s) => !blockReason(s)) as Extract<Step, { kind: "installPool" | "installVhost" }>[];
+    if (run.length < 2) return;
+    const file = (s: (typeof run)[number]) => (first.kind === "installPool" ? node.poolFile(s.siteId) : node.vhostFile(s.siteId));
+    const check = first.kind === "installPool" ? () => phpFpm.checkPhpFpmConfig(node) : () => nginx.checkNginxConfig(node);
+    const ok = await replaceAllChecked(run.map((s) => ({ file: file(s), content: s.content })), check).then(() => true, () => false);
+    if (ok) run.forEach((s) => batched.add(s));
+  };
+  for (const [index, step] of steps.entries()) {
+    const base = { step: describeStep(step), kind: step.kind };
+    const previous = steps[index - 1];
+    if ((step.kind === "installPool" || step.kind === "installVhost") && previous?.kind !== step.kind) await tryBatch(index);
+    const reason = blockReason(step);
     if (reason) {
       results.push({ ...base, ok: false, error: `Skipped: ${reason}.` });
+      continue;
+    }
+    if (batched.has(step)) {
+      results.push({ ...base, ok: true });
       continue;
     }
     try {
