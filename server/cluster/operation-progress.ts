@@ -19,32 +19,34 @@ async function openOps(db: Db, targetIds: readonly string[]): Promise<OpenOp[]> 
   });
 }
 
-async function setSteps(db: Db, operationId: string, kinds: (kind: string) => boolean, data: { status: "RUNNING" | "SUCCEEDED" | "FAILED"; lastError?: string | null }, now: Date) {
-  const steps = await db.operationStep.findMany({ where: { operationId, status: { in: ["PENDING", "RUNNING", "FAILED"] } }, select: { id: true, kind: true, status: true } });
-  const ids = steps.filter((s) => kinds(s.kind)).map((s) => s.id);
-  if (ids.length === 0) return;
+type StepUpdate = { status: "RUNNING" | "SUCCEEDED" | "FAILED"; lastError?: string | null };
+
+/** Sets the matching unfinished steps of many operations at once (a few statements in all). */
+async function setSteps(db: Db, operationIds: readonly string[], kinds: readonly string[], data: StepUpdate, now: Date) {
+  if (operationIds.length === 0) return;
+  const where = { operationId: { in: [...operationIds] }, kind: { in: [...kinds] } };
   if (data.status === "RUNNING") {
-    await db.operationStep.updateMany({ where: { id: { in: ids }, status: "PENDING" }, data: { status: "RUNNING", startedAt: now } });
-    await db.operationStep.updateMany({ where: { id: { in: ids }, status: "FAILED" }, data: { status: "RUNNING" } });
-  } else {
-    await db.operationStep.updateMany({
-      where: { id: { in: ids } },
-      data: { status: data.status, finishedAt: now, ...(data.lastError !== undefined ? { lastError: data.lastError } : {}) },
-    });
-    await db.operationStep.updateMany({ where: { id: { in: ids }, startedAt: null }, data: { startedAt: now } });
+    await db.operationStep.updateMany({ where: { ...where, status: "PENDING" }, data: { status: "RUNNING", startedAt: now } });
+    await db.operationStep.updateMany({ where: { ...where, status: "FAILED" }, data: { status: "RUNNING" } });
+    return;
   }
+  await db.operationStep.updateMany({ where: { ...where, status: { in: ["PENDING", "RUNNING"] }, startedAt: null }, data: { startedAt: now } });
+  await db.operationStep.updateMany({
+    where: { ...where, status: { in: ["PENDING", "RUNNING", "FAILED"] } },
+    data: { status: data.status, finishedAt: now, ...(data.lastError !== undefined ? { lastError: data.lastError } : {}) },
+  });
 }
 
 /** The reconcile of `nodeName` starts applying these objects: their node-side steps run. */
 export async function markApplying(db: Db, targetIds: readonly string[], nodeName: string): Promise<void> {
   const now = new Date();
-  for (const op of await openOps(db, targetIds)) {
-    await db.operation.updateMany({ where: { id: op.id, status: "PENDING" }, data: { status: "RUNNING", startedAt: now } });
-    await db.operationStep.updateMany({ where: { operationId: op.id, kind: "placement", status: { in: ["PENDING", "RUNNING"] } }, data: { status: "SUCCEEDED", finishedAt: now, target: nodeName } });
-    await db.operationStep.updateMany({ where: { operationId: op.id, kind: "placement", startedAt: null }, data: { startedAt: now } });
-    await setSteps(db, op.id, (k) => nodeStepKinds.has(k), { status: "RUNNING" }, now);
-    await db.operationStep.updateMany({ where: { operationId: op.id, kind: { in: [...nodeStepKinds] }, status: "RUNNING" }, data: { attempts: { increment: 1 } } });
-  }
+  const ids = (await openOps(db, targetIds)).map((o) => o.id);
+  if (ids.length === 0) return;
+  await db.operation.updateMany({ where: { id: { in: ids }, status: "PENDING" }, data: { status: "RUNNING", startedAt: now } });
+  await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: "placement", startedAt: null }, data: { startedAt: now } });
+  await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: "placement", status: { in: ["PENDING", "RUNNING"] } }, data: { status: "SUCCEEDED", finishedAt: now, target: nodeName } });
+  await setSteps(db, ids, [...nodeStepKinds], { status: "RUNNING" }, now);
+  await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: { in: [...nodeStepKinds] }, status: "RUNNING" }, data: { attempts: { increment: 1 } } });
 }
 
 /** Something is in the way but may clear by itself (node away, a step failed): shown, retried. */
@@ -58,20 +60,19 @@ export async function recordWaiting(db: Db, targetIds: readonly string[], messag
 
 /** A placement could not be made: the first step says why until a node can take the site. */
 export async function recordUnplaced(db: Db, targetId: string, message: string): Promise<void> {
-  const ops = await openOps(db, [targetId]);
-  for (const op of ops) {
-    await db.operation.update({ where: { id: op.id }, data: { lastError: message } });
-    await db.operationStep.updateMany({ where: { operationId: op.id, kind: "placement" }, data: { lastError: message, attempts: { increment: 1 } } });
-  }
+  const ids = (await openOps(db, [targetId])).map((o) => o.id);
+  if (ids.length === 0) return;
+  await db.operation.updateMany({ where: { id: { in: ids } }, data: { lastError: message } });
+  await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: "placement" }, data: { lastError: message, attempts: { increment: 1 } } });
 }
 
 /** The node said no and retrying cannot help (an invalid spec): stop with the reason. */
 export async function failPermanently(db: Db, targetId: string, message: string): Promise<void> {
   const now = new Date();
-  for (const op of await openOps(db, [targetId])) {
-    await setSteps(db, op.id, (k) => nodeStepKinds.has(k), { status: "FAILED", lastError: message }, now);
-    await db.operation.update({ where: { id: op.id }, data: { status: "FAILED", lastError: message, finishedAt: now } });
-  }
+  const ids = (await openOps(db, [targetId])).map((o) => o.id);
+  if (ids.length === 0) return;
+  await setSteps(db, ids, [...nodeStepKinds], { status: "FAILED", lastError: message }, now);
+  await db.operation.updateMany({ where: { id: { in: ids } }, data: { status: "FAILED", lastError: message, finishedAt: now } });
 }
 
 export type EdgeProbe = (edge: { address: string; httpPort: number }, host: string) => Promise<number>;
@@ -99,59 +100,69 @@ export async function settleOperations(db: Db, probe: EdgeProbe = probeEdge): Pr
     where: { status: { in: [...openStatuses] }, targetType: { in: ["Site", "Database"] } },
     orderBy: { createdAt: "asc" },
     take: 500,
-    select: { id: true, kind: true, targetType: true, targetId: true, steps: { select: { kind: true, status: true } } },
+    select: { id: true, targetType: true, targetId: true, steps: { where: { kind: "serve check" }, select: { id: true } } },
   });
   if (ops.length === 0) return 0;
   const edges = await db.node.findMany({ where: { status: { notIn: ["DEAD", "PENDING"] } }, select: { address: true, httpPort: true, appliedRoutesVersion: true } });
   const minRoutes = edges.reduce((m, e) => (e.appliedRoutesVersion < m ? e.appliedRoutesVersion : m), edges[0]?.appliedRoutesVersion ?? 0n);
-  let finished = 0;
-  const now = new Date();
-  // First what Postgres alone shows; then the serve checks of every op that got that far, in
-  // parallel, so a reconcile is not held up by one slow site.
-  const ready: { id: string; check: { host: string; suspended: boolean } | null; needsCheck: boolean }[] = [];
+  const siteIds = ops.filter((o) => o.targetType === "Site").map((o) => o.targetId);
+  const databaseIds = ops.filter((o) => o.targetType === "Database").map((o) => o.targetId);
+  const [sites, databases] = await Promise.all([
+    db.site.findMany({
+      where: { id: { in: siteIds } },
+      select: { id: true, generation: true, observedGeneration: true, deletedAt: true, status: true, routeVersion: true, domain: { select: { name: true } }, account: { select: { status: true, customer: { select: { status: true } } } }, _count: { select: { placements: true } } },
+    }),
+    db.database.findMany({ where: { id: { in: databaseIds } }, select: { id: true, generation: true, observedGeneration: true } }),
+  ]);
+  const siteOf = new Map(sites.map((s) => [s.id, s]));
+  const databaseOf = new Map(databases.map((d) => [d.id, d]));
+
+  const nodeDone: string[] = [];
+  const routeDone: string[] = [];
+  const checks: { id: string; host: string; suspended: boolean }[] = [];
   for (const op of ops) {
-    let nodeDone = false;
-    let routeDone = true;
-    let check: { host: string; suspended: boolean } | null = null;
     if (op.targetType === "Site") {
-      const site = await db.site.findUnique({
-        where: { id: op.targetId },
-        select: { generation: true, observedGeneration: true, deletedAt: true, status: true, routeVersion: true, domain: { select: { name: true } }, account: { select: { status: true, customer: { select: { status: true } } } }, _count: { select: { placements: true } } },
-      });
+      const site = siteOf.get(op.targetId);
       if (!site) continue;
       const gone = site.deletedAt !== null || site.status === "TERMINATED";
-      nodeDone = gone ? site._count.placements === 0 : site.observedGeneration >= site.generation;
-      routeDone = edges.length > 0 && minRoutes >= site.routeVersion;
-      if (!gone) check = { host: site.domain.name, suspended: site.status !== "ACTIVE" || site.account.status !== "ACTIVE" || site.account.customer.status !== "ACTIVE" };
-    } else {
-      const database = await db.database.findUnique({ where: { id: op.targetId }, select: { generation: true, observedGeneration: true } });
-      if (!database) continue;
-      nodeDone = database.observedGeneration >= database.generation;
-    }
-    if (!nodeDone) continue;
-    await setSteps(db, op.id, (k) => nodeStepKinds.has(k) || k === "placement", { status: "SUCCEEDED", lastError: null }, now);
-    if (!routeDone) continue;
-    await setSteps(db, op.id, (k) => k === "route", { status: "SUCCEEDED", lastError: null }, now);
-    ready.push({ id: op.id, check, needsCheck: check !== null && op.steps.some((s) => s.kind === "serve check") });
-  }
-  const finish = async (r: (typeof ready)[number]) => {
-    if (r.needsCheck && r.check) {
-      const { host, suspended } = r.check;
-      const statuses = await Promise.all(edges.map((e) => probe(e, host)));
-      if (!statuses.every((s) => served(s, suspended))) {
-        await db.operationStep.updateMany({
-          where: { operationId: r.id, kind: "serve check" },
-          data: { status: "RUNNING", startedAt: now, lastError: `Edges answered ${statuses.join(", ")}; checking again.` },
-        });
-        return;
+      if (!(gone ? site._count.placements === 0 : site.observedGeneration >= site.generation)) continue;
+      nodeDone.push(op.id);
+      if (!(edges.length > 0 && minRoutes >= site.routeVersion)) continue;
+      routeDone.push(op.id);
+      if (!gone && op.steps.length > 0) {
+        checks.push({ id: op.id, host: site.domain.name, suspended: site.status !== "ACTIVE" || site.account.status !== "ACTIVE" || site.account.customer.status !== "ACTIVE" });
       }
-      await setSteps(db, r.id, (k) => k === "serve check", { status: "SUCCEEDED", lastError: null }, new Date());
+    } else {
+      const database = databaseOf.get(op.targetId);
+      if (database && database.observedGeneration >= database.generation) nodeDone.push(op.id);
     }
-    const rest = await db.operationStep.count({ where: { operationId: r.id, status: { not: "SUCCEEDED" } } });
-    if (rest > 0) return;
-    const done = await db.operation.updateMany({ where: { id: r.id, status: { in: [...openStatuses] } }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null } });
-    finished += done.count;
-  };
-  for (let i = 0; i < ready.length; i += 16) await Promise.all(ready.slice(i, i + 16).map(finish));
-  return finished;
+  }
+  const now = new Date();
+  await setSteps(db, nodeDone, [...nodeStepKinds, "placement"], { status: "SUCCEEDED", lastError: null }, now);
+  await setSteps(db, routeDone, ["route"], { status: "SUCCEEDED", lastError: null }, now);
+
+  // The serve checks of every operation that got that far, in parallel, so a reconcile is not
+  // held up by one slow site; each passes only when every edge answers as it should.
+  const passed: string[] = [];
+  const failing: { id: string; message: string }[] = [];
+  for (let i = 0; i < checks.length; i += 16) {
+    await Promise.all(
+      checks.slice(i, i + 16).map(async (c) => {
+        const statuses = await Promise.all(edges.map((e) => probe(e, c.host)));
+        if (statuses.every((s) => served(s, c.suspended))) passed.push(c.id);
+        else failing.push({ id: c.id, message: `Edges answered ${statuses.join(", ")}; checking again.` });
+      }),
+    );
+  }
+  await setSteps(db, passed, ["serve check"], { status: "SUCCEEDED", lastError: null }, new Date());
+  for (const f of failing) {
+    await db.operationStep.updateMany({ where: { operationId: f.id, kind: "serve check" }, data: { status: "RUNNING", startedAt: now, lastError: f.message } });
+  }
+  const candidates = [...new Set(nodeDone)];
+  if (candidates.length === 0) return 0;
+  // Finished when every step is: one statement for all of them.
+  return db.$executeRaw`
+    UPDATE "Operation" o SET "status" = 'SUCCEEDED', "finishedAt" = now(), "lastError" = NULL
+    WHERE o."id" = ANY(${candidates}) AND o."status" IN ('PENDING', 'RUNNING')
+      AND NOT EXISTS (SELECT 1 FROM "OperationStep" s WHERE s."operationId" = o."id" AND s."status" <> 'SUCCEEDED')`;
 }

@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       try {
         const started = Date.now();
         const result = await reconcileNode({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, log }, nodeId, force);
-        if (!result.skipped) log(`reconciled node ${nodeId}: ${result.changes} change(s) in ${Date.now() - started} ms`);
+        if (!result.skipped) log(`reconciled node ${nodeId}: ${result.changes} change(s) in ${Date.now() - started} ms (${Object.entries(result.phases).map(([k, v]) => `${k} ${v}`).join(", ")})`);
       } finally {
         await lease.release();
       }

@@ -48,13 +48,21 @@ function allIds(built: BuiltNodeSpec): string[] {
   return [...built.objects.sites, ...built.objects.databases, ...built.objects.accounts].map((o) => o.id);
 }
 
-export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force: boolean): Promise<{ changes: number; skipped: boolean }> {
+export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force: boolean): Promise<{ changes: number; skipped: boolean; phases: Record<string, number> }> {
   const { db, clusterSecret } = ctx;
+  // Where a reconcile spends its time, for the worker's log and the apply-latency bench.
+  const phases: Record<string, number> = {};
+  let mark = performance.now();
+  const phase = (name: string) => {
+    const now = performance.now();
+    phases[name] = Math.round((phases[name] ?? 0) + now - mark);
+    mark = now;
+  };
   const node = await db.node.findUnique({
     where: { id: nodeId },
     select: { id: true, name: true, address: true, agentPort: true, status: true, appliedSpecHash: true, appliedRoutesVersion: true },
   });
-  if (!node) return { changes: 0, skipped: true };
+  if (!node) return { changes: 0, skipped: true, phases };
   const agent = agentClient(node, { clusterSecret });
 
   // Objects being torn down here: soft-deleted sites still placed on this node, deleted databases.
@@ -69,9 +77,11 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
   const touched = [...allIds(built), ...leavingSites.map((p) => p.siteId), ...leavingDatabases.map((d) => d.id)];
   let changes = 0;
   let skipped = !force && hash === node.appliedSpecHash && leavingSites.length === 0 && leavingDatabases.length === 0;
+  phase("read");
 
   if (!skipped) {
     await markApplying(db, touched, node.name);
+    phase("mark");
     let results: AgentStepResult[] | null = null;
     // An invalid object is left out and its operation fails with the agent's words; the rest of
     // the node still converges. Bounded: each round removes at least one object.
@@ -103,6 +113,7 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
       }
     }
     if (results === null) throw new Error(`Node ${node.name}: the spec kept being refused.`);
+    phase("converge");
 
     const failed = results.filter((r): r is Extract<AgentStepResult, { ok: false }> => !r.ok);
     const notConverged = new Set<string>();
@@ -111,16 +122,16 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
       for (const id of ids === "all" ? allIds(built) : ids) notConverged.add(id);
     }
     const converged = <T extends { id: string }>(rows: T[]) => rows.filter((r) => !notConverged.has(r.id));
-    // observedGeneration only moves forward and only to the generation that was sent.
-    for (const s of converged(built.objects.sites)) {
-      await db.site.updateMany({ where: { id: s.id, observedGeneration: { lt: s.generation } }, data: { observedGeneration: s.generation, conditions: [{ type: "Ready", status: "True", node: node.name, at: new Date().toISOString() }] } });
-    }
-    for (const d of converged(built.objects.databases)) {
-      await db.database.updateMany({ where: { id: d.id, observedGeneration: { lt: d.generation } }, data: { observedGeneration: d.generation } });
-    }
-    for (const a of converged(built.objects.accounts)) {
-      await db.hostingAccount.updateMany({ where: { id: a.id, observedGeneration: { lt: a.generation } }, data: { observedGeneration: a.generation } });
-    }
+    // observedGeneration only moves forward and only to the generation that was sent. The
+    // statements are independent, so they go out together.
+    const at = new Date().toISOString();
+    await Promise.all([
+      ...converged(built.objects.sites).map((s) =>
+        db.site.updateMany({ where: { id: s.id, observedGeneration: { lt: s.generation } }, data: { observedGeneration: s.generation, conditions: [{ type: "Ready", status: "True", node: node.name, at }] } }),
+      ),
+      ...converged(built.objects.databases).map((d) => db.database.updateMany({ where: { id: d.id, observedGeneration: { lt: d.generation } }, data: { observedGeneration: d.generation } })),
+      ...converged(built.objects.accounts).map((a) => db.hostingAccount.updateMany({ where: { id: a.id, observedGeneration: { lt: a.generation } }, data: { observedGeneration: a.generation } })),
+    ]);
     if (failed.length === 0) {
       // The agent removed what the spec no longer holds: those placements and databases are done.
       if (leavingSites.length) await db.placement.deleteMany({ where: { id: { in: leavingSites.map((p) => p.id) } } });
@@ -134,6 +145,7 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
     }
   }
 
+  phase("record");
   const table = await readRouteTable(db);
   if (force || node.appliedRoutesVersion < table.version) {
     try {
@@ -149,6 +161,8 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
     await db.node.updateMany({ where: { id: nodeId, appliedRoutesVersion: { lt: table.version } }, data: { appliedRoutesVersion: table.version } });
     skipped = false;
   }
+  phase("routes");
   await settleOperations(db, ctx.probe);
-  return { changes, skipped };
+  phase("settle");
+  return { changes, skipped, phases };
 }

@@ -193,15 +193,13 @@ export async function stopNginx(node: NodeRoot): Promise<void> {
 
 /** The master's worker processes that still accept connections (not "shutting down"). */
 async function acceptingWorkers(masterPid: number): Promise<Set<number>> {
+  // The kernel's list of the master's children: one small read, where scanning /proc costs
+  // 15-50 ms on a busy machine and sat in every reload's wait.
+  const children = (await readTextIfExists(`/proc/${masterPid}/task/${masterPid}/children`).catch(() => null)) ?? "";
   const workers = new Set<number>();
-  for (const name of await readdir("/proc").catch((): string[] => [])) {
-    if (!/^[0-9]+$/.test(name)) continue;
-    const stat = await readTextIfExists(`/proc/${name}/stat`).catch(() => null);
-    // The parent pid is the second field after the parenthesised command name.
-    const ppid = stat ? Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) : NaN;
-    if (ppid !== masterPid) continue;
-    const cmdline = (await readTextIfExists(`/proc/${name}/cmdline`).catch(() => null)) ?? "";
-    if (cmdline.includes("worker process") && !cmdline.includes("shutting down")) workers.add(Number(name));
+  for (const pid of children.split(" ").filter((p) => /^[0-9]+$/.test(p))) {
+    const cmdline = (await readTextIfExists(`/proc/${pid}/cmdline`).catch(() => null)) ?? "";
+    if (cmdline.includes("worker process") && !cmdline.includes("shutting down")) workers.add(Number(pid));
   }
   return workers;
 }
@@ -217,8 +215,12 @@ export async function reloadNginxAndWait(node: NodeRoot): Promise<void> {
   if (!master) return startNginx(node);
   const before = await acceptingWorkers(master);
   await runCommand(nginxBinary, ["-s", "reload", "-c", node.nginxConf]);
-  await waitFor("nginx's workers to take the new configuration", async () => {
-    const now = await acceptingWorkers(master);
-    return now.size > 0 && [...now].every((pid) => !before.has(pid));
-  });
+  await waitFor(
+    "nginx's workers to take the new configuration",
+    async () => {
+      const now = await acceptingWorkers(master);
+      return now.size > 0 && [...now].every((pid) => !before.has(pid));
+    },
+    { intervalMs: 5 },
+  );
 }
