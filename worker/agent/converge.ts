@@ -14,8 +14,8 @@ import { parseNodeSpec } from "./spec";
 import { waitFor } from "./wait-for";
 
 export type StepResult =
-  | { step: string; kind: Step["kind"]; ok: true; ms?: number }
-  | { step: string; kind: Step["kind"]; ok: false; error: string; ms?: number };
+  | { step: string; kind: Step["kind"]; ok: true }
+  | { step: string; kind: Step["kind"]; ok: false; error: string };
 
 /** `<id>.conf` files of a config directory, by id (temp files and strays are not ours). */
 async function readConfigs(dir: string): Promise<Record<string, string>> {
@@ -177,16 +177,15 @@ export async function converge(node: NodeRoot, input: unknown): Promise<StepResu
       continue;
     }
     if (batched.has(step)) {
-      results.push({ ...base, ok: true, ms: 0 });
+      results.push({ ...base, ok: true });
       continue;
     }
-    const started = performance.now();
     try {
       await applyStep(node, step);
-      results.push({ ...base, ok: true, ms: Math.round(performance.now() - started) });
+      results.push({ ...base, ok: true });
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
-      results.push({ ...base, ok: false, error, ms: Math.round(performance.now() - started) });
+      results.push({ ...base, ok: false, error });
       if (step.kind === "ensureAccount") blocked.set(`account:${step.username}`, `account ${step.username} failed`);
       if (step.kind === "ensureSiteStore") blocked.set(step.siteId, `the store of site ${step.siteId} failed`);
     }

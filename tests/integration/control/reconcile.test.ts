@@ -80,7 +80,7 @@ describe("reconcile against a real node", () => {
   });
 
   it("skips a node whose spec and routes are already applied, and a forced run changes nothing", async () => {
-    expect(await reconcileNode(ctx, nodeId, false)).toEqual({ changes: 0, skipped: true });
+    expect(await reconcileNode(ctx, nodeId, false)).toMatchObject({ changes: 0, skipped: true });
     expect(await reconcileNode(ctx, nodeId, true)).toMatchObject({ changes: 0, skipped: false });
   });
 
