@@ -19,7 +19,7 @@ async function agentRssMb(): Promise<number[]> {
     if (!/^\d+$/.test(e)) continue;
     try {
       const cmd = (await readFile(`/proc/${e}/cmdline`, "utf8")).split("\0");
-      if (!cmd.includes("worker/agent/main.ts")) continue;
+      if (!cmd.some((arg) => arg.endsWith("var/build/agent.mjs"))) continue;
       const env = await readFile(`/proc/${e}/environ`, "utf8");
       if (!env.includes("AGENT_HOST=127.0.2.")) continue;
       const status = await readFile(`/proc/${e}/status`, "utf8");

@@ -63,7 +63,7 @@ stop_pid_file() { # stop_pid_file file what : TERM its process group, KILL after
 stop_leftover_cluster() {
   local file
   for file in "$VAR"/node-*.pid; do
-    if [ -e "$file" ]; then stop_pid_file "$file" worker/agent/main.ts; fi
+    if [ -e "$file" ]; then stop_pid_file "$file" var/build/agent.mjs; fi
   done
   stop_pid_file "$VAR/control.pid" worker/control/main.ts
   stop_cluster_masters
@@ -79,6 +79,7 @@ stop_cluster_masters() {
 # Starts the agents in the background; their pids go into the caller's `pids` array (the trap in
 # start.sh signals each one's process group) and into var/node-N.pid for the next start.
 start_cluster_agents() {
+  tsx_node scripts/cluster/build-agent.ts || die "could not bundle the agent (scripts/cluster/build-agent.ts)"
   [ "$(id -u)" = 0 ] || die "the local cluster's agents run as root (they create Unix users and own nginx, php-fpm and MariaDB): run npm start as root"
   local i names=() name secret address root extra
   for ((i = 1; i <= CLUSTER_SIZE; i++)); do names+=("node-$i"); done
@@ -105,7 +106,7 @@ start_cluster_agents() {
       NODE_ROOT="$root" NODE_HTTP_PORT="$CLUSTER_HTTP_PORT" NODE_BACKEND_PORT="$CLUSTER_BACKEND_PORT" \
       NODE_HOLD_PORT="$CLUSTER_HOLD_PORT" NODE_MYSQL_PORT="$CLUSTER_MYSQL_PORT" NODE_EXTRA_LISTEN="$extra" \
       NODE_TRUSTED_PROXIES="${CLUSTER_ADDRESS_PREFIX}0/24" \
-      setsid node --import tsx worker/agent/main.ts >"$VAR/node-$i.log" 2>&1 &
+      setsid node "$ROOT/var/build/agent.mjs" >"$VAR/node-$i.log" 2>&1 &
     pids+=($!)
     echo $! >"$VAR/node-$i.pid"
   done

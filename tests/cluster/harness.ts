@@ -9,7 +9,7 @@
  *   migrated template before the file's imports; `import { db } from "server/db"` is the same
  *   database). It registers the nodes (Node rows "node-1".."node-N") and seeds the tenant tree of
  *   tests/helpers/fixtures.ts makeWorld() as `cluster.world` (pass `seed: false` to skip).
- * - Nodes: node i (1-based) is a real agent process (node + tsx, as root) on 127.0.2.i with its
+ * - Nodes: node i (1-based) is a real agent process (node on the bundle that npm start runs, as root) on 127.0.2.i with its
  *   own root under /var/tmp/shoal-cluster-test-*, its own token agentSecret(clusterSecret,
  *   "node-i"), and fixed ports on its address: agent 17400, front door 18080, backend 18081, hold
  *   18082, MariaDB 13306 (the dev cluster of `npm start` uses 127.0.1.x, so both can run). The
@@ -45,6 +45,7 @@ import { chmod, mkdtemp, open, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { agentSecret } from "../../server/cluster/cluster-secrets";
+import { buildAgent } from "../../scripts/cluster/build-agent";
 import { registerNodes } from "../../scripts/cluster/register-local-nodes";
 import { stopNodeMasters } from "../../scripts/cluster/stop-node";
 import { stopDaemon } from "../../worker/agent/daemon";
@@ -101,11 +102,14 @@ export type Cluster = {
 
 type Proc = { child: ChildProcess; exited: Promise<void>; log: string };
 
-/** Spawns `node --import tsx <script>` in its own process group, output appended to `log`. */
-async function spawnTsx(script: string, env: Record<string, string>, log: string): Promise<Proc> {
+/**
+ * Spawns `node <args>` in its own process group, output appended to `log`: the agent from its
+ * bundle (as npm start runs it), the control worker through tsx.
+ */
+async function spawnNode(args: string[], env: Record<string, string>, log: string): Promise<Proc> {
   const out = await open(log, "a");
   try {
-    const child = spawn(process.execPath, ["--import", "tsx", script], {
+    const child = spawn(process.execPath, args, {
       cwd: repoRoot,
       env: { ...process.env, ...env },
       detached: true,
@@ -153,7 +157,7 @@ async function leftoverAgents(): Promise<number[]> {
     if (!Number.isInteger(pid) || pid === process.pid) continue;
     try {
       const cmdline = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
-      if (!cmdline.includes("worker/agent/main.ts")) continue;
+      if (!cmdline.some((arg) => arg.endsWith("var/build/agent.mjs"))) continue;
       const environ = (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0");
       if (environ.some((v) => v.startsWith("AGENT_HOST=127.0.2."))) pids.push(pid);
     } catch {
@@ -195,6 +199,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const clusterSecret = `cluster-test-${randomBytes(24).toString("hex")}`;
   const queuePrefix = `shoal-test-${runId}`;
   const logDir = await mkdtemp("/var/tmp/shoal-cluster-test-logs-");
+  const agentScript = await buildAgent();
 
   const nodes: ClusterNode[] = [];
   const agents = new Map<number, Proc>();
@@ -221,8 +226,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   async function startAgent(i: number): Promise<void> {
     const node = nodeAt(i);
-    const proc = await spawnTsx(
-      "worker/agent/main.ts",
+    const proc = await spawnNode(
+      [agentScript],
       {
         AGENT_HOST: node.address,
         AGENT_PORT: String(clusterPorts.agent),
@@ -248,8 +253,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   async function startWorker(): Promise<number> {
     if (!existsSync(controlMain)) throw new Error("worker/control/main.ts does not exist yet.");
     const j = nextWorker++;
-    const proc = await spawnTsx(
-      "worker/control/main.ts",
+    const proc = await spawnNode(
+      ["--import", "tsx", "worker/control/main.ts"],
       {
         DATABASE_URL: databaseUrl!,
         REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
