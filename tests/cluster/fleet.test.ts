@@ -178,5 +178,25 @@ describe("the node fleet on three nodes", () => {
     const dbs = await conn.query<{ Database: string }[]>("SHOW DATABASES");
     await conn.end();
     expect(dbs.map((r) => r.Database)).not.toContain(dbName);
+
+    // A new customer takes the same Unix username, domain and database name: all converge afresh.
+    const reseller = callerFor(world().users.resellerA);
+    const again = await reseller.customer.create({
+      name: "Customer A again",
+      email: "again@example.test",
+      planId: world().customers.a.plan.id,
+      unixUsername: account.username,
+      login: { email: "again-login@example.test", password: "correct horse battery staple 9" },
+    });
+    const againAccount = await db.hostingAccount.findFirstOrThrow({ where: { customerId: again.id, deletedAt: null } });
+    expect(againAccount.username).toBe(account.username);
+    const user = await db.user.findFirstOrThrow({ where: { customerId: again.id } });
+    const asAgain = callerFor({ id: user.id, email: user.email, name: user.name, role: user.role, resellerId: user.resellerId, customerId: user.customerId, twoFactorEnabled: false });
+    const domain = await asAgain.domain.create({ name: "fleet-blog.test" });
+    const site = await asAgain.site.create({ domainId: domain.id, app: "WORDPRESS", phpVersion: "8.2", documentRoot: "public" });
+    await operationDone(site.operationId);
+    expect((await db.database.findFirstOrThrow({ where: { siteId: site.id } })).name).toBe(dbName);
+    for (const node of cluster.nodes) expect((await cluster.edgeGet(node.index, "fleet-blog.test", "/")).status).toBe(200);
+    expect(await passwdLines(account.username)).toHaveLength(1);
   });
 });
