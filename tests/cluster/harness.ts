@@ -238,6 +238,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         NODE_HOLD_PORT: String(clusterPorts.hold),
         NODE_MYSQL_PORT: String(clusterPorts.mysql),
         NODE_TRUSTED_PROXIES: "127.0.2.0/24",
+        // Port 80 as well, so a browser (tests/cluster/browser.test.ts maps *.test to a node)
+        // reaches a hosted site at its plain http:// URL, the one WordPress redirects to.
+        NODE_EXTRA_LISTEN: `${node.address}:80`,
         ...options.agentEnv,
       },
       agentLog(i),

@@ -10,7 +10,7 @@ import * as phpFpm from "./drivers/php-fpm";
 import * as siteStore from "./drivers/site-store";
 import * as unixUser from "./drivers/unix-user";
 import { ensureNodeLayout, type NodeRoot } from "./node-root";
-import { parseNodeSpec } from "./spec";
+import { objectIdPattern, parseNodeSpec } from "./spec";
 import { waitFor } from "./wait-for";
 
 export type StepResult =
@@ -21,8 +21,8 @@ export type StepResult =
 async function readConfigs(dir: string): Promise<Record<string, string>> {
   const configs: Record<string, string> = {};
   for (const name of (await readdir(dir).catch(() => [])).sort()) {
-    const match = /^([a-z0-9]{1,40})\.conf$/.exec(name);
-    if (!match?.[1]) continue;
+    const match = /^(.+)\.conf$/.exec(name);
+    if (!match?.[1] || !objectIdPattern.test(match[1])) continue;
     const content = await readTextIfExists(path.join(dir, name));
     if (content !== null) configs[match[1]] = content;
   }

@@ -8,10 +8,14 @@ import { unixUsernameSchema } from "../../server/domain/unix-username";
 // argument or SQL, so each has a strict grammar, and the cross-references (a site's account, a
 // database's prefix) are checked before the agent touches anything.
 
-/** Ids reach file names (vhost, pool, site directory): the cuid alphabet, nothing else. */
+/**
+ * Ids reach file names (vhost, pool, site directory) and a php-fpm pool name: the cuid alphabet
+ * plus inner hyphens (the demo seed's stable ids such as "seed-reseller-one-customer-1-account").
+ */
+export const objectIdPattern = /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/;
 export const objectIdSchema = z
   .string()
-  .regex(/^[a-z0-9]{1,40}$/, "Must be 1-40 lower-case letters or digits.");
+  .regex(objectIdPattern, "Must be 1-40 lower-case letters, digits or inner hyphens.");
 
 export const statusSchema = z.enum(["ACTIVE", "SUSPENDED"]);
 

@@ -99,9 +99,18 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
         if (e instanceof AgentRejectedError && e.status === 422 && e.issues.length > 0) {
           const bad = new Set(e.issues.flatMap((issue) => objectsOfIssue(built, issue.path)));
           if (bad.size === 0) throw e;
-          for (const id of bad) {
-            const mine = e.issues.filter((issue) => objectsOfIssue(built, issue.path).includes(id));
-            await failPermanently(db, id, `The node refused this: ${mine.map((i) => `${i.path}: ${i.message}`).join("; ")}`);
+          const describe = (id: string) =>
+            e.issues.filter((issue) => objectsOfIssue(built, issue.path).includes(id)).map((i) => `${i.path}: ${i.message}`).join("; ");
+          const reasons = new Map([...bad].map((id) => [id, `The node refused this: ${describe(id)}`]));
+          // An account left out takes its sites and databases with it: their operations must say
+          // why instead of waiting for ever.
+          for (const account of built.spec.accounts.filter((a) => bad.has(a.id))) {
+            const why = `The node refused its hosting account ${account.username}: ${describe(account.id)}`;
+            for (const s of built.spec.sites) if (s.accountId === account.id) reasons.set(String(s.id), why);
+            for (const d of built.spec.databases) if (d.accountId === account.id) reasons.set(d.id, why);
+          }
+          for (const [id, reason] of reasons) {
+            await failPermanently(db, id, reason);
             excluded.add(id);
           }
           built = await buildNodeSpec(db, nodeId, clusterSecret, excluded);

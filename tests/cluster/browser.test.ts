@@ -1,0 +1,121 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { chromium, expect, type Browser, type Page } from "@playwright/test";
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { db } from "../../server/db";
+import { waitFor } from "../../worker/agent/wait-for";
+import { label, seededSecret, SEED_PASSWORD, signIn } from "../e2e/helpers";
+import { startCluster, type Cluster } from "./harness";
+
+// The panel in Chromium on a real three-node cluster: a customer installs WordPress by clicking,
+// watches the steps, opens the site and logs in to wp-admin with the password the panel shows
+// once; the admin's node page shows three healthy nodes. The panel is the production build the
+// e2e tier made (.next-test; built here if missing), run against this file's database.
+// Chromium resolves *.test to node 1 (127.0.2.1), whose front door forwards to the live node.
+
+const root = path.resolve(import.meta.dirname, "../..");
+const PORT = 3210;
+const panelHost = (host: string) => `http://${host}:${PORT}`;
+const shots = path.join(root, "var/test-results/screenshots");
+let cluster: Cluster;
+let panel: ChildProcess | null = null;
+let browser: Browser;
+
+async function shot(page: Page, name: string) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
+}
+
+beforeAll(async () => {
+  cluster = await startCluster({ nodes: 3, workers: 1, seed: false });
+  const env = { ...process.env, DATABASE_URL: cluster.databaseUrl, PANEL_URL: `http://localhost:${PORT}`, SHOAL_CLUSTER_SECRET: cluster.clusterSecret, NODE_ENV: "production", NEXT_DIST_DIR: ".next-test" } as NodeJS.ProcessEnv;
+  execFileSync(process.execPath, ["--import", "tsx", "prisma/seed.ts"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
+  if (!existsSync(path.join(root, ".next-test/BUILD_ID"))) {
+    execFileSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
+  }
+  panel = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", String(PORT)], { cwd: root, env, stdio: "ignore", detached: true });
+  await waitFor("the panel to answer", async () => (await fetch(`http://127.0.0.1:${PORT}/sign-in`).catch(() => null))?.ok, { timeoutMs: 60_000 });
+  await mkdir(shots, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP *.test 127.0.2.1"],
+  });
+  await cluster.waitFor("three healthy nodes", async () => (await db.node.count({ where: { status: "HEALTHY" } })) === 3);
+}, 400_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (panel?.pid) {
+    try {
+      process.kill(-panel.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  await cluster?.stop();
+});
+
+describe("the panel on a live cluster, in Chromium", () => {
+  it("a customer installs WordPress, watches its steps, opens the site and logs in to wp-admin", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const panelUrl = panelHost("panel.reseller-one.localhost");
+    await signIn(page, panelUrl, "customer1@reseller-one.localhost", SEED_PASSWORD);
+
+    await page.goto(`${panelUrl}/domains`);
+    await page.getByLabel(label("Domain name")).fill("my-first-blog.test");
+    await page.getByRole("button", { name: "Add domain" }).click();
+    await expect(page.getByText("my-first-blog.test").first()).toBeVisible();
+
+    await page.goto(`${panelUrl}/sites`);
+    await page.getByLabel(label("Domain")).selectOption({ label: "my-first-blog.test" });
+    await page.getByRole("radio", { name: "WordPress" }).check();
+    await page.getByRole("button", { name: "Create site" }).click();
+    // The steps show while the cluster works: the progress bar is there before the site is live.
+    await expect(page.getByRole("progressbar").first()).toBeVisible();
+    await shot(page, "cluster-01-wordpress-installing");
+    const reveal = page.getByRole("button", { name: "Show admin login for WordPress on my-first-blog.test" });
+    await expect(reveal).toBeVisible({ timeout: 90_000 });
+    await expect(page.getByRole("link", { name: /Open site my-first-blog\.test/ })).toBeVisible();
+    await shot(page, "cluster-02-wordpress-live");
+
+    await reveal.click();
+    const dialog = page.getByRole("dialog");
+    await expect(dialog.getByText("This password is shown only this once.")).toBeVisible();
+    const username = await dialog.getByLabel("Username", { exact: true }).inputValue();
+    const password = await dialog.getByLabel("Password", { exact: true }).inputValue();
+    expect(username).toBe("admin");
+    expect(password.length).toBeGreaterThanOrEqual(16);
+    await shot(page, "cluster-03-admin-login-once");
+    await dialog.getByRole("button", { name: "I have saved the password" }).click();
+    await expect(page.getByText(/Admin login shown on/)).toBeVisible();
+
+    // The site itself, through the edge, then wp-admin.
+    const site = await context.newPage();
+    await site.goto("http://my-first-blog.test/");
+    await expect(site).toHaveTitle(/my-first-blog\.test/);
+    await shot(site, "cluster-04-wordpress-front-page");
+    await site.goto("http://my-first-blog.test/wp-login.php");
+    await site.locator("#user_login").fill(username);
+    await site.locator("#user_pass").fill(password);
+    await site.locator("#wp-submit").click();
+    await expect(site).toHaveURL(/\/wp-admin\/?$/, { timeout: 30_000 });
+    await expect(site.getByRole("heading", { name: "Dashboard" })).toBeVisible();
+    await shot(site, "cluster-05-wp-admin");
+    await context.close();
+  });
+
+  it("the admin's node page shows three healthy nodes with live load", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const url = panelHost("localhost");
+    await signIn(page, url, "admin@shoal.localhost", SEED_PASSWORD, { totpSecret: seededSecret("admin@shoal.localhost") });
+    await page.goto(`${url}/admin/nodes`);
+    await expect(page.getByText(/3 nodes · 3 healthy/)).toBeVisible({ timeout: 15_000 });
+    for (const name of ["node-1", "node-2", "node-3"]) await expect(page.getByRole("row", { name: new RegExp(name) })).toContainText(/healthy/i);
+    await shot(page, "cluster-06-admin-nodes");
+    await context.close();
+  });
+});
