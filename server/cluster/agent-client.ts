@@ -94,6 +94,8 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
     health: () => call("GET", "/v1/health", z.object({ ok: z.boolean(), version: z.string(), uptime: z.number() }), undefined, 3_000),
     putSpec: (spec: unknown) => call("PUT", "/v1/spec", specResponseSchema, spec),
     putRoutes: (routes: unknown) => call("PUT", "/v1/routes", routesResponseSchema, routes, 30_000),
+    /** Spec and route table under one nginx reload (worker/agent/server.ts /v1/apply). */
+    putApply: (spec: unknown, routes: unknown) => call("PUT", "/v1/apply", z.object({ spec: specResponseSchema, routes: routesResponseSchema }), { spec, routes }),
     metrics: <T>(schema: z.ZodType<T>) => call("GET", "/v1/metrics", schema, undefined, 2_000),
   };
 }

@@ -110,6 +110,19 @@ describe("the node fleet on three nodes", () => {
     expect(Number(rows[0]!.n)).toBe(1);
   });
 
+  it("installs DokuWiki through the same catalog, without a database, served by every edge", async () => {
+    const d = await asA().domain.create({ name: "fleet-wiki.test" });
+    const created = await asA().site.create({ domainId: d.id, app: "DOKUWIKI", phpVersion: "8.2", documentRoot: "public" });
+    const op = await operationDone(created.operationId);
+    expect(op.steps.map((s) => s.kind)).toContain("app install");
+    expect(await db.database.count({ where: { siteId: created.id } })).toBe(0);
+    for (const node of cluster.nodes) {
+      const res = await cluster.edgeGet(node.index, "fleet-wiki.test", "/doku.php");
+      expect(res.status, `edge of ${node.name}`).toBe(200);
+      expect(res.body).toContain("DokuWiki");
+    }
+  });
+
   it("a control worker killed with -9 mid-apply is replaced by another; nothing is duplicated", async () => {
     const d = await asA().domain.create({ name: "fleet-kill.test" });
     const created = await asA().site.create({ domainId: d.id, app: "WORDPRESS", phpVersion: "8.2", documentRoot: "public" });

@@ -137,7 +137,16 @@ async function applyStep(node: NodeRoot, step: Step): Promise<void> {
  * broken site does not hold back the others; a step that depends on a failed one fails with its
  * own message. Returns one result per step; none means the node was already converged.
  */
-export async function converge(node: NodeRoot, input: unknown): Promise<StepResult[]> {
+export type ConvergeOptions = {
+  /**
+   * Leave the nginx reload to the caller (it applies a route table next and reloads once for
+   * both): set to true by converge when a reload is due, and the "reload nginx" result is then
+   * the caller's to settle.
+   */
+  deferNginxReload?: { pending: boolean };
+};
+
+export async function converge(node: NodeRoot, input: unknown, options: ConvergeOptions = {}): Promise<StepResult[]> {
   const spec = parseNodeSpec(input);
   await ensureNodeLayout(node);
   const observed = await observeNode(node, new Map(spec.sites.map((s) => [s.id, s.documentRoot])));
@@ -181,7 +190,8 @@ export async function converge(node: NodeRoot, input: unknown): Promise<StepResu
       continue;
     }
     try {
-      await applyStep(node, step);
+      if (step.kind === "reloadNginx" && options.deferNginxReload && (await nginx.nginxPid(node))) options.deferNginxReload.pending = true;
+      else await applyStep(node, step);
       results.push({ ...base, ok: true });
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);

@@ -25,7 +25,8 @@ const specHash = (secret: string, spec: unknown) => createHmac("sha256", secret)
 
 /** Which spec objects an agent issue path ("sites.3.domains.0") points at. */
 function objectsOfIssue(built: BuiltNodeSpec, path: string): string[] {
-  const [collection, index] = path.split(".");
+  // /v1/apply prefixes the spec's issues with "spec.".
+  const [collection, index] = path.replace(/^spec\./, "").split(".");
   const i = Number(index);
   if (collection === "sites") return built.spec.sites[i] ? [String(built.spec.sites[i].id)] : [];
   if (collection === "databases") return built.spec.databases[i] ? [built.spec.databases[i].id] : [];
@@ -79,6 +80,8 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
   let skipped = !force && hash === node.appliedSpecHash && leavingSites.length === 0 && leavingDatabases.length === 0;
   phase("read");
 
+  const table = await readRouteTable(db);
+  let routesDue = force || node.appliedRoutesVersion < table.version;
   if (!skipped) {
     await markApplying(db, touched, node.name);
     phase("mark");
@@ -87,9 +90,19 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
     // the node still converges. Bounded: each round removes at least one object.
     for (let round = 0; round < 20 && results === null; round++) {
       try {
-        const answer = await agent.putSpec(built.spec);
-        results = answer.results;
-        changes = answer.changes;
+        if (routesDue) {
+          // One call, one nginx reload for both (the common case: a new site on its live node).
+          const answer = await agent.putApply(built.spec, { routes: table.routes });
+          results = answer.spec.results;
+          changes = answer.spec.changes;
+          if (answer.routes.stale.length) ctx.log?.(`node ${node.name} kept newer routes for ${answer.routes.stale.map((s) => s.siteId).join(", ")}`);
+          await db.node.updateMany({ where: { id: nodeId, appliedRoutesVersion: { lt: table.version } }, data: { appliedRoutesVersion: table.version } });
+          routesDue = false;
+        } else {
+          const answer = await agent.putSpec(built.spec);
+          results = answer.results;
+          changes = answer.changes;
+        }
       } catch (e) {
         if (e instanceof AgentUnreachableError) {
           await db.node.update({ where: { id: nodeId }, data: { lastError: e.message } });
@@ -155,8 +168,7 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
   }
 
   phase("record");
-  const table = await readRouteTable(db);
-  if (force || node.appliedRoutesVersion < table.version) {
+  if (routesDue) {
     try {
       const answer = await agent.putRoutes({ routes: table.routes });
       if (answer.stale.length) ctx.log?.(`node ${node.name} kept newer routes for ${answer.stale.map((s) => s.siteId).join(", ")}`);

@@ -35,8 +35,14 @@ export type PutRoutesResult = {
 
 export type Edge = {
   table(): RouteTable;
-  /** Parses (InvalidRoutesError), fences, renders, checks, reloads and persists; then releases. */
-  put(input: unknown): Promise<PutRoutesResult>;
+  /**
+   * Parses (InvalidRoutesError), fences, renders, checks, reloads and persists; then releases.
+   * With `reload: false` the caller reloads nginx (and then calls `released()`); `needsReload`
+   * says whether it must.
+   */
+  put(input: unknown, opts?: { reload?: boolean }): Promise<PutRoutesResult & { needsReload: boolean }>;
+  /** After a caller's own reload: held requests whose site is no longer paused go on. */
+  released(): void;
   hold: HoldService;
   close(): Promise<void>;
 };
@@ -46,15 +52,18 @@ export type Edge = {
  * node's first converge there is no nginx.conf to check against: the file is only written, and
  * the converge that writes nginx.conf picks it up.
  */
-async function installEdgeConf(node: NodeRoot, table: RouteTable): Promise<void> {
+async function installEdgeConf(node: NodeRoot, table: RouteTable, reload: boolean): Promise<boolean> {
   const content = renderEdgeConf(node, table);
-  if ((await readTextIfExists(node.edgeConf)) === content) return;
+  if ((await readTextIfExists(node.edgeConf)) === content) return false;
   if (!existsSync(node.nginxConf)) {
     await mkdir(path.dirname(node.edgeConf), { recursive: true });
-    return writeFileAtomic(node.edgeConf, content);
+    await writeFileAtomic(node.edgeConf, content);
+    return false;
   }
   await replaceChecked(node.edgeConf, content, () => checkNginxConfig(node));
-  if (await nginxPid(node)) await reloadNginxAndWait(node);
+  if (!(await nginxPid(node))) return false;
+  if (reload) await reloadNginxAndWait(node);
+  return true;
 }
 
 export async function startEdge(node: NodeRoot, options: EdgeOptions = {}): Promise<Edge> {
@@ -82,7 +91,7 @@ export async function startEdge(node: NodeRoot, options: EdgeOptions = {}): Prom
   // A crash between writing edge.conf and routes.json, or a changed node config (ports), leaves
   // edge.conf out of step with the stored table: the stored table wins.
   if (loaded && existsSync(node.nginxConf)) {
-    await installEdgeConf(node, table).catch((e: unknown) => {
+    await installEdgeConf(node, table, true).catch((e: unknown) => {
       console.error(`Could not re-render ${node.edgeConf}: ${e instanceof Error ? e.message : String(e)}`);
     });
   }
@@ -90,18 +99,20 @@ export async function startEdge(node: NodeRoot, options: EdgeOptions = {}): Prom
   return {
     table: () => table,
     hold,
-    async put(input) {
+    async put(input, opts = {}) {
+      const reload = opts.reload ?? true;
       const incoming = parseRouteTable(input);
       const merged = mergeRouteTable(table, incoming);
       // nginx first: if it refuses the result, nothing changes, in memory or on disk.
-      await installEdgeConf(node, merged.table);
+      const changed = await installEdgeConf(node, merged.table, reload);
       await saveRouteTable(node, merged.table);
       table = merged.table;
       index = indexByDomain(table);
-      hold.recheck();
+      if (reload) hold.recheck();
       const refused = merged.stale.length + merged.conflicts.length;
-      return { ok: refused === 0, applied: incoming.length - refused, stale: merged.stale, conflicts: merged.conflicts };
+      return { ok: refused === 0, applied: incoming.length - refused, stale: merged.stale, conflicts: merged.conflicts, needsReload: changed && !reload };
     },
+    released: () => hold.recheck(),
     close: () => hold.close(),
   };
 }
