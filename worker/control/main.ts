@@ -72,7 +72,8 @@ async function main(): Promise<void> {
       await reconcileQueue.removeDeduplicationKey(reconcileDedupId(nodeId) + (force ? ":force" : ""));
       const lease = await tryLease(lockRedis, `${prefix}:lease:reconcile:${nodeId}`);
       if (!lease) {
-        await job.moveToDelayed(Date.now() + 100, token);
+        // Another worker is reconciling this node: look again shortly (its run ends in ~0.5 s).
+        await job.moveToDelayed(Date.now() + 25, token);
         throw new DelayedError();
       }
       try {
