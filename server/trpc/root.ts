@@ -11,6 +11,7 @@ import { nodeRouter } from "./routers/node/router";
 import { auditRouter } from "./routers/audit/router";
 import { operationRouter } from "./routers/operation/router";
 import { dashboardRouter } from "./routers/dashboard/router";
+import { clusterRouter } from "./routers/cluster/router";
 
 export const appRouter = router({
   session: sessionRouter,
@@ -25,6 +26,7 @@ export const appRouter = router({
   audit: auditRouter,
   operation: operationRouter,
   dashboard: dashboardRouter,
+  cluster: clusterRouter,
 });
 
 export type AppRouter = typeof appRouter;

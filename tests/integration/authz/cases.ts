@@ -9,6 +9,7 @@ import { siteCases } from "../site/authz-cases";
 import { databaseCases } from "../database/authz-cases";
 import { operationCases } from "../operation/authz-cases";
 import { dashboardCases } from "../dashboard/authz-cases";
+import { clusterCases } from "../cluster/authz-cases";
 
 // One entry per procedure; see matrix.ts for what each field means.
 export const cases: Record<string, MatrixCase> = {
@@ -22,4 +23,5 @@ export const cases: Record<string, MatrixCase> = {
   ...databaseCases,
   ...operationCases,
   ...dashboardCases,
+  ...clusterCases,
 };
