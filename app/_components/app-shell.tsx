@@ -14,6 +14,7 @@ const navs: Record<Audience, NavItem[]> = {
     { href: "/admin/resellers", label: "Resellers", icon: "building" },
     { href: "/admin/customers", label: "Customers", icon: "users" },
     { href: "/admin/nodes", label: "Nodes", icon: "server" },
+    { href: "/admin/cluster", label: "Cluster", icon: "map" },
     { href: "/admin/audit", label: "Audit log", icon: "list" },
   ],
   reseller: [
