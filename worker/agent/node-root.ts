@@ -1,4 +1,4 @@
-import { chmod, chown, mkdir } from "node:fs/promises";
+import { chmod, chown, mkdir, statfs } from "node:fs/promises";
 import { isIPv4 } from "node:net";
 import path from "node:path";
 import { z } from "zod";
@@ -51,6 +51,9 @@ export const nodeConfigSchema = z.strictObject({
   // node's own address are always trusted. IPv4 addresses or IPv4 CIDR blocks.
   trustedProxies: z.array(ipv4OrCidrSchema).max(256).default([]),
   mysqlPort: z.number().int().min(1).max(65535),
+  // Where the sites' files and their snapshots live (worker/agent/storage/site-storage.ts):
+  // "btrfs" needs a btrfs file system mounted at <root>/store before the agent starts.
+  storage: z.enum(["btrfs", "dir"]).default("dir"),
 }).superRefine((config, ctx) => {
   const ports = [config.httpPort, config.backendPort, config.holdPort];
   if (new Set(ports).size !== ports.length) {
@@ -66,6 +69,11 @@ export function nodeRoot(input: NodeConfig) {
   const config = nodeConfigSchema.parse(input);
   const { root } = config;
   const join = (...parts: string[]) => path.join(root, ...parts);
+  // On btrfs the account homes live on the btrfs mount, so that a site directory at its usual
+  // place in the home (home/<user>/sites/<id>) can itself be a subvolume, and snapshots (same file
+  // system) can be taken of it and swapped in by rename. No bind mount or symlink is involved.
+  const btrfs = config.storage === "btrfs";
+  const homeDir = btrfs ? join("store/home") : join("home");
   return {
     ...config,
     nginxDir: join("etc/nginx"),
@@ -96,17 +104,25 @@ export function nodeRoot(input: NodeConfig) {
     mysqlPid: join("run/mysql/mysqld.pid"),
     logDir: join("log"),
     mysqlLogDir: join("log/mysql"),
-    homeDir: join("home"),
-    accountHome: (username: string) => join("home", username),
-    siteDir: (username: string, siteId: string) => join("home", username, "sites", siteId),
+    homeDir,
+    accountHome: (username: string) => path.join(homeDir, username),
+    siteDir: (username: string, siteId: string) => path.join(homeDir, username, "sites", siteId),
     // Outside the site directory so that snapshots of a site never carry sessions or half uploads.
-    siteTmpDir: (username: string, siteId: string) => join("home", username, "tmp", siteId),
+    siteTmpDir: (username: string, siteId: string) => path.join(homeDir, username, "tmp", siteId),
+    // The btrfs mount point (unused by the dir driver).
+    storeDir: join("store"),
+    // Root-only (0700): snapshots hold every account's files. On btrfs they must be on the mount.
+    snapshotsDir: btrfs ? join("store/.snapshots") : join("snapshots"),
+    // Writable copies being swapped in by a restore, and receives in progress; on the same file
+    // system as the homes so that a rename moves them.
+    storageStagingDir: btrfs ? join("store/.staging") : join("snapshots/.staging"),
   };
 }
 
 /** Creates the node's directories (idempotent); MariaDB's are owned by mysql, who writes them. */
 export async function ensureNodeLayout(node: NodeRoot): Promise<void> {
-  for (const dir of [node.root, node.homeDir, node.logDir]) {
+  if (node.storage === "btrfs") await assertBtrfsMount(node.storeDir);
+  for (const dir of [node.root, ...(node.storage === "btrfs" ? [node.storeDir] : []), node.homeDir, node.logDir]) {
     await mkdir(dir, { recursive: true });
     // www-data and the account users must traverse down to the site directories.
     await chmod(dir, 0o755);
@@ -115,11 +131,28 @@ export async function ensureNodeLayout(node: NodeRoot): Promise<void> {
     await mkdir(dir, { recursive: true, mode: 0o755 });
   }
   await mkdir(node.phpSocketDir, { recursive: true, mode: 0o755 });
+  for (const dir of [node.snapshotsDir, node.storageStagingDir]) {
+    await mkdir(dir, { recursive: true });
+    await chmod(dir, 0o700);
+  }
   const mysql = await lookupSystemUser("mysql");
   if (!mysql) throw new Error("The mysql system user is missing: install mariadb-server (scripts/node-lib.sh).");
   for (const [dir, mode] of [[node.mysqlDataDir, 0o750], [node.mysqlLogDir, 0o750], [node.mysqlRunDir, 0o755]] as const) {
     await mkdir(dir, { recursive: true });
     await chown(dir, mysql.uid, mysql.gid);
     await chmod(dir, mode);
+  }
+}
+
+const btrfsMagic = 0x9123683e;
+
+/**
+ * A btrfs node whose image is not mounted must fail loudly: creating its homes on the file system
+ * underneath would give sites that can't be snapshotted and vanish behind the mount later.
+ */
+export async function assertBtrfsMount(dir: string): Promise<void> {
+  const fs = await statfs(dir).catch(() => null);
+  if (fs?.type !== btrfsMagic) {
+    throw new Error(`${dir} is not a mounted btrfs file system; mount the node's store first (scripts/cluster.sh does, as root).`);
   }
 }

@@ -2,10 +2,11 @@ import { constants } from "node:fs";
 import { mkdir, open, readdir, readlink, realpath, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { NodeRoot } from "../node-root";
+import { siteStorage } from "../storage/site-storage";
 import { lookupSystemGroupId, readSystemUsers } from "../system-users";
 
-// A directory per site under its account's home (the snapshots issue turns it into a btrfs
-// subvolume). Layout, for account alice and site s1:
+// A directory per site under its account's home: a btrfs subvolume or a plain directory, made
+// and deleted by the node's storage driver (../storage/site-storage.ts). Layout, for account alice and site s1:
 //   home/alice/            alice:www-data 0750
 //   home/alice/sites/      root:www-data  0751   root's, so the account can't swap entries here;
 //                                                 others may only pass (the home keeps them out)
@@ -87,6 +88,8 @@ export async function ensureSiteStore(
 
   await ensureDir(path.join(home, "sites"), 0, wwwData, 0o751);
   const siteDir = node.siteDir(site.username, site.siteId);
+  // The driver makes the volume (root's 0700); its owner and mode are set here like any directory.
+  await siteStorage(node).ensureSiteVolume({ username: site.username, siteId: site.siteId });
   await ensureDir(siteDir, user.uid, wwwData, 0o2750);
   await ensureDir(path.join(home, "tmp"), 0, user.gid, 0o710);
   await ensureDir(node.siteTmpDir(site.username, site.siteId), user.uid, user.gid, 0o700);
@@ -112,9 +115,14 @@ export async function ensureSiteStore(
   }
 }
 
-/** Deletes the site's directory and tmp; the vhost and pool must already be gone. */
+/**
+ * Deletes the site's directory, its snapshots and its tmp; the vhost and pool must already be
+ * gone. (A move that leaves a replica behind will need keepSnapshots: the site stops being live
+ * here but its snapshots are the incremental base.)
+ */
 export async function removeSiteStore(node: NodeRoot, site: { siteId: string; username: string }): Promise<void> {
-  for (const dir of [node.siteDir(site.username, site.siteId), node.siteTmpDir(site.username, site.siteId)]) {
+  await siteStorage(node).removeSiteVolume(site);
+  for (const dir of [node.siteTmpDir(site.username, site.siteId)]) {
     const real = await realpath(dir).catch(() => null);
     if (real === null) continue;
     if (real !== dir) throw new Error(`${dir} resolves to ${real} (a symlink on the way); refusing to delete it.`);

@@ -1,0 +1,297 @@
+import { createHash, randomBytes } from "node:crypto";
+import { chmod, chown, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Readable } from "node:stream";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { converge, stopNode } from "../../../worker/agent/converge";
+import { withAdmin } from "../../../worker/agent/drivers/mariadb";
+import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";
+import { runCommand } from "../../../worker/agent/run-command";
+import { siteStorage, StorageError, type SiteStorage } from "../../../worker/agent/storage/site-storage";
+import { backendGet, uniqueUsername } from "./node-harness";
+
+// The storage contract, run against each driver (storage-dir.test.ts, storage-btrfs.test.ts) on a
+// real node: its own MariaDB, nginx and php-fpm, a WordPress site, and a second node root that
+// receives the snapshots. Rollback must give back exact bytes and rows, and undo must give back
+// the later state.
+
+export type StorageTestOptions = {
+  storage: "btrfs" | "dir";
+  address: string;
+  peerAddress: string;
+  httpPort: number;
+  mysqlPort: number;
+  /** Called for each node root before its layout is made (the btrfs suite mounts an image). */
+  prepareRoot?: (root: string) => Promise<void>;
+  /** Called after a node root is torn down (unmount). */
+  releaseRoot?: (root: string) => Promise<void>;
+};
+
+/** Every entry under `dir` with type, owner, mode and content hash: equal maps mean equal trees. */
+export async function treeFingerprint(dir: string, skip: (rel: string) => boolean = () => false): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  async function walk(rel: string): Promise<void> {
+    const full = rel === "" ? dir : path.join(dir, rel);
+    const s = await lstat(full);
+    const meta = `${s.uid}:${s.gid}:${(s.mode & 0o7777).toString(8)}`;
+    if (s.isDirectory()) {
+      out[rel || "."] = `dir ${meta}`;
+      for (const name of (await readdir(full)).sort()) {
+        const child = rel === "" ? name : `${rel}/${name}`;
+        if (!skip(child)) await walk(child);
+      }
+    } else if (s.isSymbolicLink()) out[rel] = `link ${s.uid}:${s.gid} -> ${await readlink(full)}`;
+    else out[rel] = `file ${meta} ${createHash("sha256").update(await readFile(full)).digest("hex")}`;
+  }
+  await walk("");
+  return out;
+}
+
+const stamp = (n: number) => `20261201T2000${String(n).padStart(2, "0")}Z`;
+
+export function storageSuite(options: StorageTestOptions): void {
+  const username = uniqueUsername(options.storage === "btrfs" ? "sb" : "sd");
+  const dbName = `${username}_wp`;
+  const host = `blog-${options.storage}.storage.test`;
+  const siteId = "site1";
+  let base: string;
+  let node: NodeRoot;
+  let peer: NodeRoot;
+  let storage: SiteStorage;
+  let peerStorage: SiteStorage;
+  let siteDir: string;
+
+  const spec = {
+    accounts: [{ id: "acc1", username, status: "ACTIVE" }],
+    sites: [
+      {
+        id: siteId,
+        accountId: "acc1",
+        domains: [host],
+        documentRoot: "public",
+        phpSettings: {},
+        status: "ACTIVE",
+        app: {
+          kind: "wordpress",
+          title: "Before The Rollback",
+          url: `http://${host}/`,
+          adminUser: "admin",
+          adminEmail: "admin@storage.test",
+          adminPassword: "admin-password-for-tests-0001",
+          database: { name: dbName, user: dbName, password: "wordpress-db-password-123" },
+        },
+      },
+    ],
+    databases: [{ id: "db1", accountId: "acc1", name: dbName, users: [{ username: dbName, password: "wordpress-db-password-123" }] }],
+  };
+
+  const query = <T = Record<string, unknown>[]>(sql: string, values: unknown[] = []) =>
+    withAdmin(node, (conn) => conn.query({ sql: `/* ${dbName} */ ${sql}` }, values) as Promise<T>);
+  const rows = async () => ({
+    tables: ((await query(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1`, [dbName])) as { t: string }[]).map((r) => r.t),
+    notes: await query(`SELECT id, body FROM \`${dbName}\`.notes ORDER BY id`).catch(() => null),
+    blogname: ((await query(`SELECT option_value AS v FROM \`${dbName}\`.wp_options WHERE option_name = 'blogname'`)) as { v: string }[])[0]?.v,
+  });
+  const liveFiles = () => treeFingerprint(siteDir);
+  const asAccount = async (file: string) => {
+    const s = await lstat(path.join(siteDir, "public"));
+    await chown(file, s.uid, s.gid);
+  };
+
+  beforeAll(async () => {
+    base = await mkdtemp(`/var/tmp/shoal-storage-${options.storage}-`);
+    await chmod(base, 0o755);
+    const make = async (address: string, name: string) => {
+      const root = path.join(base, name);
+      await mkdir(root, { recursive: true });
+      await options.prepareRoot?.(root);
+      return nodeRoot({ root, address, httpPort: options.httpPort, mysqlPort: options.mysqlPort, storage: options.storage });
+    };
+    node = await make(options.address, "a");
+    peer = await make(options.peerAddress, "b");
+    await ensureNodeLayout(peer);
+    const results = await converge(node, spec);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    storage = siteStorage(node);
+    peerStorage = siteStorage(peer);
+    siteDir = node.siteDir(username, siteId);
+    await query(`CREATE TABLE \`${dbName}\`.notes (id INT PRIMARY KEY, body VARCHAR(100)) ENGINE=InnoDB`);
+  }, 60_000);
+
+  afterAll(async () => {
+    try {
+      if (node) await converge(node, { accounts: [], sites: [], databases: [] }).catch(() => undefined);
+      if (node) await stopNode(node).catch(() => undefined);
+    } finally {
+      for (const line of (await readFile("/etc/passwd", "utf8")).split("\n")) {
+        const [name] = line.split(":");
+        if (name === username) await runCommand("/usr/sbin/userdel", [name]).catch(() => {});
+      }
+      for (const root of [path.join(base, "a"), path.join(base, "b")]) await options.releaseRoot?.(root);
+      await rm(base, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  describe(`${options.storage} storage`, () => {
+    it("makes the site directory a volume of the driver's kind", async () => {
+      expect(storage.kind).toBe(options.storage);
+      const s = await lstat(siteDir);
+      expect(s.isDirectory()).toBe(true);
+      expect(s.mode & 0o7777).toBe(0o2750);
+      if (options.storage === "btrfs") {
+        // A subvolume's root directory has inode 256 on btrfs.
+        expect(s.ino).toBe(256);
+        expect(siteDir.startsWith(`${node.storeDir}/`)).toBe(true);
+      }
+    });
+
+    it("rolls files and rows back exactly, and the rollback can be undone", async () => {
+      await query(`INSERT INTO \`${dbName}\`.notes VALUES (1, 'one'), (2, 'two'), (3, 'three')`);
+      await writeFile(path.join(siteDir, "public/keep.txt"), "version 1\n");
+      await writeFile(path.join(siteDir, "public/gone.bin"), randomBytes(200_000));
+      for (const f of ["public/keep.txt", "public/gone.bin"]) await asAccount(path.join(siteDir, f));
+      const before = { files: await liveFiles(), rows: await rows() };
+      expect((await backendGet(node, host, "/")).body).toContain("Before The Rollback");
+
+      const first = await storage.createSnapshot(siteId, `s-${stamp(1)}`, { databases: [dbName] });
+      expect(first).toMatchObject({ name: `s-${stamp(1)}`, databases: [dbName] });
+      expect(first.sizeBytes).toBeGreaterThan(200_000);
+      console.log(`[${options.storage}] snapshot of a WordPress site: dump ${first.timingsMs.dump} ms, snapshot ${first.timingsMs.snapshot} ms, ${first.sizeBytes} bytes`);
+      // The dump is root's, outside the document root, and not served.
+      const dumpDir = await lstat(path.join(siteDir, ".shoal-db"));
+      expect([dumpDir.uid, dumpDir.mode & 0o777]).toEqual([0, 0o700]);
+      expect((await backendGet(node, host, "/../.shoal-db/snapshot.json")).status).not.toBe(200);
+
+      await writeFile(path.join(siteDir, "public/keep.txt"), "version 2, longer\n");
+      await unlink(path.join(siteDir, "public/gone.bin"));
+      await writeFile(path.join(siteDir, "public/new.txt"), "added later\n");
+      await asAccount(path.join(siteDir, "public/new.txt"));
+      await query(`UPDATE \`${dbName}\`.notes SET body = 'ONE' WHERE id = 1`);
+      await query(`INSERT INTO \`${dbName}\`.notes VALUES (4, 'four')`);
+      await query(`CREATE TABLE \`${dbName}\`.extra (id INT PRIMARY KEY)`);
+      await query(`UPDATE \`${dbName}\`.wp_options SET option_value = 'After The Change' WHERE option_name = 'blogname'`);
+      const after = { files: await liveFiles(), rows: await rows() };
+      expect(after.rows.tables).toContain("extra");
+      expect((await backendGet(node, host, "/")).body).toContain("After The Change");
+
+      const rollback = await storage.restoreSnapshot(siteId, `s-${stamp(1)}`, { keepCurrentAs: `pre-${stamp(2)}`, databases: [dbName] });
+      console.log(`[${options.storage}] rollback of a WordPress site: ${JSON.stringify(rollback.timingsMs)}`);
+      expect(rollback.kept.name).toBe(`pre-${stamp(2)}`);
+      expect(await rows()).toEqual(before.rows);
+      const restoredFiles = await liveFiles();
+      // The live dump directory holds the snapshot's dumps, as the snapshot does.
+      const withoutDumps = (f: Record<string, string>) => Object.fromEntries(Object.entries(f).filter(([k]) => !k.startsWith(".shoal-db")));
+      expect(withoutDumps(restoredFiles)).toEqual(withoutDumps(before.files));
+      expect((await backendGet(node, host, "/")).body).toContain("Before The Rollback");
+
+      const undo = await storage.restoreSnapshot(siteId, `pre-${stamp(2)}`, { keepCurrentAs: `pre-${stamp(3)}` });
+      expect(undo.restored.databases).toEqual([dbName]);
+      expect(await rows()).toEqual(after.rows);
+      expect(withoutDumps(await liveFiles())).toEqual(withoutDumps(after.files));
+      expect((await backendGet(node, host, "/")).body).toContain("After The Change");
+
+      expect((await storage.listSnapshots(siteId)).map((s) => s.name)).toEqual([`s-${stamp(1)}`, `pre-${stamp(2)}`, `pre-${stamp(3)}`]);
+      await expect(storage.createSnapshot(siteId, `s-${stamp(1)}`)).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
+      await expect(storage.restoreSnapshot(siteId, `s-${stamp(9)}`, { keepCurrentAs: `pre-${stamp(8)}` })).rejects.toMatchObject({ code: "NOT_FOUND" });
+      await storage.deleteSnapshot(siteId, `pre-${stamp(3)}`);
+      expect((await storage.listSnapshots(siteId)).map((s) => s.name)).toEqual([`s-${stamp(1)}`, `pre-${stamp(2)}`]);
+    });
+
+    it("browses a snapshot and restores one file, refusing paths that climb out or follow symlinks", async () => {
+      await symlink("/etc", path.join(siteDir, "public/etc-link"));
+      await mkdir(path.join(siteDir, "public/deep/er"), { recursive: true });
+      await writeFile(path.join(siteDir, "public/deep/er/file.txt"), "deep content\n");
+      const snap = `s-${stamp(10)}`;
+      await storage.createSnapshot(siteId, snap);
+
+      const top = await storage.readSnapshotFile(siteId, snap, "");
+      expect(top.type).toBe("dir");
+      if (top.type === "dir") expect(top.entries.map((e) => e.name)).toEqual(expect.arrayContaining(["public", ".shoal-db"]));
+      const link = await storage.readSnapshotFile(siteId, snap, "public/etc-link");
+      expect(link).toEqual({ type: "symlink", target: "/etc" });
+      const file = await storage.readSnapshotFile(siteId, snap, "public/deep/er/file.txt");
+      expect(file.type).toBe("file");
+      if (file.type === "file") {
+        const chunks: Buffer[] = [];
+        for await (const c of file.open()) chunks.push(c as Buffer);
+        expect(Buffer.concat(chunks).toString()).toBe("deep content\n");
+      }
+      for (const bad of ["../a", "/etc/passwd", "public/../../x", "public//x", "public/./x"]) {
+        await expect(storage.readSnapshotFile(siteId, snap, bad), bad).rejects.toMatchObject({ code: "INVALID" });
+      }
+      await expect(storage.readSnapshotFile(siteId, snap, "public/etc-link/passwd")).rejects.toMatchObject({ code: "INVALID" });
+      await expect(storage.restoreFile(siteId, snap, "public/etc-link")).rejects.toMatchObject({ code: "INVALID" });
+      await expect(storage.readSnapshotFile(siteId, snap, "public/missing")).rejects.toBeInstanceOf(StorageError);
+
+      // Changed, then deleted with its directory: the file comes back, its directories too.
+      await writeFile(path.join(siteDir, "public/keep.txt"), "changed again\n");
+      const keepBefore = (await lstat(path.join(siteDir, "public/keep.txt"))).uid;
+      await storage.restoreFile(siteId, `s-${stamp(1)}`, "public/keep.txt");
+      expect(await readFile(path.join(siteDir, "public/keep.txt"), "utf8")).toBe("version 1\n");
+      expect((await lstat(path.join(siteDir, "public/keep.txt"))).uid).toBe(keepBefore);
+      await rm(path.join(siteDir, "public/deep"), { recursive: true });
+      await storage.restoreFile(siteId, snap, "public/deep/er/file.txt");
+      expect(await readFile(path.join(siteDir, "public/deep/er/file.txt"), "utf8")).toBe("deep content\n");
+
+      // A symlink the account put where the snapshot has a directory is never written through.
+      await rm(path.join(siteDir, "public/deep"), { recursive: true });
+      const outside = path.join(base, "outside");
+      await mkdir(outside, { recursive: true });
+      await symlink(outside, path.join(siteDir, "public/deep"));
+      await expect(storage.restoreFile(siteId, snap, "public/deep/er/file.txt")).rejects.toMatchObject({ code: "CONFLICT" });
+      expect(await readdir(outside)).toEqual([]);
+      await unlink(path.join(siteDir, "public/deep"));
+      await unlink(path.join(siteDir, "public/etc-link"));
+    });
+
+    it("sends a snapshot to another node in full, then incrementally (stream about the size of the delta)", async () => {
+      const big = path.join(siteDir, "public/big");
+      await mkdir(big);
+      for (let i = 0; i < 20; i++) await writeFile(path.join(big, `part${i}.bin`), randomBytes(1024 * 1024));
+      const s1 = `s-${stamp(20)}`;
+      const s2 = `s-${stamp(21)}`;
+      await storage.createSnapshot(siteId, s1, { databases: [dbName] });
+      const collect = async (stream: Readable) => {
+        const chunks: Buffer[] = [];
+        for await (const c of stream) chunks.push(c as Buffer);
+        return Buffer.concat(chunks);
+      };
+      const full = await collect(await storage.sendSnapshot(siteId, s1));
+      expect(full.length).toBeGreaterThan(20 * 1024 * 1024);
+      const got = await peerStorage.receiveSnapshot(siteId, Readable.from([full]), { name: s1, maxBytes: 1 << 30 });
+      expect(got).toMatchObject({ name: s1, databases: [dbName] });
+      const snapOf = (n: NodeRoot, name: string) => path.join(n.snapshotsDir, siteId, name);
+      expect(await treeFingerprint(snapOf(peer, s1))).toEqual(await treeFingerprint(snapOf(node, s1)));
+
+      await writeFile(path.join(big, "part7.bin"), randomBytes(1024 * 1024));
+      await unlink(path.join(big, "part8.bin"));
+      await storage.createSnapshot(siteId, s2, { databases: [dbName] });
+      const started = Date.now();
+      const delta = await collect(await storage.sendSnapshot(siteId, s2, s1));
+      const sendMs = Date.now() - started;
+      console.log(`[${options.storage}] incremental stream for a 1 MB change of a 20 MB site: ${delta.length} bytes in ${sendMs} ms (full: ${full.length})`);
+      expect(delta.length).toBeGreaterThan(1024 * 1024);
+      expect(delta.length).toBeLessThan(2 * 1024 * 1024);
+      // A damaged stream is refused and leaves nothing behind.
+      await expect(peerStorage.receiveSnapshot(siteId, Readable.from([delta.subarray(0, delta.length - 100)]), { name: s2, maxBytes: 1 << 30 })).rejects.toMatchObject({ code: "INVALID" });
+      expect((await peerStorage.listSnapshots(siteId)).map((s) => s.name)).toEqual([s1]);
+      await expect(peerStorage.receiveSnapshot(siteId, Readable.from([delta]), { name: s2, maxBytes: 1000 })).rejects.toMatchObject({ code: "INVALID" });
+      await peerStorage.receiveSnapshot(siteId, Readable.from([delta]), { name: s2, maxBytes: 1 << 30 });
+      expect(await treeFingerprint(snapOf(peer, s2))).toEqual(await treeFingerprint(snapOf(node, s2)));
+      await expect(peerStorage.receiveSnapshot(siteId, Readable.from([delta]), { name: s2, maxBytes: 1 << 30 })).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
+      await rm(big, { recursive: true });
+    });
+
+    it("removes the site volume with its snapshots", async () => {
+      const other = "site2";
+      const sitesDir = path.dirname(siteDir);
+      await storage.ensureSiteVolume({ username, siteId: other });
+      await writeFile(path.join(sitesDir, other, "x.txt"), "x");
+      await storage.createSnapshot(other, `s-${stamp(30)}`);
+      await storage.removeSiteVolume({ username, siteId: other });
+      expect(await lstat(path.join(sitesDir, other)).catch(() => null)).toBeNull();
+      expect(await lstat(path.join(node.snapshotsDir, other)).catch(() => null)).toBeNull();
+      expect(await readdir(node.storageStagingDir)).toEqual([]);
+    });
+  });
+}

@@ -1,0 +1,181 @@
+import { constants } from "node:fs";
+import { lstat, mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import { dropDatabase, ensureDatabase, withAdmin } from "../drivers/mariadb";
+import type { NodeRoot } from "../node-root";
+import { databaseNameSchema } from "./names";
+import { errno, fdPath, openDirAt } from "./safe-fs";
+import { startTool } from "./spawn-tool";
+
+// A snapshot holds the site's files and its databases together: just before the snapshot each
+// database is dumped into the site volume, in <siteDir>/.shoal-db/ (next to the document root,
+// never under it, so nginx never serves it).
+//
+// The directory and its dumps are root's (0700/0600) although they sit in the account's tree: a
+// restore loads them as MariaDB's root, so the account must never be able to write one (a planted
+// dump would be SQL run as root). The account can only rename or delete the directory as a whole
+// (it owns the parent); an entry there that is not root's directory is moved aside, never used.
+// Root-only also keeps the dumps out of the account's PHP, which has no business reading them.
+
+export const dumpDirName = ".shoal-db";
+export const snapshotInfoFile = "snapshot.json";
+
+export type SnapshotStamp = { format: 1; name: string; takenAt: string; databases: string[] };
+
+const mariadbArgs = (node: NodeRoot) => ["--no-defaults", `--socket=${node.mysqlSocket}`, "--user=root"];
+
+/** Opens (creating or replacing) the site's dump directory, verified root's 0700, through the site's descriptor. */
+async function openDumpDir(site: FileHandle): Promise<FileHandle> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await mkdir(fdPath(site, dumpDirName), { mode: 0o700 }).catch((e: unknown) => {
+      if (errno(e) !== "EEXIST") throw e;
+    });
+    const handle = await openDirAt(site, dumpDirName).catch((e: unknown) => {
+      if (["ELOOP", "ENOTDIR", "ENOENT"].includes(errno(e) ?? "")) return null;
+      throw e;
+    });
+    if (handle) {
+      const s = await handle.stat();
+      if (s.uid === 0) {
+        await handle.chown(0, 0);
+        await handle.chmod(0o700);
+        return handle;
+      }
+      await handle.close();
+    }
+    // Not ours (a file, a symlink, the account's own directory): keep it under another name.
+    await rename(fdPath(site, dumpDirName), fdPath(site, `${dumpDirName}.moved-${Date.now()}`)).catch((e: unknown) => {
+      if (errno(e) !== "ENOENT") throw e;
+    });
+  }
+  throw new Error(`Could not make ${dumpDirName} in the site directory (it keeps being replaced).`);
+}
+
+async function sameBytes(a: string, b: string): Promise<boolean> {
+  const [sa, sb] = await Promise.all([lstat(a).catch(() => null), lstat(b).catch(() => null)]);
+  if (!sa || !sb || !sb.isFile() || sa.size !== sb.size) return false;
+  const [ba, bb] = await Promise.all([readFile(a), readFile(b)]);
+  return ba.equals(bb);
+}
+
+/**
+ * Dumps each database consistently (--single-transaction: one InnoDB read view, no locks held
+ * against the site's writers) into the site's dump directory, and writes the snapshot's stamp
+ * there. A dump identical to the one already there is left as it was, so an unchanged database
+ * costs nothing in the next incremental snapshot. Other files in the directory are removed.
+ */
+export async function writeDumps(node: NodeRoot, site: FileHandle, stamp: SnapshotStamp): Promise<void> {
+  const dir = await openDumpDir(site);
+  try {
+    const keep = new Set([snapshotInfoFile]);
+    for (const db of stamp.databases) {
+      databaseNameSchema.parse(db);
+      const file = `${db}.sql`;
+      keep.add(file);
+      const temp = fdPath(dir, `.${file}.tmp`);
+      await unlink(temp).catch(() => undefined);
+      const out = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      try {
+        const dump = startTool(
+          "/usr/bin/mariadb-dump",
+          [
+            ...mariadbArgs(node),
+            "--single-transaction",
+            "--routines",
+            "--triggers",
+            "--hex-blob",
+            "--default-character-set=utf8mb4",
+            // No date line: an unchanged database gives a byte-identical dump.
+            "--skip-dump-date",
+            db,
+          ],
+          { stdout: out.fd, timeoutMs: 10 * 60_000 },
+        );
+        await dump.done;
+        await out.sync();
+      } catch (e) {
+        await unlink(temp).catch(() => undefined);
+        throw e;
+      } finally {
+        await out.close();
+      }
+      if (await sameBytes(temp, fdPath(dir, file))) await unlink(temp);
+      else await rename(temp, fdPath(dir, file));
+    }
+    for (const name of await readdir(fdPath(dir))) {
+      if (!keep.has(name)) await unlink(fdPath(dir, name)).catch(() => undefined);
+    }
+    const stampTemp = fdPath(dir, `.${snapshotInfoFile}.tmp`);
+    await unlink(stampTemp).catch(() => undefined);
+    const out = await open(stampTemp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      await out.writeFile(`${JSON.stringify(stamp)}\n`);
+      await out.sync();
+    } finally {
+      await out.close();
+    }
+    await rename(stampTemp, fdPath(dir, snapshotInfoFile));
+  } finally {
+    await dir.close();
+  }
+}
+
+/** The stamp inside a snapshot (null when it has none, e.g. a damaged or foreign tree). */
+export async function readStamp(snapshotDir: string): Promise<SnapshotStamp | null> {
+  const file = path.join(snapshotDir, dumpDirName, snapshotInfoFile);
+  const s = await lstat(file).catch(() => null);
+  if (!s?.isFile() || s.uid !== 0) return null;
+  try {
+    const parsed = JSON.parse(await readFile(file, "utf8")) as SnapshotStamp;
+    if (parsed.format !== 1 || typeof parsed.name !== "string" || typeof parsed.takenAt !== "string" || !Array.isArray(parsed.databases)) return null;
+    return parsed;
+  } catch {
+    return null;
+  }
+}
+
+/** A database's dump in a snapshot, checked to be root's regular 0600 file (the agent wrote it). */
+export async function dumpFileIn(snapshotDir: string, db: string): Promise<string> {
+  databaseNameSchema.parse(db);
+  const dir = path.join(snapshotDir, dumpDirName);
+  const d = await lstat(dir).catch(() => null);
+  const file = path.join(dir, `${db}.sql`);
+  const s = await lstat(file).catch(() => null);
+  if (!d?.isDirectory() || d.uid !== 0 || !s?.isFile() || s.uid !== 0 || (s.mode & 0o077) !== 0) {
+    throw new MissingDumpError(`The snapshot has no dump of database ${db}.`);
+  }
+  return file;
+}
+
+export class MissingDumpError extends Error {}
+
+export async function databaseExists(node: NodeRoot, db: string): Promise<boolean> {
+  databaseNameSchema.parse(db);
+  return withAdmin(node, async (conn) => {
+    const rows: unknown[] = await conn.query("SELECT 1 FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?", [db]);
+    return rows.length > 0;
+  });
+}
+
+/**
+ * Loads a dump back: the database is dropped and created empty, then the dump replays its
+ * tables, rows, routines and triggers. MariaDB commits DDL implicitly, so this cannot be one
+ * transaction; the rollback operation pauses the site around it, and the snapshot kept before the
+ * rollback is the way back if it fails half-way. Grants survive (they name the database, and
+ * dropping it does not drop them).
+ */
+export async function loadDump(node: NodeRoot, db: string, dumpFile: string): Promise<void> {
+  databaseNameSchema.parse(db);
+  const input = await open(dumpFile, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    await dropDatabase(node, db);
+    await ensureDatabase(node, db);
+    const load = startTool("/usr/bin/mariadb", [...mariadbArgs(node), "--binary-mode", `--database=${db}`], {
+      stdin: input.fd,
+      timeoutMs: 30 * 60_000,
+    });
+    await load.done;
+  } finally {
+    await input.close();
+  }
+}

@@ -1,0 +1,478 @@
+import { randomBytes } from "node:crypto";
+import { constants, createReadStream } from "node:fs";
+import { copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { writeFileAtomic } from "../config-file";
+import type { NodeRoot } from "../node-root";
+import { btrfsDriver } from "./btrfs-driver";
+import { databaseExists, dumpFileIn, loadDump, MissingDumpError, readStamp, writeDumps } from "./db-dumps";
+import { dirDriver } from "./dir-driver";
+import { databaseNameSchema, InvalidRelativePathError, parseRelativePath, siteIdSchema, snapshotNameSchema } from "./names";
+import { errno, fdPath, openDirAt, openDirChecked } from "./safe-fs";
+import { treeSize } from "./tree";
+import type { VolumeDriver } from "./volume-driver";
+
+// A site's storage: its live directory (node.siteDir: a btrfs subvolume or a plain directory,
+// NodeConfig.storage picks the driver) and its snapshots, each holding the site's files and a
+// consistent dump of its databases. One interface for both drivers; the differences are in
+// volume-driver.ts. Snapshot layout (root's, 0700):
+//   <snapshotsDir>/<siteId>/<name>              the snapshot (read-only subvolume, or a tree)
+//   <snapshotsDir>/<siteId>/.meta/<name>.json   written last: a snapshot without it is unfinished
+//                                               and is never listed, sent or restored
+// Calls for one site run one at a time (a per-site queue); different sites run side by side.
+
+export type SnapshotInfo = { name: string; takenAt: string; sizeBytes: number; databases: string[] };
+type SnapshotMeta = SnapshotInfo & { startedAtMs: number };
+
+export type SnapshotEntry =
+  | { type: "dir"; entries: { name: string; type: "dir" | "file" | "symlink" | "other"; sizeBytes: number; mode: number; mtime: string }[] }
+  | { type: "file"; sizeBytes: number; mode: number; mtime: string; open(): Readable }
+  | { type: "symlink"; target: string };
+
+export type RestoreResult = {
+  restored: SnapshotInfo;
+  kept: SnapshotInfo;
+  timingsMs: { keepCurrent: number; files: number; databases: number; total: number };
+};
+
+export interface SiteStorage {
+  readonly kind: "btrfs" | "dir";
+  /** Makes the site's live directory if it is missing (root's 0700: the caller sets owner and mode). */
+  ensureSiteVolume(site: { username: string; siteId: string }): Promise<{ created: boolean }>;
+  /** Deletes the live directory and, unless kept, every snapshot of the site. */
+  removeSiteVolume(site: { username: string; siteId: string }, options?: { keepSnapshots?: boolean }): Promise<void>;
+  createSnapshot(siteId: string, name: string, options?: { databases?: string[] }): Promise<SnapshotInfo & { timingsMs: { dump: number; snapshot: number } }>;
+  listSnapshots(siteId: string): Promise<SnapshotInfo[]>;
+  deleteSnapshot(siteId: string, name: string): Promise<void>;
+  /**
+   * Rolls the site's files and `databases` back to snapshot `name`; the state before is kept as
+   * snapshot `keepCurrentAs`, so the rollback can itself be undone.
+   */
+  restoreSnapshot(siteId: string, name: string, options: { keepCurrentAs: string; databases?: string[] }): Promise<RestoreResult>;
+  readSnapshotFile(siteId: string, name: string, relPath: string): Promise<SnapshotEntry>;
+  restoreFile(siteId: string, name: string, relPath: string): Promise<{ path: string; sizeBytes: number }>;
+  sendSnapshot(siteId: string, name: string, parent?: string): Promise<Readable>;
+  receiveSnapshot(siteId: string, stream: AsyncIterable<Buffer>, options: { name: string; maxBytes: number }): Promise<SnapshotInfo & { streamBytes: number }>;
+}
+
+/** A refusal the API turns into an HTTP status (the rest are 500s). */
+export class StorageError extends Error {
+  constructor(
+    readonly code: "NOT_FOUND" | "ALREADY_EXISTS" | "INVALID" | "CONFLICT",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const queues = new Map<string, Promise<unknown>>();
+/** Runs `task` after every earlier task of the same key. */
+function serialised<T>(key: string, task: () => Promise<T>): Promise<T> {
+  const result = (queues.get(key) ?? Promise.resolve()).then(task);
+  const tail = result.catch(() => undefined);
+  queues.set(key, tail);
+  void tail.then(() => {
+    if (queues.get(key) === tail) queues.delete(key);
+  });
+  return result;
+}
+
+const check = <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { issues: { message: string }[] } } }, value: unknown, what: string): T => {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new StorageError("INVALID", `Invalid ${what} "${String(value)}": ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  return parsed.data;
+};
+
+/** "Now" by the file system's clock: the ctime of a file made now (see tree.ts, sameFileAsBefore). */
+async function fileSystemNow(dir: string): Promise<number> {
+  const marker = path.join(dir, `clock-${randomBytes(6).toString("hex")}`);
+  await writeFile(marker, "", { flag: "wx", mode: 0o600 });
+  try {
+    return (await lstat(marker)).ctimeMs;
+  } finally {
+    await unlink(marker);
+  }
+}
+
+export function siteStorage(node: NodeRoot): SiteStorage {
+  const driver: VolumeDriver = node.storage === "btrfs" ? btrfsDriver : dirDriver;
+  const siteSnapshots = (siteId: string) => path.join(node.snapshotsDir, siteId);
+  const snapshotDir = (siteId: string, name: string) => path.join(siteSnapshots(siteId), name);
+  const metaFile = (siteId: string, name: string) => path.join(siteSnapshots(siteId), ".meta", `${name}.json`);
+  const staging = (what: string) => path.join(node.storageStagingDir, `${what}-${randomBytes(6).toString("hex")}`);
+  const lock = <T>(siteId: string, task: () => Promise<T>) => serialised(`${node.root}\0${siteId}`, task);
+
+  async function readMeta(siteId: string, name: string): Promise<SnapshotMeta | null> {
+    try {
+      const meta = JSON.parse(await readFile(metaFile(siteId, name), "utf8")) as SnapshotMeta;
+      return (await lstat(snapshotDir(siteId, name)).catch(() => null))?.isDirectory() ? meta : null;
+    } catch (e) {
+      if (errno(e) === "ENOENT") return null;
+      throw e;
+    }
+  }
+  async function requireMeta(siteId: string, name: string): Promise<SnapshotMeta> {
+    const meta = await readMeta(siteId, name);
+    if (!meta) throw new StorageError("NOT_FOUND", `Site ${siteId} has no snapshot ${name}.`);
+    return meta;
+  }
+  const publicInfo = ({ name, takenAt, sizeBytes, databases }: SnapshotMeta): SnapshotInfo => ({ name, takenAt, sizeBytes, databases });
+
+  async function list(siteId: string): Promise<SnapshotMeta[]> {
+    const names = (await readdir(path.join(siteSnapshots(siteId), ".meta")).catch(() => [] as string[]))
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.slice(0, -5))
+      .filter((n) => snapshotNameSchema.safeParse(n).success);
+    const metas: SnapshotMeta[] = [];
+    for (const name of names) {
+      const meta = await readMeta(siteId, name);
+      if (meta) metas.push(meta);
+    }
+    return metas.sort((a, b) => a.takenAt.localeCompare(b.takenAt) || a.name.localeCompare(b.name));
+  }
+
+  /** The account that holds site `siteId` on this node (exactly one), or null. */
+  async function locate(siteId: string): Promise<{ username: string } | null> {
+    const found: string[] = [];
+    for (const username of await readdir(node.homeDir).catch(() => [] as string[])) {
+      const s = await lstat(node.siteDir(username, siteId)).catch(() => null);
+      if (s?.isDirectory()) found.push(username);
+    }
+    if (found.length > 1) throw new StorageError("CONFLICT", `Site ${siteId} is stored under several accounts (${found.join(", ")}).`);
+    return found[0] ? { username: found[0] } : null;
+  }
+  /** The verified `sites` directory of the site's account and the site directory in it. */
+  async function openSite(siteId: string): Promise<{ sites: FileHandle; site: FileHandle; username: string }> {
+    const where = await locate(siteId);
+    if (!where) throw new StorageError("NOT_FOUND", `Site ${siteId} has no store on this node.`);
+    const sites = await openDirChecked(path.dirname(node.siteDir(where.username, siteId)));
+    try {
+      const site = await openDirAt(sites, siteId);
+      return { sites, site, username: where.username };
+    } catch (e) {
+      await sites.close();
+      throw e;
+    }
+  }
+  const ensureSnapshotDirs = async (siteId: string) => {
+    await mkdir(path.join(siteSnapshots(siteId), ".meta"), { recursive: true, mode: 0o700 });
+  };
+
+  async function deleteLocked(siteId: string, name: string): Promise<void> {
+    await rm(metaFile(siteId, name), { force: true });
+    await driver.deleteSnapshot(snapshotDir(siteId, name));
+  }
+
+  async function snapshotLocked(siteId: string, name: string, databases: string[]) {
+    if (await readMeta(siteId, name)) throw new StorageError("ALREADY_EXISTS", `Site ${siteId} already has a snapshot ${name}.`);
+    for (const db of databases) {
+      if (!(await databaseExists(node, db))) throw new StorageError("NOT_FOUND", `Database ${db} does not exist on this node.`);
+    }
+    const { sites, site } = await openSite(siteId);
+    try {
+      await ensureSnapshotDirs(siteId);
+      // An unfinished snapshot of this name (a crash half-way) is thrown away and taken again.
+      await deleteLocked(siteId, name);
+      const started = Date.now();
+      const startedAtMs = await fileSystemNow(node.storageStagingDir);
+      const takenAt = new Date().toISOString();
+      await writeDumps(node, site, { format: 1, name, takenAt, databases });
+      const dumped = Date.now();
+      const previous = (await list(siteId)).at(-1);
+      const dest = snapshotDir(siteId, name);
+      await driver.freeze(site, dest, previous ? { dir: snapshotDir(siteId, previous.name), startedAtMs: previous.startedAtMs } : null);
+      const frozen = Date.now();
+      const meta: SnapshotMeta = { name, takenAt, sizeBytes: await treeSize(dest), databases, startedAtMs };
+      await writeFileAtomic(metaFile(siteId, name), `${JSON.stringify(meta)}\n`, 0o600);
+      return { ...publicInfo(meta), timingsMs: { dump: dumped - started, snapshot: frozen - dumped } };
+    } finally {
+      await site.close();
+      await sites.close();
+    }
+  }
+
+  async function snapshotEntry(siteId: string, name: string, relPath: string): Promise<{ full: string; segments: string[] }> {
+    let segments: string[];
+    try {
+      segments = parseRelativePath(relPath);
+    } catch (e) {
+      if (e instanceof InvalidRelativePathError) throw new StorageError("INVALID", e.message);
+      throw e;
+    }
+    await requireMeta(siteId, name);
+    // A snapshot never changes, so walking it by path is race-free; a symlink on the way is
+    // refused rather than followed (it could point anywhere on the node).
+    let full = snapshotDir(siteId, name);
+    for (const [i, segment] of segments.entries()) {
+      full = path.join(full, segment);
+      const s = await lstat(full).catch(() => null);
+      if (!s) throw new StorageError("NOT_FOUND", `${segments.slice(0, i + 1).join("/")} is not in snapshot ${name}.`);
+      if (i < segments.length - 1 && !s.isDirectory()) {
+        throw new StorageError("INVALID", `${segments.slice(0, i + 1).join("/")} is ${s.isSymbolicLink() ? "a symlink" : "not a directory"} in snapshot ${name}; it is not followed.`);
+      }
+    }
+    return { full, segments };
+  }
+
+  return {
+    kind: driver.kind,
+
+    async ensureSiteVolume(site) {
+      check(siteIdSchema, site.siteId, "site id");
+      return lock(site.siteId, async () => {
+        const sites = await openDirChecked(path.dirname(node.siteDir(site.username, site.siteId)));
+        try {
+          if (await lstat(fdPath(sites, site.siteId)).catch(() => null)) return { created: false };
+          await driver.createVolume(sites, site.siteId);
+          return { created: true };
+        } finally {
+          await sites.close();
+        }
+      });
+    },
+
+    async removeSiteVolume(site, options = {}) {
+      check(siteIdSchema, site.siteId, "site id");
+      return lock(site.siteId, async () => {
+        const sitesDir = path.dirname(node.siteDir(site.username, site.siteId));
+        if (await lstat(sitesDir).catch(() => null)) {
+          const sites = await openDirChecked(sitesDir);
+          try {
+            // Out of the account's reach first (a rename), then deleted where nothing can change it.
+            const doomed = staging("remove");
+            try {
+              await rename(fdPath(sites, site.siteId), doomed);
+            } catch (e) {
+              if (errno(e) !== "ENOENT") throw e;
+            }
+            await driver.deleteVolume(doomed);
+          } finally {
+            await sites.close();
+          }
+        }
+        if (!options.keepSnapshots) {
+          for (const name of await readdir(siteSnapshots(site.siteId)).catch(() => [] as string[])) {
+            if (name !== ".meta") await deleteLocked(site.siteId, name);
+          }
+          await rm(siteSnapshots(site.siteId), { recursive: true, force: true });
+        }
+      });
+    },
+
+    async createSnapshot(siteId, name, options = {}) {
+      check(siteIdSchema, siteId, "site id");
+      check(snapshotNameSchema, name, "snapshot name");
+      const databases = [...new Set((options.databases ?? []).map((db) => check(databaseNameSchema, db, "database name")))].sort();
+      return lock(siteId, () => snapshotLocked(siteId, name, databases));
+    },
+
+    async listSnapshots(siteId) {
+      check(siteIdSchema, siteId, "site id");
+      return (await list(siteId)).map(publicInfo);
+    },
+
+    async deleteSnapshot(siteId, name) {
+      check(siteIdSchema, siteId, "site id");
+      check(snapshotNameSchema, name, "snapshot name");
+      return lock(siteId, async () => {
+        await requireMeta(siteId, name);
+        await deleteLocked(siteId, name);
+      });
+    },
+
+    async restoreSnapshot(siteId, name, options) {
+      check(siteIdSchema, siteId, "site id");
+      check(snapshotNameSchema, name, "snapshot name");
+      check(snapshotNameSchema, options.keepCurrentAs, "snapshot name");
+      return lock(siteId, async () => {
+        const started = Date.now();
+        const target = await requireMeta(siteId, name);
+        const databases = [...new Set((options.databases ?? target.databases).map((db) => check(databaseNameSchema, db, "database name")))].sort();
+        // Everything that could refuse the restore is checked before anything changes.
+        const dumps = new Map<string, string>();
+        for (const db of databases) {
+          try {
+            dumps.set(db, await dumpFileIn(snapshotDir(siteId, name), db));
+          } catch (e) {
+            if (e instanceof MissingDumpError) throw new StorageError("INVALID", e.message);
+            throw e;
+          }
+        }
+        const kept = await snapshotLocked(siteId, options.keepCurrentAs, databases);
+        const keptAt = Date.now();
+        const fresh = staging("restore");
+        await driver.thaw(snapshotDir(siteId, name), fresh);
+        const { sites, site } = await openSite(siteId);
+        const old = staging("replaced");
+        try {
+          await site.close();
+          // The swap: two renames in the root-owned sites directory, microseconds apart. Linux
+          // has renameat2(RENAME_EXCHANGE) but neither Node nor Debian 12's coreutils expose
+          // it; the rollback operation pauses the site at the edges around this anyway.
+          await rename(fdPath(sites, siteId), old);
+          try {
+            await rename(fresh, fdPath(sites, siteId));
+          } catch (e) {
+            await rename(old, fdPath(sites, siteId));
+            throw e;
+          }
+        } catch (e) {
+          await driver.deleteVolume(fresh).catch(() => undefined);
+          throw e;
+        } finally {
+          await sites.close();
+        }
+        const switched = Date.now();
+        for (const [db, file] of dumps) await loadDump(node, db, file);
+        const loaded = Date.now();
+        await driver.deleteVolume(old);
+        return {
+          restored: publicInfo(target),
+          kept: publicInfo({ ...kept, startedAtMs: 0 }),
+          timingsMs: { keepCurrent: keptAt - started, files: switched - keptAt, databases: loaded - switched, total: Date.now() - started },
+        };
+      });
+    },
+
+    async readSnapshotFile(siteId, name, relPath) {
+      check(siteIdSchema, siteId, "site id");
+      check(snapshotNameSchema, name, "snapshot name");
+      const { full } = await snapshotEntry(siteId, name, relPath);
+      const s = await lstat(full);
+      if (s.isSymbolicLink()) return { type: "symlink", target: await readlink(full) };
+      if (s.isFile()) {
+        return {
+          type: "file",
+          sizeBytes: s.size,
+          mode: s.mode & 0o7777,
+          mtime: s.mtime.toISOString(),
+          open: () => createReadStream(full, { flags: constants.O_RDONLY | constants.O_NOFOLLOW } as unknown as { flags: string }),
+        };
+      }
+      if (!s.isDirectory()) throw new StorageError("INVALID", `${relPath} is not a file, directory or symlink.`);
+      const entries = [];
+      for (const entry of (await readdir(full)).sort()) {
+        const e = await lstat(path.join(full, entry));
+        entries.push({
+          name: entry,
+          type: e.isDirectory() ? ("dir" as const) : e.isFile() ? ("file" as const) : e.isSymbolicLink() ? ("symlink" as const) : ("other" as const),
+          sizeBytes: e.isDirectory() ? 0 : e.size,
+          mode: e.mode & 0o7777,
+          mtime: e.mtime.toISOString(),
+        });
+      }
+      return { type: "dir", entries };
+    },
+
+    async restoreFile(siteId, name, relPath) {
+      check(siteIdSchema, siteId, "site id");
+      check(snapshotNameSchema, name, "snapshot name");
+      return lock(siteId, async () => {
+        const { full, segments } = await snapshotEntry(siteId, name, relPath);
+        const source = await lstat(full);
+        if (!source.isFile()) throw new StorageError("INVALID", `${relPath || "/"} is not a file in snapshot ${name}; only files are restored one at a time.`);
+        const { sites, site } = await openSite(siteId);
+        const opened: FileHandle[] = [sites, site];
+        try {
+          // Down the live site through descriptors: the account may have put a symlink where the
+          // snapshot had a directory, and root must never write through it.
+          let dir = site;
+          let snapDir = snapshotDir(siteId, name);
+          for (const segment of segments.slice(0, -1)) {
+            snapDir = path.join(snapDir, segment);
+            let next = await openDirAt(dir, segment).catch((e: unknown) => {
+              if (errno(e) === "ENOENT") return null;
+              if (["ELOOP", "ENOTDIR"].includes(errno(e) ?? "")) {
+                throw new StorageError("CONFLICT", `${segment} in the live site is not a directory (a file or symlink is in the way).`);
+              }
+              throw e;
+            });
+            if (!next) {
+              const s = await lstat(snapDir);
+              await mkdir(fdPath(dir, segment), { mode: 0o700 });
+              next = await openDirAt(dir, segment);
+              await next.chown(s.uid, s.gid);
+              await next.chmod(s.mode & 0o7777);
+            }
+            opened.push(next);
+            dir = next;
+          }
+          const last = segments.at(-1)!;
+          const temp = fdPath(dir, `.shoal-restore-${randomBytes(6).toString("hex")}`);
+          // COPYFILE_EXCL creates with O_EXCL, which also refuses a symlink planted at the name.
+          await copyFile(full, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+          try {
+            const out = await open(temp, constants.O_WRONLY | constants.O_NOFOLLOW);
+            try {
+              await out.chown(source.uid, source.gid);
+              await out.chmod(source.mode & 0o7777);
+              await out.utimes(source.atime, source.mtime);
+            } finally {
+              await out.close();
+            }
+            await rename(temp, fdPath(dir, last)).catch((e: unknown) => {
+              if (["EISDIR", "ENOTEMPTY", "EEXIST"].includes(errno(e) ?? "")) {
+                throw new StorageError("CONFLICT", `${relPath} is a directory in the live site; it is not replaced by a file.`);
+              }
+              throw e;
+            });
+          } catch (e) {
+            await unlink(temp).catch(() => undefined);
+            throw e;
+          }
+          return { path: segments.join("/"), sizeBytes: source.size };
+        } finally {
+          for (const h of opened.reverse()) await h.close();
+        }
+      });
+    },
+
+    async sendSnapshot(siteId, name, parent) {
+      check(siteIdSchema, siteId, "site id");
+      check(snapshotNameSchema, name, "snapshot name");
+      if (parent !== undefined) check(snapshotNameSchema, parent, "parent snapshot name");
+      await requireMeta(siteId, name);
+      if (parent !== undefined) await requireMeta(siteId, parent);
+      return driver.send(snapshotDir(siteId, name), name, parent === undefined ? null : { dir: snapshotDir(siteId, parent), name: parent });
+    },
+
+    async receiveSnapshot(siteId, stream, options) {
+      check(siteIdSchema, siteId, "site id");
+      const name = check(snapshotNameSchema, options.name, "snapshot name");
+      return lock(siteId, async () => {
+        if (await readMeta(siteId, name)) throw new StorageError("ALREADY_EXISTS", `Site ${siteId} already has a snapshot ${name}.`);
+        await ensureSnapshotDirs(siteId);
+        await deleteLocked(siteId, name);
+        let bytes: number;
+        try {
+          ({ bytes } = await driver.receive(stream, {
+            dir: siteSnapshots(siteId),
+            name,
+            parentDir: async (parentName) =>
+              snapshotNameSchema.safeParse(parentName).success && (await readMeta(siteId, parentName)) ? snapshotDir(siteId, parentName) : null,
+            staging: () => staging("receive"),
+            maxBytes: options.maxBytes,
+          }));
+        } catch (e) {
+          throw new StorageError("INVALID", `The snapshot stream was refused: ${(e as Error).message}`);
+        }
+        const stamp = await readStamp(snapshotDir(siteId, name));
+        if (!stamp || stamp.name !== name) {
+          await deleteLocked(siteId, name);
+          throw new StorageError("INVALID", `The received tree is not snapshot ${name} of a Shoal site (its stamp is missing or names another).`);
+        }
+        const meta: SnapshotMeta = {
+          name,
+          takenAt: stamp.takenAt,
+          sizeBytes: await treeSize(snapshotDir(siteId, name)),
+          databases: stamp.databases,
+          // Files here are received, never hard-linked from the live site: no ctime shortcut.
+          startedAtMs: 0,
+        };
+        await writeFileAtomic(metaFile(siteId, name), `${JSON.stringify(meta)}\n`, 0o600);
+        return { ...publicInfo(meta), streamBytes: bytes };
+      });
+    },
+  };
+}
