@@ -45,7 +45,7 @@ import { chmod, mkdtemp, open, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { agentSecret } from "../../server/cluster/cluster-secrets";
-import { buildAgent } from "../../scripts/cluster/build-agent";
+import { agentNodeFlags, buildAgent } from "../../scripts/cluster/build-agent";
 import { registerNodes } from "../../scripts/cluster/register-local-nodes";
 import { stopNodeMasters } from "../../scripts/cluster/stop-node";
 import { stopDaemon } from "../../worker/agent/daemon";
@@ -227,7 +227,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   async function startAgent(i: number): Promise<void> {
     const node = nodeAt(i);
     const proc = await spawnNode(
-      [agentScript],
+      [...agentNodeFlags, agentScript],
       {
         AGENT_HOST: node.address,
         AGENT_PORT: String(clusterPorts.agent),
