@@ -277,3 +277,18 @@ test("06 the dark mode toggle switches the page to dark and keeps it after a rel
   await expectNoSeriousAxe(page, "admin resellers (dark)");
   await shot(page, "15-admin-resellers-dark");
 });
+
+test("07 the admin opens the live cluster map from the nav and its feed connects", async () => {
+  const page = adminPage;
+  await page.goto(`${platformUrl}/admin/resellers`);
+  await page.getByRole("link", { name: "Cluster" }).click();
+  await expect(page).toHaveURL(/\/admin\/cluster$/);
+  await expect(page.getByRole("heading", { name: "Cluster", level: 1 })).toBeVisible();
+  // "Live" only shows once a map event arrived over the server-sent events route.
+  await expect(page.getByText("Live", { exact: true })).toBeVisible();
+  await expect(page.getByRole("definition").filter({ hasText: "Paused (requests held)" })).toBeVisible();
+  // The seeded demo database has no nodes; a database with some shows their cards instead.
+  await expect(page.getByRole("list", { name: "Nodes" }).or(page.getByText("No nodes yet"))).toBeVisible();
+  await expectNoSeriousAxe(page, "admin cluster map");
+  await shot(page, "16-admin-cluster-map");
+});

@@ -211,7 +211,7 @@ function NodeCard({
             <h2 className="truncate text-sm font-semibold text-zinc-900 dark:text-zinc-100">{node.name}</h2>
             <p className="text-xs text-zinc-500 dark:text-zinc-400">
               {node.heartbeatAgeSec === null ? "never heard from" : `heartbeat ${node.heartbeatAgeSec} s ago`} · {node.liveSites}/{node.capacitySites} sites
-              {node.replicaSites > 0 && ` · ${node.replicaSites} replicas`}
+              {node.replicaSites > 0 && ` · ${node.replicaSites} ${node.replicaSites === 1 ? "replica" : "replicas"}`}
             </p>
           </div>
           <StatusBadge status={node.status} />
