@@ -33,6 +33,8 @@ const envSchema = z.object({
   NODE_EXTRA_LISTEN: commaList,
   // Other nodes' addresses or CIDR blocks, whose X-Forwarded-For the backend believes.
   NODE_TRUSTED_PROXIES: commaList,
+  // Where sites and snapshots live: "btrfs" needs a btrfs file system mounted at NODE_ROOT/store.
+  NODE_STORAGE: z.enum(["btrfs", "dir"], { error: 'NODE_STORAGE must be "btrfs" or "dir".' }).default("dir"),
 });
 
 async function main(): Promise<void> {
@@ -52,6 +54,7 @@ async function main(): Promise<void> {
     extraListen: env.NODE_EXTRA_LISTEN,
     trustedProxies: env.NODE_TRUSTED_PROXIES,
     mysqlPort: env.NODE_MYSQL_PORT,
+    storage: env.NODE_STORAGE,
   });
   if (!config.success) {
     const lines = config.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);

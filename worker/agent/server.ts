@@ -8,6 +8,7 @@ import { converge, observeNode, type StepResult } from "./converge";
 import type { NodeRoot } from "./node-root";
 import { createMetricsSampler } from "./metrics";
 import { InvalidSpecError, parseNodeSpec, type NodeSpec } from "./spec";
+import { createStorageApi, isStreamUpload } from "./storage/routes";
 
 // The agent's HTTP API, on the node's own address. Only the control plane calls it, with the
 // node's secret; nothing is read from a request (not even its body) before the secret checks out.
@@ -17,6 +18,8 @@ import { InvalidSpecError, parseNodeSpec, type NodeSpec } from "./spec";
 export const maxSpecBytes = 1024 * 1024;
 // A whole route table: up to 20,000 routes of a few hundred bytes each.
 export const maxRoutesBytes = 16 * 1024 * 1024;
+/** A request body must arrive within this (except snapshot streams). */
+const requestTimeoutMs = 30_000;
 
 const agentVersion: string = (
   JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }
@@ -95,6 +98,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   const metrics = createMetricsSampler(node, { startedAt });
   // GET /v1/state reports site stores against the document roots of the last spec it was given.
   let documentRoots: ReadonlyMap<string, string> = new Map();
+  const storageApi = createStorageApi(node, { lock, readJsonBody: (req) => readJsonBody(req) });
 
   const routes: Record<string, Partial<Record<string, (req: IncomingMessage) => Promise<[number, unknown]>>>> = {
     "/v1/health": {
@@ -228,6 +232,8 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       res.setHeader("www-authenticate", 'Bearer realm="shoal-agent"');
       return sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "A valid bearer token is required." } });
     }
+    // Snapshots, restores and replication streams: /v1/sites/:id/... (storage/routes.ts).
+    if (await storageApi.handle(req, res)) return;
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     const route = Object.hasOwn(routes, pathname) ? routes[pathname] : undefined;
     if (!route) return sendJson(res, 404, { error: { code: "NOT_FOUND", message: `No route ${pathname}.` } });
@@ -253,6 +259,14 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   const inFlight = new Set<Promise<void>>();
   const server = http.createServer((req, res) => {
     const done = new Promise<void>((resolve) => res.once("close", resolve));
+    // What server.requestTimeout did, per request: a snapshot stream upload may take longer than
+    // 30 s (it has an idle limit instead, storage/routes.ts).
+    if (!isStreamUpload(req)) {
+      const timer = setTimeout(() => {
+        if (!req.complete) req.socket.destroy();
+      }, requestTimeoutMs);
+      void done.then(() => clearTimeout(timer));
+    }
     inFlight.add(done);
     void done.then(() => inFlight.delete(done));
     handle(req, res).catch((e: unknown) => {
@@ -262,7 +276,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   });
   // A slow client must not hold a socket open for minutes; converge time is not part of this.
   server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.requestTimeout = 0;
 
   return new Promise<AgentServer>((resolve, reject) => {
     // The hold service is already listening: a failed start must not leave it behind.

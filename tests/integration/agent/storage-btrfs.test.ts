@@ -16,6 +16,7 @@ storageSuite({
   peerAddress: "127.0.25.4",
   httpPort: 18503,
   mysqlPort: 13503,
+  agentPort: 18511,
   async prepareRoot(root) {
     const image = `${root}.img`;
     await runCommand("/usr/bin/truncate", ["-s", "512M", image]);

@@ -7,6 +7,7 @@ import { converge, stopNode } from "../../../worker/agent/converge";
 import { withAdmin } from "../../../worker/agent/drivers/mariadb";
 import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";
 import { runCommand } from "../../../worker/agent/run-command";
+import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
 import { siteStorage, StorageError, type SiteStorage } from "../../../worker/agent/storage/site-storage";
 import { backendGet, uniqueUsername } from "./node-harness";
 
@@ -21,6 +22,8 @@ export type StorageTestOptions = {
   peerAddress: string;
   httpPort: number;
   mysqlPort: number;
+  /** The two agents' API ports (on address and peerAddress). */
+  agentPort: number;
   /** Called for each node root before its layout is made (the btrfs suite mounts an image). */
   prepareRoot?: (root: string) => Promise<void>;
   /** Called after a node root is torn down (unmount). */
@@ -280,6 +283,70 @@ export function storageSuite(options: StorageTestOptions): void {
       expect(await treeFingerprint(snapOf(peer, s2))).toEqual(await treeFingerprint(snapOf(node, s2)));
       await expect(peerStorage.receiveSnapshot(siteId, Readable.from([delta]), { name: s2, maxBytes: 1 << 30 })).rejects.toMatchObject({ code: "ALREADY_EXISTS" });
       await rm(big, { recursive: true });
+    });
+
+    it("serves the snapshot API: create, list, browse, restore a file, stream to a peer, roll back, delete", async () => {
+      const secret = "storage-test-secret-0123456789abcdef";
+      const servers: AgentServer[] = [];
+      try {
+        servers.push(await startAgentServer({ host: node.address, port: options.agentPort, secret, nodeRoot: node }));
+        servers.push(await startAgentServer({ host: peer.address, port: options.agentPort, secret, nodeRoot: peer }));
+        const url = (n: NodeRoot, p: string) => `http://${n.address}:${options.agentPort}${p}`;
+        const auth = { authorization: `Bearer ${secret}` };
+        const post = (n: NodeRoot, p: string, body: unknown) =>
+          fetch(url(n, p), { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+        const name = `s-${stamp(40)}`;
+
+        expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots`))).status).toBe(401);
+        const made = await post(node, `/v1/sites/${siteId}/snapshots`, { name, databases: [dbName] });
+        expect(made.status).toBe(201);
+        expect(await made.json()).toMatchObject({ name, databases: [dbName] });
+        expect((await post(node, `/v1/sites/${siteId}/snapshots`, { name, databases: [] })).status).toBe(409);
+        const bad = await post(node, `/v1/sites/${siteId}/snapshots`, { name: "../../etc", databases: [] });
+        expect(bad.status).toBe(422);
+        expect((await post(node, `/v1/sites/${siteId}/snapshots`, { name: `s-${stamp(41)}`, databases: ["mysql"] })).status).toBe(422);
+        expect((await post(node, `/v1/sites/nosuchsite/snapshots`, { name: `s-${stamp(41)}`, databases: [] })).status).toBe(404);
+        expect((await fetch(url(node, `/v1/sites/BAD..ID/snapshots`), { headers: auth })).status).toBe(422);
+        const listed = (await (await fetch(url(node, `/v1/sites/${siteId}/snapshots`), { headers: auth })).json()) as { storage: string; snapshots: { name: string }[] };
+        expect(listed.storage).toBe(options.storage);
+        expect(listed.snapshots.map((s) => s.name)).toContain(name);
+
+        const listing = await fetch(url(node, `/v1/sites/${siteId}/snapshots/${name}/files?path=public`), { headers: auth });
+        expect(((await listing.json()) as { type: string }).type).toBe("dir");
+        const bytes = await fetch(url(node, `/v1/sites/${siteId}/snapshots/${name}/files?path=public/keep.txt`), { headers: auth });
+        expect(bytes.headers.get("content-type")).toBe("application/octet-stream");
+        const keep = await bytes.text();
+        expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots/${name}/files?path=${encodeURIComponent("public/../../..")}`), { headers: auth })).status).toBe(422);
+        await writeFile(path.join(siteDir, "public/keep.txt"), "overwritten\n");
+        expect((await post(node, `/v1/sites/${siteId}/restore-file`, { name, path: "public/keep.txt" })).status).toBe(200);
+        expect(await readFile(path.join(siteDir, "public/keep.txt"), "utf8")).toBe(keep);
+
+        const stream = await fetch(url(node, `/v1/sites/${siteId}/snapshots/${name}/stream`), { headers: auth });
+        expect(stream.headers.get("x-shoal-storage")).toBe(options.storage);
+        const wrongKind = await fetch(url(peer, `/v1/sites/${siteId}/snapshots/${name}/stream`), {
+          method: "PUT",
+          headers: { ...auth, "content-type": "application/octet-stream", "x-shoal-storage": options.storage === "dir" ? "btrfs" : "dir" },
+          body: "x",
+        });
+        expect(wrongKind.status).toBe(422);
+        const received = await fetch(url(peer, `/v1/sites/${siteId}/snapshots/${name}/stream`), {
+          method: "PUT",
+          headers: { ...auth, "content-type": "application/octet-stream", "x-shoal-storage": stream.headers.get("x-shoal-storage")! },
+          body: stream.body,
+          duplex: "half",
+        } as RequestInit);
+        expect(received.status).toBe(201);
+        expect(await treeFingerprint(path.join(peer.snapshotsDir, siteId, name))).toEqual(await treeFingerprint(path.join(node.snapshotsDir, siteId, name)));
+
+        await query(`INSERT INTO \`${dbName}\`.notes VALUES (99, 'after the API snapshot')`);
+        const restored = await post(node, `/v1/sites/${siteId}/restore`, { name, keepCurrentAs: `pre-${stamp(42)}`, databases: [dbName] });
+        expect(restored.status).toBe(200);
+        expect(((await rows()).notes as { id: number }[]).map((r) => r.id)).not.toContain(99);
+        expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`), { method: "DELETE", headers: auth })).status).toBe(200);
+        expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`), { method: "DELETE", headers: auth })).status).toBe(404);
+      } finally {
+        for (const server of servers) await server.close();
+      }
     });
 
     it("removes the site volume with its snapshots", async () => {
