@@ -43,3 +43,25 @@ export function summary(values: readonly number[]) {
 }
 
 export const loadavg = async () => (await import("node:fs/promises")).readFile("/proc/loadavg", "utf8").then((t) => t.split(" ").slice(0, 3).join(" "));
+
+export type BenchCluster = Awaited<ReturnType<typeof startBenchCluster>>;
+
+/** Starts the cluster, runs `body`, always tears the cluster down, and exits with its outcome. */
+export function runClusterBench(body: (bench: BenchCluster) => Promise<void>, opts: Parameters<typeof startBenchCluster>[0] = {}): void {
+  (async () => {
+    const bench = await startBenchCluster(opts);
+    try {
+      await bench.cluster.waitFor("three healthy nodes", async () => (await bench.db.node.count({ where: { status: "HEALTHY" } })) === 3, { timeoutMs: 60_000 });
+      await body(bench);
+    } finally {
+      await bench.cluster.stop();
+      await bench.db.$disconnect();
+    }
+  })().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
+}

@@ -9,6 +9,7 @@ import { EmptyState } from "@/app/_components/empty-state";
 import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { NodeFormDialog, type NodeRow } from "./node-form-dialog";
+import type { NodeLoad } from "@/server/services/node/node-fields";
 
 type Sort = "name" | "createdAt";
 
@@ -16,16 +17,7 @@ type Sort = "name" | "createdAt";
 type LiveNodeRow = NodeRow & {
   heartbeatAgeSec: number | null;
   lastError: string | null;
-  load: {
-    cpuPct: number;
-    load1: number;
-    cores: number;
-    memoryUsedMb: number;
-    memoryTotalMb: number;
-    diskUsedMb: number;
-    diskTotalMb: number;
-    requestsPerSec: number;
-  } | null;
+  load: NodeLoad | null;
 };
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
