@@ -156,7 +156,13 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
     ]);
     if (failed.length === 0) {
       // The agent removed what the spec no longer holds: those placements and databases are done.
-      if (leavingSites.length) await db.placement.deleteMany({ where: { id: { in: leavingSites.map((p) => p.id) } } });
+      if (leavingSites.length) {
+        await db.placement.deleteMany({ where: { id: { in: leavingSites.map((p) => p.id) } } });
+        // Torn down is this node's observed state of a deleted site: the sweep stops looking at it
+        // once no node holds it any more.
+        const gone = leavingSites.map((p) => p.siteId);
+        await db.$executeRaw`UPDATE "Site" s SET "observedGeneration" = s."generation" WHERE s."id" = ANY(${gone}) AND NOT EXISTS (SELECT 1 FROM "Placement" p WHERE p."siteId" = s."id")`;
+      }
       for (const d of leavingDatabases) await db.database.updateMany({ where: { id: d.id }, data: { observedGeneration: d.generation } });
       await db.node.update({ where: { id: nodeId }, data: { appliedSpecHash: hash, lastAppliedAt: new Date(), lastError: null } });
     } else {

@@ -142,6 +142,8 @@ describe("reconcile against a real node", () => {
     expect(op.status).toBe("SUCCEEDED");
     expect(res).toBeTruthy();
     expect(await db.placement.count({ where: { siteId } })).toBe(0);
+    const gone = await db.site.findUniqueOrThrow({ where: { id: siteId } });
+    expect(gone.observedGeneration).toBe(gone.generation);
     expect((await httpGet(node, "reconcile-one.test", "/")).status).toBe(404);
   });
 });
