@@ -19,6 +19,10 @@ CLUSTER_BACKEND_PORT="${CLUSTER_BACKEND_PORT:-8080}"
 CLUSTER_MYSQL_PORT="${CLUSTER_MYSQL_PORT:-3306}"
 # node-1's front door also listens here when it is free, so a browser reaches it at 127.0.0.1.
 CLUSTER_EXTRA_LISTEN="${CLUSTER_EXTRA_LISTEN-127.0.0.1:80}"
+# Site storage: each node's sites and snapshots on a btrfs file system in a loop image under its
+# root (worker/agent/storage/), as production runs them. "dir" for the portable driver.
+CLUSTER_STORAGE="${CLUSTER_STORAGE:-btrfs}"
+CLUSTER_STORE_SIZE="${CLUSTER_STORE_SIZE:-2G}"
 
 # Each node's agent token (derived from SHOAL_CLUSTER_SECRET), by node name.
 declare -A CLUSTER_SECRETS=()
@@ -74,6 +78,36 @@ stop_cluster_masters() {
   for ((i = 1; i <= CLUSTER_SIZE; i++)); do roots+=("$(cluster_root "$i")"); done
   STOP_NODE_ROOTS="$(IFS=:; echo "${roots[*]}")" tsx_node scripts/cluster/stop-node.ts ||
     warn "some node masters did not stop; see above"
+  # After the masters (php-fpm workers may sit in a site directory); the image stays for next time.
+  for ((i = 1; i <= CLUSTER_SIZE; i++)); do
+    if mountpoint -q "$(cluster_root "$i")/store"; then
+      umount "$(cluster_root "$i")/store" || warn "could not unmount $(cluster_root "$i")/store"
+    fi
+  done
+}
+
+# The storage driver of the node at root `$1`: btrfs, unless the cluster runs "dir" or the node
+# already holds sites from a run before btrfs (its homes under root/home; moving them is not
+# this script's business: delete the node root to start it afresh on btrfs).
+node_storage() { # node_storage root
+  if [ "$CLUSTER_STORAGE" != btrfs ]; then echo dir; return; fi
+  if [ ! -e "$1/store.img" ] && [ -n "$(ls -A "$1/home" 2>/dev/null)" ]; then echo dir; return; fi
+  echo btrfs
+}
+
+# A btrfs file system on a loop image at root/store (idempotent: made once, mounted if it is not).
+ensure_node_store() { # ensure_node_store root
+  local image="$1/store.img" store="$1/store" type
+  mkdir -p "$store"
+  mountpoint -q "$store" && return 0
+  [ -e "$image" ] || truncate -s "$CLUSTER_STORE_SIZE" "$image"
+  type="$(blkid -p -o value -s TYPE "$image" 2>/dev/null || true)"
+  if [ -z "$type" ]; then
+    mkfs.btrfs -q "$image" >/dev/null || die "mkfs.btrfs failed on $image"
+  elif [ "$type" != btrfs ]; then
+    die "$image holds a $type file system, not btrfs; refusing to touch it"
+  fi
+  mount -o loop "$image" "$store" || die "could not mount $image on $store"
 }
 
 # Starts the agents in the background; their pids go into the caller's `pids` array (the trap in
@@ -81,7 +115,7 @@ stop_cluster_masters() {
 start_cluster_agents() {
   tsx_node scripts/cluster/build-agent.ts || die "could not bundle the agent (scripts/cluster/build-agent.ts)"
   [ "$(id -u)" = 0 ] || die "the local cluster's agents run as root (they create Unix users and own nginx, php-fpm and MariaDB): run npm start as root"
-  local i names=() name secret address root extra
+  local i names=() name secret address root extra storage
   for ((i = 1; i <= CLUSTER_SIZE; i++)); do names+=("node-$i"); done
   while read -r name secret; do CLUSTER_SECRETS[$name]="$secret"; done < <(tsx_node scripts/cluster/agent-secrets.ts "${names[@]}")
   mkdir -p "$CLUSTER_NODES_DIR"
@@ -92,6 +126,12 @@ start_cluster_agents() {
     root="$(cluster_root "$i")"
     mkdir -p "$root"
     chmod 755 "$root"
+    storage="$(node_storage "$root")"
+    if [ "$storage" = btrfs ]; then
+      ensure_node_store "$root"
+    elif [ "$CLUSTER_STORAGE" = btrfs ]; then
+      warn "node-$i keeps its sites in plain directories (they predate btrfs storage); delete $root to move it to btrfs"
+    fi
     extra=""
     # So a browser can reach the edge at 127.0.0.1 (and *.localhost names) without a resolver rule.
     if [ "$i" = 1 ] && [ -n "$CLUSTER_EXTRA_LISTEN" ]; then
@@ -105,7 +145,7 @@ start_cluster_agents() {
     AGENT_HOST="$address" AGENT_PORT="$CLUSTER_AGENT_PORT" AGENT_SECRET="${CLUSTER_SECRETS[node-$i]}" \
       NODE_ROOT="$root" NODE_HTTP_PORT="$CLUSTER_HTTP_PORT" NODE_BACKEND_PORT="$CLUSTER_BACKEND_PORT" \
       NODE_HOLD_PORT="$CLUSTER_HOLD_PORT" NODE_MYSQL_PORT="$CLUSTER_MYSQL_PORT" NODE_EXTRA_LISTEN="$extra" \
-      NODE_TRUSTED_PROXIES="${CLUSTER_ADDRESS_PREFIX}0/24" \
+      NODE_TRUSTED_PROXIES="${CLUSTER_ADDRESS_PREFIX}0/24" NODE_STORAGE="$storage" \
       setsid node --max-semi-space-size=2 "$ROOT/var/build/agent.mjs" >"$VAR/node-$i.log" 2>&1 &
     pids+=($!)
     echo $! >"$VAR/node-$i.pid"

@@ -53,6 +53,7 @@ import { nodeRoot, type NodeRoot } from "../../worker/agent/node-root";
 import { runCommand } from "../../worker/agent/run-command";
 import { waitFor as waitForBase } from "../../worker/agent/wait-for";
 import { destroyNode, httpGet, type Response as EdgeResponse } from "../integration/agent/node-harness";
+import { ensureLoopStore, releaseLoopStore } from "../../worker/agent/storage/loop-store";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const controlMain = path.join(repoRoot, "worker/control/main.ts");
@@ -79,6 +80,8 @@ export type ClusterOptions = {
   agentEnv?: Record<string, string>;
   /** Extra environment for every control worker. */
   workerEnv?: Record<string, string>;
+  /** Site storage driver; "btrfs" gives each node a loop-mounted image (worker/agent/storage/loop-store.ts). Default "dir". */
+  storage?: "btrfs" | "dir";
 };
 
 type World = Awaited<ReturnType<typeof import("../helpers/fixtures").makeWorld>>;
@@ -178,6 +181,9 @@ async function reapLeftovers(): Promise<void> {
     const root = path.join("/var/tmp", entry, "node");
     await stopNodeMasters(root);
     await removeUsersUnder(path.join(root, "home"));
+    // A btrfs node (storage: "btrfs") keeps its homes on its loop-mounted store.
+    await removeUsersUnder(path.join(root, "store/home"));
+    await releaseLoopStore({ storeDir: path.join(root, "store") });
     await rm(path.join("/var/tmp", entry), { recursive: true, force: true });
   }
 }
@@ -226,6 +232,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   async function startAgent(i: number): Promise<void> {
     const node = nodeAt(i);
+    if (node.root.storage === "btrfs") await ensureLoopStore(node.root, { sizeBytes: 1024 ** 3 });
     const proc = await spawnNode(
       [...agentNodeFlags, agentScript],
       {
@@ -241,6 +248,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         // Port 80 as well, so a browser (tests/cluster/browser.test.ts maps *.test to a node)
         // reaches a hosted site at its plain http:// URL, the one WordPress redirects to.
         NODE_EXTRA_LISTEN: `${node.address}:80`,
+        NODE_STORAGE: node.root.storage,
         ...options.agentEnv,
       },
       agentLog(i),
@@ -288,6 +296,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       // Masters a test left without a valid pid file still hold the node's ports.
       await stopNodeMasters(node.root.root).catch((e: unknown) => failures.push(e));
       await removeUsersUnder(node.root.homeDir);
+      await releaseLoopStore(node.root).catch((e: unknown) => failures.push(e));
       await rm(path.dirname(node.root.root), { recursive: true, force: true });
     }
     const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -357,6 +366,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
           holdPort: clusterPorts.hold,
           mysqlPort: clusterPorts.mysql,
           trustedProxies: ["127.0.2.0/24"],
+          storage: options.storage ?? "dir",
         }),
       });
     }

@@ -1,14 +1,13 @@
-import { mkdir, readFile, rm } from "node:fs/promises";
-import path from "node:path";
-import { runCommand } from "../../../worker/agent/run-command";
+import { nodeRoot } from "../../../worker/agent/node-root";
+import { ensureLoopStore, releaseLoopStore } from "../../../worker/agent/storage/loop-store";
 import { storageSuite } from "./storage-suite";
 
 // The btrfs driver on a small loop image per node root (made here, as root, under /var/tmp with
 // the node's files, and unmounted and deleted after): subvolumes, read-only snapshots,
 // btrfs send -p / receive.
 
-const storeOf = (root: string) => path.join(root, "store");
-const mounted = async (dir: string) => (await readFile("/proc/mounts", "utf8")).split("\n").some((line) => line.split(" ")[1] === dir);
+// Only the paths matter to the loop store; the addresses and ports are the suite's.
+const paths = (root: string) => nodeRoot({ root, address: "127.0.25.3", httpPort: 18503, mysqlPort: 13503, storage: "btrfs" });
 
 storageSuite({
   storage: "btrfs",
@@ -17,15 +16,7 @@ storageSuite({
   httpPort: 18503,
   mysqlPort: 13503,
   agentPort: 18511,
-  async prepareRoot(root) {
-    const image = `${root}.img`;
-    await runCommand("/usr/bin/truncate", ["-s", "512M", image]);
-    await runCommand("/usr/sbin/mkfs.btrfs", ["-q", "-f", image]);
-    await mkdir(storeOf(root), { recursive: true });
-    await runCommand("/usr/bin/mount", ["-o", "loop", image, storeOf(root)]);
-  },
-  async releaseRoot(root) {
-    if (await mounted(storeOf(root))) await runCommand("/usr/bin/umount", [storeOf(root)], { timeoutMs: 60_000 });
-    await rm(`${root}.img`, { force: true });
-  },
+  prepareRoot: (root) => ensureLoopStore(paths(root), { sizeBytes: 512 * 1024 ** 2 }),
+  // The image lives in the node root, which the suite deletes.
+  releaseRoot: (root) => releaseLoopStore(paths(root)),
 });
