@@ -1,5 +1,6 @@
 import type { Db } from "../db";
 import { appCatalog } from "../domain/app-catalog";
+import { providerFromBrand } from "../domain/provider";
 import { appAdminPassword, databasePassword } from "./cluster-secrets";
 
 // A node's desired state, read fresh from Postgres (level-triggered: a job carries the node's id
@@ -15,7 +16,7 @@ export type NodeSpecObjects = {
 
 export type BuiltNodeSpec = {
   spec: {
-    accounts: { id: string; username: string; status: "ACTIVE" | "SUSPENDED" }[];
+    accounts: { id: string; username: string; status: "ACTIVE" | "SUSPENDED"; provider: { name: string; supportEmail: string | null } | null }[];
     sites: Record<string, unknown>[];
     databases: { id: string; accountId: string; name: string; users: { username: string; password: string }[] }[];
   };
@@ -60,7 +61,13 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
   const accountRows = await db.hostingAccount.findMany({
     where: { id: { in: accountIds } },
     orderBy: { id: "asc" },
-    select: { id: true, username: true, status: true, generation: true, customer: { select: { email: true, status: true, reseller: { select: { path: true } } } } },
+    select: {
+      id: true,
+      username: true,
+      status: true,
+      generation: true,
+      customer: { select: { email: true, status: true, reseller: { select: { path: true, brand: { select: { displayName: true, supportEmail: true } } } } } },
+    },
   });
   const blocked = blockedResellers.map((r) => `/${r.id}/`);
   const accounts = accountRows.filter((a) => !exclude.has(a.id));
@@ -116,6 +123,8 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
           a.status === "ACTIVE" && a.customer.status === "ACTIVE" && !blocked.some((b) => a.customer.reseller.path.includes(b))
             ? ("ACTIVE" as const)
             : ("SUSPENDED" as const),
+        // The reseller the customer bought from names the page a suspended site shows.
+        provider: providerFromBrand(a.customer.reseller.brand),
       })),
       sites: specSites,
       databases: specDatabases,

@@ -87,7 +87,7 @@ export function planNode(node: NodeRoot, spec: NodeSpec): DesiredNode {
         id: site.id,
         username: owner.username,
         documentRoot: site.documentRoot,
-        vhost: renderVhost(node, { siteId: site.id, domains: site.domains, status, siteDir, documentRoot: site.documentRoot }),
+        vhost: renderVhost(node, { siteId: site.id, domains: site.domains, status, siteDir, documentRoot: site.documentRoot, provider: owner.provider }),
         pool:
           status === "ACTIVE"
             ? renderPool(node, {

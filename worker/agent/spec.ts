@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { parseDatabaseName, parseDatabaseUser } from "../../server/domain/database-name";
 import { parseDomainName } from "../../server/domain/domain-name";
+import { providerSchema } from "../../server/domain/provider";
 import { unixUsernameSchema } from "../../server/domain/unix-username";
 
 // The desired state the control plane sends to a node. The agent validates it again (a trust
@@ -104,13 +105,16 @@ const databasePasswordSchema = z
   .max(128, "Must be at most 128 characters.")
   .refine((value) => !/[\u0000-\u001f\u007f]/.test(value), "Must not contain control characters.");
 
+const noControlCharacters = (value: string) => !/[\u0000-\u001f\u007f-\u009f]/.test(value);
+
+export { providerSchema, type Provider } from "../../server/domain/provider";
+
 const accountSpecSchema = z.strictObject({
   id: objectIdSchema,
   username: unixUsernameSchema,
   status: statusSchema,
+  provider: providerSchema.nullable().optional(),
 });
-
-const noControlCharacters = (value: string) => !/[\u0000-\u001f\u007f-\u009f]/.test(value);
 
 /** The installers the agent has (worker/agent/apps/); the catalog maps SiteApp values to them. */
 export const appKindSchema = z.enum(["wordpress", "dokuwiki"], { error: 'Must be "wordpress" or "dokuwiki".' });

@@ -130,6 +130,8 @@ describe("reconcile against a real node", () => {
     const suspended = await httpGet(node, "reconcile-one.test", "/");
     expect(suspended.status).toBe(503);
     expect(suspended.body).toContain("This site is suspended");
+    // Under the reseller's brand, not the platform's.
+    expect(suspended.body).toContain("This site is hosted by Reseller A.");
     await callerFor(world.users.resellerA).customer.unsuspend({ id: world.customers.a.customer.id });
     await deliver("HostingAccount", world.customers.a.account.id);
     expect((await httpGet(node, "reconcile-one.test", "/")).status).toBe(200);

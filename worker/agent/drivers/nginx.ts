@@ -5,6 +5,7 @@ import { loadRouteTable } from "../../edge/route-store";
 import { readTextIfExists, replaceChecked, writeFileAtomic } from "../config-file";
 import { runningPid, stopDaemon } from "../daemon";
 import type { NodeRoot } from "../node-root";
+import type { Provider } from "../spec";
 import { runCommand } from "../run-command";
 import { waitFor } from "../wait-for";
 
@@ -72,12 +73,36 @@ export const suspendedPageHtml = `<!doctype html>
 </body></html>
 `;
 
+/**
+ * Text for HTML and for a single-quoted nginx string at once: there `'` ends the string, `\`
+ * escapes and `$` starts a variable, so those become character references too.
+ */
+function escapeForInlinePage(text: string): string {
+  return text.replace(/[&<>"'\\$]/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The suspended page under the provider's own name (the reseller's brand), on one line. */
+export function brandedSuspendedPage(provider: Provider): string {
+  const name = escapeForInlinePage(provider.name);
+  const contact = provider.supportEmail
+    ? `contact <a href="mailto:${escapeForInlinePage(provider.supportEmail)}">${name}</a>`
+    : `contact ${name}`;
+  return (
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Site suspended - ${name}</title>` +
+    `<meta name="viewport" content="width=device-width, initial-scale=1"></head>` +
+    `<body style="font-family: system-ui, sans-serif; max-width: 36rem; margin: 4rem auto; padding: 0 1rem">` +
+    `<h1>This site is suspended</h1><p>This site is hosted by ${name}. Its owner can ${contact} to restore it.</p></body></html>`
+  );
+}
+
 export type VhostInput = {
   siteId: string;
   domains: readonly string[];
   status: "ACTIVE" | "SUSPENDED";
   siteDir: string;
   documentRoot: string;
+  /** Names the suspended page; null: the node's generic page. */
+  provider?: Provider | null;
 };
 
 /** Every value has been grammar-checked (spec.ts), so none can end a directive or open a block. */
@@ -94,6 +119,17 @@ server {
 ${[...new Set(trusted)].map((from) => `    set_real_ip_from ${from};
 `).join("")}    real_ip_header X-Forwarded-For;
 `;
+  if (site.status === "SUSPENDED" && site.provider) {
+    // Inline, so each reseller's page needs no file of its own to write, diff and remove.
+    return `${head}
+    location / {
+        default_type text/html;
+        add_header Retry-After 3600 always;
+        return 503 '${brandedSuspendedPage(site.provider)}';
+    }
+}
+`;
+  }
   if (site.status === "SUSPENDED") {
     return `${head}
     root ${node.nginxDir}/suspended;

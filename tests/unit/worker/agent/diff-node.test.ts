@@ -251,8 +251,8 @@ describe("diffNode", () => {
   it("refuses to move a site between accounts and leaves its files, pool and vhost alone", () => {
     const s = spec({
       accounts: [
-        { id: "acc1", username: "alice", status: "ACTIVE" },
-        { id: "acc2", username: "bob", status: "ACTIVE" },
+        { id: "acc1", username: "alice", status: "ACTIVE", provider: null },
+        { id: "acc2", username: "bob", status: "ACTIVE", provider: null },
       ],
     });
     const before = planNode(node, s);
@@ -379,5 +379,26 @@ describe("diffNode: one-click apps", () => {
     const desired = planNode(node, withApp());
     const observed = { ...converged(desired), siteStores: [{ siteId: "site1", username: "bob", ready: true }], appMarkers: {} };
     expect(kinds(diffNode(observed, desired))).not.toContain("installApp");
+  });
+});
+
+describe("the suspended page under the provider's brand", () => {
+  it("names the reseller in an inline 503 page, escaped for HTML and for nginx", () => {
+    const s = spec({
+      accounts: [{ id: "acc1", username: "alice", status: "SUSPENDED", provider: { name: `Tom's "$host" {Hosting} & Co; \\`, supportEmail: "help@tom.example" } }],
+    });
+    const vhost = planNode(node, s).sites[0]!.vhost;
+    expect(vhost).toContain("return 503 '<!doctype html>");
+    expect(vhost).toContain("This site is hosted by Tom&#39;s &#34;&#36;host&#34; {Hosting} &#38; Co; &#92;.");
+    expect(vhost).toContain('<a href="mailto:help@tom.example">');
+    // Nothing in the page can end the quoted string, escape or start a variable.
+    const page = /return 503 '(.*)';/.exec(vhost)![1]!;
+    expect(page).not.toMatch(/['$\\]/);
+  });
+
+  it("keeps the node's generic page for an account without a provider", () => {
+    const vhost = planNode(node, spec({ accounts: [{ id: "acc1", username: "alice", status: "SUSPENDED", provider: null }] })).sites[0]!.vhost;
+    expect(vhost).toContain("/suspended;");
+    expect(vhost).not.toContain("return 503 '");
   });
 });
