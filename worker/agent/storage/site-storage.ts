@@ -324,9 +324,14 @@ export function siteStorage(node: NodeRoot): SiteStorage {
           await sites.close();
         }
         const switched = Date.now();
-        for (const [db, file] of dumps) await loadDump(node, db, file);
+        try {
+          // A failure here leaves the files switched and a database half loaded: the caller
+          // retries the restore, or restores keepCurrentAs to go back to where it started.
+          for (const [db, file] of dumps) await loadDump(node, db, file);
+        } finally {
+          await driver.deleteVolume(old);
+        }
         const loaded = Date.now();
-        await driver.deleteVolume(old);
         return {
           restored: publicInfo(target),
           kept: publicInfo({ ...kept, startedAtMs: 0 }),
