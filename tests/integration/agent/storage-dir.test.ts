@@ -35,17 +35,19 @@ describe("dir stream receive", () => {
   const name = "s-20261201T200000Z";
   const stream = (...records: Buffer[]) => Readable.from([Buffer.concat([Buffer.from("SHOALDIR1\n"), frame("H", { name, parent: null, parentSummary: null }), ...records])]);
 
-  it.each([
-    ["a file under a symlink of the stream", [frame("D", { path: "", ...meta }), frame("S", { path: "evil", target: base, uid: 0, gid: 0, mtimeMs: 0 }), frame("F", { path: "evil/planted", size: 3, ...meta }, Buffer.from("abc"))]],
-    ["a path that climbs out", [frame("D", { path: "", ...meta }), frame("F", { path: "../../planted", size: 3, ...meta }, Buffer.from("abc"))]],
-    ["an absolute path", [frame("D", { path: "", ...meta }), frame("F", { path: `${base}/planted`, size: 3, ...meta }, Buffer.from("abc"))]],
-    ["a file in a directory the stream never made", [frame("D", { path: "", ...meta }), frame("F", { path: "nodir/planted", size: 3, ...meta }, Buffer.from("abc"))]],
-    ["a truncated file", [frame("D", { path: "", ...meta }), frame("F", { path: "short", size: 100, ...meta }, Buffer.from("abc"))]],
-    ["no end record", [frame("D", { path: "", ...meta })]],
-    ["a wrong checksum", [frame("D", { path: "", ...meta }), frame("E", { records: 2, summary: "x", sha256: "0".repeat(64) })]],
-  ])("refuses %s and leaves nothing", async (_what, records) => {
+  // Built when the test runs: `base` exists only then.
+  const cases: Record<string, () => Buffer[]> = {
+    "a file under a symlink of the stream": () => [frame("D", { path: "", ...meta }), frame("S", { path: "evil", target: base, uid: 0, gid: 0, mtimeMs: 0 }), frame("F", { path: "evil/planted", size: 3, ...meta }, Buffer.from("abc"))],
+    "a path that climbs out": () => [frame("D", { path: "", ...meta }), frame("F", { path: "../../planted", size: 3, ...meta }, Buffer.from("abc"))],
+    "an absolute path": () => [frame("D", { path: "", ...meta }), frame("F", { path: `${base}/planted`, size: 3, ...meta }, Buffer.from("abc"))],
+    "a file in a directory the stream never made": () => [frame("D", { path: "", ...meta }), frame("F", { path: "nodir/planted", size: 3, ...meta }, Buffer.from("abc"))],
+    "a truncated file": () => [frame("D", { path: "", ...meta }), frame("F", { path: "short", size: 100, ...meta }, Buffer.from("abc"))],
+    "no end record": () => [frame("D", { path: "", ...meta })],
+    "a wrong checksum": () => [frame("D", { path: "", ...meta }), frame("E", { records: 2, summary: "x", sha256: "0".repeat(64) })],
+  };
+  it.each(Object.keys(cases))("refuses %s and leaves nothing", async (what) => {
     const storage = siteStorage(node);
-    await expect(storage.receiveSnapshot("site1", stream(...records), { name, maxBytes: 1 << 20 })).rejects.toMatchObject({ code: "INVALID" });
+    await expect(storage.receiveSnapshot("site1", stream(...cases[what]!()), { name, maxBytes: 1 << 20 })).rejects.toMatchObject({ code: "INVALID" });
     expect(await lstat(path.join(base, "planted")).catch(() => null)).toBeNull();
     expect(await storage.listSnapshots("site1")).toEqual([]);
     expect(await readdir(node.storageStagingDir)).toEqual([]);
