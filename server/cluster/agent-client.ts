@@ -53,6 +53,8 @@ export const routesResponseSchema = z.object({
 });
 export type RoutesResponse = z.infer<typeof routesResponseSchema>;
 
+export const snapshotInfoSchema = z.object({ name: z.string(), takenAt: z.string(), sizeBytes: z.number().int().min(0), databases: z.array(z.string()) });
+
 export type AgentClientOptions = { clusterSecret: string; timeoutMs?: number };
 
 export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
@@ -97,6 +99,14 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
     /** Spec and route table under one nginx reload (worker/agent/server.ts /v1/apply). */
     putApply: (spec: unknown, routes: unknown) => call("PUT", "/v1/apply", z.object({ spec: specResponseSchema, routes: routesResponseSchema }), { spec, routes }),
     metrics: <T>(schema: z.ZodType<T>) => call("GET", "/v1/metrics", schema, undefined, 2_000),
+    /** worker/agent/storage/routes.ts: a snapshot of the site's files with its databases' dumps. */
+    createSnapshot: (siteId: string, name: string, databases: string[]) =>
+      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/snapshots`, snapshotInfoSchema, { name, databases }),
+    deleteSnapshot: (siteId: string, name: string) =>
+      call("DELETE", `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}`, z.object({ ok: z.literal(true) })),
+    /** Rollback: the site's files and databases back to `name`; the state before is kept as `keepCurrentAs`. */
+    restoreSnapshot: (siteId: string, name: string, keepCurrentAs: string, databases: string[]) =>
+      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/restore`, z.object({ restored: snapshotInfoSchema, kept: snapshotInfoSchema }), { name, keepCurrentAs, databases }),
   };
 }
 

@@ -4,4 +4,6 @@ import type { RepeatOptions } from "bullmq";
 export const SCHEDULES = {
   heartbeat: { id: "heartbeat", every: 1000 },
   sweep: { id: "sweep", every: 5000 },
+  /** Takes the snapshots that are due (each site's plan sets its cadence, 60 s by default). */
+  snapshots: { id: "snapshots", every: 10_000 },
 } as const satisfies Record<string, { id: string } & Pick<RepeatOptions, "every">>;

@@ -12,6 +12,8 @@ import { collectHeartbeats } from "./heartbeat";
 import { tryLease } from "./node-lock";
 import { startOutboxRelay } from "./outbox-relay";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
+import { runRollback } from "./run-rollback";
+import { takeDueSnapshots } from "./snapshots";
 import { sweep } from "./sweep";
 
 // A control worker: the outbox relay, the outbox consumer (placement, fan-out), the per-node
@@ -59,7 +61,12 @@ async function main(): Promise<void> {
   const connection = () => createRedisConnection(env.REDIS_URL, { forWorker: true });
   const outboxWorker = new Worker(
     QUEUES.outbox,
-    async (job: Job) => handleOutboxEvent(db, outboxEventPayload.parse(job.data), (ids) => enqueue(ids), enqueueAll),
+    async (job: Job) => {
+      const event = outboxEventPayload.parse(job.data);
+      // A rollback is a one-off action on the live node, not desired state to converge.
+      if (event.topic === "site.rollback") return runRollback({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET }, event.outboxId);
+      return handleOutboxEvent(db, event, (ids) => enqueue(ids), enqueueAll);
+    },
     { connection: connection(), prefix, concurrency: 8 },
   );
 
@@ -102,9 +109,11 @@ async function main(): Promise<void> {
         await collectHeartbeats(db, env.SHOAL_CLUSTER_SECRET, (nodeId) => enqueue([nodeId], true), { degradedAfterMs: env.SHOAL_DEGRADED_AFTER_MS, deadAfterMs: env.SHOAL_DEAD_AFTER_MS });
       } else if (job.name === SCHEDULES.sweep.id) {
         await sweep(db, enqueue);
+      } else if (job.name === SCHEDULES.snapshots.id) {
+        await takeDueSnapshots(db, env.SHOAL_CLUSTER_SECRET, { log });
       }
     },
-    { connection: connection(), prefix, concurrency: 2 },
+    { connection: connection(), prefix, concurrency: 3 },
   );
   for (const s of Object.values(SCHEDULES)) {
     await schedulesQueue.upsertJobScheduler(s.id, { every: s.every }, { name: s.id, opts: { removeOnComplete: true, removeOnFail: 100 } });

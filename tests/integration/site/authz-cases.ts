@@ -21,6 +21,16 @@ export async function freshInstalledSite(w: World, t: Tenant) {
   return site;
 }
 
+/** A live site on a node with one snapshot there: what a rollback needs. */
+export async function freshSnapshottedSite(w: World, t: Tenant) {
+  const site = await freshSite(w, t);
+  const tag = Math.random().toString(36).slice(2, 10);
+  const node = await db.node.create({ data: { name: `authz-${tag}`, address: "127.0.99.1", agentPort: 20000 + Math.floor(Math.random() * 20000) }, select: { id: true } });
+  await db.placement.create({ data: { siteId: site.id, nodeId: node.id, role: "PRIMARY" } });
+  const snapshot = await db.snapshot.create({ data: { siteId: site.id, nodeId: node.id, name: "s-20261201T200000Z" }, select: { id: true } });
+  return { site, snapshot };
+}
+
 // Authorisation-matrix entries for the site router (spread into tests/integration/authz/cases.ts).
 // At most three callers own a tenant's account, within the fixture plan's five sites.
 export const siteCases: Record<string, MatrixCase> = {
@@ -32,4 +42,11 @@ export const siteCases: Record<string, MatrixCase> = {
   "site.delete": { input: async (w, t) => ({ id: (await freshSite(w, t)).id }) },
   // Customers only: the reveal is used up once, so only the site's owner may spend it.
   "site.revealAppAdmin": { input: async (w, t) => ({ id: (await freshInstalledSite(w, t)).id }) },
+  "site.listSnapshots": { input: async (w, t) => ({ id: (await freshSite(w, t)).id }) },
+  "site.rollback": {
+    input: async (w, t) => {
+      const { site, snapshot } = await freshSnapshottedSite(w, t);
+      return { id: site.id, snapshotId: snapshot.id };
+    },
+  },
 };

@@ -2,8 +2,10 @@ import { router } from "../../init";
 import { createSiteProcedure } from "./create-site";
 import { deleteSiteProcedure } from "./delete-site";
 import { getSiteProcedure } from "./get-site";
+import { listSiteSnapshotsProcedure } from "./list-site-snapshots";
 import { listSitesProcedure } from "./list-sites";
 import { revealAppAdminProcedure } from "./reveal-app-admin";
+import { rollbackSiteProcedure } from "./rollback-site";
 
 export const siteRouter = router({
   list: listSitesProcedure,
@@ -11,4 +13,6 @@ export const siteRouter = router({
   create: createSiteProcedure,
   delete: deleteSiteProcedure,
   revealAppAdmin: revealAppAdminProcedure,
+  listSnapshots: listSiteSnapshotsProcedure,
+  rollback: rollbackSiteProcedure,
 });

@@ -1,0 +1,85 @@
+import type { Db } from "../../server/db";
+import { agentClient, AgentUnreachableError } from "../../server/cluster/agent-client";
+import { decideRetention } from "../../server/domain/snapshot-retention";
+
+// The snapshot cadence on each site's live node (issue 4 builds replication on it): every tick
+// takes a snapshot of each routed site whose newest one is older than its plan's cadence, files
+// and databases together (the agent dumps the databases consistently first), records it, and
+// prunes what the plan's retention no longer keeps. Bounded: `limit` sites a tick, `parallel` at
+// once, so a large cluster spreads its snapshots over ticks instead of stalling the worker.
+
+export type SnapshotTickOptions = { now?: Date; limit?: number; parallel?: number; log?: (line: string) => void };
+
+/** A snapshot name the agent accepts: kind "s" and the UTC instant with milliseconds. */
+export function snapshotName(kind: string, at: Date): string {
+  return `${kind}-${at.toISOString().replace(/[-:.]/g, "")}`;
+}
+
+export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: SnapshotTickOptions = {}): Promise<number> {
+  const now = opts.now ?? new Date();
+  const placements = await db.placement.findMany({
+    where: { role: "PRIMARY", node: { status: "HEALTHY" }, site: { routed: true, deletedAt: null, observedGeneration: { gt: 0 } } },
+    select: {
+      epoch: true,
+      node: { select: { id: true, name: true, address: true, agentPort: true } },
+      site: {
+        select: {
+          id: true,
+          account: { select: { plan: { select: { snapshotCadenceSec: true, keepAllMinutes: true, keepHourlyDays: true, keepDailyDays: true } } } },
+          databases: { where: { deletedAt: null }, select: { name: true } },
+        },
+      },
+    },
+  });
+  const newest = await db.snapshot.groupBy({ by: ["siteId", "nodeId"], _max: { takenAt: true } });
+  const newestOf = new Map(newest.map((n) => [`${n.siteId}/${n.nodeId}`, n._max.takenAt?.getTime() ?? 0]));
+  const due = placements
+    .map((p) => ({ p, last: newestOf.get(`${p.site.id}/${p.node.id}`) ?? 0 }))
+    .filter(({ p, last }) => now.getTime() - last >= p.site.account.plan.snapshotCadenceSec * 1000)
+    // Longest-waiting first, so no site starves when there are more than `limit`.
+    .sort((a, b) => a.last - b.last)
+    .slice(0, opts.limit ?? 50);
+
+  let taken = 0;
+  const queue = [...due];
+  const worker = async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      const { p } = item;
+      const agent = agentClient(p.node, { clusterSecret });
+      const at = new Date();
+      try {
+        const info = await agent.createSnapshot(p.site.id, snapshotName("s", at), p.site.databases.map((d) => d.name).sort());
+        await db.snapshot.create({
+          data: { siteId: p.site.id, nodeId: p.node.id, name: info.name, kind: "SCHEDULED", epoch: p.epoch, sizeBytes: BigInt(info.sizeBytes), takenAt: new Date(info.takenAt) },
+        });
+        taken++;
+        await prune(db, agent, p.site.id, p.node.id, p.site.account.plan, now);
+      } catch (e) {
+        // A node away misses this tick; the next one tries again. Anything else is worth a line.
+        if (!(e instanceof AgentUnreachableError)) opts.log?.(`snapshot of site ${p.site.id} on ${p.node.name}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: opts.parallel ?? 2 }, worker));
+  return taken;
+}
+
+async function prune(
+  db: Db,
+  agent: ReturnType<typeof agentClient>,
+  siteId: string,
+  nodeId: string,
+  policy: { keepAllMinutes: number; keepHourlyDays: number; keepDailyDays: number },
+  now: Date,
+): Promise<void> {
+  const rows = await db.snapshot.findMany({ where: { siteId, nodeId }, select: { id: true, name: true, takenAt: true, kind: true } });
+  // The state kept before a rollback (and a netsplit's divergent copy) is the customer's way back:
+  // never pruned by the cadence's retention.
+  const decision = decideRetention(rows.map((r) => ({ name: r.name, takenAt: r.takenAt, pinned: r.kind !== "SCHEDULED" })), now, policy);
+  for (const name of decision.delete) {
+    await agent.deleteSnapshot(siteId, name).catch((e: unknown) => {
+      if (!(e instanceof Error && /404/.test(e.message))) throw e;
+    });
+    await db.snapshot.deleteMany({ where: { siteId, nodeId, name } });
+  }
+}
