@@ -16,6 +16,7 @@ import { useForgetStaleAccount, useSelectedAccount } from "../dashboard/_compone
 import { AppAdminDialog, type AppAdminLogin } from "./app-admin-dialog";
 import { appLabels, type SiteAppKey } from "./app-labels";
 import { NewSiteForm } from "./new-site-form";
+import { SnapshotsDialog } from "./snapshots-dialog";
 
 type Row = {
   id: string;
@@ -52,6 +53,7 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
   });
   useForgetStaleAccount(q.error);
   const [deleting, setDeleting] = useState<Row | null>(null);
+  const [snapshotsOf, setSnapshotsOf] = useState<Row | null>(null);
   const remove = useMutation(trpc.site.delete.mutationOptions());
   const [shown, setShown] = useState<{ site: Row; login: AppAdminLogin } | null>(null);
   const reveal = useMutation(
@@ -135,6 +137,11 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
               Open site
             </a>
           )}
+          {isLive(s) && (
+            <Button variant="ghost" size="sm" onClick={() => setSnapshotsOf(s)} aria-label={`Snapshots of ${s.domain.displayName}`}>
+              Snapshots
+            </Button>
+          )}
           {s.appAdminRevealable && (
             <Button
               variant="secondary"
@@ -182,6 +189,7 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
         siteName={shown?.site.domain.displayName ?? ""}
         onClose={closeLogin}
       />
+      <SnapshotsDialog site={snapshotsOf} onClose={() => setSnapshotsOf(null)} />
       <ConfirmDialog
         open={deleting !== null}
         onClose={() => setDeleting(null)}

@@ -20,6 +20,7 @@ export type OperationLike = {
 const kindLabels: Record<string, string> = {
   "site.create": "Creating site",
   "site.delete": "Removing site",
+  "site.rollback": "Rolling back",
   "domain.create": "Adding domain",
   "domain.delete": "Removing domain",
   "database.create": "Creating database",
