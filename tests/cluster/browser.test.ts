@@ -104,6 +104,31 @@ describe("the panel on a live cluster, in Chromium", () => {
     await expect(site).toHaveURL(/\/wp-admin\/?$/, { timeout: 30_000 });
     await expect(site.getByRole("heading", { name: "Dashboard" })).toBeVisible();
     await shot(site, "cluster-05-wp-admin");
+
+    // Roll back: the first snapshot is taken within seconds of the site going live; then the
+    // customer renames the blog in wp-admin and rolls the site back to before that in the panel.
+    const siteRow = await db.site.findFirstOrThrow({ where: { domain: { name: "my-first-blog.test" } } });
+    await cluster.waitFor("the site's first snapshot", async () => (await db.snapshot.count({ where: { siteId: siteRow.id } })) > 0);
+    await site.goto("http://my-first-blog.test/wp-admin/options-general.php");
+    await site.locator("#blogname").fill("Renamed by mistake");
+    await site.locator("#submit").click();
+    await expect(site.getByText("Settings saved.")).toBeVisible();
+    await site.goto("http://my-first-blog.test/");
+    await expect(site).toHaveTitle(/Renamed by mistake/);
+
+    await page.getByRole("button", { name: "Snapshots of my-first-blog.test" }).click();
+    const timeline = page.getByRole("dialog", { name: "Roll back my-first-blog.test" });
+    await expect(timeline.getByText("Scheduled").first()).toBeVisible();
+    await shot(page, "cluster-07-snapshot-timeline");
+    // The oldest entry is the first snapshot, taken before the rename.
+    await timeline.getByRole("button", { name: /^Roll back to / }).last().click();
+    await page.getByRole("button", { name: "Roll back", exact: true }).click();
+    await expect(page.getByText("Rolling back my-first-blog.test").first()).toBeVisible();
+    await expect(page.getByRole("link", { name: /Open site my-first-blog\.test/ })).toBeVisible({ timeout: 60_000 });
+    await site.goto("http://my-first-blog.test/");
+    await expect(site).toHaveTitle(/my-first-blog\.test/);
+    await expect(site).not.toHaveTitle(/Renamed by mistake/);
+    await shot(site, "cluster-08-after-rollback");
     await context.close();
   });
 
