@@ -91,8 +91,56 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
     return parsed.data;
   }
 
+  /**
+   * Streams snapshot `name` of a site from this node to `target` (incremental from `parent` when
+   * both hold it): GET .../stream here piped into PUT .../stream there, never buffered whole.
+   * Resolves the bytes that crossed and the received snapshot's info.
+   */
+  async function sendSnapshotTo(target: AgentClient, siteId: string, name: string, parent: string | null): Promise<{ bytes: number; info: z.infer<typeof snapshotInfoSchema> }> {
+    const path = `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}/stream`;
+    let source: Response;
+    try {
+      source = await fetch(`${base}${path}${parent ? `?parent=${encodeURIComponent(parent)}` : ""}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(3_600_000) });
+    } catch (e) {
+      throw new AgentUnreachableError(node.name, e instanceof Error ? ((e.cause as { code?: string } | undefined)?.code ?? e.message) : String(e));
+    }
+    if (!source.ok || !source.body) throw new AgentRejectedError(node.name, source.status, (await source.text()).slice(0, 300));
+    let bytes = 0;
+    const counted = source.body.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          bytes += chunk.byteLength;
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    const info = await target.receiveStream(path, counted, source.headers.get("x-shoal-storage") ?? "");
+    return { bytes, info };
+  }
+
+  async function receiveStream(path: string, body: ReadableStream<Uint8Array>, storage: string) {
+    let res: Response;
+    try {
+      res = await fetch(`${base}${path}`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "x-shoal-storage": storage },
+        body,
+        // @ts-expect-error Node's fetch streams a request body only in half-duplex mode.
+        duplex: "half",
+        signal: AbortSignal.timeout(3_600_000),
+      });
+    } catch (e) {
+      throw new AgentUnreachableError(node.name, e instanceof Error ? ((e.cause as { code?: string } | undefined)?.code ?? e.message) : String(e));
+    }
+    const text = await res.text();
+    if (!res.ok) throw new AgentRejectedError(node.name, res.status, text.slice(0, 300));
+    return snapshotInfoSchema.parse(JSON.parse(text));
+  }
+
   return {
     node,
+    sendSnapshotTo,
+    receiveStream,
     health: () => call("GET", "/v1/health", z.object({ ok: z.boolean(), version: z.string(), uptime: z.number() }), undefined, 3_000),
     putSpec: (spec: unknown) => call("PUT", "/v1/spec", specResponseSchema, spec),
     putRoutes: (routes: unknown) => call("PUT", "/v1/routes", routesResponseSchema, routes, 30_000),

@@ -29,7 +29,7 @@ export async function readRouteTable(db: Db): Promise<RouteTable> {
       const placements = await tx.placement.findMany({
         where: { role: "PRIMARY", site: { routed: true } },
         orderBy: { siteId: "asc" },
-        select: { siteId: true, epoch: true, node: { select: { address: true, backendPort: true } }, site: { select: { domain: { select: { name: true } } } } },
+        select: { siteId: true, epoch: true, node: { select: { address: true, backendPort: true } }, site: { select: { paused: true, domain: { select: { name: true } } } } },
       });
       return {
         version: state?.routesVersion ?? 0n,
@@ -38,7 +38,7 @@ export async function readRouteTable(db: Db): Promise<RouteTable> {
           domains: [p.site.domain.name],
           target: { address: p.node.address, port: p.node.backendPort },
           epoch: p.epoch,
-          paused: false,
+          paused: p.site.paused,
         })),
       };
     },
