@@ -126,6 +126,8 @@ async function applyStep(node: NodeRoot, step: Step): Promise<void> {
       );
     case "removeSiteStore":
       return siteStore.removeSiteStore(node, step);
+    case "demoteSiteStore":
+      return siteStore.removeSiteStore(node, step, { keepSnapshots: true });
     case "removeAccount":
       return unixUser.removeUnixUser(node, step.username);
   }

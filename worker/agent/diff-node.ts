@@ -26,6 +26,8 @@ export type DesiredNode = {
     app: AppSpec | null;
   }[];
   databases: { name: string; users: { username: string; password: string; locked: boolean }[] }[];
+  /** Sites kept here as snapshots only (spec.replicas): the account exists, nothing is served. */
+  replicas: { id: string; username: string }[];
 };
 
 export type ObservedNode = {
@@ -63,6 +65,8 @@ export type Step =
   | { kind: "installApp"; siteId: string; username: string; documentRoot: string; app: AppSpec }
   | { kind: "refuseAppChange"; siteId: string; installed: string; wanted: string }
   | { kind: "removeSiteStore"; siteId: string; username: string }
+  /** A site this node no longer serves but keeps as a replica: the live volume goes, its snapshots stay. */
+  | { kind: "demoteSiteStore"; siteId: string; username: string }
   | { kind: "removeAccount"; username: string };
 
 /** Renders the spec for this node. Pure: the same node and spec always give the same files. */
@@ -109,6 +113,7 @@ export function planNode(node: NodeRoot, spec: NodeSpec): DesiredNode {
         locked: account(db.accountId).status === "SUSPENDED",
       })),
     })),
+    replicas: spec.replicas.map((r) => ({ id: r.siteId, username: account(r.accountId).username })),
   };
 }
 
@@ -242,8 +247,21 @@ export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
     }
   }
 
+  // Last, after the pool and vhost that used it are gone. A replica's live volume is what is left
+  // of the site from when this node served it (a planned move or a failover made another node
+  // live): its files are the other node's now, but its snapshots are the base of the incremental
+  // streams that keep this copy fresh, so only the live volume goes. A replica's databases need no
+  // step here: the spec's databases are what stays, so the site's are dropped above unless the
+  // spec still lists them. Anything in neither list goes with its snapshots.
+  const replicaOwner = new Map(desired.replicas.map((r) => [r.id, r.username]));
   for (const store of observed.siteStores) {
-    if (!keep.has(store.siteId)) steps.push({ kind: "removeSiteStore", siteId: store.siteId, username: store.username });
+    if (keep.has(store.siteId)) continue;
+    const owner = replicaOwner.get(store.siteId);
+    if (owner === undefined) steps.push({ kind: "removeSiteStore", siteId: store.siteId, username: store.username });
+    else if (owner === store.username) steps.push({ kind: "demoteSiteStore", siteId: store.siteId, username: store.username });
+    // Under another account: the snapshots are the site's (they are by site id), and deleting
+    // that volume, or its snapshots with it, is not a converge's call.
+    else steps.push({ kind: "refuseSiteMove", siteId: store.siteId, from: store.username, to: owner });
   }
 
   const wantedAccounts = new Set(desired.accounts.map((a) => a.username));
@@ -296,6 +314,8 @@ export function describeStep(step: Step): string {
       return `site ${step.siteId} has ${step.installed} installed, not ${step.wanted}`;
     case "removeSiteStore":
       return `remove site store ${step.siteId} (${step.username})`;
+    case "demoteSiteStore":
+      return `remove the live volume of replica ${step.siteId} (${step.username}), keeping its snapshots`;
     case "removeAccount":
       return `remove account ${step.username}`;
   }

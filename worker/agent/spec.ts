@@ -197,6 +197,17 @@ const databaseSpecSchema = z.strictObject({
     .max(20, "At most 20 users per database."),
 });
 
+/**
+ * A site this node keeps a copy of without serving it: its account (the Unix user its files
+ * belong to) exists here and its received snapshots stay, but it gets no vhost, pool, databases or
+ * live volume. The snapshots are the base of the next incremental stream and what a promote
+ * (storage/routes.ts) turns into the live site when the control plane moves the site here.
+ */
+const replicaSpecSchema = z.strictObject({
+  siteId: objectIdSchema,
+  accountId: objectIdSchema,
+});
+
 function duplicates<T>(values: readonly T[]): Set<T> {
   const seen = new Set<T>();
   const repeated = new Set<T>();
@@ -209,6 +220,7 @@ export const nodeSpecSchema = z
     accounts: z.array(accountSpecSchema).max(5000),
     sites: z.array(siteSpecSchema).max(5000),
     databases: z.array(databaseSpecSchema).max(5000),
+    replicas: z.array(replicaSpecSchema).max(5000).default([]),
   })
   .superRefine((spec, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -231,6 +243,16 @@ export const nodeSpecSchema = z
       });
       duplicates(s.domains).forEach((d) => issue(["sites", i, "domains"], `Domain "${d}" is listed twice.`));
       if (s.app) checkApp(s, i);
+    });
+
+    // A site is served here or kept as a copy, never both: the two ask converge for opposite
+    // things (a live volume, or none).
+    const live = new Set(spec.sites.map((s) => s.id));
+    const repeatedReplicas = duplicates(spec.replicas.map((r) => r.siteId));
+    spec.replicas.forEach((r, i) => {
+      if (repeatedReplicas.has(r.siteId)) issue(["replicas", i, "siteId"], `Replica of site "${r.siteId}" appears more than once.`);
+      if (live.has(r.siteId)) issue(["replicas", i, "siteId"], `Site "${r.siteId}" is in sites too: a node serves a site or keeps a replica of it, not both.`);
+      if (!accounts.has(r.accountId)) issue(["replicas", i, "accountId"], `Account "${r.accountId}" is not in this spec.`);
     });
 
     // An app's URL must be the site's own, and its database one this account has in the spec with
@@ -281,6 +303,7 @@ export type NodeSpec = z.infer<typeof nodeSpecSchema>;
 export type AccountSpec = NodeSpec["accounts"][number];
 export type SiteSpec = NodeSpec["sites"][number];
 export type DatabaseSpec = NodeSpec["databases"][number];
+export type ReplicaSpec = NodeSpec["replicas"][number];
 
 export class InvalidSpecError extends Error {
   constructor(readonly issues: { path: string; message: string }[]) {

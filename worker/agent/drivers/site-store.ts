@@ -117,11 +117,14 @@ export async function ensureSiteStore(
 
 /**
  * Deletes the site's directory, its snapshots and its tmp; the vhost and pool must already be
- * gone. (A move that leaves a replica behind will need keepSnapshots: the site stops being live
- * here but its snapshots are the incremental base.)
+ * gone. keepSnapshots: a site demoted to a replica here (a move) keeps them as the incremental base.
  */
-export async function removeSiteStore(node: NodeRoot, site: { siteId: string; username: string }): Promise<void> {
-  await siteStorage(node).removeSiteVolume(site);
+export async function removeSiteStore(
+  node: NodeRoot,
+  site: { siteId: string; username: string },
+  options: { keepSnapshots?: boolean } = {},
+): Promise<void> {
+  await siteStorage(node).removeSiteVolume(site, options);
   for (const dir of [node.siteTmpDir(site.username, site.siteId)]) {
     const real = await realpath(dir).catch(() => null);
     if (real === null) continue;

@@ -402,3 +402,99 @@ describe("the suspended page under the provider's brand", () => {
     expect(vhost).not.toContain("return 503 '");
   });
 });
+
+describe("diffNode: replicas", () => {
+  const site = () => spec().sites[0]!;
+  /** The node keeps site1 as a replica only; `databases` are what else the spec still lists. */
+  const replicaSpec = (databases: NodeSpec["databases"] = []) =>
+    spec({ sites: [], databases, replicas: [{ siteId: "site1", accountId: "acc1" }] });
+
+  it("makes the account of a replica and nothing else: no store, pool, vhost or database", () => {
+    const desired = planNode(node, replicaSpec());
+    expect(desired.replicas).toEqual([{ id: "site1", username: "alice" }]);
+    expect(diffNode(empty(), desired)).toEqual([
+      { kind: "writeNginxMain", content: desired.nginxMain },
+      { kind: "writePhpFpmMain", content: desired.phpFpmMain },
+      { kind: "ensureAccount", accountId: "acc1", username: "alice" },
+      { kind: "startPhpFpm", sockets: [] },
+      { kind: "startNginx" },
+    ]);
+  });
+
+  it("is a fixed point for a replica node without a live volume (its snapshots are not a store)", () => {
+    const desired = planNode(node, replicaSpec());
+    const observed = converged(desired);
+    expect(observed.siteStores).toEqual([]);
+    expect(diffNode(observed, desired)).toEqual([]);
+  });
+
+  it("demotes a live site to a replica: pool, vhost, its database and users go, the live volume goes with its snapshots kept", () => {
+    const observed = converged(planNode(node, spec()));
+    const steps = diffNode(observed, planNode(node, replicaSpec()));
+    expect(steps).toEqual([
+      { kind: "installPool", siteId: "site1", content: null },
+      { kind: "reloadPhpFpm", sockets: [], goneSockets: ["site1"] },
+      { kind: "installVhost", siteId: "site1", content: null },
+      { kind: "reloadNginx" },
+      { kind: "dropDatabaseUser", username: "alice_shop", host: "%" },
+      { kind: "dropDatabase", name: "alice_shop" },
+      { kind: "demoteSiteStore", siteId: "site1", username: "alice" },
+    ]);
+    expect(describeStep(steps.at(-1)!)).toBe("remove the live volume of replica site1 (alice), keeping its snapshots");
+    // The account stays: the snapshots' files are its, and a promote needs it.
+    expect(kinds(steps)).not.toContain("removeAccount");
+    expect(kinds(steps)).not.toContain("removeSiteStore");
+  });
+
+  it("keeps a database the spec still lists when its site becomes a replica", () => {
+    const observed = converged(planNode(node, spec()));
+    const steps = diffNode(observed, planNode(node, replicaSpec(spec().databases)));
+    expect(kinds(steps)).toEqual(["installPool", "reloadPhpFpm", "installVhost", "reloadNginx", "demoteSiteStore"]);
+  });
+
+  it("is a fixed point once demoted", () => {
+    const desired = planNode(node, replicaSpec());
+    const observed = converged(desired);
+    // MariaDB was initialised while the site was live; with no database wanted it keeps running.
+    expect(diffNode(observed, desired)).toEqual([]);
+  });
+
+  it("tears down a site in neither sites nor replicas with its snapshots, as before", () => {
+    const observed = converged(planNode(node, spec()));
+    const desired = planNode(node, spec({ sites: [], databases: [], replicas: [{ siteId: "other1", accountId: "acc1" }] }));
+    expect(diffNode(observed, desired)).toContainEqual({ kind: "removeSiteStore", siteId: "site1", username: "alice" });
+    expect(kinds(diffNode(observed, desired))).not.toContain("demoteSiteStore");
+  });
+
+  it("leaves a replica's volume stored under another account alone", () => {
+    const accounts = [
+      { id: "acc1", username: "alice", status: "ACTIVE" as const, provider: null },
+      { id: "acc2", username: "bob", status: "ACTIVE" as const, provider: null },
+    ];
+    const observed = converged(planNode(node, spec({ accounts })));
+    const steps = diffNode(observed, planNode(node, spec({ accounts, sites: [], databases: [], replicas: [{ siteId: "site1", accountId: "acc2" }] })));
+    expect(steps).toContainEqual({ kind: "refuseSiteMove", siteId: "site1", from: "alice", to: "bob" });
+    expect(kinds(steps).filter((k) => k === "demoteSiteStore" || k === "removeSiteStore")).toEqual([]);
+  });
+
+  it("after a promote, serving the site only adds its pool, vhost and database users: the store, app and database are there", () => {
+    const app = {
+      kind: "wordpress" as const,
+      title: "Alice's blog",
+      url: "http://example.com/",
+      adminUser: "admin",
+      adminEmail: "alice@example.com",
+      adminPassword: "a-long-admin-password",
+      database: { name: "alice_shop", user: "alice_shop", password: "correct-horse-battery" },
+    };
+    const observed = converged(planNode(node, replicaSpec()));
+    // What a promote leaves: the restored volume (with the app's marker) and the loaded database,
+    // without its users (they are not in a dump).
+    observed.siteStores.push({ siteId: "site1", username: "alice", ready: true });
+    observed.appMarkers.site1 = "wordpress";
+    observed.mariadb.state = { databases: ["alice_shop"], users: [] };
+    const live = parseNodeSpec({ ...spec(), sites: [{ ...site(), app }] });
+    const steps = diffNode(observed, planNode(node, live));
+    expect(kinds(steps)).toEqual(["installPool", "reloadPhpFpm", "installVhost", "reloadNginx", "ensureDatabaseUser"]);
+  });
+});

@@ -31,8 +31,10 @@ function rejection(mutate: (spec: ReturnType<typeof valid>) => void): string[] {
 
 describe("parseNodeSpec", () => {
   it("accepts a valid spec unchanged", () => {
-    expect(parseNodeSpec(valid())).toEqual(valid());
+    // replicas is optional on the wire and always present once parsed.
+    expect(parseNodeSpec(valid())).toEqual({ ...valid(), replicas: [] });
   });
+
 
   it.each([
     ["a username with shell syntax", (s: ReturnType<typeof valid>) => (s.accounts[0]!.username = "al;rm -rf"), "accounts.0.username: Can only contain"],
@@ -71,5 +73,46 @@ describe("parseNodeSpec", () => {
   it("rejects unknown top-level or nested fields instead of ignoring them", () => {
     expect(rejection((s) => Object.assign(s, { epoch: 3 })).join()).toMatch(/epoch/);
     expect(rejection((s) => Object.assign(s.accounts[0]!, { shell: "/bin/bash" })).join()).toMatch(/shell/);
+  });
+});
+
+describe("parseNodeSpec: replicas", () => {
+  const withReplicas = (replicas: unknown[], extra: (s: ReturnType<typeof valid>) => void = () => {}) => {
+    const spec = { ...valid(), replicas };
+    extra(spec);
+    return spec;
+  };
+  const issuesOf = (input: unknown): string[] => {
+    try {
+      parseNodeSpec(input);
+    } catch (e) {
+      if (e instanceof InvalidSpecError) return e.issues.map((i) => `${i.path}: ${i.message}`);
+      throw e;
+    }
+    throw new Error("expected the spec to be rejected");
+  };
+
+  it("accepts replicas of sites the node does not serve, under accounts of the spec", () => {
+    const spec = withReplicas([{ siteId: "site9", accountId: "acc1" }]);
+    expect(parseNodeSpec(spec).replicas).toEqual([{ siteId: "site9", accountId: "acc1" }]);
+  });
+
+  it("rejects a replica of an unknown account with its precise path", () => {
+    expect(issuesOf(withReplicas([{ siteId: "site9", accountId: "acc1" }, { siteId: "site8", accountId: "acc7" }]))).toEqual([
+      'replicas.1.accountId: Account "acc7" is not in this spec.',
+    ]);
+  });
+
+  it("rejects a site that is both served and a replica, and a replica listed twice", () => {
+    const issues = issuesOf(withReplicas([{ siteId: "site1", accountId: "acc1" }, { siteId: "site9", accountId: "acc1" }, { siteId: "site9", accountId: "acc1" }]));
+    expect(issues).toContain('replicas.0.siteId: Site "site1" is in sites too: a node serves a site or keeps a replica of it, not both.');
+    expect(issues).toContain('replicas.1.siteId: Replica of site "site9" appears more than once.');
+    expect(issues).toContain('replicas.2.siteId: Replica of site "site9" appears more than once.');
+  });
+
+  it("grammar-checks replica ids and refuses extra fields", () => {
+    expect(issuesOf(withReplicas([{ siteId: "../etc", accountId: "acc1" }])).join()).toMatch(/^replicas\.0\.siteId: Must be 1-40/);
+    expect(issuesOf(withReplicas([{ siteId: "site9", accountId: "acc1", domains: ["x.com"] }])).join()).toMatch(/replicas\.0.*domains/);
+    expect(issuesOf({ ...valid(), replicas: "site9" }).join()).toMatch(/^replicas:/);
   });
 });
