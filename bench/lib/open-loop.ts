@@ -64,7 +64,13 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
   const intervalMs = 1000 / ratePerSec;
   const total = Math.floor((durationMs * ratePerSec) / 1000);
   const headers = { host: opts.hostHeader ?? `${target.host}:${target.port}` };
-  const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: maxInFlight });
+  // An idle kept-alive socket the server closes just as we reuse it resets a request that the
+  // server never saw: a false "reset" in a zero-resets test. After a stall the pool holds many
+  // sockets that then sit idle (LIFO reuse), so idle ones are closed from our side first: after
+  // 10 s (below nginx's 75 s keepalive_timeout), or 1 s before a server's Keep-Alive timeout
+  // hint, which Node only honours when the agent has a timeout of its own. Active requests are
+  // unaffected (the agent destroys only free sockets on timeout; our own deadline covers them).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: maxInFlight, timeout: 10_000 });
 
   const records: OpenLoopRecord[] = [];
   const startedAt = epochNow();
