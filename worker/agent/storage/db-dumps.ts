@@ -20,7 +20,14 @@ import { startTool } from "./spawn-tool";
 export const dumpDirName = ".shoal-db";
 export const snapshotInfoFile = "snapshot.json";
 
-export type SnapshotStamp = { format: 1; name: string; takenAt: string; databases: string[] };
+/**
+ * `username`: the account whose site this is (snapshots taken before it was recorded have none);
+ * a promote on another node finds the account by it, since a replica node holds no live volume.
+ */
+export type SnapshotStamp = { format: 1; name: string; takenAt: string; databases: string[]; username?: string };
+
+/** In the dump directory of a live volume that a promote made: which snapshot it is (see promoteSnapshot). */
+export const promotedMarkFile = "promoted.json";
 
 const mariadbArgs = (node: NodeRoot) => ["--no-defaults", `--socket=${node.mysqlSocket}`, "--user=root"];
 
@@ -128,9 +135,51 @@ export async function readStamp(snapshotDir: string): Promise<SnapshotStamp | nu
   try {
     const parsed = JSON.parse(await readFile(file, "utf8")) as SnapshotStamp;
     if (parsed.format !== 1 || typeof parsed.name !== "string" || typeof parsed.takenAt !== "string" || !Array.isArray(parsed.databases)) return null;
+    if (parsed.username !== undefined && typeof parsed.username !== "string") return null;
     return parsed;
   } catch {
     return null;
+  }
+}
+
+/**
+ * Marks a tree about to become a live volume (still in root's staging) as promoted from snapshot
+ * `name`. The next snapshot's writeDumps removes the mark (it keeps only dumps and the stamp), so
+ * the mark says "this live volume is snapshot `name`, and nothing has snapshotted it since".
+ */
+export async function writePromotedMark(tree: string, name: string): Promise<void> {
+  const dir = path.join(tree, dumpDirName);
+  await mkdir(dir, { mode: 0o700 }).catch((e: unknown) => {
+    if (errno(e) !== "EEXIST") throw e;
+  });
+  const out = await open(path.join(dir, promotedMarkFile), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
+  try {
+    await out.writeFile(`${JSON.stringify({ name, promotedAt: new Date().toISOString() })}\n`);
+  } finally {
+    await out.close();
+  }
+}
+
+/** The snapshot a live volume was promoted from (its mark, root's only), or null. */
+export async function readPromotedMark(site: FileHandle): Promise<string | null> {
+  const dir = await openDirAt(site, dumpDirName).catch(() => null);
+  if (!dir) return null;
+  try {
+    if ((await dir.stat()).uid !== 0) return null;
+    const file = await open(fdPath(dir, promotedMarkFile), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
+    if (!file) return null;
+    try {
+      const s = await file.stat();
+      if (!s.isFile() || s.uid !== 0 || s.size > 4096) return null;
+      const parsed = JSON.parse(await file.readFile("utf8")) as { name?: unknown };
+      return typeof parsed.name === "string" ? parsed.name : null;
+    } catch {
+      return null;
+    } finally {
+      await file.close();
+    }
+  } finally {
+    await dir.close();
   }
 }
 

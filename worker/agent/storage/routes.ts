@@ -12,6 +12,8 @@ import { siteStorage, StorageError } from "./site-storage";
 //   POST   /v1/sites/:id/restore                   {name, keepCurrentAs, databases?}
 //   GET    /v1/sites/:id/snapshots/:name/files?path=P                        → a listing, or the file's bytes
 //   POST   /v1/sites/:id/restore-file              {name, path}
+//   POST   /v1/sites/:id/promote                   {name, databases?, keepCurrentAs?} → PromoteResult
+//          (snapshot name becomes the live volume, its dumps the databases: a move or a failover)
 //   GET    /v1/sites/:id/snapshots/:name/stream?parent=P                     → the send stream
 //   PUT    /v1/sites/:id/snapshots/:name/stream    (the stream as the body)  → the received snapshot
 // A stream says which driver made it (x-shoal-storage); a node only takes its own kind.
@@ -27,6 +29,11 @@ const restoreBody = z.strictObject({
   keepCurrentAs: snapshotNameSchema,
   databases: z.array(databaseNameSchema).max(64).optional(),
 });
+const promoteBody = z.strictObject({
+  name: snapshotNameSchema,
+  databases: z.array(databaseNameSchema).max(64).optional(),
+  keepCurrentAs: snapshotNameSchema.optional(),
+});
 const restoreFileBody = z.strictObject({ name: snapshotNameSchema, path: z.string().max(4096) });
 
 export type StorageApiContext = {
@@ -35,7 +42,7 @@ export type StorageApiContext = {
   readJsonBody(req: IncomingMessage): Promise<unknown>;
 };
 
-const pattern = /^\/v1\/sites\/([^/]+)\/(snapshots|restore|restore-file)(?:\/([^/]+)(?:\/(files|stream))?)?$/;
+const pattern = /^\/v1\/sites\/([^/]+)\/(snapshots|restore|restore-file|promote)(?:\/([^/]+)(?:\/(files|stream))?)?$/;
 
 /** True when the request is a snapshot stream upload (the server gives it no overall time limit). */
 export function isStreamUpload(req: IncomingMessage): boolean {
@@ -137,6 +144,18 @@ export function createStorageApi(node: NodeRoot, context: StorageApiContext) {
       const body = parse(restoreBody, await context.readJsonBody(req), "body");
       const result = await context.lock.run(() =>
         storage.restoreSnapshot(siteId, body.name, { keepCurrentAs: body.keepCurrentAs, ...(body.databases ? { databases: body.databases } : {}) }),
+      );
+      return sendJson(res, 200, result);
+    }
+    if (noun === "promote" && name === undefined) {
+      allow(["POST"]);
+      const body = parse(promoteBody, await context.readJsonBody(req), "body");
+      // The agent's lock too: a converge must never observe the store half-swapped.
+      const result = await context.lock.run(() =>
+        storage.promoteSnapshot(siteId, body.name, {
+          ...(body.databases ? { databases: body.databases } : {}),
+          ...(body.keepCurrentAs ? { keepCurrentAs: body.keepCurrentAs } : {}),
+        }),
       );
       return sendJson(res, 200, result);
     }

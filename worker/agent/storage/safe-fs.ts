@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { open, readlink, type FileHandle } from "node:fs/promises";
+import { mkdir, open, readlink, type FileHandle } from "node:fs/promises";
 
 // The agent works as root inside trees the account can change while it works. Node has no
 // openat(), so a directory opened without following symlinks is reached afterwards through its
@@ -32,6 +32,20 @@ export function openDirAt(parent: FileHandle, name: string): Promise<FileHandle>
 /** Opens the file `name` inside `parent` for reading, never following a symlink or blocking on a FIFO. */
 export function openFileAt(parent: FileHandle, name: string): Promise<FileHandle> {
   return open(fdPath(parent, name), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+}
+
+/**
+ * Makes `dir` if missing and sets its owner and mode through a descriptor opened without
+ * following symlinks (verified to be `dir`), as drivers/site-store.ts does for a new site.
+ */
+export async function ensureDirOwned(dir: string, uid: number, gid: number, mode: number): Promise<void> {
+  await mkdir(dir, { mode: 0o700 }).catch((e: unknown) => {
+    if (errno(e) !== "EEXIST") throw e;
+  });
+  await withHandle(openDirChecked(dir), async (handle) => {
+    await handle.chown(uid, gid);
+    await handle.chmod(mode);
+  });
 }
 
 export async function withHandle<T>(handle: Promise<FileHandle>, work: (h: FileHandle) => Promise<T>): Promise<T> {

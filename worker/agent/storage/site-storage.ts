@@ -1,15 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
-import { copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, unlink, writeFile, type FileHandle } from "node:fs/promises";
+import { chmod, chown, copyFile, lstat, mkdir, open, readdir, readFile, readlink, rename, rm, stat, unlink, writeFile, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
+import { unixUsernameSchema } from "../../../server/domain/unix-username";
 import { writeFileAtomic } from "../config-file";
+import { mariadbPid, startMariadb } from "../drivers/mariadb";
 import type { NodeRoot } from "../node-root";
+import { lookupSystemGroupId, readSystemUsers } from "../system-users";
 import { btrfsDriver } from "./btrfs-driver";
-import { databaseExists, dumpFileIn, loadDump, MissingDumpError, readStamp, writeDumps } from "./db-dumps";
+import { databaseExists, dumpFileIn, loadDump, MissingDumpError, readPromotedMark, readStamp, writeDumps, writePromotedMark } from "./db-dumps";
 import { dirDriver } from "./dir-driver";
 import { databaseNameSchema, InvalidRelativePathError, parseRelativePath, siteIdSchema, snapshotNameSchema } from "./names";
-import { errno, fdPath, openDirAt, openDirChecked } from "./safe-fs";
+import { ensureDirOwned, errno, fdPath, openDirAt, openDirChecked } from "./safe-fs";
 import { treeSize } from "./tree";
 import type { VolumeDriver } from "./volume-driver";
 
@@ -36,6 +39,15 @@ export type RestoreResult = {
   timingsMs: { keepCurrent: number; files: number; databases: number; total: number };
 };
 
+export type PromoteResult = {
+  promoted: SnapshotInfo;
+  /** The live state before, when there was one (keepCurrentAs); null on a replica and on a repeat. */
+  kept: SnapshotInfo | null;
+  /** The account the site's files belong to. */
+  username: string;
+  timingsMs: { keepCurrent: number; files: number; databases: number; total: number };
+};
+
 export interface SiteStorage {
   readonly kind: "btrfs" | "dir";
   /** Makes the site's live directory if it is missing (root's 0700: the caller sets owner and mode). */
@@ -50,6 +62,15 @@ export interface SiteStorage {
    * snapshot `keepCurrentAs`, so the rollback can itself be undone.
    */
   restoreSnapshot(siteId: string, name: string, options: { keepCurrentAs: string; databases?: string[] }): Promise<RestoreResult>;
+  /**
+   * Makes snapshot `name` (on this node) the site's live volume and loads `databases` (default:
+   * the snapshot's) from its dumps: on a replica, which holds only snapshots, the live volume is
+   * created; a live volume already here is kept first as snapshot `keepCurrentAs` (required
+   * then) and replaced. Promoting the snapshot the live volume was promoted from (and not
+   * snapshotted since) again does it again without keeping anything, so a retried promote ends
+   * in the same state. The site's account must exist here (CONFLICT otherwise).
+   */
+  promoteSnapshot(siteId: string, name: string, options?: { databases?: string[]; keepCurrentAs?: string }): Promise<PromoteResult>;
   readSnapshotFile(siteId: string, name: string, relPath: string): Promise<SnapshotEntry>;
   restoreFile(siteId: string, name: string, relPath: string): Promise<{ path: string; sizeBytes: number }>;
   sendSnapshot(siteId: string, name: string, parent?: string): Promise<Readable>;
@@ -169,7 +190,7 @@ export function siteStorage(node: NodeRoot): SiteStorage {
     for (const db of databases) {
       if (!(await databaseExists(node, db))) throw new StorageError("NOT_FOUND", `Database ${db} does not exist on this node.`);
     }
-    const { sites, site } = await openSite(siteId);
+    const { sites, site, username } = await openSite(siteId);
     try {
       await ensureSnapshotDirs(siteId);
       // An unfinished snapshot of this name (a crash half-way) is thrown away and taken again.
@@ -177,7 +198,7 @@ export function siteStorage(node: NodeRoot): SiteStorage {
       const started = Date.now();
       const startedAtMs = await fileSystemNow(node.storageStagingDir);
       const takenAt = new Date().toISOString();
-      await writeDumps(node, site, { format: 1, name, takenAt, databases });
+      await writeDumps(node, site, { format: 1, name, takenAt, databases, username });
       const dumped = Date.now();
       const previous = (await list(siteId)).at(-1);
       const dest = snapshotDir(siteId, name);
@@ -190,6 +211,35 @@ export function siteStorage(node: NodeRoot): SiteStorage {
       await site.close();
       await sites.close();
     }
+  }
+
+  /**
+   * The account a snapshot's files belong to, which must exist on this node: by the snapshot's
+   * stamp, or (a snapshot older than the stamp's username) by the owner of its top directory.
+   */
+  async function accountOf(siteId: string, name: string) {
+    const stamp = await readStamp(snapshotDir(siteId, name));
+    const users = await readSystemUsers();
+    let username = stamp?.username;
+    if (username !== undefined && !unixUsernameSchema.safeParse(username).success) {
+      throw new StorageError("INVALID", `Snapshot ${name} names an invalid account "${username}".`);
+    }
+    if (username === undefined) {
+      const uid = (await lstat(snapshotDir(siteId, name))).uid;
+      username = [...users.values()].find((u) => u.uid === uid && u.comment.startsWith("Shoal account "))?.name;
+      if (username === undefined) {
+        throw new StorageError("CONFLICT", `The files of snapshot ${name} belong to uid ${uid}, which is no Shoal account on this node; converge a spec that lists the site's account first.`);
+      }
+    }
+    const user = users.get(username);
+    const home = await stat(node.accountHome(username)).catch(() => null);
+    if (!user || !user.comment.startsWith("Shoal account ") || !home?.isDirectory() || home.uid !== user.uid) {
+      throw new StorageError(
+        "CONFLICT",
+        `Account ${username} of site ${siteId} does not exist on this node; converge a spec that lists the site in replicas (with its account) before promoting it.`,
+      );
+    }
+    return user;
   }
 
   async function snapshotEntry(siteId: string, name: string, relPath: string): Promise<{ full: string; segments: string[] }> {
@@ -336,6 +386,113 @@ export function siteStorage(node: NodeRoot): SiteStorage {
           restored: publicInfo(target),
           kept: publicInfo({ ...kept, startedAtMs: 0 }),
           timingsMs: { keepCurrent: keptAt - started, files: switched - keptAt, databases: loaded - switched, total: Date.now() - started },
+        };
+      });
+    },
+
+    async promoteSnapshot(siteId, name, options = {}) {
+      check(siteIdSchema, siteId, "site id");
+      check(snapshotNameSchema, name, "snapshot name");
+      if (options.keepCurrentAs !== undefined) check(snapshotNameSchema, options.keepCurrentAs, "snapshot name");
+      return lock(siteId, async () => {
+        const started = Date.now();
+        const target = await requireMeta(siteId, name);
+        const databases = [...new Set((options.databases ?? target.databases).map((db) => check(databaseNameSchema, db, "database name")))].sort();
+        // Everything that could refuse the promote is checked before anything changes.
+        const dumps = new Map<string, string>();
+        for (const db of databases) {
+          try {
+            dumps.set(db, await dumpFileIn(snapshotDir(siteId, name), db));
+          } catch (e) {
+            if (e instanceof MissingDumpError) throw new StorageError("INVALID", e.message);
+            throw e;
+          }
+        }
+        const user = await accountOf(siteId, name);
+        const wwwData = await lookupSystemGroupId("www-data");
+        if (wwwData === undefined) throw new Error("The www-data group is missing: install nginx (scripts/node-lib.sh).");
+        const where = await locate(siteId);
+        if (where && where.username !== user.name) {
+          throw new StorageError("CONFLICT", `Site ${siteId} is live here under account ${where.username}, but snapshot ${name} is account ${user.name}'s.`);
+        }
+        let kept: SnapshotMeta | null = null;
+        if (where) {
+          const { sites, site } = await openSite(siteId);
+          const mark = await readPromotedMark(site).finally(async () => {
+            await site.close();
+            await sites.close();
+          });
+          // A repeat (the answer to the first promote was lost): the live volume is that snapshot
+          // plus at most what happened since, which promoting it again means to replace.
+          if (mark !== name) {
+            if (options.keepCurrentAs === undefined) {
+              throw new StorageError("INVALID", `Site ${siteId} has a live volume on this node: keepCurrentAs must name the snapshot that keeps its current state.`);
+            }
+            // The live databases too, those that exist here (a divergent copy after a netsplit).
+            const live: string[] = [];
+            for (const db of databases) if ((await mariadbPid(node)) && (await databaseExists(node, db))) live.push(db);
+            kept = { ...(await snapshotLocked(siteId, options.keepCurrentAs, live)), startedAtMs: 0 };
+          }
+        }
+        const keptAt = Date.now();
+
+        // The account's directories, as drivers/site-store.ts's ensureSiteStore makes them, so
+        // the converge that then serves the site finds its store ready and only adds the rest.
+        const home = node.accountHome(user.name);
+        const sitesDir = path.dirname(node.siteDir(user.name, siteId));
+        await ensureDirOwned(sitesDir, 0, wwwData, 0o751);
+        await ensureDirOwned(path.join(home, "tmp"), 0, user.gid, 0o710);
+        await ensureDirOwned(node.siteTmpDir(user.name, siteId), user.uid, user.gid, 0o700);
+        const fresh = staging("promote");
+        await driver.thaw(snapshotDir(siteId, name), fresh);
+        const sites = await openDirChecked(sitesDir);
+        let old: string | null = null;
+        try {
+          // Files inside keep the numeric uid/gid they had on the node the snapshot came from
+          // (both drivers' streams carry them as numbers). The local cluster's nodes share one
+          // /etc/passwd, so they are right. On separate machines the same account can have
+          // another uid: the mapping (sender's uid -> username -> this node's uid, from the
+          // stamp's username and the sender's account list) would go in receiveSnapshot, applied
+          // to the received tree before its meta is written, so that snapshots on every node are
+          // already in local ids. Not built yet. Only the top directory is set here: it is what
+          // makes the store "ready" for converge (drivers/site-store.ts).
+          await chown(fresh, user.uid, wwwData);
+          await chmod(fresh, 0o2750);
+          await writePromotedMark(fresh, name);
+          if (where) {
+            old = staging("replaced");
+            await rename(fdPath(sites, siteId), old);
+            try {
+              await rename(fresh, fdPath(sites, siteId));
+            } catch (e) {
+              await rename(old, fdPath(sites, siteId));
+              old = null;
+              throw e;
+            }
+          } else {
+            await rename(fresh, fdPath(sites, siteId));
+          }
+        } catch (e) {
+          await driver.deleteVolume(fresh).catch(() => undefined);
+          throw e;
+        } finally {
+          await sites.close();
+        }
+        const switched = Date.now();
+        try {
+          // A replica node has never needed MariaDB; a failed load leaves the files promoted and
+          // the promote can simply be repeated (it is idempotent).
+          if (dumps.size > 0) await startMariadb(node);
+          for (const [db, file] of dumps) await loadDump(node, db, file);
+        } finally {
+          if (old) await driver.deleteVolume(old);
+        }
+        const loaded = Date.now();
+        return {
+          promoted: publicInfo(target),
+          kept: kept ? publicInfo(kept) : null,
+          username: user.name,
+          timingsMs: { keepCurrent: keptAt - started, files: switched - keptAt, databases: loaded - switched, total: loaded - started },
         };
       });
     },
