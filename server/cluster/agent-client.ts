@@ -150,6 +150,9 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
     /** worker/agent/storage/routes.ts: a snapshot of the site's files with its databases' dumps. */
     createSnapshot: (siteId: string, name: string, databases: string[]) =>
       call("POST", `/v1/sites/${encodeURIComponent(siteId)}/snapshots`, snapshotInfoSchema, { name, databases }),
+    /** Makes snapshot `name` (on this node) the site's live volume and loads its databases' dumps. */
+    promote: (siteId: string, name: string, databases: string[]) =>
+      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/promote`, z.record(z.string(), z.unknown()), { name, databases, keepCurrentAs: `pre-${new Date().toISOString().replace(/[-:.]/g, "")}` }),
     deleteSnapshot: (siteId: string, name: string) =>
       call("DELETE", `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}`, z.object({ ok: z.literal(true) })),
     /** Rollback: the site's files and databases back to `name`; the state before is kept as `keepCurrentAs`. */

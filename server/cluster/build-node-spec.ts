@@ -19,6 +19,7 @@ export type BuiltNodeSpec = {
     accounts: { id: string; username: string; status: "ACTIVE" | "SUSPENDED"; provider: { name: string; supportEmail: string | null } | null }[];
     sites: Record<string, unknown>[];
     databases: { id: string; accountId: string; name: string; users: { username: string; password: string }[] }[];
+    replicas?: { siteId: string; accountId: string }[];
   };
   objects: NodeSpecObjects;
 };
@@ -27,7 +28,7 @@ export type BuiltNodeSpec = {
 export type SpecExclusions = ReadonlySet<string>;
 
 export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: string, exclude: SpecExclusions = new Set()): Promise<BuiltNodeSpec> {
-  const [placements, databases, blockedResellers] = await Promise.all([
+  const [placements, replicaPlacements, databases, blockedResellers] = await Promise.all([
     db.placement.findMany({
       where: { nodeId, role: "PRIMARY", site: { deletedAt: null, status: { not: "TERMINATED" }, account: { deletedAt: null, status: { not: "TERMINATED" } } } },
       orderBy: { siteId: "asc" },
@@ -47,6 +48,12 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
         },
       },
     }),
+    // Sites this node keeps a copy of (snapshots only, not served).
+    db.placement.findMany({
+      where: { nodeId, role: "REPLICA", site: { deletedAt: null, status: { not: "TERMINATED" }, account: { deletedAt: null, status: { not: "TERMINATED" } } } },
+      orderBy: { siteId: "asc" },
+      select: { site: { select: { id: true, accountId: true, generation: true } } },
+    }),
     db.database.findMany({
       where: { nodeId, deletedAt: null, account: { deletedAt: null, status: { not: "TERMINATED" } } },
       orderBy: { id: "asc" },
@@ -57,7 +64,8 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
   const sites = placements.map((p) => p.site).filter((s) => !exclude.has(s.id) && s.domain.deletedAt === null);
   const dbs = databases.filter((d) => !exclude.has(d.id));
 
-  const accountIds = [...new Set([...sites.map((s) => s.accountId), ...dbs.map((d) => d.accountId)])].sort();
+  const replicas = replicaPlacements.map((p) => p.site).filter((s) => !exclude.has(s.id));
+  const accountIds = [...new Set([...sites.map((s) => s.accountId), ...dbs.map((d) => d.accountId), ...replicas.map((r) => r.accountId)])].sort();
   const accountRows = await db.hostingAccount.findMany({
     where: { id: { in: accountIds } },
     orderBy: { id: "asc" },
@@ -128,6 +136,8 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
       })),
       sites: specSites,
       databases: specDatabases,
+      // Only when there are any, so a node without replicas gets the spec shape it always had.
+      ...(replicas.length ? { replicas: replicas.filter((r) => kept.has(r.accountId)).map((r) => ({ siteId: r.id, accountId: r.accountId })) } : {}),
     },
     objects: {
       sites: sites.filter((s) => kept.has(s.accountId)).map((s) => ({ id: s.id, generation: s.generation })),

@@ -74,6 +74,20 @@ export async function ensureSitePlacement(db: Db, siteId: string): Promise<Ensur
       nodeIds.push(primary);
       decision = { nodeName: choice.nodeName, reason: choice.reason };
     }
+    // Copies beyond the live one (the plan's `copies`, 2 by default) go to other healthy nodes.
+    const plan = await tx.site.findUniqueOrThrow({ where: { id: siteId }, select: { account: { select: { plan: { select: { copies: true } } } } } });
+    const have = new Set(nodeIds);
+    const wanted = Math.max(0, plan.account.plan.copies - 1) - site.placements.filter((p) => p.role === "REPLICA").length;
+    if (wanted > 0) {
+      const pool = await candidates(tx);
+      for (let i = 0; i < wanted; i++) {
+        const choice = chooseNode(pool, { exclude: have });
+        if (!choice.ok) break;
+        await tx.placement.create({ data: { siteId, nodeId: choice.nodeId, role: "REPLICA", epoch: 1, reason: `replica: ${choice.reason}` } });
+        have.add(choice.nodeId);
+        nodeIds.push(choice.nodeId);
+      }
+    }
     // The site's databases live in its live node's MariaDB.
     await tx.database.updateMany({ where: { siteId, deletedAt: null, NOT: { nodeId: primary } }, data: { nodeId: primary } });
     await tx.database.updateMany({ where: { siteId, deletedAt: null, nodeId: null }, data: { nodeId: primary } });

@@ -12,6 +12,7 @@ import { collectHeartbeats } from "./heartbeat";
 import { tryLease } from "./node-lock";
 import { startOutboxRelay } from "./outbox-relay";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
+import { runMove } from "./move-site";
 import { runRollback } from "./run-rollback";
 import { takeDueSnapshots } from "./snapshots";
 import { sweep } from "./sweep";
@@ -56,6 +57,29 @@ async function main(): Promise<void> {
   };
   const enqueueAll = async () => enqueue((await db.node.findMany({ select: { id: true } })).map((n) => n.id));
 
+  // A move pushes route tables itself; holding these nodes' reconcile leases meanwhile means no
+  // reconcile can push a table read before the move's change (sorted: two moves never deadlock).
+  const withLeases = async <T>(nodeIds: string[], fn: () => Promise<T>): Promise<T> => {
+    const held: Awaited<ReturnType<typeof tryLease>>[] = [];
+    try {
+      for (const nodeId of [...new Set(nodeIds)].sort()) {
+        const deadline = Date.now() + 60_000;
+        for (;;) {
+          const lease = await tryLease(lockRedis, `${prefix}:lease:reconcile:${nodeId}`);
+          if (lease) {
+            held.push(lease);
+            break;
+          }
+          if (Date.now() > deadline) throw new Error(`Timed out waiting for node ${nodeId}'s reconcile to finish.`);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      }
+      return await fn();
+    } finally {
+      await Promise.all(held.map((l) => l?.release()));
+    }
+  };
+
   const relay = await startOutboxRelay({ db, databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, prefix, onError: (e) => log(`outbox relay: ${e instanceof Error ? e.message : String(e)}`) });
 
   const connection = () => createRedisConnection(env.REDIS_URL, { forWorker: true });
@@ -65,6 +89,7 @@ async function main(): Promise<void> {
       const event = outboxEventPayload.parse(job.data);
       // A rollback is a one-off action on the live node, not desired state to converge.
       if (event.topic === "site.rollback") return runRollback({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET }, event.outboxId);
+      if (event.topic === "site.move") return runMove({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, withLeases, log }, event.outboxId);
       return handleOutboxEvent(db, event, (ids) => enqueue(ids), enqueueAll);
     },
     { connection: connection(), prefix, concurrency: 8 },

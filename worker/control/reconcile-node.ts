@@ -31,6 +31,7 @@ function objectsOfIssue(built: BuiltNodeSpec, path: string): string[] {
   if (collection === "sites") return built.spec.sites[i] ? [String(built.spec.sites[i].id)] : [];
   if (collection === "databases") return built.spec.databases[i] ? [built.spec.databases[i].id] : [];
   if (collection === "accounts") return built.spec.accounts[i] ? [built.spec.accounts[i].id] : [];
+  if (collection === "replicas") return built.spec.replicas?.[i] ? [built.spec.replicas[i].siteId] : [];
   return [];
 }
 

@@ -1,6 +1,7 @@
 import type { Db } from "../../server/db";
 import { agentClient, AgentUnreachableError } from "../../server/cluster/agent-client";
 import { decideRetention } from "../../server/domain/snapshot-retention";
+import { replicateSite } from "./replicate";
 
 // The snapshot cadence on each site's live node (issue 4 builds replication on it): every tick
 // takes a snapshot of each routed site whose newest one is older than its plan's cadence, files
@@ -54,6 +55,12 @@ export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: Snap
         });
         taken++;
         await prune(db, agent, p.site.id, p.node.id, p.site.account.plan, now);
+        // The new snapshot goes on to the site's replicas at once (incremental from the common one).
+        const sent = await replicateSite(db, clusterSecret, p.site.id);
+        for (const r of sent) {
+          const replica = await db.node.findUniqueOrThrow({ where: { name: r.nodeName }, select: { id: true, name: true, address: true, agentPort: true } });
+          await prune(db, agentClient(replica, { clusterSecret }), p.site.id, replica.id, p.site.account.plan, now);
+        }
       } catch (e) {
         // A node away misses this tick; the next one tries again. Anything else is worth a line.
         if (!(e instanceof AgentUnreachableError)) opts.log?.(`snapshot of site ${p.site.id} on ${p.node.name}: ${e instanceof Error ? e.message : String(e)}`);

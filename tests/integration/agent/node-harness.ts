@@ -5,6 +5,7 @@ import path from "node:path";
 import { converge, stopNode } from "../../../worker/agent/converge";
 import { nodeRoot, type NodeConfig, type NodeRoot } from "../../../worker/agent/node-root";
 import { runCommand } from "../../../worker/agent/run-command";
+import { releaseLoopStore } from "../../../worker/agent/storage/loop-store";
 
 // A throwaway node for one test file: a root under /var/tmp (see node-root.ts for why not /tmp),
 // its own loopback address and ports, and a teardown that stops every master and deletes every
@@ -36,6 +37,8 @@ export async function destroyNode(node: NodeRoot): Promise<void> {
       const [name, , , , , home] = line.split(":");
       if (name && home && path.dirname(home) === node.homeDir) await runCommand("/usr/sbin/userdel", [name]).catch(() => {});
     }
+    // A btrfs node's store is a mounted loop image under the root: unmount it before deleting.
+    if (node.storage === "btrfs") await releaseLoopStore(node);
     await rm(path.dirname(node.root), { recursive: true, force: true });
   }
 }

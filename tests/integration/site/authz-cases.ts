@@ -43,6 +43,16 @@ export const siteCases: Record<string, MatrixCase> = {
   // Customers only: the reveal is used up once, so only the site's owner may spend it.
   "site.revealAppAdmin": { input: async (w, t) => ({ id: (await freshInstalledSite(w, t)).id }) },
   "site.listSnapshots": { input: async (w, t) => ({ id: (await freshSite(w, t)).id }) },
+  // Admins only (node.write): a tenant's call is FORBIDDEN before it reaches a row.
+  "site.move": {
+    input: async (w, t) => {
+      const { site } = await freshSnapshottedSite(w, t);
+      await db.site.update({ where: { id: site.id }, data: { routed: true } });
+      const tag = Math.random().toString(36).slice(2, 10);
+      const to = await db.node.create({ data: { name: `authz-to-${tag}`, address: "127.0.99.2", agentPort: 20000 + Math.floor(Math.random() * 20000), status: "HEALTHY" }, select: { id: true } });
+      return { id: site.id, toNodeId: to.id };
+    },
+  },
   "site.rollback": {
     input: async (w, t) => {
       const { site, snapshot } = await freshSnapshottedSite(w, t);

@@ -27,7 +27,10 @@ export function renderWpConfig(node: NodeRoot, db: Database, salt: (name: string
     `define(${phpString(name)}, ${typeof value === "boolean" ? String(value) : phpString(value)});\n`;
   return `<?php
 // Written once by the Shoal agent when WordPress was installed; this file is the site owner's now.
-${define("DB_NAME", db.name)}${define("DB_USER", db.user)}${define("DB_PASSWORD", db.password)}${define("DB_HOST", `${node.address}:${node.mysqlPort}`)}${define("DB_CHARSET", "utf8mb4")}${define("DB_COLLATE", "")}
+${define("DB_NAME", db.name)}${define("DB_USER", db.user)}${define("DB_PASSWORD", db.password)}// The database is on whichever node serves the site: its php-fpm pool says where (a moved or
+// failed-over site must not keep calling the old node); the address is for the PHP CLI.
+define('DB_HOST', getenv('SHOAL_DB_HOST') ?: ${phpString(`${node.address}:${node.mysqlPort}`)});
+${define("DB_CHARSET", "utf8mb4")}${define("DB_COLLATE", "")}
 ${saltNames.map((name) => define(name, salt(name))).join("")}
 $table_prefix = 'wp_';
 

@@ -23,11 +23,14 @@ user www-data;
 # One worker per core: the front door and the backend share these workers, and a hop through the
 # front door is two requests of work for the node.
 worker_processes auto;
+# A held request costs two connections (the visitor's and the one parked at the hold service):
+# 200 requests/s held for a few seconds is thousands.
+worker_rlimit_nofile 65536;
 pid ${node.nginxPid};
 error_log ${node.logDir}/nginx-error.log warn;
 
 events {
-    worker_connections 1024;
+    worker_connections 16384;
 }
 
 http {

@@ -72,6 +72,9 @@ php_admin_value[sys_temp_dir] = ${pool.siteTmpDir}
 php_admin_value[session.save_path] = ${pool.siteTmpDir}
 php_admin_value[disable_functions] = ${disabledFunctions.join(",")}
 php_admin_flag[allow_url_include] = off
+; Where this node's MariaDB is: apps read it (WordPress's DB_HOST), so a site restored on another
+; node talks to that node's database.
+env[SHOAL_DB_HOST] = ${node.address}:${node.mysqlPort}
 ${settings}`;
 }
 

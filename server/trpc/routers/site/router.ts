@@ -4,6 +4,7 @@ import { deleteSiteProcedure } from "./delete-site";
 import { getSiteProcedure } from "./get-site";
 import { listSiteSnapshotsProcedure } from "./list-site-snapshots";
 import { listSitesProcedure } from "./list-sites";
+import { moveSiteProcedure } from "./move-site";
 import { revealAppAdminProcedure } from "./reveal-app-admin";
 import { rollbackSiteProcedure } from "./rollback-site";
 
@@ -15,4 +16,5 @@ export const siteRouter = router({
   revealAppAdmin: revealAppAdminProcedure,
   listSnapshots: listSiteSnapshotsProcedure,
   rollback: rollbackSiteProcedure,
+  move: moveSiteProcedure,
 });
