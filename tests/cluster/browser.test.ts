@@ -124,6 +124,11 @@ describe("the panel on a live cluster, in Chromium", () => {
     await timeline.getByRole("button", { name: /^Roll back to / }).last().click();
     await page.getByRole("button", { name: "Roll back", exact: true }).click();
     await expect(page.getByText("Rolling back my-first-blog.test").first()).toBeVisible();
+    await cluster.waitFor("the rollback to finish", async () => {
+      const op = await db.operation.findFirst({ where: { targetId: siteRow.id, kind: "site.rollback" }, orderBy: { createdAt: "desc" } });
+      if (op?.status === "FAILED") throw new Error(`the rollback failed: ${op.lastError}`);
+      return op?.status === "SUCCEEDED";
+    }, { timeoutMs: 60_000 });
     await expect(page.getByRole("link", { name: /Open site my-first-blog\.test/ })).toBeVisible({ timeout: 60_000 });
     await site.goto("http://my-first-blog.test/");
     await expect(site).toHaveTitle(/my-first-blog\.test/);

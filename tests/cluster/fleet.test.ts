@@ -138,7 +138,10 @@ describe("the node fleet on three nodes", () => {
     const account = world().customers.a.account;
     expect(await passwdLines(account.username)).toHaveLength(1);
     expect(await poolFiles(live.index, created.id)).toEqual([`${created.id}.conf`]);
-    expect(await db.placement.count({ where: { siteId: created.id } })).toBe(1);
+    // One live placement and the plan's one replica, on different nodes.
+    const placements = await db.placement.findMany({ where: { siteId: created.id } });
+    expect(placements.map((p) => p.role).sort()).toEqual(["PRIMARY", "REPLICA"]);
+    expect(new Set(placements.map((p) => p.nodeId)).size).toBe(2);
     expect(await db.database.count({ where: { siteId: created.id } })).toBe(1);
     for (const node of cluster.nodes) expect((await cluster.edgeGet(node.index, "fleet-kill.test", "/")).status).toBe(200);
     expect(second).toBe(2);
