@@ -103,4 +103,4 @@ async function main({ cluster, db, fixtures }: BenchCluster) {
   console.log(`load at the end: ${await loadavg()}`);
 }
 
-runClusterBench(main, { workers: 1 });
+runClusterBench(main, { workers: 1, storage: "btrfs" });

@@ -135,7 +135,9 @@ async function main(): Promise<void> {
       } else if (job.name === SCHEDULES.sweep.id) {
         await sweep(db, enqueue);
       } else if (job.name === SCHEDULES.snapshots.id) {
-        await takeDueSnapshots(db, env.SHOAL_CLUSTER_SECRET, { log });
+        const counts = await reconcileQueue.getJobCounts("active", "waiting", "prioritized");
+        const busy = (counts.active ?? 0) + (counts.waiting ?? 0) + (counts.prioritized ?? 0) > 0;
+        await takeDueSnapshots(db, env.SHOAL_CLUSTER_SECRET, { log, busy });
       }
     },
     { connection: connection(), prefix, concurrency: 3 },

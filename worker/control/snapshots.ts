@@ -9,7 +9,18 @@ import { replicateSite } from "./replicate";
 // prunes what the plan's retention no longer keeps. Bounded: `limit` sites a tick, `parallel` at
 // once, so a large cluster spreads its snapshots over ticks instead of stalling the worker.
 
-export type SnapshotTickOptions = { now?: Date; limit?: number; parallel?: number; log?: (line: string) => void };
+export type SnapshotTickOptions = {
+  now?: Date;
+  limit?: number;
+  parallel?: number;
+  log?: (line: string) => void;
+  /**
+   * Nodes are busy applying changes (reconciles queued or running): snapshots are background
+   * work and give way, except those already overdue by a whole cadence, so a burst of installs is
+   * not slowed by dumps and streams, and no site goes unprotected for long.
+   */
+  busy?: boolean;
+};
 
 /** A snapshot name the agent accepts: kind "s" and the UTC instant with milliseconds. */
 export function snapshotName(kind: string, at: Date): string {
@@ -26,6 +37,7 @@ export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: Snap
       site: {
         select: {
           id: true,
+          createdAt: true,
           account: { select: { plan: { select: { snapshotCadenceSec: true, keepAllMinutes: true, keepHourlyDays: true, keepDailyDays: true } } } },
           databases: { where: { deletedAt: null }, select: { name: true } },
         },
@@ -36,7 +48,9 @@ export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: Snap
   const newestOf = new Map(newest.map((n) => [`${n.siteId}/${n.nodeId}`, n._max.takenAt?.getTime() ?? 0]));
   const due = placements
     .map((p) => ({ p, last: newestOf.get(`${p.site.id}/${p.node.id}`) ?? 0 }))
-    .filter(({ p, last }) => now.getTime() - last >= p.site.account.plan.snapshotCadenceSec * 1000)
+    .filter(({ p, last }) => now.getTime() - last >= p.site.account.plan.snapshotCadenceSec * 1000 * (opts.busy && last > 0 ? 2 : 1))
+    // A site's very first snapshot waits for a quiet moment too, up to one cadence after it was created.
+    .filter(({ p, last }) => !(opts.busy && last === 0 && now.getTime() - p.site.createdAt.getTime() < p.site.account.plan.snapshotCadenceSec * 1000))
     // Longest-waiting first, so no site starves when there are more than `limit`.
     .sort((a, b) => a.last - b.last)
     .slice(0, opts.limit ?? 50);
