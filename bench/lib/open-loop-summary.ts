@@ -20,6 +20,8 @@ export interface OpenLoopRecord {
   /** The request went out on a kept-alive socket: a reset on a reused socket can be the client's
    *  stale-socket race rather than the server's doing, which is worth knowing when one shows up. */
   reusedSocket?: boolean;
+  /** A reused connection was reset before any response and the GET went again on a fresh one. */
+  retried?: boolean;
 }
 
 export interface OpenLoopSummary {

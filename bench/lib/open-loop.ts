@@ -32,6 +32,13 @@ export interface OpenLoopOptions {
   localAddress?: string;
   /** Ends the schedule early; requests in flight still finish (or time out) and are recorded. */
   signal?: AbortSignal;
+  /**
+   * Retry a GET once, on a fresh connection, when a reused kept-alive connection is reset before
+   * any response: what browsers and HTTP clients do (RFC 9112 9.3.1), since the server closed an
+   * idle connection (nginx's old workers do on a reload) and never saw the request. Such records
+   * keep `retried: true`, and their latency includes the retry. Off by default.
+   */
+  retryStaleConnection?: boolean;
 }
 
 export interface OpenLoopResult {
@@ -71,6 +78,8 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
   // hint, which Node only honours when the agent has a timeout of its own. Active requests are
   // unaffected (the agent destroys only free sockets on timeout; our own deadline covers them).
   const agent = new http.Agent({ keepAlive: true, maxSockets: maxInFlight, maxFreeSockets: maxInFlight, timeout: 10_000 });
+  // A retry after a stale connection goes out on a connection of its own.
+  const freshAgent = new http.Agent({ keepAlive: false });
 
   const records: OpenLoopRecord[] = [];
   const startedAt = epochNow();
@@ -93,35 +102,50 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
     inFlight++;
     const sentAt = epochNow();
     let settled = false;
-    const req = http.request({
-      agent,
-      host: target.host,
-      port: target.port,
-      path: opts.path ?? "/",
-      method: opts.method ?? "GET",
-      headers,
-      ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
-    });
+    let retried = false;
+    const send = (via: http.Agent) => {
+      const req = http.request({
+        agent: via,
+        host: target.host,
+        port: target.port,
+        path: opts.path ?? "/",
+        method: opts.method ?? "GET",
+        headers,
+        ...(opts.localAddress ? { localAddress: opts.localAddress } : {}),
+      });
+      current = req;
+      let responded = false;
+      req.on("error", (err) => {
+        const error = classifyError(err);
+        if (error === "reset" && req.reusedSocket && !responded && !retried && !settled && opts.retryStaleConnection && (opts.method ?? "GET") === "GET") {
+          retried = true;
+          return send(freshAgent);
+        }
+        settle({ error });
+      });
+      req.on("response", (res) => {
+        responded = true;
+        res.on("error", (err) => settle({ error: classifyError(err) }));
+        res.on("end", () => settle({ status: res.statusCode ?? 0 }));
+        res.resume();
+      });
+      req.end();
+    };
+    let current: http.ClientRequest;
     const settle = (outcome: { status: number } | { error: OpenLoopError }) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
-      records.push({ scheduledAt, sentAt, latencyMs: epochNow() - scheduledAt, reusedSocket: req.reusedSocket, ...outcome });
+      records.push({ scheduledAt, sentAt, latencyMs: epochNow() - scheduledAt, reusedSocket: current.reusedSocket, ...(retried ? { retried: true } : {}), ...outcome });
       inFlight--;
       maybeDone();
     };
     // Settle first, then destroy: whatever errors the destroy raises are ignored as late.
     const deadline = setTimeout(() => {
       settle({ error: "timeout" });
-      req.destroy();
+      current.destroy();
     }, timeoutMs);
-    req.on("error", (err) => settle({ error: classifyError(err) }));
-    req.on("response", (res) => {
-      res.on("error", (err) => settle({ error: classifyError(err) }));
-      res.on("end", () => settle({ status: res.statusCode ?? 0 }));
-      res.resume();
-    });
-    req.end();
+    send(agent);
   };
 
   const stopScheduling = () => {
@@ -152,6 +176,7 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
     await finished;
   } finally {
     agent.destroy();
+    freshAgent.destroy();
   }
   records.sort((a, b) => a.scheduledAt - b.scheduledAt);
   return {
