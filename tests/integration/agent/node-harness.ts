@@ -63,6 +63,12 @@ export function httpGet(
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => (body += chunk));
         res.on("end", () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+        // A body cut off after the headers (the timeout below destroys the request) ends here,
+        // not in req's "error": without these the promise would never settle.
+        res.on("error", reject);
+        res.on("close", () => {
+          if (!res.complete) reject(new Error(`GET http://${host}${urlPath}: the response was cut off`));
+        });
       },
     );
     req.on("timeout", () => req.destroy(new Error(`GET http://${host}${urlPath} timed out`)));
