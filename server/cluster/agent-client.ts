@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { snapshotName } from "../domain/snapshot-name";
 import { agentSecret } from "./cluster-secrets";
 
 // The control plane's side of the agent API (worker/agent/server.ts). Errors are classified so a
@@ -141,7 +142,6 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
     node,
     sendSnapshotTo,
     receiveStream,
-    health: () => call("GET", "/v1/health", z.object({ ok: z.boolean(), version: z.string(), uptime: z.number() }), undefined, 3_000),
     putSpec: (spec: unknown) => call("PUT", "/v1/spec", specResponseSchema, spec),
     putRoutes: (routes: unknown) => call("PUT", "/v1/routes", routesResponseSchema, routes, 30_000),
     /** Spec and route table under one nginx reload (worker/agent/server.ts /v1/apply). */
@@ -152,7 +152,7 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
       call("POST", `/v1/sites/${encodeURIComponent(siteId)}/snapshots`, snapshotInfoSchema, { name, databases }),
     /** Makes snapshot `name` (on this node) the site's live volume and loads its databases' dumps. */
     promote: (siteId: string, name: string, databases: string[]) =>
-      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/promote`, z.record(z.string(), z.unknown()), { name, databases, keepCurrentAs: `pre-${new Date().toISOString().replace(/[-:.]/g, "")}` }),
+      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/promote`, z.record(z.string(), z.unknown()), { name, databases, keepCurrentAs: snapshotName("pre", new Date()) }),
     deleteSnapshot: (siteId: string, name: string) =>
       call("DELETE", `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}`, z.object({ ok: z.literal(true) })),
     /** Rollback: the site's files and databases back to `name`; the state before is kept as `keepCurrentAs`. */

@@ -37,6 +37,19 @@ async function setSteps(db: Db, operationIds: readonly string[], kinds: readonly
   });
 }
 
+/**
+ * One named step of a one-off operation (a move, a rollback): RUNNING counts an attempt, the
+ * others finish it; `lastError` is left as it is when undefined.
+ */
+export async function markStep(db: Db, operationId: string, kind: string, status: "RUNNING" | "SUCCEEDED" | "FAILED", lastError?: string | null): Promise<void> {
+  const now = new Date();
+  await db.operationStep.updateMany({ where: { operationId, kind, startedAt: null }, data: { startedAt: now } });
+  await db.operationStep.updateMany({
+    where: { operationId, kind },
+    data: { status, ...(status === "RUNNING" ? { attempts: { increment: 1 } } : { finishedAt: now }), ...(lastError !== undefined ? { lastError } : {}) },
+  });
+}
+
 /** The reconcile of `nodeName` starts applying these objects: their node-side steps run. */
 export async function markApplying(db: Db, targetIds: readonly string[], nodeName: string): Promise<void> {
   const now = new Date();

@@ -1,11 +1,11 @@
 import { z } from "zod";
 import type { Db } from "../../server/db";
 import { agentClient, AgentUnreachableError } from "../../server/cluster/agent-client";
-import { probeEdge, type EdgeProbe } from "../../server/cluster/operation-progress";
+import { markStep, probeEdge, type EdgeProbe } from "../../server/cluster/operation-progress";
 import { bumpRoutesVersion, lockClusterState, readRouteTable } from "../../server/cluster/route-table";
 import type { MoveStepKind } from "../../server/domain/move-steps";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
-import { snapshotName } from "./snapshots";
+import { snapshotName } from "../../server/domain/snapshot-name";
 
 // A planned move (DESIGN "A site's life" 3), as an Operation whose steps the panel shows live:
 //   pre-copy      incremental snapshots to the target until the remaining delta is small
@@ -36,21 +36,16 @@ export type MoveContext = {
 
 type StepName = MoveStepKind;
 
-async function mark(db: Db, operationId: string, kind: StepName, status: "RUNNING" | "SUCCEEDED" | "FAILED", lastError: string | null = null) {
-  const now = new Date();
-  await db.operationStep.updateMany({ where: { operationId, kind, startedAt: null }, data: { startedAt: now } });
-  await db.operationStep.updateMany({
-    where: { operationId, kind },
-    data: { status, lastError, ...(status === "RUNNING" ? { attempts: { increment: 1 } } : { finishedAt: now }) },
-  });
-}
+/** A move's steps always say their error, or none. */
+const mark = (db: Db, operationId: string, kind: StepName, status: "RUNNING" | "SUCCEEDED" | "FAILED", lastError: string | null = null) =>
+  markStep(db, operationId, kind, status, lastError);
 
 async function done(db: Db, operationId: string, kind: StepName): Promise<boolean> {
   return (await db.operationStep.count({ where: { operationId, kind, status: "SUCCEEDED" } })) > 0;
 }
 
 /** Pushes the current route table to every edge that answers, under their leases; resolves the version. */
-export async function publishRoutes(ctx: MoveContext): Promise<bigint> {
+async function publishRoutes(ctx: MoveContext): Promise<bigint> {
   const nodes = await ctx.db.node.findMany({ where: { status: { notIn: ["DEAD", "PENDING"] } }, select: { id: true, name: true, address: true, agentPort: true } });
   return ctx.withLeases(
     nodes.map((n) => n.id),

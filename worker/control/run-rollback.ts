@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { Db } from "../../server/db";
 import { AgentRejectedError, AgentUnreachableError, agentClient } from "../../server/cluster/agent-client";
-import { probeEdge, type EdgeProbe } from "../../server/cluster/operation-progress";
+import { markStep, probeEdge, type EdgeProbe } from "../../server/cluster/operation-progress";
 import { ReconcileRetry } from "./reconcile-node";
-import { snapshotName } from "./snapshots";
+import { snapshotName } from "../../server/domain/snapshot-name";
 
 // A customer's rollback (server/services/site/rollback-site.ts wrote the operation and this
 // event): the live node puts the site's files and databases back to the snapshot and keeps the
@@ -14,14 +14,8 @@ const payloadSchema = z.object({ operationId: z.string().min(1), snapshotId: z.s
 
 export type RollbackContext = { db: Db; clusterSecret: string; probe?: EdgeProbe };
 
-async function step(db: Db, operationId: string, kind: string, data: { status: "RUNNING" | "SUCCEEDED" | "FAILED"; lastError?: string | null }) {
-  const now = new Date();
-  await db.operationStep.updateMany({ where: { operationId, kind, startedAt: null }, data: { startedAt: now } });
-  await db.operationStep.updateMany({
-    where: { operationId, kind },
-    data: { status: data.status, ...(data.status === "RUNNING" ? { attempts: { increment: 1 } } : { finishedAt: now }), ...(data.lastError !== undefined ? { lastError: data.lastError } : {}) },
-  });
-}
+const step = (db: Db, operationId: string, kind: string, data: { status: "RUNNING" | "SUCCEEDED" | "FAILED"; lastError?: string | null }) =>
+  markStep(db, operationId, kind, data.status, data.lastError);
 
 async function fail(db: Db, operationId: string, kind: string, message: string) {
   await step(db, operationId, kind, { status: "FAILED", lastError: message });

@@ -1,5 +1,6 @@
 import type { Db } from "../../server/db";
 import { agentClient, AgentUnreachableError } from "../../server/cluster/agent-client";
+import { snapshotName } from "../../server/domain/snapshot-name";
 import { decideRetention } from "../../server/domain/snapshot-retention";
 import { replicateSite } from "./replicate";
 
@@ -21,11 +22,6 @@ export type SnapshotTickOptions = {
    */
   busy?: boolean;
 };
-
-/** A snapshot name the agent accepts: kind "s" and the UTC instant with milliseconds. */
-export function snapshotName(kind: string, at: Date): string {
-  return `${kind}-${at.toISOString().replace(/[-:.]/g, "")}`;
-}
 
 export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: SnapshotTickOptions = {}): Promise<number> {
   const now = opts.now ?? new Date();

@@ -265,6 +265,22 @@ export function siteStorage(node: NodeRoot): SiteStorage {
     return { full, segments };
   }
 
+  /** The snapshot's meta, the databases to load (its own unless given) and each one's dump file. */
+  async function dumpsToLoad(siteId: string, name: string, only?: string[]) {
+    const target = await requireMeta(siteId, name);
+    const databases = [...new Set((only ?? target.databases).map((db) => check(databaseNameSchema, db, "database name")))].sort();
+    const dumps = new Map<string, string>();
+    for (const db of databases) {
+      try {
+        dumps.set(db, await dumpFileIn(snapshotDir(siteId, name), db));
+      } catch (e) {
+        if (e instanceof MissingDumpError) throw new StorageError("INVALID", e.message);
+        throw e;
+      }
+    }
+    return { target, databases, dumps };
+  }
+
   return {
     kind: driver.kind,
 
@@ -337,18 +353,8 @@ export function siteStorage(node: NodeRoot): SiteStorage {
       check(snapshotNameSchema, options.keepCurrentAs, "snapshot name");
       return lock(siteId, async () => {
         const started = Date.now();
-        const target = await requireMeta(siteId, name);
-        const databases = [...new Set((options.databases ?? target.databases).map((db) => check(databaseNameSchema, db, "database name")))].sort();
-        // Everything that could refuse the restore is checked before anything changes.
-        const dumps = new Map<string, string>();
-        for (const db of databases) {
-          try {
-            dumps.set(db, await dumpFileIn(snapshotDir(siteId, name), db));
-          } catch (e) {
-            if (e instanceof MissingDumpError) throw new StorageError("INVALID", e.message);
-            throw e;
-          }
-        }
+        // Everything that could refuse it is checked before anything changes.
+        const { target, databases, dumps } = await dumpsToLoad(siteId, name, options.databases);
         const kept = await snapshotLocked(siteId, options.keepCurrentAs, databases);
         const keptAt = Date.now();
         const fresh = staging("restore");
@@ -396,18 +402,8 @@ export function siteStorage(node: NodeRoot): SiteStorage {
       if (options.keepCurrentAs !== undefined) check(snapshotNameSchema, options.keepCurrentAs, "snapshot name");
       return lock(siteId, async () => {
         const started = Date.now();
-        const target = await requireMeta(siteId, name);
-        const databases = [...new Set((options.databases ?? target.databases).map((db) => check(databaseNameSchema, db, "database name")))].sort();
-        // Everything that could refuse the promote is checked before anything changes.
-        const dumps = new Map<string, string>();
-        for (const db of databases) {
-          try {
-            dumps.set(db, await dumpFileIn(snapshotDir(siteId, name), db));
-          } catch (e) {
-            if (e instanceof MissingDumpError) throw new StorageError("INVALID", e.message);
-            throw e;
-          }
-        }
+        // Everything that could refuse it is checked before anything changes.
+        const { target, databases, dumps } = await dumpsToLoad(siteId, name, options.databases);
         const user = await accountOf(siteId, name);
         const wwwData = await lookupSystemGroupId("www-data");
         if (wwwData === undefined) throw new Error("The www-data group is missing: install nginx (scripts/node-lib.sh).");

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { nodeStatusSchema } from "../node/register-node.schema";
+import { nodeLoadOutput, nodeStatusSchema } from "../node/register-node.schema";
 import { tenantStatusSchema } from "../site/site.schema";
 
 // The cluster map as the browser receives it, from this procedure (polling) and from the
@@ -12,16 +12,7 @@ const nodeView = z.object({
   status: nodeStatusSchema,
   heartbeatAgeSec: z.number().int().nullable(),
   capacitySites: z.number().int(),
-  load: z
-    .object({
-      cpuPct: z.number(),
-      load1: z.number(),
-      cores: z.number().int(),
-      memoryUsedMb: z.number().int(),
-      memoryTotalMb: z.number().int(),
-      requestsPerSec: z.number(),
-    })
-    .nullable(),
+  load: nodeLoadOutput.omit({ diskUsedMb: true, diskTotalMb: true }).nullable(),
   liveSites: z.number().int(),
   replicaSites: z.number().int(),
 });

@@ -31,6 +31,18 @@ export const registerNodeInput = nodeSpecSchema;
 
 export const nodeStatusSchema = z.enum(["PENDING", "HEALTHY", "DEGRADED", "DEAD", "DRAINING"]);
 
+/** A node's latest heartbeat figures as the panel shows them (server/services/node/node-fields.ts). */
+export const nodeLoadOutput = z.object({
+  cpuPct: z.number(),
+  load1: z.number(),
+  cores: z.number().int(),
+  memoryUsedMb: z.number().int(),
+  memoryTotalMb: z.number().int(),
+  diskUsedMb: z.number().int(),
+  diskTotalMb: z.number().int(),
+  requestsPerSec: z.number(),
+});
+
 export const nodeOutput = z.object({
   id: z.string(),
   name: z.string(),
@@ -41,18 +53,7 @@ export const nodeOutput = z.object({
   heartbeatAgeSec: z.number().int().nullable(),
   lastAppliedAt: z.date().nullable(),
   lastError: z.string().nullable(),
-  load: z
-    .object({
-      cpuPct: z.number(),
-      load1: z.number(),
-      cores: z.number().int(),
-      memoryUsedMb: z.number().int(),
-      memoryTotalMb: z.number().int(),
-      diskUsedMb: z.number().int(),
-      diskTotalMb: z.number().int(),
-      requestsPerSec: z.number(),
-    })
-    .nullable(),
+  load: nodeLoadOutput.nullable(),
   capacitySites: z.number(),
   capacityDiskMb: z.number(),
   capacityCpus: z.number(),
