@@ -106,7 +106,8 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
       if (!state.placements.some((p) => p.nodeId === toNodeId)) {
         await db.placement.create({ data: { siteId, nodeId: toNodeId, role: "REPLICA", epoch: source.epoch, reason: "target of a planned move" } });
       }
-      await ctx.withLeases([toNodeId], () => reconcileNode(ctx, toNodeId, false));
+      // Forced: the target must really hold the account now, not merely have been sent it once.
+      await ctx.withLeases([toNodeId], () => reconcileNode(ctx, toNodeId, true));
 
       const copy = async (kind: string): Promise<{ name: string; bytes: number }> => {
         const rows = await db.snapshot.findMany({ where: { siteId, nodeId: { in: [source.nodeId, toNodeId] } }, orderBy: { takenAt: "desc" }, select: { name: true, nodeId: true } });
