@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import { db } from "../../server/db";
 import { waitFor } from "../../worker/agent/wait-for";
 import { label, seededSecret, SEED_PASSWORD, signIn } from "../e2e/helpers";
-import { startCluster, type Cluster } from "./harness";
+import { clusterAddress, startCluster, type Cluster } from "./harness";
 
 // The panel in Chromium on a real three-node cluster: a customer installs WordPress by clicking,
 // watches the steps, opens the site and logs in to wp-admin with the password the panel shows
@@ -40,7 +40,7 @@ beforeAll(async () => {
   await mkdir(shots, { recursive: true });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP *.test 127.0.2.1"],
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--host-resolver-rules=MAP *.test ${clusterAddress(1)}`],
   });
   await cluster.waitFor("three healthy nodes", async () => (await db.node.count({ where: { status: "HEALTHY" } })) === 3);
 }, 400_000);

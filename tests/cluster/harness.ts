@@ -9,7 +9,7 @@
  *   migrated template before the file's imports; `import { db } from "server/db"` is the same
  *   database). It registers the nodes (Node rows "node-1".."node-N") and seeds the tenant tree of
  *   tests/helpers/fixtures.ts makeWorld() as `cluster.world` (pass `seed: false` to skip).
- * - Nodes: node i (1-based) is a real agent process (node on the bundle that npm start runs, as root) on 127.0.2.i with its
+ * - Nodes: node i (1-based) is a real agent process (node on the bundle that npm start runs, as root) on 127.0.2.i (SHOAL_CLUSTER_NET changes the 127.0.2) with its
  *   own root under /var/tmp/shoal-cluster-test-*, its own token agentSecret(clusterSecret,
  *   "node-i"), and fixed ports on its address: agent 17400, front door 18080, backend 18081, hold
  *   18082, MariaDB 13306 (the dev cluster of `npm start` uses 127.0.1.x, so both can run). The
@@ -59,7 +59,18 @@ const repoRoot = path.resolve(import.meta.dirname, "../..");
 const controlMain = path.join(repoRoot, "worker/control/main.ts");
 
 export const clusterPorts = { agent: 17400, http: 18080, backend: 18081, hold: 18082, mysql: 13306 } as const;
-export const clusterAddress = (i: number) => `127.0.2.${i}`;
+/**
+ * The /24 the test cluster's nodes live on: 127.0.2 unless SHOAL_CLUSTER_NET names another
+ * (three octets, 127.x.y), so two checkouts or two people can run cluster tests side by side.
+ */
+export const clusterNet = (() => {
+  const net = process.env.SHOAL_CLUSTER_NET ?? "127.0.2";
+  if (!/^127\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])$/.test(net)) {
+    throw new Error(`SHOAL_CLUSTER_NET must be three octets of loopback, like 127.0.2 (got "${net}").`);
+  }
+  return net;
+})();
+export const clusterAddress = (i: number) => `${clusterNet}.${i}`;
 
 export type ClusterNode = {
   /** 1-based, as in the name. */
@@ -162,7 +173,7 @@ async function leftoverAgents(): Promise<number[]> {
       const cmdline = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
       if (!cmdline.some((arg) => arg.endsWith("var/build/agent.mjs"))) continue;
       const environ = (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0");
-      if (environ.some((v) => v.startsWith("AGENT_HOST=127.0.2."))) pids.push(pid);
+      if (environ.some((v) => v.startsWith(`AGENT_HOST=${clusterNet}.`))) pids.push(pid);
     } catch {
       // gone meanwhile
     }
@@ -244,7 +255,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         NODE_BACKEND_PORT: String(clusterPorts.backend),
         NODE_HOLD_PORT: String(clusterPorts.hold),
         NODE_MYSQL_PORT: String(clusterPorts.mysql),
-        NODE_TRUSTED_PROXIES: "127.0.2.0/24",
+        NODE_TRUSTED_PROXIES: `${clusterNet}.0/24`,
         // Port 80 as well, so a browser (tests/cluster/browser.test.ts maps *.test to a node)
         // reaches a hosted site at its plain http:// URL, the one WordPress redirects to.
         NODE_EXTRA_LISTEN: `${node.address}:80`,
@@ -365,7 +376,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
           backendPort: clusterPorts.backend,
           holdPort: clusterPorts.hold,
           mysqlPort: clusterPorts.mysql,
-          trustedProxies: ["127.0.2.0/24"],
+          trustedProxies: [`${clusterNet}.0/24`],
           storage: options.storage ?? "dir",
         }),
       });

@@ -59,6 +59,13 @@ function answer(res: ServerResponse, status: number, html: string, extra: Record
   res.end(html);
 }
 
+/** Idempotent and without a body: sending it again after a failed connection changes nothing. */
+function replayable(req: IncomingMessage): boolean {
+  const method = req.method ?? "GET";
+  const noBody = req.headers["transfer-encoding"] === undefined && (req.headers["content-length"] ?? "0") === "0";
+  return noBody && (method === "GET" || method === "HEAD" || method === "OPTIONS");
+}
+
 type Held = { req: IncomingMessage; res: ServerResponse; host: string; timer: NodeJS.Timeout };
 
 export function startHoldService(options: HoldServiceOptions): Promise<HoldService> {
@@ -71,9 +78,14 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   let closing = false;
 
-  function forward(req: IncomingMessage, res: ServerResponse, target: RouteTarget): void {
-    forwarding.add(res);
-    res.once("close", () => forwarding.delete(res));
+  // A retry never reuses a kept-alive connection: the one that just failed was probably not alone.
+  const freshAgent = new http.Agent({ keepAlive: false, maxSockets: 256 });
+
+  function forward(req: IncomingMessage, res: ServerResponse, target: RouteTarget, retry = false): void {
+    if (!retry) {
+      forwarding.add(res);
+      res.once("close", () => forwarding.delete(res));
+    }
     const upstream = http.request({
       host: target.address,
       port: target.port,
@@ -81,7 +93,7 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
       path: req.url,
       // Host, X-Forwarded-For (the client, set by the front door) and X-Shoal-Edge pass unchanged.
       headers: endToEnd(req.headers),
-      agent,
+      agent: retry ? freshAgent : agent,
       localAddress: options.localAddress,
       timeout: 120_000,
     });
@@ -91,14 +103,24 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
     });
     upstream.on("timeout", () => upstream.destroy(new Error("The backend did not answer in time.")));
     upstream.on("error", () => {
+      // The backend's nginx closed a kept-alive connection just as we reused it (a reload closes
+      // its idle connections, and a move reloads the target's nginx just before the release): a
+      // request without a body that got no response yet is safe to send once more.
+      if (!retry && upstream.reusedSocket && !res.headersSent && !res.destroyed && replayable(req)) {
+        return forward(req, res, target, true);
+      }
       if (!res.headersSent) answer(res, 502, unreachablePage);
       else res.destroy();
     });
     // The front door gave up (or the agent stops): do not keep the backend working for nobody.
-    res.once("close", () => {
+    const abandon = () => {
       if (!res.writableFinished) upstream.destroy();
-    });
-    req.pipe(upstream);
+    };
+    res.once("close", abandon);
+    upstream.once("close", () => res.off("close", abandon));
+    // A replayed request has no body, and its first attempt already consumed the end of it.
+    if (retry) upstream.end();
+    else req.pipe(upstream);
   }
 
   function dispatch(req: IncomingMessage, res: ServerResponse, decision: RouteDecision): void {
@@ -161,6 +183,7 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
           await Promise.race([finished, grace]);
           server.closeAllConnections();
           agent.destroy();
+          freshAgent.destroy();
           await closed;
         },
       });

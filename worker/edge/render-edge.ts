@@ -45,17 +45,25 @@ export function renderEdgeConf(node: NodeRoot, table: RouteTable): string {
 
   // Keepalive: the hop to a backend reuses connections, so the front door costs no TCP handshake
   // per request (bench/edge.ts measures what the hop costs).
-  const upstreamBlock = (name: string, server: string) => `upstream ${name} {
-    server ${server};
-    keepalive 32;
+  //
+  // Each backend is listed twice. nginx never retries a request on an upstream of one server (it
+  // sets the tries left to zero after the first failure), so when the backend's nginx reloads
+  // and closes the idle kept-alive connections, a request that just went out on one of them got
+  // a 502. With two entries an idempotent request is retried, and a failure on a cached
+  // connection costs no try, so it goes on until a fresh connection answers. max_fails=0: one
+  // address behind both entries must never be marked down ("no live upstreams" for 10 s).
+  const upstreamBlock = (name: string, server: string, twice: boolean) => `upstream ${name} {
+    server ${server} max_fails=0;
+${twice ? `    server ${server} max_fails=0;
+` : ""}    keepalive 32;
 }
 `;
   return `# Shoal front-door routes, rendered by the agent from ${node.routesFile}; changes are overwritten.
 map_hash_bucket_size 256;
 map_hash_max_size ${maxSize};
 
-${upstreamBlock(holdUpstream, `${node.address}:${node.holdPort}`)}${upstreams
-    .map(([name, t]) => upstreamBlock(name, server(t)))
+${upstreamBlock(holdUpstream, `${node.address}:${node.holdPort}`, false)}${upstreams
+    .map(([name, t]) => upstreamBlock(name, server(t), true))
     .join("")}
 map $host $shoal_route {
     hostnames;

@@ -40,15 +40,17 @@ map_hash_bucket_size 256;
 map_hash_max_size 2048;
 
 upstream shoal_hold {
-    server 127.0.20.1:8081;
+    server 127.0.20.1:8081 max_fails=0;
     keepalive 32;
 }
 upstream shoal_backend_127_0_20_2_8080 {
-    server 127.0.20.2:8080;
+    server 127.0.20.2:8080 max_fails=0;
+    server 127.0.20.2:8080 max_fails=0;
     keepalive 32;
 }
 upstream shoal_backend_127_0_20_3_18202 {
-    server 127.0.20.3:18202;
+    server 127.0.20.3:18202 max_fails=0;
+    server 127.0.20.3:18202 max_fails=0;
     keepalive 32;
 }
 
@@ -66,7 +68,7 @@ map $host $shoal_route {
 
   it("reaches this node's own backend through its unix socket, under the same upstream name", () => {
     const conf = renderEdgeConf(node, parseRouteTable({ routes: [route("site1", ["a.example.test"], { target: { address: "127.0.20.1", port: 8080 } })] }));
-    expect(conf).toContain("upstream shoal_backend_127_0_20_1_8080 {\n    server unix:/var/lib/shoal/node1/run/nginx-backend.sock;\n");
+    expect(conf).toContain("upstream shoal_backend_127_0_20_1_8080 {\n    server unix:/var/lib/shoal/node1/run/nginx-backend.sock max_fails=0;\n");
     expect(conf).toContain("    a.example.test shoal_backend_127_0_20_1_8080;\n");
   });
 
