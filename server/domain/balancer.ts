@@ -1,13 +1,34 @@
 // Which sites to move this round so that no node stays hot while another idles. Pure: the control
-// worker reads nodes (heartbeat metrics), sites (placements, pins, last move) and settings, calls
-// planMoves, and starts a planned move (an Operation) for each answer. Every rule that keeps the
-// balancer from flapping lives here, so the simulation test can prove it over many rounds.
+// worker (worker/control/balance.ts) reads nodes (heartbeat metrics), sites (placements, pins,
+// last move), the recent moves and settings, calls planMoves, and starts a planned move (an
+// Operation) for each answer. Every rule that keeps the balancer from flapping lives here, so the
+// simulation tests can prove it over many rounds.
 //
 // Load model. A node's load is its CPU busy share (0..1, from the heartbeat's usagePct). A site's
 // share of it is estimated from its request rate: work(site) = busy cores × rate / node's total
 // rate. Moving the site carries that work (in cores) to the target, whose load then rises by
 // work / target cores. Baseline CPU not explained by requests (cron, backups) stays where it is,
 // which makes the estimate pessimistic for the source and safe for the target.
+//
+// Rules, in the order they are applied each round:
+// - Budget: at most maxMovesPerRound moves this round, and at most maxMovesPerWindow moves started
+//   (by anyone: admin, pin or balancer) in any budgetWindowMs.
+// - One move per node: a node with a move in flight, or one that finished less than nodeSettleMs
+//   ago (its heartbeat does not show the effect yet), neither gives nor takes; within a round each
+//   node takes part in one move at most.
+// - Pins first. A site pinned to the node it runs on never moves. A site pinned to another node is
+//   moved there (an admin's explicit wish: no load rules apply, but the budget, the one-move-per-
+//   node rule, the site's cool-down and the target's health and room do). A failed attempt is
+//   retried after the cool-down, so a bad pin costs one move per cool-down, not one per round.
+// - Hysteresis: a node is hot at or above hotThreshold and only gives to a node at or below
+//   coldThreshold (so the gap is at least hot − cold); the target must end at or below
+//   hot − hysteresisBand and cooler than the source was, and the pair's peak must drop by at
+//   least minImprovement. Under a steady load a node that took a site can therefore never turn
+//   hot from it, so nothing comes back: no ping-pong, no flapping.
+// - Cool-down: a site that moved (or was tried) less than coolDownMs ago stays where it is.
+// - Room: the target must have a free site slot (unless it already holds a replica) and disk use
+//   below maxTargetDiskPct.
+// - Cheap first: a target that already holds a replica needs only a delta, so it wins ties.
 
 export type BalancerNode = {
   id: string;
@@ -20,6 +41,11 @@ export type BalancerNode = {
   cpuPct: number | null;
   /** Requests per second per site id served live here (the caller maps metrics hosts to sites). */
   siteRequestsPerSec: Readonly<Record<string, number>>;
+  /** Placements (live and replica) on the node, and how many it may hold; unknown = no limit. */
+  siteCount?: number;
+  capacitySites?: number;
+  /** Disk use 0..100 of the file system holding the sites, from the heartbeat; null = unknown. */
+  diskUsedPct?: number | null;
 };
 
 export type BalancerSite = {
@@ -35,6 +61,18 @@ export type BalancerSite = {
   busy?: boolean;
 };
 
+/** A planned move started recently (by anyone), in flight while finishedAt is null. */
+export type RecentMove = {
+  siteId: string;
+  /** The nodes it involves, when known (a move of a site whose nodes were removed has none). */
+  fromNodeId: string | null;
+  toNodeId: string | null;
+  startedAt: Date;
+  finishedAt: Date | null;
+};
+
+export type BalancerHistory = { recentMoves: readonly RecentMove[] };
+
 export type BalancerSettings = {
   /** A node at or above this load (0..1) is hot. */
   hotThreshold: number;
@@ -47,10 +85,17 @@ export type BalancerSettings = {
   hysteresisBand: number;
   /** Move budget: at most this many moves per round, over the whole cluster. */
   maxMovesPerRound: number;
+  /** Move budget: at most this many moves started in any budgetWindowMs, over the whole cluster. */
+  maxMovesPerWindow: number;
+  budgetWindowMs: number;
   /** A site that moved less than this long ago stays where it is. */
   coolDownMs: number;
+  /** A node whose last move finished less than this long ago sits the round out (stale metrics). */
+  nodeSettleMs: number;
   /** A move must lower the pair's peak load (max of source and target) by at least this much. */
   minImprovement: number;
+  /** A target at or above this disk use (0..1) takes no site. */
+  maxTargetDiskPct: number;
 };
 
 export const defaultBalancerSettings: BalancerSettings = {
@@ -58,47 +103,94 @@ export const defaultBalancerSettings: BalancerSettings = {
   coldThreshold: 0.5,
   hysteresisBand: 0.1,
   maxMovesPerRound: 2,
+  maxMovesPerWindow: 6,
+  budgetWindowMs: 10 * 60_000,
   coolDownMs: 10 * 60_000,
+  nodeSettleMs: 60_000,
   minImprovement: 0.05,
+  maxTargetDiskPct: 0.9,
 };
 
 export type BalancerMove = {
   siteId: string;
   fromNodeId: string;
   toNodeId: string;
+  /** "balance": hot to cold; "pin": an admin pinned the site to the target. */
+  kind: "balance" | "pin";
   /** The target already holds a replica: only the delta since its last snapshot is sent. */
   toReplica: boolean;
   requestsPerSec: number;
-  /** Projected loads (0..1) after this move and the ones before it in the same round. */
-  projected: { source: number; target: number };
+  /**
+   * Projected loads (0..1) after this move and the ones before it in the same round; null for a
+   * pin move between nodes whose load is not known (a pin does not need it).
+   */
+  projected: { source: number; target: number } | null;
   reason: string;
 };
 
 export type BalancerPlan = {
   moves: BalancerMove[];
-  /** Why a hot node was left as it is (no cold node, everything pinned, ...), for the admin log. */
+  /** Why a hot node or a pin was left as it is (no cold node, budget spent, ...), for the log. */
   notes: string[];
 };
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 const rate = (x: number) => (x >= 10 ? x.toFixed(0) : x.toFixed(1));
+const minutes = (ms: number) => (ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`);
 
 export function validateBalancerSettings(s: BalancerSettings): string | null {
   const unit = (x: number) => Number.isFinite(x) && x >= 0 && x <= 1;
-  if (![s.hotThreshold, s.coldThreshold, s.hysteresisBand, s.minImprovement].every(unit)) return "thresholds, band and improvement are loads between 0 and 1";
+  if (![s.hotThreshold, s.coldThreshold, s.hysteresisBand, s.minImprovement, s.maxTargetDiskPct].every(unit)) return "thresholds, band, improvement and disk limit are shares between 0 and 1";
   if (s.coldThreshold + s.hysteresisBand > s.hotThreshold) return "the cold threshold plus the hysteresis band must not exceed the hot threshold";
-  if (!Number.isInteger(s.maxMovesPerRound) || s.maxMovesPerRound < 0) return "the move budget is a whole number";
-  if (!Number.isFinite(s.coolDownMs) || s.coolDownMs < 0) return "the cool-down is a duration";
+  if (![s.maxMovesPerRound, s.maxMovesPerWindow].every((n) => Number.isInteger(n) && n >= 0)) return "the move budgets are whole numbers";
+  if (![s.coolDownMs, s.budgetWindowMs, s.nodeSettleMs].every((ms) => Number.isFinite(ms) && ms >= 0)) return "the cool-down, budget window and settle time are durations";
   return null;
 }
 
 type Working = { node: BalancerNode; cores: number; work: number; rates: Map<string, number> };
 
-export function planMoves(nodes: readonly BalancerNode[], sites: readonly BalancerSite[], settings: BalancerSettings, now: Date): BalancerPlan {
+export function planMoves(
+  nodes: readonly BalancerNode[],
+  sites: readonly BalancerSite[],
+  settings: BalancerSettings,
+  now: Date,
+  history: BalancerHistory = { recentMoves: [] },
+): BalancerPlan {
   const invalid = validateBalancerSettings(settings);
   if (invalid) throw new Error(`balancer settings: ${invalid}`);
   const notes: string[] = [];
   const moves: BalancerMove[] = [];
+  const t = now.getTime();
+  const nodeById = new Map(nodes.map((n) => [n.id, n]));
+
+  // Budget: the round's, capped by what the window has left.
+  const inWindow = history.recentMoves.filter((m) => t - m.startedAt.getTime() < settings.budgetWindowMs).length;
+  const budget = Math.max(0, Math.min(settings.maxMovesPerRound, settings.maxMovesPerWindow - inWindow));
+  const budgetNote = () =>
+    budget === settings.maxMovesPerRound
+      ? `move budget spent: ${budget} ${budget === 1 ? "move" : "moves"} this round`
+      : `move budget spent: ${inWindow} ${inWindow === 1 ? "move" : "moves"} started in the last ${minutes(settings.budgetWindowMs)} (at most ${settings.maxMovesPerWindow})`;
+
+  // Nodes that sit this round out: a move in flight, or one so recent its heartbeat lags. Every
+  // node taking part in a move of this round joins them, so each node is in one move at most.
+  const involved = new Set<string>();
+  for (const m of history.recentMoves) {
+    if (m.finishedAt !== null && t - m.finishedAt.getTime() >= settings.nodeSettleMs) continue;
+    if (m.fromNodeId) involved.add(m.fromNodeId);
+    if (m.toNodeId) involved.add(m.toNodeId);
+  }
+  // Cool-down counts from the last change of live node and from the last attempt, whatever its end.
+  const lastTried = new Map<string, number>();
+  for (const m of history.recentMoves) lastTried.set(m.siteId, Math.max(lastTried.get(m.siteId) ?? 0, m.startedAt.getTime()));
+  const cooling = (s: BalancerSite) => {
+    const last = Math.max(s.lastMovedAt?.getTime() ?? -Infinity, lastTried.get(s.id) ?? -Infinity);
+    return t - last < settings.coolDownMs;
+  };
+  const hasRoom = (n: BalancerNode, site: BalancerSite): string | null => {
+    if (n.diskUsedPct != null && n.diskUsedPct / 100 >= settings.maxTargetDiskPct) return `${n.name}'s disk is ${Math.round(n.diskUsedPct)}% full`;
+    if (!site.replicaNodeIds.includes(n.id) && n.capacitySites !== undefined && n.siteCount !== undefined && n.siteCount >= n.capacitySites) return `${n.name} holds ${n.siteCount} of ${n.capacitySites} sites`;
+    return null;
+  };
 
   // Working copy of every node with a known load: moves within a round update it, so the second
   // move of a round sees the first one's effect.
@@ -112,43 +204,108 @@ export function planMoves(nodes: readonly BalancerNode[], sites: readonly Balanc
   }
   const load = (w: Working) => w.work / w.cores;
   const totalRate = (w: Working) => [...w.rates.values()].reduce((a, b) => a + b, 0);
+  /** Work (cores) a site carries off its node, by its share of the node's requests. */
+  const workOf = (w: Working, siteId: string) => {
+    const total = totalRate(w);
+    return total > 0 ? (w.work * (w.rates.get(siteId) ?? 0)) / total : 0;
+  };
+  const apply = (move: BalancerMove, work: number) => {
+    moves.push(move);
+    involved.add(move.fromNodeId);
+    involved.add(move.toNodeId);
+    const src = working.get(move.fromNodeId);
+    const tgt = working.get(move.toNodeId);
+    if (src) {
+      src.work -= work;
+      src.rates.delete(move.siteId);
+    }
+    if (tgt) {
+      tgt.work += work;
+      if (move.requestsPerSec > 0) tgt.rates.set(move.siteId, move.requestsPerSec);
+    }
+  };
+
+  // Pins first: an admin asked for them. Stable order by name.
+  const misplaced = sites.filter((s) => s.pinnedNodeId && s.pinnedNodeId !== s.liveNodeId).sort((a, b) => a.name.localeCompare(b.name));
+  for (const site of misplaced) {
+    const to = nodeById.get(site.pinnedNodeId!);
+    const from = nodeById.get(site.liveNodeId);
+    const wait = (why: string) => notes.push(`${site.name} is pinned to ${to?.name ?? "a removed node"} but stays on ${from?.name ?? "its node"}: ${why}`);
+    if (!to) wait("that node no longer exists");
+    else if (to.status !== "HEALTHY") wait(`${to.name} is ${to.status.toLowerCase()}`);
+    else if (!from || from.status !== "HEALTHY") wait(`a planned move needs a healthy source, and ${from?.name ?? "its node"} is ${from?.status.toLowerCase() ?? "unknown"}`);
+    else if (site.busy) wait("a move, failover or rollback of it is in flight");
+    else if (cooling(site)) wait(`it moved (or a move was tried) less than ${minutes(settings.coolDownMs)} ago`);
+    else if (involved.has(from.id) || involved.has(to.id)) wait(`${involved.has(from.id) ? from.name : to.name} is busy with another move`);
+    else if (hasRoom(to, site)) wait(hasRoom(to, site)!);
+    else if (moves.length >= budget) wait(budgetNote());
+    else {
+      const src = working.get(from.id);
+      const tgt = working.get(to.id);
+      const work = src ? workOf(src, site.id) : 0;
+      const siteRate = src?.rates.get(site.id) ?? 0;
+      const projected = src && tgt ? { source: (src.work - work) / src.cores, target: (tgt.work + work) / tgt.cores } : null;
+      const toReplica = site.replicaNodeIds.includes(to.id);
+      apply(
+        {
+          siteId: site.id,
+          fromNodeId: from.id,
+          toNodeId: to.id,
+          kind: "pin",
+          toReplica,
+          requestsPerSec: siteRate,
+          projected,
+          reason: `${site.name} is pinned to ${to.name} by an admin: move it from ${from.name}${toReplica ? " (already a replica)" : ""}`,
+        },
+        work,
+      );
+    }
+  }
 
   const siteById = new Map(sites.map((s) => [s.id, s]));
-  const liveOf = new Map(sites.map((s) => [s.id, s.liveNodeId]));
-  const movedThisRound = new Set<string>();
-  // A node keeps one role per round: one that gave a site takes none and vice versa, so a round
-  // never shuffles load in a circle on estimates it has not measured yet.
-  const gave = new Set<string>();
-  const took = new Set<string>();
+  const movedThisRound = new Set(moves.map((m) => m.siteId));
+  const liveOf = new Map(sites.map((s) => [s.id, moves.find((m) => m.siteId === s.id)?.toNodeId ?? s.liveNodeId]));
 
-  while (moves.length < settings.maxMovesPerRound) {
-    const healthy = [...working.values()].filter((w) => w.node.status === "HEALTHY");
+  while (moves.length < budget) {
+    const healthy = [...working.values()].filter((w) => w.node.status === "HEALTHY" && !involved.has(w.node.id));
     // Sources are HEALTHY too: a planned move pre-copies from a working source; a sick node's
     // sites are the failure detector's business, not the balancer's.
-    const hot = healthy.filter((w) => load(w) >= settings.hotThreshold && !took.has(w.node.id)).sort((a, b) => load(b) - load(a) || a.node.name.localeCompare(b.node.name));
-    const cold = healthy.filter((w) => load(w) <= settings.coldThreshold && !gave.has(w.node.id));
+    const hot = healthy.filter((w) => load(w) >= settings.hotThreshold).sort((a, b) => load(b) - load(a) || a.node.name.localeCompare(b.node.name));
+    const cold = healthy.filter((w) => load(w) <= settings.coldThreshold);
     if (hot.length === 0) break;
 
-    let chosen: { move: BalancerMove; src: Working; tgt: Working; work: number } | null = null;
+    let chosen: { move: BalancerMove; work: number } | null = null;
     for (const src of hot) {
       if (cold.length === 0) {
-        notes.push(`${src.node.name} at ${pct(load(src))} CPU, but no healthy node is at or below ${pct(settings.coldThreshold)}`);
+        const coldButBusy = [...working.values()].filter((w) => w.node.status === "HEALTHY" && involved.has(w.node.id) && load(w) <= settings.coldThreshold);
+        notes.push(
+          coldButBusy.length > 0
+            ? `${src.node.name} at ${pct(load(src))} CPU, but every node at or below ${pct(settings.coldThreshold)} is busy with a move`
+            : `${src.node.name} at ${pct(load(src))} CPU, but no healthy node is at or below ${pct(settings.coldThreshold)}`,
+        );
         continue;
       }
       const srcLoad = load(src);
-      const srcRate = totalRate(src);
       const candidates: Array<{ site: BalancerSite; tgt: Working; work: number; siteRate: number; toReplica: boolean; residual: number; after: { source: number; target: number } }> = [];
       let blocked = 0;
+      const full = new Set<string>();
       for (const [siteId, siteRate] of src.rates) {
         const site = siteById.get(siteId);
         if (!site || liveOf.get(siteId) !== src.node.id) continue;
-        if (site.pinnedNodeId || site.busy || movedThisRound.has(siteId) || (site.lastMovedAt && now.getTime() - site.lastMovedAt.getTime() < settings.coolDownMs)) {
+        // A pinned site never moves by load: pinned here it stays, pinned elsewhere the pin pass
+        // above handles it.
+        if (site.pinnedNodeId || site.busy || movedThisRound.has(siteId) || cooling(site)) {
           blocked++;
           continue;
         }
-        const work = srcRate > 0 ? (src.work * siteRate) / srcRate : 0;
+        const work = workOf(src, siteId);
         for (const tgt of cold) {
           if (tgt.node.id === src.node.id) continue;
+          const noRoom = hasRoom(tgt.node, site);
+          if (noRoom) {
+            full.add(noRoom);
+            continue;
+          }
           const after = { source: (src.work - work) / src.cores, target: (tgt.work + work) / tgt.cores };
           // No ping-pong: the target must end cooler than the source was, clear of the hot line by
           // the band, and the pair's peak must drop by the minimum improvement.
@@ -164,7 +321,9 @@ export function planMoves(nodes: readonly BalancerNode[], sites: readonly Balanc
         notes.push(
           blocked > 0 && blocked === src.rates.size
             ? `${src.node.name} at ${pct(srcLoad)} CPU, but every busy site on it is pinned, cooling down or already moving`
-            : `${src.node.name} at ${pct(srcLoad)} CPU, but no single site move improves it by ${pct(settings.minImprovement)} without overloading a target`,
+            : full.size > 0
+              ? `${src.node.name} at ${pct(srcLoad)} CPU, but no cold node can take a site that would help (${[...full].sort().join("; ")})`
+              : `${src.node.name} at ${pct(srcLoad)} CPU, but no single site move improves it by ${pct(settings.minImprovement)} without overloading a target`,
         );
         continue;
       }
@@ -180,13 +339,12 @@ export function planMoves(nodes: readonly BalancerNode[], sites: readonly Balanc
       );
       const c = candidates[0]!;
       chosen = {
-        src,
-        tgt: c.tgt,
         work: c.work,
         move: {
           siteId: c.site.id,
           fromNodeId: src.node.id,
           toNodeId: c.tgt.node.id,
+          kind: "balance",
           toReplica: c.toReplica,
           requestsPerSec: c.siteRate,
           projected: c.after,
@@ -198,16 +356,14 @@ export function planMoves(nodes: readonly BalancerNode[], sites: readonly Balanc
       break;
     }
     if (!chosen) break;
-
-    moves.push(chosen.move);
+    apply(chosen.move, chosen.work);
     movedThisRound.add(chosen.move.siteId);
-    gave.add(chosen.src.node.id);
-    took.add(chosen.tgt.node.id);
-    liveOf.set(chosen.move.siteId, chosen.tgt.node.id);
-    chosen.src.work -= chosen.work;
-    chosen.tgt.work += chosen.work;
-    chosen.src.rates.delete(chosen.move.siteId);
-    chosen.tgt.rates.set(chosen.move.siteId, chosen.move.requestsPerSec);
+    liveOf.set(chosen.move.siteId, chosen.move.toNodeId);
+  }
+  // Hot nodes left hot because the budget ran out say so (once).
+  if (moves.length >= budget) {
+    const stillHot = [...working.values()].filter((w) => w.node.status === "HEALTHY" && load(w) >= settings.hotThreshold && !involved.has(w.node.id));
+    if (stillHot.length > 0) notes.push(`${stillHot.map((w) => `${w.node.name} at ${pct(load(w))} CPU`).join(", ")} waits: ${budgetNote()}`);
   }
   // A hot node with nothing to give is noted once, however many passes the round took.
   return { moves, notes: [...new Set(notes)] };
