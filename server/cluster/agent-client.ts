@@ -10,9 +10,14 @@ export type AgentAddress = { name: string; address: string; agentPort: number };
 export type AgentIssue = { path: string; message: string };
 
 export class AgentUnreachableError extends Error {
-  constructor(readonly nodeName: string, cause: string) {
-    super(`Node ${nodeName} is not answering (${cause}); waiting for it to come back.`);
+  constructor(readonly nodeName: string, readonly causeCode: string) {
+    super(`Node ${nodeName} is not answering (${causeCode}); waiting for it to come back.`);
     this.name = "AgentUnreachableError";
+  }
+
+  /** Nothing listens any more (as opposed to a timeout, which a busy node can cause). */
+  get refused(): boolean {
+    return this.causeCode === "ECONNREFUSED" || this.causeCode === "ECONNRESET";
   }
 }
 
@@ -55,6 +60,62 @@ export const routesResponseSchema = z.object({
 export type RoutesResponse = z.infer<typeof routesResponseSchema>;
 
 export const snapshotInfoSchema = z.object({ name: z.string(), takenAt: z.string(), sizeBytes: z.number().int().min(0), databases: z.array(z.string()) });
+
+export const probeResultSchema = z.object({ reachable: z.boolean(), ms: z.number().min(0), status: z.number().int().nullable(), error: z.string().nullable() });
+
+/** worker/agent/storage/rollback-preview.ts: what restoring a snapshot would change. */
+export const rollbackPreviewSchema = z.object({
+  snapshot: z.object({ name: z.string(), takenAt: z.string() }),
+  files: z.object({
+    added: z.number().int().min(0),
+    removed: z.number().int().min(0),
+    changed: z.number().int().min(0),
+    unchanged: z.number().int().min(0),
+    snapshotBytes: z.number().min(0),
+    liveBytes: z.number().min(0),
+    entries: z
+      .array(
+        z.object({
+          path: z.string().max(4096),
+          change: z.enum(["added", "removed", "changed"]),
+          type: z.enum(["file", "dir", "symlink"]),
+          snapshotBytes: z.number().nullable(),
+          liveBytes: z.number().nullable(),
+        }),
+      )
+      .max(1000),
+    truncated: z.boolean(),
+    complete: z.boolean(),
+  }),
+  databases: z
+    .array(
+      z.object({
+        name: z.string(),
+        status: z.enum(["same", "changed", "not-live", "not-in-snapshot", "too-large"]),
+        snapshotBytes: z.number().nullable(),
+        liveBytes: z.number().nullable(),
+        tablesTotal: z.number().int().min(0),
+        tables: z
+          .array(z.object({ name: z.string(), change: z.enum(["added", "removed", "changed"]), snapshotRows: z.number().int().nullable(), liveRows: z.number().int().nullable() }))
+          .max(1000),
+        truncated: z.boolean(),
+      }),
+    )
+    .max(64),
+  timingsMs: z.object({ files: z.number(), databases: z.number() }),
+});
+export type RollbackPreview = z.infer<typeof rollbackPreviewSchema>;
+
+/** GET .../snapshots/:name/files?path=P on a directory or symlink (a file answers with its bytes). */
+export const snapshotEntrySchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("dir"),
+    entries: z.array(z.object({ name: z.string(), type: z.enum(["dir", "file", "symlink", "other"]), sizeBytes: z.number().min(0), mode: z.number().int(), mtime: z.string() })),
+  }),
+  z.object({ type: z.literal("symlink"), target: z.string() }),
+  z.object({ type: z.literal("file"), sizeBytes: z.number().min(0), mtime: z.string().nullable() }),
+]);
+export type SnapshotEntryInfo = z.infer<typeof snapshotEntrySchema>;
 
 export type AgentClientOptions = { clusterSecret: string; timeoutMs?: number };
 
@@ -138,15 +199,61 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
     return snapshotInfoSchema.parse(JSON.parse(text));
   }
 
+  /** A snapshot's directory listing or a file's facts (its bytes are not read: the body is cancelled). */
+  async function snapshotEntry(siteId: string, name: string, relPath: string): Promise<SnapshotEntryInfo> {
+    const url = `${base}/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}/files?path=${encodeURIComponent(relPath)}`;
+    let res: Response;
+    try {
+      res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
+    } catch (e) {
+      throw new AgentUnreachableError(node.name, e instanceof Error ? ((e.cause as { code?: string } | undefined)?.code ?? e.message) : String(e));
+    }
+    if (res.ok && res.headers.get("content-type")?.startsWith("application/octet-stream")) {
+      await res.body?.cancel();
+      const lastModified = res.headers.get("last-modified");
+      return { type: "file", sizeBytes: Number(res.headers.get("content-length") ?? 0), mtime: lastModified ? new Date(lastModified).toISOString() : null };
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new AgentRejectedError(node.name, res.status, `not JSON: ${text.slice(0, 200)}`);
+    }
+    if (!res.ok) {
+      const parsed = errorBody.safeParse(json);
+      throw new AgentRejectedError(node.name, res.status, parsed.success ? parsed.data.error.message : text.slice(0, 200), parsed.success ? (parsed.data.error.issues ?? []) : []);
+    }
+    const parsed = snapshotEntrySchema.safeParse(json);
+    if (!parsed.success) throw new AgentRejectedError(node.name, res.status, `unexpected answer: ${parsed.error.message}`);
+    return parsed.data;
+  }
+
   return {
     node,
     sendSnapshotTo,
+    snapshotEntry,
+    /** What restoring snapshot `name` would change (files and `databases`), nothing changed. */
+    previewRollback: (siteId: string, name: string, databases: string[], limit = 200) =>
+      call(
+        "GET",
+        `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}/diff?limit=${limit}${databases.length ? `&databases=${databases.map(encodeURIComponent).join(",")}` : ""}`,
+        rollbackPreviewSchema,
+        undefined,
+        60_000,
+      ),
+    /** One file of snapshot `name` back into the live site (replacing what is there). */
+    restoreFile: (siteId: string, name: string, relPath: string) =>
+      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/restore-file`, z.object({ path: z.string(), sizeBytes: z.number().min(0) }), { name, path: relPath }, 60_000),
     receiveStream,
     putSpec: (spec: unknown) => call("PUT", "/v1/spec", specResponseSchema, spec),
     putRoutes: (routes: unknown) => call("PUT", "/v1/routes", routesResponseSchema, routes, 30_000),
     /** Spec and route table under one nginx reload (worker/agent/server.ts /v1/apply). */
     putApply: (spec: unknown, routes: unknown) => call("PUT", "/v1/apply", z.object({ spec: specResponseSchema, routes: routesResponseSchema }), { spec, routes }),
-    metrics: <T>(schema: z.ZodType<T>) => call("GET", "/v1/metrics", schema, undefined, 2_000),
+    metrics: <T>(schema: z.ZodType<T>, timeoutMs = 2_000) => call("GET", "/v1/metrics", schema, undefined, timeoutMs),
+    /** Asks this node whether it reaches another node's front door (worker/agent/peer-probe.ts). */
+    probe: (target: { address: string; port: number }, timeoutMs: number) =>
+      call("POST", "/v1/probe", probeResultSchema, { ...target, timeoutMs }, timeoutMs + 1_000),
     /** worker/agent/storage/routes.ts: a snapshot of the site's files with its databases' dumps. */
     createSnapshot: (siteId: string, name: string, databases: string[]) =>
       call("POST", `/v1/sites/${encodeURIComponent(siteId)}/snapshots`, snapshotInfoSchema, { name, databases }),

@@ -3,7 +3,6 @@ import { skipToken, useMutation, useQuery, useQueryClient } from "@tanstack/reac
 import { useEffect, useState } from "react";
 import { Badge, type BadgeTone } from "@/app/_components/badge";
 import { Button } from "@/app/_components/button";
-import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { Dialog } from "@/app/_components/dialog";
 import { EmptyState } from "@/app/_components/empty-state";
 import { FormError } from "@/app/_components/form-error";
@@ -11,6 +10,9 @@ import { Spinner } from "@/app/_components/spinner";
 import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { toFieldErrors } from "@/app/_components/use-field-errors";
+import { RollbackPreviewDialog } from "./rollback-preview-dialog";
+import { SnapshotFilesDialog } from "./snapshot-files-dialog";
+import { formatSize } from "./snapshot-format";
 
 export type SnapshotsSite = { id: string; domain: { displayName: string } };
 
@@ -40,18 +42,6 @@ function ago(takenAt: Date, now: number): string | null {
   const minutes = Math.floor((now - takenAt.getTime()) / 60_000);
   if (minutes < 0 || minutes >= 60) return null;
   return minutes === 0 ? "just now" : relativeFormat.format(-minutes, "minute");
-}
-
-const sizeUnits = ["byte", "kilobyte", "megabyte", "gigabyte", "terabyte"] as const;
-
-function formatSize(bytes: number): string {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < sizeUnits.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return new Intl.NumberFormat(undefined, { style: "unit", unit: sizeUnits[unit], unitDisplay: "short", maximumFractionDigits: 1 }).format(value);
 }
 
 function dayKey(d: Date): string {
@@ -93,8 +83,10 @@ function useMinuteClock(active: boolean): number {
 
 /**
  * A live site's points in time (site.listSnapshots) and a way to put the site back to one of them
- * (site.rollback). The rollback runs as an Operation, so after confirming, the sites list shows
- * its steps; this dialog closes rather than tracking it a second time.
+ * (site.rollback), after a preview of what that changes (site.previewRollback); or to browse one
+ * snapshot's files and restore a single file (site.browseSnapshot, site.restoreSnapshotFile). The
+ * rollback runs as an Operation, so after confirming, the sites list shows its steps; this dialog
+ * closes rather than tracking it a second time.
  */
 export function SnapshotsDialog({ site, onClose }: { site: SnapshotsSite | null; onClose: () => void }) {
   const trpc = useTRPC();
@@ -109,9 +101,13 @@ export function SnapshotsDialog({ site, onClose }: { site: SnapshotsSite | null;
   });
   const rollback = useMutation(trpc.site.rollback.mutationOptions());
   const [chosen, setChosen] = useState<Snapshot | null>(null);
+  const [browsing, setBrowsing] = useState<Snapshot | null>(null);
 
   useEffect(() => {
-    if (!open) setChosen(null);
+    if (!open) {
+      setChosen(null);
+      setBrowsing(null);
+    }
   }, [open]);
 
   async function confirmRollback() {
@@ -119,7 +115,7 @@ export function SnapshotsDialog({ site, onClose }: { site: SnapshotsSite | null;
     try {
       await rollback.mutateAsync({ id: site.id, snapshotId: chosen.id });
     } catch (error) {
-      // ConfirmDialog shows the thrown message next to its buttons; prefer the snapshot field's
+      // The preview dialog shows the thrown message next to its buttons; prefer the snapshot field's
       // own message (e.g. "not on the node serving the site") over a generic summary.
       const { fieldErrors, formError } = toFieldErrors(error as Parameters<typeof toFieldErrors>[0]);
       throw new Error(fieldErrors.snapshotId ?? formError ?? "Something went wrong.");
@@ -169,7 +165,7 @@ export function SnapshotsDialog({ site, onClose }: { site: SnapshotsSite | null;
                 </h3>
                 <ol className="ml-1.5 border-l border-zinc-200 dark:border-zinc-700">
                   {group.items.map((s) => (
-                    <SnapshotEntry key={s.id} snapshot={s} now={now} onChoose={() => setChosen(s)} />
+                    <SnapshotEntry key={s.id} snapshot={s} now={now} onChoose={() => setChosen(s)} onBrowse={() => setBrowsing(s)} />
                   ))}
                 </ol>
               </section>
@@ -177,21 +173,29 @@ export function SnapshotsDialog({ site, onClose }: { site: SnapshotsSite | null;
           </div>
         )}
       </Dialog>
-      {/* A sibling, not a child: the outer dialog's Tab trap must not see this one's controls. */}
-      <ConfirmDialog
+      {/* Siblings, not children: the outer dialog's Tab trap must not see their controls. */}
+      <RollbackPreviewDialog
         open={chosen !== null}
+        siteId={site?.id ?? null}
+        snapshotId={chosen?.id ?? null}
         onClose={() => setChosen(null)}
         title={undoing ? `Undo the rollback of ${domain}?` : `Roll back ${domain}?`}
         description={`The site's files and databases go back to how they were at ${chosenTime}. The current state is kept as a snapshot, so you can undo this.`}
         confirmLabel={undoing ? "Undo rollback" : "Roll back"}
-        destructive={false}
         onConfirm={confirmRollback}
+      />
+      <SnapshotFilesDialog
+        open={browsing !== null}
+        siteId={site?.id ?? null}
+        snapshotId={browsing?.id ?? null}
+        when={browsing ? formatSnapshotTime(browsing.takenAt) : ""}
+        onClose={() => setBrowsing(null)}
       />
     </>
   );
 }
 
-function SnapshotEntry({ snapshot, now, onChoose }: { snapshot: Snapshot; now: number; onChoose: () => void }) {
+function SnapshotEntry({ snapshot, now, onChoose, onBrowse }: { snapshot: Snapshot; now: number; onChoose: () => void; onBrowse: () => void }) {
   const badge = kindBadges[snapshot.kind];
   const when = formatSnapshotTime(snapshot.takenAt);
   const relative = ago(snapshot.takenAt, now);
@@ -207,9 +211,14 @@ function SnapshotEntry({ snapshot, now, onChoose }: { snapshot: Snapshot; now: n
         <Badge tone={badge.tone}>{badge.label}</Badge>
         <span className="text-xs text-zinc-500 tabular-nums dark:text-zinc-400">{formatSize(snapshot.sizeBytes)}</span>
       </div>
-      <Button variant={undo ? "secondary" : "ghost"} size="sm" onClick={onChoose} aria-label={undo ? `Undo rollback (restore ${when})` : `Roll back to ${when}`}>
-        {undo ? "Undo rollback (restore this)" : "Roll back to this"}
-      </Button>
+      <div className="flex gap-1">
+        <Button variant="ghost" size="sm" onClick={onBrowse} aria-label={`Browse files of ${when}`}>
+          Browse files
+        </Button>
+        <Button variant={undo ? "secondary" : "ghost"} size="sm" onClick={onChoose} aria-label={undo ? `Undo rollback (restore ${when})` : `Roll back to ${when}`}>
+          {undo ? "Undo rollback (restore this)" : "Roll back to this"}
+        </Button>
+      </div>
     </li>
   );
 }

@@ -47,9 +47,15 @@ export type ClusterSiteView = {
   replicas: Array<{ nodeId: string; lagSec: number | null }>;
   /** Age of the newest snapshot the live node holds; null if none is recorded. */
   newestSnapshotAgeSec: number | null;
-  /** At least one replica on a HEALTHY node holds a snapshot: a node loss would not lose the site. */
+  /**
+   * At least one replica on a HEALTHY node holds a snapshot at most `protectedLagSec` older than
+   * the live node's newest: losing the live node would lose at most that much.
+   */
   protected: boolean;
 };
+
+/** How far behind the live copy a replica may be and still count as protecting the site. */
+export const protectedLagSec = 300;
 
 export type ClusterMapView = { generatedAt: string; nodes: ClusterNodeView[]; sites: ClusterSiteView[] };
 
@@ -173,7 +179,7 @@ export async function getClusterMap(scope: Scope, db: Db = defaultDb): Promise<C
           : null,
       replicas: replicas.map(({ nodeId, lagSec }) => ({ nodeId, lagSec })),
       newestSnapshotAgeSec: ageSec(now, liveSnap),
-      protected: replicas.some((r) => r.hasSnapshot && r.healthy),
+      protected: replicas.some((r) => r.hasSnapshot && r.healthy && r.lagSec !== null && r.lagSec <= protectedLagSec),
     };
   });
 

@@ -3,6 +3,7 @@ import { pipeline } from "node:stream/promises";
 import { z } from "zod";
 import type { NodeRoot } from "../node-root";
 import { databaseNameSchema, siteIdSchema, snapshotNameSchema } from "./names";
+import { previewRollback } from "./rollback-preview";
 import { siteStorage, StorageError } from "./site-storage";
 
 // The agent's snapshot API (mounted by ../server.ts after the bearer check):
@@ -12,7 +13,9 @@ import { siteStorage, StorageError } from "./site-storage";
 //   POST   /v1/sites/:id/restore                   {name, keepCurrentAs, databases?}
 //   GET    /v1/sites/:id/snapshots/:name/files?path=P                        → a listing, or the file's bytes
 //   POST   /v1/sites/:id/restore-file              {name, path}
-//   POST   /v1/sites/:id/promote                   {name, databases?, keepCurrentAs?} → PromoteResult
+//   GET    /v1/sites/:id/snapshots/:name/diff?databases=a,b&limit=N          → RollbackPreview
+//          (what restoring it would change: files and databases; rollback-preview.ts)
+//   POST   /v1/sites/:id/promote                   {name, databases?, keepCurrentAs?, standby?} → PromoteResult
 //          (snapshot name becomes the live volume, its dumps the databases: a move or a failover)
 //   GET    /v1/sites/:id/snapshots/:name/stream?parent=P                     → the send stream
 //   PUT    /v1/sites/:id/snapshots/:name/stream    (the stream as the body)  → the received snapshot
@@ -33,8 +36,17 @@ const promoteBody = z.strictObject({
   name: snapshotNameSchema,
   databases: z.array(databaseNameSchema).max(64).optional(),
   keepCurrentAs: snapshotNameSchema.optional(),
+  standby: z.boolean().optional(),
 });
 const restoreFileBody = z.strictObject({ name: snapshotNameSchema, path: z.string().max(4096) });
+const diffQuery = z.strictObject({
+  databases: z
+    .string()
+    .optional()
+    .transform((v) => (v ? v.split(",") : []))
+    .pipe(z.array(databaseNameSchema).max(64)),
+  limit: z.coerce.number().int().min(0).max(1000).default(200),
+});
 
 export type StorageApiContext = {
   /** The agent's lock (converges, route changes): restores change the live site and take it too. */
@@ -42,7 +54,7 @@ export type StorageApiContext = {
   readJsonBody(req: IncomingMessage): Promise<unknown>;
 };
 
-const pattern = /^\/v1\/sites\/([^/]+)\/(snapshots|restore|restore-file|promote)(?:\/([^/]+)(?:\/(files|stream))?)?$/;
+const pattern = /^\/v1\/sites\/([^/]+)\/(snapshots|restore|restore-file|promote)(?:\/([^/]+)(?:\/(files|stream|diff))?)?$/;
 
 /** True when the request is a snapshot stream upload (the server gives it no overall time limit). */
 export function isStreamUpload(req: IncomingMessage): boolean {
@@ -118,6 +130,11 @@ export function createStorageApi(node: NodeRoot, context: StorageApiContext) {
       await pipeline(entry.open(), res);
       return;
     }
+    if (noun === "snapshots" && leaf === "diff") {
+      allow(["GET"]);
+      const query = parse(diffQuery, Object.fromEntries(url.searchParams), "query");
+      return sendJson(res, 200, await previewRollback(node, storage, siteId, name!, { databases: query.databases, limits: { listed: query.limit } }));
+    }
     if (noun === "snapshots" && leaf === "stream") {
       allow(["GET", "PUT"]);
       if (method === "GET") {
@@ -155,6 +172,7 @@ export function createStorageApi(node: NodeRoot, context: StorageApiContext) {
         storage.promoteSnapshot(siteId, body.name, {
           ...(body.databases ? { databases: body.databases } : {}),
           ...(body.keepCurrentAs ? { keepCurrentAs: body.keepCurrentAs } : {}),
+          ...(body.standby ? { standby: true } : {}),
         }),
       );
       return sendJson(res, 200, result);

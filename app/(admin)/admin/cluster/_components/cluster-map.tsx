@@ -1,12 +1,15 @@
 "use client";
-import { useQuery } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useMutation, useQuery } from "@tanstack/react-query";
+import { createContext, useContext, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
 import { Badge, StatusBadge } from "@/app/_components/badge";
 import { Card } from "@/app/_components/card";
+import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { cx } from "@/app/_components/cx";
 import { EmptyState } from "@/app/_components/empty-state";
 import { Spinner } from "@/app/_components/spinner";
+import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
+import { toFieldErrors } from "@/app/_components/use-field-errors";
 import type { ClusterMapOutput } from "@/server/trpc/routers/cluster/get-cluster-map.schema";
 
 type ClusterNode = ClusterMapOutput["nodes"][number];
@@ -62,8 +65,121 @@ function useClusterMap(): { map: ClusterMapOutput | undefined; feed: Feed; error
   return feed === "polling" ? { map: polled.data, feed, error: polled.error } : { map: streamed, feed, error: null };
 }
 
+/** Pixels the pointer travels before a press on a mark becomes a drag (a click stays a click). */
+const DRAG_THRESHOLD_PX = 5;
+
+type Drag = { site: ClusterSite; fromNodeId: string; x: number; y: number; started: boolean; overNodeId: string | null };
+type DragApi = { drag: Drag | null; begin: (site: ClusterSite, e: ReactPointerEvent) => void };
+const DragContext = createContext<DragApi>({ drag: null, begin: () => undefined });
+
+/** The node card under a screen point (cards carry data-node-drop with their id). */
+function nodeAt(x: number, y: number): string | null {
+  const el = typeof document === "undefined" ? null : document.elementFromPoint(x, y);
+  return (el?.closest("[data-node-drop]") as HTMLElement | null)?.dataset.nodeDrop ?? null;
+}
+
+/**
+ * Drag a live site's mark onto another node to move it there (site.move, after a confirmation):
+ * pointer events on the window, so it works the same with a mouse, a pen, a finger and in
+ * headless Chromium. A pinned site, or one already moving, refuses with a message instead.
+ */
+function useSiteDrag(names: Map<string, string>, onDrop: (site: ClusterSite, toNodeId: string) => void, onRefuse: (message: string) => void): DragApi {
+  const [drag, setDrag] = useState<Drag | null>(null);
+  const ref = useRef<Drag | null>(null);
+  const handlers = useRef({ onDrop, onRefuse, names });
+  handlers.current = { onDrop, onRefuse, names };
+
+  useEffect(() => {
+    if (!drag) return;
+    const move = (e: PointerEvent) => {
+      const d = ref.current;
+      if (!d) return;
+      const started = d.started || Math.hypot(e.clientX - d.x, e.clientY - d.y) >= DRAG_THRESHOLD_PX;
+      if (started && !d.started) {
+        const refusal = refuseReason(d.site, handlers.current.names);
+        if (refusal) {
+          ref.current = null;
+          setDrag(null);
+          handlers.current.onRefuse(refusal);
+          return;
+        }
+      }
+      const next = { ...d, x: e.clientX, y: e.clientY, started, overNodeId: started ? nodeAt(e.clientX, e.clientY) : null };
+      ref.current = next;
+      setDrag(next);
+    };
+    const up = (e: PointerEvent) => {
+      const d = ref.current;
+      ref.current = null;
+      setDrag(null);
+      if (!d?.started) return;
+      const target = nodeAt(e.clientX, e.clientY);
+      if (target && target !== d.fromNodeId) handlers.current.onDrop(d.site, target);
+    };
+    const cancel = () => {
+      ref.current = null;
+      setDrag(null);
+    };
+    const key = (e: KeyboardEvent) => e.key === "Escape" && cancel();
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+    window.addEventListener("pointercancel", cancel);
+    window.addEventListener("keydown", key);
+    return () => {
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+      window.removeEventListener("pointercancel", cancel);
+      window.removeEventListener("keydown", key);
+    };
+  }, [drag !== null]); // eslint-disable-line react-hooks/exhaustive-deps -- listeners live for one drag
+
+  return {
+    drag,
+    begin(site, e) {
+      if (e.button !== 0 || !site.liveNodeId) return;
+      e.preventDefault();
+      const d = { site, fromNodeId: site.liveNodeId, x: e.clientX, y: e.clientY, started: false, overNodeId: null };
+      ref.current = d;
+      setDrag(d);
+    },
+  };
+}
+
+function refuseReason(site: ClusterSite, names: Map<string, string>): string | null {
+  if (site.pinnedNodeId) return `${site.name} is pinned to ${names.get(site.pinnedNodeId) ?? "a node"}: unpin it before moving it.`;
+  if (site.move) return `${site.name} is already moving; wait for that move to finish.`;
+  if (site.status !== "ACTIVE") return `${site.name} is ${site.status.toLowerCase()}; only an active site is moved.`;
+  return null;
+}
+
 export function ClusterMap() {
   const { map, feed, error } = useClusterMap();
+  const trpc = useTRPC();
+  const toast = useToast();
+  const move = useMutation(trpc.site.move.mutationOptions());
+  const [pending, setPending] = useState<{ site: ClusterSite; toNodeId: string } | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const nodeNames = new Map((map?.nodes ?? []).map((n) => [n.id, n.name]));
+  const dragApi = useSiteDrag(
+    nodeNames,
+    (site, toNodeId) => {
+      setNotice(null);
+      setPending({ site, toNodeId });
+    },
+    setNotice,
+  );
+
+  async function confirmMove() {
+    if (!pending) return;
+    try {
+      await move.mutateAsync({ id: pending.site.id, toNodeId: pending.toNodeId });
+    } catch (e) {
+      const { fieldErrors, formError } = toFieldErrors(e as Parameters<typeof toFieldErrors>[0]);
+      throw new Error(fieldErrors.toNodeId ?? formError ?? "The move could not be started.");
+    }
+    toast({ title: `Moving ${pending.site.name} to ${nodeNames.get(pending.toNodeId) ?? "the node"}`, description: "Requests are held at the edges during the switch.", tone: "success" });
+  }
+
   if (error) return <p role="alert" className="text-sm text-red-700 dark:text-red-400">The cluster map could not be loaded: {error.message}</p>;
   if (!map) {
     return (
@@ -79,18 +195,31 @@ export function ClusterMap() {
   const paused = map.sites.filter((s) => s.paused).length;
   const unprotected = map.sites.filter((s) => !s.protected).length;
 
+  const drag = dragApi.drag?.started ? dragApi.drag : null;
   return (
-    <div className="space-y-4">
+    <DragContext.Provider value={dragApi}>
+    <div className={cx("space-y-4", drag && "cursor-grabbing select-none")}>
       <div className="flex flex-wrap items-center justify-between gap-3">
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
           {map.nodes.length} {map.nodes.length === 1 ? "node" : "nodes"} · {map.sites.length} {map.sites.length === 1 ? "site" : "sites"}
           {moving > 0 && ` · ${moving} moving`}
           {paused > 0 && ` · ${paused} paused`}
-          {` · ${unprotected} without a replica snapshot`}
+          {` · ${unprotected} unprotected`}
         </p>
         <FeedBadge feed={feed} />
       </div>
       <Legend />
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">Drag a live site onto another node to move it there.</p>
+      {notice && (
+        <p role="alert" className="flex items-center justify-between gap-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
+          <span className="flex items-center gap-1.5">
+            <PinIcon /> {notice}
+          </span>
+          <button type="button" className="text-xs underline" onClick={() => setNotice(null)}>
+            Dismiss
+          </button>
+        </p>
+      )}
       {map.nodes.length === 0 ? (
         <Card>
           <EmptyState title="No nodes yet" description="Register a node on the Nodes page; it appears here once it is part of the cluster." />
@@ -98,7 +227,7 @@ export function ClusterMap() {
       ) : (
         <ul aria-label="Nodes" className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3">
           {map.nodes.map((node) => (
-            <NodeCard key={node.id} node={node} sites={map.sites} sitesById={sitesById} names={names} />
+            <NodeCard key={node.id} node={node} sites={map.sites} sitesById={sitesById} names={names} dropTarget={drag !== null && drag.overNodeId === node.id && drag.fromNodeId !== node.id} />
           ))}
         </ul>
       )}
@@ -114,8 +243,81 @@ export function ClusterMap() {
           </ul>
         </Card>
       )}
+      <ReplicationTable sites={map.sites} names={names} />
+      {drag && (
+        <span
+          aria-hidden="true"
+          className={cx("pointer-events-none fixed z-50 -translate-x-1/2 -translate-y-1/2 rounded px-1.5 py-0.5 text-xs shadow-lg", markStyles.live, "bg-white dark:bg-zinc-900")}
+          style={{ left: drag.x, top: drag.y }}
+        >
+          {drag.site.name}
+        </span>
+      )}
+      <ConfirmDialog
+        open={pending !== null}
+        onClose={() => setPending(null)}
+        title={pending ? `Move ${pending.site.name} to ${names.get(pending.toNodeId) ?? "that node"}?` : ""}
+        description={
+          pending
+            ? `The site's files and databases are copied from ${names.get(pending.site.liveNodeId ?? "") ?? "its node"} while it keeps serving; then requests are held for a moment at every edge while the last changes cross, and released on the new node. ${names.get(pending.site.liveNodeId ?? "") ?? "The old node"} keeps a replica.`
+            : ""
+        }
+        confirmLabel="Move site"
+        destructive={false}
+        onConfirm={confirmMove}
+      />
     </div>
+    </DragContext.Provider>
   );
+}
+
+/** How far behind each replica is, and whether the site survives losing its live node. */
+function ReplicationTable({ sites, names }: { sites: ClusterSite[]; names: Map<string, string> }) {
+  const rows = [...sites]
+    .filter((s) => s.liveNodeId)
+    .sort((a, b) => Number(a.protected) - Number(b.protected) || maxLag(b) - maxLag(a) || a.name.localeCompare(b.name))
+    .slice(0, 100);
+  if (rows.length === 0) return null;
+  return (
+    <Card className="overflow-x-auto p-4">
+      <h2 className="mb-2 text-sm font-semibold text-zinc-900 dark:text-zinc-100">Replica lag</h2>
+      <table aria-label="Replica lag" className="w-full text-left text-xs">
+        <thead className="text-zinc-500 dark:text-zinc-400">
+          <tr>
+            <th className="py-1 pr-3 font-medium">Site</th>
+            <th className="py-1 pr-3 font-medium">Live on</th>
+            <th className="py-1 pr-3 font-medium">Newest snapshot</th>
+            <th className="py-1 pr-3 font-medium">Replicas (behind the live copy)</th>
+            <th className="py-1 font-medium">Protection</th>
+          </tr>
+        </thead>
+        <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+          {rows.map((s) => (
+            <tr key={s.id} aria-label={`Replication of ${s.name}`}>
+              <td className="py-1 pr-3 font-medium text-zinc-900 dark:text-zinc-100">{s.name}</td>
+              <td className="py-1 pr-3">{names.get(s.liveNodeId ?? "") ?? "–"}</td>
+              <td className="py-1 pr-3 tabular-nums">{s.newestSnapshotAgeSec === null ? "none yet" : `${formatAge(s.newestSnapshotAgeSec)} ago`}</td>
+              <td className="py-1 pr-3 tabular-nums">
+                {s.replicas.length === 0
+                  ? "no replica"
+                  : s.replicas.map((r) => `${names.get(r.nodeId) ?? "?"}: ${r.lagSec === null ? "no snapshot yet" : formatAge(r.lagSec)}`).join(" · ")}
+              </td>
+              <td className="py-1">{s.protected ? <Badge tone="success">Protected</Badge> : <Badge tone="warning">Unprotected</Badge>}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="mt-2 text-xs text-zinc-500 dark:text-zinc-400">Protected: a healthy node holds a replica at most 5 minutes behind the live copy.</p>
+    </Card>
+  );
+}
+
+const maxLag = (s: ClusterSite) => Math.max(-1, ...s.replicas.map((r) => r.lagSec ?? Number.MAX_SAFE_INTEGER));
+
+function formatAge(sec: number): string {
+  if (sec < 90) return `${sec} s`;
+  if (sec < 5400) return `${Math.round(sec / 60)} min`;
+  return `${Math.round(sec / 3600)} h`;
 }
 
 function FeedBadge({ feed }: { feed: Feed }) {
@@ -188,11 +390,13 @@ function NodeCard({
   sites,
   sitesById,
   names,
+  dropTarget,
 }: {
   node: ClusterNode;
   sites: ClusterSite[];
   sitesById: Map<string, ClusterSite>;
   names: Map<string, string>;
+  dropTarget: boolean;
 }) {
   const live = sites.filter((s) => s.liveNodeId === node.id).sort((a, b) => (b.requestsPerSec ?? 0) - (a.requestsPerSec ?? 0) || a.name.localeCompare(b.name));
   const replicas = sites.flatMap((s) => s.replicas.filter((r) => r.nodeId === node.id).map((r) => ({ site: s, lagSec: r.lagSec })));
@@ -201,11 +405,9 @@ function NodeCard({
   const shownReplicas = replicas.slice(0, Math.max(0, MAX_MARKS - shownLive.length));
   const down = node.status === "DEAD";
   return (
-    // Drop target for planned moves (not built yet): when site.move exists, this card accepts a
-    // dragged live mark from another node, asks for confirmation ("Move shop.test from node-1 to
-    // node-2?") and calls the move procedure; the mark then shows as moving via the feed.
-    <li aria-label={`Node ${node.name}`}>
-      <Card className={cx("flex h-full flex-col gap-3 p-4", down && "border-red-300 dark:border-red-900")}>
+    // The drop target of a dragged live mark (useSiteDrag finds it by data-node-drop).
+    <li aria-label={`Node ${node.name}`} data-node-drop={node.id}>
+      <Card className={cx("flex h-full flex-col gap-3 p-4 transition-shadow", down && "border-red-300 dark:border-red-900", dropTarget && "ring-2 ring-brand ring-offset-2 dark:ring-offset-zinc-950")}>
         <div className="flex items-start justify-between gap-2">
           <div className="min-w-0">
             <h2 className="truncate text-sm font-semibold text-zinc-900 dark:text-zinc-100">{node.name}</h2>
@@ -267,7 +469,7 @@ function describeSite(site: ClusterSite, kind: "live" | "replica", lagSec: numbe
   if (kind === "live") {
     if (site.requestsPerSec !== null) parts.push(`${site.requestsPerSec.toFixed(1)} req/s`);
     parts.push(`epoch ${site.epoch}`);
-    if (!site.protected) parts.push("no replica snapshot yet");
+    parts.push(site.protected ? "protected" : "unprotected");
   }
   if (site.pinnedNodeId) parts.push(`pinned to ${names.get(site.pinnedNodeId) ?? "a removed node"}`);
   if (site.move) parts.push(`moving${site.move.step ? ` (${site.move.step}, step ${site.move.stepsDone + 1} of ${site.move.stepsTotal})` : ""}`);
@@ -277,8 +479,9 @@ function describeSite(site: ClusterSite, kind: "live" | "replica", lagSec: numbe
 }
 
 function SiteMark({ site, kind, lagSec, names }: { site: ClusterSite; kind: "live" | "replica"; lagSec?: number | null; names: Map<string, string> }) {
-  // Dragging goes here once planned moves exist: a live mark becomes `draggable` carrying the
-  // site id, and a NodeCard drop target confirms and starts the move. Not built: moves are not.
+  const { drag, begin } = useContext(DragContext);
+  const draggable = kind === "live" && site.liveNodeId !== null;
+  const lifted = draggable && drag?.started === true && drag.site.id === site.id;
   const style =
     kind === "replica"
       ? markStyles.replica
@@ -291,7 +494,18 @@ function SiteMark({ site, kind, lagSec, names }: { site: ClusterSite; kind: "liv
             : markStyles.live;
   const text = describeSite(site, kind, lagSec, names);
   return (
-    <span title={text} data-site-mark={kind} className={cx("inline-flex max-w-48 items-center gap-1 rounded px-1.5 py-0.5 text-xs", style)}>
+    <span
+      title={text}
+      data-site-mark={kind}
+      data-site-id={site.id}
+      onPointerDown={draggable ? (e) => begin(site, e) : undefined}
+      className={cx(
+        "inline-flex max-w-48 items-center gap-1 rounded px-1.5 py-0.5 text-xs",
+        style,
+        draggable && (site.pinnedNodeId ? "cursor-not-allowed touch-none select-none" : "cursor-grab touch-none select-none"),
+        lifted && "opacity-40",
+      )}
+    >
       {/* The visible mark is terse; a screen reader gets the whole description once. */}
       <span aria-hidden="true" className="inline-flex min-w-0 items-center gap-1">
         {kind === "live" && site.pinnedNodeId && <PinIcon />}

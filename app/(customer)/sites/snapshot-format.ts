@@ -1,0 +1,12 @@
+const sizeUnits = ["byte", "kilobyte", "megabyte", "gigabyte", "terabyte"] as const;
+
+/** 1.2 MB, 830 kB: decimal units, as file managers show them. */
+export function formatSize(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < sizeUnits.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return new Intl.NumberFormat(undefined, { style: "unit", unit: sizeUnits[unit], unitDisplay: "short", maximumFractionDigits: 1 }).format(value);
+}

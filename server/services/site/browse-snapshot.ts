@@ -1,0 +1,39 @@
+import type { Scope } from "../../auth/scope";
+import type { SnapshotEntryInfo } from "../../cluster/agent-client";
+import { db } from "../../db";
+import { agentErrorToAppError, snapshotOnLiveNode } from "./snapshot-on-live-node";
+
+/** Entries of one directory the browser is given (a WordPress uploads folder can hold thousands). */
+export const browseListLimit = 500;
+
+export type SnapshotListing =
+  | { path: string; type: "dir"; total: number; truncated: boolean; entries: { name: string; type: "dir" | "file" | "symlink" | "other"; sizeBytes: number; mtime: string }[] }
+  | { path: string; type: "file"; sizeBytes: number; mtime: string | null }
+  | { path: string; type: "symlink"; target: string };
+
+/**
+ * One path of a site's snapshot, as the node that serves the site holds it: a directory's entries
+ * (folders first, then by name), or a file's size and time. `path` was checked against the grammar
+ * in server/domain/snapshot-path.ts by the procedure's input schema.
+ */
+export async function browseSnapshot(scope: Scope, input: { id: string; snapshotId: string; path: string }, clusterSecret: string | undefined): Promise<SnapshotListing> {
+  const { site, snapshot, agent } = await snapshotOnLiveNode(db, scope, input, clusterSecret);
+  let entry: SnapshotEntryInfo;
+  try {
+    entry = await agent.snapshotEntry(site.id, snapshot.name, input.path);
+  } catch (e) {
+    throw agentErrorToAppError(e, "path");
+  }
+  if (entry.type !== "dir") return { path: input.path, ...entry };
+  const sorted = entry.entries
+    // The dumps are root's and are restored with the databases, never file by file.
+    .filter((e) => !(input.path === "" && e.name === ".shoal-db"))
+    .sort((a, b) => Number(b.type === "dir") - Number(a.type === "dir") || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return {
+    path: input.path,
+    type: "dir",
+    total: sorted.length,
+    truncated: sorted.length > browseListLimit,
+    entries: sorted.slice(0, browseListLimit).map(({ name, type, sizeBytes, mtime }) => ({ name, type, sizeBytes, mtime })),
+  };
+}

@@ -1,0 +1,6 @@
+import { z } from "zod";
+import { rollbackPreviewSchema } from "../../../cluster/agent-client";
+import { idSchema } from "../operation/operation.schema";
+
+export const previewRollbackInput = z.object({ id: idSchema, snapshotId: idSchema });
+export const previewRollbackOutput = rollbackPreviewSchema.extend({ snapshotId: z.string() });

@@ -1,0 +1,11 @@
+import { env } from "../../../env";
+import { procedure, signedIn } from "../../init";
+import { previewRollback } from "../../../services/site/preview-rollback";
+import { previewRollbackInput, previewRollbackOutput } from "./preview-rollback.schema";
+
+// site.read: looking changes nothing; the rollback itself needs site.write.
+export const previewRollbackProcedure = procedure
+  .meta({ access: "site.read" })
+  .input(previewRollbackInput)
+  .output(previewRollbackOutput)
+  .query(({ ctx, input }) => previewRollback(signedIn(ctx).scope, input, env.SHOAL_CLUSTER_SECRET));
