@@ -4,6 +4,11 @@ import type { RepeatOptions } from "bullmq";
 export const SCHEDULES = {
   heartbeat: { id: "heartbeat", every: 1000 },
   sweep: { id: "sweep", every: 5000 },
-  /** Takes the snapshots that are due (each site's plan sets its cadence, 60 s by default). */
-  snapshots: { id: "snapshots", every: 10_000 },
+  /**
+   * Takes the snapshots that are due (each site's plan sets its cadence, 60 s by default, down to
+   * 1 s): the tick is the finest cadence any plan gets; a tick with nothing due is one query.
+   */
+  snapshots: { id: "snapshots", every: 2_000 },
+  /** The balancer's round: moves sites off hot nodes (worker/control/balance.ts, SHOAL_BALANCER). */
+  balance: { id: "balance", every: 15_000 },
 } as const satisfies Record<string, { id: string } & Pick<RepeatOptions, "every">>;

@@ -1,0 +1,130 @@
+import { z } from "zod";
+import type { Db } from "../../server/db";
+import { nodeMetricsSchema } from "../../server/cluster/node-metrics";
+import { defaultBalancerSettings, planMoves, type BalancerHistory, type BalancerPlan, type BalancerSettings, type RecentMove } from "../../server/domain/balancer";
+import { AppError } from "../../server/errors";
+import type { Actor } from "../../server/services/actor";
+import { readBalancerInputs } from "../../server/services/cluster/cluster-inputs";
+import { startMove } from "../../server/services/site/start-move";
+
+// The balancer's round (SCHEDULES.balance, every 15 s, once cluster-wide): read the cluster fresh
+// from Postgres, ask the pure planner (server/domain/balancer.ts), and start each planned move the
+// way an admin's site.move does (startMove: Operation + audit row + site.move outbox event in one
+// transaction), with the planner's reason on the audit row and the actor "balancer". The move
+// itself runs in the outbox worker (worker/control/move-site.ts), like any other.
+//
+// SHOAL_BALANCER: "on" (default), "dry-run" (plans and logs what it would move, starts nothing),
+// "off" (no round at all).
+
+export const balancerModeSchema = z.enum(["on", "dry-run", "off"]).default("on");
+export type BalancerMode = z.infer<typeof balancerModeSchema>;
+
+/** Who the audit log and the operation name for the balancer's moves: no user, an admin's reach. */
+export const balancerActor: Actor = {
+  userId: null,
+  email: "balancer",
+  impersonatorId: null,
+  ip: null,
+  // startMove only checks the kind; there is no user behind this scope (userId is a label).
+  scope: { kind: "admin", userId: "balancer", resellerId: "" },
+};
+
+export type BalanceContext = {
+  db: Db;
+  mode: BalancerMode;
+  log?: (line: string) => void;
+  settings?: BalancerSettings;
+  /** The round's clock (tests run simulated time); Date.now() otherwise. */
+  now?: () => Date;
+  /** Remembers the last notes logged, so an unchanged situation is logged once, not every 15 s. */
+  memo?: { lastNotes?: string };
+};
+
+export type BalanceResult = {
+  plan: BalancerPlan;
+  /** Moves whose operation was started (empty in dry-run). */
+  started: Array<{ siteId: string; operationId: string; reason: string }>;
+  /** Planned moves that could not start (the site moved or got busy since the read), with why. */
+  refused: Array<{ siteId: string; error: string }>;
+};
+
+/**
+ * Recent planned moves, by anyone: the planner's move budget, per-node "one move at a time" and
+ * the sites' cool-down from their last attempt. A move's nodes come from its steps (pre-copy names
+ * the target, "source becomes replica" the source), which startMove writes.
+ */
+export async function readMoveHistory(db: Db, now: Date, settings: BalancerSettings): Promise<BalancerHistory> {
+  const since = new Date(now.getTime() - Math.max(settings.budgetWindowMs, settings.coolDownMs, settings.nodeSettleMs));
+  const [ops, nodes] = await Promise.all([
+    db.operation.findMany({
+      where: { kind: "site.move", targetType: "Site", OR: [{ createdAt: { gte: since } }, { status: { in: ["PENDING", "RUNNING"] } }] },
+      select: { targetId: true, status: true, createdAt: true, finishedAt: true, steps: { where: { kind: { in: ["pre-copy", "source becomes replica"] } }, select: { kind: true, target: true } } },
+    }),
+    db.node.findMany({ select: { id: true, name: true } }),
+  ]);
+  const idByName = new Map(nodes.map((n) => [n.name, n.id]));
+  const recentMoves: RecentMove[] = ops.map((op) => {
+    const inFlight = op.status === "PENDING" || op.status === "RUNNING";
+    return {
+      siteId: op.targetId,
+      fromNodeId: idByName.get(op.steps.find((s) => s.kind === "source becomes replica")?.target ?? "") ?? null,
+      toNodeId: idByName.get(op.steps.find((s) => s.kind === "pre-copy")?.target ?? "") ?? null,
+      startedAt: op.createdAt,
+      finishedAt: inFlight ? null : (op.finishedAt ?? op.createdAt),
+    };
+  });
+  return { recentMoves };
+}
+
+/** Room on each node for the planner: placements held, capacity, disk use from the heartbeat. */
+async function readNodeRoom(db: Db): Promise<Map<string, { siteCount: number; capacitySites: number; diskUsedPct: number | null }>> {
+  const [nodes, counts] = await Promise.all([
+    db.node.findMany({ select: { id: true, capacitySites: true, metrics: true } }),
+    db.placement.groupBy({ by: ["nodeId"], where: { site: { deletedAt: null } }, _count: { _all: true } }),
+  ]);
+  const countOf = new Map(counts.map((c) => [c.nodeId, c._count._all]));
+  return new Map(
+    nodes.map((n) => {
+      const m = nodeMetricsSchema.safeParse(n.metrics);
+      const diskUsedPct = m.success && m.data.disk.totalMb > 0 ? (100 * m.data.disk.usedMb) / m.data.disk.totalMb : null;
+      return [n.id, { siteCount: countOf.get(n.id) ?? 0, capacitySites: n.capacitySites, diskUsedPct }];
+    }),
+  );
+}
+
+export async function balanceTick(ctx: BalanceContext): Promise<BalanceResult> {
+  const empty: BalanceResult = { plan: { moves: [], notes: [] }, started: [], refused: [] };
+  if (ctx.mode === "off") return empty;
+  const settings = ctx.settings ?? defaultBalancerSettings;
+  const now = ctx.now?.() ?? new Date();
+  const [inputs, history, room] = await Promise.all([readBalancerInputs(ctx.db), readMoveHistory(ctx.db, now, settings), readNodeRoom(ctx.db)]);
+  const nodes = inputs.nodes.map((n) => ({ ...n, ...room.get(n.id) }));
+  const plan = planMoves(nodes, inputs.sites, settings, now, history);
+
+  const notes = plan.notes.join("\n");
+  if (ctx.memo === undefined || ctx.memo.lastNotes !== notes) {
+    for (const note of plan.notes) ctx.log?.(`balancer: ${note}`);
+    if (ctx.memo) ctx.memo.lastNotes = notes;
+  }
+  const result: BalanceResult = { plan, started: [], refused: [] };
+  for (const move of plan.moves) {
+    if (ctx.mode === "dry-run") {
+      ctx.log?.(`balancer (dry run, nothing started): ${move.reason}`);
+      continue;
+    }
+    try {
+      const started = await ctx.db.$transaction((tx) =>
+        startMove(tx, balancerActor, { id: move.siteId, toNodeId: move.toNodeId, fromNodeId: move.fromNodeId, reason: `balancer: ${move.reason}` }),
+      );
+      result.started.push({ siteId: move.siteId, operationId: started.operationId, reason: move.reason });
+      ctx.log?.(`balancer: ${move.reason} (operation ${started.operationId})`);
+    } catch (e) {
+      // The plan was read a moment ago: a site that moved, got busy or lost its target since is
+      // skipped this round and planned afresh next round. Anything else is a bug: rethrow.
+      if (!(e instanceof AppError)) throw e;
+      result.refused.push({ siteId: move.siteId, error: e.message });
+      ctx.log?.(`balancer: not moving ${move.siteId}: ${e.message}`);
+    }
+  }
+  return result;
+}
