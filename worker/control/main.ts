@@ -7,6 +7,7 @@ import { outboxEventPayload } from "../../server/jobs/outbox-event";
 import { QUEUES, createRedisConnection } from "../../server/jobs/queues";
 import { RECONCILE_NODE_JOB, cappedBackoff, reconcileDedupId, reconcileNodeOptions, reconcileNodePayload } from "../../server/jobs/reconcile-node";
 import { SCHEDULES } from "../../server/jobs/schedules";
+import { balanceTick, balancerModeSchema } from "./balance";
 import { handleOutboxEvent } from "./handle-outbox-event";
 import { collectHeartbeats } from "./heartbeat";
 import { tryLease } from "./node-lock";
@@ -28,6 +29,8 @@ const envSchema = z.object({
   SHOAL_CLUSTER_SECRET: z.string({ error: "SHOAL_CLUSTER_SECRET is required." }).min(minClusterSecretLength, `SHOAL_CLUSTER_SECRET must be at least ${minClusterSecretLength} characters.`),
   SHOAL_QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]{1,60}$/i).default("shoal"),
   SHOAL_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** The balancer: "on" (default), "dry-run" (logs the moves it would start) or "off". */
+  SHOAL_BALANCER: balancerModeSchema,
   /** Heartbeat silence before a node is DEGRADED / DEAD. */
   SHOAL_DEGRADED_AFTER_MS: z.coerce.number().int().min(500).default(3000),
   SHOAL_DEAD_AFTER_MS: z.coerce.number().int().min(1000).default(15000),
@@ -127,11 +130,22 @@ async function main(): Promise<void> {
     if (!(err instanceof ReconcileRetry) || (job?.attemptsMade ?? 0) % 20 === 1) log(`reconcile ${job?.data?.nodeId}: ${err.message}`);
   });
 
+  // The balancer logs an unchanged situation once, not every round.
+  const balancerMemo = {};
   const schedulesWorker = new Worker(
     QUEUES.schedules,
     async (job: Job) => {
       if (job.name === SCHEDULES.heartbeat.id) {
         await collectHeartbeats(db, env.SHOAL_CLUSTER_SECRET, (nodeId) => enqueue([nodeId], true), { degradedAfterMs: env.SHOAL_DEGRADED_AFTER_MS, deadAfterMs: env.SHOAL_DEAD_AFTER_MS });
+      } else if (job.name === SCHEDULES.balance.id) {
+        // One round at a time cluster-wide: two overlapping rounds could each start a move on a node.
+        const lease = await tryLease(lockRedis, `${prefix}:lease:balance`, 10_000);
+        if (!lease) return;
+        try {
+          await balanceTick({ db, mode: env.SHOAL_BALANCER, log, memo: balancerMemo });
+        } finally {
+          await lease.release();
+        }
       } else if (job.name === SCHEDULES.sweep.id) {
         await sweep(db, enqueue);
       } else if (job.name === SCHEDULES.snapshots.id) {
@@ -145,7 +159,7 @@ async function main(): Promise<void> {
   for (const s of Object.values(SCHEDULES)) {
     await schedulesQueue.upsertJobScheduler(s.id, { every: s.every }, { name: s.id, opts: { removeOnComplete: true, removeOnFail: 100 } });
   }
-  log("control worker started");
+  log(`control worker started (balancer ${env.SHOAL_BALANCER})`);
 
   let stopping = false;
   const stop = async (signal: string) => {
