@@ -53,6 +53,15 @@ export const siteCases: Record<string, MatrixCase> = {
       return { id: site.id, toNodeId: to.id };
     },
   },
+  // Admins only (node.write), like site.move.
+  "site.pin": {
+    input: async (w, t) => {
+      const site = await freshSite(w, t);
+      const tag = Math.random().toString(36).slice(2, 10);
+      const to = await db.node.create({ data: { name: `authz-pin-${tag}`, address: "127.0.99.3", agentPort: 20000 + Math.floor(Math.random() * 20000), status: "HEALTHY" }, select: { id: true } });
+      return { id: site.id, nodeId: to.id };
+    },
+  },
   "site.rollback": {
     input: async (w, t) => {
       const { site, snapshot } = await freshSnapshottedSite(w, t);
