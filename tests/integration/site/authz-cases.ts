@@ -68,4 +68,27 @@ export const siteCases: Record<string, MatrixCase> = {
       return { id: site.id, snapshotId: snapshot.id };
     },
   },
+  // The snapshot read-outs ask the node that serves the site; the fixture's node is not running,
+  // so an allowed caller gets past the tenancy check to "the node is not answering".
+  "site.previewRollback": {
+    input: async (w, t) => {
+      const { site, snapshot } = await freshSnapshottedSite(w, t);
+      return { id: site.id, snapshotId: snapshot.id };
+    },
+    ownOutcome: "PRECONDITION_FAILED",
+  },
+  "site.browseSnapshot": {
+    input: async (w, t) => {
+      const { site, snapshot } = await freshSnapshottedSite(w, t);
+      return { id: site.id, snapshotId: snapshot.id, path: "public" };
+    },
+    ownOutcome: "PRECONDITION_FAILED",
+  },
+  "site.restoreSnapshotFile": {
+    input: async (w, t) => {
+      const { site, snapshot } = await freshSnapshottedSite(w, t);
+      return { id: site.id, snapshotId: snapshot.id, path: "public/index.php" };
+    },
+    ownOutcome: "PRECONDITION_FAILED",
+  },
 };

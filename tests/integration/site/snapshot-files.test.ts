@@ -1,0 +1,168 @@
+import { timingSafeEqual } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import http, { type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { agentSecret } from "../../../server/cluster/cluster-secrets";
+import { db } from "../../../server/db";
+import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";
+import { createStorageApi } from "../../../worker/agent/storage/routes";
+import { siteStorage } from "../../../worker/agent/storage/site-storage";
+import { expectFailure } from "../../helpers/expect-failure";
+import { callerFor, makeWorld } from "../../helpers/fixtures";
+import { freshDomain, tenantCustomer } from "../domain/authz-fixtures";
+
+// site.previewRollback, site.browseSnapshot and site.restoreSnapshotFile against Postgres and the
+// agent's real storage API (worker/agent/storage/routes.ts over the directory driver, on a node
+// root of this test's own, served on 127.0.0.1 with the node's bearer token): tenancy in the
+// where clause, the path grammar with its messages, and the operation and audit row a restore
+// writes. The databases half of a preview needs MariaDB: tests/cluster/ui-moves-rollback.test.ts.
+
+let world: Awaited<ReturnType<typeof makeWorld>>;
+let base: string;
+let node: NodeRoot;
+let server: http.Server;
+let siteId: string;
+let siteDir: string;
+let snapshotId: string;
+const nodeName = `files-${Date.now().toString(36)}`;
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString("utf8") || "null");
+}
+
+beforeAll(async () => {
+  world = await makeWorld();
+  base = await mkdtemp("/var/tmp/shoal-snapshot-files-");
+  node = nodeRoot({ root: path.join(base, "node"), address: "127.0.0.1", httpPort: 1, backendPort: 2, holdPort: 3, mysqlPort: 4, storage: "dir" });
+  await ensureNodeLayout(node);
+  const api = createStorageApi(node, { lock: { run: (task) => task() }, readJsonBody });
+  const token = Buffer.from(`Bearer ${agentSecret(process.env.SHOAL_CLUSTER_SECRET!, nodeName)}`);
+  server = http.createServer((req, res) => {
+    const got = Buffer.from(req.headers.authorization ?? "");
+    if (got.length !== token.length || !timingSafeEqual(got, token)) {
+      res.writeHead(401).end();
+      return;
+    }
+    void api.handle(req, res).then((handled) => {
+      if (!handled) res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  const c = tenantCustomer(world, "A");
+  const domain = await freshDomain(world, "A");
+  const site = await db.site.create({ data: { accountId: c.account.id, domainId: domain.id, status: "ACTIVE" }, select: { id: true } });
+  siteId = site.id;
+  const row = await db.node.create({ data: { name: nodeName, address: "127.0.0.1", agentPort: port, status: "HEALTHY" }, select: { id: true } });
+  await db.placement.create({ data: { siteId, nodeId: row.id, role: "PRIMARY" } });
+
+  // The site's store as a node lays it out, with a few files, snapshotted once.
+  siteDir = node.siteDir(c.account.username, siteId);
+  await mkdir(path.join(siteDir, "public/wp-content"), { recursive: true });
+  await writeFile(path.join(siteDir, "public/index.php"), "<?php echo 'old front page';\n");
+  await writeFile(path.join(siteDir, "public/wp-content/style.css"), "body { color: black }\n");
+  await writeFile(path.join(siteDir, "public/gone-later.html"), "bye\n");
+  const storage = siteStorage(node);
+  const name = "s-20261201T200000Z";
+  const info = await storage.createSnapshot(siteId, name);
+  snapshotId = (await db.snapshot.create({ data: { siteId, nodeId: row.id, name, takenAt: new Date(info.takenAt), sizeBytes: BigInt(info.sizeBytes) }, select: { id: true } })).id;
+
+  // Then the customer changes things: one file edited, one deleted, one added.
+  await writeFile(path.join(siteDir, "public/index.php"), "<?php echo 'new front page, longer';\n");
+  const later = new Date(Date.now() + 5_000);
+  await utimes(path.join(siteDir, "public/index.php"), later, later);
+  await rm(path.join(siteDir, "public/gone-later.html"));
+  await writeFile(path.join(siteDir, "public/added.txt"), "new\n");
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  if (base) await rm(base, { recursive: true, force: true });
+});
+
+const asA = () => callerFor(world.users.customerA);
+
+describe("site.previewRollback", () => {
+  it("lists what the rollback would change in the files, against the live site", async () => {
+    const preview = await asA().site.previewRollback({ id: siteId, snapshotId });
+    expect(preview.snapshotId).toBe(snapshotId);
+    expect(preview.files).toMatchObject({ added: 1, removed: 1, changed: 1, unchanged: 1, complete: true, truncated: false });
+    expect(preview.files.entries.map((e) => `${e.change} ${e.path}`)).toEqual(["added public/added.txt", "removed public/gone-later.html", "changed public/index.php"]);
+    // The dumps directory is compared as databases, never listed as files.
+    expect(JSON.stringify(preview.files)).not.toContain(".shoal-db");
+    expect(preview.databases).toEqual([]);
+  });
+
+  it("is another tenant's site: not found; a snapshot not of this site: an error on the field", async () => {
+    expect((await expectFailure(callerFor(world.users.customerB).site.previewRollback({ id: siteId, snapshotId }))).code).toBe("NOT_FOUND");
+    expect(await expectFailure(asA().site.previewRollback({ id: siteId, snapshotId: "nope" }))).toMatchObject({ code: "NOT_FOUND", fields: { snapshotId: "Choose one of this site's snapshots." } });
+  });
+});
+
+describe("site.browseSnapshot", () => {
+  it("lists a snapshot's folders first, and a file's size", async () => {
+    const top = await asA().site.browseSnapshot({ id: siteId, snapshotId, path: "" });
+    expect(top).toMatchObject({ type: "dir", total: 1, entries: [{ name: "public", type: "dir" }] });
+    const pub = await asA().site.browseSnapshot({ id: siteId, snapshotId, path: "public" });
+    expect(pub.type === "dir" && pub.entries.map((e) => `${e.type}:${e.name}`)).toEqual(["dir:wp-content", "file:gone-later.html", "file:index.php"]);
+    const f = await asA().site.browseSnapshot({ id: siteId, snapshotId, path: "public/index.php" });
+    expect(f).toMatchObject({ type: "file", sizeBytes: "<?php echo 'old front page';\n".length });
+  });
+
+  it("refuses a path that climbs out, is absolute or has NUL, next to the field; a missing one is not found", async () => {
+    for (const [bad, message] of [
+      ["../../etc", /"\.\." is not allowed/],
+      ["/etc/passwd", /leading "\/"/],
+      ["public/\0x", /NUL/],
+      ["public//x", /empty parts/],
+    ] as const) {
+      const failure = await expectFailure(asA().site.browseSnapshot({ id: siteId, snapshotId, path: bad }));
+      expect(failure.code, bad).toBe("BAD_REQUEST");
+      expect(failure.fields.path, bad).toMatch(message);
+    }
+    expect(await expectFailure(asA().site.browseSnapshot({ id: siteId, snapshotId, path: "public/nothing-here" }))).toMatchObject({ code: "NOT_FOUND", fields: { path: expect.stringMatching(/not in snapshot/) } });
+    expect((await expectFailure(callerFor(world.users.customerB).site.browseSnapshot({ id: siteId, snapshotId, path: "" }))).code).toBe("NOT_FOUND");
+  });
+});
+
+describe("site.restoreSnapshotFile", () => {
+  it("puts one file back, recorded as a one-step operation with an audit row", async () => {
+    const res = await asA().site.restoreSnapshotFile({ id: siteId, snapshotId, path: "public/index.php" });
+    expect(res).toMatchObject({ id: siteId, path: "public/index.php" });
+    expect(await readFile(path.join(siteDir, "public/index.php"), "utf8")).toBe("<?php echo 'old front page';\n");
+    // Nothing else moved.
+    expect(await readFile(path.join(siteDir, "public/added.txt"), "utf8")).toBe("new\n");
+    const op = await db.operation.findUniqueOrThrow({ where: { id: res.operationId }, include: { steps: true } });
+    expect(op).toMatchObject({ kind: "site.restoreFile", status: "SUCCEEDED", targetId: siteId, actorId: world.users.customerA.id });
+    expect(op.steps).toEqual([expect.objectContaining({ kind: "restore file", target: "public/index.php", status: "SUCCEEDED" })]);
+    const audit = await db.auditEvent.findFirstOrThrow({ where: { action: "site.restoreFile", targetId: siteId } });
+    expect(audit.after).toMatchObject({ path: "public/index.php" });
+    // The preview agrees: that file no longer differs.
+    const preview = await asA().site.previewRollback({ id: siteId, snapshotId });
+    expect(preview.files).toMatchObject({ changed: 0, added: 1, removed: 1 });
+  });
+
+  it("refuses a folder or an empty path on the field, without an operation; another tenant's site is not found", async () => {
+    const before = await db.operation.count({ where: { targetId: siteId } });
+    expect(await expectFailure(asA().site.restoreSnapshotFile({ id: siteId, snapshotId, path: "public" }))).toMatchObject({ code: "BAD_REQUEST", fields: { path: "That is a folder; choose a file inside it." } });
+    expect(await expectFailure(asA().site.restoreSnapshotFile({ id: siteId, snapshotId, path: "" }))).toMatchObject({ code: "BAD_REQUEST", fields: { path: "Choose a file to restore." } });
+    expect((await expectFailure(asA().site.restoreSnapshotFile({ id: siteId, snapshotId, path: "a/../../b" }))).fields.path).toMatch(/"\.\." is not allowed/);
+    expect((await expectFailure(callerFor(world.users.customerB).site.restoreSnapshotFile({ id: siteId, snapshotId, path: "public/index.php" }))).code).toBe("NOT_FOUND");
+    expect(await db.operation.count({ where: { targetId: siteId } })).toBe(before);
+  });
+
+  it("waits for a running rollback", async () => {
+    const c = tenantCustomer(world, "A");
+    const op = await db.operation.create({ data: { kind: "site.rollback", targetType: "Site", targetId: siteId, status: "RUNNING", resellerId: c.customer.resellerId, customerId: c.customer.id }, select: { id: true } });
+    try {
+      expect((await expectFailure(asA().site.restoreSnapshotFile({ id: siteId, snapshotId, path: "public/index.php" }))).code).toBe("CONFLICT");
+    } finally {
+      await db.operation.update({ where: { id: op.id }, data: { status: "SUCCEEDED" } });
+    }
+  });
+});
