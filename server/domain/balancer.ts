@@ -21,7 +21,8 @@
 //   node rule, the site's cool-down and the target's health and room do). A failed attempt is
 //   retried after the cool-down, so a bad pin costs one move per cool-down, not one per round.
 // - Hysteresis: a node is hot at or above hotThreshold and only gives to a node at or below
-//   coldThreshold (so the gap is at least hot − cold); the target must end at or below
+//   coldThreshold (so the gap is at least hot − cold), by its CPU sample and, when known, its
+//   1-minute load average per core alike (a spike is not a trend); the target must end at or below
 //   hot − hysteresisBand and cooler than the source was, and the pair's peak must drop by at
 //   least minImprovement. Under a steady load a node that took a site can therefore never turn
 //   hot from it, so nothing comes back: no ping-pong, no flapping.
@@ -39,6 +40,12 @@ export type BalancerNode = {
   cores: number;
   /** CPU busy share 0..100 from the last heartbeat; null when no valid heartbeat is stored. */
   cpuPct: number | null;
+  /**
+   * The 1-minute load average from the same heartbeat; null or absent = unknown. A node is hot
+   * (or cold) only when this, per core, agrees with its CPU sample: one busy second is not a
+   * reason to move a site, and nodes sharing one machine (the local cluster) never disagree.
+   */
+  load1?: number | null;
   /** Requests per second per site id served live here (the caller maps metrics hosts to sites). */
   siteRequestsPerSec: Readonly<Record<string, number>>;
   /** Placements (live and replica) on the node, and how many it may hold; unknown = no limit. */
@@ -147,7 +154,7 @@ export function validateBalancerSettings(s: BalancerSettings): string | null {
   return null;
 }
 
-type Working = { node: BalancerNode; cores: number; work: number; rates: Map<string, number> };
+type Working = { node: BalancerNode; cores: number; work: number; rates: Map<string, number>; load1PerCore: number | null };
 
 export function planMoves(
   nodes: readonly BalancerNode[],
@@ -200,7 +207,8 @@ export function planMoves(
     const cores = Math.max(1, node.cores);
     const rates = new Map<string, number>();
     for (const [siteId, r] of Object.entries(node.siteRequestsPerSec)) if (Number.isFinite(r) && r > 0) rates.set(siteId, r);
-    working.set(node.id, { node, cores, work: (Math.min(100, Math.max(0, node.cpuPct)) / 100) * cores, rates });
+    const load1PerCore = node.load1 != null && Number.isFinite(node.load1) ? Math.max(0, node.load1) / cores : null;
+    working.set(node.id, { node, cores, work: (Math.min(100, Math.max(0, node.cpuPct)) / 100) * cores, rates, load1PerCore });
   }
   const load = (w: Working) => w.work / w.cores;
   const totalRate = (w: Working) => [...w.rates.values()].reduce((a, b) => a + b, 0);
@@ -270,14 +278,19 @@ export function planMoves(
     const healthy = [...working.values()].filter((w) => w.node.status === "HEALTHY" && !involved.has(w.node.id));
     // Sources are HEALTHY too: a planned move pre-copies from a working source; a sick node's
     // sites are the failure detector's business, not the balancer's.
-    const hot = healthy.filter((w) => load(w) >= settings.hotThreshold).sort((a, b) => load(b) - load(a) || a.node.name.localeCompare(b.node.name));
-    const cold = healthy.filter((w) => load(w) <= settings.coldThreshold);
+    const hot = healthy.filter((w) => load(w) >= settings.hotThreshold && (w.load1PerCore === null || w.load1PerCore >= settings.hotThreshold)).sort((a, b) => load(b) - load(a) || a.node.name.localeCompare(b.node.name));
+    const cold = healthy.filter((w) => load(w) <= settings.coldThreshold && (w.load1PerCore === null || w.load1PerCore <= settings.coldThreshold));
+    for (const w of healthy) {
+      if (load(w) >= settings.hotThreshold && !hot.includes(w)) notes.push(`${w.node.name} at ${pct(load(w))} CPU, but its 1-minute load is ${w.load1PerCore!.toFixed(2)} per core: not hot for long enough to move a site`);
+    }
     if (hot.length === 0) break;
 
     let chosen: { move: BalancerMove; work: number } | null = null;
     for (const src of hot) {
       if (cold.length === 0) {
-        const coldButBusy = [...working.values()].filter((w) => w.node.status === "HEALTHY" && involved.has(w.node.id) && load(w) <= settings.coldThreshold);
+        const coldButBusy = [...working.values()].filter(
+          (w) => w.node.status === "HEALTHY" && involved.has(w.node.id) && load(w) <= settings.coldThreshold && (w.load1PerCore === null || w.load1PerCore <= settings.coldThreshold),
+        );
         notes.push(
           coldButBusy.length > 0
             ? `${src.node.name} at ${pct(load(src))} CPU, but every node at or below ${pct(settings.coldThreshold)} is busy with a move`
@@ -362,7 +375,9 @@ export function planMoves(
   }
   // Hot nodes left hot because the budget ran out say so (once).
   if (moves.length >= budget) {
-    const stillHot = [...working.values()].filter((w) => w.node.status === "HEALTHY" && load(w) >= settings.hotThreshold && !involved.has(w.node.id));
+    const stillHot = [...working.values()].filter(
+      (w) => w.node.status === "HEALTHY" && load(w) >= settings.hotThreshold && (w.load1PerCore === null || w.load1PerCore >= settings.hotThreshold) && !involved.has(w.node.id),
+    );
     if (stillHot.length > 0) notes.push(`${stillHot.map((w) => `${w.node.name} at ${pct(load(w))} CPU`).join(", ")} waits: ${budgetNote()}`);
   }
   // A hot node with nothing to give is noted once, however many passes the round took.

@@ -28,6 +28,8 @@ export class SimulatedNodes {
   readonly nodes = new Map<string, { id: string; name: string; cores: number }>();
   readonly moves: SimulatedMove[] = [];
   private readonly rand: () => number;
+  /** Each node's 1-minute load average, decayed between heartbeats as the kernel's is. */
+  private readonly load1 = new Map<string, { value: number; at: number }>();
 
   constructor(
     private readonly db: Db,
@@ -91,10 +93,15 @@ export class SimulatedNodes {
       }
       const truePct = this.opts.baselinePct + (100 * busyCores) / node.cores;
       const usagePct = Math.min(100, Math.max(0, truePct + (this.rand() * 2 - 1) * this.opts.noisePct));
+      const busy = (Math.min(100, truePct) / 100) * node.cores;
+      const prev = this.load1.get(node.id);
+      const decay = prev ? Math.exp(-(now.getTime() - prev.at) / 60_000) : 0;
+      const load1 = prev ? prev.value * decay + busy * (1 - decay) : busy;
+      this.load1.set(node.id, { value: load1, at: now.getTime() });
       const metrics = nodeMetricsSchema.parse({
         at: now.toISOString(),
         uptimeSec: 3600,
-        cpu: { cores: node.cores, load1: (usagePct / 100) * node.cores, usagePct },
+        cpu: { cores: node.cores, load1: Math.round(load1 * 100) / 100, usagePct },
         memory: { totalMb: 4096, availableMb: 2048, agentRssMb: 80 },
         disk: { totalMb: 100_000, usedMb: 20_000, freeMb: 80_000 },
         sites,

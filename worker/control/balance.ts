@@ -76,8 +76,11 @@ export async function readMoveHistory(db: Db, now: Date, settings: BalancerSetti
   return { recentMoves };
 }
 
-/** Room on each node for the planner: placements held, capacity, disk use from the heartbeat. */
-async function readNodeRoom(db: Db): Promise<Map<string, { siteCount: number; capacitySites: number; diskUsedPct: number | null }>> {
+/**
+ * What the planner weighs besides CPU and requests: placements held against capacity, disk use
+ * and the 1-minute load average from the heartbeat.
+ */
+async function readNodeExtras(db: Db): Promise<Map<string, { siteCount: number; capacitySites: number; diskUsedPct: number | null; load1: number | null }>> {
   const [nodes, counts] = await Promise.all([
     db.node.findMany({ select: { id: true, capacitySites: true, metrics: true } }),
     db.placement.groupBy({ by: ["nodeId"], where: { site: { deletedAt: null } }, _count: { _all: true } }),
@@ -87,7 +90,7 @@ async function readNodeRoom(db: Db): Promise<Map<string, { siteCount: number; ca
     nodes.map((n) => {
       const m = nodeMetricsSchema.safeParse(n.metrics);
       const diskUsedPct = m.success && m.data.disk.totalMb > 0 ? (100 * m.data.disk.usedMb) / m.data.disk.totalMb : null;
-      return [n.id, { siteCount: countOf.get(n.id) ?? 0, capacitySites: n.capacitySites, diskUsedPct }];
+      return [n.id, { siteCount: countOf.get(n.id) ?? 0, capacitySites: n.capacitySites, diskUsedPct, load1: m.success ? m.data.cpu.load1 : null }];
     }),
   );
 }
@@ -97,11 +100,12 @@ export async function balanceTick(ctx: BalanceContext): Promise<BalanceResult> {
   if (ctx.mode === "off") return empty;
   const settings = ctx.settings ?? defaultBalancerSettings;
   const now = ctx.now?.() ?? new Date();
-  const [inputs, history, room] = await Promise.all([readBalancerInputs(ctx.db), readMoveHistory(ctx.db, now, settings), readNodeRoom(ctx.db)]);
+  const [inputs, history, room] = await Promise.all([readBalancerInputs(ctx.db), readMoveHistory(ctx.db, now, settings), readNodeExtras(ctx.db)]);
   const nodes = inputs.nodes.map((n) => ({ ...n, ...room.get(n.id) }));
   const plan = planMoves(nodes, inputs.sites, settings, now, history);
 
-  const notes = plan.notes.join("\n");
+  // Logged when the situation changes, not when only its figures do (every 15 s otherwise).
+  const notes = plan.notes.join("\n").replace(/\d+(\.\d+)?/g, "#");
   if (ctx.memo === undefined || ctx.memo.lastNotes !== notes) {
     for (const note of plan.notes) ctx.log?.(`balancer: ${note}`);
     if (ctx.memo) ctx.memo.lastNotes = notes;

@@ -78,6 +78,20 @@ describe("planMoves", () => {
     expect(planMoves([node("a", 95, { s: 5, t: 5 }), node("b", null)], sites, settings, now).moves).toEqual([]);
   });
 
+  it("acts only when the 1-minute load agrees with the CPU sample, so a busy second moves nothing", () => {
+    const sites = [site("s", "a"), site("t", "a")];
+    // A spike: 95% this second, but 0.6 of 2 cores over the last minute.
+    const spike = planMoves([node("a", 95, { s: 10, t: 10 }, { load1: 0.6 }), node("b", 10, {}, { load1: 0.2 })], sites, settings, now);
+    expect(spike.moves).toEqual([]);
+    expect(spike.notes).toEqual(["a at 95% CPU, but its 1-minute load is 0.30 per core: not hot for long enough to move a site"]);
+    // A target that idles this second but was busy for the last minute is not cold.
+    expect(planMoves([node("a", 95, { s: 10, t: 10 }, { load1: 1.9 }), node("b", 10, {}, { load1: 1.5 })], sites, settings, now).moves).toEqual([]);
+    // Nodes on one machine share one load average: never one hot and one cold by it.
+    expect(planMoves([node("a", 95, { s: 10, t: 10 }, { load1: 1.2 }), node("b", 10, {}, { load1: 1.2 })], sites, settings, now).moves).toEqual([]);
+    // Both signals agree: the move goes ahead.
+    expect(planMoves([node("a", 95, { s: 10, t: 10 }, { load1: 1.8 }), node("b", 10, {}, { load1: 0.3 })], sites, settings, now).moves).toHaveLength(1);
+  });
+
   it("prefers a target that already holds a replica of the site", () => {
     const nodes = [node("a", 90, { s: 10, t: 10 }), node("b", 10), node("c", 10)];
     const plan = planMoves(nodes, [site("s", "a"), site("t", "a", { replicaNodeIds: ["c"] })], settings, now);
@@ -241,6 +255,7 @@ describe("planMoves", () => {
       status: fc.constantFrom("HEALTHY", "HEALTHY", "HEALTHY", "DEGRADED", "DEAD"),
       capacitySites: fc.option(fc.integer({ min: 0, max: 10 }), { nil: undefined }),
       diskUsedPct: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
+      load1: fc.option(fc.double({ min: 0, max: 12, noNaN: true }), { nil: null }),
     });
     const arbSite = fc.record({
       node: fc.nat(5),
@@ -275,7 +290,7 @@ describe("planMoves", () => {
               if (st.liveNodeId === ids[i] && ss[j]!.rate > 0) rates[st.id] = ss[j]!.rate;
             });
             const siteCount = sites.filter((st) => st.liveNodeId === ids[i] || st.replicaNodeIds.includes(ids[i]!)).length;
-            return node(ids[i]!, n.cpuPct, rates, { cores: n.cores, status: n.status, capacitySites: n.capacitySites, siteCount, diskUsedPct: n.diskUsedPct });
+            return node(ids[i]!, n.cpuPct, rates, { cores: n.cores, status: n.status, capacitySites: n.capacitySites, siteCount, diskUsedPct: n.diskUsedPct, load1: n.load1 });
           });
           const recentMoves: RecentMove[] = ms.map((m) => ({
             siteId: `s${m.site}`,
@@ -316,6 +331,8 @@ describe("planMoves", () => {
             expect(m.kind).toBe("balance");
             expect(from.cpuPct! / 100).toBeGreaterThanOrEqual(s.hotThreshold);
             expect(to.cpuPct! / 100).toBeLessThanOrEqual(s.coldThreshold);
+            if (from.load1 != null) expect(from.load1 / from.cores).toBeGreaterThanOrEqual(s.hotThreshold);
+            if (to.load1 != null) expect(to.load1 / to.cores).toBeLessThanOrEqual(s.coldThreshold);
             expect(m.projected!.target).toBeLessThan(from.cpuPct! / 100);
             expect(m.projected!.target).toBeLessThanOrEqual(s.hotThreshold - s.hysteresisBand + 1e-9);
           }
