@@ -235,6 +235,7 @@ describe("moves and rollbacks in the panel, in Chromium", () => {
       if (op?.status === "FAILED") throw new Error(`the rollback failed: ${op.lastError}`);
       return op?.status === "SUCCEEDED";
     }, { timeoutMs: 90_000 });
+    await expect(page.getByRole("row", { name: /roll-me\.test/ })).toContainText("Succeeded", { timeout: 15_000 });
     await shot(page, "ui-rollback-04-rolled-back-panel");
 
     // The old page and the old name, through an edge, in the browser too.

@@ -126,8 +126,14 @@ function PreviewBody({ preview }: { preview: Preview }) {
           <p className="text-zinc-600 dark:text-zinc-400">No file has changed since this snapshot.</p>
         ) : (
           <>
-            <p className="text-zinc-700 dark:text-zinc-300" data-testid="preview-files-summary">
-              {plural(f.changed, "changed file")} restored, {plural(f.added, "file")} added since deleted, {plural(f.removed, "file")} removed since brought back
+            <p className="text-zinc-700 dark:text-zinc-300">
+              {[
+                f.changed > 0 && `${plural(f.changed, "file")} ${f.changed === 1 ? "goes" : "go"} back to the snapshot's version`,
+                f.added > 0 && `${plural(f.added, "file")} added since ${f.added === 1 ? "is" : "are"} deleted`,
+                f.removed > 0 && `${plural(f.removed, "file")} removed since ${f.removed === 1 ? "comes" : "come"} back`,
+              ]
+                .filter(Boolean)
+                .join("; ")}
               {f.unchanged > 0 && ` (${plural(f.unchanged, "file")} unchanged)`}.
             </p>
             <ul className="mt-2 space-y-1">

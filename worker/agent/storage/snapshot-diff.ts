@@ -92,6 +92,8 @@ export type DumpTable = { rows: number; digest: string; bytes: number };
 export class DumpScanner {
   readonly tables = new Map<string, DumpTable>();
   private current: { name: string; hash: Hash; rows: number; bytes: number } | null = null;
+  /** Inside a multi-line INSERT (MariaDB 10.11 writes "INSERT INTO `t` VALUES" and then a row per line). */
+  private inInsert = false;
 
   push(line: string): void {
     const header = /^-- (?:Table structure for table|Temporary table structure for view) `((?:[^`]|``)+)`/.exec(line);
@@ -105,7 +107,13 @@ export class DumpScanner {
     if (!this.current) return;
     this.current.hash.update(line).update("\n");
     this.current.bytes += Buffer.byteLength(line) + 1;
-    if (line.startsWith("INSERT INTO ")) this.current.rows += countInsertRows(line);
+    if (line.startsWith("INSERT INTO ")) {
+      this.current.rows += countInsertRows(line);
+      this.inInsert = !line.trimEnd().endsWith(";");
+    } else if (this.inInsert) {
+      this.current.rows += countTuples(line, 0);
+      if (line.trimEnd().endsWith(";")) this.inInsert = false;
+    }
   }
 
   /** Call after the last line; returns the tables. */
@@ -125,14 +133,19 @@ export class DumpScanner {
 /**
  * The rows of one `INSERT INTO t VALUES (...),(...);` line: the top-level parentheses after
  * VALUES, skipping quoted strings ('it''s', 'a\'b', backslash escapes as mariadb-dump writes them).
+ * A line that ends at VALUES has none (the rows follow on their own lines).
  */
 export function countInsertRows(line: string): number {
-  const start = line.indexOf(" VALUES ");
-  if (start < 0) return 0;
+  const m = / VALUES(?: |$)/.exec(line);
+  return m ? countTuples(line, m.index + m[0].length) : 0;
+}
+
+/** Top-level parenthesised tuples in `text` from `from` on, outside quoted strings. */
+export function countTuples(line: string, from: number): number {
   let rows = 0;
   let depth = 0;
   let quote: string | null = null;
-  for (let i = start + 8; i < line.length; i++) {
+  for (let i = from; i < line.length; i++) {
     const c = line[i];
     if (quote) {
       if (c === "\\") i++;

@@ -21,6 +21,7 @@ const kindLabels: Record<string, string> = {
   "site.create": "Creating site",
   "site.delete": "Removing site",
   "site.rollback": "Rolling back",
+  "site.restoreFile": "Restoring a file",
   "domain.create": "Adding domain",
   "domain.delete": "Removing domain",
   "database.create": "Creating database",

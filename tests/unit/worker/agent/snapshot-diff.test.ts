@@ -77,6 +77,14 @@ describe("countInsertRows", () => {
     expect(countInsertRows("INSERT INTO `t` VALUES (1,0x2829,NULL);")).toBe(1);
     expect(countInsertRows("INSERT INTO `t` (`a`) VALUES ('x''y(')")).toBe(1);
     expect(countInsertRows("DROP TABLE x;")).toBe(0);
+    expect(countInsertRows("INSERT INTO `t` VALUES")).toBe(0);
+  });
+
+  it("counts the rows of a multi-line INSERT as MariaDB 10.11's mariadb-dump writes it", () => {
+    // Verbatim shape of `mariadb-dump` 10.11: the VALUES keyword alone, then one row per line.
+    const s = new DumpScanner();
+    for (const line of ["-- Table structure for table `t`", "CREATE TABLE `t` (id int);", "INSERT INTO `t` VALUES", "(1,'a (b), c'),", "(2,'it\\'s;'),", "(3,'x');", "/*!40000 ALTER TABLE `t` ENABLE KEYS */;", "(9) not a row"]) s.push(line);
+    expect(s.end().get("t")?.rows).toBe(3);
   });
 });
 
