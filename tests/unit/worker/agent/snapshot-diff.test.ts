@@ -64,6 +64,12 @@ describe("diffTrees", () => {
     );
   });
 
+  it("takes a file put back with utimes (millisecond time through a double) as unchanged", () => {
+    const snap = new Map<string, FileFacts>([["f", file(3, 1796195455643.1956)]]);
+    expect(diffTrees(snap, new Map([["f", file(3, 1796195455642.999)]]), 10)).toMatchObject({ changed: 0, unchanged: 1 });
+    expect(diffTrees(snap, new Map([["f", file(3, 1796195455645)]]), 10)).toMatchObject({ changed: 1 });
+  });
+
   it("finds nothing between a tree and itself", () => {
     const t = new Map<string, FileFacts>([["x", dir], ["x/y", file(3)]]);
     expect(diffTrees(t, new Map(t), 10)).toMatchObject({ added: 0, removed: 0, changed: 0, unchanged: 1, entries: [] });
