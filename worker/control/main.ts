@@ -143,6 +143,10 @@ async function main(): Promise<void> {
         if (!lease) return;
         try {
           await balanceTick({ db, mode: env.SHOAL_BALANCER, log, memo: balancerMemo });
+        } catch (e) {
+          // Said in the log, not thrown: nothing watches failed schedule jobs, and the next round
+          // (15 s) plans afresh anyway.
+          log(`balancer: round failed: ${e instanceof Error ? e.message : String(e)}`);
         } finally {
           await lease.release();
         }
