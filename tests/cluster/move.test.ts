@@ -61,7 +61,18 @@ describe("planned moves", () => {
     // A browser retries a GET whose reused keep-alive connection the server closed unseen (nginx's
     // old workers do when a reload pauses or releases the site): so does this client, and says so.
     const retried = result.records.filter((r) => r.retried).length;
+    // The held requests: those scheduled from the pause to the release (a request scheduled just
+    // before the pause may be held too). Their latency less the run's median is what the move
+    // added; the issue's target is 500 ms (bench/move-under-load.ts measures it at 100 MB + 20 MB).
+    const at = (kind: string, edgeOf: "startedAt" | "finishedAt") => op.steps.find((x) => x.kind === kind)![edgeOf]!.getTime();
+    const heldFrom = at("pause", "startedAt");
+    const heldTo = at("release", "finishedAt");
+    const held = result.records.filter((r) => r.scheduledAt >= heldFrom - 50 && r.scheduledAt <= heldTo);
+    const heldAdded = Math.max(0, ...held.map((r) => (r.latencyMs ?? 0) - s.p50));
+    console.log(`held window ${heldTo - heldFrom} ms, ${held.length} requests in it, max added latency ${heldAdded.toFixed(0)} ms; steps: ${op.steps.map((st) => `${st.kind} ${st.finishedAt!.getTime() - st.startedAt!.getTime()} ms`).join(", ")}`);
     console.log(`move under load: ${s.sent} sent, ${s.ok2xx} 2xx, ${s.non2xx} non-2xx, ${s.resets} resets, ${s.timeouts} timeouts, ${retried} retried on a fresh connection; p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms; move took ${op.finishedAt!.getTime() - op.startedAt!.getTime()} ms`);
+    const moveLog = (await cluster.logTail("worker", 1, 400)).split("\n").filter((l) => l.includes(`move ${site.id}`));
+    console.log(moveLog.join("\n"));
     const bad = result.records.filter((r) => r.error || (r.status !== undefined && (r.status < 200 || r.status >= 300)));
     if (bad.length) {
       const t0 = result.startedAt;
@@ -86,6 +97,10 @@ describe("planned moves", () => {
     expect(s.resets).toBe(0);
     expect(s.timeouts).toBe(0);
     expect(s.errors).toBe(0);
+    // 2x the issue's 500 ms: this 2-core machine is shared with other test runs, and the held
+    // window is mostly a snapshot, a stream and a swap that a busy core slows down.
+    expect(held.length).toBeGreaterThan(0);
+    expect(heldAdded).toBeLessThanOrEqual(1000);
 
     const after = await db.placement.findMany({ where: { siteId: site.id }, include: { node: true } });
     expect(after.find((p) => p.role === "PRIMARY")).toMatchObject({ node: { name: target.name }, epoch: live.epoch + 1 });

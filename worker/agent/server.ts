@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { z } from "zod";
 import { startEdge, type EdgeOptions } from "../edge/edge-routes";
 import { InvalidRoutesError, parseRouteTable } from "../edge/route-table";
 import { reloadNginxAndWait } from "./drivers/nginx";
@@ -7,7 +8,7 @@ import { bearerAuth } from "./auth";
 import { converge, observeNode, type StepResult } from "./converge";
 import type { NodeRoot } from "./node-root";
 import { createMetricsSampler } from "./metrics";
-import { InvalidSpecError, parseNodeSpec, type NodeSpec } from "./spec";
+import { InvalidSpecError, objectIdSchema, parseNodeSpec, type NodeSpec } from "./spec";
 import { createStorageApi, isStreamUpload } from "./storage/routes";
 
 // The agent's HTTP API, on the node's own address. Only the control plane calls it, with the
@@ -18,6 +19,7 @@ import { createStorageApi, isStreamUpload } from "./storage/routes";
 export const maxSpecBytes = 1024 * 1024;
 // A whole route table: up to 20,000 routes of a few hundred bytes each.
 export const maxRoutesBytes = 16 * 1024 * 1024;
+const drainBody = z.strictObject({ siteId: objectIdSchema, timeoutMs: z.number().int().min(0).max(60_000) });
 /** A request body must arrive within this (except snapshot streams). */
 const requestTimeoutMs = 30_000;
 
@@ -196,9 +198,22 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
           }
           if (routeError || !routed) throw routeError;
           const failed = results.filter((r) => !r.ok).length;
-          const { needsReload: _, ...routesResult } = routed;
-          return [200, { spec: { ok: failed === 0, changes: results.length - failed, failed, results }, routes: routesResult }];
+          const { needsReload, ...routesResult } = routed;
+          return [200, { spec: { ok: failed === 0, changes: results.length - failed, failed, results }, routes: { ...routesResult, reloaded: needsReload } }];
         });
+      },
+    },
+    // A move's drain (worker/control/move-site.ts): waits, without the lock, until no request of
+    // the (paused) site is in flight through this node's hold service, up to timeoutMs.
+    "/v1/routes/drain": {
+      POST: async (req) => {
+        const parsed = drainBody.safeParse(await readJsonBody(req));
+        if (!parsed.success) {
+          throw new HttpError(422, "The drain request is invalid.", { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) });
+        }
+        const started = Date.now();
+        const inFlight = await edge.hold.drain(parsed.data.siteId, parsed.data.timeoutMs);
+        return [200, { drained: inFlight === 0, inFlight, waitedMs: Date.now() - started, held: edge.hold.heldCount() }];
       },
     },
     "/v1/routes": {

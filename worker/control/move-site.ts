@@ -1,23 +1,35 @@
 import { z } from "zod";
 import type { Db } from "../../server/db";
 import { agentClient, AgentUnreachableError } from "../../server/cluster/agent-client";
+import { buildNodeSpec } from "../../server/cluster/build-node-spec";
 import { markStep, probeEdge, type EdgeProbe } from "../../server/cluster/operation-progress";
 import { bumpRoutesVersion, lockClusterState, readRouteTable } from "../../server/cluster/route-table";
-import type { MoveStepKind } from "../../server/domain/move-steps";
+import { targetSpecAfterMove as mergeTargetSpec, withViaHold, type MoveStepKind } from "../../server/domain/move-steps";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
+import { moveAgent } from "./move-agent";
 import { snapshotName } from "../../server/domain/snapshot-name";
 
 // A planned move (DESIGN "A site's life" 3), as an Operation whose steps the panel shows live:
-//   pre-copy      incremental snapshots to the target until the remaining delta is small
-//   pause         every edge holds the site's requests (route table: paused)
-//   drain         the source finishes what it was serving
+//   pre-copy      the site's route goes through every edge's hold service (viaHold, one nginx
+//                 reload per edge, nothing held yet); incremental snapshots to the target until
+//                 the remaining delta is small; the newest is staged on the target as a standby
+//                 (volume + databases) and the target's vhost, pool and database users are
+//                 converged for it, unrouted
+//   pause         every edge holds the site's requests: the hold services' in-memory decision
+//                 flips, no nginx reload anywhere
+//   drain         every edge's hold service reports no request of the site in flight any more
 //   final-delta   a last snapshot of files and databases goes to the target
-//   start-target  the target makes it its live volume and databases; placements switch, epoch + 1
-//   route         every edge has the new route (still paused)
-//   release       every edge lets the held requests go, to the target
-//   source becomes replica
-// Until start-target an error puts the site back as it was (unpaused on the source, nothing
-// lost); from start-target on the move only goes forward (retried), since the target is live.
+//   start-target  the target swaps its standby for that snapshot (a database whose dump did not
+//                 change is not reloaded); placements switch, epoch + 1
+//   route         every edge has the new route (epoch + 1)   } one push: the hold services
+//   release       the held requests go, to the target        } forward to the target at once
+//   source becomes replica: the target's and the source's converges, then the route goes back
+//                 to the plain front door (nginx → the target's backend), one reload per edge
+// The target's reconcile lease is held from the pre-copy to the switch, so no reconcile of the
+// target (whose spec in Postgres still calls it a replica) tears the standby down meanwhile.
+// Until start-target an error puts the site back as it was (unpaused on the source, the standby
+// removed, nothing lost); from start-target on the move only goes forward (retried), since the
+// target is live.
 
 const payloadSchema = z.object({ operationId: z.string().min(1), toNodeId: z.string().min(1) });
 
@@ -28,7 +40,7 @@ export type MoveContext = {
   withLeases<T>(nodeIds: string[], fn: () => Promise<T>): Promise<T>;
   probe?: EdgeProbe;
   log?: (line: string) => void;
-  /** How long the source gets to finish in-flight requests after the pause. */
+  /** How long the drain waits for requests in flight to the source before it aborts the move. */
   drainMs?: number;
   /** Pre-copy stops once a round sends less than this. */
   smallDeltaBytes?: number;
@@ -44,31 +56,51 @@ async function done(db: Db, operationId: string, kind: StepName): Promise<boolea
   return (await db.operationStep.count({ where: { operationId, kind, status: "SUCCEEDED" } })) > 0;
 }
 
-/** Pushes the current route table to every edge that answers, under their leases; resolves the version. */
-async function publishRoutes(ctx: MoveContext): Promise<bigint> {
-  const nodes = await ctx.db.node.findMany({ where: { status: { notIn: ["DEAD", "PENDING"] } }, select: { id: true, name: true, address: true, agentPort: true } });
+const liveNodes = (db: Db) =>
+  db.node.findMany({ where: { status: { notIn: ["DEAD", "PENDING"] } }, select: { id: true, name: true, address: true, agentPort: true } });
+
+/**
+ * Pushes the current route table to every edge that answers, in parallel, under their leases
+ * (except `held`: leases the caller already holds); `viaHold` names the site whose route goes
+ * through the hold services. Resolves the version and whether any edge had to reload nginx.
+ */
+async function publishRoutes(ctx: MoveContext, opts: { viaHold?: string; held?: readonly string[] } = {}): Promise<{ version: bigint; reloaded: string[] }> {
+  const nodes = await liveNodes(ctx.db);
+  const held = new Set(opts.held ?? []);
   return ctx.withLeases(
-    nodes.map((n) => n.id),
+    nodes.map((n) => n.id).filter((id) => !held.has(id)),
     async () => {
       const table = await readRouteTable(ctx.db);
+      const routes = opts.viaHold ? withViaHold(table.routes, opts.viaHold) : table.routes;
+      const reloaded: string[] = [];
       await Promise.all(
         nodes.map(async (n) => {
-          await agentClient(n, { clusterSecret: ctx.clusterSecret }).putRoutes({ routes: table.routes });
+          const answer = await moveAgent(n, ctx.clusterSecret).putRoutes(routes);
+          if (answer.reloaded) reloaded.push(n.name);
           await ctx.db.node.updateMany({ where: { id: n.id, appliedRoutesVersion: { lt: table.version } }, data: { appliedRoutesVersion: table.version } });
         }),
       );
-      return table.version;
+      return { version: table.version, reloaded };
     },
   );
 }
 
-async function setPaused(ctx: MoveContext, siteId: string, paused: boolean): Promise<void> {
+async function setPaused(ctx: MoveContext, siteId: string, paused: boolean, opts: { viaHold?: string; held?: readonly string[] } = {}) {
   await ctx.db.$transaction(async (tx) => {
     await lockClusterState(tx);
     const version = await bumpRoutesVersion(tx);
     await tx.site.update({ where: { id: siteId }, data: { paused, routeVersion: version } });
   });
-  await publishRoutes(ctx);
+  return publishRoutes(ctx, opts);
+}
+
+/**
+ * The spec the target will have once it serves the site: its own spec from Postgres (where it is
+ * still the site's replica) with the site and its databases as the source's spec has them.
+ */
+async function targetSpecAfterMove(ctx: MoveContext, siteId: string, sourceId: string, targetId: string, databases: readonly string[]) {
+  const [onTarget, onSource] = await Promise.all([buildNodeSpec(ctx.db, targetId, ctx.clusterSecret), buildNodeSpec(ctx.db, sourceId, ctx.clusterSecret)]);
+  return mergeTargetSpec(onTarget.spec, onSource.spec, siteId, databases);
 }
 
 export async function runMove(ctx: MoveContext, outboxId: string): Promise<void> {
@@ -90,6 +122,24 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
   let state = await load();
   const target = await db.node.findUniqueOrThrow({ where: { id: toNodeId }, select: { id: true, name: true, address: true, agentPort: true, status: true } });
   const targetAgent = agentClient(target, { clusterSecret: ctx.clusterSecret });
+  const targetMove = moveAgent(target, ctx.clusterSecret);
+  const timed = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await fn();
+    } finally {
+      ctx.log?.(`move ${siteId}: ${what} ${Math.round(performance.now() - started)} ms`);
+    }
+  };
+
+  // Still through the hold services: no reload, the held requests go to the target at once.
+  const release = async (held: readonly string[]) => {
+    await mark(db, operationId, "route", "RUNNING");
+    await mark(db, operationId, "release", "RUNNING");
+    await timed("route + release", () => publishRoutes(ctx, { viaHold: siteId, held }));
+    await mark(db, operationId, "route", "SUCCEEDED");
+    await mark(db, operationId, "release", "SUCCEEDED");
+  };
 
   const switched = await done(db, operationId, "start-target");
   if (!switched) {
@@ -100,90 +150,172 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
       await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: `The site already runs on ${target.name}.`, finishedAt: new Date() } });
       return;
     }
-    const sourceAgent = agentClient(source.node, { clusterSecret: ctx.clusterSecret });
+    // Set once the target may hold a standby or the live site: an abort converges it back to a replica.
+    let targetTouched = false;
+    // Set once the placements have switched in Postgres: from then on only forward.
+    let committed = false;
+    const abort = async (e: unknown, held: readonly string[]) => {
+      // Not switched yet: the source still serves. Requests may be held: they go first.
+      const message = e instanceof Error ? e.message : String(e);
+      ctx.log?.(`move ${siteId}: aborted: ${message}`);
+      await setPaused(ctx, siteId, false, { held }).catch((err: unknown) => ctx.log?.(`move ${siteId}: unpause after abort: ${String(err)}`));
+      if (targetTouched) {
+        const demote = () => reconcileNode(ctx, toNodeId, true);
+        await (held.includes(toNodeId) ? demote() : ctx.withLeases([toNodeId], demote)).catch((err: unknown) => ctx.log?.(`move ${siteId}: demoting the target's standby: ${String(err)}`));
+      }
+      await db.operationStep.updateMany({ where: { operationId, status: "RUNNING" }, data: { status: "FAILED", lastError: message, finishedAt: new Date() } });
+      await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: `Move aborted, the site stays on ${source.node.name}: ${message}`, finishedAt: new Date() } });
+    };
+
     try {
       // The target holds the site as a replica first (its account exists, snapshots are kept).
       if (!state.placements.some((p) => p.nodeId === toNodeId)) {
         await db.placement.create({ data: { siteId, nodeId: toNodeId, role: "REPLICA", epoch: source.epoch, reason: "target of a planned move" } });
       }
-      // Forced: the target must really hold the account now, not merely have been sent it once.
-      await ctx.withLeases([toNodeId], () => reconcileNode(ctx, toNodeId, true));
-
-      const copy = async (kind: string): Promise<{ name: string; bytes: number }> => {
-        const rows = await db.snapshot.findMany({ where: { siteId, nodeId: { in: [source.nodeId, toNodeId] } }, orderBy: { takenAt: "desc" }, select: { name: true, nodeId: true } });
-        const onTarget = new Set(rows.filter((r) => r.nodeId === toNodeId).map((r) => r.name));
-        const parent = rows.find((r) => r.nodeId === source.nodeId && onTarget.has(r.name))?.name ?? null;
-        const info = await sourceAgent.createSnapshot(siteId, snapshotName(kind, new Date()), state.databases);
-        await db.snapshot.create({ data: { siteId, nodeId: source.nodeId, name: info.name, kind: "MANUAL", epoch: source.epoch, sizeBytes: BigInt(info.sizeBytes), takenAt: new Date(info.takenAt) } });
-        const sent = await sourceAgent.sendSnapshotTo(targetAgent, siteId, info.name, parent);
-        await db.snapshot.create({ data: { siteId, nodeId: toNodeId, name: info.name, kind: "MANUAL", epoch: source.epoch, sizeBytes: BigInt(sent.info.sizeBytes), takenAt: new Date(info.takenAt) } });
-        return { name: info.name, bytes: sent.bytes };
-      };
-
       await mark(db, operationId, "pre-copy", "RUNNING");
-      for (let round = 1; round <= 4; round++) {
-        const { bytes } = await copy("mv");
-        ctx.log?.(`move ${siteId}: pre-copy round ${round} sent ${bytes} bytes`);
-        if (bytes < (ctx.smallDeltaBytes ?? 2_000_000)) break;
-      }
-      await mark(db, operationId, "pre-copy", "SUCCEEDED");
-
-      await mark(db, operationId, "pause", "RUNNING");
-      await setPaused(ctx, siteId, true);
-      await mark(db, operationId, "pause", "SUCCEEDED");
-
-      await mark(db, operationId, "drain", "RUNNING");
-      // Requests already proxied to the source finish there (nginx's proxy timeouts bound them);
-      // new ones wait at the edges. A short grace, not a count: see the issue's notes.
-      await new Promise((r) => setTimeout(r, ctx.drainMs ?? 150));
-      await mark(db, operationId, "drain", "SUCCEEDED");
-
-      await mark(db, operationId, "final-delta", "RUNNING");
-      const final = await copy("mv");
-      ctx.log?.(`move ${siteId}: final delta ${final.bytes} bytes`);
-      await mark(db, operationId, "final-delta", "SUCCEEDED");
-
-      await mark(db, operationId, "start-target", "RUNNING");
-      await targetAgent.promote(siteId, final.name, state.databases);
-      await db.$transaction(async (tx) => {
-        await lockClusterState(tx);
-        const epoch = source.epoch + 1;
-        await tx.placement.update({ where: { id: source.id }, data: { role: "REPLICA", reason: `moved to ${target.name}` } });
-        await tx.placement.updateMany({ where: { siteId, nodeId: toNodeId }, data: { role: "PRIMARY", epoch, reason: `planned move from ${source.node.name}` } });
-        await tx.database.updateMany({ where: { siteId, deletedAt: null }, data: { nodeId: toNodeId } });
-        const version = await bumpRoutesVersion(tx);
-        await tx.site.update({ where: { id: siteId }, data: { routeVersion: version, generation: { increment: 1 } } });
-      });
-      await mark(db, operationId, "start-target", "SUCCEEDED");
     } catch (e) {
-      // Not switched yet: the source still serves; unpause it and stop with the reason.
-      const message = e instanceof Error ? e.message : String(e);
-      await setPaused(ctx, siteId, false).catch(() => undefined);
-      await db.operationStep.updateMany({ where: { operationId, status: "RUNNING" }, data: { status: "FAILED", lastError: message, finishedAt: new Date() } });
-      await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: `Move aborted, the site stays on ${source.node.name}: ${message}`, finishedAt: new Date() } });
+      await abort(e, []);
       return;
     }
+
+    const aborted = await ctx.withLeases([toNodeId], async () => {
+      const held = [toNodeId];
+      try {
+        // Forced: the target must really hold the account now, not merely have been sent it once.
+        await timed("target converged as a replica", () => reconcileNode(ctx, toNodeId, true));
+        // Every edge sends the site through its hold service from now on (still to the source):
+        // the one nginx reload per edge a move needs happens here, while nothing is held. It
+        // comes before the pre-copy so that requests an old nginx worker still sent straight to
+        // the source are long finished by the drain, which counts only the hold services' own.
+        await timed("route via the hold services", () => publishRoutes(ctx, { viaHold: siteId, held }));
+
+        const sourceMove = moveAgent(source.node, ctx.clusterSecret);
+        // sizeLater: the final delta's snapshot is sized after the release (move-agent.ts).
+        const copy = async (kind: string, sizeLater = false): Promise<{ name: string; bytes: number }> => {
+          const rows = await db.snapshot.findMany({ where: { siteId, nodeId: { in: [source.nodeId, toNodeId] } }, orderBy: { takenAt: "desc" }, select: { name: true, nodeId: true } });
+          const onTarget = new Set(rows.filter((r) => r.nodeId === toNodeId).map((r) => r.name));
+          const parent = rows.find((r) => r.nodeId === source.nodeId && onTarget.has(r.name))?.name ?? null;
+          const t0 = performance.now();
+          const info = await sourceMove.createSnapshot(siteId, snapshotName(kind, new Date()), state.databases, sizeLater);
+          const t1 = performance.now();
+          await db.snapshot.create({ data: { siteId, nodeId: source.nodeId, name: info.name, kind: "MANUAL", epoch: source.epoch, sizeBytes: BigInt(info.sizeBytes), takenAt: new Date(info.takenAt) } });
+          const t2 = performance.now();
+          const sent = await sourceMove.sendSnapshotTo(targetMove, siteId, info.name, parent, sizeLater);
+          const t3 = performance.now();
+          await db.snapshot.create({ data: { siteId, nodeId: toNodeId, name: info.name, kind: "MANUAL", epoch: source.epoch, sizeBytes: BigInt(sent.info.sizeBytes), takenAt: new Date(info.takenAt) } });
+          ctx.log?.(`move ${siteId}: snapshot ${info.name}: taken ${Math.round(t1 - t0)} ms (dump ${info.timingsMs.dump}, snapshot ${info.timingsMs.snapshot}), recorded ${Math.round(t2 - t1)} ms, sent ${sent.bytes} bytes in ${Math.round(t3 - t2)} ms`);
+          return { name: info.name, bytes: sent.bytes };
+        };
+
+        let last: { name: string; bytes: number } | null = null;
+        for (let round = 1; round <= 4; round++) {
+          last = await timed(`pre-copy round ${round}`, () => copy("mv"));
+          ctx.log?.(`move ${siteId}: pre-copy round ${round} sent ${last.bytes} bytes`);
+          if (last.bytes < (ctx.smallDeltaBytes ?? 2_000_000)) break;
+        }
+        // The target as it will serve, minus the last changes: the newest pre-copy as a standby
+        // volume with its databases loaded, then its vhost, pool and database users. None of it
+        // is routed; the final promote only swaps the final snapshot in.
+        targetTouched = true;
+        await timed("standby staged", () => targetMove.stage(siteId, last!.name, state.databases));
+        const spec = await targetSpecAfterMove(ctx, siteId, source.nodeId, toNodeId, state.databases);
+        const converged = await timed("target converged for the site", () => targetAgent.putSpec(spec));
+        if (!converged.ok) {
+          const failed = converged.results.filter((r) => !r.ok).map((r) => `${r.step}: ${"error" in r ? r.error : ""}`);
+          throw new Error(`The target could not be prepared: ${failed.join("; ")}`);
+        }
+        // Invalidate the spec hash: the target now has more than its Postgres spec says.
+        await db.node.update({ where: { id: toNodeId }, data: { appliedSpecHash: null } });
+        await mark(db, operationId, "pre-copy", "SUCCEEDED");
+
+        const heldWindow = async (held: readonly string[]): Promise<boolean> => {
+          await mark(db, operationId, "pause", "RUNNING");
+          const paused = await timed("pause", () => setPaused(ctx, siteId, true, { viaHold: siteId, held }));
+          await mark(db, operationId, "pause", "SUCCEEDED");
+
+          await mark(db, operationId, "drain", "RUNNING");
+          // Every request of the site goes through the hold services now, so each edge counts
+          // what it still has in flight to the source; a paused site gets no new ones.
+          const drainMs = ctx.drainMs ?? 10_000;
+          const nodes = await liveNodes(db);
+          const drains = await timed("drain", () => Promise.all(nodes.map(async (n) => ({ node: n.name, ...(await moveAgent(n, ctx.clusterSecret).drain(siteId, drainMs)) }))));
+          const busy = drains.filter((d) => !d.drained);
+          if (busy.length) throw new Error(`Requests were still running on ${source.node.name} after ${drainMs} ms (${busy.map((d) => `${d.inFlight} via ${d.node}`).join(", ")}).`);
+          // An edge that had to reload to pause (a reconcile pushed the plain route meanwhile) may
+          // have an old nginx worker still finishing a request it sent straight to the source,
+          // which no hold service counts: give it the grace the drain used to be.
+          if (paused.reloaded.length) await new Promise((r) => setTimeout(r, 1_000));
+          await mark(db, operationId, "drain", "SUCCEEDED");
+
+          await mark(db, operationId, "final-delta", "RUNNING");
+          const final = await timed("final delta", () => copy("mv", true));
+          ctx.log?.(`move ${siteId}: final delta ${final.bytes} bytes`);
+          await mark(db, operationId, "final-delta", "SUCCEEDED");
+
+          await mark(db, operationId, "start-target", "RUNNING");
+          const promoted = await timed("promote", () => targetMove.promote(siteId, final.name, state.databases));
+          ctx.log?.(`move ${siteId}: promoted in ${promoted.timingsMs.total} ms (${promoted.timingsMs.databases} ms databases; unchanged, not reloaded: ${promoted.unchangedDatabases.join(", ") || "none"})`);
+          await db.$transaction(async (tx) => {
+            await lockClusterState(tx);
+            const epoch = source.epoch + 1;
+            await tx.placement.update({ where: { id: source.id }, data: { role: "REPLICA", reason: `moved to ${target.name}` } });
+            await tx.placement.updateMany({ where: { siteId, nodeId: toNodeId }, data: { role: "PRIMARY", epoch, reason: `planned move from ${source.node.name}` } });
+            await tx.database.updateMany({ where: { siteId, deletedAt: null }, data: { nodeId: toNodeId } });
+            const version = await bumpRoutesVersion(tx);
+            // Released in the same commit: the one route push below both routes and releases.
+            await tx.site.update({ where: { id: siteId }, data: { paused: false, routeVersion: version, generation: { increment: 1 } } });
+          });
+          committed = true;
+          await mark(db, operationId, "start-target", "SUCCEEDED");
+          // Forward only from here (an error is retried, not aborted), but still under the leases:
+          // one push routes to the target (epoch + 1) and releases, through the hold services.
+          try {
+            await release(held);
+          } catch (e) {
+            ctx.log?.(`move ${siteId}: route + release failed, retried after the leases: ${e instanceof Error ? e.message : String(e)}`);
+          }
+          return false;
+        };
+
+        // From the pause to the release every node's reconcile lease is held, taken now, while
+        // nothing is held: no reconcile pushes a route table meanwhile, and no route push in the
+        // held window waits for a reconcile in progress to finish (they take ~0.5 s).
+        const others = (await liveNodes(db)).map((n) => n.id).filter((id) => id !== toNodeId);
+        return await ctx.withLeases(others, async () => {
+          const all = [...held, ...others];
+          try {
+            return await heldWindow(all);
+          } catch (e) {
+            // Once the switch is committed the target is live: no abort, the rest is retried below.
+            if (committed) return false;
+            await abort(e, all);
+            return true;
+          }
+        });
+      } catch (e) {
+        await abort(e, held);
+        return true;
+      }
+    });
+    if (aborted) return;
     state = await load();
   }
 
-  // Forward only from here: converge both nodes, publish the route, release.
+  // Forward only from here: the target is live in Postgres (epoch + 1).
   try {
     const live = state.placements.find((p) => p.role === "PRIMARY")!;
     const old = state.placements.filter((p) => p.role === "REPLICA" && p.nodeId !== live.nodeId);
-    // The target gets its vhost, pool and database users while the edges still hold; then one
-    // route table push both points every edge at the target (epoch + 1) and releases.
-    await mark(db, operationId, "route", "RUNNING");
-    await ctx.withLeases([live.nodeId], () => reconcileNode(ctx, live.nodeId, false));
-    await mark(db, operationId, "release", "RUNNING");
-    await setPaused(ctx, siteId, false);
-    await mark(db, operationId, "route", "SUCCEEDED");
-    await mark(db, operationId, "release", "SUCCEEDED");
+    if (!(await done(db, operationId, "start-target"))) await mark(db, operationId, "start-target", "SUCCEEDED");
+    if (!(await done(db, operationId, "release"))) await release([]);
     await mark(db, operationId, "source becomes replica", "RUNNING");
+    // The target's own converge records what it serves (it changes nothing: the standby's
+    // converge already wrote it all); the source drops its vhost, pool, databases and volume.
+    await ctx.withLeases([live.nodeId], () => reconcileNode(ctx, live.nodeId, false));
     for (const o of old) await ctx.withLeases([o.nodeId], () => reconcileNode(ctx, o.nodeId, false));
+    // Back to the plain front door: nginx straight to the target's backend (one reload per edge).
+    await timed("plain route", () => publishRoutes(ctx));
     await mark(db, operationId, "source becomes replica", "SUCCEEDED");
-    const statuses = await Promise.all(
-      (await db.node.findMany({ where: { status: { notIn: ["DEAD", "PENDING"] } }, select: { address: true, httpPort: true } })).map((e) => (ctx.probe ?? probeEdge)(e, state.site.domain.name)),
-    );
+    const statuses = await Promise.all((await db.node.findMany({ where: { status: { notIn: ["DEAD", "PENDING"] } }, select: { address: true, httpPort: true } })).map((e) => (ctx.probe ?? probeEdge)(e, state.site.domain.name)));
     ctx.log?.(`move ${siteId}: done, edges answer ${statuses.join(", ")}`);
     await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null } });
   } catch (e) {

@@ -31,6 +31,12 @@ export type PutRoutesResult = {
   stale: StaleRoute[];
   /** Entries refused because a domain of theirs is still on a fenced (stale) site's entry. */
   conflicts: ConflictingRoute[];
+  /**
+   * Whether this PUT reloaded nginx (edge.conf changed). A move's pause and release of a site
+   * already on viaHold change nothing nginx sees, so they say false; the move's drain trusts its
+   * in-flight count only then (requests an old worker still finishes are not counted).
+   */
+  reloaded: boolean;
 };
 
 export type Edge = {
@@ -110,7 +116,7 @@ export async function startEdge(node: NodeRoot, options: EdgeOptions = {}): Prom
       index = indexByDomain(table);
       if (reload) hold.recheck();
       const refused = merged.stale.length + merged.conflicts.length;
-      return { ok: refused === 0, applied: incoming.length - refused, stale: merged.stale, conflicts: merged.conflicts, needsReload: changed && !reload };
+      return { ok: refused === 0, applied: incoming.length - refused, stale: merged.stale, conflicts: merged.conflicts, reloaded: changed && reload, needsReload: changed && !reload };
     },
     released: () => hold.recheck(),
     close: () => hold.close(),

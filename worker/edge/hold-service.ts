@@ -33,6 +33,14 @@ export type HoldService = {
   heldCount(): number;
   /** Re-decides every waiting request; those no longer on hold go to their target (or 404). */
   recheck(): void;
+  /** Requests of this site forwarded to a backend and not finished yet. */
+  inFlight(siteId: string): number;
+  /**
+   * Resolves when no request of the site is in flight to a backend any more, or after timeoutMs,
+   * with the number still in flight (0: drained). A paused site gets no new forwards, so this is
+   * the drain of a move: what the source was still serving through this edge has finished.
+   */
+  drain(siteId: string, timeoutMs: number): Promise<number>;
   /** Stops listening; waiting requests get 503, forwarded ones get a few seconds to finish. */
   close(): Promise<void>;
 };
@@ -73,6 +81,15 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
   const maxHeld = options.maxHeld ?? defaultMaxHeld;
   const held = new Set<Held>();
   const forwarding = new Set<ServerResponse>();
+  // The same requests by site, for drain(); a site's entry goes when its last request finishes.
+  const forwardingBySite = new Map<string, Set<ServerResponse>>();
+  const drainWaiters = new Map<string, Set<() => void>>();
+  const finishedForward = (siteId: string, res: ServerResponse) => {
+    const mine = forwardingBySite.get(siteId);
+    if (!mine?.delete(res) || mine.size > 0) return;
+    forwardingBySite.delete(siteId);
+    for (const wake of drainWaiters.get(siteId) ?? []) wake();
+  };
   // Released requests reuse connections to the backend; the cap keeps a release of thousands of
   // requests from opening thousands of connections at once (the rest queue in the agent).
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
@@ -81,10 +98,15 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
   // A retry never reuses a kept-alive connection: the one that just failed was probably not alone.
   const freshAgent = new http.Agent({ keepAlive: false, maxSockets: 256 });
 
-  function forward(req: IncomingMessage, res: ServerResponse, target: RouteTarget, retry = false): void {
+  function forward(req: IncomingMessage, res: ServerResponse, siteId: string, target: RouteTarget, retry = false): void {
     if (!retry) {
       forwarding.add(res);
-      res.once("close", () => forwarding.delete(res));
+      const mine = forwardingBySite.get(siteId) ?? new Set<ServerResponse>();
+      forwardingBySite.set(siteId, mine.add(res));
+      res.once("close", () => {
+        forwarding.delete(res);
+        finishedForward(siteId, res);
+      });
     }
     const upstream = http.request({
       host: target.address,
@@ -107,7 +129,7 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
       // its idle connections, and a move reloads the target's nginx just before the release): a
       // request without a body that got no response yet is safe to send once more.
       if (!retry && upstream.reusedSocket && !res.headersSent && !res.destroyed && replayable(req)) {
-        return forward(req, res, target, true);
+        return forward(req, res, siteId, target, true);
       }
       if (!res.headersSent) answer(res, 502, unreachablePage);
       else res.destroy();
@@ -124,7 +146,7 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
   }
 
   function dispatch(req: IncomingMessage, res: ServerResponse, decision: RouteDecision): void {
-    if (decision.kind === "forward") return forward(req, res, decision.target);
+    if (decision.kind === "forward") return forward(req, res, decision.siteId, decision.target);
     if (decision.kind === "unknown") return answer(res, 404, unknownHostPage);
     if (closing) return answer(res, 503, holdTimeoutPage, { "retry-after": "5" });
     if (held.size >= maxHeld) return answer(res, 503, holdFullPage, { "retry-after": "5" });
@@ -168,6 +190,22 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
             clearTimeout(entry.timer);
             dispatch(entry.req, entry.res, decision);
           }
+        },
+        inFlight: (siteId) => forwardingBySite.get(siteId)?.size ?? 0,
+        drain(siteId, timeoutMs) {
+          if (!forwardingBySite.has(siteId)) return Promise.resolve(0);
+          return new Promise<number>((resolve) => {
+            const waiters = drainWaiters.get(siteId) ?? new Set<() => void>();
+            drainWaiters.set(siteId, waiters);
+            const done = () => {
+              clearTimeout(timer);
+              waiters.delete(done);
+              if (waiters.size === 0 && drainWaiters.get(siteId) === waiters) drainWaiters.delete(siteId);
+              resolve(forwardingBySite.get(siteId)?.size ?? 0);
+            };
+            const timer = setTimeout(done, timeoutMs);
+            waiters.add(done);
+          });
         },
         async close() {
           closing = true;

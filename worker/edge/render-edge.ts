@@ -25,7 +25,8 @@ export function renderEdgeConf(node: NodeRoot, table: RouteTable): string {
   const entries: [string, string][] = [];
   for (const route of table) {
     let upstream: string;
-    if (route.paused) upstream = holdUpstream;
+    // A site a move is under goes through the hold service all along (route-table.ts, viaHold).
+    if (route.paused || route.viaHold) upstream = holdUpstream;
     else if (route.target) {
       upstream = backendUpstream(route.target);
       targets.set(upstream, route.target);

@@ -22,6 +22,14 @@ const routeSchema = z.strictObject({
   target: targetSchema.nullable(),
   epoch: z.number().int().min(1, "Must be a whole number from 1.").max(Number.MAX_SAFE_INTEGER),
   paused: z.boolean(),
+  /**
+   * The front door sends this site's requests to the hold service even while it is not paused,
+   * and the hold service forwards them to the target (one hop still: it only ever forwards to a
+   * backend port). A planned move sets it for its whole length, so that pausing and releasing
+   * change only the hold service's in-memory decision: no nginx reload on any node while requests
+   * are held, and every request in flight to the site is one the hold service can count (drain).
+   */
+  viaHold: z.boolean().optional(),
 });
 
 function duplicates<T>(values: readonly T[]): Set<T> {
@@ -62,7 +70,8 @@ export class InvalidRoutesError extends Error {
 
 function canonical(routes: readonly Route[]): Route[] {
   return routes
-    .map((r) => ({ ...r, domains: [...new Set(r.domains)].sort() }))
+    // viaHold: false is the same route as no viaHold at all, so it renders and compares the same.
+    .map(({ viaHold, ...r }) => ({ ...r, domains: [...new Set(r.domains)].sort(), ...(viaHold ? { viaHold } : {}) }))
     .sort((a, b) => (a.siteId < b.siteId ? -1 : a.siteId > b.siteId ? 1 : 0));
 }
 

@@ -58,7 +58,7 @@ async function openDumpDir(site: FileHandle): Promise<FileHandle> {
   throw new Error(`Could not make ${dumpDirName} in the site directory (it keeps being replaced).`);
 }
 
-async function sameBytes(a: string, b: string): Promise<boolean> {
+export async function sameBytes(a: string, b: string): Promise<boolean> {
   const [sa, sb] = await Promise.all([lstat(a).catch(() => null), lstat(b).catch(() => null)]);
   if (!sa || !sb || !sb.isFile() || sa.size !== sb.size) return false;
   const [ba, bb] = await Promise.all([readFile(a), readFile(b)]);
@@ -147,14 +147,14 @@ export async function readStamp(snapshotDir: string): Promise<SnapshotStamp | nu
  * `name`. The next snapshot's writeDumps removes the mark (it keeps only dumps and the stamp), so
  * the mark says "this live volume is snapshot `name`, and nothing has snapshotted it since".
  */
-export async function writePromotedMark(tree: string, name: string): Promise<void> {
+export async function writePromotedMark(tree: string, name: string, options: { standby?: boolean } = {}): Promise<void> {
   const dir = path.join(tree, dumpDirName);
   await mkdir(dir, { mode: 0o700 }).catch((e: unknown) => {
     if (errno(e) !== "EEXIST") throw e;
   });
   const out = await open(path.join(dir, promotedMarkFile), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   try {
-    await out.writeFile(`${JSON.stringify({ name, promotedAt: new Date().toISOString() })}\n`);
+    await out.writeFile(`${JSON.stringify({ name, promotedAt: new Date().toISOString(), ...(options.standby ? { standby: true } : {}) })}\n`);
   } finally {
     await out.close();
   }
@@ -162,6 +162,14 @@ export async function writePromotedMark(tree: string, name: string): Promise<voi
 
 /** The snapshot a live volume was promoted from (its mark, root's only), or null. */
 export async function readPromotedMark(site: FileHandle): Promise<string | null> {
+  return (await readPromotedMarkInfo(site))?.name ?? null;
+}
+
+/**
+ * The mark with its kind: `standby` when a move staged the volume on its target ahead of the
+ * pause (promoteSnapshot with standby), not a live site: the final promote replaces it freely.
+ */
+export async function readPromotedMarkInfo(site: FileHandle): Promise<{ name: string; standby: boolean } | null> {
   const dir = await openDirAt(site, dumpDirName).catch(() => null);
   if (!dir) return null;
   try {
@@ -171,8 +179,8 @@ export async function readPromotedMark(site: FileHandle): Promise<string | null>
     try {
       const s = await file.stat();
       if (!s.isFile() || s.uid !== 0 || s.size > 4096) return null;
-      const parsed = JSON.parse(await file.readFile("utf8")) as { name?: unknown };
-      return typeof parsed.name === "string" ? parsed.name : null;
+      const parsed = JSON.parse(await file.readFile("utf8")) as { name?: unknown; standby?: unknown };
+      return typeof parsed.name === "string" ? { name: parsed.name, standby: parsed.standby === true } : null;
     } catch {
       return null;
     } finally {

@@ -7,7 +7,7 @@ import { previewRollback } from "./rollback-preview";
 import { siteStorage, StorageError } from "./site-storage";
 
 // The agent's snapshot API (mounted by ../server.ts after the bearer check):
-//   POST   /v1/sites/:id/snapshots                 {name, databases}         → the snapshot
+//   POST   /v1/sites/:id/snapshots                 {name, databases, sizeLater?} → the snapshot
 //   GET    /v1/sites/:id/snapshots                                           → {snapshots}
 //   DELETE /v1/sites/:id/snapshots/:name
 //   POST   /v1/sites/:id/restore                   {name, keepCurrentAs, databases?}
@@ -18,7 +18,7 @@ import { siteStorage, StorageError } from "./site-storage";
 //   POST   /v1/sites/:id/promote                   {name, databases?, keepCurrentAs?, standby?} → PromoteResult
 //          (snapshot name becomes the live volume, its dumps the databases: a move or a failover)
 //   GET    /v1/sites/:id/snapshots/:name/stream?parent=P                     → the send stream
-//   PUT    /v1/sites/:id/snapshots/:name/stream    (the stream as the body)  → the received snapshot
+//   PUT    /v1/sites/:id/snapshots/:name/stream?sizeLater=1 (the stream as the body) → the received snapshot
 // A stream says which driver made it (x-shoal-storage); a node only takes its own kind.
 
 /** Largest snapshot stream a node takes in one PUT. */
@@ -26,7 +26,7 @@ export const maxReceiveBytes = 64 * 1024 ** 3;
 /** A receive whose sender goes quiet this long is cut. */
 const receiveIdleMs = 60_000;
 
-const snapshotBody = z.strictObject({ name: snapshotNameSchema, databases: z.array(databaseNameSchema).max(64).default([]) });
+const snapshotBody = z.strictObject({ name: snapshotNameSchema, databases: z.array(databaseNameSchema).max(64).default([]), sizeLater: z.boolean().optional() });
 const restoreBody = z.strictObject({
   name: snapshotNameSchema,
   keepCurrentAs: snapshotNameSchema,
@@ -109,7 +109,7 @@ export function createStorageApi(node: NodeRoot, context: StorageApiContext) {
       allow(["GET", "POST"]);
       if (method === "GET") return sendJson(res, 200, { storage: storage.kind, snapshots: await storage.listSnapshots(siteId) });
       const body = parse(snapshotBody, await context.readJsonBody(req), "body");
-      return sendJson(res, 201, await storage.createSnapshot(siteId, body.name, { databases: body.databases }));
+      return sendJson(res, 201, await storage.createSnapshot(siteId, body.name, { databases: body.databases, ...(body.sizeLater ? { sizeLater: true } : {}) }));
     }
     if (noun === "snapshots" && leaf === undefined) {
       allow(["DELETE"]);
@@ -153,7 +153,8 @@ export function createStorageApi(node: NodeRoot, context: StorageApiContext) {
       }
       if (Number(req.headers["content-length"]) > maxReceiveBytes) throw new ApiError(413, "PAYLOAD_TOO_LARGE", `A stream must be at most ${maxReceiveBytes} bytes.`);
       req.setTimeout(receiveIdleMs, () => req.destroy(new Error("The sender went quiet.")));
-      const received = await storage.receiveSnapshot(siteId, req, { name: name!, maxBytes: maxReceiveBytes });
+      // ?sizeLater=1: see SiteStorage.createSnapshot (a move's final delta).
+      const received = await storage.receiveSnapshot(siteId, req, { name: name!, maxBytes: maxReceiveBytes, ...(url.searchParams.get("sizeLater") === "1" ? { sizeLater: true } : {}) });
       return sendJson(res, 201, received);
     }
     if (noun === "restore" && name === undefined) {

@@ -9,7 +9,7 @@ import { mariadbPid, startMariadb } from "../drivers/mariadb";
 import type { NodeRoot } from "../node-root";
 import { lookupSystemGroupId, readSystemUsers } from "../system-users";
 import { btrfsDriver } from "./btrfs-driver";
-import { databaseExists, dumpFileIn, loadDump, MissingDumpError, readPromotedMark, readStamp, writeDumps, writePromotedMark } from "./db-dumps";
+import { databaseExists, dumpFileIn, loadDump, MissingDumpError, readPromotedMarkInfo, readStamp, sameBytes, writeDumps, writePromotedMark } from "./db-dumps";
 import { dirDriver } from "./dir-driver";
 import { databaseNameSchema, InvalidRelativePathError, parseRelativePath, siteIdSchema, snapshotNameSchema } from "./names";
 import { ensureDirOwned, errno, fdPath, openDirAt, openDirChecked } from "./safe-fs";
@@ -45,6 +45,8 @@ export type PromoteResult = {
   kept: SnapshotInfo | null;
   /** The account the site's files belong to. */
   username: string;
+  /** Databases not loaded because the standby this replaced already holds exactly that dump. */
+  unchangedDatabases: string[];
   timingsMs: { keepCurrent: number; files: number; databases: number; total: number };
 };
 
@@ -54,7 +56,12 @@ export interface SiteStorage {
   ensureSiteVolume(site: { username: string; siteId: string }): Promise<{ created: boolean }>;
   /** Deletes the live directory and, unless kept, every snapshot of the site. */
   removeSiteVolume(site: { username: string; siteId: string }, options?: { keepSnapshots?: boolean }): Promise<void>;
-  createSnapshot(siteId: string, name: string, options?: { databases?: string[] }): Promise<SnapshotInfo & { timingsMs: { dump: number; snapshot: number } }>;
+  /**
+   * `sizeLater`: the snapshot is listed at once with its predecessor's size, and its own is
+   * summed right after (the next call of this site waits for it): a move's final snapshot, whose
+   * size nobody needs while the site's requests are held.
+   */
+  createSnapshot(siteId: string, name: string, options?: { databases?: string[]; sizeLater?: boolean }): Promise<SnapshotInfo & { timingsMs: { dump: number; snapshot: number } }>;
   listSnapshots(siteId: string): Promise<SnapshotInfo[]>;
   deleteSnapshot(siteId: string, name: string): Promise<void>;
   /**
@@ -69,12 +76,20 @@ export interface SiteStorage {
    * then) and replaced. Promoting the snapshot the live volume was promoted from (and not
    * snapshotted since) again does it again without keeping anything, so a retried promote ends
    * in the same state. The site's account must exist here (CONFLICT otherwise).
+   *
+   * `standby`: a planned move stages the site on its target before the pause (the volume and the
+   * databases of the newest pre-copy snapshot, which the target's vhost and pool then serve,
+   * unrouted), so that the move's final promote only swaps in the final snapshot: a standby
+   * replaces nothing but a standby (CONFLICT on a live site), and a promote replaces a standby
+   * without keeping it (it is a copy of a snapshot this node holds) and loads only the databases
+   * whose dump differs from the one the standby loaded.
    */
-  promoteSnapshot(siteId: string, name: string, options?: { databases?: string[]; keepCurrentAs?: string }): Promise<PromoteResult>;
+  promoteSnapshot(siteId: string, name: string, options?: { databases?: string[]; keepCurrentAs?: string; standby?: boolean }): Promise<PromoteResult>;
   readSnapshotFile(siteId: string, name: string, relPath: string): Promise<SnapshotEntry>;
   restoreFile(siteId: string, name: string, relPath: string): Promise<{ path: string; sizeBytes: number }>;
   sendSnapshot(siteId: string, name: string, parent?: string): Promise<Readable>;
-  receiveSnapshot(siteId: string, stream: AsyncIterable<Buffer>, options: { name: string; maxBytes: number }): Promise<SnapshotInfo & { streamBytes: number }>;
+  /** `sizeLater` as for createSnapshot. */
+  receiveSnapshot(siteId: string, stream: AsyncIterable<Buffer>, options: { name: string; maxBytes: number; sizeLater?: boolean }): Promise<SnapshotInfo & { streamBytes: number }>;
 }
 
 /** A refusal the API turns into an HTTP status (the rest are 500s). */
@@ -121,6 +136,18 @@ export function siteStorage(node: NodeRoot): SiteStorage {
   const siteSnapshots = (siteId: string) => path.join(node.snapshotsDir, siteId);
   const snapshotDir = (siteId: string, name: string) => path.join(siteSnapshots(siteId), name);
   const metaFile = (siteId: string, name: string) => path.join(siteSnapshots(siteId), ".meta", `${name}.json`);
+  // Which snapshot's dumps a standby loaded, written only once they all loaded (root's, outside
+  // the account's reach; not ".json", so never listed as a snapshot).
+  const standbyFile = (siteId: string) => path.join(siteSnapshots(siteId), ".meta", "standby.state");
+  async function readStandby(siteId: string): Promise<{ name: string; loaded: string[] } | null> {
+    try {
+      const parsed = JSON.parse(await readFile(standbyFile(siteId), "utf8")) as { name?: unknown; loaded?: unknown };
+      if (typeof parsed.name !== "string" || !Array.isArray(parsed.loaded)) return null;
+      return { name: parsed.name, loaded: parsed.loaded.filter((d): d is string => typeof d === "string") };
+    } catch {
+      return null;
+    }
+  }
   const staging = (what: string) => path.join(node.storageStagingDir, `${what}-${randomBytes(6).toString("hex")}`);
   const lock = <T>(siteId: string, task: () => Promise<T>) => serialised(`${node.root}\0${siteId}`, task);
 
@@ -185,7 +212,25 @@ export function siteStorage(node: NodeRoot): SiteStorage {
     await driver.deleteSnapshot(snapshotDir(siteId, name));
   }
 
-  async function snapshotLocked(siteId: string, name: string, databases: string[]) {
+  /**
+   * The size for a new snapshot's meta: summed now, or (later) the newest other snapshot's for
+   * now and the real one written into the meta a few seconds on, in the site's queue (not at
+   * once: the move's promote of this very snapshot comes next and must not wait for it). An
+   * agent that stops before then leaves the estimate.
+   */
+  async function sizeOf(siteId: string, name: string, later: boolean): Promise<number> {
+    if (!later) return treeSize(snapshotDir(siteId, name));
+    const resize = () =>
+      lock(siteId, async () => {
+        const meta = await readMeta(siteId, name);
+        if (!meta) return;
+        await writeFileAtomic(metaFile(siteId, name), `${JSON.stringify({ ...meta, sizeBytes: await treeSize(snapshotDir(siteId, name)) })}\n`, 0o600);
+      }).catch((e: unknown) => console.error(`Sizing snapshot ${name} of site ${siteId}: ${e instanceof Error ? e.message : String(e)}`));
+    setTimeout(() => void resize(), 3_000).unref();
+    return (await list(siteId)).filter((m) => m.name !== name).at(-1)?.sizeBytes ?? 0;
+  }
+
+  async function snapshotLocked(siteId: string, name: string, databases: string[], sizeLater = false) {
     if (await readMeta(siteId, name)) throw new StorageError("ALREADY_EXISTS", `Site ${siteId} already has a snapshot ${name}.`);
     for (const db of databases) {
       if (!(await databaseExists(node, db))) throw new StorageError("NOT_FOUND", `Database ${db} does not exist on this node.`);
@@ -204,7 +249,7 @@ export function siteStorage(node: NodeRoot): SiteStorage {
       const dest = snapshotDir(siteId, name);
       await driver.freeze(site, dest, previous ? { dir: snapshotDir(siteId, previous.name), startedAtMs: previous.startedAtMs } : null);
       const frozen = Date.now();
-      const meta: SnapshotMeta = { name, takenAt, sizeBytes: await treeSize(dest), databases, startedAtMs };
+      const meta: SnapshotMeta = { name, takenAt, sizeBytes: await sizeOf(siteId, name, sizeLater), databases, startedAtMs };
       await writeFileAtomic(metaFile(siteId, name), `${JSON.stringify(meta)}\n`, 0o600);
       return { ...publicInfo(meta), timingsMs: { dump: dumped - started, snapshot: frozen - dumped } };
     } finally {
@@ -330,7 +375,7 @@ export function siteStorage(node: NodeRoot): SiteStorage {
       check(siteIdSchema, siteId, "site id");
       check(snapshotNameSchema, name, "snapshot name");
       const databases = [...new Set((options.databases ?? []).map((db) => check(databaseNameSchema, db, "database name")))].sort();
-      return lock(siteId, () => snapshotLocked(siteId, name, databases));
+      return lock(siteId, () => snapshotLocked(siteId, name, databases, options.sizeLater === true));
     },
 
     async listSnapshots(siteId) {
@@ -412,15 +457,24 @@ export function siteStorage(node: NodeRoot): SiteStorage {
           throw new StorageError("CONFLICT", `Site ${siteId} is live here under account ${where.username}, but snapshot ${name} is account ${user.name}'s.`);
         }
         let kept: SnapshotMeta | null = null;
+        // The standby this promote replaces and the dumps it loaded: those need no load again.
+        let standbyLoaded: { name: string; loaded: string[] } | null = null;
         if (where) {
           const { sites, site } = await openSite(siteId);
-          const mark = await readPromotedMark(site).finally(async () => {
+          const markInfo = await readPromotedMarkInfo(site).finally(async () => {
             await site.close();
             await sites.close();
           });
-          // A repeat (the answer to the first promote was lost): the live volume is that snapshot
-          // plus at most what happened since, which promoting it again means to replace.
-          if (mark !== name) {
+          const mark = markInfo?.name ?? null;
+          if (options.standby && !markInfo?.standby) {
+            throw new StorageError("CONFLICT", `Site ${siteId} has a live volume on this node that is not a standby: a standby is only staged where the site is not served.`);
+          }
+          if (markInfo?.standby) {
+            // Nothing to keep: a standby is snapshot `mark` as it was received, never served.
+            if (!options.standby) standbyLoaded = (await readStandby(siteId).then((st) => (st?.name === mark ? st : null))) ?? null;
+          } else if (mark !== name) {
+            // A repeat (the answer to the first promote was lost): the live volume is that
+            // snapshot plus at most what happened since, which promoting it again means to replace.
             if (options.keepCurrentAs === undefined) {
               throw new StorageError("INVALID", `Site ${siteId} has a live volume on this node: keepCurrentAs must name the snapshot that keeps its current state.`);
             }
@@ -428,6 +482,16 @@ export function siteStorage(node: NodeRoot): SiteStorage {
             const live: string[] = [];
             for (const db of databases) if ((await mariadbPid(node)) && (await databaseExists(node, db))) live.push(db);
             kept = { ...(await snapshotLocked(siteId, options.keepCurrentAs, live)), startedAtMs: 0 };
+          }
+        }
+        // Whatever happens next, the databases no longer hold what a standby record says.
+        await rm(standbyFile(siteId), { force: true });
+        const unchanged = new Set<string>();
+        if (standbyLoaded) {
+          for (const [db, file] of dumps) {
+            if (!standbyLoaded.loaded.includes(db)) continue;
+            const before = await dumpFileIn(snapshotDir(siteId, standbyLoaded.name), db).catch(() => null);
+            if (before && (await sameBytes(before, file))) unchanged.add(db);
           }
         }
         const keptAt = Date.now();
@@ -454,7 +518,7 @@ export function siteStorage(node: NodeRoot): SiteStorage {
           // makes the store "ready" for converge (drivers/site-store.ts).
           await chown(fresh, user.uid, wwwData);
           await chmod(fresh, 0o2750);
-          await writePromotedMark(fresh, name);
+          await writePromotedMark(fresh, name, { standby: options.standby === true });
           if (where) {
             old = staging("replaced");
             await rename(fdPath(sites, siteId), old);
@@ -479,7 +543,17 @@ export function siteStorage(node: NodeRoot): SiteStorage {
           // A replica node has never needed MariaDB; a failed load leaves the files promoted and
           // the promote can simply be repeated (it is idempotent).
           if (dumps.size > 0) await startMariadb(node);
-          for (const [db, file] of dumps) await loadDump(node, db, file);
+          for (const [db, file] of dumps) {
+            // The standby's database is this very dump, and nothing but the move's target
+            // converge (users and grants, no rows) touched it since: a 20 MB reload saved.
+            if (unchanged.has(db) && (await databaseExists(node, db))) continue;
+            unchanged.delete(db);
+            await loadDump(node, db, file);
+          }
+          if (options.standby) {
+            await ensureSnapshotDirs(siteId);
+            await writeFileAtomic(standbyFile(siteId), `${JSON.stringify({ name, loaded: [...dumps.keys()] })}\n`, 0o600);
+          }
         } finally {
           if (old) await driver.deleteVolume(old);
         }
@@ -488,6 +562,7 @@ export function siteStorage(node: NodeRoot): SiteStorage {
           promoted: publicInfo(target),
           kept: kept ? publicInfo(kept) : null,
           username: user.name,
+          unchangedDatabases: [...unchanged].sort(),
           timingsMs: { keepCurrent: keptAt - started, files: switched - keptAt, databases: loaded - switched, total: loaded - started },
         };
       });
@@ -623,7 +698,7 @@ export function siteStorage(node: NodeRoot): SiteStorage {
         const meta: SnapshotMeta = {
           name,
           takenAt: stamp.takenAt,
-          sizeBytes: await treeSize(snapshotDir(siteId, name)),
+          sizeBytes: await sizeOf(siteId, name, options.sizeLater === true),
           databases: stamp.databases,
           // Files here are received, never hard-linked from the live site: no ctime shortcut.
           startedAtMs: 0,

@@ -164,11 +164,29 @@ export async function* walkTree(root: string, rel = ""): AsyncGenerator<TreeEntr
   }
 }
 
-/** Apparent size of a tree (regular files and symlinks). */
+/**
+ * Apparent size of a tree (regular files and symlinks). Every snapshot and every receive sums
+ * one, so it lstats a directory's entries side by side (readdir's types say which): a WordPress
+ * tree of 3,000 files took 300 ms one entry at a time on a busy machine, which sat in a move's
+ * held window twice (the final snapshot, and its receive on the target).
+ */
 export async function treeSize(root: string): Promise<number> {
-  let size = 0;
-  for await (const entry of walkTree(root)) if (entry.type !== "dir") size += Number(entry.stat.size);
-  return size;
+  const s = await lstat(root);
+  if (s.isDirectory()) return dirSize(root);
+  return s.isFile() || s.isSymbolicLink() ? s.size : 0;
+}
+
+async function dirSize(dir: string): Promise<number> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const sizes = await Promise.all(
+    entries.map(async (e) => {
+      const full = path.join(dir, e.name);
+      if (e.isDirectory()) return dirSize(full);
+      if (e.isFile() || e.isSymbolicLink()) return (await lstat(full)).size;
+      return 0;
+    }),
+  );
+  return sizes.reduce((a, b) => a + b, 0);
 }
 
 /**

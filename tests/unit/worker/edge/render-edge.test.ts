@@ -72,6 +72,14 @@ map $host $shoal_route {
     expect(conf).toContain("    a.example.test shoal_backend_127_0_20_1_8080;\n");
   });
 
+  it("sends a viaHold site to the hold service whether paused or not, so its pause and release render the same file", () => {
+    const moving = (paused: boolean) => renderEdgeConf(node, parseRouteTable({ routes: [route("site1", ["moving.example.test"], { viaHold: true, paused })] }));
+    expect(moving(false)).toContain("    moving.example.test shoal_hold;\n");
+    expect(moving(true)).toBe(moving(false));
+    // Without it, the same route goes straight to its backend.
+    expect(renderEdgeConf(node, parseRouteTable({ routes: [route("site1", ["moving.example.test"])] }))).toContain("    moving.example.test shoal_backend_127_0_20_2_8080;\n");
+  });
+
   it("is the same file whatever order the table came in", () => {
     const routes = [route("site1", ["a.example.test"]), route("site2", ["b.example.test"], { target: { address: "127.0.20.9", port: 1 } })];
     expect(renderEdgeConf(node, parseRouteTable({ routes: [...routes].reverse() }))).toBe(renderEdgeConf(node, parseRouteTable({ routes })));

@@ -38,6 +38,15 @@ describe("parseRouteTable", () => {
     expect(parseRouteTable({ routes: [...parsed].reverse() })).toEqual(parsed);
   });
 
+  it("keeps viaHold when set and treats viaHold: false as no viaHold at all", () => {
+    expect(table(route("site1", 1, ["a.example.test"], { viaHold: true }))[0]).toHaveProperty("viaHold", true);
+    expect(table(route("site1", 1, ["a.example.test"], { viaHold: false }))).toEqual(table(route("site1", 1, ["a.example.test"])));
+    // Fencing is unchanged: an older epoch is refused with or without it.
+    const merged = mergeRouteTable(table(route("site1", 2, ["a.example.test"])), table(route("site1", 1, ["a.example.test"], { viaHold: true })));
+    expect(merged.stale).toEqual([{ siteId: "site1", have: 2, got: 1 }]);
+    expect(decide(table(route("site1", 1, ["a.example.test"], { viaHold: true }))[0])).toEqual({ kind: "forward", siteId: "site1", target: a });
+  });
+
   it("refuses a domain on two routes, a site twice, and a domain listed twice, naming each path", () => {
     expect(
       issuesOf({ routes: [route("site1", 1, ["x.example.test", "y.example.test"]), route("site2", 1, ["y.example.test"])] }),
