@@ -136,13 +136,15 @@ describe("moves and rollbacks in the panel, in Chromium", () => {
     // In flight: the map shows it moving (or paused while requests are held) on the source...
     await expect(mark(sourceId)).toContainText(/moving|paused/, { timeout: 20_000 });
     await shot(page, "ui-moves-04-in-flight");
-    // ...until the feed puts its live mark on the target.
-    await expect(mark(targetId)).toBeVisible({ timeout: 120_000 });
+    // ...until the move is done and the feed puts its live mark on the target.
+    const op = await db.operation.findFirstOrThrow({ where: { targetId: site.id, kind: "site.move" }, orderBy: { createdAt: "desc" } });
+    await finished(op.id, 240_000).catch(async (e: unknown) => {
+      const steps = await db.operationStep.findMany({ where: { operationId: op.id }, orderBy: { index: "asc" } });
+      throw new Error(`${(e as Error).message}\nsteps: ${steps.map((x) => `${x.kind}=${x.status}${x.lastError ? ` (${x.lastError})` : ""}`).join(", ")}\nworker log:\n${await cluster.logTail("worker", 1, 40)}`);
+    });
+    await expect(mark(targetId)).toBeVisible({ timeout: 30_000 });
     await expect(mark(targetId)).not.toContainText(/moving|paused/, { timeout: 30_000 });
     await shot(page, "ui-moves-05-moved");
-
-    const op = await db.operation.findFirstOrThrow({ where: { targetId: site.id, kind: "site.move" }, orderBy: { createdAt: "desc" } });
-    await finished(op.id, 60_000);
     const after = await db.placement.findFirstOrThrow({ where: { siteId: site.id, role: "PRIMARY" } });
     expect(after.nodeId).toBe(targetId);
     expect(after.epoch).toBe(before.epoch + 1);
