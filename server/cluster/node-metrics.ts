@@ -44,6 +44,8 @@ export const nodeMetricsSchema = z.strictObject({
     usedMb: mb,
     freeMb: mb,
   }),
+  /** Whether the front door serves (false: back from a crash, waiting for the current routes). */
+  edge: z.strictObject({ confirmed: z.boolean() }).optional(),
   /** Front-door traffic per host over the last window (10 s), hosts with no requests omitted. */
   sites: z
     .record(z.string().regex(metricsHostPattern), siteRatesSchema)

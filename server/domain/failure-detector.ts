@@ -52,6 +52,12 @@ export type HeartbeatObservation = {
   nodeId: string;
   /** When the control plane last heard the node's agent (its own clock); null if never. */
   lastHeartbeatAt: number | null;
+  /**
+   * When a poll after that heartbeat was refused outright (connection refused or reset: nothing
+   * listens any more), if one was. A refusal is not silence to wait out: the node is SUSPECT at
+   * once, so its peers are asked in the same tick. A poll that merely times out is not a refusal.
+   */
+  refusedAt?: number | null;
 };
 
 /** One agent's report about another: "I (from) could / could not reach you (to) at `at`". */
@@ -75,7 +81,8 @@ export function detectFailures(
   settings: DetectorSettings = defaultDetectorSettings,
 ): DetectorResult {
   const { now } = input;
-  const fresh = (n: HeartbeatObservation) => n.lastHeartbeatAt !== null && now - n.lastHeartbeatAt <= settings.suspectAfterMs;
+  const refused = (n: HeartbeatObservation) => n.refusedAt != null && (n.lastHeartbeatAt === null || n.refusedAt > n.lastHeartbeatAt);
+  const fresh = (n: HeartbeatObservation) => n.lastHeartbeatAt !== null && now - n.lastHeartbeatAt <= settings.suspectAfterMs && !refused(n);
   const heard = new Set(input.nodes.filter(fresh).map((n) => n.nodeId));
   const members = input.nodes.filter((n) => input.previous[n.nodeId]?.state !== "DEAD");
   const heardMembers = members.filter((n) => heard.has(n.nodeId)).length;
@@ -106,7 +113,7 @@ export function detectFailures(
     const prev = input.previous[node.nodeId];
     const from = prev?.state ?? null;
     const silentFor = node.lastHeartbeatAt === null ? null : now - node.lastHeartbeatAt;
-    const silence = silentFor === null ? "never heard" : `silent for ${secs(silentFor)}`;
+    const silence = (refused(node) ? "its agent refuses connections, " : "") + (silentFor === null ? "never heard" : `silent for ${secs(silentFor)}`);
     let next: Health;
     let reason: string;
 

@@ -8,7 +8,7 @@ export const planLimitBounds = {
   maxMailboxes: { min: 0, max: 100_000 },
   trafficGbMonth: { min: 1, max: 1_000_000 },
   copies: { min: 1, max: 5 },
-  snapshotCadenceSec: { min: 10, max: 86_400 },
+  snapshotCadenceSec: { min: 1, max: 86_400 },
   keepAllMinutes: { min: 0, max: 1_440 },
   keepHourlyDays: { min: 0, max: 90 },
   keepDailyDays: { min: 0, max: 3_650 },

@@ -4,8 +4,14 @@ export const QUEUES = {
   outbox: "outbox",
   /** One job per node at a time (deduplicated by node id): converge its spec and route table. */
   reconcile: "reconcile",
-  /** Repeating cluster schedules: heartbeats, the sweep. */
+  /** Repeating cluster schedules: the sweep, snapshots, the balancer. */
   schedules: "schedules",
+  /**
+   * The heartbeat schedule alone: failure detection must tick every second even while the other
+   * schedules wait on a node that hangs (a snapshot call to a frozen node holds its job for as
+   * long as its timeout, and three such jobs would fill the schedules worker).
+   */
+  heartbeat: "heartbeat",
 } as const;
 
 /** Workers block on Redis, so they must retry forever; producers fail fast so a caller can roll back. */

@@ -24,6 +24,9 @@
  *   { status, body }.
  * - killAgent(i, signal = "SIGKILL"): stops node i's agent only; its nginx, php-fpm and MariaDB
  *   keep running, as after an agent crash.
+ * - signalNode(i, signal): signals all of node i's processes at once (SIGKILL: the node dies;
+ *   SIGSTOP/SIGCONT: it hangs and comes back); restartNode(i) starts a killed node's agent, which
+ *   resumes its masters.
  * - restartAgent(i): stops node i's agent if it runs (SIGTERM), starts it again and waits for
  *   /v1/health.
  * - startWorker(): starts one more control worker, returns its number.
@@ -47,7 +50,7 @@ import { Redis } from "ioredis";
 import { agentSecret } from "../../server/cluster/cluster-secrets";
 import { agentNodeFlags, buildAgent } from "../../scripts/cluster/build-agent";
 import { registerNodes } from "../../scripts/cluster/register-local-nodes";
-import { stopNodeMasters } from "../../scripts/cluster/stop-node";
+import { findNodeMasters, stopNodeMasters } from "../../scripts/cluster/stop-node";
 import { stopDaemon } from "../../worker/agent/daemon";
 import { nodeRoot, type NodeRoot } from "../../worker/agent/node-root";
 import { runCommand } from "../../worker/agent/run-command";
@@ -106,6 +109,14 @@ export type Cluster = {
   agentFetch(node: number | ClusterNode, urlPath: string, init?: RequestInit): Promise<globalThis.Response>;
   edgeGet(node: number | ClusterNode, host: string, urlPath?: string): Promise<EdgeResponse>;
   killAgent(node: number, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Sends `signal` to every process of node i at once: its agent, its nginx, php-fpm and MariaDB
+   * masters and their workers. SIGKILL is a node dying (waits until all are gone); SIGSTOP a node
+   * that hangs (connections are not refused, they go unanswered) until SIGCONT.
+   */
+  signalNode(node: number, signal: NodeJS.Signals): Promise<void>;
+  /** Starts a killed node again: its agent, which resumes the node's masters. */
+  restartNode(node: number): Promise<void>;
   restartAgent(node: number): Promise<void>;
   startWorker(): Promise<number>;
   killWorker(worker: number, signal?: NodeJS.Signals): Promise<void>;
@@ -161,6 +172,24 @@ async function stopProc(proc: Proc | undefined, signal: NodeJS.Signals = "SIGTER
 async function tail(file: string, lines = 30): Promise<string> {
   const text = await readFile(file, "utf8").catch(() => "");
   return text.split("\n").slice(-lines - 1).join("\n");
+}
+
+/** The masters of the node at `root` (scripts/cluster/stop-node.ts) and all their children. */
+async function nodeProcesses(root: string): Promise<number[]> {
+  const masters = (await findNodeMasters(root)).map((m) => m.pid);
+  const parents = new Set(masters);
+  const children: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || parents.has(pid)) continue;
+    try {
+      const ppid = Number(/^PPid:\s+(\d+)/m.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1]);
+      if (parents.has(ppid)) children.push(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return [...masters, ...children];
 }
 
 /** Test agents of a run that died without stop(): they hold the fixed addresses and ports. */
@@ -343,6 +372,26 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     async restartAgent(i) {
       nodeAt(i);
       await stopProc(agents.get(i), "SIGTERM");
+      await startAgent(i);
+    },
+    async signalNode(i, signal) {
+      const node = nodeAt(i);
+      const agent = agents.get(i);
+      const pids = [...(await nodeProcesses(node.root.root)), ...(agent && running(agent) ? [agent.child.pid!] : [])];
+      for (const pid of pids) {
+        try {
+          process.kill(pid, signal);
+        } catch {
+          // gone already
+        }
+      }
+      if (signal === "SIGKILL") {
+        await waitFor(`node ${i}'s processes to die`, async () => (await nodeProcesses(node.root.root)).length === 0 && !running(agents.get(i)), { timeoutMs: 10_000 });
+      }
+    },
+    async restartNode(i) {
+      nodeAt(i);
+      // Its agent resumes nginx, php-fpm and MariaDB from the node root (worker/agent/resume.ts).
       await startAgent(i);
     },
     startWorker,

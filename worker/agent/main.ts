@@ -1,6 +1,7 @@
 import { isIPv4 } from "node:net";
 import { z } from "zod";
 import { nodeConfigSchema, nodeRoot } from "./node-root";
+import { resumeNode } from "./resume";
 import { startAgentServer } from "./server";
 
 // The agent's entry point: one per node, started by the cluster script (or systemd) as root,
@@ -62,7 +63,17 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const node = nodeRoot(config.data);
-  const server = await startAgentServer({ host: env.AGENT_HOST, port: env.AGENT_PORT, secret: env.AGENT_SECRET, nodeRoot: node });
+  // After a crash or reboot of the node its masters come back as they were, the front door once
+  // the control plane has sent the current routes (resume.ts).
+  const resumed = await resumeNode(node);
+  const server = await startAgentServer({
+    host: env.AGENT_HOST,
+    port: env.AGENT_PORT,
+    secret: env.AGENT_SECRET,
+    nodeRoot: node,
+    onRoutesApplied: resumed.routesApplied,
+    awaitingRoutes: resumed.awaitingRoutes,
+  });
   console.log(`Shoal agent listening on http://${env.AGENT_HOST}:${server.port} for node ${node.root}`);
 
   let stopping = false;

@@ -8,6 +8,7 @@ import { bearerAuth } from "./auth";
 import { converge, observeNode, type StepResult } from "./converge";
 import type { NodeRoot } from "./node-root";
 import { createMetricsSampler } from "./metrics";
+import { probeFrontDoor, probeRequestSchema } from "./peer-probe";
 import { InvalidSpecError, objectIdSchema, parseNodeSpec, type NodeSpec } from "./spec";
 import { createStorageApi, isStreamUpload } from "./storage/routes";
 
@@ -32,6 +33,10 @@ export type AgentServerOptions = {
   port: number;
   secret: string;
   nodeRoot: NodeRoot;
+  /** After the edge accepted a route table from the control plane (resume.ts starts nginx then). */
+  onRoutesApplied?: () => void;
+  /** Whether the front door still waits for its first route table after a crash. */
+  awaitingRoutes?: () => boolean;
   /** The hold service's bounds (tests shorten the timeout). */
   edge?: EdgeOptions;
 };
@@ -106,9 +111,22 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     "/v1/health": {
       GET: async () => [200, { ok: true, version: agentVersion, uptime: Math.floor((Date.now() - startedAt) / 1000) }],
     },
+    // Can this node reach another node's front door? The control plane asks when it has lost
+    // that node's heartbeat, before it declares it dead (peer-probe.ts).
+    "/v1/probe": {
+      POST: async (req) => {
+        const parsed = probeRequestSchema.safeParse(await readJsonBody(req));
+        if (!parsed.success) {
+          throw new HttpError(422, "The probe request is invalid.", { code: "INVALID_PROBE", issues: parsed.error.issues.map((i) => ({ path: i.path.join(".") || "(body)", message: i.message })) });
+        }
+        return [200, await probeFrontDoor(parsed.data, node.address)];
+      },
+    },
     // The heartbeat, polled every second: see metrics.ts (validated by nodeMetricsSchema).
     "/v1/metrics": {
-      GET: async () => [200, await metrics.sample()],
+      // edge.confirmed false: the node came back from a crash and its front door waits for the
+      // control plane's current route table before it serves (resume.ts).
+      GET: async () => [200, { ...(await metrics.sample()), edge: { confirmed: !(options.awaitingRoutes?.() ?? false) } }],
     },
     "/v1/state": {
       GET: async () => {
@@ -182,6 +200,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
           let routeError: unknown = null;
           try {
             routed = await edge.put(body.routes, { reload: false });
+            options.onRoutesApplied?.();
           } catch (e) {
             routeError = e;
           }
@@ -228,6 +247,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
         return lock.run(async () => {
           try {
             const { needsReload: _, ...result } = await edge.put(input);
+            options.onRoutesApplied?.();
             return [200, result];
           } catch (e) {
             if (e instanceof InvalidRoutesError) {

@@ -1,34 +1,151 @@
 import type { Db } from "../../server/db";
-import { agentClient } from "../../server/cluster/agent-client";
+import type { NodeStatus, Prisma } from "../../server/generated/prisma/client";
+import { agentClient, AgentUnreachableError } from "../../server/cluster/agent-client";
 import { nodeMetricsSchema } from "../../server/cluster/node-metrics";
+import {
+  defaultDetectorSettings,
+  detectFailures,
+  nodeStatusFor,
+  type DetectorSettings,
+  type Health,
+  type HeartbeatObservation,
+  type NodeHealth,
+  type PeerProbe,
+} from "../../server/domain/failure-detector";
 
-// Every second (a BullMQ job scheduler: one tick across all workers) each agent is asked for its
-// metrics; an answer is the node's heartbeat. A node that stops answering turns DEGRADED after
-// `degradedAfterMs` and DEAD after `deadAfterMs` (the failover issue adds peer confirmation before
-// anything is moved). A node that answers again becomes HEALTHY and is reconciled in full, so
-// whatever changed while it was away is applied.
+// Every second (a BullMQ job scheduler: one tick across all workers; heartbeatLease keeps two
+// ticks from overlapping) each agent is asked for its metrics; an answer is the node's heartbeat.
+// The failure detector (server/domain/failure-detector.ts) then decides each node's health:
+// - a node silent for T1, or whose agent refuses connections, is SUSPECT (shown DEGRADED); the
+//   nodes the control plane still hears are asked, in the same tick, whether they reach its
+//   front door (POST /v1/probe);
+// - it is DEAD only when a majority of them cannot: then `onDead` fails its sites over;
+// - a DEAD node heard again is first brought to the current route table (its edge must never
+//   serve its old epoch), and after the hold-down rejoins through `onRejoin` (its divergent data
+//   kept) and a full reconcile, as a replica.
 
-export type HeartbeatOptions = { degradedAfterMs?: number; deadAfterMs?: number };
+export type HeartbeatHooks = {
+  /** A node turned HEALTHY from DEGRADED or PENDING: reconcile it in full. */
+  onRecovered(nodeId: string): Promise<void>;
+  /** Nodes DEAD now that still hold live placements: fail their sites over. Not awaited by the tick. */
+  onDead(deadNodeIds: string[]): void;
+  /** A DEAD node is back after the hold-down. Throwing keeps it DEAD until the next tick. */
+  onRejoin(nodeId: string): Promise<void>;
+  /**
+   * The node's edge needs the current route table now: it is DEAD but heard again (in or after
+   * the hold-down; `onlyIfBehind`), or it came back from a crash and its front door waits for one.
+   */
+  pushRoutes(nodeId: string, onlyIfBehind: boolean): Promise<void>;
+  log?(line: string): void;
+};
 
-export async function collectHeartbeats(db: Db, clusterSecret: string, onRecovered: (nodeId: string) => Promise<void>, opts: HeartbeatOptions = {}): Promise<void> {
-  const degradedAfter = opts.degradedAfterMs ?? 3_000;
-  const deadAfter = opts.deadAfterMs ?? 15_000;
-  const nodes = await db.node.findMany({ select: { id: true, name: true, address: true, agentPort: true, status: true, lastHeartbeatAt: true } });
+export type HeartbeatOptions = {
+  detector?: Partial<DetectorSettings>;
+  /** How long one metrics poll may take; a slower node counts as silent for this tick. */
+  pollTimeoutMs?: number;
+  /** How long a peer probe of a suspect's front door may take. */
+  probeTimeoutMs?: number;
+};
+
+const healthOfStatus = (status: string): Health | null =>
+  status === "DEAD" ? "DEAD" : status === "DEGRADED" ? "SUSPECT" : status === "HEALTHY" || status === "DRAINING" ? "HEALTHY" : null;
+
+export type HeartbeatTick = { transitions: { node: string; from: Health | null; to: Health; reason: string }[]; held: Record<string, string>; dead: string[] };
+
+export async function collectHeartbeats(db: Db, clusterSecret: string, hooks: HeartbeatHooks, opts: HeartbeatOptions = {}): Promise<HeartbeatTick> {
+  const settings = { ...defaultDetectorSettings, ...opts.detector };
+  const nodes = await db.node.findMany({
+    select: { id: true, name: true, address: true, agentPort: true, httpPort: true, status: true, lastHeartbeatAt: true, healthSince: true, deadFlipAt: true, updatedAt: true, appliedRoutesVersion: true },
+  });
+  const client = (n: (typeof nodes)[number]) => agentClient(n, { clusterSecret });
+
+  // 1. Poll every agent at once.
+  const polled = new Map<string, { at: number; ok: true; metrics: unknown } | { at: number; ok: false; refused: boolean }>();
   await Promise.all(
     nodes.map(async (node) => {
-      const now = new Date();
       try {
-        const metrics = await agentClient(node, { clusterSecret }).metrics(nodeMetricsSchema);
-        const status = node.status === "DRAINING" ? "DRAINING" : "HEALTHY";
-        await db.node.update({ where: { id: node.id }, data: { lastHeartbeatAt: now, metrics, status } });
-        if (node.status !== "HEALTHY" && node.status !== "DRAINING") await onRecovered(node.id);
-      } catch {
-        const silentFor = now.getTime() - (node.lastHeartbeatAt?.getTime() ?? 0);
-        const status = silentFor > deadAfter ? "DEAD" : silentFor > degradedAfter ? "DEGRADED" : node.status;
-        if (status !== node.status && node.status !== "PENDING" && node.status !== "DRAINING") {
-          await db.node.update({ where: { id: node.id }, data: { status } });
-        }
+        const metrics = await client(node).metrics(nodeMetricsSchema, opts.pollTimeoutMs ?? 900);
+        polled.set(node.id, { at: Date.now(), ok: true, metrics });
+      } catch (e) {
+        polled.set(node.id, { at: Date.now(), ok: false, refused: e instanceof AgentUnreachableError && e.refused });
       }
     }),
   );
+  const now = Date.now();
+
+  // A PENDING node (registered, never heard) becomes HEALTHY when it answers; it is not part of
+  // the detector's membership before that.
+  const members = nodes.filter((n) => n.status !== "PENDING" || polled.get(n.id)?.ok);
+  const observations: HeartbeatObservation[] = members.map((n) => {
+    const p = polled.get(n.id)!;
+    return { nodeId: n.id, lastHeartbeatAt: p.ok ? p.at : (n.lastHeartbeatAt?.getTime() ?? null), refusedAt: !p.ok && p.refused ? p.at : null };
+  });
+  const previous: Record<string, NodeHealth> = {};
+  for (const n of members) {
+    const state = healthOfStatus(n.status);
+    if (state) previous[n.id] = { state, since: (n.healthSince ?? n.updatedAt).getTime(), deadFlipAt: n.deadFlipAt?.getTime() ?? null };
+  }
+
+  // 2. Whom the control plane does not hear: ask the nodes it hears whether they reach them.
+  const heard = members.filter((n) => polled.get(n.id)?.ok);
+  const silent = members.filter((n) => {
+    const o = observations.find((x) => x.nodeId === n.id)!;
+    const quiet = !polled.get(n.id)?.ok && (o.refusedAt != null || o.lastHeartbeatAt === null || now - o.lastHeartbeatAt > settings.suspectAfterMs);
+    return quiet && previous[n.id]?.state !== "DEAD";
+  });
+  const probes: PeerProbe[] = [];
+  await Promise.all(
+    silent.flatMap((target) =>
+      heard.map(async (peer) => {
+        try {
+          const r = await client(peer).probe({ address: target.address, port: target.httpPort }, opts.probeTimeoutMs ?? 700);
+          probes.push({ fromNodeId: peer.id, toNodeId: target.id, reachable: r.reachable, at: Date.now() });
+        } catch {
+          // The peer itself did not answer the question: no evidence either way.
+        }
+      }),
+    ),
+  );
+
+  // 3. Decide.
+  const result = detectFailures({ now: Date.now(), nodes: observations, probes, previous }, settings);
+  const transitions: HeartbeatTick["transitions"] = [];
+  for (const n of members) {
+    const p = polled.get(n.id)!;
+    const h = result.health[n.id]!;
+    const t = result.transitions.find((x) => x.nodeId === n.id);
+    let state = h.state;
+    if (t && result.rejoined.includes(n.id)) {
+      // Back from DEAD: keep what it holds beyond the promoted copies, then let it in.
+      try {
+        await hooks.onRejoin(n.id);
+      } catch (e) {
+        hooks.log?.(`node ${n.name} cannot rejoin yet: ${e instanceof Error ? e.message : String(e)}`);
+        state = "DEAD";
+      }
+    }
+    const status: NodeStatus = state === "HEALTHY" && n.status === "DRAINING" ? "DRAINING" : nodeStatusFor(state);
+    const changed = status !== n.status;
+    const data = {
+      ...(p.ok ? { lastHeartbeatAt: new Date(p.at), metrics: p.metrics as Prisma.InputJsonObject } : {}),
+      ...(changed ? { status, healthSince: new Date(h.since), deadFlipAt: h.deadFlipAt === null ? null : new Date(h.deadFlipAt) } : {}),
+    };
+    if (Object.keys(data).length) await db.node.update({ where: { id: n.id }, data });
+    if (changed && t) {
+      transitions.push({ node: n.name, from: t.from, to: state, reason: t.reason });
+      hooks.log?.(`node ${n.name}: ${t.from ?? "new"} → ${state} (${t.reason})`);
+    }
+    if (changed && status === "HEALTHY" && (n.status === "DEGRADED" || n.status === "PENDING" || n.status === "DEAD")) await hooks.onRecovered(n.id);
+    if (p.ok) {
+      const waiting = (p.metrics as { edge?: { confirmed: boolean } }).edge?.confirmed === false;
+      if (waiting || state === "DEAD") {
+        await hooks.pushRoutes(n.id, !waiting).catch((e: unknown) => hooks.log?.(`routes to ${n.name}: ${e instanceof Error ? e.message : String(e)}`));
+      }
+    }
+  }
+
+  // 4. Fail over whatever still runs live on a DEAD node (also the sites a crashed failover left).
+  const dead = members.filter((n) => (result.health[n.id]?.state ?? healthOfStatus(n.status)) === "DEAD").map((n) => n.id);
+  if (dead.length && (await db.placement.count({ where: { role: "PRIMARY", nodeId: { in: dead }, site: { deletedAt: null } } })) > 0) hooks.onDead(dead);
+  return { transitions, held: result.held, dead };
 }

@@ -9,7 +9,11 @@ import { RECONCILE_NODE_JOB, cappedBackoff, reconcileDedupId, reconcileNodeOptio
 import { SCHEDULES } from "../../server/jobs/schedules";
 import { balanceTick, balancerModeSchema } from "./balance";
 import { handleOutboxEvent } from "./handle-outbox-event";
-import { collectHeartbeats } from "./heartbeat";
+import { agentClient } from "../../server/cluster/agent-client";
+import { readRouteTable } from "../../server/cluster/route-table";
+import { failOver } from "./failover";
+import { collectHeartbeats, type HeartbeatHooks } from "./heartbeat";
+import { rejoinNode } from "./rejoin";
 import { tryLease } from "./node-lock";
 import { startOutboxRelay } from "./outbox-relay";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
@@ -31,9 +35,14 @@ const envSchema = z.object({
   SHOAL_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** The balancer: "on" (default), "dry-run" (logs the moves it would start) or "off". */
   SHOAL_BALANCER: balancerModeSchema,
-  /** Heartbeat silence before a node is DEGRADED / DEAD. */
-  SHOAL_DEGRADED_AFTER_MS: z.coerce.number().int().min(500).default(3000),
-  SHOAL_DEAD_AFTER_MS: z.coerce.number().int().min(1000).default(15000),
+  /** Heartbeat silence before a node is SUSPECT (DEGRADED) and its peers are asked to probe it. */
+  SHOAL_SUSPECT_AFTER_MS: z.coerce.number().int().min(500).default(1500),
+  /** A node enters or leaves DEAD at most once per this (a flapping link does not fail over and back). */
+  SHOAL_HOLD_DOWN_MS: z.coerce.number().int().min(0).default(30_000),
+  /** How often the snapshot schedule looks for due snapshots: the finest cadence a plan gets. */
+  SHOAL_SNAPSHOT_TICK_MS: z.coerce.number().int().min(500).max(60_000).optional(),
+  /** "off": the heartbeat still marks nodes DEAD, but nothing is failed over (an operator does it). */
+  SHOAL_FAILOVER: z.enum(["on", "off"]).default("on"),
 });
 
 async function main(): Promise<void> {
@@ -81,6 +90,48 @@ async function main(): Promise<void> {
     } finally {
       await Promise.all(held.map((l) => l?.release()));
     }
+  };
+
+  // Failover runs beside the heartbeat, not in its tick (a promote takes a second or more, and
+  // heartbeats must go on meanwhile); one at a time cluster-wide, and each run re-plans from
+  // Postgres, so a run cut short is finished by the next.
+  let failoverRunning = false;
+  let heldReasons = new Map<string, string>();
+  const runFailover = async (deadNodeIds: string[]) => {
+    if (failoverRunning || env.SHOAL_FAILOVER === "off") return;
+    failoverRunning = true;
+    const lease = await tryLease(lockRedis, `${prefix}:lease:failover`, 10_000).catch(() => null);
+    try {
+      if (lease) await failOver({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, withLeases, log }, deadNodeIds);
+    } catch (e) {
+      log(`failover: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      await lease?.release();
+      failoverRunning = false;
+    }
+  };
+  const heartbeatHooks: HeartbeatHooks = {
+    onRecovered: (nodeId) => enqueue([nodeId], true),
+    onDead: (deadNodeIds) => void runFailover(deadNodeIds),
+    onRejoin: async (nodeId) => {
+      for (const r of await rejoinNode({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, log }, nodeId)) {
+        log(`rejoin: site ${r.siteId} ${r.diverged ? `diverged (${r.summary}), kept as ${r.snapshot}` : "had not diverged"}`);
+      }
+    },
+    pushRoutes: async (nodeId, onlyIfBehind) => {
+      // Its edge gets today's routes at once (fenced epochs), long before a DEAD node rejoins; a
+      // reconcile would also converge its spec, which must wait for onRejoin.
+      const [node, state] = await Promise.all([
+        db.node.findUniqueOrThrow({ where: { id: nodeId }, select: { id: true, name: true, address: true, agentPort: true, appliedRoutesVersion: true } }),
+        db.clusterState.findUnique({ where: { id: 1 }, select: { routesVersion: true } }),
+      ]);
+      if (onlyIfBehind && node.appliedRoutesVersion >= (state?.routesVersion ?? 0n)) return;
+      const table = await readRouteTable(db);
+      await agentClient(node, { clusterSecret: env.SHOAL_CLUSTER_SECRET, timeoutMs: 5_000 }).putRoutes({ routes: table.routes });
+      await db.node.updateMany({ where: { id: nodeId, appliedRoutesVersion: { lt: table.version } }, data: { appliedRoutesVersion: table.version } });
+      log(`node ${node.name}: its edge now has route table ${table.version}${onlyIfBehind ? " (heard again while DEAD)" : " (back from a crash)"}`);
+    },
+    log,
   };
 
   const relay = await startOutboxRelay({ db, databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, prefix, onError: (e) => log(`outbox relay: ${e instanceof Error ? e.message : String(e)}`) });
@@ -132,12 +183,36 @@ async function main(): Promise<void> {
 
   // The balancer logs an unchanged situation once, not every round.
   const balancerMemo = {};
+  const heartbeatQueue = new Queue(QUEUES.heartbeat, { connection: producer, prefix });
+  const heartbeatWorker = new Worker(
+    QUEUES.heartbeat,
+    async () => {
+      // One tick at a time cluster-wide: a slow tick (a probe waiting out its timeout) must not
+      // overlap the next one and write older health over newer.
+      const lease = await tryLease(lockRedis, `${prefix}:lease:heartbeat`, 5_000);
+      if (!lease) return;
+      try {
+        const tick = await collectHeartbeats(db, env.SHOAL_CLUSTER_SECRET, heartbeatHooks, {
+          detector: { suspectAfterMs: env.SHOAL_SUSPECT_AFTER_MS, holdDownMs: env.SHOAL_HOLD_DOWN_MS, probeMaxAgeMs: Math.max(3_000, env.SHOAL_SUSPECT_AFTER_MS * 2) },
+        });
+        // Why a silent node is not (yet) declared dead, each time that changes.
+        for (const [nodeId, why] of Object.entries(tick.held)) {
+          if (heldReasons.get(nodeId) !== why) log(`node ${nodeId} not failed over: ${why}`);
+        }
+        heldReasons = new Map(Object.entries(tick.held));
+      } finally {
+        await lease.release();
+      }
+    },
+    { connection: connection(), prefix, concurrency: 2 },
+  );
+  await schedulesQueue.removeJobScheduler(SCHEDULES.heartbeat.id);
+  await heartbeatQueue.upsertJobScheduler(SCHEDULES.heartbeat.id, { every: SCHEDULES.heartbeat.every }, { name: SCHEDULES.heartbeat.id, opts: { removeOnComplete: true, removeOnFail: 100 } });
+
   const schedulesWorker = new Worker(
     QUEUES.schedules,
     async (job: Job) => {
-      if (job.name === SCHEDULES.heartbeat.id) {
-        await collectHeartbeats(db, env.SHOAL_CLUSTER_SECRET, (nodeId) => enqueue([nodeId], true), { degradedAfterMs: env.SHOAL_DEGRADED_AFTER_MS, deadAfterMs: env.SHOAL_DEAD_AFTER_MS });
-      } else if (job.name === SCHEDULES.balance.id) {
+      if (job.name === SCHEDULES.balance.id) {
         // One round at a time cluster-wide: two overlapping rounds could each start a move on a node.
         const lease = await tryLease(lockRedis, `${prefix}:lease:balance`, 10_000);
         if (!lease) return;
@@ -155,13 +230,21 @@ async function main(): Promise<void> {
       } else if (job.name === SCHEDULES.snapshots.id) {
         const counts = await reconcileQueue.getJobCounts("active", "waiting", "prioritized");
         const busy = (counts.active ?? 0) + (counts.waiting ?? 0) + (counts.prioritized ?? 0) > 0;
-        await takeDueSnapshots(db, env.SHOAL_CLUSTER_SECRET, { log, busy });
+        // Ticks do not overlap (a slow one would take the same sites' snapshots twice).
+        const lease = await tryLease(lockRedis, `${prefix}:lease:snapshots`, 30_000);
+        if (!lease) return;
+        try {
+          await takeDueSnapshots(db, env.SHOAL_CLUSTER_SECRET, { log, busy });
+        } finally {
+          await lease.release();
+        }
       }
     },
     { connection: connection(), prefix, concurrency: 3 },
   );
-  for (const s of Object.values(SCHEDULES)) {
-    await schedulesQueue.upsertJobScheduler(s.id, { every: s.every }, { name: s.id, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  for (const s of Object.values(SCHEDULES).filter((x) => x.id !== SCHEDULES.heartbeat.id)) {
+    const every = s.id === SCHEDULES.snapshots.id ? (env.SHOAL_SNAPSHOT_TICK_MS ?? s.every) : s.every;
+    await schedulesQueue.upsertJobScheduler(s.id, { every }, { name: s.id, opts: { removeOnComplete: true, removeOnFail: 100 } });
   }
   log(`control worker started (balancer ${env.SHOAL_BALANCER})`);
 
@@ -170,9 +253,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: finishing the jobs in hand`);
-    await Promise.allSettled([outboxWorker.close(), reconcileWorker.close(), schedulesWorker.close()]);
+    await Promise.allSettled([outboxWorker.close(), reconcileWorker.close(), schedulesWorker.close(), heartbeatWorker.close()]);
     await relay.stop();
-    await Promise.allSettled([reconcileQueue.close(), schedulesQueue.close()]);
+    await Promise.allSettled([reconcileQueue.close(), schedulesQueue.close(), heartbeatQueue.close()]);
     producer.disconnect();
     lockRedis.disconnect();
     await db.$disconnect();

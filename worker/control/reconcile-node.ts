@@ -64,7 +64,9 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
     where: { id: nodeId },
     select: { id: true, name: true, address: true, agentPort: true, status: true, appliedSpecHash: true, appliedRoutesVersion: true },
   });
-  if (!node) return { changes: 0, skipped: true, phases };
+  // A DEAD node is converged again only when it rejoins (heartbeat.ts): first its divergent data
+  // is kept (rejoin.ts), and a converge now would drop the databases that moved away from it.
+  if (!node || node.status === "DEAD") return { changes: 0, skipped: true, phases };
   const agent = agentClient(node, { clusterSecret });
 
   // Objects being torn down here: soft-deleted sites still placed on this node, deleted databases.

@@ -68,6 +68,7 @@ export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: Snap
         // The new snapshot goes on to the site's replicas at once (incremental from the common one).
         const sent = await replicateSite(db, clusterSecret, p.site.id);
         for (const r of sent) {
+          opts.log?.(`replicated ${r.name} of site ${r.siteId} to ${r.nodeName}: ${r.bytes} bytes (${r.parent ? `incremental from ${r.parent}` : "full"})`);
           const replica = await db.node.findUniqueOrThrow({ where: { name: r.nodeName }, select: { id: true, name: true, address: true, agentPort: true } });
           await prune(db, agentClient(replica, { clusterSecret }), p.site.id, replica.id, p.site.account.plan, now);
         }

@@ -85,7 +85,7 @@ describe("plan.create", () => {
     ["trafficGbMonth", 0],
     ["copies", 6],
     ["copies", 0],
-    ["snapshotCadenceSec", 9],
+    ["snapshotCadenceSec", 0],
     ["snapshotCadenceSec", 86_401],
     ["keepAllMinutes", 1_441],
     ["keepHourlyDays", 91],
@@ -100,7 +100,7 @@ describe("plan.create", () => {
   });
 
   it("accepts the bounds themselves", async () => {
-    const low = { maxSites: 1, diskMb: 100, maxDatabases: 0, maxMailboxes: 0, trafficGbMonth: 1, copies: 1, snapshotCadenceSec: 10, keepAllMinutes: 0, keepHourlyDays: 0, keepDailyDays: 0 };
+    const low = { maxSites: 1, diskMb: 100, maxDatabases: 0, maxMailboxes: 0, trafficGbMonth: 1, copies: 1, snapshotCadenceSec: 1, keepAllMinutes: 0, keepHourlyDays: 0, keepDailyDays: 0 };
     const high = { maxSites: 10_000, diskMb: 10_000_000, maxDatabases: 10_000, maxMailboxes: 100_000, trafficGbMonth: 1_000_000, copies: 5, snapshotCadenceSec: 86_400, keepAllMinutes: 1_440, keepHourlyDays: 90, keepDailyDays: 3_650 };
     await callerFor(w.users.resellerA).plan.create({ name: planName(), ...low });
     await callerFor(w.users.resellerA).plan.create({ name: planName(), ...high });

@@ -45,6 +45,26 @@ describe("detectFailures", () => {
     expect(nodeStatusFor("SUSPECT")).toBe("DEGRADED");
   });
 
+  it("a refused poll makes a node SUSPECT at once, and peers' probes in the same tick make it DEAD", () => {
+    const nodes = (refusedAt: number | null): HeartbeatObservation[] => [
+      { nodeId: "a", lastHeartbeatAt: T0 - 100 },
+      { nodeId: "b", lastHeartbeatAt: T0 - 100 },
+      { nodeId: "c", lastHeartbeatAt: T0 - 400, refusedAt },
+    ];
+    let r = detectFailures({ now: T0, nodes: nodes(T0 - 10), probes: [], previous: allHealthy("a", "b", "c") }, s);
+    expect(r.health.c!.state).toBe("SUSPECT");
+    expect(r.transitions[0]!.reason).toBe("its agent refuses connections, silent for 0.4 s");
+    r = detectFailures({ now: T0, nodes: nodes(T0 - 10), probes: [probe("a", "c", false, T0 - 5), probe("b", "c", false, T0 - 5)], previous: allHealthy("a", "b", "c") }, s);
+    expect(r.health.c!.state).toBe("DEAD");
+    // A refusal older than the last heartbeat says nothing: the node answered since.
+    r = detectFailures({ now: T0, nodes: nodes(T0 - 500), probes: [], previous: allHealthy("a", "b", "c") }, s);
+    expect(r.health.c!.state).toBe("HEALTHY");
+    // Refused, but its front door still answers the peers (only the agent crashed): not dead.
+    r = detectFailures({ now: T0, nodes: nodes(T0 - 10), probes: [probe("a", "c", true, T0 - 5), probe("b", "c", true, T0 - 5)], previous: allHealthy("a", "b", "c") }, s);
+    expect(r.health.c!.state).toBe("SUSPECT");
+    expect(r.newlyDead).toEqual([]);
+  });
+
   it("with two nodes the other one must confirm; with one node nothing is ever dead", () => {
     const r = tick(T0, { a: 100, b: 5_000 }, [probe("a", "b", false, T0 - 100)], allHealthy("a", "b"));
     expect(r.health.b!.state).toBe("DEAD");

@@ -1,0 +1,240 @@
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db } from "../../server/db";
+import { callerFor } from "../helpers/fixtures";
+import { startCluster, type Cluster, type ClusterNode } from "./harness";
+
+// Automatic failover on a real 3-node cluster (btrfs, as npm start runs it). A writer adds a
+// timestamped row to the site's database every 100 ms through a surviving node's edge, then the
+// site's live node dies (kill -9 of every process it has); the site must serve again from its
+// replica, and the test prints the recovery time and the age of the newest row that survived.
+// The dead node then comes back: it rejoins as a replica, what it held beyond the promoted copy
+// is kept as a DIVERGENT snapshot (and the customer is told), and it catches up incrementally.
+// Last, the new live node hangs (SIGSTOP: connections go unanswered instead of refused) and the
+// site fails over back.
+
+let cluster: Cluster;
+const host = "failover-blog.test";
+const holdDownMs = 4_000;
+
+beforeAll(async () => {
+  cluster = await startCluster({ nodes: 3, workers: 1, storage: "btrfs", workerEnv: { SHOAL_HOLD_DOWN_MS: String(holdDownMs), SHOAL_SNAPSHOT_TICK_MS: "1000" } });
+});
+afterAll(async () => {
+  // A node left frozen by a failed test would hang the teardown.
+  for (const n of cluster?.nodes ?? []) await cluster.signalNode(n.index, "SIGCONT").catch(() => undefined);
+  await cluster?.stop();
+});
+
+async function finished(operationId: string, timeoutMs = 120_000) {
+  return cluster.waitFor(
+    `operation ${operationId}`,
+    async () => {
+      const op = await db.operation.findUniqueOrThrow({ where: { id: operationId } });
+      if (op.status === "FAILED") throw new Error(`operation failed: ${op.lastError}`);
+      return op.status === "SUCCEEDED" ? op : undefined;
+    },
+    { timeoutMs },
+  );
+}
+
+// SHORTINIT: WordPress loads only its database layer, so a write costs a query, not a page.
+const tickPhp = `<?php
+define('SHORTINIT', true);
+require __DIR__ . '/wp-config.php';
+header('Cache-Control: no-store');
+$wpdb->query('CREATE TABLE IF NOT EXISTS shoal_ticks (id INT AUTO_INCREMENT PRIMARY KEY, at BIGINT NOT NULL)');
+if (isset($_GET['before'])) {
+  echo (int) $wpdb->get_var($wpdb->prepare('SELECT COALESCE(MAX(at), 0) FROM shoal_ticks WHERE at < %d', (int) $_GET['before']));
+} else {
+  $at = (int) $_GET['at'];
+  $wpdb->insert('shoal_ticks', ['at' => $at]);
+  echo $at;
+}
+`;
+
+type Write = { at: number; ok: boolean; status: number | null; body?: string };
+
+/** Adds a row every 100 ms through `edge` until stopped; every attempt is recorded. */
+function startWriter(edgeOf: () => ClusterNode) {
+  // What went wrong, if the test times out waiting for a good write.
+  const explain = () => {
+    const bad = writes.filter((w) => !w.ok);
+    return `${writes.length} writes, ${bad.length} failed; last failures: ${JSON.stringify(bad.slice(-3))}`;
+  };
+  const writes: Write[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const at = Date.now();
+      const edge = edgeOf();
+      // node:http, not fetch: fetch drops a Host header.
+      const res = await Promise.race([
+        cluster.edgeGet(edge.index, host, `/tick.php?at=${at}`).catch(() => null),
+        new Promise<null>((r) => setTimeout(() => r(null), 2_000)),
+      ]);
+      const body = res?.body ?? "";
+      const ok = res?.status === 200 && body.trim() === String(at);
+      writes.push({ at, ok, status: res?.status ?? null, ...(ok ? {} : { body: body.slice(0, 300) }) });
+      await new Promise((r) => setTimeout(r, Math.max(0, at + 100 - Date.now())));
+    }
+  })();
+  return { writes, explain, stop: async () => { stopped = true; await loop; } };
+}
+
+async function newestRowBefore(edge: ClusterNode, before: number): Promise<number> {
+  const res = await cluster.edgeGet(edge.index, host, `/tick.php?before=${before}`);
+  expect(res.status).toBe(200);
+  return Number(res.body);
+}
+
+async function livePlacement(siteId: string) {
+  return db.placement.findFirstOrThrow({ where: { siteId, role: "PRIMARY" }, include: { node: true } });
+}
+
+/** The first successful write after `since` that follows a failed one: when the site was back. */
+function recovery(writes: Write[], since: number): { recoveredAt: number; failed: number } {
+  const after = writes.filter((w) => w.at >= since);
+  const firstOk = after.find((w, i) => w.ok && after.slice(0, i).some((x) => !x.ok)) ?? after.find((w) => w.ok);
+  return { recoveredAt: firstOk?.at ?? Number.NaN, failed: after.filter((w) => !w.ok && w.at < (firstOk?.at ?? Infinity)).length };
+}
+
+describe("failover", () => {
+  let siteId = "";
+  let deadNode: ClusterNode;
+  let promoted: ClusterNode;
+
+  it("a node killed with -9: the site serves again from its replica; recovery time and newest surviving row", async () => {
+    const world = cluster.world!;
+    // Snapshots every second for this plan (the panel allows 1 s to 1 day): it sets the data lost.
+    await db.plan.update({ where: { id: world.customers.a.plan.id }, data: { snapshotCadenceSec: 1 } });
+    const asA = callerFor(world.users.customerA);
+    const d = await asA.domain.create({ name: host });
+    const site = await asA.site.create({ domainId: d.id, app: "WORDPRESS", phpVersion: "8.2", documentRoot: "public" });
+    siteId = site.id;
+    await finished(site.operationId);
+    const live = await livePlacement(site.id);
+    const liveNode = cluster.nodes.find((n) => n.name === live.node.name)!;
+    const replica = await db.placement.findFirstOrThrow({ where: { siteId: site.id, role: "REPLICA" }, include: { node: true } });
+    const survivor = cluster.nodes.find((n) => n.name !== live.node.name && n.name !== replica.node.name)!;
+    const docroot = path.join(liveNode.root.siteDir(world.customers.a.account.username, site.id), "public");
+    await writeFile(path.join(docroot, "tick.php"), tickPhp);
+    await cluster.waitFor("the site to take writes", async () => (await cluster.edgeGet(survivor.index, host, `/tick.php?at=${Date.now()}`)).status === 200);
+    await cluster.waitFor("a snapshot with tick.php on the replica", async () => (await db.snapshot.count({ where: { siteId: site.id, nodeId: replica.nodeId, takenAt: { gt: new Date(Date.now() - 1_500) } } })) > 0, { timeoutMs: 60_000 });
+
+    const writer = startWriter(() => survivor);
+    await new Promise((r) => setTimeout(r, 3_000));
+    // Written on the dying node only, an instant before it dies: divergent for sure (test 2).
+    await writeFile(path.join(docroot, "last-words.txt"), "written just before the crash\n");
+    const killedAt = Date.now();
+    await cluster.signalNode(liveNode.index, "SIGKILL");
+    deadNode = liveNode;
+
+    const after = await cluster.waitFor("the site to serve from another node", async () => {
+      if (Date.now() - killedAt > 59_000) console.log(writer.explain());
+      const p = await livePlacement(site.id);
+      return p.node.name !== liveNode.name && writer.writes.some((w) => w.at > killedAt && w.ok) ? p : undefined;
+    }, { timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1_000));
+    await writer.stop();
+    promoted = cluster.nodes.find((n) => n.name === after.node.name)!;
+
+    const { recoveredAt, failed } = recovery(writer.writes, killedAt);
+    const newest = await newestRowBefore(survivor, killedAt);
+    const op = await db.operation.findFirstOrThrow({ where: { targetId: site.id, kind: "site.failover" }, include: { steps: { orderBy: { index: "asc" } } } });
+    const nodeRow = await db.node.findUniqueOrThrow({ where: { name: liveNode.name } });
+    console.log(
+      `node kill -9: site back after ${recoveredAt - killedAt} ms (${failed} of the writes every 100 ms failed meanwhile); ` +
+        `newest surviving row written ${killedAt - newest} ms before the kill (snapshot cadence 1 s); ` +
+        `failover steps ${op.steps.map((s) => `${s.kind} ${s.finishedAt!.getTime() - s.startedAt!.getTime()} ms`).join(", ")}`,
+    );
+    expect(op.status).toBe("SUCCEEDED");
+    expect(after.node.name).toBe(replica.node.name);
+    expect(after.epoch).toBe(live.epoch + 1);
+    expect(nodeRow.status).toBe("DEAD");
+    expect((await db.placement.findFirstOrThrow({ where: { siteId: site.id, nodeId: nodeRow.id } })).role).toBe("REPLICA");
+    expect(recoveredAt - killedAt).toBeLessThan(20_000);
+    expect(newest).toBeGreaterThan(killedAt - 10_000);
+    // Every edge that lives serves the promoted copy (tick.php came with the snapshot).
+    for (const n of cluster.nodes.filter((x) => x !== liveNode)) {
+      expect((await cluster.edgeGet(n.index, host, `/tick.php?before=${Date.now()}`)).status).toBe(200);
+    }
+  });
+
+  it("the dead node comes back as a replica: its divergent data is kept and the customer told; it catches up incrementally", async () => {
+    const deadId = (await db.node.findUniqueOrThrow({ where: { name: deadNode.name } })).id;
+    await cluster.restartNode(deadNode.index);
+    await cluster.waitFor(`${deadNode.name} to rejoin`, async () => (await db.node.findUniqueOrThrow({ where: { id: deadId } })).status === "HEALTHY", { timeoutMs: 60_000 });
+    const placement = await db.placement.findFirstOrThrow({ where: { siteId, nodeId: deadId } });
+    expect(placement.role).toBe("REPLICA");
+    expect(placement.reason).toMatch(/kept as divergent-/);
+    const divergent = await db.snapshot.findMany({ where: { siteId, kind: "DIVERGENT" }, include: { node: true } });
+    // Kept on the node that wrote it and on the live node, where the customer can restore it.
+    expect(divergent.map((s) => s.node!.name).sort()).toEqual([deadNode.name, promoted.name].sort());
+    const mail = await db.mailMessage.findFirst({ where: { toAddress: cluster.world!.customers.a.customer.email, subject: { contains: host } } });
+    expect(mail?.text).toMatch(/kept as a snapshot/);
+    // Its edge routes to the new live node (the fenced epoch is never served again).
+    // Its front door started only once it had the current table (worker/agent/resume.ts).
+    const page = await cluster.waitFor(`${deadNode.name}'s front door`, () => cluster.edgeGet(deadNode.index, host, "/last-words.txt").catch(() => undefined));
+    expect(page.body).not.toContain("written just before the crash");
+
+    // Catch-up: the next replication to it is incremental from the common snapshot: it sends
+    // about what changed, not the 60 MB site.
+    const worker = () => cluster.logTail("worker", 1, 100_000);
+    const pattern = new RegExp(`replicated (\\S+) of site ${siteId} to ${deadNode.name}: (\\d+) bytes \\((incremental from \\S+|full)\\)`, "g");
+    const seen = (text: string) => [...text.matchAll(pattern)];
+    const before = seen(await worker()).length;
+    const username = cluster.world!.customers.a.account.username;
+    await writeFile(path.join(promoted.root.siteDir(username, siteId), "public", "upload.bin"), Buffer.alloc(3 * 1024 * 1024, 7));
+    const sent = await cluster.waitFor("a replication to the rejoined node with the new file", async () => {
+      const all = seen(await worker());
+      return all.length > before + 1 ? all[all.length - 1] : undefined;
+    }, { timeoutMs: 60_000 });
+    // It was the live node until it died: every replication to it is one after its rejoin.
+    const first = seen(await worker())[0]!;
+    console.log(`catch-up: first replication after rejoin ${first[2]} bytes (${first[3]}); with a 3 MB file added ${sent[2]} bytes (${sent[3]})`);
+    expect(first[3]).toMatch(/^incremental/);
+    expect(Number(first[2])).toBeLessThan(20 * 1024 * 1024);
+    const all = seen(await worker()).slice(before).map((m) => Number(m[2]));
+    // The 3 MB file crossed once, with little around it.
+    expect(all.reduce((a, b) => a + b, 0)).toBeGreaterThan(3 * 1024 * 1024);
+    expect(all.reduce((a, b) => a + b, 0)).toBeLessThan(3 * 1024 * 1024 + 20 * 1024 * 1024);
+  });
+
+  it("a live node that hangs (SIGSTOP) is failed over too, back to the rejoined replica", async () => {
+    const live = await livePlacement(siteId);
+    const hung = cluster.nodes.find((n) => n.name === live.node.name)!;
+    const edge = cluster.nodes.find((n) => n.name !== hung.name && n.name !== deadNode.name)!;
+    // The rejoined node must hold the newest state first.
+    await cluster.waitFor("the rejoined replica to be current", async () => {
+      const newest = await db.snapshot.findFirst({ where: { siteId, nodeId: live.nodeId, kind: "SCHEDULED" }, orderBy: { takenAt: "desc" } });
+      return newest && (await db.snapshot.count({ where: { siteId, nodeId: (await db.node.findUniqueOrThrow({ where: { name: deadNode.name } })).id, name: newest.name } })) > 0;
+    }, { timeoutMs: 30_000 });
+    const writer = startWriter(() => edge);
+    await new Promise((r) => setTimeout(r, 2_000));
+    const frozenAt = Date.now();
+    await cluster.signalNode(hung.index, "SIGSTOP");
+    try {
+      const after = await cluster.waitFor("the site to serve from the rejoined node", async () => {
+        const p = await livePlacement(siteId);
+        return p.node.name === deadNode.name && writer.writes.some((w) => w.at > frozenAt && w.ok) ? p : undefined;
+      }, { timeoutMs: 60_000 });
+      await new Promise((r) => setTimeout(r, 1_000));
+      await writer.stop();
+      const { recoveredAt, failed } = recovery(writer.writes, frozenAt);
+      const newest = await newestRowBefore(edge, frozenAt);
+      console.log(`node hang (SIGSTOP): site back after ${recoveredAt - frozenAt} ms (${failed} writes failed meanwhile); newest surviving row written ${frozenAt - newest} ms before the hang`);
+      expect(after.epoch).toBe(live.epoch + 1);
+      expect(recoveredAt - frozenAt).toBeLessThan(20_000);
+    } finally {
+      await writer.stop();
+      await cluster.signalNode(hung.index, "SIGCONT");
+    }
+    // The thawed node is fenced: DEAD until its hold-down ends, then a replica.
+    const hungId = (await db.node.findUniqueOrThrow({ where: { name: hung.name } })).id;
+    await cluster.waitFor(`${hung.name} to rejoin`, async () => (await db.node.findUniqueOrThrow({ where: { id: hungId } })).status === "HEALTHY", { timeoutMs: 60_000 });
+    expect((await db.placement.findFirstOrThrow({ where: { siteId, nodeId: hungId } })).role).toBe("REPLICA");
+    expect((await cluster.edgeGet(hung.index, host, `/tick.php?before=${Date.now()}`)).status).toBe(200);
+  });
+});

@@ -1,0 +1,48 @@
+import { existsSync } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { startMariadb } from "./drivers/mariadb";
+import { nginxPid, startNginx } from "./drivers/nginx";
+import { startPhpFpm } from "./drivers/php-fpm";
+import type { NodeRoot } from "./node-root";
+
+// A node that comes back (a reboot, or its processes killed) serves again what it was last
+// configured for, as systemd units would start it: the masters are started from the configs and
+// data on disk, each only if it was set up before and is not running.
+//
+// Except the front door, at first. While the node was away its sites may have been failed over
+// (a higher epoch elsewhere), and its stored route table would send their visitors to its own
+// stale copies. So nginx starts only once the control plane has sent the current table (the
+// heartbeat sees edge.confirmed false in the metrics and sends it at once), or, if the control
+// plane does not answer within `routesTimeoutMs`, with what it has: a node cut off from the
+// control plane keeps its sites up, as a netsplit's far side does anyway.
+
+export type Resumed = { awaitingRoutes(): boolean; routesApplied(): void };
+
+export async function resumeNode(node: NodeRoot, opts: { routesTimeoutMs?: number; log?: (line: string) => void } = {}): Promise<Resumed> {
+  const log = opts.log ?? console.log;
+  const attempt = async (what: string, start: () => Promise<void>) => {
+    try {
+      await start();
+      log(`Resumed the node's ${what}.`);
+    } catch (e) {
+      log(`Could not resume ${what}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
+  const nginxDown = existsSync(node.nginxConf) && !(await nginxPid(node));
+  const mysqlReady = existsSync(node.mysqlDataDir) && (await readdir(node.mysqlDataDir)).includes("mysql");
+  if (existsSync(node.phpFpmConf)) void attempt("php-fpm", () => startPhpFpm(node));
+  if (mysqlReady) void attempt("MariaDB", () => startMariadb(node));
+
+  let waiting = nginxDown;
+  const startFrontDoor = (why: string) => {
+    if (!waiting) return;
+    waiting = false;
+    clearTimeout(timer);
+    void attempt(`nginx (${why})`, () => startNginx(node));
+  };
+  const timer = setTimeout(() => startFrontDoor(`no route table from the control plane within ${opts.routesTimeoutMs ?? 15_000} ms: serving the stored one`), opts.routesTimeoutMs ?? 15_000);
+  timer.unref();
+  if (!nginxDown) clearTimeout(timer);
+  else log("The front door was down: it starts once the control plane sends the current route table.");
+  return { awaitingRoutes: () => waiting, routesApplied: () => startFrontDoor("the control plane's route table arrived") };
+}

@@ -1,0 +1,121 @@
+import type { Db } from "../../server/db";
+import { agentClient, AgentRejectedError } from "../../server/cluster/agent-client";
+import { snapshotName } from "../../server/domain/snapshot-name";
+import { fencedReasonPrefix } from "./failover";
+
+// A node that was DEAD is back (heartbeat.ts calls this once its hold-down is over, before it
+// marks the node HEALTHY and reconciles it as a replica). For each site it served live when it
+// was fenced, what it holds may be ahead of the copy that was promoted: writes after the last
+// snapshot that reached the replica, or, in a netsplit, everything its side wrote while cut off.
+// The promoted side is the truth, but nothing is thrown away: before the reconcile turns the
+// node's copy into a replica (its databases there are dropped), its live state is compared with
+// the snapshot the new primary was promoted from; if it differs, it is kept as a DIVERGENT
+// snapshot, sent to the live node (incrementally, from that snapshot) so the customer can
+// inspect and restore it from the timeline, and the customer is told, in the panel and by mail.
+
+export type RejoinContext = { db: Db; clusterSecret: string; log?: (line: string) => void };
+
+export type RejoinOutcome = { siteId: string; diverged: boolean; snapshot: string | null; summary: string };
+
+const basePattern = /from snapshot (\S+)$/;
+
+export async function rejoinNode(ctx: RejoinContext, nodeId: string): Promise<RejoinOutcome[]> {
+  const { db } = ctx;
+  const node = await db.node.findUniqueOrThrow({ where: { id: nodeId }, select: { id: true, name: true, address: true, agentPort: true } });
+  const fenced = await db.placement.findMany({
+    where: { nodeId, role: "REPLICA", reason: { startsWith: fencedReasonPrefix } },
+    select: { id: true, siteId: true, epoch: true, reason: true },
+  });
+  const agent = agentClient(node, { clusterSecret: ctx.clusterSecret });
+  const outcomes: RejoinOutcome[] = [];
+  for (const p of fenced) {
+    const base = basePattern.exec(p.reason ?? "")?.[1];
+    const site = await db.site.findUnique({
+      where: { id: p.siteId },
+      select: {
+        deletedAt: true,
+        domain: { select: { name: true } },
+        databases: { where: { deletedAt: null }, orderBy: { name: "asc" }, select: { name: true } },
+        account: { select: { customer: { select: { id: true, email: true, resellerId: true } } } },
+        placements: { where: { role: "PRIMARY" }, select: { node: { select: { id: true, name: true, address: true, agentPort: true, status: true } } } },
+      },
+    });
+    const done = (reason: string) => db.placement.update({ where: { id: p.id }, data: { reason } });
+    if (!site || site.deletedAt || !base) {
+      await done(`rejoined as a replica (${node.name} came back)`);
+      continue;
+    }
+    const databases = site.databases.map((d) => d.name);
+
+    let summary: string;
+    try {
+      const preview = await agent.previewRollback(p.siteId, base, databases);
+      const files = preview.files.added + preview.files.removed + preview.files.changed;
+      const changedDbs = preview.databases.filter((d) => d.status !== "same" && d.status !== "not-in-snapshot").map((d) => d.name);
+      if (files === 0 && changedDbs.length === 0) {
+        await done(`rejoined as a replica: nothing changed after snapshot ${base}`);
+        outcomes.push({ siteId: p.siteId, diverged: false, snapshot: null, summary: "no changes" });
+        continue;
+      }
+      summary = [files ? `${files} file${files === 1 ? "" : "s"}` : "", changedDbs.length ? `database${changedDbs.length === 1 ? "" : "s"} ${changedDbs.join(", ")}` : ""].filter(Boolean).join(" and ");
+    } catch (e) {
+      // Nothing of the site left there (its store was lost with the node): nothing to keep.
+      if (e instanceof AgentRejectedError && e.status === 404) {
+        await done(`rejoined as a replica: it held no copy of the site any more`);
+        continue;
+      }
+      throw e;
+    }
+
+    // Keep it, where the customer can reach it: on this node and on the live node.
+    const at = new Date();
+    const info = await agent.createSnapshot(p.siteId, snapshotName("divergent", at), databases);
+    await db.snapshot.create({ data: { siteId: p.siteId, nodeId, name: info.name, kind: "DIVERGENT", epoch: p.epoch, sizeBytes: BigInt(info.sizeBytes), takenAt: new Date(info.takenAt) } });
+    const live = site.placements[0]?.node;
+    if (live && live.status === "HEALTHY") {
+      try {
+        const sent = await agent.sendSnapshotTo(agentClient(live, { clusterSecret: ctx.clusterSecret }), p.siteId, info.name, base);
+        await db.snapshot.create({ data: { siteId: p.siteId, nodeId: live.id, name: info.name, kind: "DIVERGENT", epoch: p.epoch, sizeBytes: BigInt(sent.info.sizeBytes), takenAt: new Date(info.takenAt) } });
+        ctx.log?.(`rejoin ${node.name}: divergent copy of ${site.domain.name} (${summary}) sent to ${live.name}, ${sent.bytes} bytes from ${base}`);
+      } catch (e) {
+        // It stays on the rejoined node, which keeps non-scheduled snapshots; the customer is told anyway.
+        ctx.log?.(`rejoin ${node.name}: divergent copy of ${site.domain.name} kept there only: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    await done(`rejoined as a replica; what it held beyond snapshot ${base} (${summary}) is kept as ${info.name}`);
+    const customer = site.account.customer;
+    await db.auditEvent.create({
+      data: { resellerId: customer.resellerId, customerId: customer.id, actorEmail: "failover", action: "site.diverged", targetType: "Site", targetId: p.siteId, after: { node: node.name, snapshot: info.name, base, changes: summary } },
+    });
+    await notifyCustomer(ctx, {
+      resellerId: customer.resellerId,
+      to: customer.email,
+      domain: site.domain.name,
+      summary,
+      at,
+      subject: `Changes to ${site.domain.name} were kept aside`,
+      text: `A server that hosted ${site.domain.name} stopped answering at some point, and your site was switched to another server from its last copy. The stopped server has come back holding changes that the running site does not have (${summary}).\n\nNothing was thrown away: those changes are kept as a snapshot taken ${at.toISOString()}. Open your site's Snapshots in the panel to see what differs and restore it if you want it back.`,
+      html: (escapeHtml) => `<p>A server that hosted <strong>${escapeHtml(site.domain.name)}</strong> stopped answering at some point, and your site was switched to another server from its last copy. The stopped server has come back holding changes that the running site does not have (${escapeHtml(summary)}).</p><p>Nothing was thrown away: those changes are kept as a snapshot taken ${escapeHtml(at.toISOString())}. Open your site's <strong>Snapshots</strong> in the panel to see what differs and restore it if you want it back.</p>`,
+    });
+    outcomes.push({ siteId: p.siteId, diverged: true, snapshot: info.name, summary });
+  }
+  return outcomes;
+}
+
+/**
+ * The customer's mail, under their reseller's brand (the panel's mail code, which needs the
+ * panel's env, PANEL_URL among it: imported only here, so a control worker without that env still
+ * starts, and says in its log that it could not send). The DIVERGENT snapshot in the timeline and
+ * the site page's notice tell the customer in the panel either way.
+ */
+async function notifyCustomer(
+  ctx: RejoinContext,
+  mail: { resellerId: string; to: string; domain: string; summary: string; at: Date; subject: string; text: string; html: (escape: (v: string) => string) => string },
+): Promise<void> {
+  try {
+    const [{ sendMail }, { escapeHtml }] = await Promise.all([import("../../server/services/mail/send-mail"), import("../../server/services/mail/escape-html")]);
+    await sendMail({ resellerId: mail.resellerId, to: mail.to, subject: mail.subject, text: mail.text, html: mail.html(escapeHtml) }, ctx.db);
+  } catch (e) {
+    ctx.log?.(`rejoin: could not queue the mail about ${mail.domain} to ${mail.to}: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
