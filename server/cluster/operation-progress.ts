@@ -41,8 +41,9 @@ async function setSteps(db: Db, operationIds: readonly string[], kinds: readonly
  * One named step of a one-off operation (a move, a rollback): RUNNING counts an attempt, the
  * others finish it; `lastError` is left as it is when undefined.
  */
-export async function markStep(db: Db, operationId: string, kind: string, status: "RUNNING" | "SUCCEEDED" | "FAILED", lastError?: string | null): Promise<void> {
-  const now = new Date();
+export async function markStep(db: Db, operationId: string, kind: string, status: "RUNNING" | "SUCCEEDED" | "FAILED", lastError?: string | null, at?: Date): Promise<void> {
+  // `at`: when it happened, for a caller that records its steps a moment later (a move's held window).
+  const now = at ?? new Date();
   await db.operationStep.updateMany({ where: { operationId, kind, startedAt: null }, data: { startedAt: now } });
   await db.operationStep.updateMany({
     where: { operationId, kind },

@@ -71,7 +71,7 @@ describe("planned moves", () => {
     const heldAdded = Math.max(0, ...held.map((r) => (r.latencyMs ?? 0) - s.p50));
     console.log(`held window ${heldTo - heldFrom} ms, ${held.length} requests in it, max added latency ${heldAdded.toFixed(0)} ms; steps: ${op.steps.map((st) => `${st.kind} ${st.finishedAt!.getTime() - st.startedAt!.getTime()} ms`).join(", ")}`);
     console.log(`move under load: ${s.sent} sent, ${s.ok2xx} 2xx, ${s.non2xx} non-2xx, ${s.resets} resets, ${s.timeouts} timeouts, ${retried} retried on a fresh connection; p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms; move took ${op.finishedAt!.getTime() - op.startedAt!.getTime()} ms`);
-    const moveLog = (await cluster.logTail("worker", 1, 400)).split("\n").filter((l) => l.includes(`move ${site.id}`));
+    const moveLog = (await cluster.logTail("worker", 1, 5000)).split("\n").filter((l) => l.includes(`move ${site.id}`));
     console.log(moveLog.join("\n"));
     const bad = result.records.filter((r) => r.error || (r.status !== undefined && (r.status < 200 || r.status >= 300)));
     if (bad.length) {

@@ -111,10 +111,13 @@ export async function startEdge(node: NodeRoot, options: EdgeOptions = {}): Prom
       const merged = mergeRouteTable(table, incoming);
       // nginx first: if it refuses the result, nothing changes, in memory or on disk.
       const changed = await installEdgeConf(node, merged.table, reload);
-      await saveRouteTable(node, merged.table);
+      // In force in memory before it is on disk: a release sends the held requests on without
+      // waiting for two fsyncs. The PUT is answered only once the file is written, so a crash in
+      // between loses nothing the control plane believes applied (it sends the table again).
       table = merged.table;
       index = indexByDomain(table);
       if (reload) hold.recheck();
+      await saveRouteTable(node, merged.table);
       const refused = merged.stale.length + merged.conflicts.length;
       return { ok: refused === 0, applied: incoming.length - refused, stale: merged.stale, conflicts: merged.conflicts, reloaded: changed && reload, needsReload: changed && !reload };
     },

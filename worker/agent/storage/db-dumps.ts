@@ -1,4 +1,5 @@
-import { constants } from "node:fs";
+import { createHash } from "node:crypto";
+import { constants, createReadStream } from "node:fs";
 import { lstat, mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { dropDatabase, ensureDatabase, withAdmin } from "../drivers/mariadb";
@@ -24,7 +25,18 @@ export const snapshotInfoFile = "snapshot.json";
  * `username`: the account whose site this is (snapshots taken before it was recorded have none);
  * a promote on another node finds the account by it, since a replica node holds no live volume.
  */
-export type SnapshotStamp = { format: 1; name: string; takenAt: string; databases: string[]; username?: string };
+export type SnapshotStamp = {
+  format: 1;
+  name: string;
+  takenAt: string;
+  databases: string[];
+  username?: string;
+  /**
+   * SHA-256 of each database's dump (stamps from before have none): a move's target compares
+   * two snapshots' databases by these instead of reading both dumps (promoteSnapshot).
+   */
+  digests?: Record<string, string>;
+};
 
 /** In the dump directory of a live volume that a promote made: which snapshot it is (see promoteSnapshot). */
 export const promotedMarkFile = "promoted.json";
@@ -58,6 +70,13 @@ async function openDumpDir(site: FileHandle): Promise<FileHandle> {
   throw new Error(`Could not make ${dumpDirName} in the site directory (it keeps being replaced).`);
 }
 
+async function fileDigest(file: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(file, { flags: constants.O_RDONLY | constants.O_NOFOLLOW } as unknown as { flags: string })) hash.update(chunk as Buffer);
+  return hash.digest("hex");
+}
+
+/** Same size and the same bytes (false when either is missing). */
 export async function sameBytes(a: string, b: string): Promise<boolean> {
   const [sa, sb] = await Promise.all([lstat(a).catch(() => null), lstat(b).catch(() => null)]);
   if (!sa || !sb || !sb.isFile() || sa.size !== sb.size) return false;
@@ -75,6 +94,10 @@ export async function writeDumps(node: NodeRoot, site: FileHandle, stamp: Snapsh
   const dir = await openDumpDir(site);
   try {
     const keep = new Set([snapshotInfoFile]);
+    // The stamp of the previous snapshot, in this root-only directory: an unchanged dump keeps
+    // its digest, so only a changed one is hashed.
+    const previous = await readStampFile(fdPath(dir, snapshotInfoFile));
+    const digests: Record<string, string> = {};
     for (const db of stamp.databases) {
       databaseNameSchema.parse(db);
       const file = `${db}.sql`;
@@ -99,15 +122,22 @@ export async function writeDumps(node: NodeRoot, site: FileHandle, stamp: Snapsh
           { stdout: out.fd, timeoutMs: 10 * 60_000 },
         );
         await dump.done;
-        await out.sync();
+        // Synced only when it replaces the dump there: an unchanged database (a move's final
+        // delta, usually) costs the dump and a compare, not a flush of megabytes to disk.
+        if (await sameBytes(temp, fdPath(dir, file))) {
+          await unlink(temp);
+          digests[db] = previous?.digests?.[db] ?? (await fileDigest(fdPath(dir, file)));
+        } else {
+          digests[db] = await fileDigest(temp);
+          await out.sync();
+          await rename(temp, fdPath(dir, file));
+        }
       } catch (e) {
         await unlink(temp).catch(() => undefined);
         throw e;
       } finally {
         await out.close();
       }
-      if (await sameBytes(temp, fdPath(dir, file))) await unlink(temp);
-      else await rename(temp, fdPath(dir, file));
     }
     for (const name of await readdir(fdPath(dir))) {
       if (!keep.has(name)) await unlink(fdPath(dir, name)).catch(() => undefined);
@@ -116,7 +146,7 @@ export async function writeDumps(node: NodeRoot, site: FileHandle, stamp: Snapsh
     await unlink(stampTemp).catch(() => undefined);
     const out = await open(stampTemp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
-      await out.writeFile(`${JSON.stringify(stamp)}\n`);
+      await out.writeFile(`${JSON.stringify({ ...stamp, digests })}\n`);
       await out.sync();
     } finally {
       await out.close();
@@ -129,13 +159,19 @@ export async function writeDumps(node: NodeRoot, site: FileHandle, stamp: Snapsh
 
 /** The stamp inside a snapshot (null when it has none, e.g. a damaged or foreign tree). */
 export async function readStamp(snapshotDir: string): Promise<SnapshotStamp | null> {
-  const file = path.join(snapshotDir, dumpDirName, snapshotInfoFile);
+  return readStampFile(path.join(snapshotDir, dumpDirName, snapshotInfoFile));
+}
+
+async function readStampFile(file: string): Promise<SnapshotStamp | null> {
   const s = await lstat(file).catch(() => null);
   if (!s?.isFile() || s.uid !== 0) return null;
   try {
     const parsed = JSON.parse(await readFile(file, "utf8")) as SnapshotStamp;
     if (parsed.format !== 1 || typeof parsed.name !== "string" || typeof parsed.takenAt !== "string" || !Array.isArray(parsed.databases)) return null;
     if (parsed.username !== undefined && typeof parsed.username !== "string") return null;
+    const digests = parsed.digests;
+    const validDigests = typeof digests === "object" && digests !== null && Object.values(digests).every((d) => typeof d === "string" && /^[0-9a-f]{64}$/.test(d));
+    if (!validDigests) delete parsed.digests;
     return parsed;
   } catch {
     return null;

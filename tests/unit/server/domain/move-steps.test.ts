@@ -16,8 +16,14 @@ describe("withViaHold", () => {
 });
 
 describe("targetSpecAfterMove", () => {
+  type Spec = {
+    accounts: { id: string; username: string; status: string }[];
+    sites: { id: string; accountId: string; domains: string[] }[];
+    databases: { id: string; accountId: string; name: string; users: never[] }[];
+    replicas?: { siteId: string; accountId: string }[];
+  };
   const account = (id: string) => ({ id, username: `u${id}`, status: "ACTIVE" });
-  const onSource = {
+  const onSource: Spec = {
     accounts: [account("acc1"), account("acc2")],
     sites: [
       { id: "site1", accountId: "acc1", domains: ["one.test"] },
@@ -28,7 +34,7 @@ describe("targetSpecAfterMove", () => {
       { id: "db2", accountId: "acc2", name: "uacc2_wp", users: [] },
     ],
   };
-  const onTarget = {
+  const onTarget: Spec = {
     accounts: [account("acc1"), account("acc3")],
     sites: [{ id: "site3", accountId: "acc3", domains: ["three.test"] }],
     databases: [{ id: "db3", accountId: "acc3", name: "uacc3_wp", users: [] }],
@@ -51,7 +57,7 @@ describe("targetSpecAfterMove", () => {
   });
 
   it("brings the account when the target does not have it yet, and replaces a stale copy of the site", () => {
-    const stale = { ...onTarget, sites: [...onTarget.sites, { id: "site2", accountId: "acc2", domains: ["old.test"] }] };
+    const stale: Spec = { ...onTarget, sites: [...onTarget.sites, { id: "site2", accountId: "acc2", domains: ["old.test"] }] };
     const spec = targetSpecAfterMove(stale, onSource, "site2", ["uacc2_wp"]);
     expect(spec.accounts.map((a) => a.id)).toEqual(["acc1", "acc3", "acc2"]);
     expect(spec.sites.filter((s) => s.id === "site2")).toEqual([onSource.sites[1]]);
