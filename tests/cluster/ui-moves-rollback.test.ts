@@ -162,6 +162,20 @@ describe("moves and rollbacks in the panel, in Chromium", () => {
     await expect(page.getByRole("alert").filter({ hasText: `drag-me.test is pinned to ${target.name}` })).toBeVisible();
     await expect(page.getByRole("dialog", { name: /^Move drag-me\.test/ })).toHaveCount(0);
     await shot(page, "ui-moves-06-pinned-refused");
+
+    // Unpinned, the keyboard's way: Enter on the focused mark asks for the node, then confirms.
+    await db.site.update({ where: { id: site.id }, data: { pinnedNodeId: null } });
+    await expect(mark(targetId)).not.toHaveAttribute("title", /pinned/, { timeout: 15_000 });
+    await mark(targetId).focus();
+    await page.keyboard.press("Enter");
+    const chooser = page.getByRole("dialog", { name: "Move drag-me.test", exact: true });
+    await chooser.getByLabel("To node").selectOption({ label: third.name });
+    await chooser.getByRole("button", { name: "Continue" }).click();
+    const keyboardConfirm = page.getByRole("dialog", { name: `Move drag-me.test to ${third.name}?` });
+    await expect(keyboardConfirm).toBeVisible();
+    await shot(page, "ui-moves-07-keyboard-confirm");
+    await keyboardConfirm.getByRole("button", { name: "Cancel" }).click();
+    await expect(keyboardConfirm).toBeHidden();
     expect(await db.operation.count({ where: { targetId: site.id, kind: "site.move" } })).toBe(1);
     await context.close();
   });

@@ -20,6 +20,8 @@ function usePreview(siteId: string | null, snapshotId: string | null) {
     ...trpc.site.previewRollback.queryOptions(siteId && snapshotId ? { id: siteId, snapshotId } : skipToken),
     // The live site changes under the customer's eyes; a preview older than this is re-asked.
     staleTime: 10_000,
+    // Each preview dumps the live database on the node: not again because the window got focus.
+    refetchOnWindowFocus: false,
     retry: false,
   });
 }

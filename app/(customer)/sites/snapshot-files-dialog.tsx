@@ -52,6 +52,9 @@ export function SnapshotFilesDialog({
 
   const listing = useQuery({
     ...trpc.site.browseSnapshot.queryOptions(open && siteId && snapshotId ? { id: siteId, snapshotId, path: dir } : skipToken),
+    // A snapshot never changes: a listing read once stays right.
+    staleTime: Infinity,
+    refetchOnWindowFocus: false,
     retry: false,
   });
   const restore = useMutation(trpc.site.restoreSnapshotFile.mutationOptions());

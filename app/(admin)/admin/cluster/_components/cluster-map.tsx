@@ -3,7 +3,10 @@ import { useMutation, useQuery } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
 import { Badge, StatusBadge } from "@/app/_components/badge";
 import { Card } from "@/app/_components/card";
+import { Button } from "@/app/_components/button";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
+import { Dialog } from "@/app/_components/dialog";
+import { Field, Select } from "@/app/_components/field";
 import { cx } from "@/app/_components/cx";
 import { EmptyState } from "@/app/_components/empty-state";
 import { Spinner } from "@/app/_components/spinner";
@@ -69,8 +72,13 @@ function useClusterMap(): { map: ClusterMapOutput | undefined; feed: Feed; error
 const DRAG_THRESHOLD_PX = 5;
 
 type Drag = { site: ClusterSite; fromNodeId: string; x: number; y: number; started: boolean; overNodeId: string | null };
-type DragApi = { drag: Drag | null; begin: (site: ClusterSite, e: ReactPointerEvent) => void };
-const DragContext = createContext<DragApi>({ drag: null, begin: () => undefined });
+type DragApi = {
+  drag: Drag | null;
+  begin: (site: ClusterSite, e: ReactPointerEvent) => void;
+  /** The keyboard's way (Enter or Space on a mark): choose the node in a dialog instead. */
+  pick: (site: ClusterSite) => void;
+};
+const DragContext = createContext<DragApi>({ drag: null, begin: () => undefined, pick: () => undefined });
 
 /** The node card under a screen point (cards carry data-node-drop with their id). */
 function nodeAt(x: number, y: number): string | null {
@@ -83,7 +91,7 @@ function nodeAt(x: number, y: number): string | null {
  * pointer events on the window, so it works the same with a mouse, a pen, a finger and in
  * headless Chromium. A pinned site, or one already moving, refuses with a message instead.
  */
-function useSiteDrag(names: Map<string, string>, onDrop: (site: ClusterSite, toNodeId: string) => void, onRefuse: (message: string) => void): DragApi {
+function useSiteDrag(names: Map<string, string>, onDrop: (site: ClusterSite, toNodeId: string) => void, onRefuse: (message: string) => void): Omit<DragApi, "pick"> {
   const [drag, setDrag] = useState<Drag | null>(null);
   const ref = useRef<Drag | null>(null);
   const handlers = useRef({ onDrop, onRefuse, names });
@@ -159,6 +167,8 @@ export function ClusterMap() {
   const move = useMutation(trpc.site.move.mutationOptions());
   const [pending, setPending] = useState<{ site: ClusterSite; toNodeId: string } | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [choosing, setChoosing] = useState<ClusterSite | null>(null);
+  const [choice, setChoice] = useState("");
   const nodeNames = new Map((map?.nodes ?? []).map((n) => [n.id, n.name]));
   const dragApi = useSiteDrag(
     nodeNames,
@@ -168,6 +178,16 @@ export function ClusterMap() {
     },
     setNotice,
   );
+  const api: DragApi = {
+    ...dragApi,
+    pick(site) {
+      const refusal = refuseReason(site, nodeNames);
+      if (refusal) return setNotice(refusal);
+      setNotice(null);
+      setChoice("");
+      setChoosing(site);
+    },
+  };
 
   async function confirmMove() {
     if (!pending) return;
@@ -197,7 +217,7 @@ export function ClusterMap() {
 
   const drag = dragApi.drag?.started ? dragApi.drag : null;
   return (
-    <DragContext.Provider value={dragApi}>
+    <DragContext.Provider value={api}>
     <div className={cx("space-y-4", drag && "cursor-grabbing select-none")}>
       <div className="flex flex-wrap items-center justify-between gap-3">
         <p className="text-sm text-zinc-600 dark:text-zinc-400">
@@ -209,7 +229,7 @@ export function ClusterMap() {
         <FeedBadge feed={feed} />
       </div>
       <Legend />
-      <p className="text-xs text-zinc-500 dark:text-zinc-400">Drag a live site onto another node to move it there.</p>
+      <p className="text-xs text-zinc-500 dark:text-zinc-400">Drag a live site onto another node to move it there (or focus it and press Enter).</p>
       {notice && (
         <p role="alert" className="flex items-center justify-between gap-2 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-200">
           <span className="flex items-center gap-1.5">
@@ -253,6 +273,45 @@ export function ClusterMap() {
           {drag.site.name}
         </span>
       )}
+      <Dialog
+        open={choosing !== null}
+        onClose={() => setChoosing(null)}
+        title={choosing ? `Move ${choosing.name}` : ""}
+        description="Choose the node it moves to; you confirm on the next step."
+        size="sm"
+      >
+        <form
+          className="flex flex-col gap-4"
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (!choosing || !choice) return;
+            setPending({ site: choosing, toNodeId: choice });
+            setChoosing(null);
+          }}
+        >
+          <Field label="To node">
+            <Select value={choice} onChange={(e) => setChoice(e.target.value)} required>
+              <option value="">Choose a node…</option>
+              {map.nodes
+                .filter((n) => n.id !== choosing?.liveNodeId)
+                .map((n) => (
+                  <option key={n.id} value={n.id} disabled={n.status !== "HEALTHY"}>
+                    {n.name}
+                    {n.status !== "HEALTHY" ? ` (${n.status.toLowerCase()})` : ""}
+                  </option>
+                ))}
+            </Select>
+          </Field>
+          <div className="flex justify-end gap-2">
+            <Button variant="secondary" onClick={() => setChoosing(null)}>
+              Cancel
+            </Button>
+            <Button type="submit" disabled={!choice}>
+              Continue
+            </Button>
+          </div>
+        </form>
+      </Dialog>
       <ConfirmDialog
         open={pending !== null}
         onClose={() => setPending(null)}
@@ -479,7 +538,7 @@ function describeSite(site: ClusterSite, kind: "live" | "replica", lagSec: numbe
 }
 
 function SiteMark({ site, kind, lagSec, names }: { site: ClusterSite; kind: "live" | "replica"; lagSec?: number | null; names: Map<string, string> }) {
-  const { drag, begin } = useContext(DragContext);
+  const { drag, begin, pick } = useContext(DragContext);
   const draggable = kind === "live" && site.liveNodeId !== null;
   const lifted = draggable && drag?.started === true && drag.site.id === site.id;
   const style =
@@ -499,8 +558,21 @@ function SiteMark({ site, kind, lagSec, names }: { site: ClusterSite; kind: "liv
       data-site-mark={kind}
       data-site-id={site.id}
       onPointerDown={draggable ? (e) => begin(site, e) : undefined}
+      // Keyboard users move a site with Enter or Space (a dialog asks for the node).
+      role={draggable ? "button" : undefined}
+      tabIndex={draggable ? 0 : undefined}
+      onKeyDown={
+        draggable
+          ? (e) => {
+              if (e.key === "Enter" || e.key === " ") {
+                e.preventDefault();
+                pick(site);
+              }
+            }
+          : undefined
+      }
       className={cx(
-        "inline-flex max-w-48 items-center gap-1 rounded px-1.5 py-0.5 text-xs",
+        "inline-flex max-w-48 items-center gap-1 rounded px-1.5 py-0.5 text-xs focus-visible:outline-2 focus-visible:outline-offset-1 focus-visible:outline-brand",
         style,
         draggable && (site.pinnedNodeId ? "cursor-not-allowed touch-none select-none" : "cursor-grab touch-none select-none"),
         lifted && "opacity-40",
