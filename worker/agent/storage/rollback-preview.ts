@@ -31,10 +31,15 @@ export const defaultPreviewLimits: PreviewLimits = { listed: 200, walked: 200_00
 
 class WalkLimit extends Error {}
 
-function facts(s: { isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean; size: number | bigint; mtimeMs: number | bigint; mode: number | bigint }, target?: string): FileFacts | null {
+type AnyStats = { isDirectory(): boolean; isFile(): boolean; isSymbolicLink(): boolean; size: number | bigint; mtimeMs: number | bigint; mode: number | bigint; mtimeNs?: bigint };
+
+function facts(s: AnyStats, target?: string): FileFacts | null {
   const type = s.isDirectory() ? "dir" : s.isFile() ? "file" : s.isSymbolicLink() ? "symlink" : null;
   if (!type) return null;
-  return { type, sizeBytes: Number(s.size), mtimeMs: Number(s.mtimeMs), mode: Number(s.mode) & 0o7777, ...(target !== undefined ? { target } : {}) };
+  // BigIntStats' mtimeMs is whole milliseconds; the number kind has the fraction: compare like
+  // with like, from the nanoseconds where there are some.
+  const mtimeMs = s.mtimeNs !== undefined ? Number(s.mtimeNs) / 1e6 : Number(s.mtimeMs);
+  return { type, sizeBytes: Number(s.size), mtimeMs, mode: Number(s.mode) & 0o7777, ...(target !== undefined ? { target } : {}) };
 }
 
 /** The snapshot's tree (it never changes: walked by path), without the dump directory. */
