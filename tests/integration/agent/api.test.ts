@@ -146,7 +146,18 @@ describe("agent HTTP API", () => {
       }),
     });
     expect(routed.status).toBe(200);
-    expect(routed.json).toEqual({ ok: true, applied: 1, stale: [], conflicts: [] });
+    expect(routed.json).toEqual({ ok: true, applied: 1, stale: [], conflicts: [], reloaded: true });
+    // The same table again changes nothing nginx sees: no reload (what a move's pause relies on).
+    const same = await call("PUT", "/v1/routes", {
+      body: JSON.stringify({
+        routes: [{ siteId: "site1", domains: ["api.example.test"], target: { address, port: node.backendPort }, epoch: 1, paused: false }],
+      }),
+    });
+    expect(same.json).toEqual({ ok: true, applied: 1, stale: [], conflicts: [], reloaded: false });
+    // Nothing of site1 is in flight through the hold service: drained at once; a bad body is a 422.
+    const drain = await call("POST", "/v1/routes/drain", { body: JSON.stringify({ siteId: "site1", timeoutMs: 1000 }) });
+    expect(drain.json).toMatchObject({ drained: true, inFlight: 0 });
+    expect((await call("POST", "/v1/routes/drain", { body: JSON.stringify({ siteId: "../x", timeoutMs: 1000 }) })).status).toBe(422);
     // The PUT answers once the new routes are in force: no waiting needed.
     const res = await httpGet(node, "api.example.test", "/whoami.php");
     expect(res.status).toBe(200);
