@@ -12,6 +12,8 @@ started=$(date +%s)
 
 setup_common
 ensure_apt chromium
+# The cluster tier's netsplit (tests/cluster/harness.ts partition()): an nftables table on loopback.
+ensure_apt nftables
 # The agent's integration tests run real nginx, php-fpm and MariaDB masters.
 ensure_node_packages
 export SHOAL_TEST_PG="$PG_BASE_URL"

@@ -3,7 +3,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { callerFor } from "../helpers/fixtures";
-import { startCluster, type Cluster, type ClusterNode } from "./harness";
+import { clusterAddress, clusterPorts, startCluster, type Cluster, type ClusterNode } from "./harness";
+import { edgeGetFrom, newestRowBefore, recovery, startWriter, tickPhp, type EdgeGet } from "./site-writer";
 
 // Automatic failover on a real 3-node cluster (btrfs, as npm start runs it). A writer adds a
 // timestamped row to the site's database every 100 ms through a surviving node's edge, then the
@@ -11,8 +12,9 @@ import { startCluster, type Cluster, type ClusterNode } from "./harness";
 // replica, and the test prints the recovery time and the age of the newest row that survived.
 // The dead node then comes back: it rejoins as a replica, what it held beyond the promoted copy
 // is kept as a DIVERGENT snapshot (and the customer is told), and it catches up incrementally.
-// Last, the new live node hangs (SIGSTOP: connections go unanswered instead of refused) and the
-// site fails over back.
+// Then the new live node hangs (SIGSTOP: connections go unanswered instead of refused) and the
+// site fails over back. Last, a netsplit with writes on both sides: the promoted side is the
+// truth, the other side's writes are kept as a DIVERGENT snapshot and the customer is told.
 
 let cluster: Cluster;
 const host = "failover-blog.test";
@@ -39,65 +41,10 @@ async function finished(operationId: string, timeoutMs = 120_000) {
   );
 }
 
-// SHORTINIT: WordPress loads only its database layer, so a write costs a query, not a page.
-const tickPhp = `<?php
-define('SHORTINIT', true);
-require __DIR__ . '/wp-config.php';
-header('Cache-Control: no-store');
-$wpdb->query('CREATE TABLE IF NOT EXISTS shoal_ticks (id INT AUTO_INCREMENT PRIMARY KEY, at BIGINT NOT NULL)');
-if (isset($_GET['before'])) {
-  echo (int) $wpdb->get_var($wpdb->prepare('SELECT COALESCE(MAX(at), 0) FROM shoal_ticks WHERE at < %d', (int) $_GET['before']));
-} else {
-  $at = (int) $_GET['at'];
-  $wpdb->insert('shoal_ticks', ['at' => $at]);
-  echo $at;
-}
-`;
-
-type Write = { at: number; ok: boolean; status: number | null; body?: string };
-
-/** Adds a row every 100 ms through `edge` until stopped; every attempt is recorded. */
-function startWriter(edgeOf: () => ClusterNode) {
-  // What went wrong, if the test times out waiting for a good write.
-  const explain = () => {
-    const bad = writes.filter((w) => !w.ok);
-    return `${writes.length} writes, ${bad.length} failed; last failures: ${JSON.stringify(bad.slice(-3))}`;
-  };
-  const writes: Write[] = [];
-  let stopped = false;
-  const loop = (async () => {
-    while (!stopped) {
-      const at = Date.now();
-      const edge = edgeOf();
-      // node:http, not fetch: fetch drops a Host header.
-      const res = await Promise.race([
-        cluster.edgeGet(edge.index, host, `/tick.php?at=${at}`).catch(() => null),
-        new Promise<null>((r) => setTimeout(() => r(null), 2_000)),
-      ]);
-      const body = res?.body ?? "";
-      const ok = res?.status === 200 && body.trim() === String(at);
-      writes.push({ at, ok, status: res?.status ?? null, ...(ok ? {} : { body: body.slice(0, 300) }) });
-      await new Promise((r) => setTimeout(r, Math.max(0, at + 100 - Date.now())));
-    }
-  })();
-  return { writes, explain, stop: async () => { stopped = true; await loop; } };
-}
-
-async function newestRowBefore(edge: ClusterNode, before: number): Promise<number> {
-  const res = await cluster.edgeGet(edge.index, host, `/tick.php?before=${before}`);
-  expect(res.status).toBe(200);
-  return Number(res.body);
-}
+const via = (edge: ClusterNode): EdgeGet => (urlPath) => cluster.edgeGet(edge.index, host, urlPath);
 
 async function livePlacement(siteId: string) {
   return db.placement.findFirstOrThrow({ where: { siteId, role: "PRIMARY" }, include: { node: true } });
-}
-
-/** The first successful write after `since` that follows a failed one: when the site was back. */
-function recovery(writes: Write[], since: number): { recoveredAt: number; failed: number } {
-  const after = writes.filter((w) => w.at >= since);
-  const firstOk = after.find((w, i) => w.ok && after.slice(0, i).some((x) => !x.ok)) ?? after.find((w) => w.ok);
-  return { recoveredAt: firstOk?.at ?? Number.NaN, failed: after.filter((w) => !w.ok && w.at < (firstOk?.at ?? Infinity)).length };
 }
 
 describe("failover", () => {
@@ -123,12 +70,11 @@ describe("failover", () => {
     await cluster.waitFor("the site to take writes", async () => (await cluster.edgeGet(survivor.index, host, `/tick.php?at=${Date.now()}`)).status === 200);
     await cluster.waitFor("a snapshot with tick.php on the replica", async () => (await db.snapshot.count({ where: { siteId: site.id, nodeId: replica.nodeId, takenAt: { gt: new Date(Date.now() - 1_500) } } })) > 0, { timeoutMs: 60_000 });
 
-    const writer = startWriter(() => survivor);
+    const writer = startWriter(() => via(survivor));
     await new Promise((r) => setTimeout(r, 3_000));
     // Written on the dying node only, an instant before it dies: divergent for sure (test 2).
     await writeFile(path.join(docroot, "last-words.txt"), "written just before the crash\n");
-    const killedAt = Date.now();
-    await cluster.signalNode(liveNode.index, "SIGKILL");
+    const killedAt = await cluster.signalNode(liveNode.index, "SIGKILL");
     deadNode = liveNode;
 
     const after = await cluster.waitFor("the site to serve from another node", async () => {
@@ -141,7 +87,7 @@ describe("failover", () => {
     promoted = cluster.nodes.find((n) => n.name === after.node.name)!;
 
     const { recoveredAt, failed } = recovery(writer.writes, killedAt);
-    const newest = await newestRowBefore(survivor, killedAt);
+    const newest = await newestRowBefore(via(survivor), killedAt);
     const op = await db.operation.findFirstOrThrow({ where: { targetId: site.id, kind: "site.failover" }, include: { steps: { orderBy: { index: "asc" } } } });
     const nodeRow = await db.node.findUniqueOrThrow({ where: { name: liveNode.name } });
     console.log(
@@ -211,10 +157,9 @@ describe("failover", () => {
       const newest = await db.snapshot.findFirst({ where: { siteId, nodeId: live.nodeId, kind: "SCHEDULED" }, orderBy: { takenAt: "desc" } });
       return newest && (await db.snapshot.count({ where: { siteId, nodeId: (await db.node.findUniqueOrThrow({ where: { name: deadNode.name } })).id, name: newest.name } })) > 0;
     }, { timeoutMs: 30_000 });
-    const writer = startWriter(() => edge);
+    const writer = startWriter(() => via(edge));
     await new Promise((r) => setTimeout(r, 2_000));
-    const frozenAt = Date.now();
-    await cluster.signalNode(hung.index, "SIGSTOP");
+    const frozenAt = await cluster.signalNode(hung.index, "SIGSTOP");
     try {
       const after = await cluster.waitFor("the site to serve from the rejoined node", async () => {
         const p = await livePlacement(siteId);
@@ -223,7 +168,7 @@ describe("failover", () => {
       await new Promise((r) => setTimeout(r, 1_000));
       await writer.stop();
       const { recoveredAt, failed } = recovery(writer.writes, frozenAt);
-      const newest = await newestRowBefore(edge, frozenAt);
+      const newest = await newestRowBefore(via(edge), frozenAt);
       console.log(`node hang (SIGSTOP): site back after ${recoveredAt - frozenAt} ms (${failed} writes failed meanwhile); newest surviving row written ${frozenAt - newest} ms before the hang`);
       expect(after.epoch).toBe(live.epoch + 1);
       expect(recoveredAt - frozenAt).toBeLessThan(20_000);
@@ -236,5 +181,56 @@ describe("failover", () => {
     await cluster.waitFor(`${hung.name} to rejoin`, async () => (await db.node.findUniqueOrThrow({ where: { id: hungId } })).status === "HEALTHY", { timeoutMs: 60_000 });
     expect((await db.placement.findFirstOrThrow({ where: { siteId, nodeId: hungId } })).role).toBe("REPLICA");
     expect((await cluster.edgeGet(hung.index, host, `/tick.php?before=${Date.now()}`)).status).toBe(200);
+  });
+
+  it("a netsplit with writes on both sides: the promoted side is the truth, the other side's writes are kept and the customer told", async () => {
+    const live = await livePlacement(siteId);
+    const cut = cluster.nodes.find((n) => n.name === live.node.name)!;
+    const other = cluster.nodes.find((n) => n.name !== cut.name && n.name !== deadNode.name) ?? cluster.nodes.find((n) => n.name !== cut.name)!;
+    const replica = await db.placement.findFirstOrThrow({ where: { siteId, role: "REPLICA", node: { status: "HEALTHY" } }, include: { node: true } });
+    await cluster.waitFor("the replica to be current", async () => {
+      const newest = await db.snapshot.findFirst({ where: { siteId, nodeId: live.nodeId, kind: "SCHEDULED" }, orderBy: { takenAt: "desc" } });
+      return newest && (await db.snapshot.count({ where: { siteId, nodeId: replica.nodeId, name: newest.name } })) > 0;
+    }, { timeoutMs: 30_000 });
+    const mailsBefore = await db.mailMessage.count({ where: { subject: { contains: host } } });
+    // Visitors on the cut node's side reach its edge from an address the split lets through.
+    const farClient = clusterAddress(200);
+    const far = startWriter(() => edgeGetFrom({ address: cut.address, port: clusterPorts.http }, farClient, host));
+    const near = startWriter(() => via(other));
+    await new Promise((r) => setTimeout(r, 1_500));
+    const splitAt = Date.now();
+    await cluster.partition(cut.index, [farClient]);
+    try {
+      await cluster.waitFor("the site to fail over to the control plane's side", async () => {
+        const p = await livePlacement(siteId);
+        return p.node.name !== cut.name && near.writes.some((w) => w.at > splitAt && w.ok) ? p : undefined;
+      }, { timeoutMs: 60_000 });
+      await new Promise((r) => setTimeout(r, 2_000));
+    } finally {
+      await Promise.all([far.stop(), near.stop()]);
+      await cluster.heal();
+    }
+    const farWrites = far.writes.filter((w) => w.at > splitAt && w.ok).length;
+    const nearWrites = near.writes.filter((w) => w.at > splitAt && w.ok).length;
+    console.log(`netsplit: ${farWrites} writes taken on the cut-off side (${cut.name}), ${nearWrites} on the control plane's side`);
+    expect(farWrites).toBeGreaterThan(0);
+    expect(nearWrites).toBeGreaterThan(0);
+
+    // Healed: the cut node is DEAD until its hold-down ends, then rejoins as a replica with its
+    // side's writes kept.
+    const cutId = (await db.node.findUniqueOrThrow({ where: { name: cut.name } })).id;
+    await cluster.waitFor(`${cut.name} to rejoin`, async () => (await db.node.findUniqueOrThrow({ where: { id: cutId } })).status === "HEALTHY", { timeoutMs: 60_000 });
+    const placement = await db.placement.findFirstOrThrow({ where: { siteId, nodeId: cutId } });
+    expect(placement.role).toBe("REPLICA");
+    expect(placement.reason).toMatch(/database .* is kept as divergent-/);
+    const kept = await db.snapshot.findFirst({ where: { siteId, kind: "DIVERGENT", nodeId: cutId, takenAt: { gt: new Date(splitAt) } } });
+    expect(kept).not.toBeNull();
+    // On the live node too, where the customer can restore it from the timeline.
+    expect(await db.snapshot.count({ where: { siteId, kind: "DIVERGENT", name: kept!.name } })).toBe(2);
+    expect(await db.mailMessage.count({ where: { subject: { contains: host } } })).toBe(mailsBefore + 1);
+    // The promoted side's writes are the site's now: the newest row is one written there.
+    const newest = await newestRowBefore(via(other), Date.now());
+    const nearOk = near.writes.filter((w) => w.ok).map((w) => w.at);
+    expect(nearOk).toContain(newest);
   });
 });

@@ -112,11 +112,20 @@ export type Cluster = {
   /**
    * Sends `signal` to every process of node i at once: its agent, its nginx, php-fpm and MariaDB
    * masters and their workers. SIGKILL is a node dying (waits until all are gone); SIGSTOP a node
-   * that hangs (connections are not refused, they go unanswered) until SIGCONT.
+   * that hangs (connections are not refused, they go unanswered) until SIGCONT. Resolves when the
+   * signals went out (Date.now()): finding the processes takes a moment, measure from here.
    */
-  signalNode(node: number, signal: NodeJS.Signals): Promise<void>;
+  signalNode(node: number, signal: NodeJS.Signals): Promise<number>;
   /** Starts a killed node again: its agent, which resumes the node's masters. */
   restartNode(node: number): Promise<void>;
+  /**
+   * A netsplit: node i becomes unreachable for the control plane and the other nodes (an
+   * nftables table drops every packet to its address but its own MariaDB's), while clients that connect from
+   * `farSide` (loopback addresses of this net, e.g. clusterAddress(200)) still reach it, as
+   * visitors on its side of the split would. heal() removes the table.
+   */
+  partition(node: number, farSide: string[]): Promise<void>;
+  heal(): Promise<void>;
   restartAgent(node: number): Promise<void>;
   startWorker(): Promise<number>;
   killWorker(worker: number, signal?: NodeJS.Signals): Promise<void>;
@@ -174,6 +183,13 @@ async function tail(file: string, lines = 30): Promise<string> {
   return text.split("\n").slice(-lines - 1).join("\n");
 }
 
+/** The nftables table of partition() (one per cluster net, so side-by-side clusters keep theirs). */
+const splitTable = `shoal_test_split_${clusterNet.replaceAll(".", "_")}`;
+
+async function healSplit(): Promise<void> {
+  await runCommand("/usr/sbin/nft", ["delete", "table", "inet", splitTable]).catch(() => undefined);
+}
+
 /** The masters of the node at `root` (scripts/cluster/stop-node.ts) and all their children. */
 async function nodeProcesses(root: string): Promise<number[]> {
   const masters = (await findNodeMasters(root)).map((m) => m.pid);
@@ -215,6 +231,7 @@ async function leftoverAgents(): Promise<number[]> {
  * killed before stop()) goes first: its agents, its nodes' masters, Unix users and roots.
  */
 async function reapLeftovers(): Promise<void> {
+  if (existsSync("/usr/sbin/nft")) await healSplit();
   await Promise.all((await leftoverAgents()).map((pid) => stopDaemon(pid, "SIGTERM", "a leftover test agent")));
   for (const entry of await readdir("/var/tmp")) {
     if (!entry.startsWith("shoal-cluster-test-") || entry.startsWith("shoal-cluster-test-logs-")) continue;
@@ -323,6 +340,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   async function stop(): Promise<void> {
     if (stopped) return;
     stopped = true;
+    if (existsSync("/usr/sbin/nft")) await healSplit();
     await Promise.all([...workers.values()].map((w) => stopProc(w)));
     await Promise.all([...agents.values()].map((a) => stopProc(a)));
     const failures: unknown[] = [];
@@ -378,6 +396,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const node = nodeAt(i);
       const agent = agents.get(i);
       const pids = [...(await nodeProcesses(node.root.root)), ...(agent && running(agent) ? [agent.child.pid!] : [])];
+      const signalledAt = Date.now();
       for (const pid of pids) {
         try {
           process.kill(pid, signal);
@@ -388,7 +407,20 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       if (signal === "SIGKILL") {
         await waitFor(`node ${i}'s processes to die`, async () => (await nodeProcesses(node.root.root)).length === 0 && !running(agents.get(i)), { timeoutMs: 10_000 });
       }
+      return signalledAt;
     },
+    async partition(i, farSide) {
+      const node = nodeAt(i);
+      await healSplit();
+      const allowed = [node.address, ...farSide].join(", ");
+      // Argument arrays, no shell: nft joins its arguments into one command line.
+      await runCommand("/usr/sbin/nft", ["add", "table", "inet", splitTable]);
+      await runCommand("/usr/sbin/nft", ["add", "chain", "inet", splitTable, "input", "{ type filter hook input priority 0; policy accept; }"]);
+      // Loopback connections to a local address come from 127.0.0.1 unless bound, as the node's
+      // own PHP does to its MariaDB: that port stays open (no other node uses it).
+      await runCommand("/usr/sbin/nft", ["add", "rule", "inet", splitTable, "input", "ip", "daddr", node.address, "tcp", "dport", "!=", String(clusterPorts.mysql), "ip", "saddr", "!=", `{ ${allowed} }`, "drop"]);
+    },
+    heal: () => healSplit(),
     async restartNode(i) {
       nodeAt(i);
       // Its agent resumes nginx, php-fpm and MariaDB from the node root (worker/agent/resume.ts).

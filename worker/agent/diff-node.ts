@@ -199,8 +199,10 @@ export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
   if (!observed.nginx.running) steps.push({ kind: "startNginx" });
   else if (vhostsChanged || observed.nginx.main !== desired.nginxMain) steps.push({ kind: "reloadNginx" });
 
-  // MariaDB: running whenever the node has or had databases, so leftovers can be seen and dropped.
-  const wantsMariadb = desired.databases.length > 0 || observed.mariadb.initialised;
+  // MariaDB: running whenever the node has or had databases, so leftovers can be seen and dropped,
+  // and wherever it keeps replicas: a failover promotes one here, and loading its databases must
+  // not wait for a first install-db and start (seconds, in the middle of the outage).
+  const wantsMariadb = desired.databases.length > 0 || desired.replicas.length > 0 || observed.mariadb.initialised;
   if (wantsMariadb && !observed.mariadb.running) steps.push({ kind: "startMariadb" });
   if (wantsMariadb) {
     // While mariadbd is down nothing is known: plan as if it were empty (every step is

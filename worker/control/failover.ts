@@ -199,7 +199,8 @@ async function promoteOnReplica(ctx: FailoverContext, d: FailoverDecision, targe
   let last: unknown;
   for (const row of rows) {
     try {
-      await agent.promote(d.siteId, row.name, databases.map((x) => x.name));
+      const result = await agent.promote(d.siteId, row.name, databases.map((x) => x.name));
+      ctx.log?.(`failover ${d.siteId}: promoted ${row.name} on ${target.name} (${JSON.stringify(result.timingsMs ?? {})})`);
       return row.name;
     } catch (e) {
       last = e;

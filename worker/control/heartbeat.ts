@@ -60,14 +60,14 @@ export async function collectHeartbeats(db: Db, clusterSecret: string, hooks: He
   const client = (n: (typeof nodes)[number]) => agentClient(n, { clusterSecret });
 
   // 1. Poll every agent at once.
-  const polled = new Map<string, { at: number; ok: true; metrics: unknown } | { at: number; ok: false; refused: boolean }>();
+  const polled = new Map<string, { at: number; ok: true; metrics: unknown } | { at: number; ok: false; refused: boolean; error: string }>();
   await Promise.all(
     nodes.map(async (node) => {
       try {
         const metrics = await client(node).metrics(nodeMetricsSchema, opts.pollTimeoutMs ?? 900);
         polled.set(node.id, { at: Date.now(), ok: true, metrics });
       } catch (e) {
-        polled.set(node.id, { at: Date.now(), ok: false, refused: e instanceof AgentUnreachableError && e.refused });
+        polled.set(node.id, { at: Date.now(), ok: false, refused: e instanceof AgentUnreachableError && e.refused, error: e instanceof Error ? e.message : String(e) });
       }
     }),
   );
@@ -107,8 +107,11 @@ export async function collectHeartbeats(db: Db, clusterSecret: string, hooks: He
     ),
   );
 
-  // 3. Decide.
-  const result = detectFailures({ now: Date.now(), nodes: observations, probes, previous }, settings);
+  // 3. Decide, as of now: the probes may have taken a second, and a node that answered this
+  // tick's poll is not silent because its peers were slow to answer about another one.
+  const decidedAt = Date.now();
+  const current = observations.map((o) => (polled.get(o.nodeId)?.ok ? { ...o, lastHeartbeatAt: decidedAt } : o));
+  const result = detectFailures({ now: decidedAt, nodes: current, probes, previous }, settings);
   const transitions: HeartbeatTick["transitions"] = [];
   for (const n of members) {
     const p = polled.get(n.id)!;
@@ -133,7 +136,7 @@ export async function collectHeartbeats(db: Db, clusterSecret: string, hooks: He
     if (Object.keys(data).length) await db.node.update({ where: { id: n.id }, data });
     if (changed && t) {
       transitions.push({ node: n.name, from: t.from, to: state, reason: t.reason });
-      hooks.log?.(`node ${n.name}: ${t.from ?? "new"} → ${state} (${t.reason})`);
+      hooks.log?.(`node ${n.name}: ${t.from ?? "new"} → ${state} (${t.reason})${p.ok ? "" : `; last poll: ${p.error}`}`);
     }
     if (changed && status === "HEALTHY" && (n.status === "DEGRADED" || n.status === "PENDING" || n.status === "DEAD")) await hooks.onRecovered(n.id);
     if (p.ok) {

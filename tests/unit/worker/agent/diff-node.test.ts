@@ -208,6 +208,14 @@ describe("diffNode", () => {
     ]);
   });
 
+  it("sets up and starts MariaDB on a node that only keeps replicas, so a failover's promote can load databases at once", () => {
+    const desired = planNode(node, spec({ sites: [], databases: [], replicas: [{ siteId: "site1", accountId: "acc1" }] }));
+    const observed = { ...converged(desired), mariadb: { running: false, initialised: false, state: null } };
+    expect(kinds(diffNode(observed, desired))).toContain("startMariadb");
+    const none = planNode(node, spec({ sites: [], databases: [], replicas: [] }));
+    expect(kinds(diffNode({ ...converged(none), mariadb: { running: false, initialised: false, state: null } }, none))).not.toContain("startMariadb");
+  });
+
   it("starts a stopped MariaDB that has data even when no database is wanted, so leftovers get dropped", () => {
     const desired = planNode(node, spec({ databases: [] }));
     const observed = { ...converged(desired), mariadb: { running: false, initialised: true, state: null } };
@@ -409,7 +417,7 @@ describe("diffNode: replicas", () => {
   const replicaSpec = (databases: NodeSpec["databases"] = []) =>
     spec({ sites: [], databases, replicas: [{ siteId: "site1", accountId: "acc1" }] });
 
-  it("makes the account of a replica and nothing else: no store, pool, vhost or database", () => {
+  it("makes the account of a replica and nothing else: no store, pool, vhost or database (MariaDB runs, empty, for a failover)", () => {
     const desired = planNode(node, replicaSpec());
     expect(desired.replicas).toEqual([{ id: "site1", username: "alice" }]);
     expect(diffNode(empty(), desired)).toEqual([
@@ -418,6 +426,7 @@ describe("diffNode: replicas", () => {
       { kind: "ensureAccount", accountId: "acc1", username: "alice" },
       { kind: "startPhpFpm", sockets: [] },
       { kind: "startNginx" },
+      { kind: "startMariadb" },
     ]);
   });
 
