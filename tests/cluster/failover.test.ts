@@ -118,6 +118,9 @@ describe("failover", () => {
     const divergent = await db.snapshot.findMany({ where: { siteId, kind: "DIVERGENT" }, include: { node: true } });
     // Kept on the node that wrote it and on the live node, where the customer can restore it.
     expect(divergent.map((s) => s.node!.name).sort()).toEqual([deadNode.name, promoted.name].sort());
+    // The panel says so on the site's row, pointing at its Snapshots.
+    const listed = await callerFor(cluster.world!.users.customerA).site.list({ limit: 50 });
+    expect(listed.items.find((x) => x.id === siteId)?.divergentAt).toBeInstanceOf(Date);
     const mail = await db.mailMessage.findFirst({ where: { toAddress: cluster.world!.customers.a.customer.email, subject: { contains: host } } });
     expect(mail?.text).toMatch(/kept as a snapshot/);
     // Its edge routes to the new live node (the fenced epoch is never served again).

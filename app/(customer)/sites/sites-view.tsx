@@ -28,6 +28,7 @@ type Row = {
   url: string;
   appAdminShownAt: Date | null;
   appAdminRevealable: boolean;
+  divergentAt: Date | null;
   domain: { id: string; name: string; displayName: string };
   databases: { id: string; name: string }[];
   latestOperation: OperationLike | null;
@@ -103,6 +104,12 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
           </span>
           {s.appAdminShownAt && (
             <span className="text-xs text-zinc-600 dark:text-zinc-400">Admin login shown on {shownFormat.format(s.appAdminShownAt)}</span>
+          )}
+          {s.divergentAt && (
+            <span role="status" className="text-xs text-amber-800 dark:text-amber-300">
+              A server that hosted this site came back with changes the running site does not have; they were kept as a
+              divergent copy on {shownFormat.format(s.divergentAt)}. See Snapshots to compare and restore it.
+            </span>
           )}
         </div>
       ),

@@ -14,17 +14,33 @@ export type SiteListItem = SiteRow & {
   url: string;
   /** Whether site.revealAppAdmin would show the app's admin login now. */
   appAdminRevealable: boolean;
+  /**
+   * When, in the last 30 days, a node that had served the site came back holding changes the
+   * running site lacks (worker/control/rejoin.ts kept them as a DIVERGENT snapshot): the site's
+   * row says so and points at its Snapshots.
+   */
+  divergentAt: Date | null;
 };
+
+/** How long the sites list keeps pointing at a divergent copy (it stays in the timeline). */
+export const divergentNoticeDays = 30;
 
 /** Adds what a site row shows beside its columns: progress, its address, the once-only login. */
 export async function toSiteItems(rows: SiteRow[]): Promise<SiteListItem[]> {
   const ids = rows.map((s) => s.id);
-  const [ops, creates] = await Promise.all([latestSiteOperations(ids), latestCreateStatuses(ids)]);
+  const since = new Date(Date.now() - divergentNoticeDays * 86_400_000);
+  const [ops, creates, divergent] = await Promise.all([
+    latestSiteOperations(ids),
+    latestCreateStatuses(ids),
+    db.snapshot.groupBy({ by: ["siteId"], where: { siteId: { in: ids }, kind: "DIVERGENT", takenAt: { gte: since } }, _max: { takenAt: true } }),
+  ]);
+  const divergentAt = new Map(divergent.map((d) => [d.siteId, d._max.takenAt]));
   return rows.map((s) => ({
     ...s,
     latestOperation: ops.get(s.id) ?? null,
     url: siteUrl(s.domain.name),
     appAdminRevealable: appAdminRevealable({ app: s.app, appAdminShownAt: s.appAdminShownAt, createStatus: creates.get(s.id) ?? null }),
+    divergentAt: divergentAt.get(s.id) ?? null,
   }));
 }
 

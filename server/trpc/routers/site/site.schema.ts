@@ -44,6 +44,8 @@ export const siteOutput = z.object({
   appAdminShownAt: z.date().nullable(),
   /** True when site.revealAppAdmin would show it now (app installed, never shown). */
   appAdminRevealable: z.boolean(),
+  /** When changes a returning node held were kept aside as a divergent snapshot (last 30 days). */
+  divergentAt: z.date().nullable(),
   createdAt: z.date(),
   domain: z.object({ id: z.string(), name: z.string(), displayName: z.string() }),
   databases: z.array(z.object({ id: z.string(), name: z.string() })),
