@@ -103,7 +103,7 @@ describe("the front door of two nodes", () => {
 
   it("serves the site through A's front door and through B's, one hop to A's backend, with the client's address", async () => {
     for (const [node, agent] of [[a, agentA], [b, agentB]] as const) {
-      expect(await putRoutes(node, agent, [siteRoute(1)])).toEqual({ ok: true, applied: 1, stale: [], conflicts: [] });
+      expect(await putRoutes(node, agent, [siteRoute(1)])).toEqual({ ok: true, applied: 1, stale: [], conflicts: [], reloaded: true });
     }
     for (const node of [a, b]) {
       // A client's own X-Forwarded-For is not believed: PHP sees the address that connected.
@@ -150,7 +150,7 @@ describe("the front door of two nodes", () => {
   it("refuses a stale epoch and keeps serving the route it has", async () => {
     await putRoutes(b, agentB, [siteRoute(2)]);
     const stale = await putRoutes(b, agentB, [siteRoute(1, { target: { address: "127.0.20.3", port: 18299 } })]);
-    expect(stale).toEqual({ ok: false, applied: 0, stale: [{ siteId: "site1", have: 2, got: 1 }], conflicts: [] });
+    expect(stale).toEqual({ ok: false, applied: 0, stale: [{ siteId: "site1", have: 2, got: 1 }], conflicts: [], reloaded: false });
     expect((await agentCall(api(b, agentB), "GET", "/v1/routes")).json.routes).toEqual([siteRoute(2)]);
     const res = await front(b, domain, "/info.php");
     expect(res.status).toBe(200);
