@@ -20,6 +20,9 @@ export type ConfirmDialogProps = {
   destructive?: boolean;
   /** May return a promise (e.g. mutateAsync): the dialog shows progress, closes on success, and shows the error message on failure. */
   onConfirm: () => unknown;
+  /** What the user should see before saying yes (a rollback's preview), above the buttons. */
+  children?: ReactNode;
+  size?: "md" | "lg";
 };
 
 export function ConfirmDialog({
@@ -31,6 +34,8 @@ export function ConfirmDialog({
   confirmText,
   destructive = true,
   onConfirm,
+  children,
+  size = "md",
 }: ConfirmDialogProps) {
   const [typed, setTyped] = useState("");
   const [pending, setPending] = useState(false);
@@ -62,8 +67,9 @@ export function ConfirmDialog({
   }
 
   return (
-    <Dialog open={open} onClose={onClose} title={title} description={description} busy={pending} size="md">
+    <Dialog open={open} onClose={onClose} title={title} description={description} busy={pending} size={size}>
       <form onSubmit={submit} className="flex flex-col gap-4">
+        {children}
         {confirmText !== undefined && (
           <Field
             label={

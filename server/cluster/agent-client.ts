@@ -56,10 +56,19 @@ export const routesResponseSchema = z.object({
   ok: z.boolean(),
   applied: z.number(),
   stale: z.array(z.object({ siteId: z.string(), have: z.number(), got: z.number() })),
+  // Agents from before the no-reload pause do not say; they reloaded whenever the file changed.
+  reloaded: z.boolean().default(true),
 });
 export type RoutesResponse = z.infer<typeof routesResponseSchema>;
 
 export const snapshotInfoSchema = z.object({ name: z.string(), takenAt: z.string(), sizeBytes: z.number().int().min(0), databases: z.array(z.string()) });
+
+const createdSnapshotSchema = snapshotInfoSchema.extend({ timingsMs: z.object({ dump: z.number(), snapshot: z.number() }) });
+const promoteResultSchema = z.object({
+  unchangedDatabases: z.array(z.string()).default([]),
+  timingsMs: z.object({ keepCurrent: z.number(), files: z.number(), databases: z.number(), total: z.number() }),
+});
+const drainResultSchema = z.object({ drained: z.boolean(), inFlight: z.number().int().min(0), waitedMs: z.number().min(0) });
 
 export const probeResultSchema = z.object({ reachable: z.boolean(), ms: z.number().min(0), status: z.number().int().nullable(), error: z.string().nullable() });
 
@@ -119,6 +128,30 @@ export type SnapshotEntryInfo = z.infer<typeof snapshotEntrySchema>;
 
 export type AgentClientOptions = { clusterSecret: string; timeoutMs?: number };
 
+/** A fetch that never reached the agent (refused, reset, timed out): the node is away. */
+function unreachable(nodeName: string, e: unknown): AgentUnreachableError {
+  return new AgentUnreachableError(nodeName, e instanceof Error ? ((e.cause as { code?: string } | undefined)?.code ?? e.message) : String(e));
+}
+
+/** Reads an agent's JSON answer: its error (with the spec's issues) or, checked by `schema`, its value. */
+async function readAnswer<T>(nodeName: string, res: Response, schema: z.ZodType<T>): Promise<T> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AgentRejectedError(nodeName, res.status, `not JSON: ${text.slice(0, 200)}`);
+  }
+  if (!res.ok) {
+    const parsed = errorBody.safeParse(json);
+    throw new AgentRejectedError(nodeName, res.status, parsed.success ? parsed.data.error.message : text.slice(0, 200), parsed.success ? (parsed.data.error.issues ?? []) : []);
+  }
+  // What a node reports back is untrusted too (STYLE 6).
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new AgentRejectedError(nodeName, res.status, `unexpected answer: ${parsed.error.message}`);
+  return parsed.data;
+}
+
 export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
   const token = agentSecret(opts.clusterSecret, node.name);
   const base = `http://${node.address}:${node.agentPort}`;
@@ -133,24 +166,9 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (e) {
-      const cause = e instanceof Error ? ((e.cause as { code?: string } | undefined)?.code ?? e.message) : String(e);
-      throw new AgentUnreachableError(node.name, cause);
+      throw unreachable(node.name, e);
     }
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new AgentRejectedError(node.name, res.status, `not JSON: ${text.slice(0, 200)}`);
-    }
-    if (!res.ok) {
-      const parsed = errorBody.safeParse(json);
-      throw new AgentRejectedError(node.name, res.status, parsed.success ? parsed.data.error.message : text.slice(0, 200), parsed.success ? (parsed.data.error.issues ?? []) : []);
-    }
-    // What a node reports back is untrusted too (STYLE 6).
-    const parsed = schema.safeParse(json);
-    if (!parsed.success) throw new AgentRejectedError(node.name, res.status, `unexpected answer: ${parsed.error.message}`);
-    return parsed.data;
+    return readAnswer(node.name, res, schema);
   }
 
   /**
@@ -158,13 +176,13 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
    * both hold it): GET .../stream here piped into PUT .../stream there, never buffered whole.
    * Resolves the bytes that crossed and the received snapshot's info.
    */
-  async function sendSnapshotTo(target: AgentClient, siteId: string, name: string, parent: string | null): Promise<{ bytes: number; info: z.infer<typeof snapshotInfoSchema> }> {
+  async function sendSnapshotTo(target: AgentClient, siteId: string, name: string, parent: string | null, sizeLater = false): Promise<{ bytes: number; info: z.infer<typeof snapshotInfoSchema> }> {
     const path = `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}/stream`;
     let source: Response;
     try {
       source = await fetch(`${base}${path}${parent ? `?parent=${encodeURIComponent(parent)}` : ""}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(3_600_000) });
     } catch (e) {
-      throw new AgentUnreachableError(node.name, e instanceof Error ? ((e.cause as { code?: string } | undefined)?.code ?? e.message) : String(e));
+      throw unreachable(node.name, e);
     }
     if (!source.ok || !source.body) throw new AgentRejectedError(node.name, source.status, (await source.text()).slice(0, 300));
     let bytes = 0;
@@ -176,14 +194,15 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
         },
       }),
     );
-    const info = await target.receiveStream(path, counted, source.headers.get("x-shoal-storage") ?? "");
+    const info = await target.receiveStream(path, counted, source.headers.get("x-shoal-storage") ?? "", sizeLater);
     return { bytes, info };
   }
 
-  async function receiveStream(path: string, body: ReadableStream<Uint8Array>, storage: string) {
+  /** `sizeLater`: listed at once, its size summed after the answer (a move's final delta). */
+  async function receiveStream(path: string, body: ReadableStream<Uint8Array>, storage: string, sizeLater = false) {
     let res: Response;
     try {
-      res = await fetch(`${base}${path}`, {
+      res = await fetch(`${base}${path}${sizeLater ? "?sizeLater=1" : ""}`, {
         method: "PUT",
         headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "x-shoal-storage": storage },
         body,
@@ -192,7 +211,7 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
         signal: AbortSignal.timeout(3_600_000),
       });
     } catch (e) {
-      throw new AgentUnreachableError(node.name, e instanceof Error ? ((e.cause as { code?: string } | undefined)?.code ?? e.message) : String(e));
+      throw unreachable(node.name, e);
     }
     const text = await res.text();
     if (!res.ok) throw new AgentRejectedError(node.name, res.status, text.slice(0, 300));
@@ -206,29 +225,17 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
     try {
       res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
     } catch (e) {
-      throw new AgentUnreachableError(node.name, e instanceof Error ? ((e.cause as { code?: string } | undefined)?.code ?? e.message) : String(e));
+      throw unreachable(node.name, e);
     }
     if (res.ok && res.headers.get("content-type")?.startsWith("application/octet-stream")) {
       await res.body?.cancel();
       const lastModified = res.headers.get("last-modified");
       return { type: "file", sizeBytes: Number(res.headers.get("content-length") ?? 0), mtime: lastModified ? new Date(lastModified).toISOString() : null };
     }
-    const text = await res.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new AgentRejectedError(node.name, res.status, `not JSON: ${text.slice(0, 200)}`);
-    }
-    if (!res.ok) {
-      const parsed = errorBody.safeParse(json);
-      throw new AgentRejectedError(node.name, res.status, parsed.success ? parsed.data.error.message : text.slice(0, 200), parsed.success ? (parsed.data.error.issues ?? []) : []);
-    }
-    const parsed = snapshotEntrySchema.safeParse(json);
-    if (!parsed.success) throw new AgentRejectedError(node.name, res.status, `unexpected answer: ${parsed.error.message}`);
-    return parsed.data;
+    return readAnswer(node.name, res, snapshotEntrySchema);
   }
 
+  const promotePath = (siteId: string) => `/v1/sites/${encodeURIComponent(siteId)}/promote`;
   return {
     node,
     sendSnapshotTo,
@@ -255,11 +262,16 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
     probe: (target: { address: string; port: number }, timeoutMs: number) =>
       call("POST", "/v1/probe", probeResultSchema, { ...target, timeoutMs }, timeoutMs + 1_000),
     /** worker/agent/storage/routes.ts: a snapshot of the site's files with its databases' dumps. */
-    createSnapshot: (siteId: string, name: string, databases: string[]) =>
-      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/snapshots`, snapshotInfoSchema, { name, databases }),
-    /** Makes snapshot `name` (on this node) the site's live volume and loads its databases' dumps. */
-    promote: (siteId: string, name: string, databases: string[]) =>
-      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/promote`, z.record(z.string(), z.unknown()), { name, databases, keepCurrentAs: snapshotName("pre", new Date()) }),
+    /** `sizeLater`: listed with its predecessor's size, its own summed after the answer (a move's final delta). */
+    createSnapshot: (siteId: string, name: string, databases: string[], o: { sizeLater?: boolean; timeoutMs?: number } = {}) =>
+      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/snapshots`, createdSnapshotSchema, { name, databases, ...(o.sizeLater ? { sizeLater: true } : {}) }, o.timeoutMs),
+    /** Makes snapshot `name` (on this node) the site's live volume and loads its databases' dumps (a standby is replaced, unchanged dumps not reloaded). */
+    promote: (siteId: string, name: string, databases: string[], timeoutMs?: number) =>
+      call("POST", promotePath(siteId), promoteResultSchema, { name, databases, keepCurrentAs: snapshotName("pre", new Date()) }, timeoutMs),
+    /** Stages snapshot `name` as the site's standby here (a move's target): volume and databases, not routed. */
+    stage: (siteId: string, name: string, databases: string[], timeoutMs?: number) => call("POST", promotePath(siteId), promoteResultSchema, { name, databases, standby: true }, timeoutMs),
+    /** Waits up to timeoutMs for the site's requests in flight through this edge's hold service to finish. */
+    drain: (siteId: string, timeoutMs: number) => call("POST", "/v1/routes/drain", drainResultSchema, { siteId, timeoutMs }, timeoutMs + 5_000),
     deleteSnapshot: (siteId: string, name: string) =>
       call("DELETE", `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}`, z.object({ ok: z.literal(true) })),
     /** Rollback: the site's files and databases back to `name`; the state before is kept as `keepCurrentAs`. */

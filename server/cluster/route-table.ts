@@ -65,3 +65,13 @@ export async function bumpRoutesVersion(tx: Tx): Promise<bigint> {
   });
   return state.routesVersion;
 }
+
+/** Pauses (requests held at every edge) or releases sites: one route version for all of them. Publish after. */
+export async function setSitesPaused(db: Db, siteIds: readonly string[], paused: boolean): Promise<bigint> {
+  return db.$transaction(async (tx) => {
+    await lockClusterState(tx);
+    const version = await bumpRoutesVersion(tx);
+    await tx.site.updateMany({ where: { id: { in: [...siteIds] } }, data: { paused, routeVersion: version } });
+    return version;
+  });
+}

@@ -1,13 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { chromium, expect, type Browser, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { db } from "../../server/db";
-import { waitFor } from "../../worker/agent/wait-for";
 import { label, seededSecret, SEED_PASSWORD, signIn } from "../e2e/helpers";
-import { clusterAddress, startCluster, type Cluster } from "./harness";
+import { startCluster, type Cluster } from "./harness";
+import { startPanelBrowser, type PanelBrowser } from "./panel-browser";
 
 // The panel in Chromium on a real three-node cluster: a customer installs WordPress by clicking,
 // watches the steps, opens the site and logs in to wp-admin with the password the panel shows
@@ -20,7 +18,7 @@ const PORT = 3210;
 const panelHost = (host: string) => `http://${host}:${PORT}`;
 const shots = path.join(root, "var/test-results/screenshots");
 let cluster: Cluster;
-let panel: ChildProcess | null = null;
+let panelBrowser: PanelBrowser | undefined;
 let browser: Browser;
 
 async function shot(page: Page, name: string) {
@@ -30,30 +28,14 @@ async function shot(page: Page, name: string) {
 
 beforeAll(async () => {
   cluster = await startCluster({ nodes: 3, workers: 1, seed: false });
-  const env = { ...process.env, DATABASE_URL: cluster.databaseUrl, PANEL_URL: `http://localhost:${PORT}`, SHOAL_CLUSTER_SECRET: cluster.clusterSecret, NODE_ENV: "production", NEXT_DIST_DIR: ".next-test" } as NodeJS.ProcessEnv;
-  execFileSync(process.execPath, ["--import", "tsx", "prisma/seed.ts"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
-  if (!existsSync(path.join(root, ".next-test/BUILD_ID"))) {
-    execFileSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
-  }
-  panel = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", String(PORT)], { cwd: root, env, stdio: "ignore", detached: true });
-  await waitFor("the panel to answer", async () => (await fetch(`http://127.0.0.1:${PORT}/sign-in`).catch(() => null))?.ok, { timeoutMs: 60_000 });
   await mkdir(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--host-resolver-rules=MAP *.test ${clusterAddress(1)}`],
-  });
+  panelBrowser = await startPanelBrowser(cluster, { port: PORT });
+  browser = panelBrowser.browser;
   await cluster.waitFor("three healthy nodes", async () => (await db.node.count({ where: { status: "HEALTHY" } })) === 3);
 }, 400_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (panel?.pid) {
-    try {
-      process.kill(-panel.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
+  await panelBrowser?.stop();
   await cluster?.stop();
 });
 

@@ -1,17 +1,15 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { chromium, expect, type Browser, type Locator, type Page } from "@playwright/test";
+import { expect, type Browser, type Locator, type Page } from "@playwright/test";
 import mariadb from "mariadb";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { SessionUser } from "../../server/auth/auth-state";
 import { databasePassword } from "../../server/cluster/cluster-secrets";
 import { db } from "../../server/db";
-import { waitFor } from "../../worker/agent/wait-for";
 import { seededSecret, SEED_PASSWORD, signIn } from "../e2e/helpers";
 import { callerFor } from "../helpers/fixtures";
-import { clusterAddress, startCluster, type Cluster } from "./harness";
+import { startCluster, type Cluster } from "./harness";
+import { startPanelBrowser, type PanelBrowser } from "./panel-browser";
 
 // The admin's drag-to-move and the customer's rollback, in Chromium on a real three-node cluster
 // (btrfs, as npm start runs it) with the production build of the panel (.next-test, built here if
@@ -28,7 +26,7 @@ const distDir = process.env.SHOAL_PANEL_DIST ?? ".next-test";
 const shots = path.join(root, "var/test-results/screenshots");
 const customerEmail = "customer1@reseller-one.localhost";
 let cluster: Cluster;
-let panel: ChildProcess | null = null;
+let panelBrowser: PanelBrowser | undefined;
 let browser: Browser;
 let customer: ReturnType<typeof callerFor>;
 
@@ -77,32 +75,16 @@ const named = (prefix: string, time: string) => new RegExp(`^${`${prefix}${time}
 
 beforeAll(async () => {
   cluster = await startCluster({ nodes: 3, workers: 1, seed: false, storage: "btrfs", workerEnv: { SHOAL_SNAPSHOT_TICK_MS: "1000" } });
-  const env = { ...process.env, DATABASE_URL: cluster.databaseUrl, PANEL_URL: `http://localhost:${PORT}`, SHOAL_CLUSTER_SECRET: cluster.clusterSecret, NODE_ENV: "production", NEXT_DIST_DIR: distDir } as NodeJS.ProcessEnv;
-  execFileSync(process.execPath, ["--import", "tsx", "prisma/seed.ts"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
-  if (!existsSync(path.join(root, distDir, "BUILD_ID"))) {
-    execFileSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
-  }
-  panel = spawn(process.execPath, ["node_modules/next/dist/bin/next", "start", "-H", "127.0.0.1", "-p", String(PORT)], { cwd: root, env, stdio: "ignore", detached: true });
-  await waitFor("the panel to answer", async () => (await fetch(`http://127.0.0.1:${PORT}/sign-in`).catch(() => null))?.ok, { timeoutMs: 60_000 });
   await mkdir(shots, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--host-resolver-rules=MAP *.test ${clusterAddress(1)}`],
-  });
+  panelBrowser = await startPanelBrowser(cluster, { port: PORT, distDir });
+  browser = panelBrowser.browser;
   const u = await db.user.findUniqueOrThrow({ where: { email: customerEmail } });
   customer = callerFor({ id: u.id, email: u.email, name: u.name, role: u.role, resellerId: u.resellerId, customerId: u.customerId, twoFactorEnabled: true } satisfies SessionUser);
   await cluster.waitFor("three healthy nodes", async () => (await db.node.count({ where: { status: "HEALTHY" } })) === 3);
 }, 400_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (panel?.pid) {
-    try {
-      process.kill(-panel.pid, "SIGTERM");
-    } catch {
-      // already gone
-    }
-  }
+  await panelBrowser?.stop();
   await cluster?.stop();
 });
 

@@ -14,7 +14,7 @@ export type SimulatedNodeSpec = { name: string; cores: number };
 export type SimulatedMove = { siteId: string; name: string; fromNodeId: string; toNodeId: string; at: Date; operationId: string };
 
 /** Deterministic noise (mulberry32), so a failing run reproduces. */
-function prng(seed: number) {
+export function prng(seed: number) {
   let a = seed;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

@@ -1,7 +1,7 @@
 import type { Db } from "../../server/db";
 import { agentClient } from "../../server/cluster/agent-client";
 import { markStep } from "../../server/cluster/operation-progress";
-import { bumpRoutesVersion, lockClusterState } from "../../server/cluster/route-table";
+import { bumpRoutesVersion, lockClusterState, setSitesPaused } from "../../server/cluster/route-table";
 import { planFailover, type FailoverDecision, type Health, type NodeHealth } from "../../server/domain/failure-detector";
 import { publishRoutes, type WithLeases } from "./publish-routes";
 import { reconcileNode } from "./reconcile-node";
@@ -112,8 +112,8 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
 
   // hold: every edge parks the sites' requests while their new primary starts.
   await Promise.all(movable.map((d) => step(d.siteId, "hold", "RUNNING")));
-  await setPaused(db, movable.map((d) => d.siteId), true);
-  const held = await publishRoutes(ctx);
+  await setSitesPaused(db, movable.map((d) => d.siteId), true);
+  const held = await publishRoutes(ctx, { onFailure: "skip" });
   const heldMs = Math.round(performance.now() - started);
   if (held.failed.length) ctx.log?.(`failover: hold not applied on ${held.failed.map((f) => `${f.nodeName} (${f.error})`).join(", ")}`);
   await Promise.all(movable.map((d) => step(d.siteId, "hold", "SUCCEEDED")));
@@ -162,8 +162,8 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
   // one, which answers 502 at once instead of making clients wait out the hold's timeout; the
   // next tick tries the failover again).
   await Promise.all(movable.map((d) => step(d.siteId, "release", "RUNNING")));
-  await setPaused(db, movable.map((d) => d.siteId), false);
-  const released = await publishRoutes(ctx);
+  await setSitesPaused(db, movable.map((d) => d.siteId), false);
+  const released = await publishRoutes(ctx, { onFailure: "skip" });
   if (released.failed.length) ctx.log?.(`failover: release not applied on ${released.failed.map((f) => `${f.nodeName} (${f.error})`).join(", ")}`);
   const now = new Date();
   for (const o of outcomes) {
@@ -173,14 +173,6 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
   }
   ctx.log?.(`failover of ${movable.length} site(s) from ${deadNodeIds.map(name).join(", ")}: ${ok.length} promoted in ${Math.round(performance.now() - started)} ms (held at ${heldMs}, promoted at ${promotedMs}, started at ${startedMs})`);
   return [...outcomes, ...stranded.map((d) => ({ ...d, ok: false, snapshot: null, error: d.reason, ms: 0 }))];
-}
-
-async function setPaused(db: Db, siteIds: string[], paused: boolean): Promise<void> {
-  await db.$transaction(async (tx) => {
-    await lockClusterState(tx);
-    const version = await bumpRoutesVersion(tx);
-    await tx.site.updateMany({ where: { id: { in: siteIds } }, data: { paused, routeVersion: version } });
-  });
 }
 
 /**
@@ -200,7 +192,7 @@ async function promoteOnReplica(ctx: FailoverContext, d: FailoverDecision, targe
   for (const row of rows) {
     try {
       const result = await agent.promote(d.siteId, row.name, databases.map((x) => x.name));
-      ctx.log?.(`failover ${d.siteId}: promoted ${row.name} on ${target.name} (${JSON.stringify(result.timingsMs ?? {})})`);
+      ctx.log?.(`failover ${d.siteId}: promoted ${row.name} on ${target.name} (${JSON.stringify(result.timingsMs)})`);
       return row.name;
     } catch (e) {
       last = e;

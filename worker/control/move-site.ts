@@ -3,10 +3,10 @@ import type { Db } from "../../server/db";
 import { agentClient, AgentUnreachableError } from "../../server/cluster/agent-client";
 import { buildNodeSpec } from "../../server/cluster/build-node-spec";
 import { markStep, probeEdge, type EdgeProbe } from "../../server/cluster/operation-progress";
-import { bumpRoutesVersion, lockClusterState, readRouteTable } from "../../server/cluster/route-table";
-import { targetSpecAfterMove as mergeTargetSpec, withViaHold, type MoveStepKind } from "../../server/domain/move-steps";
+import { bumpRoutesVersion, lockClusterState, setSitesPaused } from "../../server/cluster/route-table";
+import { targetSpecAfterMove as mergeTargetSpec, type MoveStepKind } from "../../server/domain/move-steps";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
-import { moveAgent } from "./move-agent";
+import { publishRoutes, type PublishOptions } from "./publish-routes";
 import { snapshotName } from "../../server/domain/snapshot-name";
 
 // A planned move (DESIGN "A site's life" 3), as an Operation whose steps the panel shows live:
@@ -81,38 +81,8 @@ async function done(db: Db, operationId: string, kind: StepName): Promise<boolea
 const liveNodes = (db: Db) =>
   db.node.findMany({ where: { status: { notIn: ["DEAD", "PENDING"] } }, select: { id: true, name: true, address: true, agentPort: true } });
 
-/**
- * Pushes the current route table to every edge that answers, in parallel, under their leases
- * (except `held`: leases the caller already holds); `viaHold` names the site whose route goes
- * through the hold services. Resolves the version and whether any edge had to reload nginx.
- */
-async function publishRoutes(ctx: MoveContext, opts: { viaHold?: string; held?: readonly string[] } = {}): Promise<{ version: bigint; reloaded: string[] }> {
-  const nodes = await liveNodes(ctx.db);
-  const held = new Set(opts.held ?? []);
-  return ctx.withLeases(
-    nodes.map((n) => n.id).filter((id) => !held.has(id)),
-    async () => {
-      const table = await readRouteTable(ctx.db);
-      const routes = opts.viaHold ? withViaHold(table.routes, opts.viaHold) : table.routes;
-      const reloaded: string[] = [];
-      await Promise.all(
-        nodes.map(async (n) => {
-          const answer = await moveAgent(n, ctx.clusterSecret).putRoutes(routes);
-          if (answer.reloaded) reloaded.push(n.name);
-          await ctx.db.node.updateMany({ where: { id: n.id, appliedRoutesVersion: { lt: table.version } }, data: { appliedRoutesVersion: table.version } });
-        }),
-      );
-      return { version: table.version, reloaded };
-    },
-  );
-}
-
-async function setPaused(ctx: MoveContext, siteId: string, paused: boolean, opts: { viaHold?: string; held?: readonly string[] } = {}) {
-  await ctx.db.$transaction(async (tx) => {
-    await lockClusterState(tx);
-    const version = await bumpRoutesVersion(tx);
-    await tx.site.update({ where: { id: siteId }, data: { paused, routeVersion: version } });
-  });
+async function setPaused(ctx: MoveContext, siteId: string, paused: boolean, opts: PublishOptions = {}) {
+  await setSitesPaused(ctx.db, [siteId], paused);
   return publishRoutes(ctx, opts);
 }
 
@@ -144,7 +114,6 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
   let state = await load();
   const target = await db.node.findUniqueOrThrow({ where: { id: toNodeId }, select: { id: true, name: true, address: true, agentPort: true, status: true } });
   const targetAgent = agentClient(target, { clusterSecret: ctx.clusterSecret });
-  const targetMove = moveAgent(target, ctx.clusterSecret);
   const timed = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     const started = performance.now();
     try {
@@ -215,18 +184,18 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
         // the source are long finished by the drain, which counts only the hold services' own.
         await timed("route via the hold services", () => publishRoutes(ctx, { viaHold: siteId, held }));
 
-        const sourceMove = moveAgent(source.node, ctx.clusterSecret);
-        // sizeLater: the final delta's snapshot is sized after the release (move-agent.ts).
+        const sourceAgent = agentClient(source.node, { clusterSecret: ctx.clusterSecret });
+        // sizeLater: the final delta's snapshot is sized after the release (agent-client.ts createSnapshot).
         const copy = async (kind: string, sizeLater = false): Promise<{ name: string; bytes: number }> => {
           const rows = await db.snapshot.findMany({ where: { siteId, nodeId: { in: [source.nodeId, toNodeId] } }, orderBy: { takenAt: "desc" }, select: { name: true, nodeId: true } });
           const onTarget = new Set(rows.filter((r) => r.nodeId === toNodeId).map((r) => r.name));
           const parent = rows.find((r) => r.nodeId === source.nodeId && onTarget.has(r.name))?.name ?? null;
           const t0 = performance.now();
-          const info = await sourceMove.createSnapshot(siteId, snapshotName(kind, new Date()), state.databases, sizeLater);
+          const info = await sourceAgent.createSnapshot(siteId, snapshotName(kind, new Date()), state.databases, { sizeLater, timeoutMs: 300_000 });
           const t1 = performance.now();
           await db.snapshot.create({ data: { siteId, nodeId: source.nodeId, name: info.name, kind: "MANUAL", epoch: source.epoch, sizeBytes: BigInt(info.sizeBytes), takenAt: new Date(info.takenAt) } });
           const t2 = performance.now();
-          const sent = await sourceMove.sendSnapshotTo(targetMove, siteId, info.name, parent, sizeLater);
+          const sent = await sourceAgent.sendSnapshotTo(targetAgent, siteId, info.name, parent, sizeLater);
           const t3 = performance.now();
           await db.snapshot.create({ data: { siteId, nodeId: toNodeId, name: info.name, kind: "MANUAL", epoch: source.epoch, sizeBytes: BigInt(sent.info.sizeBytes), takenAt: new Date(info.takenAt) } });
           ctx.log?.(`move ${siteId}: snapshot ${info.name}: taken ${Math.round(t1 - t0)} ms (dump ${info.timingsMs.dump}, snapshot ${info.timingsMs.snapshot}), recorded ${Math.round(t2 - t1)} ms, sent ${sent.bytes} bytes in ${Math.round(t3 - t2)} ms`);
@@ -243,7 +212,7 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
         // volume with its databases loaded, then its vhost, pool and database users. None of it
         // is routed; the final promote only swaps the final snapshot in.
         targetTouched = true;
-        await timed("standby staged", () => targetMove.stage(siteId, last!.name, state.databases));
+        await timed("standby staged", () => targetAgent.stage(siteId, last!.name, state.databases, 300_000));
         const spec = await targetSpecAfterMove(ctx, siteId, source.nodeId, toNodeId, state.databases);
         const converged = await timed("target converged for the site", () => targetAgent.putSpec(spec));
         if (!converged.ok) {
@@ -264,7 +233,7 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
           // what it still has in flight to the source; a paused site gets no new ones.
           const drainMs = ctx.drainMs ?? 10_000;
           const nodes = await liveNodes(db);
-          const drains = await timed("drain", () => Promise.all(nodes.map(async (n) => ({ node: n.name, ...(await moveAgent(n, ctx.clusterSecret).drain(siteId, drainMs)) }))));
+          const drains = await timed("drain", () => Promise.all(nodes.map(async (n) => ({ node: n.name, ...(await agentClient(n, { clusterSecret: ctx.clusterSecret }).drain(siteId, drainMs)) }))));
           const busy = drains.filter((d) => !d.drained);
           if (busy.length) throw new Error(`Requests were still running on ${source.node.name} after ${drainMs} ms (${busy.map((d) => `${d.inFlight} via ${d.node}`).join(", ")}).`);
           // An edge that had to reload to pause (a reconcile pushed the plain route meanwhile) may
@@ -279,7 +248,7 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
           later.mark("final-delta", "SUCCEEDED");
 
           later.mark("start-target", "RUNNING");
-          const promoted = await timed("promote", () => targetMove.promote(siteId, final.name, state.databases));
+          const promoted = await timed("promote", () => targetAgent.promote(siteId, final.name, state.databases, 300_000));
           ctx.log?.(`move ${siteId}: promoted in ${promoted.timingsMs.total} ms (files ${promoted.timingsMs.files} ms, databases ${promoted.timingsMs.databases} ms; unchanged, not reloaded: ${promoted.unchangedDatabases.join(", ") || "none"})`);
           await db.$transaction(async (tx) => {
             await lockClusterState(tx);

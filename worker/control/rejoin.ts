@@ -91,8 +91,6 @@ export async function rejoinNode(ctx: RejoinContext, nodeId: string): Promise<Re
       resellerId: customer.resellerId,
       to: customer.email,
       domain: site.domain.name,
-      summary,
-      at,
       subject: `Changes to ${site.domain.name} were kept aside`,
       text: `A server that hosted ${site.domain.name} stopped answering at some point, and your site was switched to another server from its last copy. The stopped server has come back holding changes that the running site does not have (${summary}).\n\nNothing was thrown away: those changes are kept as a snapshot taken ${at.toISOString()}. Open your site's Snapshots in the panel to see what differs and restore it if you want it back.`,
       html: (escapeHtml) => `<p>A server that hosted <strong>${escapeHtml(site.domain.name)}</strong> stopped answering at some point, and your site was switched to another server from its last copy. The stopped server has come back holding changes that the running site does not have (${escapeHtml(summary)}).</p><p>Nothing was thrown away: those changes are kept as a snapshot taken ${escapeHtml(at.toISOString())}. Open your site's <strong>Snapshots</strong> in the panel to see what differs and restore it if you want it back.</p>`,
@@ -110,7 +108,7 @@ export async function rejoinNode(ctx: RejoinContext, nodeId: string): Promise<Re
  */
 async function notifyCustomer(
   ctx: RejoinContext,
-  mail: { resellerId: string; to: string; domain: string; summary: string; at: Date; subject: string; text: string; html: (escape: (v: string) => string) => string },
+  mail: { resellerId: string; to: string; domain: string; subject: string; text: string; html: (escape: (v: string) => string) => string },
 ): Promise<void> {
   try {
     const [{ sendMail }, { escapeHtml }] = await Promise.all([import("../../server/services/mail/send-mail"), import("../../server/services/mail/escape-html")]);

@@ -1,10 +1,7 @@
 "use client";
 import { skipToken, useQuery } from "@tanstack/react-query";
-import { useEffect, useState, type FormEvent } from "react";
 import { Badge, type BadgeTone } from "@/app/_components/badge";
-import { Button } from "@/app/_components/button";
-import { Dialog } from "@/app/_components/dialog";
-import { FormError } from "@/app/_components/form-error";
+import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { Spinner } from "@/app/_components/spinner";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { formatSize } from "./snapshot-format";
@@ -57,57 +54,22 @@ export function RollbackPreviewDialog({
   onConfirm: () => Promise<void>;
 }) {
   const preview = usePreview(open ? siteId : null, open ? snapshotId : null);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    if (open) {
-      setPending(false);
-      setError(null);
-    }
-  }, [open]);
-
-  async function submit(e: FormEvent) {
-    e.preventDefault();
-    if (pending) return;
-    setPending(true);
-    setError(null);
-    try {
-      await onConfirm();
-      setPending(false);
-      onClose();
-    } catch (err) {
-      setPending(false);
-      setError(err instanceof Error ? err.message : "Something went wrong.");
-    }
-  }
-
   return (
-    <Dialog open={open} onClose={onClose} title={title} description={description} busy={pending} size="lg">
-      <form onSubmit={submit} className="flex flex-col gap-4">
-        <section aria-label="What the rollback changes" className="max-h-[50vh] overflow-y-auto rounded-md border border-zinc-200 p-3 dark:border-zinc-700">
-          {preview.isPending ? (
-            <p role="status" className="flex items-center gap-2 text-sm text-zinc-600 dark:text-zinc-400">
-              <Spinner /> Comparing the snapshot with the live site…
-            </p>
-          ) : preview.error ? (
-            <p role="alert" className="text-sm text-amber-800 dark:text-amber-300">
-              The preview is not available ({preview.error.message}). You can still roll back.
-            </p>
-          ) : (
-            <PreviewBody preview={preview.data} />
-          )}
-        </section>
-        <FormError message={error} />
-        <div className="flex flex-wrap justify-end gap-2">
-          <Button variant="secondary" onClick={onClose} disabled={pending}>
-            Cancel
-          </Button>
-          <Button type="submit" variant="primary" loading={pending}>
-            {confirmLabel}
-          </Button>
-        </div>
-      </form>
-    </Dialog>
+    <ConfirmDialog open={open} onClose={onClose} title={title} description={description} confirmLabel={confirmLabel} destructive={false} onConfirm={onConfirm} size="lg">
+      <section aria-label="What the rollback changes" className="max-h-[50vh] overflow-y-auto rounded-md border border-zinc-200 p-3 dark:border-zinc-700">
+        {preview.isPending ? (
+          <p role="status" className="flex items-center gap-2 text-sm text-zinc-600 dark:text-zinc-400">
+            <Spinner /> Comparing the snapshot with the live site…
+          </p>
+        ) : preview.error ? (
+          <p role="alert" className="text-sm text-amber-800 dark:text-amber-300">
+            The preview is not available ({preview.error.message}). You can still roll back.
+          </p>
+        ) : (
+          <PreviewBody preview={preview.data} />
+        )}
+      </section>
+    </ConfirmDialog>
   );
 }
 

@@ -43,6 +43,22 @@ export const promotedMarkFile = "promoted.json";
 
 const mariadbArgs = (node: NodeRoot) => ["--no-defaults", `--socket=${node.mysqlSocket}`, "--user=root"];
 
+/**
+ * mariadb-dump's arguments for one database, for a snapshot's dump and for the rollback
+ * preview's dump of the live database alike: the same options give byte-identical dumps of an
+ * unchanged table (no date line), which is how the preview tells unchanged tables.
+ */
+export const dumpArgs = (node: NodeRoot, db: string) => [
+  ...mariadbArgs(node),
+  "--single-transaction",
+  "--routines",
+  "--triggers",
+  "--hex-blob",
+  "--default-character-set=utf8mb4",
+  "--skip-dump-date",
+  db,
+];
+
 /** Opens (creating or replacing) the site's dump directory, verified root's 0700, through the site's descriptor. */
 async function openDumpDir(site: FileHandle): Promise<FileHandle> {
   for (let attempt = 0; attempt < 3; attempt++) {
@@ -108,17 +124,7 @@ export async function writeDumps(node: NodeRoot, site: FileHandle, stamp: Snapsh
       try {
         const dump = startTool(
           "/usr/bin/mariadb-dump",
-          [
-            ...mariadbArgs(node),
-            "--single-transaction",
-            "--routines",
-            "--triggers",
-            "--hex-blob",
-            "--default-character-set=utf8mb4",
-            // No date line: an unchanged database gives a byte-identical dump.
-            "--skip-dump-date",
-            db,
-          ],
+          dumpArgs(node, db),
           { stdout: out.fd, timeoutMs: 10 * 60_000 },
         );
         await dump.done;

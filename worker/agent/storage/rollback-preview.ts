@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { mariadbPid } from "../drivers/mariadb";
 import type { NodeRoot } from "../node-root";
-import { databaseExists, dumpDirName, dumpFileIn, MissingDumpError } from "./db-dumps";
+import { databaseExists, dumpArgs, dumpDirName, dumpFileIn, MissingDumpError } from "./db-dumps";
 import { databaseNameSchema, siteIdSchema, snapshotNameSchema } from "./names";
 import { errno, fdPath, openDirAt, openDirChecked } from "./safe-fs";
 import { StorageError, type SiteStorage } from "./site-storage";
@@ -107,19 +107,6 @@ async function scanDump(stream: Readable, maxBytes: number): Promise<Map<string,
   return scanner.end();
 }
 
-const dumpArgs = (node: NodeRoot, db: string) => [
-  "--no-defaults",
-  `--socket=${node.mysqlSocket}`,
-  "--user=root",
-  // The options writeDumps (db-dumps.ts) uses, so an unchanged table dumps to the same bytes.
-  "--single-transaction",
-  "--routines",
-  "--triggers",
-  "--hex-blob",
-  "--default-character-set=utf8mb4",
-  "--skip-dump-date",
-  db,
-];
 
 async function databaseDiff(node: NodeRoot, snapshotDir: string, db: string, limits: PreviewLimits, live: boolean): Promise<DatabaseDiff> {
   let file: string | null = null;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultBalancerSettings, planMoves, type BalancerMove, type BalancerNode, type BalancerSettings, type BalancerSite } from "../../../../server/domain/balancer";
+import { prng } from "../../../helpers/simulated-nodes";
 
 // A synthetic cluster whose CPU follows its sites' request rates, driven through many balancer
 // rounds (one a minute) with noisy measurements. A load shift must cause a bounded number of
@@ -7,16 +8,6 @@ import { defaultBalancerSettings, planMoves, type BalancerMove, type BalancerNod
 
 type SimSite = { id: string; live: string; replicas: string[]; lastMovedAt: Date | null; pinned: boolean };
 
-/** Deterministic noise (mulberry32), so a failure reproduces. */
-function prng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function simulate(opts: {
   nodes: number;
