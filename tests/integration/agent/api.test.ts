@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { readdir, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
+import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeRoot } from "../../../worker/agent/node-root";
@@ -105,6 +106,37 @@ describe("agent HTTP API", () => {
     expect(wrong.status).toBe(405);
     expect(wrong.headers.allow).toBe("GET");
     expect((await call("GET", "/v1/spec")).status).toBe(405);
+  });
+
+  it("probes another node's front door: any HTTP answer is reachable; refused or silent is not; a bad request is 422 with its paths", async () => {
+    const probe = (body: unknown) => call("POST", "/v1/probe", { body: JSON.stringify(body) });
+    const bad = await probe({ address: "not-an-ip", port: 0, timeoutMs: 5 });
+    expect(bad.status).toBe(422);
+    expect(bad.json.error.code).toBe("INVALID_PROBE");
+    expect(bad.json.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(["address", "port", "timeoutMs"]);
+    expect((await probe({ address, port: 80, extra: true })).status).toBe(422);
+
+    // Nothing listens: refused at once.
+    const refused = await probe({ address, port: 18199, timeoutMs: 1_000 });
+    expect(refused.status).toBe(200);
+    expect(refused.json).toMatchObject({ reachable: false, status: null });
+    expect(refused.json.ms).toBeLessThan(1_000);
+
+    // An HTTP server answers (whatever it says): reachable.
+    const web = http.createServer((_req, res) => res.writeHead(404).end());
+    await new Promise<void>((r) => web.listen(18198, address, r));
+    // A listener that accepts and never answers, as a hung node's kernel does.
+    const silent = net.createServer(() => undefined);
+    await new Promise<void>((r) => silent.listen(18197, address, r));
+    try {
+      expect((await probe({ address, port: 18198 })).json).toMatchObject({ reachable: true, status: 404, error: null });
+      const hung = await probe({ address, port: 18197, timeoutMs: 300 });
+      expect(hung.json).toMatchObject({ reachable: false, status: null, error: "no answer within 300 ms" });
+      expect(hung.json.ms).toBeGreaterThanOrEqual(290);
+    } finally {
+      silent.close();
+      web.close();
+    }
   });
 
   it("refuses a bad spec with 422 and its path, and bodies that are not JSON or too big, touching nothing", async () => {
