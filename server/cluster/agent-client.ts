@@ -63,7 +63,7 @@ export type RoutesResponse = z.infer<typeof routesResponseSchema>;
 
 export const snapshotInfoSchema = z.object({ name: z.string(), takenAt: z.string(), sizeBytes: z.number().int().min(0), databases: z.array(z.string()) });
 
-const createdSnapshotSchema = snapshotInfoSchema.extend({ timingsMs: z.object({ dump: z.number(), snapshot: z.number() }) });
+const createdSnapshotSchema = snapshotInfoSchema.extend({ timingsMs: z.object({ dump: z.number(), snapshot: z.number() }), keptDumps: z.array(z.string()).default([]) });
 const promoteResultSchema = z.object({
   unchangedDatabases: z.array(z.string()).default([]),
   timingsMs: z.object({ keepCurrent: z.number(), files: z.number(), databases: z.number(), total: z.number() }),
@@ -114,6 +114,27 @@ export const rollbackPreviewSchema = z.object({
   timingsMs: z.object({ files: z.number(), databases: z.number() }),
 });
 export type RollbackPreview = z.infer<typeof rollbackPreviewSchema>;
+
+/** worker/agent/storage/usage.ts: disk use of each site live on the node (GET /v1/usage). */
+export const usageReportSchema = z.object({
+  storage: z.enum(["btrfs", "dir"]),
+  measuredAt: z.string(),
+  consistent: z.boolean(),
+  sites: z
+    .array(
+      z.object({
+        siteId: z.string(),
+        filesBytes: z.number().int().min(0).nullable(),
+        dumpBytes: z.number().int().min(0),
+        snapshotBytes: z.number().int().min(0).nullable(),
+        snapshots: z.number().int().min(0),
+      }),
+    )
+    .max(100_000),
+  databases: z.array(z.object({ name: z.string(), bytes: z.number().int().min(0) })).max(100_000),
+  tookMs: z.number().min(0),
+});
+export type UsageReport = z.infer<typeof usageReportSchema>;
 
 /** GET .../snapshots/:name/files?path=P on a directory or symlink (a file answers with its bytes). */
 export const snapshotEntrySchema = z.discriminatedUnion("type", [
@@ -257,6 +278,8 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
     putRoutes: (routes: unknown) => call("PUT", "/v1/routes", routesResponseSchema, routes, 30_000),
     /** Spec and route table under one nginx reload (worker/agent/server.ts /v1/apply). */
     putApply: (spec: unknown, routes: unknown) => call("PUT", "/v1/apply", z.object({ spec: specResponseSchema, routes: routesResponseSchema }), { spec, routes }),
+    /** Disk use of each site live on the node: files, dumps, snapshots, and its databases' files. */
+    usage: (timeoutMs = 30_000) => call("GET", "/v1/usage", usageReportSchema, undefined, timeoutMs),
     metrics: <T>(schema: z.ZodType<T>, timeoutMs = 2_000) => call("GET", "/v1/metrics", schema, undefined, timeoutMs),
     /** Asks this node whether it reaches another node's front door (worker/agent/peer-probe.ts). */
     probe: (target: { address: string; port: number }, timeoutMs: number) =>

@@ -4,7 +4,7 @@ import path from "node:path";
 import { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge, stopNode } from "../../../worker/agent/converge";
-import { withAdmin } from "../../../worker/agent/drivers/mariadb";
+import { startMariadb, stopMariadb, withAdmin } from "../../../worker/agent/drivers/mariadb";
 import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";
 import { runCommand } from "../../../worker/agent/run-command";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
@@ -346,6 +346,47 @@ export function storageSuite(options: StorageTestOptions): void {
         expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`), { method: "DELETE", headers: auth })).status).toBe(404);
       } finally {
         for (const server of servers) await server.close();
+      }
+    });
+
+    it("keeps a dump no binlog event has touched since the last snapshot, and dumps again after a row or a DDL change to it", async () => {
+      const name = (n: number) => `bl-${stamp(n)}`;
+      const dumpOf = (n: number) => readFile(path.join(node.snapshotsDir, siteId, name(n), ".shoal-db", `${dbName}.sql`), "utf8");
+      // Another database on the node, written between the snapshots: not this site's change.
+      const other = `${username}_other`;
+      await query(`CREATE DATABASE \`${other}\``);
+      await query(`CREATE TABLE \`${other}\`.t (id INT PRIMARY KEY) ENGINE=InnoDB`);
+      try {
+        // The first one after the earlier tests' restores dumps (the restores wrote the database).
+        expect((await storage.createSnapshot(siteId, name(70), { databases: [dbName] })).keptDumps).toEqual([]);
+        await query(`INSERT INTO \`${other}\`.t VALUES (1)`);
+        const kept = await storage.createSnapshot(siteId, name(71), { databases: [dbName] });
+        expect(kept.keptDumps).toEqual([dbName]);
+        console.log(`[${options.storage}] snapshot of an unchanged WordPress database: dump step ${kept.timingsMs.dump} ms`);
+        expect(await dumpOf(71)).toBe(await dumpOf(70));
+
+        await query(`INSERT INTO \`${dbName}\`.notes VALUES (71, 'written between snapshots')`);
+        const afterRow = await storage.createSnapshot(siteId, name(72), { databases: [dbName] });
+        expect(afterRow.keptDumps).toEqual([]);
+        expect(await dumpOf(72)).toContain("written between snapshots");
+
+        expect((await storage.createSnapshot(siteId, name(73), { databases: [dbName] })).keptDumps).toEqual([dbName]);
+        await query(`ALTER TABLE \`${dbName}\`.notes ADD COLUMN added_later INT`);
+        expect((await storage.createSnapshot(siteId, name(74), { databases: [dbName] })).keptDumps).toEqual([]);
+        expect(await dumpOf(74)).toContain("added_later");
+
+        // A restart of the node's MariaDB ends its binlog file without a Rotate: nothing is
+        // known of what ran in between, so the next snapshot dumps.
+        expect((await storage.createSnapshot(siteId, name(75), { databases: [dbName] })).keptDumps).toEqual([dbName]);
+        await stopMariadb(node);
+        await startMariadb(node);
+        expect((await storage.createSnapshot(siteId, name(76), { databases: [dbName] })).keptDumps).toEqual([]);
+        expect((await storage.createSnapshot(siteId, name(77), { databases: [dbName] })).keptDumps).toEqual([dbName]);
+      } finally {
+        await query(`DROP DATABASE IF EXISTS \`${other}\``);
+        await query(`ALTER TABLE \`${dbName}\`.notes DROP COLUMN IF EXISTS added_later`);
+        await query(`DELETE FROM \`${dbName}\`.notes WHERE id = 71`);
+        for (const n of [70, 71, 72, 73, 74, 75, 76, 77]) await storage.deleteSnapshot(siteId, name(n)).catch(() => undefined);
       }
     });
 

@@ -5,6 +5,7 @@ import path from "node:path";
 import { dropDatabase, ensureDatabase, withAdmin } from "../drivers/mariadb";
 import type { NodeRoot } from "../node-root";
 import { databaseNameSchema } from "./names";
+import { databasesChangedBetween, isBinlogMark, readBinlogMark, type BinlogMark } from "./binlog-mark";
 import { errno, fdPath, openDirAt } from "./safe-fs";
 import { startTool } from "./spawn-tool";
 
@@ -36,6 +37,11 @@ export type SnapshotStamp = {
    * two snapshots' databases by these instead of reading both dumps (promoteSnapshot).
    */
   digests?: Record<string, string>;
+  /**
+   * The node's binlog position from before these dumps were taken (binlog-mark.ts): the next
+   * snapshot keeps a dump whose database no event since has touched, instead of dumping it again.
+   */
+  binlog?: BinlogMark;
 };
 
 /** In the dump directory of a live volume that a promote made: which snapshot it is (see promoteSnapshot). */
@@ -101,23 +107,57 @@ export async function sameBytes(a: string, b: string): Promise<boolean> {
 }
 
 /**
+ * The binlog position now, and which of `databases` changed since the previous stamp's (null:
+ * unknown, so all of them). Without a binlog (or on any error) the dumps are simply all taken.
+ */
+async function changesSince(node: NodeRoot, previous: SnapshotStamp | null, databases: readonly string[]): Promise<{ mark: BinlogMark | null; changed: Set<string> | null }> {
+  return withAdmin(node, async (conn) => {
+    const mark = await readBinlogMark(conn, node);
+    if (!mark || !previous?.binlog) return { mark, changed: null };
+    return { mark, changed: await databasesChangedBetween(conn, previous.binlog, mark, databases) };
+  }).catch((e: unknown) => {
+    console.error(`Reading the binlog before the dumps: ${e instanceof Error ? e.message : String(e)}`);
+    return { mark: null, changed: null };
+  });
+}
+
+/** The dump `file` in the dump directory, when it is root's regular 0600 file. */
+async function ownDump(dir: FileHandle, file: string): Promise<boolean> {
+  const s = await lstat(fdPath(dir, file)).catch(() => null);
+  return !!s?.isFile() && s.uid === 0 && (s.mode & 0o077) === 0;
+}
+
+/**
  * Dumps each database consistently (--single-transaction: one InnoDB read view, no locks held
  * against the site's writers) into the site's dump directory, and writes the snapshot's stamp
- * there. A dump identical to the one already there is left as it was, so an unchanged database
- * costs nothing in the next incremental snapshot. Other files in the directory are removed.
+ * there. A database that no binlog event has touched since the previous stamp keeps its dump
+ * without being read again (binlog-mark.ts); a dump identical to the one already there is left as
+ * it was. Either way an unchanged database costs nothing in the next incremental snapshot. Other
+ * files in the directory are removed.
  */
-export async function writeDumps(node: NodeRoot, site: FileHandle, stamp: SnapshotStamp): Promise<void> {
+export async function writeDumps(node: NodeRoot, site: FileHandle, stamp: SnapshotStamp): Promise<{ dumped: string[]; kept: string[] }> {
   const dir = await openDumpDir(site);
   try {
     const keep = new Set([snapshotInfoFile]);
     // The stamp of the previous snapshot, in this root-only directory: an unchanged dump keeps
     // its digest, so only a changed one is hashed.
     const previous = await readStampFile(fdPath(dir, snapshotInfoFile));
+    // Taken before any dump starts, so each dump holds at least everything before the mark.
+    const { mark, changed } = stamp.databases.length ? await changesSince(node, previous, stamp.databases) : { mark: null, changed: null };
     const digests: Record<string, string> = {};
+    const dumped: string[] = [];
+    const kept: string[] = [];
     for (const db of stamp.databases) {
       databaseNameSchema.parse(db);
       const file = `${db}.sql`;
       keep.add(file);
+      const previousDigest = previous?.databases.includes(db) ? previous.digests?.[db] : undefined;
+      if (changed && !changed.has(db) && previousDigest && (await ownDump(dir, file))) {
+        digests[db] = previousDigest;
+        kept.push(db);
+        continue;
+      }
+      dumped.push(db);
       const temp = fdPath(dir, `.${file}.tmp`);
       await unlink(temp).catch(() => undefined);
       const out = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
@@ -152,12 +192,13 @@ export async function writeDumps(node: NodeRoot, site: FileHandle, stamp: Snapsh
     await unlink(stampTemp).catch(() => undefined);
     const out = await open(stampTemp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
     try {
-      await out.writeFile(`${JSON.stringify({ ...stamp, digests })}\n`);
+      await out.writeFile(`${JSON.stringify({ ...stamp, digests, ...(mark ? { binlog: mark } : {}) })}\n`);
       await out.sync();
     } finally {
       await out.close();
     }
     await rename(stampTemp, fdPath(dir, snapshotInfoFile));
+    return { dumped, kept };
   } finally {
     await dir.close();
   }
@@ -178,6 +219,7 @@ async function readStampFile(file: string): Promise<SnapshotStamp | null> {
     const digests = parsed.digests;
     const validDigests = typeof digests === "object" && digests !== null && Object.values(digests).every((d) => typeof d === "string" && /^[0-9a-f]{64}$/.test(d));
     if (!validDigests) delete parsed.digests;
+    if (parsed.binlog !== undefined && !isBinlogMark(parsed.binlog)) delete parsed.binlog;
     return parsed;
   } catch {
     return null;

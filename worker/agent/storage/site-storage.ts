@@ -14,6 +14,7 @@ import { dirDriver } from "./dir-driver";
 import { databaseNameSchema, InvalidRelativePathError, parseRelativePath, siteIdSchema, snapshotNameSchema } from "./names";
 import { ensureDirOwned, errno, fdPath, openDirAt, openDirChecked } from "./safe-fs";
 import { treeSize } from "./tree";
+import { measureUsage, type UsageReport } from "./usage";
 import type { VolumeDriver } from "./volume-driver";
 
 // A site's storage: its live directory (node.siteDir: a btrfs subvolume or a plain directory,
@@ -61,7 +62,7 @@ export interface SiteStorage {
    * summed right after (the next call of this site waits for it): a move's final snapshot, whose
    * size nobody needs while the site's requests are held.
    */
-  createSnapshot(siteId: string, name: string, options?: { databases?: string[]; sizeLater?: boolean }): Promise<SnapshotInfo & { timingsMs: { dump: number; snapshot: number } }>;
+  createSnapshot(siteId: string, name: string, options?: { databases?: string[]; sizeLater?: boolean }): Promise<SnapshotInfo & { timingsMs: { dump: number; snapshot: number }; keptDumps: string[] }>;
   listSnapshots(siteId: string): Promise<SnapshotInfo[]>;
   deleteSnapshot(siteId: string, name: string): Promise<void>;
   /**
@@ -88,6 +89,12 @@ export interface SiteStorage {
   readSnapshotFile(siteId: string, name: string, relPath: string): Promise<SnapshotEntry>;
   restoreFile(siteId: string, name: string, relPath: string): Promise<{ path: string; sizeBytes: number }>;
   sendSnapshot(siteId: string, name: string, parent?: string): Promise<Readable>;
+  /**
+   * Disk use of every site live here: files, database dumps, snapshots (what deleting them would
+   * free), and each customer database's MariaDB files (usage.ts). Calls that arrive while one is
+   * being measured share its answer.
+   */
+  measureUsage(): Promise<UsageReport>;
   /** `sizeLater` as for createSnapshot. */
   receiveSnapshot(siteId: string, stream: AsyncIterable<Buffer>, options: { name: string; maxBytes: number; sizeLater?: boolean }): Promise<SnapshotInfo & { streamBytes: number }>;
 }
@@ -132,7 +139,7 @@ async function fileSystemNow(dir: string): Promise<number> {
 }
 
 export function siteStorage(node: NodeRoot): SiteStorage {
-  const driver: VolumeDriver = node.storage === "btrfs" ? btrfsDriver : dirDriver;
+  const driver: VolumeDriver = node.storage === "btrfs" ? btrfsDriver(node.storeDir) : dirDriver;
   const siteSnapshots = (siteId: string) => path.join(node.snapshotsDir, siteId);
   const snapshotDir = (siteId: string, name: string) => path.join(siteSnapshots(siteId), name);
   const metaFile = (siteId: string, name: string) => path.join(siteSnapshots(siteId), ".meta", `${name}.json`);
@@ -243,15 +250,16 @@ export function siteStorage(node: NodeRoot): SiteStorage {
       const started = Date.now();
       const startedAtMs = await fileSystemNow(node.storageStagingDir);
       const takenAt = new Date().toISOString();
-      await writeDumps(node, site, { format: 1, name, takenAt, databases, username });
+      const dumps = await writeDumps(node, site, { format: 1, name, takenAt, databases, username });
       const dumped = Date.now();
       const previous = (await list(siteId)).at(-1);
       const dest = snapshotDir(siteId, name);
-      await driver.freeze(site, dest, previous ? { dir: snapshotDir(siteId, previous.name), startedAtMs: previous.startedAtMs } : null);
+      await driver.freeze(site, dest, previous ? { dir: snapshotDir(siteId, previous.name), startedAtMs: previous.startedAtMs } : null, siteId);
       const frozen = Date.now();
       const meta: SnapshotMeta = { name, takenAt, sizeBytes: await sizeOf(siteId, name, sizeLater), databases, startedAtMs };
       await writeFileAtomic(metaFile(siteId, name), `${JSON.stringify(meta)}\n`, 0o600);
-      return { ...publicInfo(meta), timingsMs: { dump: dumped - started, snapshot: frozen - dumped } };
+      // keptDumps: databases no binlog event touched since the last snapshot, not dumped again.
+      return { ...publicInfo(meta), timingsMs: { dump: dumped - started, snapshot: frozen - dumped }, keptDumps: dumps.kept };
     } finally {
       await site.close();
       await sites.close();
@@ -326,8 +334,17 @@ export function siteStorage(node: NodeRoot): SiteStorage {
     return { target, databases, dumps };
   }
 
+  let measuring: Promise<UsageReport> | null = null;
+
   return {
     kind: driver.kind,
+
+    measureUsage() {
+      measuring ??= measureUsage(node).finally(() => {
+        measuring = null;
+      });
+      return measuring;
+    },
 
     async ensureSiteVolume(site) {
       check(siteIdSchema, site.siteId, "site id");
@@ -403,7 +420,7 @@ export function siteStorage(node: NodeRoot): SiteStorage {
         const kept = await snapshotLocked(siteId, options.keepCurrentAs, databases);
         const keptAt = Date.now();
         const fresh = staging("restore");
-        await driver.thaw(snapshotDir(siteId, name), fresh);
+        await driver.thaw(snapshotDir(siteId, name), fresh, siteId);
         const { sites, site } = await openSite(siteId);
         const old = staging("replaced");
         try {
@@ -512,7 +529,7 @@ export function siteStorage(node: NodeRoot): SiteStorage {
         await ensureDirOwned(path.join(home, "tmp"), 0, user.gid, 0o710);
         await ensureDirOwned(node.siteTmpDir(user.name, siteId), user.uid, user.gid, 0o700);
         const fresh = staging("promote");
-        await driver.thaw(snapshotDir(siteId, name), fresh);
+        await driver.thaw(snapshotDir(siteId, name), fresh, siteId);
         const sites = await openDirChecked(sitesDir);
         let old: string | null = null;
         try {
