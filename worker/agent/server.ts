@@ -267,7 +267,8 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       res.setHeader("www-authenticate", 'Bearer realm="shoal-agent"');
       return sendJson(res, 401, { error: { code: "UNAUTHENTICATED", message: "A valid bearer token is required." } });
     }
-    // Snapshots, restores and replication streams: /v1/sites/:id/... (storage/routes.ts).
+    // Snapshots, restores and replication streams: /v1/sites/:id/..., and the sites' disk use:
+    // /v1/usage (storage/routes.ts).
     if (await storageApi.handle(req, res)) return;
     const pathname = (req.url ?? "/").split("?")[0] ?? "/";
     const route = Object.hasOwn(routes, pathname) ? routes[pathname] : undefined;

@@ -2,6 +2,7 @@ import { lstat, readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { inheritArgs } from "./btrfs-quota";
 import { startTool, runTool } from "./spawn-tool";
 import type { VolumeDriver } from "./volume-driver";
 
@@ -10,7 +11,8 @@ import type { VolumeDriver } from "./volume-driver";
 // descriptor of its verified parent (the child process reaches it as /proc/self/fd/3), never
 // through a path the account could redirect. Snapshots are read-only subvolumes in
 // <root>/store/.snapshots/<siteId>/<name>; replication is `btrfs send [-p parent]` / `btrfs
-// receive`, streamed through the agents' API.
+// receive`, streamed through the agents' API. Each site's subvolumes are made in the site's quota
+// group (btrfs-quota.ts), so its disk use can be read off the group.
 
 const btrfs = "/usr/bin/btrfs";
 
@@ -36,17 +38,32 @@ async function deleteSubvolume(dir: string): Promise<void> {
   }
 }
 
-export const btrfsDriver: VolumeDriver = {
+/**
+ * Runs `make(inherit)` with the site's quota group as `-i` (nothing while quotas are off); a group
+ * that vanished since it was last seen is made again and the call tried once more.
+ */
+async function inGroup(mount: string, siteId: string, make: (inherit: string[]) => Promise<unknown>): Promise<void> {
+  try {
+    await make(await inheritArgs(mount, siteId));
+  } catch (e) {
+    const inherit = await inheritArgs(mount, siteId, true);
+    if (inherit.length === 0) throw e;
+    await make(inherit);
+  }
+}
+
+/** The driver for a node whose btrfs file system is mounted at `mount` (its storeDir). */
+export const btrfsDriver = (mount: string): VolumeDriver => ({
   kind: "btrfs",
   async createVolume(sites, name) {
-    await runTool(btrfs, ["subvolume", "create", `/proc/self/fd/3/${name}`], { fds: [sites.fd] });
+    await inGroup(mount, name, (inherit) => runTool(btrfs, ["subvolume", "create", ...inherit, `/proc/self/fd/3/${name}`], { fds: [sites.fd] }));
   },
   deleteVolume: deleteSubvolume,
-  async freeze(site, dest) {
-    await runTool(btrfs, ["subvolume", "snapshot", "-r", "/proc/self/fd/3", dest], { fds: [site.fd] });
+  async freeze(site, dest, _previous, siteId) {
+    await inGroup(mount, siteId, (inherit) => runTool(btrfs, ["subvolume", "snapshot", "-r", ...inherit, "/proc/self/fd/3", dest], { fds: [site.fd] }));
   },
-  async thaw(snapshot, dest) {
-    await runTool(btrfs, ["subvolume", "snapshot", snapshot, dest]);
+  async thaw(snapshot, dest, siteId) {
+    await inGroup(mount, siteId, (inherit) => runTool(btrfs, ["subvolume", "snapshot", ...inherit, snapshot, dest]));
   },
   deleteSnapshot: deleteSubvolume,
   send(dir, _name, parent) {
@@ -109,4 +126,4 @@ export const btrfsDriver: VolumeDriver = {
       throw e;
     }
   },
-};
+});

@@ -19,6 +19,8 @@ import { siteStorage, StorageError } from "./site-storage";
 //          (snapshot name becomes the live volume, its dumps the databases: a move or a failover)
 //   GET    /v1/sites/:id/snapshots/:name/stream?parent=P                     → the send stream
 //   PUT    /v1/sites/:id/snapshots/:name/stream?sizeLater=1 (the stream as the body) → the received snapshot
+//   GET    /v1/usage                                                         → UsageReport
+//          (disk use of each site live here: files, dumps, snapshots; databases; usage.ts)
 // A stream says which driver made it (x-shoal-storage); a node only takes its own kind.
 
 /** Largest snapshot stream a node takes in one PUT. */
@@ -190,9 +192,18 @@ export function createStorageApi(node: NodeRoot, context: StorageApiContext) {
     /** Answers the request if it is a snapshot route; false leaves it to the caller. */
     async handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
       const url = new URL(req.url ?? "/", "http://agent");
-      if (!url.pathname.startsWith("/v1/sites/")) return false;
+      const usage = url.pathname === "/v1/usage";
+      if (!usage && !url.pathname.startsWith("/v1/sites/")) return false;
       const m = pattern.exec(url.pathname);
       try {
+        if (usage) {
+          if (req.method !== "GET") {
+            res.setHeader("allow", "GET");
+            throw new ApiError(405, "METHOD_NOT_ALLOWED", `${url.pathname} does not accept ${req.method}.`);
+          }
+          sendJson(res, 200, await storage.measureUsage());
+          return true;
+        }
         if (!m) throw new ApiError(404, "NOT_FOUND", `No route ${url.pathname}.`);
         await route(req, res, m, url);
       } catch (e) {

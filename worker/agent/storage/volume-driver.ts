@@ -17,14 +17,14 @@ export type ReceiveTarget = {
 
 export type VolumeDriver = {
   kind: "btrfs" | "dir";
-  /** Makes the empty site directory `name` in the open `sites` directory. */
+  /** Makes the empty site directory `name` (the site's id) in the open `sites` directory. */
   createVolume(sites: FileHandle, name: string): Promise<void>;
   /** Deletes a site tree (a live volume already moved into staging, a writable copy). */
   deleteVolume(dir: string): Promise<void>;
   /** Takes the read-only snapshot `dest` of the open site directory; `previous` is the site's newest snapshot. */
-  freeze(site: FileHandle, dest: string, previous: { dir: string; startedAtMs: number } | null): Promise<void>;
-  /** A writable copy of a snapshot at `dest` (in staging), to be swapped in by rename. */
-  thaw(snapshot: string, dest: string): Promise<void>;
+  freeze(site: FileHandle, dest: string, previous: { dir: string; startedAtMs: number } | null, siteId: string): Promise<void>;
+  /** A writable copy of a snapshot of site `siteId` at `dest` (in staging), to be swapped in by rename. */
+  thaw(snapshot: string, dest: string, siteId: string): Promise<void>;
   deleteSnapshot(dir: string): Promise<void>;
   send(dir: string, name: string, parent: { dir: string; name: string } | null): Readable;
   /** Receives a stream into target.dir/target.name, verified, or throws and leaves nothing. */

@@ -1,0 +1,176 @@
+import type { Dirent } from "node:fs";
+import { lstat, readdir } from "node:fs/promises";
+import path from "node:path";
+import type { NodeRoot } from "../node-root";
+import { assignToGroup, ensureQuota, ensureSiteGroup, readQgroups, siteGroupId, startRescan } from "./btrfs-quota";
+import { dumpDirName } from "./db-dumps";
+import { databaseNameSchema, siteIdSchema } from "./names";
+import { errno } from "./safe-fs";
+
+// How much disk each site served here takes: its live files, its databases (the dumps in its
+// volume and MariaDB's own files) and its snapshots, counted as what deleting them would free.
+// Cheap enough to run every minute: on btrfs it is one `qgroup show` plus a look at each site's
+// dump directory (btrfs-quota.ts); the directory driver walks the trees du-like (allocated
+// blocks, a hard-linked inode once: its snapshots are hard links to one another, never to the
+// live site, so all of a site's snapshots together are what they alone hold).
+//
+// Only sites with a live volume on this node are reported (a replica's received snapshots are the
+// platform's copies, and on btrfs putting them in a group would cost a quota rescan every time).
+
+export type SiteUsage = {
+  siteId: string;
+  /** The live volume without its database dumps; null while btrfs's numbers are being rescanned. */
+  filesBytes: number | null;
+  /** The database dumps kept in the live volume (.shoal-db). */
+  dumpBytes: number;
+  /** What the site's snapshots hold beyond the live volume; null while being rescanned. */
+  snapshotBytes: number | null;
+  snapshots: number;
+};
+
+export type UsageReport = {
+  storage: "btrfs" | "dir";
+  measuredAt: string;
+  /** False while btrfs's quota numbers are being (re)computed: filesBytes and snapshotBytes are null then. */
+  consistent: boolean;
+  sites: SiteUsage[];
+  /** MariaDB's files of each customer database on this node, by name. */
+  databases: { name: string; bytes: number }[];
+  tookMs: number;
+};
+
+type Walk = { seen: Set<bigint> };
+
+/** Allocated bytes under `dir` (itself included), each inode with several links once per walk. */
+async function diskUsage(dir: string, walk: Walk, skip: ReadonlySet<string> = new Set()): Promise<number> {
+  const s = await lstat(dir, { bigint: true }).catch((e: unknown) => {
+    if (errno(e) === "ENOENT") return null;
+    throw e;
+  });
+  if (!s) return 0;
+  if (s.nlink > 1n && !s.isDirectory()) {
+    if (walk.seen.has(s.ino)) return 0;
+    walk.seen.add(s.ino);
+  }
+  const own = Number(s.blocks) * 512;
+  if (!s.isDirectory()) return own;
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if (errno(e) === "ENOENT") return own;
+    throw e;
+  }
+  const sizes = await Promise.all(entries.filter((e) => !skip.has(e.name)).map((e) => diskUsage(path.join(dir, e.name), walk)));
+  return sizes.reduce((a, b) => a + b, own);
+}
+
+/** Sizes of the regular files directly in `dir` (a dump directory), or 0 without one. */
+async function filesIn(dir: string): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const sizes = await Promise.all(names.map(async (n) => ((s) => (s?.isFile() ? s.blocks * 512 : 0))(await lstat(path.join(dir, n)).catch(() => null))));
+  return sizes.reduce((a, b) => a + b, 0);
+}
+
+/** Every live site volume here: home/<account>/sites/<siteId>. */
+async function liveSites(node: NodeRoot): Promise<{ siteId: string; dir: string }[]> {
+  const found: { siteId: string; dir: string }[] = [];
+  for (const username of await readdir(node.homeDir).catch(() => [] as string[])) {
+    const sitesDir = path.join(node.homeDir, username, "sites");
+    for (const entry of await readdir(sitesDir, { withFileTypes: true }).catch(() => [] as Dirent[])) {
+      if (entry.isDirectory() && siteIdSchema.safeParse(entry.name).success) found.push({ siteId: entry.name, dir: node.siteDir(username, entry.name) });
+    }
+  }
+  return found.sort((a, b) => a.siteId.localeCompare(b.siteId));
+}
+
+async function snapshotNames(node: NodeRoot, siteId: string): Promise<string[]> {
+  return (await readdir(path.join(node.snapshotsDir, siteId)).catch(() => [] as string[])).filter((n) => n !== ".meta");
+}
+
+async function databaseUsage(node: NodeRoot): Promise<{ name: string; bytes: number }[]> {
+  const entries = await readdir(node.mysqlDataDir, { withFileTypes: true }).catch(() => [] as Dirent[]);
+  const dbs = entries.filter((e) => e.isDirectory() && databaseNameSchema.safeParse(e.name).success).map((e) => e.name).sort();
+  return Promise.all(dbs.map(async (name) => ({ name, bytes: await diskUsage(path.join(node.mysqlDataDir, name), { seen: new Set() }) })));
+}
+
+async function dirSiteUsage(node: NodeRoot, site: { siteId: string; dir: string }): Promise<SiteUsage> {
+  const names = await snapshotNames(node, site.siteId);
+  const snapshotWalk: Walk = { seen: new Set() };
+  const [filesBytes, dumpBytes, snapshotSizes] = await Promise.all([
+    diskUsage(site.dir, { seen: new Set() }, new Set([dumpDirName])),
+    diskUsage(path.join(site.dir, dumpDirName), { seen: new Set() }),
+    Promise.all(names.map((n) => diskUsage(path.join(node.snapshotsDir, site.siteId, n), snapshotWalk))),
+  ]);
+  return { siteId: site.siteId, filesBytes, dumpBytes, snapshotBytes: snapshotSizes.reduce((a, b) => a + b, 0), snapshots: names.length };
+}
+
+/** One site after another: a walk is disk-bound, and this is background work. */
+async function dirUsage(node: NodeRoot, sites: { siteId: string; dir: string }[]): Promise<{ consistent: boolean; sites: SiteUsage[] }> {
+  const result: SiteUsage[] = [];
+  for (const site of sites) result.push(await dirSiteUsage(node, site));
+  return { consistent: true, sites: result };
+}
+
+/**
+ * btrfs: ensures quotas are on and each live site's subvolumes are in its group (idempotent; a
+ * change, or numbers the kernel says are inconsistent, starts a rescan and this report carries
+ * nulls for the numbers that depend on it), then reads the groups.
+ */
+async function btrfsUsage(node: NodeRoot, sites: { siteId: string; dir: string }[]): Promise<{ consistent: boolean; sites: SiteUsage[] }> {
+  const mount = node.storeDir;
+  let groups = await readQgroups(mount);
+  if (!groups) {
+    await ensureQuota(mount);
+    groups = await readQgroups(mount);
+    if (!groups) throw new Error(`Quotas could not be enabled on ${mount}.`);
+  }
+  const byPath = new Map([...groups.rows.values()].filter((r) => r.id.startsWith("0/")).map((r) => [r.path, r]));
+  let changed = false;
+  const plans = [];
+  for (const site of sites) {
+    const group = siteGroupId(site.siteId);
+    if (!groups.rows.has(group)) {
+      await ensureSiteGroup(mount, site.siteId);
+      changed = true;
+    }
+    const names = await snapshotNames(node, site.siteId);
+    const live = byPath.get(path.relative(mount, site.dir));
+    const members = [live, ...names.map((n) => byPath.get(path.relative(mount, path.join(node.snapshotsDir, site.siteId, n))))];
+    for (const member of members) {
+      if (member && !member.parents.includes(group)) {
+        await assignToGroup(mount, member.id, site.siteId);
+        changed = true;
+      }
+    }
+    plans.push({ site, group, live, names });
+  }
+  const consistent = !changed && !groups.inconsistent;
+  if (!consistent) await startRescan(mount);
+  const result: SiteUsage[] = [];
+  for (const { site, group, live, names } of plans) {
+    const dumpBytes = await filesIn(path.join(site.dir, dumpDirName));
+    const groupRow = groups.rows.get(group);
+    const known = consistent && live && groupRow;
+    result.push({
+      siteId: site.siteId,
+      filesBytes: known ? Math.max(0, live.rfer - dumpBytes) : null,
+      dumpBytes,
+      // The group's footprint less what the live volume references: what only snapshots hold.
+      snapshotBytes: known ? Math.max(0, groupRow.excl - live.rfer) : null,
+      snapshots: names.length,
+    });
+  }
+  return { consistent, sites: result };
+}
+
+export async function measureUsage(node: NodeRoot): Promise<UsageReport> {
+  const started = Date.now();
+  const measuredAt = new Date().toISOString();
+  const sites = await liveSites(node);
+  const [measured, databases] = await Promise.all([
+    node.storage === "btrfs" ? btrfsUsage(node, sites) : dirUsage(node, sites),
+    databaseUsage(node),
+  ]);
+  return { storage: node.storage, measuredAt, ...measured, databases, tookMs: Date.now() - started };
+}
