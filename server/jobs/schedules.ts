@@ -9,6 +9,8 @@ export const SCHEDULES = {
    * 1 s): the tick is the finest cadence any plan gets; a tick with nothing due is one query.
    */
   snapshots: { id: "snapshots", every: 2_000 },
+  /** Usage accounting: each site's disk use from its live node (worker/control/usage.ts). */
+  usage: { id: "usage", every: 60_000 },
   /** The balancer's round: moves sites off hot nodes (worker/control/balance.ts, SHOAL_BALANCER). */
   balance: { id: "balance", every: 15_000 },
 } as const satisfies Record<string, { id: string } & Pick<RepeatOptions, "every">>;

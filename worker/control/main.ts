@@ -21,6 +21,7 @@ import { runMove } from "./move-site";
 import { runRollback } from "./run-rollback";
 import { takeDueSnapshots } from "./snapshots";
 import { sweep } from "./sweep";
+import { collectUsage } from "./usage";
 
 // A control worker: the outbox relay, the outbox consumer (placement, fan-out), the per-node
 // reconcile and the cluster schedules, in one process. Any number of them can run: the relay
@@ -41,6 +42,8 @@ const envSchema = z.object({
   SHOAL_HOLD_DOWN_MS: z.coerce.number().int().min(0).default(30_000),
   /** How often the snapshot schedule looks for due snapshots: the finest cadence a plan gets. */
   SHOAL_SNAPSHOT_TICK_MS: z.coerce.number().int().min(500).max(60_000).optional(),
+  /** How often each site's disk use is collected from its live node (default 60 s). */
+  SHOAL_USAGE_TICK_MS: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
   /** "off": the heartbeat still marks nodes DEAD, but nothing is failed over (an operator does it). */
   SHOAL_FAILOVER: z.enum(["on", "off"]).default("on"),
 });
@@ -227,6 +230,17 @@ async function main(): Promise<void> {
         }
       } else if (job.name === SCHEDULES.sweep.id) {
         await sweep(db, enqueue);
+      } else if (job.name === SCHEDULES.usage.id) {
+        const lease = await tryLease(lockRedis, `${prefix}:lease:usage`, 60_000);
+        if (!lease) return;
+        try {
+          await collectUsage(db, env.SHOAL_CLUSTER_SECRET, { log });
+        } catch (e) {
+          // Said, not thrown: nothing watches failed schedule jobs, and the next tick measures afresh.
+          log(`usage: ${e instanceof Error ? e.message : String(e)}`);
+        } finally {
+          await lease.release();
+        }
       } else if (job.name === SCHEDULES.snapshots.id) {
         const counts = await reconcileQueue.getJobCounts("active", "waiting", "prioritized");
         const busy = (counts.active ?? 0) + (counts.waiting ?? 0) + (counts.prioritized ?? 0) > 0;
@@ -243,7 +257,8 @@ async function main(): Promise<void> {
     { connection: connection(), prefix, concurrency: 3 },
   );
   for (const s of Object.values(SCHEDULES).filter((x) => x.id !== SCHEDULES.heartbeat.id)) {
-    const every = s.id === SCHEDULES.snapshots.id ? (env.SHOAL_SNAPSHOT_TICK_MS ?? s.every) : s.every;
+    const every =
+      s.id === SCHEDULES.snapshots.id ? (env.SHOAL_SNAPSHOT_TICK_MS ?? s.every) : s.id === SCHEDULES.usage.id ? (env.SHOAL_USAGE_TICK_MS ?? s.every) : s.every;
     await schedulesQueue.upsertJobScheduler(s.id, { every }, { name: s.id, opts: { removeOnComplete: true, removeOnFail: 100 } });
   }
   log(`control worker started (balancer ${env.SHOAL_BALANCER})`);
