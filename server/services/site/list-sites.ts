@@ -8,7 +8,12 @@ import { appAdminRevealable, latestCreateStatuses, siteUrl } from "./reveal-app-
 import { siteSelect, type SiteRow } from "./site-select";
 
 export type ListSitesInput = PageInput & { accountId?: string | null };
-export type SiteListItem = SiteRow & {
+/** A site's disk use on its live node (worker/control/usage.ts); null until first measured. */
+export type SiteUsageView = { filesBytes: number; databaseBytes: number; snapshotBytes: number; totalBytes: number; measuredAt: Date } | null;
+
+export type SiteListItem = Omit<SiteRow, "filesBytes" | "databaseBytes" | "snapshotBytes" | "usageAt"> & {
+  /** Files + databases + snapshots, what counts against the plan's disk. */
+  usage: SiteUsageView;
   latestOperation: OperationView | null;
   /** http://<domain>/, for the "Open site" link. */
   url: string;
@@ -35,8 +40,18 @@ export async function toSiteItems(rows: SiteRow[]): Promise<SiteListItem[]> {
     db.snapshot.groupBy({ by: ["siteId"], where: { siteId: { in: ids }, kind: "DIVERGENT", takenAt: { gte: since } }, _max: { takenAt: true } }),
   ]);
   const divergentAt = new Map(divergent.map((d) => [d.siteId, d._max.takenAt]));
-  return rows.map((s) => ({
+  return rows.map(({ filesBytes, databaseBytes, snapshotBytes, usageAt, ...s }) => ({
     ...s,
+    usage:
+      usageAt === null
+        ? null
+        : {
+            filesBytes: Number(filesBytes ?? 0n),
+            databaseBytes: Number(databaseBytes ?? 0n),
+            snapshotBytes: Number(snapshotBytes ?? 0n),
+            totalBytes: Number((filesBytes ?? 0n) + (databaseBytes ?? 0n) + (snapshotBytes ?? 0n)),
+            measuredAt: usageAt,
+          },
     latestOperation: ops.get(s.id) ?? null,
     url: siteUrl(s.domain.name),
     appAdminRevealable: appAdminRevealable({ app: s.app, appAdminShownAt: s.appAdminShownAt, createStatus: creates.get(s.id) ?? null }),

@@ -11,6 +11,10 @@ export const siteSelect = {
   generation: true,
   observedGeneration: true,
   createdAt: true,
+  filesBytes: true,
+  databaseBytes: true,
+  snapshotBytes: true,
+  usageAt: true,
   domain: { select: { id: true, name: true, displayName: true } },
   databases: { where: { deletedAt: null }, orderBy: { name: "asc" }, select: { id: true, name: true } },
 } satisfies Prisma.SiteSelect;

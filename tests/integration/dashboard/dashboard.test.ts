@@ -24,9 +24,62 @@ describe("dashboard.get", () => {
       domains: { used: 2, limit: null },
       diskMb: { used: 0, limit: plan.diskMb },
     });
+    // Nothing measured yet: the new site says so rather than counting as empty.
+    expect(dash.disk).toMatchObject({ totalBytes: 0, limitBytes: plan.diskMb * 1_000_000, overLimit: false, measuredAt: null, unmeasuredSites: 1 });
     expect(dash.recentOperations.map((o) => o.kind)).toEqual(["domain.create", "site.create", "domain.create"]);
     expect(dash.recentOperations[1]!.targetId).toBe(s.id);
     expect(dash.accounts).toHaveLength(1);
+  });
+
+  it("counts the files, databases and snapshots of the account's own live sites against the plan's disk", async () => {
+    const plan = world.customers.a.plan;
+    const MB = 1_000_000;
+    // What the usage schedule (worker/control/usage.ts) records from each site's live node.
+    const measured = async (siteId: string, files: number, databases: number, snapshots: number, at = new Date()) =>
+      db.site.update({ where: { id: siteId }, data: { filesBytes: BigInt(files), databaseBytes: BigInt(databases), snapshotBytes: BigInt(snapshots), usageAt: at } });
+    const sitesOfA = await db.site.findMany({ where: { accountId: world.customers.a.account.id, deletedAt: null }, select: { id: true } });
+    const d = await asA().domain.create({ name: "dash-disk.test" });
+    const second = await asA().site.create({ domainId: d.id, app: "NONE", phpVersion: "8.2", documentRoot: "public" });
+    const early = new Date("2026-12-02T15:00:00Z");
+    await measured(sitesOfA[0]!.id, 1_200 * MB, 400 * MB, 500 * MB, early);
+    await measured(second.id, 300 * MB, 0, 100 * MB);
+    // Another customer's site, and a deleted site of A's, never count.
+    const dB = await callerFor(world.users.customerB).domain.create({ name: "dash-other.test" });
+    const siteB = await callerFor(world.users.customerB).site.create({ domainId: dB.id, app: "NONE", phpVersion: "8.2", documentRoot: "public" });
+    await measured(siteB.id, 9_000 * MB, 9_000 * MB, 9_000 * MB);
+    const gone = await db.site.create({
+      data: { accountId: world.customers.a.account.id, domainId: d.id, deletedAt: new Date(), filesBytes: BigInt(50_000 * MB), usageAt: new Date() },
+    });
+
+    const dash = await asA().dashboard.get({});
+    expect(dash.disk).toEqual({
+      filesBytes: 1_500 * MB,
+      databaseBytes: 400 * MB,
+      snapshotBytes: 600 * MB,
+      totalBytes: 2_500 * MB,
+      limitBytes: plan.diskMb * MB,
+      overLimit: false,
+      measuredAt: early,
+      unmeasuredSites: 0,
+    });
+    expect(dash.usage.diskMb).toEqual({ used: 2_500, limit: plan.diskMb });
+
+    // Snapshots alone can take the account over its plan's disk, and the dashboard says so.
+    await measured(second.id, 300 * MB, 0, plan.diskMb * MB);
+    const over = await asA().dashboard.get({});
+    expect(over.disk.snapshotBytes).toBe(500 * MB + plan.diskMb * MB);
+    expect(over.disk.overLimit).toBe(true);
+    expect(over.usage.diskMb.used).toBeGreaterThan(plan.diskMb);
+
+    // The sites list shows each site's own figures, snapshots included.
+    const listed = await asA().site.list({});
+    expect(listed.items.find((s) => s.id === second.id)?.usage).toMatchObject({ filesBytes: 300 * MB, databaseBytes: 0, snapshotBytes: plan.diskMb * MB, totalBytes: 300 * MB + plan.diskMb * MB });
+    expect((await callerFor(world.users.customerB).dashboard.get({})).disk.totalBytes).toBe(27_000 * MB);
+
+    // Back to what the other tests expect.
+    await db.site.updateMany({ where: { id: { in: [sitesOfA[0]!.id, second.id, siteB.id] } }, data: { filesBytes: null, databaseBytes: null, snapshotBytes: null, usageAt: null } });
+    await db.site.update({ where: { id: second.id }, data: { deletedAt: new Date() } });
+    await db.site.delete({ where: { id: gone.id } });
   });
 
   it("offers every account of the customer and switches between them", async () => {

@@ -46,6 +46,16 @@ export const siteOutput = z.object({
   appAdminRevealable: z.boolean(),
   /** When changes a returning node held were kept aside as a divergent snapshot (last 30 days). */
   divergentAt: z.date().nullable(),
+  /** Disk use on the live node (files, databases, snapshots); null until first measured. */
+  usage: z
+    .object({
+      filesBytes: z.number().int().min(0),
+      databaseBytes: z.number().int().min(0),
+      snapshotBytes: z.number().int().min(0),
+      totalBytes: z.number().int().min(0),
+      measuredAt: z.date(),
+    })
+    .nullable(),
   createdAt: z.date(),
   domain: z.object({ id: z.string(), name: z.string(), displayName: z.string() }),
   databases: z.array(z.object({ id: z.string(), name: z.string() })),
