@@ -10,6 +10,7 @@ import { PageHeader } from "@/app/_components/page-header";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { Spinner } from "@/app/_components/spinner";
 import { useTRPC } from "@/app/_components/trpc-provider";
+import { formatSize } from "../sites/snapshot-format";
 import { activeRefetchMs, isActive, OperationProgress } from "./_components/operation-progress";
 import { useForgetStaleAccount, useSelectedAccount } from "./_components/selected-account";
 
@@ -36,6 +37,40 @@ function UsageRow({ label, usage, unit }: { label: string; usage: Usage; unit?: 
       label={`${label}: ${usage.used}${suffix} of ${usage.limit}${suffix}`}
       tone={full ? "danger" : "brand"}
     />
+  );
+}
+
+type Disk = {
+  filesBytes: number;
+  databaseBytes: number;
+  snapshotBytes: number;
+  totalBytes: number;
+  limitBytes: number;
+  overLimit: boolean;
+  measuredAt: Date | null;
+  unmeasuredSites: number;
+};
+
+const measuredFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+
+/** The plan's disk against files + databases + snapshots (snapshots take room on the servers too). */
+function DiskRow({ disk }: { disk: Disk }) {
+  return (
+    <div className="flex flex-col gap-1.5" data-testid="disk-usage">
+      <ProgressBar
+        value={Math.min(disk.totalBytes, disk.limitBytes)}
+        max={Math.max(disk.limitBytes, 1)}
+        label={`Disk: ${formatSize(disk.totalBytes)} of ${formatSize(disk.limitBytes)}`}
+        tone={disk.overLimit ? "danger" : "brand"}
+      />
+      <p className="text-xs text-zinc-600 dark:text-zinc-400">
+        Files {formatSize(disk.filesBytes)}, databases {formatSize(disk.databaseBytes)}, snapshots {formatSize(disk.snapshotBytes)}
+        {disk.measuredAt ? ` · measured ${measuredFormat.format(disk.measuredAt)}` : " · not measured yet"}
+        {disk.measuredAt && disk.unmeasuredSites > 0
+          ? ` · ${disk.unmeasuredSites} new site${disk.unmeasuredSites === 1 ? "" : "s"} not measured yet`
+          : ""}
+      </p>
+    </div>
   );
 }
 
@@ -91,6 +126,16 @@ export function DashboardView() {
               your provider reactivates it.
             </div>
           )}
+          {data.disk.overLimit && (
+            <div
+              role="alert"
+              className="rounded-xl border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900 lg:col-span-3 dark:border-red-800 dark:bg-red-950/50 dark:text-red-200"
+            >
+              This account uses {formatSize(data.disk.totalBytes)} of its plan&apos;s {formatSize(data.disk.limitBytes)} of disk
+              (snapshots {formatSize(data.disk.snapshotBytes)}). Delete files or databases you no longer need, or ask your
+              provider for a larger plan.
+            </div>
+          )}
           <Card className="lg:col-span-2">
             <CardHeader
               title="Usage"
@@ -100,7 +145,7 @@ export function DashboardView() {
             <CardBody className="flex flex-col gap-4">
               <UsageRow label="Sites" usage={data.usage.sites} />
               <UsageRow label="Databases" usage={data.usage.databases} />
-              <UsageRow label="Disk" usage={data.usage.diskMb} unit="MB" />
+              <DiskRow disk={data.disk} />
               <UsageRow label="Domains" usage={data.usage.domains} />
             </CardBody>
           </Card>

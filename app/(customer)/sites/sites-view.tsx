@@ -16,6 +16,7 @@ import { useForgetStaleAccount, useSelectedAccount } from "../dashboard/_compone
 import { AppAdminDialog, type AppAdminLogin } from "./app-admin-dialog";
 import { appLabels, type SiteAppKey } from "./app-labels";
 import { NewSiteForm } from "./new-site-form";
+import { formatSize } from "./snapshot-format";
 import { SnapshotsDialog } from "./snapshots-dialog";
 
 type Row = {
@@ -32,6 +33,7 @@ type Row = {
   domain: { id: string; name: string; displayName: string };
   databases: { id: string; name: string }[];
   latestOperation: OperationLike | null;
+  usage: { filesBytes: number; databaseBytes: number; snapshotBytes: number; totalBytes: number; measuredAt: Date } | null;
 };
 
 const shownFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
@@ -120,6 +122,23 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
       hideOnMobile: true,
       cell: (s) =>
         s.status !== "ACTIVE" ? <StatusBadge status={s.status} /> : <StatusBadge status={s.pending ? "PENDING" : "ACTIVE"} label={s.pending ? "Pending" : "Live"} />,
+    },
+    {
+      key: "disk",
+      header: "Disk",
+      hideOnMobile: true,
+      cell: (s) =>
+        s.usage ? (
+          <div className="flex flex-col text-xs text-zinc-600 dark:text-zinc-400">
+            <span className="text-sm font-medium tabular-nums text-zinc-900 dark:text-zinc-100">{formatSize(s.usage.totalBytes)}</span>
+            <span>
+              files {formatSize(s.usage.filesBytes)}, databases {formatSize(s.usage.databaseBytes)}, snapshots{" "}
+              {formatSize(s.usage.snapshotBytes)}
+            </span>
+          </div>
+        ) : (
+          <span className="text-xs text-zinc-500 dark:text-zinc-400">Not measured yet</span>
+        ),
     },
     {
       key: "progress",

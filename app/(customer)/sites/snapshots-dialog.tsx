@@ -14,7 +14,7 @@ import { RollbackPreviewDialog } from "./rollback-preview-dialog";
 import { SnapshotFilesDialog } from "./snapshot-files-dialog";
 import { formatSize } from "./snapshot-format";
 
-export type SnapshotsSite = { id: string; domain: { displayName: string } };
+export type SnapshotsSite = { id: string; domain: { displayName: string }; usage?: { snapshotBytes: number } | null };
 
 type SnapshotKind = "SCHEDULED" | "MANUAL" | "PRE_ROLLBACK" | "DIVERGENT";
 type Snapshot = { id: string; kind: SnapshotKind; takenAt: Date; sizeBytes: number };
@@ -143,7 +143,9 @@ export function SnapshotsDialog({ site, onClose }: { site: SnapshotsSite | null;
         onClose={onClose}
         size="lg"
         title={`Roll back ${domain}`}
-        description="Points in time this site's files and databases can go back to, newest first."
+        description={`Points in time this site's files and databases can go back to, newest first.${
+          site?.usage ? ` Together they take ${formatSize(site.usage.snapshotBytes)} beyond the live site, counted in your plan's disk.` : ""
+        }`}
       >
         {q.isPending && open ? (
           <p className="flex items-center gap-2 text-sm text-zinc-600 dark:text-zinc-400" role="status">
