@@ -63,7 +63,7 @@ export type RoutesResponse = z.infer<typeof routesResponseSchema>;
 
 export const snapshotInfoSchema = z.object({ name: z.string(), takenAt: z.string(), sizeBytes: z.number().int().min(0), databases: z.array(z.string()) });
 
-const createdSnapshotSchema = snapshotInfoSchema.extend({ timingsMs: z.object({ dump: z.number(), snapshot: z.number() }), keptDumps: z.array(z.string()).default([]) });
+const createdSnapshotSchema = snapshotInfoSchema.extend({ timingsMs: z.object({ dump: z.number(), snapshot: z.number() }), keptDumps: z.array(z.string()).default([]), reused: z.boolean().default(false) });
 const promoteResultSchema = z.object({
   unchangedDatabases: z.array(z.string()).default([]),
   timingsMs: z.object({ keepCurrent: z.number(), files: z.number(), databases: z.number(), total: z.number() }),
@@ -286,8 +286,15 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
       call("POST", "/v1/probe", probeResultSchema, { ...target, timeoutMs }, timeoutMs + 1_000),
     /** worker/agent/storage/routes.ts: a snapshot of the site's files with its databases' dumps. */
     /** `sizeLater`: listed with its predecessor's size, its own summed after the answer (a move's final delta). */
-    createSnapshot: (siteId: string, name: string, databases: string[], o: { sizeLater?: boolean; timeoutMs?: number } = {}) =>
-      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/snapshots`, createdSnapshotSchema, { name, databases, ...(o.sizeLater ? { sizeLater: true } : {}) }, o.timeoutMs),
+    /** `reuseIfUnchanged`: answers that snapshot (reused: true) instead when the site is as it left it. */
+    createSnapshot: (siteId: string, name: string, databases: string[], o: { sizeLater?: boolean; timeoutMs?: number; reuseIfUnchanged?: string } = {}) =>
+      call(
+        "POST",
+        `/v1/sites/${encodeURIComponent(siteId)}/snapshots`,
+        createdSnapshotSchema,
+        { name, databases, ...(o.sizeLater ? { sizeLater: true } : {}), ...(o.reuseIfUnchanged ? { reuseIfUnchanged: o.reuseIfUnchanged } : {}) },
+        o.timeoutMs,
+      ),
     /** Makes snapshot `name` (on this node) the site's live volume and loads its databases' dumps (a standby is replaced, unchanged dumps not reloaded). */
     promote: (siteId: string, name: string, databases: string[], timeoutMs?: number) =>
       call("POST", promotePath(siteId), promoteResultSchema, { name, databases, keepCurrentAs: snapshotName("pre", new Date()) }, timeoutMs),

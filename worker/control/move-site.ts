@@ -186,13 +186,19 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
 
         const sourceAgent = agentClient(source.node, { clusterSecret: ctx.clusterSecret });
         // sizeLater: the final delta's snapshot is sized after the release (agent-client.ts createSnapshot).
-        const copy = async (kind: string, sizeLater = false): Promise<{ name: string; bytes: number }> => {
+        // reuse: the snapshot the target already has; when nothing changed since, that one is
+        // the copy (nothing taken, nothing sent).
+        const copy = async (kind: string, sizeLater = false, reuse?: string): Promise<{ name: string; bytes: number }> => {
           const rows = await db.snapshot.findMany({ where: { siteId, nodeId: { in: [source.nodeId, toNodeId] } }, orderBy: { takenAt: "desc" }, select: { name: true, nodeId: true } });
           const onTarget = new Set(rows.filter((r) => r.nodeId === toNodeId).map((r) => r.name));
           const parent = rows.find((r) => r.nodeId === source.nodeId && onTarget.has(r.name))?.name ?? null;
           const t0 = performance.now();
-          const info = await sourceAgent.createSnapshot(siteId, snapshotName(kind, new Date()), state.databases, { sizeLater, timeoutMs: 300_000 });
+          const info = await sourceAgent.createSnapshot(siteId, snapshotName(kind, new Date()), state.databases, { sizeLater, timeoutMs: 300_000, ...(reuse && onTarget.has(reuse) ? { reuseIfUnchanged: reuse } : {}) });
           const t1 = performance.now();
+          if (info.reused) {
+            ctx.log?.(`move ${siteId}: nothing changed since ${info.name} (files checked in ${info.timingsMs.snapshot} ms, databases in ${info.timingsMs.dump} ms): it is the final copy`);
+            return { name: info.name, bytes: 0 };
+          }
           await db.snapshot.create({ data: { siteId, nodeId: source.nodeId, name: info.name, kind: "MANUAL", epoch: source.epoch, sizeBytes: BigInt(info.sizeBytes), takenAt: new Date(info.takenAt) } });
           const t2 = performance.now();
           const sent = await sourceAgent.sendSnapshotTo(targetAgent, siteId, info.name, parent, sizeLater);
@@ -203,8 +209,11 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
         };
 
         let last: { name: string; bytes: number } | null = null;
+        let previous: string | undefined;
         for (let round = 1; round <= 4; round++) {
-          last = await timed(`pre-copy round ${round}`, () => copy("mv"));
+          const base = previous;
+          last = await timed(`pre-copy round ${round}`, () => copy("mv", false, base));
+          previous = last.name;
           ctx.log?.(`move ${siteId}: pre-copy round ${round} sent ${last.bytes} bytes`);
           if (last.bytes < (ctx.smallDeltaBytes ?? 2_000_000)) break;
         }
@@ -243,7 +252,7 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
           later.mark("drain", "SUCCEEDED");
 
           later.mark("final-delta", "RUNNING");
-          const final = await timed("final delta", () => copy("mv", true));
+          const final = await timed("final delta", () => copy("mv", true, last!.name));
           ctx.log?.(`move ${siteId}: final delta ${final.bytes} bytes`);
           later.mark("final-delta", "SUCCEEDED");
 

@@ -390,6 +390,40 @@ export function storageSuite(options: StorageTestOptions): void {
       }
     });
 
+    it("answers the newest snapshot instead of taking one when nothing changed since it (btrfs), and takes one after a file or a row changed", async () => {
+      const name = (n: number) => `ru-${stamp(n)}`;
+      const reuses = options.storage === "btrfs";
+      const newest = async () => (await storage.listSnapshots(siteId)).at(-1)!.name;
+      try {
+        await storage.createSnapshot(siteId, name(80), { databases: [dbName] });
+        const again = await storage.createSnapshot(siteId, name(81), { databases: [dbName], reuseIfUnchanged: name(80) });
+        if (reuses) {
+          expect(again).toMatchObject({ name: name(80), reused: true, keptDumps: [dbName] });
+          console.log(`[btrfs] unchanged since the newest snapshot: files checked in ${again.timingsMs.snapshot} ms, databases in ${again.timingsMs.dump} ms`);
+        } else expect(again).toMatchObject({ name: name(81) });
+        expect(again.reused ?? false).toBe(reuses);
+
+        await writeFile(path.join(siteDir, "public/reuse.txt"), "changed after the snapshot\n");
+        await asAccount(path.join(siteDir, "public/reuse.txt"));
+        const afterFile = await storage.createSnapshot(siteId, name(82), { databases: [dbName], reuseIfUnchanged: await newest() });
+        expect(afterFile).toMatchObject({ name: name(82) });
+        expect(afterFile.reused).toBeUndefined();
+
+        // Only the newest snapshot can stand for the site: an older name is never answered.
+        expect((await storage.createSnapshot(siteId, name(83), { databases: [dbName], reuseIfUnchanged: name(80) })).name).toBe(name(83));
+        expect((await storage.createSnapshot(siteId, name(84), { databases: [dbName], reuseIfUnchanged: name(83) })).name).toBe(reuses ? name(83) : name(84));
+
+        await query(`INSERT INTO \`${dbName}\`.notes VALUES (84, 'a row after the snapshot')`);
+        const afterRow = await storage.createSnapshot(siteId, name(85), { databases: [dbName], reuseIfUnchanged: await newest() });
+        expect(afterRow).toMatchObject({ name: name(85), keptDumps: [] });
+        expect(afterRow.reused).toBeUndefined();
+      } finally {
+        await query(`DELETE FROM \`${dbName}\`.notes WHERE id = 84`);
+        await unlink(path.join(siteDir, "public/reuse.txt")).catch(() => undefined);
+        for (const n of [80, 81, 82, 83, 84, 85]) await storage.deleteSnapshot(siteId, name(n)).catch(() => undefined);
+      }
+    });
+
     it("removes the site volume with its snapshots", async () => {
       const other = "site2";
       const sitesDir = path.dirname(siteDir);

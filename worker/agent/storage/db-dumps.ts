@@ -204,6 +204,26 @@ export async function writeDumps(node: NodeRoot, site: FileHandle, stamp: Snapsh
   }
 }
 
+/**
+ * Whether the live dump directory still holds snapshot `name`'s stamp and every one of
+ * `databases` is untouched since its binlog mark: its dumps are then the databases as they are.
+ */
+export async function dumpsCurrent(node: NodeRoot, site: FileHandle, name: string, databases: readonly string[]): Promise<boolean> {
+  const dir = await openDirAt(site, dumpDirName).catch(() => null);
+  if (!dir) return false;
+  try {
+    if ((await dir.stat()).uid !== 0) return false;
+    const stamp = await readStampFile(fdPath(dir, snapshotInfoFile));
+    if (!stamp || stamp.name !== name || databases.some((d) => !stamp.databases.includes(d))) return false;
+    if (databases.length === 0) return true;
+    for (const d of databases) if (!stamp.digests?.[d] || !(await ownDump(dir, `${d}.sql`))) return false;
+    const { changed } = await changesSince(node, stamp, databases);
+    return changed !== null && changed.size === 0;
+  } finally {
+    await dir.close();
+  }
+}
+
 /** The stamp inside a snapshot (null when it has none, e.g. a damaged or foreign tree). */
 export async function readStamp(snapshotDir: string): Promise<SnapshotStamp | null> {
   return readStampFile(path.join(snapshotDir, dumpDirName, snapshotInfoFile));
@@ -241,6 +261,28 @@ export async function writePromotedMark(tree: string, name: string, options: { s
     await out.writeFile(`${JSON.stringify({ name, promotedAt: new Date().toISOString(), ...(options.standby ? { standby: true } : {}) })}\n`);
   } finally {
     await out.close();
+  }
+}
+
+/**
+ * Makes a standby live where it is: its mark loses `standby` (through the site's descriptor and
+ * the verified root-only dump directory, never a path the account could redirect).
+ */
+export async function activateStandbyMark(site: FileHandle, name: string): Promise<void> {
+  const dir = await openDirAt(site, dumpDirName);
+  try {
+    if ((await dir.stat()).uid !== 0) throw new Error(`${dumpDirName} is not root's.`);
+    const temp = fdPath(dir, `.${promotedMarkFile}.tmp`);
+    await unlink(temp).catch(() => undefined);
+    const out = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      await out.writeFile(`${JSON.stringify({ name, promotedAt: new Date().toISOString() })}\n`);
+    } finally {
+      await out.close();
+    }
+    await rename(temp, fdPath(dir, promotedMarkFile));
+  } finally {
+    await dir.close();
   }
 }
 

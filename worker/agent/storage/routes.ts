@@ -7,7 +7,7 @@ import { previewRollback } from "./rollback-preview";
 import { siteStorage, StorageError } from "./site-storage";
 
 // The agent's snapshot API (mounted by ../server.ts after the bearer check):
-//   POST   /v1/sites/:id/snapshots                 {name, databases, sizeLater?} → the snapshot
+//   POST   /v1/sites/:id/snapshots                 {name, databases, sizeLater?, reuseIfUnchanged?} → the snapshot
 //   GET    /v1/sites/:id/snapshots                                           → {snapshots}
 //   DELETE /v1/sites/:id/snapshots/:name
 //   POST   /v1/sites/:id/restore                   {name, keepCurrentAs, databases?}
@@ -28,7 +28,7 @@ export const maxReceiveBytes = 64 * 1024 ** 3;
 /** A receive whose sender goes quiet this long is cut. */
 const receiveIdleMs = 60_000;
 
-const snapshotBody = z.strictObject({ name: snapshotNameSchema, databases: z.array(databaseNameSchema).max(64).default([]), sizeLater: z.boolean().optional() });
+const snapshotBody = z.strictObject({ name: snapshotNameSchema, databases: z.array(databaseNameSchema).max(64).default([]), sizeLater: z.boolean().optional(), reuseIfUnchanged: snapshotNameSchema.optional() });
 const restoreBody = z.strictObject({
   name: snapshotNameSchema,
   keepCurrentAs: snapshotNameSchema,
@@ -111,7 +111,9 @@ export function createStorageApi(node: NodeRoot, context: StorageApiContext) {
       allow(["GET", "POST"]);
       if (method === "GET") return sendJson(res, 200, { storage: storage.kind, snapshots: await storage.listSnapshots(siteId) });
       const body = parse(snapshotBody, await context.readJsonBody(req), "body");
-      return sendJson(res, 201, await storage.createSnapshot(siteId, body.name, { databases: body.databases, ...(body.sizeLater ? { sizeLater: true } : {}) }));
+      const made = await storage.createSnapshot(siteId, body.name, { databases: body.databases, ...(body.sizeLater ? { sizeLater: true } : {}), ...(body.reuseIfUnchanged ? { reuseIfUnchanged: body.reuseIfUnchanged } : {}) });
+      // 200: nothing was made, the site is still that snapshot.
+      return sendJson(res, made.reused ? 200 : 201, made);
     }
     if (noun === "snapshots" && leaf === undefined) {
       allow(["DELETE"]);

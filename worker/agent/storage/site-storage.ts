@@ -9,7 +9,8 @@ import { mariadbPid, startMariadb } from "../drivers/mariadb";
 import type { NodeRoot } from "../node-root";
 import { lookupSystemGroupId, readSystemUsers } from "../system-users";
 import { btrfsDriver } from "./btrfs-driver";
-import { databaseExists, dumpFileIn, loadDump, MissingDumpError, readPromotedMarkInfo, readStamp, sameBytes, writeDumps, writePromotedMark } from "./db-dumps";
+import { btrfsUnchangedSince } from "./btrfs-unchanged";
+import { activateStandbyMark, databaseExists, dumpFileIn, dumpsCurrent, loadDump, MissingDumpError, readPromotedMarkInfo, readStamp, sameBytes, writeDumps, writePromotedMark } from "./db-dumps";
 import { dirDriver } from "./dir-driver";
 import { databaseNameSchema, InvalidRelativePathError, parseRelativePath, siteIdSchema, snapshotNameSchema } from "./names";
 import { ensureDirOwned, errno, fdPath, openDirAt, openDirChecked } from "./safe-fs";
@@ -62,7 +63,16 @@ export interface SiteStorage {
    * summed right after (the next call of this site waits for it): a move's final snapshot, whose
    * size nobody needs while the site's requests are held.
    */
-  createSnapshot(siteId: string, name: string, options?: { databases?: string[]; sizeLater?: boolean }): Promise<SnapshotInfo & { timingsMs: { dump: number; snapshot: number }; keptDumps: string[] }>;
+  /**
+   * `reuseIfUnchanged`: when the site is exactly as this node's newest snapshot, which has that
+   * name, left it (files by the btrfs generation, databases by the binlog), no snapshot is taken
+   * and that one is answered with `reused: true` (a move's final delta when nothing was written).
+   */
+  createSnapshot(
+    siteId: string,
+    name: string,
+    options?: { databases?: string[]; sizeLater?: boolean; reuseIfUnchanged?: string },
+  ): Promise<SnapshotInfo & { timingsMs: { dump: number; snapshot: number }; keptDumps: string[]; reused?: boolean }>;
   listSnapshots(siteId: string): Promise<SnapshotInfo[]>;
   deleteSnapshot(siteId: string, name: string): Promise<void>;
   /**
@@ -237,6 +247,24 @@ export function siteStorage(node: NodeRoot): SiteStorage {
     return (await list(siteId)).filter((m) => m.name !== name).at(-1)?.sizeBytes ?? 0;
   }
 
+  /** Snapshot `name`'s info when the site is as it left it (see createSnapshot's reuseIfUnchanged), else null. */
+  async function unchangedSince(siteId: string, name: string, databases: string[]) {
+    if (driver.kind !== "btrfs") return null;
+    const started = Date.now();
+    const newest = (await list(siteId)).at(-1);
+    if (!newest || newest.name !== name || databases.some((d) => !newest.databases.includes(d))) return null;
+    const { sites, site } = await openSite(siteId);
+    try {
+      if (!(await btrfsUnchangedSince(node.storeDir, site, snapshotDir(siteId, name)))) return null;
+      const filesChecked = Date.now();
+      if (!(await dumpsCurrent(node, site, name, databases))) return null;
+      return { ...publicInfo(newest), timingsMs: { dump: Date.now() - filesChecked, snapshot: filesChecked - started }, keptDumps: databases, reused: true };
+    } finally {
+      await site.close();
+      await sites.close();
+    }
+  }
+
   async function snapshotLocked(siteId: string, name: string, databases: string[], sizeLater = false) {
     if (await readMeta(siteId, name)) throw new StorageError("ALREADY_EXISTS", `Site ${siteId} already has a snapshot ${name}.`);
     for (const db of databases) {
@@ -392,7 +420,14 @@ export function siteStorage(node: NodeRoot): SiteStorage {
       check(siteIdSchema, siteId, "site id");
       check(snapshotNameSchema, name, "snapshot name");
       const databases = [...new Set((options.databases ?? []).map((db) => check(databaseNameSchema, db, "database name")))].sort();
-      return lock(siteId, () => snapshotLocked(siteId, name, databases, options.sizeLater === true));
+      const reuse = options.reuseIfUnchanged === undefined ? undefined : check(snapshotNameSchema, options.reuseIfUnchanged, "snapshot name");
+      return lock(siteId, async () => {
+        if (reuse !== undefined) {
+          const unchanged = await unchangedSince(siteId, reuse, databases);
+          if (unchanged) return unchanged;
+        }
+        return snapshotLocked(siteId, name, databases, options.sizeLater === true);
+      });
     },
 
     async listSnapshots(siteId) {
@@ -489,6 +524,24 @@ export function siteStorage(node: NodeRoot): SiteStorage {
           if (markInfo?.standby) {
             // Nothing to keep: a standby is snapshot `mark` as it was received, never served.
             if (!options.standby) standbyLoaded = (await readStandby(siteId).then((st) => (st?.name === mark ? st : null))) ?? null;
+            // The standby is this very snapshot with all its databases loaded (a move's final delta
+            // found nothing changed): it goes live where it is, no second copy of the files.
+            if (standbyLoaded && mark === name && [...dumps.keys()].every((d) => standbyLoaded!.loaded.includes(d))) {
+              let present = true;
+              for (const d of dumps.keys()) present &&= await databaseExists(node, d);
+              if (present) {
+                const opened = await openSite(siteId);
+                try {
+                  await activateStandbyMark(opened.site, name);
+                } finally {
+                  await opened.site.close();
+                  await opened.sites.close();
+                }
+                await rm(standbyFile(siteId), { force: true });
+                const total = Date.now() - started;
+                return { promoted: publicInfo(target), kept: null, username: user.name, unchangedDatabases: [...dumps.keys()].sort(), timingsMs: { keepCurrent: 0, files: total, databases: 0, total } };
+              }
+            }
           } else if (mark !== name) {
             // A repeat (the answer to the first promote was lost): the live volume is that
             // snapshot plus at most what happened since, which promoting it again means to replace.
