@@ -21,7 +21,13 @@ export type SnapshotTickOptions = {
    * not slowed by dumps and streams, and no site goes unprotected for long.
    */
   busy?: boolean;
+  /** How long a tick waits for one site's snapshot and replication before it goes on without them (default 10 s). */
+  nodeTimeoutMs?: number;
 };
+
+// Sites whose snapshot or replication a tick stopped waiting for (a hung node): not started
+// again until that work ends, so a hung node does not pile up calls tick after tick.
+const stillRunning = new Set<string>();
 
 export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: SnapshotTickOptions = {}): Promise<number> {
   const now = opts.now ?? new Date();
@@ -47,34 +53,55 @@ export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: Snap
     .filter(({ p, last }) => now.getTime() - last >= p.site.account.plan.snapshotCadenceSec * 1000 * (opts.busy && last > 0 ? 2 : 1))
     // A site's very first snapshot waits for a quiet moment too, up to one cadence after it was created.
     .filter(({ p, last }) => !(opts.busy && last === 0 && now.getTime() - p.site.createdAt.getTime() < p.site.account.plan.snapshotCadenceSec * 1000))
+    .filter(({ p }) => !stillRunning.has(p.site.id))
     // Longest-waiting first, so no site starves when there are more than `limit`.
     .sort((a, b) => a.last - b.last)
     .slice(0, opts.limit ?? 50);
 
   let taken = 0;
   const queue = [...due];
+  // Only HEALTHY live nodes are read above (a SUSPECT one shows DEGRADED, a DEAD one DEAD). One
+  // that hangs before the detector says so is waited for `waitMs` once; its other sites wait for
+  // the next tick instead of holding up the other nodes' sites (the calls themselves time out).
+  const waitMs = opts.nodeTimeoutMs ?? 10_000;
+  const hung = new Set<string>();
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       const { p } = item;
-      const agent = agentClient(p.node, { clusterSecret });
+      if (hung.has(p.node.id)) continue;
+      const agent = agentClient(p.node, { clusterSecret, timeoutMs: 30_000 });
       const at = new Date();
-      try {
-        const info = await agent.createSnapshot(p.site.id, snapshotName("s", at), p.site.databases.map((d) => d.name).sort());
-        await db.snapshot.create({
-          data: { siteId: p.site.id, nodeId: p.node.id, name: info.name, kind: "SCHEDULED", epoch: p.epoch, sizeBytes: BigInt(info.sizeBytes), takenAt: new Date(info.takenAt) },
-        });
-        taken++;
-        await prune(db, agent, p.site.id, p.node.id, p.site.account.plan, now);
-        // The new snapshot goes on to the site's replicas at once (incremental from the common one).
-        const sent = await replicateSite(db, clusterSecret, p.site.id);
-        for (const r of sent) {
-          opts.log?.(`replicated ${r.name} of site ${r.siteId} to ${r.nodeName}: ${r.bytes} bytes (${r.parent ? `incremental from ${r.parent}` : "full"})`);
-          const replica = await db.node.findUniqueOrThrow({ where: { name: r.nodeName }, select: { id: true, name: true, address: true, agentPort: true } });
-          await prune(db, agentClient(replica, { clusterSecret }), p.site.id, replica.id, p.site.account.plan, now);
+      let onLiveNode = true;
+      const work = (async () => {
+        try {
+          const info = await agent.createSnapshot(p.site.id, snapshotName("s", at), p.site.databases.map((d) => d.name).sort());
+          await db.snapshot.create({
+            data: { siteId: p.site.id, nodeId: p.node.id, name: info.name, kind: "SCHEDULED", epoch: p.epoch, sizeBytes: BigInt(info.sizeBytes), takenAt: new Date(info.takenAt) },
+          });
+          taken++;
+          await prune(db, agent, p.site.id, p.node.id, p.site.account.plan, now);
+          onLiveNode = false;
+          // The new snapshot goes on to the site's replicas at once (incremental from the common one).
+          const sent = await replicateSite(db, clusterSecret, p.site.id);
+          for (const r of sent) {
+            opts.log?.(`replicated ${r.name} of site ${r.siteId} to ${r.nodeName}: ${r.bytes} bytes (${r.parent ? `incremental from ${r.parent}` : "full"})`);
+            const replica = await db.node.findUniqueOrThrow({ where: { name: r.nodeName }, select: { id: true, name: true, address: true, agentPort: true } });
+            await prune(db, agentClient(replica, { clusterSecret, timeoutMs: 30_000 }), p.site.id, replica.id, p.site.account.plan, now);
+          }
+        } catch (e) {
+          if (onLiveNode && e instanceof AgentUnreachableError && !e.refused) hung.add(p.node.id);
+          // A node away misses this tick; the next one tries again. Anything else is worth a line.
+          if (!(e instanceof AgentUnreachableError)) opts.log?.(`snapshot of site ${p.site.id} on ${p.node.name}: ${e instanceof Error ? e.message : String(e)}`);
         }
-      } catch (e) {
-        // A node away misses this tick; the next one tries again. Anything else is worth a line.
-        if (!(e instanceof AgentUnreachableError)) opts.log?.(`snapshot of site ${p.site.id} on ${p.node.name}: ${e instanceof Error ? e.message : String(e)}`);
+      })();
+      stillRunning.add(p.site.id);
+      void work.finally(() => stillRunning.delete(p.site.id));
+      let timer: NodeJS.Timeout | undefined;
+      const done = await Promise.race([work.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), waitMs)))]);
+      clearTimeout(timer);
+      if (!done) {
+        if (onLiveNode) hung.add(p.node.id);
+        opts.log?.(`snapshot of site ${p.site.id} on ${p.node.name}: ${onLiveNode ? "the snapshot" : "its replication"} is still running after ${waitMs} ms; not waited for`);
       }
     }
   };
