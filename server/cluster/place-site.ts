@@ -22,7 +22,8 @@ function metricNumber(metrics: unknown, ...path: string[]): number {
   return typeof v === "number" && Number.isFinite(v) ? v : 0;
 }
 
-async function candidates(tx: Tx): Promise<PlacementCandidate[]> {
+/** Every node, ranked by chooseNode; also re-replication's pool (worker/control/re-replicate.ts). */
+export async function placementCandidates(tx: Tx | Db): Promise<PlacementCandidate[]> {
   const nodes = await tx.node.findMany({
     orderBy: { name: "asc" },
     select: {
@@ -67,7 +68,7 @@ export async function ensureSitePlacement(db: Db, siteId: string): Promise<Ensur
     let primary = site.placements.find((p) => p.role === "PRIMARY")?.nodeId;
     let decision: EnsurePlacementResult["decision"];
     if (!primary) {
-      const choice = chooseNode(await candidates(tx), { pinnedNodeId: site.pinnedNodeId });
+      const choice = chooseNode(await placementCandidates(tx), { pinnedNodeId: site.pinnedNodeId });
       if (!choice.ok) return { nodeIds, routesChanged: false, unplaced: choice.reason };
       await tx.placement.create({ data: { siteId, nodeId: choice.nodeId, role: "PRIMARY", epoch: 1, reason: choice.reason } });
       primary = choice.nodeId;
@@ -79,7 +80,7 @@ export async function ensureSitePlacement(db: Db, siteId: string): Promise<Ensur
     const have = new Set(nodeIds);
     const wanted = Math.max(0, plan.account.plan.copies - 1) - site.placements.filter((p) => p.role === "REPLICA").length;
     if (wanted > 0) {
-      const pool = await candidates(tx);
+      const pool = await placementCandidates(tx);
       for (let i = 0; i < wanted; i++) {
         const choice = chooseNode(pool, { exclude: have });
         if (!choice.ok) break;
@@ -121,7 +122,7 @@ export async function ensureDatabasePlacement(db: Db, databaseId: string): Promi
       await tx.database.update({ where: { id: databaseId }, data: { nodeId: home } });
       return { nodeIds: [home], routesChanged: false };
     }
-    const choice = chooseNode(await candidates(tx));
+    const choice = chooseNode(await placementCandidates(tx));
     if (!choice.ok) return { nodeIds: [], routesChanged: false, unplaced: choice.reason };
     await tx.database.update({ where: { id: databaseId }, data: { nodeId: choice.nodeId } });
     return { nodeIds: [choice.nodeId], routesChanged: false, decision: { nodeName: choice.nodeName, reason: choice.reason } };

@@ -13,4 +13,6 @@ export const SCHEDULES = {
   usage: { id: "usage", every: 60_000 },
   /** The balancer's round: moves sites off hot nodes (worker/control/balance.ts, SHOAL_BALANCER). */
   balance: { id: "balance", every: 15_000 },
+  /** Sites short of their plan's copies get new replicas, a returning node's surplus is released (worker/control/re-replicate.ts). */
+  rereplicate: { id: "rereplicate", every: 2_000 },
 } as const satisfies Record<string, { id: string } & Pick<RepeatOptions, "every">>;

@@ -19,6 +19,7 @@ import { startOutboxRelay } from "./outbox-relay";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
 import { runMove } from "./move-site";
 import { runRollback } from "./run-rollback";
+import { reReplicate } from "./re-replicate";
 import { takeDueSnapshots } from "./snapshots";
 import { sweep } from "./sweep";
 import { collectUsage } from "./usage";
@@ -46,6 +47,10 @@ const envSchema = z.object({
   SHOAL_USAGE_TICK_MS: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
   /** "off": the heartbeat still marks nodes DEAD, but nothing is failed over (an operator does it). */
   SHOAL_FAILOVER: z.enum(["on", "off"]).default("on"),
+  /** A lost (DEAD) node's sites get new replicas elsewhere once it has been down this long. */
+  SHOAL_REREPLICATE_AFTER_MS: z.coerce.number().int().min(0).default(60_000),
+  /** At most this many new replicas receive their first (full) copy at once, cluster-wide. */
+  SHOAL_REREPLICATE_BUDGET: z.coerce.number().int().min(1).max(100).default(3),
 });
 
 async function main(): Promise<void> {
@@ -184,8 +189,9 @@ async function main(): Promise<void> {
     if (!(err instanceof ReconcileRetry) || (job?.attemptsMade ?? 0) % 20 === 1) log(`reconcile ${job?.data?.nodeId}: ${err.message}`);
   });
 
-  // The balancer logs an unchanged situation once, not every round.
+  // The balancer logs an unchanged situation once, not every round; so does re-replication.
   const balancerMemo = {};
+  const reReplicateMemo = new Map<string, string>();
   const heartbeatQueue = new Queue(QUEUES.heartbeat, { connection: producer, prefix });
   const heartbeatWorker = new Worker(
     QUEUES.heartbeat,
@@ -228,6 +234,17 @@ async function main(): Promise<void> {
         } finally {
           await lease.release();
         }
+      } else if (job.name === SCHEDULES.rereplicate.id) {
+        // One round at a time cluster-wide: two could each place a replica for the same site.
+        const lease = await tryLease(lockRedis, `${prefix}:lease:rereplicate`, 30_000);
+        if (!lease) return;
+        try {
+          await reReplicate({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, withLeases, log, afterMs: env.SHOAL_REREPLICATE_AFTER_MS, budget: env.SHOAL_REREPLICATE_BUDGET, memo: reReplicateMemo });
+        } catch (e) {
+          log(`re-replication: round failed: ${e instanceof Error ? e.message : String(e)}`);
+        } finally {
+          await lease.release();
+        }
       } else if (job.name === SCHEDULES.sweep.id) {
         await sweep(db, enqueue);
       } else if (job.name === SCHEDULES.usage.id) {
@@ -254,7 +271,8 @@ async function main(): Promise<void> {
         }
       }
     },
-    { connection: connection(), prefix, concurrency: 3 },
+    // A slot per schedule: a re-replication round streaming a new replica's first copy must not hold up the snapshots.
+    { connection: connection(), prefix, concurrency: Object.keys(SCHEDULES).length },
   );
   for (const s of Object.values(SCHEDULES).filter((x) => x.id !== SCHEDULES.heartbeat.id)) {
     const every =

@@ -1,0 +1,422 @@
+import type { Db } from "../../server/db";
+import { agentClient, AgentRejectedError } from "../../server/cluster/agent-client";
+import { markStep } from "../../server/cluster/operation-progress";
+import { placementCandidates } from "../../server/cluster/place-site";
+import { lockClusterState, routableSiteWhere } from "../../server/cluster/route-table";
+import {
+  countsAsCopy,
+  planReReplication,
+  replacedNodeNames,
+  type ReplicaAddition,
+  type ReplicaRelease,
+  type ReplicationSite,
+} from "../../server/domain/re-replication";
+import type { WithLeases } from "./publish-routes";
+import { reconcileNode } from "./reconcile-node";
+import { replicateSite } from "./replicate";
+
+// Re-replication (issue 4; the pure rules are server/domain/re-replication.ts). A periodic round,
+// one at a time cluster-wide (main.ts holds a lease):
+//   1. finish what earlier rounds started: a new replica's seed, a released replica's clean-up;
+//   2. a site with fewer copies on nodes that count (not DEAD, not PENDING) than its plan's, once
+//      the node it lost has been down for the grace: a REPLICA placement on the best node that
+//      does not hold it, as an Operation whose steps the panel shows
+//        place     the placement (with the operation and an audit row, in one transaction)
+//        converge  the node's reconcile: the site's account there, its replica in the spec
+//        seed      the live node's newest snapshot streamed there, in full (nothing in common)
+//      at most `budget` seeds in flight cluster-wide (and `perNode` onto one node), so a node
+//      loss does not flood the cluster with full copies;
+//   3. a site with one copy too many because a lost node came back beside its stand-in: one of
+//      the two is released (placement removed, then that node's converge deletes its store).
+// Every step re-reads Postgres and is safe to repeat: a round cut short is finished by the next.
+
+export const reReplicateKind = "site.rereplicate";
+export const releaseReplicaKind = "site.release-replica";
+export const reReplicateStepKinds = ["place", "converge", "seed"] as const;
+// Not "release": the cluster map reads a RUNNING "release" step as a paused site.
+export const releaseReplicaStepKinds = ["unplace", "clean"] as const;
+
+export type ReReplicateContext = {
+  db: Db;
+  clusterSecret: string;
+  withLeases: WithLeases;
+  log?: (line: string) => void;
+  /** How long a node must have been lost before its sites get new replicas (SHOAL_REREPLICATE_AFTER_MS). */
+  afterMs: number;
+  /** New replicas being seeded at once, cluster-wide. */
+  budget?: number;
+  perNode?: number;
+  /** A seed not done after this fails (its placement goes if it received nothing). */
+  seedTimeoutMs?: number;
+  /** How long a round waits for its seeds before it ends (they go on; the next round looks again). */
+  seedWaitMs?: number;
+  /** Why a site waits, logged when it changes (the worker keeps it between rounds). */
+  memo?: Map<string, string>;
+};
+
+export type ReReplicateRound = {
+  added: ReplicaAddition[];
+  released: ReplicaRelease[];
+  seeded: { siteId: string; nodeName: string; bytes: number; ms: number }[];
+  waiting: { siteId: string; reason: string }[];
+};
+
+type NodeRow = { id: string; name: string; address: string; agentPort: number; status: string };
+
+// Seeds still streaming after a round stopped waiting for them: not started again meanwhile.
+const seedsInFlight = new Map<string, Promise<void>>();
+
+export async function reReplicate(ctx: ReReplicateContext): Promise<ReReplicateRound> {
+  const { db } = ctx;
+  const round: ReReplicateRound = { added: [], released: [], seeded: [], waiting: [] };
+  const nodes: NodeRow[] = await db.node.findMany({ select: { id: true, name: true, address: true, agentPort: true, status: true } });
+  const nodeByName = new Map(nodes.map((n) => [n.name, n]));
+
+  // 1. What earlier rounds left running.
+  const open = await db.operation.findMany({
+    where: { kind: { in: [reReplicateKind, releaseReplicaKind] }, status: "RUNNING" },
+    orderBy: { createdAt: "asc" },
+    select: { id: true, kind: true, targetId: true, createdAt: true, steps: { select: { kind: true, target: true, status: true } } },
+  });
+  const seeds: { opId: string; siteId: string; node: NodeRow; createdAt: Date }[] = [];
+  for (const op of open) {
+    const node = nodeByName.get(op.steps.find((s) => s.kind === "converge" || s.kind === "clean")?.target ?? "");
+    if (!node) {
+      await finish(db, op.id, "FAILED", "Its node is no longer registered.");
+      continue;
+    }
+    if (op.kind === releaseReplicaKind) await clean(ctx, op.id, op.targetId, node);
+    else seeds.push({ opId: op.id, siteId: op.targetId, node, createdAt: op.createdAt });
+  }
+
+  // 2 + 3. Sites whose copies on nodes that count differ from their plan's.
+  const mismatched = await db.$queryRaw<{ id: string }[]>`
+    SELECT s."id" FROM "Site" s
+    JOIN "HostingAccount" a ON a."id" = s."accountId"
+    JOIN "Plan" pl ON pl."id" = a."planId"
+    WHERE s."deletedAt" IS NULL AND s."routed" AND s."observedGeneration" > 0
+      AND (SELECT count(*) FROM "Placement" p JOIN "Node" n ON n."id" = p."nodeId"
+           WHERE p."siteId" = s."id" AND n."status" NOT IN ('DEAD', 'PENDING')) <> pl."copies"
+    ORDER BY s."id" LIMIT 5000`;
+  const sites = await readSites(db, mismatched.map((m) => m.id));
+  const [pool, health] = await Promise.all([placementCandidates(db), db.node.findMany({ select: { id: true, healthSince: true } })]);
+  const since = new Map(health.map((n) => [n.id, n.healthSince?.getTime() ?? null]));
+  const plan = planReReplication({
+    now: Date.now(),
+    graceMs: ctx.afterMs,
+    budget: ctx.budget ?? 3,
+    perNode: ctx.perNode ?? 2,
+    inFlight: seeds.map((s) => s.node.id),
+    nodes: pool.map((n) => ({ ...n, healthSince: since.get(n.id) ?? null })),
+    sites,
+  });
+  round.waiting = plan.waiting;
+  const memo = ctx.memo ?? new Map<string, string>();
+  const stillWaiting = new Set(plan.waiting.map((w) => w.siteId));
+  for (const w of plan.waiting) {
+    if (memo.get(w.siteId) !== w.reason) ctx.log?.(`re-replication: site ${w.siteId} waits: ${w.reason}`);
+    memo.set(w.siteId, w.reason);
+  }
+  for (const id of [...memo.keys()]) if (!stillWaiting.has(id)) memo.delete(id);
+
+  for (const r of plan.release) {
+    if (await releaseReplica(ctx, r, nodes)) round.released.push(r);
+  }
+  for (const a of plan.add) {
+    const opId = await placeReplica(ctx, a, nodes);
+    if (!opId) continue;
+    round.added.push(a);
+    ctx.log?.(`re-replication: site ${a.siteId} gets a new replica on ${a.nodeName} (${a.reason})`);
+    seeds.push({ opId, siteId: a.siteId, node: nodes.find((n) => n.id === a.nodeId)!, createdAt: new Date() });
+  }
+
+  // Seeds run together (their number is the budget), each bounded by the round's patience.
+  const waitMs = ctx.seedWaitMs ?? 120_000;
+  await Promise.all(
+    seeds.map(async (s) => {
+      let running = seedsInFlight.get(s.opId);
+      if (!running) {
+        running = seedReplica(ctx, s, round).finally(() => seedsInFlight.delete(s.opId));
+        seedsInFlight.set(s.opId, running);
+      }
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([running, new Promise<void>((r) => (timer = setTimeout(r, waitMs)))]);
+      clearTimeout(timer);
+    }),
+  );
+  return round;
+}
+
+/** The decision's inputs for these sites: placements, plan, lag behind the live copy, pinned snapshots. */
+async function readSites(db: Db, ids: string[]): Promise<ReplicationSite[]> {
+  if (ids.length === 0) return [];
+  const [rows, busy, lag, pinned] = await Promise.all([
+    db.site.findMany({
+      where: { id: { in: ids }, ...routableSiteWhere },
+      select: { id: true, account: { select: { plan: { select: { copies: true, snapshotCadenceSec: true } } } }, placements: { select: { nodeId: true, role: true, reason: true } } },
+    }),
+    // A release still waiting to delete a copy on a node that is down does not hold the site up.
+    db.operation.findMany({ where: { targetType: "Site", targetId: { in: ids }, status: { in: ["PENDING", "RUNNING"] }, kind: { not: releaseReplicaKind } }, select: { targetId: true } }),
+    // Per node holding the site: the newest scheduled snapshot it shares with the live node,
+    // against the live node's newest (and that one's size).
+    db.$queryRaw<{ siteId: string; nodeId: string; common: Date | null; newest: Date | null; sizeBytes: bigint | null }[]>`
+      WITH live AS (
+        SELECT p."siteId", p."nodeId" FROM "Placement" p WHERE p."role" = 'PRIMARY' AND p."siteId" = ANY(${ids})
+      ), newest AS (
+        SELECT DISTINCT ON (x."siteId") x."siteId", x."takenAt", x."sizeBytes"
+        FROM "Snapshot" x JOIN live ON live."siteId" = x."siteId" AND live."nodeId" = x."nodeId"
+        WHERE x."kind" = 'SCHEDULED' ORDER BY x."siteId", x."takenAt" DESC
+      )
+      SELECT r."siteId", r."nodeId", max(r."takenAt") AS common, max(newest."takenAt") AS newest, max(newest."sizeBytes") AS "sizeBytes"
+      FROM "Snapshot" r
+      JOIN live ON live."siteId" = r."siteId"
+      LEFT JOIN newest ON newest."siteId" = r."siteId"
+      WHERE r."kind" = 'SCHEDULED' AND r."nodeId" IS NOT NULL
+        AND EXISTS (SELECT 1 FROM "Snapshot" l WHERE l."siteId" = r."siteId" AND l."nodeId" = live."nodeId" AND l."name" = r."name")
+      GROUP BY r."siteId", r."nodeId"`,
+    db.snapshot.groupBy({ by: ["siteId", "nodeId"], where: { siteId: { in: ids }, nodeId: { not: null }, kind: { not: "SCHEDULED" } }, _count: { _all: true } }),
+  ]);
+  const busySites = new Set(busy.map((b) => b.targetId));
+  return rows.map((s) => {
+    const mine = lag.filter((l) => l.siteId === s.id);
+    const live = s.placements.find((p) => p.role === "PRIMARY");
+    const lagMs: Record<string, number | null> = {};
+    for (const p of s.placements) {
+      const l = mine.find((x) => x.nodeId === p.nodeId);
+      lagMs[p.nodeId] = p === live ? 0 : l?.common && l.newest ? Math.max(0, l.newest.getTime() - l.common.getTime()) : null;
+    }
+    const size = mine.find((x) => x.sizeBytes !== null)?.sizeBytes ?? 0n;
+    return {
+      siteId: s.id,
+      copies: s.account.plan.copies,
+      cadenceMs: s.account.plan.snapshotCadenceSec * 1000,
+      sizeMb: Number(size / 1_048_576n),
+      busy: busySites.has(s.id),
+      placements: s.placements,
+      lagMs,
+      pinnedOn: pinned.filter((p) => p.siteId === s.id && p.nodeId).map((p) => p.nodeId!),
+    };
+  });
+}
+
+async function finish(db: Db, opId: string, status: "SUCCEEDED" | "FAILED", lastError: string | null): Promise<void> {
+  if (status === "FAILED") await db.operationStep.updateMany({ where: { operationId: opId, status: { in: ["PENDING", "RUNNING"] } }, data: { status: "FAILED", lastError, finishedAt: new Date() } });
+  await db.operation.updateMany({ where: { id: opId, status: "RUNNING" }, data: { status, lastError, finishedAt: new Date() } });
+}
+
+/** The new placement, its operation and its audit row, in one transaction; null if the site changed meanwhile. */
+async function placeReplica(ctx: ReReplicateContext, a: ReplicaAddition, nodes: NodeRow[]): Promise<string | null> {
+  const target = nodes.find((n) => n.id === a.nodeId)!;
+  return ctx.db.$transaction(async (tx) => {
+    await lockClusterState(tx);
+    const site = await tx.site.findFirst({
+      where: { id: a.siteId, ...routableSiteWhere },
+      select: {
+        domain: { select: { name: true } },
+        account: { select: { plan: { select: { copies: true } }, customer: { select: { id: true, resellerId: true } } } },
+        placements: { select: { nodeId: true, role: true, epoch: true, node: { select: { name: true, status: true } } } },
+      },
+    });
+    if (!site) return null;
+    const counted = site.placements.filter((p) => countsAsCopy(p.node.status));
+    const primary = site.placements.find((p) => p.role === "PRIMARY");
+    if (!primary || counted.length >= site.account.plan.copies || site.placements.some((p) => p.nodeId === a.nodeId)) return null;
+    const now = new Date();
+    await tx.placement.create({ data: { siteId: a.siteId, nodeId: a.nodeId, role: "REPLICA", epoch: primary.epoch, reason: a.reason } });
+    const customer = site.account.customer;
+    const op = await tx.operation.create({
+      data: {
+        kind: reReplicateKind,
+        targetType: "Site",
+        targetId: a.siteId,
+        resellerId: customer.resellerId,
+        customerId: customer.id,
+        status: "RUNNING",
+        startedAt: now,
+        steps: {
+          create: reReplicateStepKinds.map((kind, index) => ({
+            index,
+            kind,
+            target: target.name,
+            ...(kind === "place" ? { status: "SUCCEEDED" as const, attempts: 1, startedAt: now, finishedAt: now } : {}),
+          })),
+        },
+      },
+      select: { id: true },
+    });
+    await tx.auditEvent.create({
+      data: {
+        resellerId: customer.resellerId,
+        customerId: customer.id,
+        actorEmail: "re-replication",
+        action: reReplicateKind,
+        targetType: "Site",
+        targetId: a.siteId,
+        before: { copies: counted.map((p) => p.node.name), lost: a.lostNodeNames },
+        after: { added: a.nodeName, reason: a.reason },
+      },
+    });
+    return op.id;
+  });
+}
+
+/** converge, then seed; a step that cannot finish now says why and is tried again next round. */
+async function seedReplica(ctx: ReReplicateContext, s: { opId: string; siteId: string; node: NodeRow; createdAt: Date }, round: ReReplicateRound): Promise<void> {
+  const { db } = ctx;
+  const t0 = performance.now();
+  const [placement, node, steps] = await Promise.all([
+    db.placement.findFirst({ where: { siteId: s.siteId, nodeId: s.node.id }, select: { id: true, role: true } }),
+    db.node.findUnique({ where: { id: s.node.id }, select: { status: true } }),
+    db.operationStep.findMany({ where: { operationId: s.opId }, select: { kind: true, status: true } }),
+  ]);
+  const held = () => db.snapshot.count({ where: { siteId: s.siteId, nodeId: s.node.id, kind: "SCHEDULED" } });
+  const giveUp = async (why: string) => {
+    // A placement that received nothing goes, so a later round can place the copy afresh.
+    if (placement && placement.role === "REPLICA" && (await held()) === 0) {
+      await db.placement.deleteMany({ where: { id: placement.id } });
+      if (node && countsAsCopy(node.status)) await ctx.withLeases([s.node.id], () => reconcileNode(ctx, s.node.id, false)).catch(() => undefined);
+    }
+    ctx.log?.(`re-replication: site ${s.siteId} to ${s.node.name} given up: ${why}`);
+    await finish(db, s.opId, "FAILED", why);
+  };
+  if (!placement) return finish(db, s.opId, "FAILED", "The placement was removed meanwhile.");
+  if (!node || !countsAsCopy(node.status)) return giveUp(`${s.node.name} went down before it held a copy.`);
+  if (Date.now() - s.createdAt.getTime() > (ctx.seedTimeoutMs ?? 15 * 60_000)) return giveUp(`No copy reached ${s.node.name} in ${Math.round((ctx.seedTimeoutMs ?? 15 * 60_000) / 60_000)} min.`);
+  const say = async (kind: string, e: unknown) => {
+    const message = e instanceof Error ? e.message : String(e);
+    await markStep(db, s.opId, kind, "RUNNING", message);
+    await db.operation.update({ where: { id: s.opId }, data: { lastError: message.slice(0, 2000) } });
+  };
+
+  if (steps.find((x) => x.kind === "converge")?.status !== "SUCCEEDED") {
+    await markStep(db, s.opId, "converge", "RUNNING");
+    try {
+      await ctx.withLeases([s.node.id], () => reconcileNode(ctx, s.node.id, false));
+    } catch (e) {
+      return say("converge", e);
+    }
+    await markStep(db, s.opId, "converge", "SUCCEEDED", null);
+  }
+
+  await markStep(db, s.opId, "seed", "RUNNING");
+  let sent: Awaited<ReturnType<typeof replicateSite>>;
+  try {
+    sent = await replicateSite(db, ctx.clusterSecret, s.siteId, { seed: s.node.id });
+  } catch (e) {
+    return say("seed", e);
+  }
+  if ((await held()) === 0) return say("seed", new Error("Waiting for the live node's first snapshot (or for the node to answer)."));
+  await markStep(db, s.opId, "seed", "SUCCEEDED", null);
+  await finish(db, s.opId, "SUCCEEDED", null);
+  const bytes = sent.reduce((sum, r) => sum + r.bytes, 0);
+  const ms = Math.round(performance.now() - t0);
+  round.seeded.push({ siteId: s.siteId, nodeName: s.node.name, bytes, ms });
+  ctx.log?.(`re-replication: site ${s.siteId} now has a copy on ${s.node.name}: ${sent.map((r) => `${r.name} ${r.bytes} bytes (${r.parent ? `incremental from ${r.parent}` : "full"})`).join(", ") || "already there"} in ${ms} ms`);
+}
+
+/** Removes the surplus placement (re-checked under the cluster lock) and cleans its node; false if nothing was removed. */
+async function releaseReplica(ctx: ReReplicateContext, r: ReplicaRelease, nodes: NodeRow[]): Promise<boolean> {
+  const { db } = ctx;
+  const opId = await db.$transaction(async (tx) => {
+    await lockClusterState(tx);
+    const site = await tx.site.findUnique({
+      where: { id: r.siteId },
+      select: {
+        account: { select: { plan: { select: { copies: true } }, customer: { select: { id: true, resellerId: true } } } },
+        placements: { select: { id: true, nodeId: true, role: true, reason: true, node: { select: { name: true, status: true } } } },
+      },
+    });
+    const drop = site?.placements.find((p) => p.nodeId === r.nodeId);
+    if (!site || !drop || drop.role !== "REPLICA") return null;
+    const counted = site.placements.filter((p) => countsAsCopy(p.node.status));
+    if (counted.length <= site.account.plan.copies) return null;
+    // The customer's way back (a DIVERGENT copy, a rollback's kept state) is never released.
+    if ((await tx.snapshot.count({ where: { siteId: r.siteId, nodeId: r.nodeId, kind: { not: "SCHEDULED" } } })) > 0) return null;
+    await tx.placement.delete({ where: { id: drop.id } });
+    // The pair is resolved: a stand-in that stays is an ordinary replica from now on.
+    const standIn = site.placements.find((p) => p.nodeId === r.standInNodeId && p.nodeId !== r.nodeId);
+    if (standIn) {
+      await tx.placement.update({ where: { id: standIn.id }, data: { reason: `replica: stood in for ${(replacedNodeNames(standIn.reason) ?? []).join(", ")}, kept (${r.reason})` } });
+    }
+    const now = new Date();
+    const customer = site.account.customer;
+    const op = await tx.operation.create({
+      data: {
+        kind: releaseReplicaKind,
+        targetType: "Site",
+        targetId: r.siteId,
+        resellerId: customer.resellerId,
+        customerId: customer.id,
+        status: "RUNNING",
+        startedAt: now,
+        lastError: null,
+        steps: {
+          create: releaseReplicaStepKinds.map((kind, index) => ({
+            index,
+            kind,
+            target: r.nodeName,
+            ...(kind === "unplace" ? { status: "SUCCEEDED" as const, attempts: 1, startedAt: now, finishedAt: now } : {}),
+          })),
+        },
+      },
+      select: { id: true },
+    });
+    await tx.auditEvent.create({
+      data: {
+        resellerId: customer.resellerId,
+        customerId: customer.id,
+        actorEmail: "re-replication",
+        action: releaseReplicaKind,
+        targetType: "Site",
+        targetId: r.siteId,
+        before: { copies: counted.map((p) => p.node.name) },
+        after: { released: r.nodeName, reason: r.reason },
+      },
+    });
+    return op.id;
+  });
+  if (!opId) return false;
+  ctx.log?.(`re-replication: site ${r.siteId}: the copy on ${r.nodeName} is released (${r.reason})`);
+  await clean(ctx, opId, r.siteId, nodes.find((n) => n.id === r.nodeId)!);
+  return true;
+}
+
+/**
+ * The released node's copy goes: its snapshots through the agent (a replica that never served
+ * the site has no store in an account's home for a converge to find, only snapshots), their rows,
+ * then its converge, which drops the replica from its spec (and an account it no longer needs).
+ */
+async function clean(ctx: ReReplicateContext, opId: string, siteId: string, node: NodeRow): Promise<void> {
+  const { db } = ctx;
+  // Placed there again meanwhile (a later round): its copy is wanted, nothing to clean.
+  const placedAgain = (await db.placement.count({ where: { siteId, nodeId: node.id } })) > 0;
+  if (!placedAgain) {
+    await markStep(db, opId, "clean", "RUNNING");
+    const current = await db.node.findUnique({ where: { id: node.id }, select: { status: true } });
+    // A node that is down keeps them until it is back; a later round cleans then.
+    if (!current || !countsAsCopy(current.status)) {
+      await markStep(db, opId, "clean", "RUNNING", `${node.name} is ${current?.status ?? "gone"}; its copy is deleted when it is back.`);
+      return;
+    }
+    try {
+      const agent = agentClient(node, { clusterSecret: ctx.clusterSecret, timeoutMs: 30_000 });
+      // Only what was replicated there: a non-scheduled snapshot is never released (re-checked).
+      const rows = await db.snapshot.findMany({ where: { siteId, nodeId: node.id }, select: { id: true, name: true, kind: true } });
+      if (rows.some((r) => r.kind !== "SCHEDULED")) throw new Error(`${node.name} holds a snapshot that is never deleted; its copy is kept.`);
+      for (const row of rows) {
+        await agent.deleteSnapshot(siteId, row.name).catch((e: unknown) => {
+          if (!(e instanceof AgentRejectedError && e.status === 404)) throw e;
+        });
+        await db.snapshot.delete({ where: { id: row.id } });
+      }
+      await ctx.withLeases([node.id], () => reconcileNode(ctx, node.id, false));
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      await markStep(db, opId, "clean", "RUNNING", message);
+      await db.operation.update({ where: { id: opId }, data: { lastError: message.slice(0, 2000) } });
+      return;
+    }
+  }
+  await markStep(db, opId, "clean", "SUCCEEDED", null);
+  await finish(db, opId, "SUCCEEDED", null);
+}
