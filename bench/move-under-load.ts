@@ -1,10 +1,10 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import mariadb from "mariadb";
 import { databasePassword } from "../server/cluster/cluster-secrets";
 import { runOpenLoopInWorker } from "./lib/open-loop";
-import { formatSummary } from "./lib/open-loop-summary";
+import { formatSummary, isFailure } from "./lib/open-loop-summary";
 import { writeScatterPlot } from "./lib/scatter-plot";
 import { loadavg, runClusterBench, type BenchCluster } from "./cluster-bench";
 
@@ -71,6 +71,14 @@ async function main({ cluster, db, fixtures }: BenchCluster) {
   console.log(`\nplanned move of ${SITE_MB} MB + ${DB_MB} MB under ${RATE} requests/s through ${edge.name}'s edge (${live.node.name} → ${target.node.name})`);
   console.log(`  ${formatSummary(s)}`);
   console.log(`  ${result.records.filter((r) => r.retried).length} request(s) retried on a fresh connection after nginx closed a kept-alive one (as a browser does)`);
+  const failures = result.records.filter(isFailure);
+  if (failures.length) {
+    const t0 = result.records[0]!.scheduledAt;
+    const when = (r: (typeof failures)[number]) => `${r.status ?? r.error} at ${((r.scheduledAt - t0) / 1000).toFixed(2)} s after ${r.latencyMs.toFixed(0)} ms${r.reusedSocket ? " on a kept-alive socket" : ""}`;
+    console.log(`  failed requests: ${failures.slice(0, 10).map(when).join("; ")}; the edge's nginx said:`);
+    const errors = await readFile(path.join(edge.root.logDir, "nginx-error.log"), "utf8").catch(() => "");
+    for (const line of errors.split("\n").filter((l) => /\[(error|crit|alert)\]/.test(l)).slice(-5)) console.log(`    ${line}`);
+  }
   console.log(`  held window (pause → release): ${released - paused} ms; max latency of a held request ${Math.max(0, ...heldAdded).toFixed(0)} ms (baseline p50 ${s.p50.toFixed(1)} ms)      target: max added ≤ 500 ms, 0 non-2xx`);
   for (const step of op.steps) console.log(`    ${step.kind.padEnd(24)} ${String(step.finishedAt!.getTime() - step.startedAt!.getTime()).padStart(6)} ms`);
   // What the control worker timed inside the steps (worker/control/move-site.ts logs them).

@@ -63,7 +63,7 @@ export type RoutesResponse = z.infer<typeof routesResponseSchema>;
 
 export const snapshotInfoSchema = z.object({ name: z.string(), takenAt: z.string(), sizeBytes: z.number().int().min(0), databases: z.array(z.string()) });
 
-const createdSnapshotSchema = snapshotInfoSchema.extend({ timingsMs: z.object({ dump: z.number(), snapshot: z.number() }), keptDumps: z.array(z.string()).default([]), reused: z.boolean().default(false) });
+const createdSnapshotSchema = snapshotInfoSchema.extend({ timingsMs: z.object({ dump: z.number(), snapshot: z.number() }), keptDumps: z.array(z.string()).default([]), reused: z.boolean().default(false), notReused: z.string().optional() });
 const promoteResultSchema = z.object({
   unchangedDatabases: z.array(z.string()).default([]),
   timingsMs: z.object({ keepCurrent: z.number(), files: z.number(), databases: z.number(), total: z.number() }),

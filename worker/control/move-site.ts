@@ -204,7 +204,7 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
           const sent = await sourceAgent.sendSnapshotTo(targetAgent, siteId, info.name, parent, sizeLater);
           const t3 = performance.now();
           await db.snapshot.create({ data: { siteId, nodeId: toNodeId, name: info.name, kind: "MANUAL", epoch: source.epoch, sizeBytes: BigInt(sent.info.sizeBytes), takenAt: new Date(info.takenAt) } });
-          ctx.log?.(`move ${siteId}: snapshot ${info.name}: taken ${Math.round(t1 - t0)} ms (dump ${info.timingsMs.dump}${info.keptDumps.length ? `, unchanged since the last: ${info.keptDumps.join(", ")}` : ""}, snapshot ${info.timingsMs.snapshot}), recorded ${Math.round(t2 - t1)} ms, sent ${sent.bytes} bytes in ${Math.round(t3 - t2)} ms`);
+          ctx.log?.(`move ${siteId}: snapshot ${info.name}: taken ${Math.round(t1 - t0)} ms (dump ${info.timingsMs.dump}${info.keptDumps.length ? `, unchanged since the last: ${info.keptDumps.join(", ")}` : ""}, snapshot ${info.timingsMs.snapshot}${info.notReused ? `; not ${reuse} again: ${info.notReused}` : ""}), recorded ${Math.round(t2 - t1)} ms, sent ${sent.bytes} bytes in ${Math.round(t3 - t2)} ms`);
           return { name: info.name, bytes: sent.bytes };
         };
 

@@ -233,7 +233,10 @@ async function readStampFile(file: string): Promise<SnapshotStamp | null> {
   const s = await lstat(file).catch(() => null);
   if (!s?.isFile() || s.uid !== 0) return null;
   try {
-    const parsed = JSON.parse(await readFile(file, "utf8")) as SnapshotStamp;
+    // O_NOATIME: reading the stamp of a live volume must not change it (btrfs-unchanged.ts).
+    const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NOATIME);
+    const text = await handle.readFile("utf8").finally(() => handle.close());
+    const parsed = JSON.parse(text) as SnapshotStamp;
     if (parsed.format !== 1 || typeof parsed.name !== "string" || typeof parsed.takenAt !== "string" || !Array.isArray(parsed.databases)) return null;
     if (parsed.username !== undefined && typeof parsed.username !== "string") return null;
     const digests = parsed.digests;
@@ -300,7 +303,7 @@ export async function readPromotedMarkInfo(site: FileHandle): Promise<{ name: st
   if (!dir) return null;
   try {
     if ((await dir.stat()).uid !== 0) return null;
-    const file = await open(fdPath(dir, promotedMarkFile), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK).catch(() => null);
+    const file = await open(fdPath(dir, promotedMarkFile), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOATIME).catch(() => null);
     if (!file) return null;
     try {
       const s = await file.stat();

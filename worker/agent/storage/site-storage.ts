@@ -72,7 +72,7 @@ export interface SiteStorage {
     siteId: string,
     name: string,
     options?: { databases?: string[]; sizeLater?: boolean; reuseIfUnchanged?: string },
-  ): Promise<SnapshotInfo & { timingsMs: { dump: number; snapshot: number }; keptDumps: string[]; reused?: boolean }>;
+  ): Promise<SnapshotInfo & { timingsMs: { dump: number; snapshot: number }; keptDumps: string[]; reused?: boolean; notReused?: string }>;
   listSnapshots(siteId: string): Promise<SnapshotInfo[]>;
   deleteSnapshot(siteId: string, name: string): Promise<void>;
   /**
@@ -247,18 +247,22 @@ export function siteStorage(node: NodeRoot): SiteStorage {
     return (await list(siteId)).filter((m) => m.name !== name).at(-1)?.sizeBytes ?? 0;
   }
 
-  /** Snapshot `name`'s info when the site is as it left it (see createSnapshot's reuseIfUnchanged), else null. */
+  /**
+   * Snapshot `name`'s info when the site is as it left it (see createSnapshot's
+   * reuseIfUnchanged), else why not (said in the new snapshot's answer).
+   */
   async function unchangedSince(siteId: string, name: string, databases: string[]) {
-    if (driver.kind !== "btrfs") return null;
+    if (driver.kind !== "btrfs") return { why: "the directory driver cannot tell" };
     const started = Date.now();
     const newest = (await list(siteId)).at(-1);
-    if (!newest || newest.name !== name || databases.some((d) => !newest.databases.includes(d))) return null;
+    if (!newest || newest.name !== name) return { why: `${newest?.name ?? "none"} is this node's newest snapshot of the site` };
+    if (databases.some((d) => !newest.databases.includes(d))) return { why: `${name} lacks a database` };
     const { sites, site } = await openSite(siteId);
     try {
-      if (!(await btrfsUnchangedSince(node.storeDir, site, snapshotDir(siteId, name)))) return null;
+      if (!(await btrfsUnchangedSince(node.storeDir, site, snapshotDir(siteId, name)))) return { why: "files changed" };
       const filesChecked = Date.now();
-      if (!(await dumpsCurrent(node, site, name, databases))) return null;
-      return { ...publicInfo(newest), timingsMs: { dump: Date.now() - filesChecked, snapshot: filesChecked - started }, keptDumps: databases, reused: true };
+      if (!(await dumpsCurrent(node, site, name, databases))) return { why: "a database changed" };
+      return { info: { ...publicInfo(newest), timingsMs: { dump: Date.now() - filesChecked, snapshot: filesChecked - started }, keptDumps: databases, reused: true } };
     } finally {
       await site.close();
       await sites.close();
@@ -422,11 +426,10 @@ export function siteStorage(node: NodeRoot): SiteStorage {
       const databases = [...new Set((options.databases ?? []).map((db) => check(databaseNameSchema, db, "database name")))].sort();
       const reuse = options.reuseIfUnchanged === undefined ? undefined : check(snapshotNameSchema, options.reuseIfUnchanged, "snapshot name");
       return lock(siteId, async () => {
-        if (reuse !== undefined) {
-          const unchanged = await unchangedSince(siteId, reuse, databases);
-          if (unchanged) return unchanged;
-        }
-        return snapshotLocked(siteId, name, databases, options.sizeLater === true);
+        const unchanged = reuse === undefined ? null : await unchangedSince(siteId, reuse, databases);
+        if (unchanged?.info) return unchanged.info;
+        const made = await snapshotLocked(siteId, name, databases, options.sizeLater === true);
+        return unchanged?.why ? { ...made, notReused: unchanged.why } : made;
       });
     },
 
