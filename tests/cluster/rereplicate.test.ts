@@ -14,6 +14,8 @@ import { startWriter, tickPhp, type EdgeGet } from "./site-writer";
 // it rejoins with what it held beyond the promoted copy kept as a DIVERGENT snapshot, and the site
 // has one copy too many; once A has caught up, C's stand-in is released (A's copy holds the
 // customer's divergent snapshot, so it is the one kept), and the site ends with its plan's two.
+// Last, the replica node hangs (SIGSTOP): the live node's snapshots keep their cadence (the tick
+// does not wait on the hung node), C stands in again, and after the thaw the site is back to two.
 
 let cluster: Cluster;
 const host = "rereplicate-blog.test";
@@ -28,6 +30,8 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  // A node left frozen by a failed test would hang the teardown.
+  for (const n of cluster?.nodes ?? []) await cluster.signalNode(n.index, "SIGCONT").catch(() => undefined);
   await cluster?.stop();
 });
 
@@ -156,5 +160,41 @@ describe("re-replication", () => {
     await new Promise((r) => setTimeout(r, 3_000));
     expect(await db.placement.count({ where: { siteId } })).toBe(2);
     expect(await db.operation.count({ where: { targetId: siteId, kind: { in: ["site.rereplicate", "site.release-replica"] } } })).toBe(2);
+  });
+
+  it("the replica node hangs (SIGSTOP): snapshots on the live node keep their cadence, a stand-in is placed, and after the thaw the site is back to its plan's copies", async () => {
+    const [aId, bId, cId] = [await nodeId(a), await nodeId(b), await nodeId(c)];
+    const frozenAt = await cluster.signalNode(a.index, "SIGSTOP");
+    try {
+      await cluster.waitFor(`${a.name} to be DEAD`, async () => (await db.node.findUniqueOrThrow({ where: { id: aId } })).status === "DEAD", { timeoutMs: 30_000 });
+      const op = await cluster.waitFor("a second re-replication", async () => (await db.operation.findFirst({ where: { targetId: siteId, kind: "site.rereplicate", createdAt: { gt: new Date(frozenAt) } } })) ?? undefined, { timeoutMs: graceMs + 30_000 });
+      const done = await finished(op.id, 60_000);
+      // Still frozen a while longer: the live node's snapshots go on at their cadence and reach
+      // the new replica, while the stream the tick started to the hung node stays stuck.
+      const seededAt = done.finishedAt!.getTime();
+      await new Promise((r) => setTimeout(r, 5_000));
+      const onB = await db.snapshot.findMany({ where: { siteId, nodeId: bId, kind: "SCHEDULED", takenAt: { gt: new Date(frozenAt) } }, orderBy: { takenAt: "asc" } });
+      const gaps = onB.slice(1).map((x, i) => x.takenAt.getTime() - onB[i]!.takenAt.getTime());
+      const sinceSeed = onB.filter((x) => x.takenAt.getTime() > seededAt).length;
+      const onC = await db.snapshot.count({ where: { siteId, nodeId: cId, kind: "SCHEDULED", takenAt: { gt: new Date(seededAt) } } });
+      console.log(
+        `replica hang: ${onB.length} snapshots on ${b.name} in the ${((Date.now() - frozenAt) / 1000).toFixed(1)} s ${a.name} was frozen (cadence 1 s, longest gap ${Math.max(0, ...gaps)} ms); ` +
+          `${c.name} held a copy ${seededAt - frozenAt} ms after the freeze and got ${onC} of the ${sinceSeed} taken since`,
+      );
+      // One wait for the stuck stream (3 s) at most, then the cadence again.
+      expect(Math.max(0, ...gaps)).toBeLessThan(8_000);
+      expect(sinceSeed).toBeGreaterThanOrEqual(3);
+      expect(onC).toBeGreaterThanOrEqual(2);
+      expect((await db.placement.findFirstOrThrow({ where: { siteId, nodeId: cId } })).role).toBe("REPLICA");
+    } finally {
+      await cluster.signalNode(a.index, "SIGCONT");
+    }
+    await cluster.waitFor(`${a.name} to rejoin`, async () => (await db.node.findUniqueOrThrow({ where: { id: aId } })).status === "HEALTHY", { timeoutMs: 60_000 });
+    await cluster.waitFor("the site to be back to two copies", async () => (await db.placement.count({ where: { siteId } })) === 2 && (await db.operation.count({ where: { targetId: siteId, kind: "site.release-replica", status: { not: "SUCCEEDED" } } })) === 0, { timeoutMs: 60_000 });
+    const placements = await db.placement.findMany({ where: { siteId }, orderBy: { role: "asc" } });
+    // A still holds the divergent snapshot, so it is the copy kept; C's stand-in went again.
+    expect(placements.map((p) => [p.nodeId, p.role])).toEqual([[bId, "PRIMARY"], [aId, "REPLICA"]]);
+    expect(await db.snapshot.count({ where: { siteId, kind: "DIVERGENT", nodeId: aId } })).toBe(1);
+    expect(await db.snapshot.count({ where: { siteId, nodeId: cId } })).toBe(0);
   });
 });

@@ -13,7 +13,7 @@ import {
 } from "../../server/domain/re-replication";
 import type { WithLeases } from "./publish-routes";
 import { reconcileNode } from "./reconcile-node";
-import { replicateSite } from "./replicate";
+import { replicateSite, streamsSettled } from "./replicate";
 
 // Re-replication (issue 4; the pure rules are server/domain/re-replication.ts). A periodic round,
 // one at a time cluster-wide (main.ts holds a lease):
@@ -399,6 +399,8 @@ async function clean(ctx: ReReplicateContext, opId: string, siteId: string, node
       return;
     }
     try {
+      // A stream that was on its way there when the placement went would land after the delete.
+      await Promise.race([streamsSettled(siteId, node.id), new Promise((r) => setTimeout(r, 60_000).unref())]);
       const agent = agentClient(node, { clusterSecret: ctx.clusterSecret, timeoutMs: 30_000 });
       // Only what was replicated there: a non-scheduled snapshot is never released (re-checked).
       const rows = await db.snapshot.findMany({ where: { siteId, nodeId: node.id }, select: { id: true, name: true, kind: true } });

@@ -7,6 +7,14 @@ import { replacedNodeNames } from "../../server/domain/re-replication";
 // was away catches up from its last common snapshot, not from scratch). A replica that holds no
 // common snapshot gets a full stream. The Snapshot rows are the record of what each node holds.
 
+// Streams in flight from this process, by site and replica node.
+const streaming = new Map<string, Promise<unknown>>();
+
+/** Resolves once no stream of this process to that node is in flight for the site (a released replica's clean-up waits for it). */
+export async function streamsSettled(siteId: string, nodeId: string): Promise<void> {
+  await streaming.get(`${siteId}/${nodeId}`)?.catch(() => undefined);
+}
+
 export type ReplicationResult = { siteId: string; nodeName: string; name: string; parent: string | null; bytes: number };
 
 /** `seed`: only to this node (re-replicate.ts sending a new replica its first copy). */
@@ -22,29 +30,47 @@ export async function replicateSite(db: Db, clusterSecret: string, siteId: strin
   if (!newest) return [];
   const source = agentClient(live.node, { clusterSecret });
   const results: ReplicationResult[] = [];
-  for (const replica of placements.filter((p) => p.role === "REPLICA" && p.node.status === "HEALTHY" && (!opts.seed || p.node.id === opts.seed))) {
-    const held = new Set(rows.filter((r) => r.nodeId === replica.node.id).map((r) => r.name));
-    if (held.has(newest.name)) continue;
-    // A new re-replica's first, full copy is its seed's to send: two full streams at once would
-    // double the traffic a node loss causes.
-    if (!opts.seed && held.size === 0 && replacedNodeNames(replica.reason) !== null) continue;
-    const onSource = rows.filter((r) => r.nodeId === live.node.id && r.kind === "SCHEDULED");
-    const parent = onSource.find((r) => held.has(r.name) && r.takenAt < newest.takenAt)?.name ?? null;
-    try {
-      const sent = await source.sendSnapshotTo(agentClient(replica.node, { clusterSecret }), siteId, newest.name, parent);
-      // Released meanwhile (re-replicate.ts): its store goes with the node's next converge, so no row.
-      if ((await db.placement.count({ where: { id: replica.id } })) === 0) continue;
-      await db.snapshot.create({
-        data: { siteId, nodeId: replica.node.id, name: newest.name, kind: "SCHEDULED", epoch: live.epoch, sizeBytes: BigInt(sent.info.sizeBytes), takenAt: newest.takenAt },
-      });
-      results.push({ siteId, nodeName: replica.node.name, name: newest.name, parent, bytes: sent.bytes });
-    } catch (e) {
-      // A replica away misses this round and catches up on a later one from the common snapshot.
-      if (e instanceof AgentUnreachableError) continue;
-      // 409: another sender (a seed and a snapshot tick at once) got it there first and records it.
-      if (e instanceof AgentRejectedError && e.status === 409) continue;
-      throw e;
-    }
-  }
+  const onSource = rows.filter((r) => r.nodeId === live.node.id && r.kind === "SCHEDULED");
+  // The replicas at once: a slow or hung one does not hold up the others.
+  const replicas = placements.filter((p) => p.role === "REPLICA" && p.node.status === "HEALTHY" && (!opts.seed || p.node.id === opts.seed));
+  await Promise.all(
+    replicas.map(async (replica) => {
+      const held = new Set(rows.filter((r) => r.nodeId === replica.node.id).map((r) => r.name));
+      if (held.has(newest.name)) return;
+      // A new re-replica's first, full copy is its seed's to send: two full streams at once would
+      // double the traffic a node loss causes.
+      if (!opts.seed && held.size === 0 && replacedNodeNames(replica.reason) !== null) return;
+      // One stream to a replica at a time: one still going (a slow or hung node) is not joined by
+      // another copy each tick; it catches up from the common snapshot once it is done.
+      const key = `${siteId}/${replica.node.id}`;
+      if (streaming.has(key)) return;
+      const parent = onSource.find((r) => held.has(r.name) && r.takenAt < newest.takenAt)?.name ?? null;
+      const target = agentClient(replica.node, { clusterSecret });
+      const stream = (async () => {
+        const sent = await source.sendSnapshotTo(target, siteId, newest.name, parent);
+        // Released meanwhile (re-replicate.ts): the copy there is being deleted, this one too.
+        if ((await db.placement.count({ where: { id: replica.id } })) === 0) {
+          await target.deleteSnapshot(siteId, newest.name).catch(() => undefined);
+          return;
+        }
+        await db.snapshot.create({
+          data: { siteId, nodeId: replica.node.id, name: newest.name, kind: "SCHEDULED", epoch: live.epoch, sizeBytes: BigInt(sent.info.sizeBytes), takenAt: newest.takenAt },
+        });
+        results.push({ siteId, nodeName: replica.node.name, name: newest.name, parent, bytes: sent.bytes });
+      })();
+      streaming.set(key, stream);
+      try {
+        await stream;
+      } catch (e) {
+        // A replica away misses this round and catches up on a later one from the common snapshot.
+        if (e instanceof AgentUnreachableError) return;
+        // 409: another sender (another worker) got it there first and records it.
+        if (e instanceof AgentRejectedError && e.status === 409) return;
+        throw e;
+      } finally {
+        streaming.delete(key);
+      }
+    }),
+  );
   return results;
 }

@@ -21,13 +21,13 @@ export type SnapshotTickOptions = {
    * not slowed by dumps and streams, and no site goes unprotected for long.
    */
   busy?: boolean;
-  /** How long a tick waits for one site's snapshot and replication before it goes on without them (default 10 s). */
+  /** How long a tick waits for one site's snapshot and replication before it goes on without them (default 3 s). */
   nodeTimeoutMs?: number;
 };
 
-// Sites whose snapshot or replication a tick stopped waiting for (a hung node): not started
-// again until that work ends, so a hung node does not pile up calls tick after tick.
-const stillRunning = new Set<string>();
+// Sites whose snapshot on their live node is still being taken (a tick may have stopped waiting
+// for it): not asked for again meanwhile. A replication still going is replicate.ts's to guard.
+const snapshotting = new Set<string>();
 
 export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: SnapshotTickOptions = {}): Promise<number> {
   const now = opts.now ?? new Date();
@@ -53,9 +53,9 @@ export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: Snap
     .filter(({ p, last }) => now.getTime() - last >= p.site.account.plan.snapshotCadenceSec * 1000 * (opts.busy && last > 0 ? 2 : 1))
     // A site's very first snapshot waits for a quiet moment too, up to one cadence after it was created.
     .filter(({ p, last }) => !(opts.busy && last === 0 && now.getTime() - p.site.createdAt.getTime() < p.site.account.plan.snapshotCadenceSec * 1000))
-    .filter(({ p }) => !stillRunning.has(p.site.id))
     // Longest-waiting first, so no site starves when there are more than `limit`.
     .sort((a, b) => a.last - b.last)
+    .filter(({ p }) => !snapshotting.has(p.site.id))
     .slice(0, opts.limit ?? 50);
 
   let taken = 0;
@@ -63,7 +63,7 @@ export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: Snap
   // Only HEALTHY live nodes are read above (a SUSPECT one shows DEGRADED, a DEAD one DEAD). One
   // that hangs before the detector says so is waited for `waitMs` once; its other sites wait for
   // the next tick instead of holding up the other nodes' sites (the calls themselves time out).
-  const waitMs = opts.nodeTimeoutMs ?? 10_000;
+  const waitMs = opts.nodeTimeoutMs ?? 3_000;
   const hung = new Set<string>();
   const worker = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
@@ -72,6 +72,7 @@ export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: Snap
       const agent = agentClient(p.node, { clusterSecret, timeoutMs: 30_000 });
       const at = new Date();
       let onLiveNode = true;
+      snapshotting.add(p.site.id);
       const work = (async () => {
         try {
           const info = await agent.createSnapshot(p.site.id, snapshotName("s", at), p.site.databases.map((d) => d.name).sort());
@@ -81,6 +82,7 @@ export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: Snap
           taken++;
           await prune(db, agent, p.site.id, p.node.id, p.site.account.plan, now);
           onLiveNode = false;
+          snapshotting.delete(p.site.id);
           // The new snapshot goes on to the site's replicas at once (incremental from the common one).
           const sent = await replicateSite(db, clusterSecret, p.site.id);
           for (const r of sent) {
@@ -92,10 +94,12 @@ export async function takeDueSnapshots(db: Db, clusterSecret: string, opts: Snap
           if (onLiveNode && e instanceof AgentUnreachableError && !e.refused) hung.add(p.node.id);
           // A node away misses this tick; the next one tries again. Anything else is worth a line.
           if (!(e instanceof AgentUnreachableError)) opts.log?.(`snapshot of site ${p.site.id} on ${p.node.name}: ${e instanceof Error ? e.message : String(e)}`);
+        } finally {
+          snapshotting.delete(p.site.id);
         }
       })();
-      stillRunning.add(p.site.id);
-      void work.finally(() => stillRunning.delete(p.site.id));
+      // A replication stream to a hung replica has no short timeout (a full copy may take
+      // minutes): past `waitMs` the tick goes on without it, and it ends on its own.
       let timer: NodeJS.Timeout | undefined;
       const done = await Promise.race([work.then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), waitMs)))]);
       clearTimeout(timer);
