@@ -116,7 +116,8 @@ export function planReReplication(input: ReplicationInput): ReplicationPlan {
       // A node that has been down for less than the grace may be rebooting: its copy is not replaced yet.
       const lostSince = Math.max(0, ...lostPlacements.map((p) => nodeById.get(p.nodeId)?.healthSince ?? input.now));
       if (lostPlacements.length > 0 && input.now - lostSince < input.graceMs) {
-        wait(site.siteId, `${lostPlacements.map((p) => nodeById.get(p.nodeId)?.name ?? p.nodeId).join(", ")} down for ${Math.round((input.now - lostSince) / 1000)} s; a new copy after ${Math.round(input.graceMs / 1000)} s`);
+        // Said the same way every round (the worker logs a reason when it changes).
+        wait(site.siteId, `${lostPlacements.map((p) => nodeById.get(p.nodeId)?.name ?? p.nodeId).join(", ")} down since ${new Date(lostSince).toISOString()}; a new copy ${Math.round(input.graceMs / 1000)} s after`);
         continue;
       }
       short.push({ site, have: copies.length, lost: lostPlacements.map((p) => nodeById.get(p.nodeId)?.name ?? p.nodeId), lostSince });
