@@ -3,7 +3,7 @@ const nextConfig = {
   // Separate build folders let several builds (dev, tests, benchmarks) share one checkout.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
-  serverExternalPackages: ["@node-rs/argon2", "sharp", "pg"],
+  serverExternalPackages: ["@node-rs/argon2", "sharp", "pg", "bullmq", "ioredis"],
   async headers() {
     return [
       {

@@ -6,6 +6,11 @@ const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
   REDIS_URL: z.url({ protocol: /^redis$/ }).default("redis://127.0.0.1:6379"),
+  /// The control workers' queue prefix (worker/control/main.ts): the panel asks them on these queues.
+  SHOAL_QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]{1,60}$/i).default("shoal"),
+  /// How long the panel waits for a control worker to take up its question to a node (a preview, a
+  /// snapshot listing) before it tells the customer that no worker is answering.
+  SHOAL_NODE_READ_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
   /// Secret for better-auth (cookies, tokens). scripts/lib.sh generates one into var/ for dev.
   AUTH_SECRET: z.string().min(32, "AUTH_SECRET must be at least 32 characters"),
   /// The panel's own base URL (the platform host), used in links in emails.

@@ -12,6 +12,11 @@ export const QUEUES = {
    * long as its timeout, and three such jobs would fill the schedules worker).
    */
   heartbeat: "heartbeat",
+  /**
+   * The panel's questions to a site's live node (a rollback preview, a snapshot listing): the
+   * panel never talks to nodes, so it asks here and waits for a control worker's answer.
+   */
+  nodeRead: "node-read",
 } as const;
 
 /** Workers block on Redis, so they must retry forever; producers fail fast so a caller can roll back. */

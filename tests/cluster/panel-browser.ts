@@ -6,7 +6,8 @@ import { waitFor } from "../../worker/agent/wait-for";
 import { clusterAddress, type Cluster } from "./harness";
 
 // The panel and Chromium for the cluster tier's browser tests: the demo seed in the cluster's
-// database, the production build (`distDir`, built here if missing), `next start` on `port`, and
+// database, the production build (`distDir`, built here if missing), `next start` on `port` (on
+// the cluster's queue prefix, so its questions to nodes reach the cluster's control workers), and
 // Chromium resolving *.test to node 1, whose front door forwards to the live node.
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -15,7 +16,7 @@ export type PanelBrowser = { browser: Browser; stop(): Promise<void> };
 
 export async function startPanelBrowser(cluster: Cluster, opts: { port: number; distDir?: string }): Promise<PanelBrowser> {
   const distDir = opts.distDir ?? ".next-test";
-  const env = { ...process.env, DATABASE_URL: cluster.databaseUrl, PANEL_URL: `http://localhost:${opts.port}`, SHOAL_CLUSTER_SECRET: cluster.clusterSecret, NODE_ENV: "production", NEXT_DIST_DIR: distDir } as NodeJS.ProcessEnv;
+  const env = { ...process.env, DATABASE_URL: cluster.databaseUrl, PANEL_URL: `http://localhost:${opts.port}`, SHOAL_CLUSTER_SECRET: cluster.clusterSecret, SHOAL_QUEUE_PREFIX: cluster.queuePrefix, NODE_ENV: "production", NEXT_DIST_DIR: distDir } as NodeJS.ProcessEnv;
   execFileSync(process.execPath, ["--import", "tsx", "prisma/seed.ts"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
   if (!existsSync(path.join(root, distDir, "BUILD_ID"))) {
     execFileSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });

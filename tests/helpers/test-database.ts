@@ -18,6 +18,9 @@ process.env.DATABASE_URL = `${server}/${name}`;
 process.env.AUTH_SECRET ??= "test-secret-test-secret-test-secret-0123456789";
 // Lets site.revealAppAdmin derive app passwords (server/env.ts: optional for the panel).
 process.env.SHOAL_CLUSTER_SECRET ??= "test-cluster-secret-test-cluster-secret-0123";
+// Its own BullMQ queues too (the panel's questions to nodes, server/jobs/node-read.ts), so files
+// running at once, or a dev cluster on this Redis, never take each other's jobs.
+process.env.SHOAL_QUEUE_PREFIX ??= name;
 
 afterAll(async () => {
   const { db } = await import("../../server/db");

@@ -19,6 +19,8 @@ import { startOutboxRelay } from "./outbox-relay";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
 import { runMove } from "./move-site";
 import { runRollback } from "./run-rollback";
+import { runRestoreFile } from "./run-restore-file";
+import { startNodeReadWorker } from "./node-read";
 import { reReplicate } from "./re-replicate";
 import { takeDueSnapshots } from "./snapshots";
 import { sweep } from "./sweep";
@@ -151,11 +153,15 @@ async function main(): Promise<void> {
       const event = outboxEventPayload.parse(job.data);
       // A rollback is a one-off action on the live node, not desired state to converge.
       if (event.topic === "site.rollback") return runRollback({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET }, event.outboxId);
+      if (event.topic === "site.restoreFile") return runRestoreFile({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET }, event.outboxId);
       if (event.topic === "site.move") return runMove({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, withLeases, log }, event.outboxId);
       return handleOutboxEvent(db, event, (ids) => enqueue(ids), enqueueAll);
     },
     { connection: connection(), prefix, concurrency: 8 },
   );
+
+  // The panel's questions to a site's live node (previews, snapshot listings), answered at once.
+  const nodeReadWorker = startNodeReadWorker({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET }, { connection: connection(), prefix });
 
   const reconcileWorker = new Worker(
     QUEUES.reconcile,
@@ -286,7 +292,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`${signal}: finishing the jobs in hand`);
-    await Promise.allSettled([outboxWorker.close(), reconcileWorker.close(), schedulesWorker.close(), heartbeatWorker.close()]);
+    await Promise.allSettled([outboxWorker.close(), nodeReadWorker.close(), reconcileWorker.close(), schedulesWorker.close(), heartbeatWorker.close()]);
     await relay.stop();
     await Promise.allSettled([reconcileQueue.close(), schedulesQueue.close(), heartbeatQueue.close()]);
     producer.disconnect();

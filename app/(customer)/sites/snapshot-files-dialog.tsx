@@ -10,6 +10,7 @@ import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { toFieldErrors } from "@/app/_components/use-field-errors";
 import { checkSnapshotPath } from "@/server/domain/snapshot-path";
+import { activeRefetchMs, isActive, OperationProgress } from "../dashboard/_components/operation-progress";
 import { formatSize } from "./snapshot-format";
 
 const join = (dir: string, name: string) => (dir === "" ? name : `${dir}/${name}`);
@@ -18,7 +19,8 @@ const parentOf = (p: string) => (p.includes("/") ? p.slice(0, p.lastIndexOf("/")
 /**
  * One snapshot's files (site.browseSnapshot), folder by folder, with a Restore button per file
  * (site.restoreSnapshotFile: that file goes back into the live site, nothing else changes). A path
- * can be typed too; a bad one is explained next to the field before anything is asked.
+ * can be typed too; a bad one is explained next to the field before anything is asked. A restore
+ * is an Operation a control worker runs: the dialog follows its step until it is done or failed.
  */
 export function SnapshotFilesDialog({
   open,
@@ -39,14 +41,15 @@ export function SnapshotFilesDialog({
   const [dir, setDir] = useState("");
   const [draft, setDraft] = useState("");
   const [pathError, setPathError] = useState<string | null>(null);
-  const [restored, setRestored] = useState<string | null>(null);
+  // The restore the dialog follows: its operation, read from Postgres (operation.get) while active.
+  const [restoring, setRestoring] = useState<{ operationId: string; path: string } | null>(null);
 
   useEffect(() => {
     if (open) {
       setDir("");
       setDraft("");
       setPathError(null);
-      setRestored(null);
+      setRestoring(null);
     }
   }, [open, snapshotId]);
 
@@ -58,6 +61,20 @@ export function SnapshotFilesDialog({
     retry: false,
   });
   const restore = useMutation(trpc.site.restoreSnapshotFile.mutationOptions());
+  const progress = useQuery({
+    ...trpc.operation.get.queryOptions(restoring ? { id: restoring.operationId } : skipToken),
+    refetchInterval: (query) => (!query.state.data || isActive(query.state.data) ? activeRefetchMs : false),
+  });
+  const finished = progress.data && restoring && progress.data.id === restoring.operationId && !isActive(progress.data) ? progress.data.status : null;
+
+  // Said once when the worker has finished: the live site has the old version, or why not.
+  useEffect(() => {
+    if (!restoring || !finished) return;
+    if (finished === "SUCCEEDED") toast({ title: `Restored ${restoring.path}`, description: `The live site has the version from ${when}.`, tone: "success" });
+    else toast({ title: `Could not restore ${restoring.path}`, description: progress.data?.lastError ?? undefined, tone: "error" });
+    void queryClient.invalidateQueries(trpc.site.pathFilter());
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- once per finished operation
+  }, [finished, restoring?.operationId]);
   const listingErrors = toFieldErrors(listing.error);
   const restoreErrors = toFieldErrors(restore.error);
 
@@ -80,16 +97,18 @@ export function SnapshotFilesDialog({
 
   async function restoreFile(path: string) {
     if (!siteId || !snapshotId) return;
-    setRestored(null);
+    setRestoring(null);
+    let started: { operationId: string };
     try {
-      await restore.mutateAsync({ id: siteId, snapshotId, path });
+      started = await restore.mutateAsync({ id: siteId, snapshotId, path });
     } catch {
       return; // shown next to the path field by restoreErrors
     }
-    setRestored(path);
-    toast({ title: `Restored ${path}`, description: `The live site has the version from ${when}.`, tone: "success" });
+    setRestoring({ operationId: started.operationId, path });
+    // The sites list shows the site's newest operation: now this restore.
     await queryClient.invalidateQueries(trpc.site.pathFilter());
   }
+  const restoringPath = restoring && !finished ? restoring.path : null;
 
   const fieldError = pathError ?? listingErrors.fieldErrors.path ?? restoreErrors.fieldErrors.path ?? null;
   const formError = pathError ? null : (restoreErrors.formError ?? (listingErrors.fieldErrors.path ? null : listingErrors.formError));
@@ -121,10 +140,15 @@ export function SnapshotFilesDialog({
         ))}
       </nav>
       <FormError message={formError} />
-      {restored && (
-        <p role="status" className="mb-2 text-sm text-emerald-700 dark:text-emerald-400">
-          Restored {restored} from {when}.
-        </p>
+      {restoring && progress.data?.id === restoring.operationId && (
+        <section aria-label={`Restoring ${restoring.path}`} className="mb-3">
+          <OperationProgress op={progress.data} />
+          {finished === "SUCCEEDED" && (
+            <p role="status" className="mt-2 text-sm text-emerald-700 dark:text-emerald-400">
+              Restored {restoring.path} from {when}.
+            </p>
+          )}
+        </section>
       )}
       <div className="max-h-[50vh] overflow-y-auto">
         {listing.isPending && open ? (
@@ -158,7 +182,7 @@ export function SnapshotFilesDialog({
                   {e.type === "file" && (
                     <>
                       <span className="ml-auto shrink-0 text-xs text-zinc-500 tabular-nums dark:text-zinc-400">{formatSize(e.sizeBytes)}</span>
-                      <Button size="sm" variant="ghost" onClick={() => void restoreFile(path)} loading={restore.isPending && restore.variables?.path === path} aria-label={`Restore ${path}`}>
+                      <Button size="sm" variant="ghost" onClick={() => void restoreFile(path)} loading={(restore.isPending && restore.variables?.path === path) || restoringPath === path} aria-label={`Restore ${path}`}>
                         Restore
                       </Button>
                     </>
@@ -176,7 +200,7 @@ export function SnapshotFilesDialog({
           <div className="flex items-center gap-2 text-sm">
             <span className="font-mono text-xs">{dir}</span>
             <span className="text-xs text-zinc-500 dark:text-zinc-400">{formatSize(listing.data.sizeBytes)}</span>
-            <Button size="sm" className="ml-auto" onClick={() => void restoreFile(dir)} loading={restore.isPending} aria-label={`Restore ${dir}`}>
+            <Button size="sm" className="ml-auto" onClick={() => void restoreFile(dir)} loading={restore.isPending || restoringPath === dir} aria-label={`Restore ${dir}`}>
               Restore
             </Button>
           </div>

@@ -1,7 +1,6 @@
 import type { Scope } from "../../auth/scope";
-import type { SnapshotEntryInfo } from "../../cluster/agent-client";
 import { db } from "../../db";
-import { agentErrorToAppError, snapshotOnLiveNode } from "./snapshot-on-live-node";
+import { readFromLiveNode, snapshotOfSite } from "./snapshot-on-live-node";
 
 /** Entries of one directory the browser is given (a WordPress uploads folder can hold thousands). */
 export const browseListLimit = 500;
@@ -12,18 +11,13 @@ export type SnapshotListing =
   | { path: string; type: "symlink"; target: string };
 
 /**
- * One path of a site's snapshot, as the node that serves the site holds it: a directory's entries
- * (folders first, then by name), or a file's size and time. `path` was checked against the grammar
- * in server/domain/snapshot-path.ts by the procedure's input schema.
+ * One path of a site's snapshot, as the node that serves the site holds it (a control worker asks
+ * it): a directory's entries (folders first, then by name), or a file's size and time. `path` was
+ * checked against the grammar in server/domain/snapshot-path.ts by the procedure's input schema.
  */
-export async function browseSnapshot(scope: Scope, input: { id: string; snapshotId: string; path: string }, clusterSecret: string | undefined): Promise<SnapshotListing> {
-  const { site, snapshot, agent } = await snapshotOnLiveNode(db, scope, input, clusterSecret);
-  let entry: SnapshotEntryInfo;
-  try {
-    entry = await agent.snapshotEntry(site.id, snapshot.name, input.path);
-  } catch (e) {
-    throw agentErrorToAppError(e, "path");
-  }
+export async function browseSnapshot(scope: Scope, input: { id: string; snapshotId: string; path: string }): Promise<SnapshotListing> {
+  const { site, snapshot } = await snapshotOfSite(db, scope, input);
+  const entry = await readFromLiveNode({ kind: "entry", siteId: site.id, snapshotId: snapshot.id, path: input.path }, "path");
   if (entry.type !== "dir") return { path: input.path, ...entry };
   const sorted = entry.entries
     // The dumps are root's and are restored with the databases, never file by file.

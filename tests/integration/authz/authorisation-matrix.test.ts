@@ -1,8 +1,9 @@
 import { TRPCError } from "@trpc/server";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { permissions, type Access } from "../../../server/auth/permissions";
 import { appRouter } from "../../../server/trpc/root";
 import { callerFor, makeWorld } from "../../helpers/fixtures";
+import { dropNodeReads, startNodeReads, type NodeReads } from "../../helpers/node-reads";
 import { cases } from "./cases";
 import { owns, type Actor, type Tenant } from "./matrix";
 
@@ -31,6 +32,17 @@ function call(caller: ReturnType<typeof callerFor>, path: string, input: unknown
   const fn = path.split(".").reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], caller) as (i: unknown) => Promise<unknown>;
   return () => fn(input);
 }
+
+// The snapshot read-outs ask a node through the control worker's node-read consumer: one runs here,
+// so an allowed caller's question is answered ("the node is not answering") instead of timing out.
+let reads: NodeReads;
+beforeAll(async () => {
+  reads = await startNodeReads();
+});
+afterAll(async () => {
+  await reads?.stop();
+  await dropNodeReads();
+});
 
 describe("authorisation matrix", () => {
   it("covers every procedure with an access rule and a case", () => {

@@ -68,8 +68,9 @@ export const siteCases: Record<string, MatrixCase> = {
       return { id: site.id, snapshotId: snapshot.id };
     },
   },
-  // The snapshot read-outs ask the node that serves the site; the fixture's node is not running,
-  // so an allowed caller gets past the tenancy check to "the node is not answering".
+  // The snapshot read-outs ask the node that serves the site through a control worker (the matrix
+  // runs the node-read consumer); the fixture's node is not running, so an allowed caller gets past
+  // the tenancy check to "the node is not answering".
   "site.previewRollback": {
     input: async (w, t) => {
       const { site, snapshot } = await freshSnapshottedSite(w, t);

@@ -3,21 +3,33 @@ import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promise
 import http, { type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Queue } from "bullmq";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { agentSecret } from "../../../server/cluster/cluster-secrets";
 import { db } from "../../../server/db";
+import { QUEUES, createRedisConnection } from "../../../server/jobs/queues";
 import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";
 import { createStorageApi } from "../../../worker/agent/storage/routes";
 import { siteStorage } from "../../../worker/agent/storage/site-storage";
+import { runRestoreFile } from "../../../worker/control/run-restore-file";
 import { expectFailure } from "../../helpers/expect-failure";
 import { callerFor, makeWorld } from "../../helpers/fixtures";
+import { dropNodeReads, startNodeReads, type NodeReads } from "../../helpers/node-reads";
 import { freshDomain, tenantCustomer } from "../domain/authz-fixtures";
 
-// site.previewRollback, site.browseSnapshot and site.restoreSnapshotFile against Postgres and the
-// agent's real storage API (worker/agent/storage/routes.ts over the directory driver, on a node
-// root of this test's own, served on 127.0.0.1 with the node's bearer token): tenancy in the
-// where clause, the path grammar with its messages, and the operation and audit row a restore
-// writes. The databases half of a preview needs MariaDB: tests/cluster/ui-moves-rollback.test.ts.
+// site.previewRollback, site.browseSnapshot and site.restoreSnapshotFile against Postgres, Redis
+// and the agent's real storage API (worker/agent/storage/routes.ts over the directory driver, on
+// a node root of this test's own, served on 127.0.0.1 with the node's bearer token). The panel
+// never calls the node: its questions go through BullMQ to the control worker's node-read
+// consumer (run here in-process), and a restore is an operation the worker's own runRestoreFile
+// applies from its outbox row. Tenancy in the where clause, the path grammar with its messages,
+// nothing written for a refused path, and the operation, audit and outbox rows a restore commits.
+// The databases half of a preview needs MariaDB: tests/cluster/ui-moves-rollback.test.ts.
+
+// Before server/env.ts is read: how long the panel waits for a worker to take its question.
+vi.hoisted(() => {
+  process.env.SHOAL_NODE_READ_TIMEOUT_MS = "2000";
+});
 
 let world: Awaited<ReturnType<typeof makeWorld>>;
 let base: string;
@@ -26,6 +38,7 @@ let server: http.Server;
 let siteId: string;
 let siteDir: string;
 let snapshotId: string;
+let reads: NodeReads;
 const nodeName = `files-${Date.now().toString(36)}`;
 
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
@@ -36,6 +49,7 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 
 beforeAll(async () => {
   world = await makeWorld();
+  reads = await startNodeReads();
   base = await mkdtemp("/var/tmp/shoal-snapshot-files-");
   node = nodeRoot({ root: path.join(base, "node"), address: "127.0.0.1", httpPort: 1, backendPort: 2, holdPort: 3, mysqlPort: 4, storage: "dir" });
   await ensureNodeLayout(node);
@@ -81,11 +95,29 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await reads?.stop();
+  await dropNodeReads();
   await new Promise((resolve) => server?.close(resolve));
   if (base) await rm(base, { recursive: true, force: true });
 });
 
 const asA = () => callerFor(world.users.customerA);
+
+/** Rows a restore writes: its operation, its audit entry, its outbox event. */
+const written = async () => ({
+  operations: await db.operation.count({ where: { targetId: siteId } }),
+  audit: await db.auditEvent.count({ where: { targetId: siteId } }),
+  outbox: await db.outboxEvent.count({ where: { aggregateId: siteId } }),
+});
+
+/** What the control worker's outbox consumer does with the restore's event (worker/control/main.ts). */
+async function deliverRestore(operationId: string) {
+  const events = await db.outboxEvent.findMany({ where: { topic: "site.restoreFile", aggregateId: siteId }, orderBy: { id: "desc" } });
+  const event = events.find((e) => (e.payload as { operationId?: string }).operationId === operationId);
+  expect(event, "the restore's outbox row").toBeDefined();
+  await runRestoreFile({ db, clusterSecret: process.env.SHOAL_CLUSTER_SECRET! }, event!.id.toString());
+  return db.operation.findUniqueOrThrow({ where: { id: operationId }, include: { steps: true } });
+}
 
 describe("site.previewRollback", () => {
   it("lists what the rollback would change in the files, against the live site", async () => {
@@ -131,29 +163,39 @@ describe("site.browseSnapshot", () => {
 });
 
 describe("site.restoreSnapshotFile", () => {
-  it("puts one file back, recorded as a one-step operation with an audit row", async () => {
+  it("commits a one-step operation with its audit and outbox rows, and the worker puts the file back", async () => {
+    const before = await written();
     const res = await asA().site.restoreSnapshotFile({ id: siteId, snapshotId, path: "public/index.php" });
-    expect(res).toMatchObject({ id: siteId, path: "public/index.php" });
+    expect(res).toMatchObject({ id: siteId, path: "public/index.php", sizeBytes: "<?php echo 'old front page';\n".length });
+    // The procedure answers at once: the operation waits for a worker, the file is untouched yet.
+    expect(await written()).toEqual({ operations: before.operations + 1, audit: before.audit + 1, outbox: before.outbox + 1 });
+    const pending = await db.operation.findUniqueOrThrow({ where: { id: res.operationId }, include: { steps: true } });
+    expect(pending).toMatchObject({ kind: "site.restoreFile", status: "PENDING", targetId: siteId, actorId: world.users.customerA.id });
+    expect(await readFile(path.join(siteDir, "public/index.php"), "utf8")).toBe("<?php echo 'new front page, longer';\n");
+    const audit = await db.auditEvent.findFirstOrThrow({ where: { action: "site.restoreFile", targetId: siteId } });
+    expect(audit.after).toMatchObject({ path: "public/index.php" });
+
+    const op = await deliverRestore(res.operationId);
+    expect(op).toMatchObject({ kind: "site.restoreFile", status: "SUCCEEDED", lastError: null });
+    expect(op.steps).toEqual([expect.objectContaining({ kind: "restore file", target: "public/index.php", status: "SUCCEEDED", attempts: 1 })]);
     expect(await readFile(path.join(siteDir, "public/index.php"), "utf8")).toBe("<?php echo 'old front page';\n");
     // Nothing else moved.
     expect(await readFile(path.join(siteDir, "public/added.txt"), "utf8")).toBe("new\n");
-    const op = await db.operation.findUniqueOrThrow({ where: { id: res.operationId }, include: { steps: true } });
-    expect(op).toMatchObject({ kind: "site.restoreFile", status: "SUCCEEDED", targetId: siteId, actorId: world.users.customerA.id });
-    expect(op.steps).toEqual([expect.objectContaining({ kind: "restore file", target: "public/index.php", status: "SUCCEEDED" })]);
-    const audit = await db.auditEvent.findFirstOrThrow({ where: { action: "site.restoreFile", targetId: siteId } });
-    expect(audit.after).toMatchObject({ path: "public/index.php" });
+    // A second delivery of the same event (a retry after a crash) changes nothing.
+    expect(await deliverRestore(res.operationId)).toMatchObject({ status: "SUCCEEDED" });
     // The preview agrees: that file no longer differs.
     const preview = await asA().site.previewRollback({ id: siteId, snapshotId });
     expect(preview.files).toMatchObject({ changed: 0, added: 1, removed: 1 });
   });
 
-  it("refuses a folder or an empty path on the field, without an operation; another tenant's site is not found", async () => {
-    const before = await db.operation.count({ where: { targetId: siteId } });
+  it("refuses a folder, a missing file or an empty path on the field, writing nothing; another tenant's site is not found", async () => {
+    const before = await written();
     expect(await expectFailure(asA().site.restoreSnapshotFile({ id: siteId, snapshotId, path: "public" }))).toMatchObject({ code: "BAD_REQUEST", fields: { path: "That is a folder; choose a file inside it." } });
     expect(await expectFailure(asA().site.restoreSnapshotFile({ id: siteId, snapshotId, path: "" }))).toMatchObject({ code: "BAD_REQUEST", fields: { path: "Choose a file to restore." } });
     expect((await expectFailure(asA().site.restoreSnapshotFile({ id: siteId, snapshotId, path: "a/../../b" }))).fields.path).toMatch(/"\.\." is not allowed/);
+    expect(await expectFailure(asA().site.restoreSnapshotFile({ id: siteId, snapshotId, path: "public/added.txt" }))).toMatchObject({ code: "NOT_FOUND", fields: { path: expect.stringMatching(/not in snapshot/) } });
     expect((await expectFailure(callerFor(world.users.customerB).site.restoreSnapshotFile({ id: siteId, snapshotId, path: "public/index.php" }))).code).toBe("NOT_FOUND");
-    expect(await db.operation.count({ where: { targetId: siteId } })).toBe(before);
+    expect(await written()).toEqual(before);
   });
 
   it("waits for a running rollback", async () => {
@@ -164,5 +206,40 @@ describe("site.restoreSnapshotFile", () => {
     } finally {
       await db.operation.update({ where: { id: op.id }, data: { status: "SUCCEEDED" } });
     }
+  });
+});
+
+describe("no control worker answering", () => {
+  it("is a clear error, and the question is withdrawn rather than left for a later worker", async () => {
+    const before = await written();
+    await reads.stop();
+    try {
+      for (const call of [
+        () => asA().site.browseSnapshot({ id: siteId, snapshotId, path: "public" }),
+        () => asA().site.previewRollback({ id: siteId, snapshotId }),
+        () => asA().site.restoreSnapshotFile({ id: siteId, snapshotId, path: "public/index.php" }),
+      ]) {
+        const started = Date.now();
+        const error = await call().then(
+          () => null,
+          (e: unknown) => e as { code?: string; message?: string },
+        );
+        expect(error).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/^No control worker answered within 2 s/) });
+        expect(Date.now() - started).toBeLessThan(10_000);
+      }
+      expect(await written()).toEqual(before);
+      const connection = createRedisConnection(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { forWorker: false });
+      const queue = new Queue(QUEUES.nodeRead, { connection, prefix: process.env.SHOAL_QUEUE_PREFIX! });
+      try {
+        expect(await queue.getJobCounts("waiting", "active")).toEqual({ waiting: 0, active: 0 });
+      } finally {
+        await queue.close();
+        connection.disconnect();
+      }
+    } finally {
+      reads = await startNodeReads();
+    }
+    // A worker again: answered as before.
+    expect(await asA().site.browseSnapshot({ id: siteId, snapshotId, path: "" })).toMatchObject({ type: "dir" });
   });
 });

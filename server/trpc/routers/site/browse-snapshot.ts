@@ -1,4 +1,3 @@
-import { env } from "../../../env";
 import { procedure, signedIn } from "../../init";
 import { browseSnapshot } from "../../../services/site/browse-snapshot";
 import { browseSnapshotInput, browseSnapshotOutput } from "./browse-snapshot.schema";
@@ -7,4 +6,4 @@ export const browseSnapshotProcedure = procedure
   .meta({ access: "site.read" })
   .input(browseSnapshotInput)
   .output(browseSnapshotOutput)
-  .query(({ ctx, input }) => browseSnapshot(signedIn(ctx).scope, input, env.SHOAL_CLUSTER_SECRET));
+  .query(({ ctx, input }) => browseSnapshot(signedIn(ctx).scope, input));

@@ -1,4 +1,3 @@
-import { env } from "../../../env";
 import { procedure, signedIn } from "../../init";
 import { previewRollback } from "../../../services/site/preview-rollback";
 import { previewRollbackInput, previewRollbackOutput } from "./preview-rollback.schema";
@@ -8,4 +7,4 @@ export const previewRollbackProcedure = procedure
   .meta({ access: "site.read" })
   .input(previewRollbackInput)
   .output(previewRollbackOutput)
-  .query(({ ctx, input }) => previewRollback(signedIn(ctx).scope, input, env.SHOAL_CLUSTER_SECRET));
+  .query(({ ctx, input }) => previewRollback(signedIn(ctx).scope, input));

@@ -1,4 +1,3 @@
-import { env } from "../../../env";
 import { procedure, signedIn } from "../../init";
 import { restoreSnapshotFile } from "../../../services/site/restore-snapshot-file";
 import { restoreSnapshotFileInput, restoreSnapshotFileOutput } from "./restore-snapshot-file.schema";
@@ -7,4 +6,4 @@ export const restoreSnapshotFileProcedure = procedure
   .meta({ access: "site.write" })
   .input(restoreSnapshotFileInput)
   .output(restoreSnapshotFileOutput)
-  .mutation(({ ctx, input }) => restoreSnapshotFile(signedIn(ctx).actor, input, env.SHOAL_CLUSTER_SECRET));
+  .mutation(({ ctx, input }) => restoreSnapshotFile(signedIn(ctx).actor, input));
