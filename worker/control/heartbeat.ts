@@ -119,7 +119,11 @@ export async function collectHeartbeats(db: Db, clusterSecret: string, hooks: He
     const t = result.transitions.find((x) => x.nodeId === n.id);
     let state = h.state;
     if (t && result.rejoined.includes(n.id)) {
-      // Back from DEAD: keep what it holds beyond the promoted copies, then let it in.
+      // Back from DEAD: keep what it holds beyond the promoted copies, then let it in. Heard
+      // again only after its hold-down (a link down longer than that), it was never given the
+      // current routes while DEAD: first those, or its edge serves its old epoch as live for as
+      // long as keeping its divergent data takes (seconds; tests/cluster/failover-link.test.ts).
+      if (p.ok) await hooks.pushRoutes(n.id, true).catch((e: unknown) => hooks.log?.(`routes to ${n.name}: ${e instanceof Error ? e.message : String(e)}`));
       try {
         await hooks.onRejoin(n.id);
       } catch (e) {
