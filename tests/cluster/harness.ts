@@ -36,7 +36,16 @@
  * - logTail(kind, i): the last lines of "agent" i's or "worker" j's output, for failure messages.
  * - stop(): tears everything down whatever state the test left: workers, agents, every node's
  *   masters (also ones a test orphaned), Unix users under the node roots, the node roots, the
- *   queue prefix's Redis keys. The database is dropped after the file by test-database.ts.
+ *   queue prefix's Redis keys, and in netns mode the namespaces, veths, bridge and blackhole
+ *   route. The database is dropped after the file by test-database.ts.
+ *
+ * Netns mode (opt-in: startCluster({ netns: true })): every node runs in a network namespace of
+ * its own, linked to a bridge in the root namespace by a veth pair (tests/cluster/netns.ts), on
+ * SHOAL_CLUSTER_NETNS_NET (default 10.213.0) instead of loopback: node i is <net>.i, the bridge
+ * <net>.254. Its agent (and so its nginx, php-fpm and MariaDB) starts inside the namespace.
+ * cutLink(i) takes node i's link down inside its namespace (a node cut off for real: packets go
+ * unanswered, nothing is refused) and restoreLink(i) brings it back; partition() is
+ * loopback-only.
  *
  * One cluster per test file at a time (the addresses are fixed); tests/cluster/vitest.config.ts
  * runs the files one after another.
@@ -57,6 +66,7 @@ import { runCommand } from "../../worker/agent/run-command";
 import { waitFor as waitForBase } from "../../worker/agent/wait-for";
 import { destroyNode, httpGet, type Response as EdgeResponse } from "../integration/agent/node-harness";
 import { ensureLoopStore, releaseLoopStore } from "../../worker/agent/storage/loop-store";
+import { cutLink, netnsNetwork, restoreLink, setupNetns, teardownNetns, type NetnsNetwork } from "./netns";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const controlMain = path.join(repoRoot, "worker/control/main.ts");
@@ -82,6 +92,8 @@ export type ClusterNode = {
   address: string;
   secret: string;
   root: NodeRoot;
+  /** Netns mode: the node's network namespace. */
+  netns?: string;
 };
 
 export type ClusterOptions = {
@@ -96,6 +108,11 @@ export type ClusterOptions = {
   workerEnv?: Record<string, string>;
   /** Site storage driver; "btrfs" gives each node a loop-mounted image (worker/agent/storage/loop-store.ts). Default "dir". */
   storage?: "btrfs" | "dir";
+  /**
+   * Each node in a network namespace of its own behind a bridge (see the header); default false:
+   * every node on its loopback address in the root namespace.
+   */
+  netns?: boolean;
 };
 
 type World = Awaited<ReturnType<typeof import("../helpers/fixtures").makeWorld>>;
@@ -126,6 +143,16 @@ export type Cluster = {
    */
   partition(node: number, farSide: string[]): Promise<void>;
   heal(): Promise<void>;
+  /**
+   * Netns mode only: node i's link goes down inside its namespace, so nothing reaches it and it
+   * reaches nothing (its own processes still talk to each other on its address). Resolves with
+   * the time of the cut (Date.now()).
+   */
+  cutLink(node: number): Promise<number>;
+  /** Netns mode only: brings node i's link back up. */
+  restoreLink(node: number): Promise<void>;
+  /** Netns mode: the network (names, range, bridge address); null on loopback. */
+  network: NetnsNetwork | null;
   restartAgent(node: number): Promise<void>;
   startWorker(): Promise<number>;
   killWorker(worker: number, signal?: NodeJS.Signals): Promise<void>;
@@ -140,10 +167,12 @@ type Proc = { child: ChildProcess; exited: Promise<void>; log: string };
  * Spawns `node <args>` in its own process group, output appended to `log`: the agent from its
  * bundle (as npm start runs it), the control worker through tsx.
  */
-async function spawnNode(args: string[], env: Record<string, string>, log: string): Promise<Proc> {
+async function spawnNode(args: string[], env: Record<string, string>, log: string, wrap: string[] = []): Promise<Proc> {
   const out = await open(log, "a");
   try {
-    const child = spawn(process.execPath, args, {
+    // `wrap`: a command that execs node in place (nsenter into a node's network namespace).
+    const [file, ...prefix] = [...wrap, process.execPath];
+    const child = spawn(file!, [...prefix, ...args], {
       cwd: repoRoot,
       env: { ...process.env, ...env },
       detached: true,
@@ -218,7 +247,7 @@ async function leftoverAgents(): Promise<number[]> {
       const cmdline = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
       if (!cmdline.some((arg) => arg.endsWith("var/build/agent.mjs"))) continue;
       const environ = (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0");
-      if (environ.some((v) => v.startsWith(`AGENT_HOST=${clusterNet}.`))) pids.push(pid);
+      if (environ.some((v) => v.startsWith(`AGENT_HOST=${clusterNet}.`) || v.startsWith(`AGENT_HOST=${netnsNet()?.net}.`))) pids.push(pid);
     } catch {
       // gone meanwhile
     }
@@ -230,7 +259,7 @@ async function leftoverAgents(): Promise<number[]> {
  * Only one test cluster runs on a machine at a time, so whatever an earlier run left (it was
  * killed before stop()) goes first: its agents, its nodes' masters, Unix users and roots.
  */
-async function reapLeftovers(): Promise<void> {
+async function reapLeftovers(network: NetnsNetwork | null): Promise<void> {
   if (existsSync("/usr/sbin/nft")) await healSplit();
   await Promise.all((await leftoverAgents()).map((pid) => stopDaemon(pid, "SIGTERM", "a leftover test agent")));
   for (const entry of await readdir("/var/tmp")) {
@@ -242,6 +271,18 @@ async function reapLeftovers(): Promise<void> {
     await removeUsersUnder(path.join(root, "store/home"));
     await releaseLoopStore({ storeDir: path.join(root, "store") });
     await rm(path.join("/var/tmp", entry), { recursive: true, force: true });
+  }
+  // Netns mode's namespaces, veths, bridge and blackhole route of a crashed run (setupNetns
+  // clears them again right before it builds its own).
+  if (network) await teardownNetns(network);
+}
+
+/** The netns mode's network as configured, or null when SHOAL_CLUSTER_NETNS_NET is malformed. */
+function netnsNet(): NetnsNetwork | null {
+  try {
+    return netnsNetwork();
+  } catch {
+    return null;
   }
 }
 
@@ -263,6 +304,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const queuePrefix = `shoal-test-${runId}`;
   const logDir = await mkdtemp("/var/tmp/shoal-cluster-test-logs-");
   const agentScript = await buildAgent();
+  const network = options.netns ? netnsNetwork() : null;
 
   const nodes: ClusterNode[] = [];
   const agents = new Map<number, Proc>();
@@ -301,7 +343,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         NODE_BACKEND_PORT: String(clusterPorts.backend),
         NODE_HOLD_PORT: String(clusterPorts.hold),
         NODE_MYSQL_PORT: String(clusterPorts.mysql),
-        NODE_TRUSTED_PROXIES: `${clusterNet}.0/24`,
+        NODE_TRUSTED_PROXIES: network ? network.range : `${clusterNet}.0/24`,
         // Port 80 as well, so a browser (tests/cluster/browser.test.ts maps *.test to a node)
         // reaches a hosted site at its plain http:// URL, the one WordPress redirects to.
         NODE_EXTRA_LISTEN: `${node.address}:80`,
@@ -309,6 +351,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         ...options.agentEnv,
       },
       agentLog(i),
+      network ? network.exec(i) : [],
     );
     agents.set(i, proc);
     await waitFor(`${node.name}'s agent to answer /v1/health`, async () => {
@@ -357,6 +400,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await releaseLoopStore(node.root).catch((e: unknown) => failures.push(e));
       await rm(path.dirname(node.root.root), { recursive: true, force: true });
     }
+    if (network) await teardownNetns(network).catch((e: unknown) => failures.push(e));
     const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379", { lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       await redis.connect();
@@ -411,6 +455,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     },
     async partition(i, farSide) {
       const node = nodeAt(i);
+      if (network) throw new Error("partition() works on loopback only; in netns mode cut a node off with cutLink().");
       await healSplit();
       const allowed = [node.address, ...farSide].join(", ");
       // Argument arrays, no shell: nft joins its arguments into one command line.
@@ -421,6 +466,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       await runCommand("/usr/sbin/nft", ["add", "rule", "inet", splitTable, "input", "ip", "daddr", node.address, "tcp", "dport", "!=", String(clusterPorts.mysql), "ip", "saddr", "!=", `{ ${allowed} }`, "drop"]);
     },
     heal: () => healSplit(),
+    network,
+    async cutLink(i) {
+      nodeAt(i);
+      if (!network) throw new Error("cutLink() needs startCluster({ netns: true }).");
+      return cutLink(network, i);
+    },
+    async restoreLink(i) {
+      nodeAt(i);
+      if (!network) throw new Error("restoreLink() needs startCluster({ netns: true }).");
+      await restoreLink(network, i);
+    },
     async restartNode(i) {
       nodeAt(i);
       // Its agent resumes nginx, php-fpm and MariaDB from the node root (worker/agent/resume.ts).
@@ -438,13 +494,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
 
   try {
-    await reapLeftovers();
+    await reapLeftovers(network ?? (existsSync("/run/netns") ? netnsNet() : null));
+    // Netns mode: the blackhole route first, then the bridge and a namespace per node.
+    if (network) await setupNetns(network, count);
     for (let i = 1; i <= count; i++) {
       const dir = await mkdtemp("/var/tmp/shoal-cluster-test-");
       // mkdtemp makes it 0700; mysql, www-data and the account users must pass through it.
       await chmod(dir, 0o755);
       const name = `node-${i}`;
-      const address = clusterAddress(i);
+      const address = network ? network.address(i) : clusterAddress(i);
       nodes.push({
         index: i,
         name,
@@ -457,9 +515,10 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
           backendPort: clusterPorts.backend,
           holdPort: clusterPorts.hold,
           mysqlPort: clusterPorts.mysql,
-          trustedProxies: [`${clusterNet}.0/24`],
+          trustedProxies: [network ? network.range : `${clusterNet}.0/24`],
           storage: options.storage ?? "dir",
         }),
+        ...(network ? { netns: network.namespace(i) } : {}),
       });
     }
     await Promise.all(nodes.map((n) => startAgent(n.index)));
