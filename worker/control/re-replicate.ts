@@ -204,6 +204,44 @@ async function finish(db: Db, opId: string, status: "SUCCEEDED" | "FAILED", last
   await db.operation.updateMany({ where: { id: opId, status: "RUNNING" }, data: { status, lastError, finishedAt: new Date() } });
 }
 
+type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
+
+/**
+ * The operation of a placement change made in `tx` (its first step, the change itself, done) and
+ * its audit row, by the re-replication rather than a person.
+ */
+async function recordOperation(
+  tx: Tx,
+  o: { kind: string; stepKinds: readonly string[]; siteId: string; customer: { id: string; resellerId: string }; nodeName: string; before: object; after: object },
+): Promise<string> {
+  const now = new Date();
+  const op = await tx.operation.create({
+    data: {
+      kind: o.kind,
+      targetType: "Site",
+      targetId: o.siteId,
+      resellerId: o.customer.resellerId,
+      customerId: o.customer.id,
+      status: "RUNNING",
+      startedAt: now,
+      lastError: null,
+      steps: {
+        create: o.stepKinds.map((kind, index) => ({
+          index,
+          kind,
+          target: o.nodeName,
+          ...(index === 0 ? { status: "SUCCEEDED" as const, attempts: 1, startedAt: now, finishedAt: now } : {}),
+        })),
+      },
+    },
+    select: { id: true },
+  });
+  await tx.auditEvent.create({
+    data: { resellerId: o.customer.resellerId, customerId: o.customer.id, actorEmail: "re-replication", action: o.kind, targetType: "Site", targetId: o.siteId, before: o.before, after: o.after },
+  });
+  return op.id;
+}
+
 /** The new placement, its operation and its audit row, in one transaction; null if the site changed meanwhile. */
 async function placeReplica(ctx: ReReplicateContext, a: ReplicaAddition, nodes: NodeRow[]): Promise<string | null> {
   const target = nodes.find((n) => n.id === a.nodeId)!;
@@ -223,40 +261,15 @@ async function placeReplica(ctx: ReReplicateContext, a: ReplicaAddition, nodes: 
     if (!primary || counted.length >= site.account.plan.copies || site.placements.some((p) => p.nodeId === a.nodeId)) return null;
     const now = new Date();
     await tx.placement.create({ data: { siteId: a.siteId, nodeId: a.nodeId, role: "REPLICA", epoch: primary.epoch, reason: a.reason } });
-    const customer = site.account.customer;
-    const op = await tx.operation.create({
-      data: {
-        kind: reReplicateKind,
-        targetType: "Site",
-        targetId: a.siteId,
-        resellerId: customer.resellerId,
-        customerId: customer.id,
-        status: "RUNNING",
-        startedAt: now,
-        steps: {
-          create: reReplicateStepKinds.map((kind, index) => ({
-            index,
-            kind,
-            target: target.name,
-            ...(kind === "place" ? { status: "SUCCEEDED" as const, attempts: 1, startedAt: now, finishedAt: now } : {}),
-          })),
-        },
-      },
-      select: { id: true },
+    return recordOperation(tx, {
+      kind: reReplicateKind,
+      stepKinds: reReplicateStepKinds,
+      siteId: a.siteId,
+      customer: site.account.customer,
+      nodeName: target.name,
+      before: { copies: counted.map((p) => p.node.name), lost: a.lostNodeNames },
+      after: { added: a.nodeName, reason: a.reason },
     });
-    await tx.auditEvent.create({
-      data: {
-        resellerId: customer.resellerId,
-        customerId: customer.id,
-        actorEmail: "re-replication",
-        action: reReplicateKind,
-        targetType: "Site",
-        targetId: a.siteId,
-        before: { copies: counted.map((p) => p.node.name), lost: a.lostNodeNames },
-        after: { added: a.nodeName, reason: a.reason },
-      },
-    });
-    return op.id;
   });
 }
 
@@ -338,42 +351,15 @@ async function releaseReplica(ctx: ReReplicateContext, r: ReplicaRelease, nodes:
     if (standIn) {
       await tx.placement.update({ where: { id: standIn.id }, data: { reason: `replica: stood in for ${(replacedNodeNames(standIn.reason) ?? []).join(", ")}, kept (${r.reason})` } });
     }
-    const now = new Date();
-    const customer = site.account.customer;
-    const op = await tx.operation.create({
-      data: {
-        kind: releaseReplicaKind,
-        targetType: "Site",
-        targetId: r.siteId,
-        resellerId: customer.resellerId,
-        customerId: customer.id,
-        status: "RUNNING",
-        startedAt: now,
-        lastError: null,
-        steps: {
-          create: releaseReplicaStepKinds.map((kind, index) => ({
-            index,
-            kind,
-            target: r.nodeName,
-            ...(kind === "unplace" ? { status: "SUCCEEDED" as const, attempts: 1, startedAt: now, finishedAt: now } : {}),
-          })),
-        },
-      },
-      select: { id: true },
+    return recordOperation(tx, {
+      kind: releaseReplicaKind,
+      stepKinds: releaseReplicaStepKinds,
+      siteId: r.siteId,
+      customer: site.account.customer,
+      nodeName: r.nodeName,
+      before: { copies: counted.map((p) => p.node.name) },
+      after: { released: r.nodeName, reason: r.reason },
     });
-    await tx.auditEvent.create({
-      data: {
-        resellerId: customer.resellerId,
-        customerId: customer.id,
-        actorEmail: "re-replication",
-        action: releaseReplicaKind,
-        targetType: "Site",
-        targetId: r.siteId,
-        before: { copies: counted.map((p) => p.node.name) },
-        after: { released: r.nodeName, reason: r.reason },
-      },
-    });
-    return op.id;
   });
   if (!opId) return false;
   ctx.log?.(`re-replication: site ${r.siteId}: the copy on ${r.nodeName} is released (${r.reason})`);

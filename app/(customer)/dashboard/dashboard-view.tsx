@@ -1,5 +1,7 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
+import type { z } from "zod";
+import type { getDashboardOutput } from "@/server/trpc/routers/dashboard/get-dashboard.schema";
 import { StatusBadge } from "@/app/_components/badge";
 import { LinkButton } from "@/app/_components/button";
 import { Card, CardBody, CardHeader } from "@/app/_components/card";
@@ -40,16 +42,7 @@ function UsageRow({ label, usage, unit }: { label: string; usage: Usage; unit?: 
   );
 }
 
-type Disk = {
-  filesBytes: number;
-  databaseBytes: number;
-  snapshotBytes: number;
-  totalBytes: number;
-  limitBytes: number;
-  overLimit: boolean;
-  measuredAt: Date | null;
-  unmeasuredSites: number;
-};
+type Disk = z.infer<typeof getDashboardOutput>["disk"];
 
 const measuredFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
 
