@@ -2,6 +2,7 @@ import { db, type Tx } from "../../db";
 import { AppError } from "../../errors";
 import { databaseWhere, operationWhere, siteWhere, type Scope } from "../../auth/scope";
 import type { Actor } from "../actor";
+import { retryRefusal } from "../../domain/operation-retry";
 import { recordChange } from "../audit/record-change";
 
 // What a retry announces for each kind of target: the same topic and payload the create/delete
@@ -44,6 +45,8 @@ export async function retryOperation(actor: Actor, input: { id: string }): Promi
     if (op.status !== "FAILED") {
       throw new AppError("PRECONDITION_FAILED", `Only a failed operation can be retried; this one is ${op.status.toLowerCase()}.`);
     }
+    const refusal = retryRefusal(op.kind);
+    if (refusal) throw new AppError("PRECONDITION_FAILED", `This operation is not retried: ${refusal}`);
     if (!isRetryable(op.targetType)) {
       throw new AppError("PRECONDITION_FAILED", `A ${op.targetType.toLowerCase()} operation cannot be retried.`);
     }

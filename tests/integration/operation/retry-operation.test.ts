@@ -154,4 +154,22 @@ describe("operation.retry", () => {
     expect((await db.site.findUniqueOrThrow({ where: { id: s.id } })).generation).toBe(generation);
     expect((await db.operation.findUniqueOrThrow({ where: { id: forged.id } })).status).toBe("FAILED");
   });
+  it("refuses to retry what a reconcile does not re-run (a rollback, a file restore, a move), says what to do instead, and changes nothing", async () => {
+    const d = await asA().domain.create({ name: "retry-rollback.test" });
+    const s = await asA().site.create({ domainId: d.id, app: "NONE", ...site });
+    for (const kind of ["site.rollback", "site.restoreFile", "site.move"]) {
+      const op = await db.operation.create({
+        data: { kind, targetType: "Site", targetId: s.id, status: "FAILED", lastError: "the node refused", resellerId: world.resellerA.id, customerId: world.customers.a.customer.id },
+      });
+      const generation = (await db.site.findUniqueOrThrow({ where: { id: s.id } })).generation;
+      const outboxBefore = (await outboxFor(s.id, "site.reconcile")).length;
+      const refused = await rejection(asA().operation.retry({ id: op.id }));
+      expect(refused.code).toBe("PRECONDITION_FAILED");
+      expect(refused.message).toMatch(/^This operation is not retried: .+ again/);
+      expect(await db.operation.findUniqueOrThrow({ where: { id: op.id } })).toMatchObject({ status: "FAILED", lastError: "the node refused" });
+      expect((await db.site.findUniqueOrThrow({ where: { id: s.id } })).generation).toBe(generation);
+      expect(await outboxFor(s.id, "site.reconcile")).toHaveLength(outboxBefore);
+      expect(await db.auditEvent.count({ where: { action: "operation.retry", after: { path: ["operationId"], equals: op.id } } })).toBe(0);
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { Button } from "@/app/_components/button";
 import { ProgressBar } from "@/app/_components/progress-bar";
 import { cx } from "@/app/_components/cx";
 import { useTRPC } from "@/app/_components/trpc-provider";
+import { retryRefusal } from "@/server/domain/operation-retry";
 
 type Status = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
 
@@ -22,6 +23,10 @@ const kindLabels: Record<string, string> = {
   "site.delete": "Removing site",
   "site.rollback": "Rolling back",
   "site.restoreFile": "Restoring a file",
+  "site.move": "Moving the site to another server",
+  "site.failover": "Bringing the site back on another server",
+  "site.rereplicate": "Adding a standby copy",
+  "site.release-replica": "Removing a spare copy",
   "domain.create": "Adding domain",
   "domain.delete": "Removing domain",
   "database.create": "Creating database",
@@ -149,6 +154,7 @@ function FailedOperation({ op }: { op: OperationLike }) {
     }),
   );
   const subject = operationSubject(op);
+  const refusal = retryRefusal(op.kind);
   return (
     <div className="mt-2 flex flex-col items-start gap-1.5">
       {op.lastError && (
@@ -156,15 +162,19 @@ function FailedOperation({ op }: { op: OperationLike }) {
           {op.lastError}
         </p>
       )}
-      <Button
-        variant="secondary"
-        size="sm"
-        loading={retry.isPending}
-        onClick={() => retry.mutate({ id: op.id })}
-        aria-label={`Retry: ${operationLabel(op.kind).toLowerCase()}${subject ? ` ${subject}` : ""}`}
-      >
-        Retry
-      </Button>
+      {refusal ? (
+        <p className="text-xs text-zinc-600 dark:text-zinc-400">{refusal}</p>
+      ) : (
+        <Button
+          variant="secondary"
+          size="sm"
+          loading={retry.isPending}
+          onClick={() => retry.mutate({ id: op.id })}
+          aria-label={`Retry: ${operationLabel(op.kind).toLowerCase()}${subject ? ` ${subject}` : ""}`}
+        >
+          Retry
+        </Button>
+      )}
       {retry.error && (
         <p role="alert" className="text-xs text-red-700 dark:text-red-400">
           {retry.error.message}
