@@ -70,9 +70,11 @@ describe("snapshots and rollback", () => {
       await writeFile(page, "version one\n");
       await conn.query("UPDATE wp_options SET option_value = 'first tagline' WHERE option_name = 'blogdescription'");
 
-      // The cadence: due at once for a site that has none yet, then not again within 60 s.
-      expect(await takeDueSnapshots(db, clusterSecret)).toBe(1);
-      expect(await takeDueSnapshots(db, clusterSecret)).toBe(0);
+      // The cadence: due at once for a site that has none yet, then not again within 60 s. The
+      // tick waits for the snapshot here (it gives a site 3 s by default, then carries on without
+      // it, which a WordPress snapshot on a loaded machine can take).
+      expect(await takeDueSnapshots(db, clusterSecret, { nodeTimeoutMs: 60_000 })).toBe(1);
+      expect(await takeDueSnapshots(db, clusterSecret, { nodeTimeoutMs: 60_000 })).toBe(0);
       const [first] = await asA().site.listSnapshots({ id: site.id });
       expect(first).toMatchObject({ kind: "SCHEDULED" });
 
