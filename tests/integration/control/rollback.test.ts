@@ -100,7 +100,9 @@ describe("snapshots and rollback", () => {
     } finally {
       await conn.end();
     }
-  });
+    // A WordPress install, three snapshots and two rollbacks on a real node: well past 30 s when
+    // the machine is busy.
+  }, 120_000);
 
   it("refuses another tenant's site and a snapshot of another site", async () => {
     const mine = await db.snapshot.findFirstOrThrow({});
