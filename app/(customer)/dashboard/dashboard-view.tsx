@@ -58,7 +58,7 @@ function DiskRow({ disk }: { disk: Disk }) {
       />
       <p className="text-xs text-zinc-600 dark:text-zinc-400">
         Files {formatSize(disk.filesBytes)}, databases {formatSize(disk.databaseBytes)}, snapshots {formatSize(disk.snapshotBytes)}
-        {disk.measuredAt ? ` · measured ${measuredFormat.format(disk.measuredAt)}` : " · not measured yet"}
+        {disk.measuredAt ? ` · measured ${measuredFormat.format(disk.measuredAt)}` : disk.unmeasuredSites > 0 ? " · not measured yet" : ""}
         {disk.measuredAt && disk.unmeasuredSites > 0
           ? ` · ${disk.unmeasuredSites} new site${disk.unmeasuredSites === 1 ? "" : "s"} not measured yet`
           : ""}
