@@ -51,6 +51,12 @@ export async function markStep(db: Db, operationId: string, kind: string, status
   });
 }
 
+/** A one-off operation ends FAILED at step `kind`, with `message` on both. */
+export async function failAtStep(db: Db, operationId: string, kind: string, message: string): Promise<void> {
+  await markStep(db, operationId, kind, "FAILED", message);
+  await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: message, finishedAt: new Date() } });
+}
+
 /** The reconcile of `nodeName` starts applying these objects: their node-side steps run. */
 export async function markApplying(db: Db, targetIds: readonly string[], nodeName: string): Promise<void> {
   const now = new Date();

@@ -6,6 +6,7 @@ import { db } from "../../server/db";
 import { httpGet } from "../integration/agent/node-harness";
 import { callerFor } from "../helpers/fixtures";
 import { startCluster, type Cluster, type ClusterNode } from "./harness";
+import { livePlacement, operationSucceeded } from "./operations";
 import { newestRowBefore, recovery, startWriter, tickPhp, type EdgeGet } from "./site-writer";
 
 // Failover when a node's network link is cut, on a real 3-node cluster in netns mode (every node
@@ -38,23 +39,9 @@ afterAll(async () => {
   await cluster?.stop();
 }, 60_000);
 
-async function finished(operationId: string, timeoutMs = 60_000) {
-  return cluster.waitFor(
-    `operation ${operationId}`,
-    async () => {
-      const op = await db.operation.findUniqueOrThrow({ where: { id: operationId } });
-      if (op.status === "FAILED") throw new Error(`operation failed: ${op.lastError}`);
-      return op.status === "SUCCEEDED" ? op : undefined;
-    },
-    { timeoutMs },
-  );
-}
+const finished = (operationId: string, timeoutMs = 60_000) => operationSucceeded(cluster, operationId, timeoutMs);
 
 const via = (edge: ClusterNode): EdgeGet => (urlPath) => cluster.edgeGet(edge.index, host, urlPath);
-
-async function livePlacement(siteId: string) {
-  return db.placement.findFirstOrThrow({ where: { siteId, role: "PRIMARY" }, include: { node: true } });
-}
 
 /** The inode of a network namespace: /run/netns/<name> for a named one, /proc/<pid>/ns/net for a process's. */
 const namespaceOf = async (pid: number) => /net:\[(\d+)\]/.exec(await readlink(`/proc/${pid}/ns/net`))?.[1];

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { callerFor } from "../helpers/fixtures";
 import { clusterAddress, clusterPorts, startCluster, type Cluster, type ClusterNode } from "./harness";
+import { livePlacement, operationSucceeded } from "./operations";
 import { edgeGetFrom, newestRowBefore, recovery, startWriter, tickPhp, type EdgeGet } from "./site-writer";
 
 // Automatic failover on a real 3-node cluster (btrfs, as npm start runs it). A writer adds a
@@ -29,23 +30,9 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function finished(operationId: string, timeoutMs = 120_000) {
-  return cluster.waitFor(
-    `operation ${operationId}`,
-    async () => {
-      const op = await db.operation.findUniqueOrThrow({ where: { id: operationId } });
-      if (op.status === "FAILED") throw new Error(`operation failed: ${op.lastError}`);
-      return op.status === "SUCCEEDED" ? op : undefined;
-    },
-    { timeoutMs },
-  );
-}
+const finished = (operationId: string, timeoutMs = 120_000) => operationSucceeded(cluster, operationId, timeoutMs);
 
 const via = (edge: ClusterNode): EdgeGet => (urlPath) => cluster.edgeGet(edge.index, host, urlPath);
-
-async function livePlacement(siteId: string) {
-  return db.placement.findFirstOrThrow({ where: { siteId, role: "PRIMARY" }, include: { node: true } });
-}
 
 describe("failover", () => {
   let siteId = "";

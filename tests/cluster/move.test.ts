@@ -5,6 +5,7 @@ import { db } from "../../server/db";
 import { runOpenLoop } from "../../bench/lib/open-loop";
 import { callerFor } from "../helpers/fixtures";
 import { startCluster, type Cluster } from "./harness";
+import { operationSucceeded } from "./operations";
 
 // A planned move of a WordPress site under a constant open-loop load of 200 requests/s through
 // another node's edge: requests are held at the edges during the switch, never failed.
@@ -19,17 +20,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function finished(operationId: string, timeoutMs = 120_000) {
-  return cluster.waitFor(
-    `operation ${operationId}`,
-    async () => {
-      const op = await db.operation.findUniqueOrThrow({ where: { id: operationId }, include: { steps: { orderBy: { index: "asc" } } } });
-      if (op.status === "FAILED") throw new Error(`operation failed: ${op.lastError}`);
-      return op.status === "SUCCEEDED" ? op : undefined;
-    },
-    { timeoutMs },
-  );
-}
+const finished = (operationId: string, timeoutMs = 120_000) => operationSucceeded(cluster, operationId, timeoutMs);
 
 describe("planned moves", () => {
   it("moves a WordPress site to another node under 200 requests/s with no failed request", async () => {

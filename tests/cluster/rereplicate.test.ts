@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { callerFor } from "../helpers/fixtures";
 import { startCluster, type Cluster, type ClusterNode } from "./harness";
+import { livePlacement, operationSucceeded } from "./operations";
 import { startWriter, tickPhp, type EdgeGet } from "./site-writer";
 
 // Re-replication on a real 3-node cluster (btrfs). A site lives on node A with its replica on B;
@@ -35,17 +36,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function finished(operationId: string, timeoutMs = 120_000) {
-  return cluster.waitFor(
-    `operation ${operationId}`,
-    async () => {
-      const op = await db.operation.findUniqueOrThrow({ where: { id: operationId } });
-      if (op.status === "FAILED") throw new Error(`operation failed: ${op.lastError}`);
-      return op.status === "SUCCEEDED" ? op : undefined;
-    },
-    { timeoutMs },
-  );
-}
+const finished = (operationId: string, timeoutMs = 120_000) => operationSucceeded(cluster, operationId, timeoutMs);
 
 const nodeId = async (n: ClusterNode) => (await db.node.findUniqueOrThrow({ where: { name: n.name } })).id;
 const via = (edge: ClusterNode): EdgeGet => (urlPath) => cluster.edgeGet(edge.index, host, urlPath);
@@ -65,7 +56,7 @@ describe("re-replication", () => {
     const site = await asA.site.create({ domainId: d.id, app: "WORDPRESS", phpVersion: "8.2", documentRoot: "public" });
     siteId = site.id;
     await finished(site.operationId);
-    const live = await db.placement.findFirstOrThrow({ where: { siteId, role: "PRIMARY" }, include: { node: true } });
+    const live = await livePlacement(siteId);
     const replica = await db.placement.findFirstOrThrow({ where: { siteId, role: "REPLICA" }, include: { node: true } });
     a = cluster.nodes.find((n) => n.name === live.node.name)!;
     b = cluster.nodes.find((n) => n.name === replica.node.name)!;

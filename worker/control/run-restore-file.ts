@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { agentClient } from "../../server/cluster/agent-client";
-import { markStep } from "../../server/cluster/operation-progress";
+import { failAtStep, markStep } from "../../server/cluster/operation-progress";
 import type { Db } from "../../server/db";
 import { snapshotPathSchema } from "../../server/domain/snapshot-path";
 import { agentFailure } from "./node-read";
@@ -17,10 +17,7 @@ export type RestoreFileContext = { db: Db; clusterSecret: string };
 
 const stepKind = "restore file";
 
-async function fail(db: Db, operationId: string, message: string) {
-  await markStep(db, operationId, stepKind, "FAILED", message);
-  await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: message, finishedAt: new Date() } });
-}
+const fail = (db: Db, operationId: string, message: string) => failAtStep(db, operationId, stepKind, message);
 
 export async function runRestoreFile(ctx: RestoreFileContext, outboxId: string): Promise<void> {
   const { db } = ctx;

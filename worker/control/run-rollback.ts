@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../../server/db";
 import { AgentRejectedError, AgentUnreachableError, agentClient } from "../../server/cluster/agent-client";
-import { markStep, probeEdge, type EdgeProbe } from "../../server/cluster/operation-progress";
+import { failAtStep, markStep, probeEdge, type EdgeProbe } from "../../server/cluster/operation-progress";
 import { ReconcileRetry } from "./reconcile-node";
 import { snapshotName } from "../../server/domain/snapshot-name";
 
@@ -17,10 +17,6 @@ export type RollbackContext = { db: Db; clusterSecret: string; probe?: EdgeProbe
 const step = (db: Db, operationId: string, kind: string, data: { status: "RUNNING" | "SUCCEEDED" | "FAILED"; lastError?: string | null }) =>
   markStep(db, operationId, kind, data.status, data.lastError);
 
-async function fail(db: Db, operationId: string, kind: string, message: string) {
-  await step(db, operationId, kind, { status: "FAILED", lastError: message });
-  await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: message, finishedAt: new Date() } });
-}
 
 export async function runRollback(ctx: RollbackContext, outboxId: string): Promise<void> {
   const { db } = ctx;
@@ -37,7 +33,7 @@ export async function runRollback(ctx: RollbackContext, outboxId: string): Promi
     db.database.findMany({ where: { siteId: op.targetId, deletedAt: null }, orderBy: { name: "asc" }, select: { name: true } }),
   ]);
   if (!snapshot || !placement || snapshot.nodeId !== placement.node.id) {
-    return fail(db, operationId, "restore files and databases", "That snapshot is no longer on the node that serves the site; pick another point in time.");
+    return failAtStep(db, operationId, "restore files and databases", "That snapshot is no longer on the node that serves the site; pick another point in time.");
   }
   await db.operation.updateMany({ where: { id: operationId, status: "PENDING" }, data: { status: "RUNNING", startedAt: new Date() } });
   // A retry after the restore itself went through only checks the edges again.
@@ -59,7 +55,7 @@ export async function runRollback(ctx: RollbackContext, outboxId: string): Promi
         throw new ReconcileRetry(e.message);
       }
       if (e instanceof AgentRejectedError && e.status < 500) {
-        await fail(db, operationId, "restore files and databases", e.message);
+        await failAtStep(db, operationId, "restore files and databases", e.message);
         return false;
       }
       throw e;

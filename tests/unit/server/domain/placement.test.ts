@@ -1,19 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { chooseNode, headroom, type PlacementCandidate } from "../../../../server/domain/placement";
+import { chooseNode, headroom } from "../../../../server/domain/placement";
+import { candidate } from "./placement-candidate";
 
-const node = (name: string, over: Partial<PlacementCandidate> = {}): PlacementCandidate => ({
-  id: `id-${name}`,
-  name,
-  status: "HEALTHY",
-  capacitySites: 100,
-  capacityDiskMb: 100_000,
-  capacityCpus: 2,
-  siteCount: 0,
-  diskUsedMb: 0,
-  load1: 0,
-  ...over,
-});
+const node = candidate;
 
 describe("chooseNode", () => {
   it("picks the node with the most headroom on its tightest axis and says why", () => {

@@ -9,23 +9,12 @@ import {
   type ReplicationNode,
   type ReplicationSite,
 } from "../../../../server/domain/re-replication";
+import { candidate } from "./placement-candidate";
 
 const now = 10_000_000;
 const grace = 60_000;
 
-const node = (name: string, over: Partial<ReplicationNode> = {}): ReplicationNode => ({
-  id: `id-${name}`,
-  name,
-  status: "HEALTHY",
-  capacitySites: 100,
-  capacityDiskMb: 100_000,
-  capacityCpus: 2,
-  siteCount: 0,
-  diskUsedMb: 0,
-  load1: 0,
-  healthSince: 0,
-  ...over,
-});
+const node = (name: string, over: Partial<ReplicationNode> = {}): ReplicationNode => ({ ...candidate(name), healthSince: 0, ...over });
 
 const dead = (name: string, deadForMs: number) => node(name, { status: "DEAD", healthSince: now - deadForMs });
 
