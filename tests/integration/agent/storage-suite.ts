@@ -305,6 +305,11 @@ export function storageSuite(options: StorageTestOptions): void {
         const bad = await post(node, `/v1/sites/${siteId}/snapshots`, { name: "../../etc", databases: [] });
         expect(bad.status).toBe(422);
         expect((await post(node, `/v1/sites/${siteId}/snapshots`, { name: `s-${stamp(41)}`, databases: ["mysql"] })).status).toBe(422);
+        // reuseIfUnchanged is a snapshot name like any other: a path in it is refused, nothing made.
+        const badReuse = await post(node, `/v1/sites/${siteId}/snapshots`, { name: `s-${stamp(41)}`, databases: [], reuseIfUnchanged: "../../etc" });
+        expect(badReuse.status).toBe(422);
+        expect(JSON.stringify(await badReuse.json())).toContain("reuseIfUnchanged");
+        expect((await storage.listSnapshots(siteId)).map((x) => x.name)).not.toContain(`s-${stamp(41)}`);
         expect((await post(node, `/v1/sites/nosuchsite/snapshots`, { name: `s-${stamp(41)}`, databases: [] })).status).toBe(404);
         expect((await fetch(url(node, `/v1/sites/BAD..ID/snapshots`), { headers: auth })).status).toBe(422);
         const listed = (await (await fetch(url(node, `/v1/sites/${siteId}/snapshots`), { headers: auth })).json()) as { storage: string; snapshots: { name: string }[] };
