@@ -47,13 +47,16 @@
  * unanswered, nothing is refused) and restoreLink(i) brings it back; partition() is
  * loopback-only.
  *
- * One cluster per test file at a time (the addresses are fixed); tests/cluster/vitest.config.ts
- * runs the files one after another.
+ * One cluster per network at a time (the addresses are fixed); tests/cluster/vitest.config.ts
+ * runs the files one after another. Across processes (a CI run beside a developer's run or a
+ * bench) startCluster holds a lock per network (run-lock.ts) from before it reaps leftovers until
+ * stop(), so a second run waits for the first instead of taking its live nodes for leftovers; a
+ * node root records its run, and only roots whose run is gone are reaped.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, mkdtemp, open, readdir, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { agentSecret } from "../../server/cluster/cluster-secrets";
@@ -66,6 +69,7 @@ import { runCommand } from "../../worker/agent/run-command";
 import { waitFor as waitForBase } from "../../worker/agent/wait-for";
 import { destroyNode, httpGet, type Response as EdgeResponse } from "../integration/agent/node-harness";
 import { ensureLoopStore, releaseLoopStore } from "../../worker/agent/storage/loop-store";
+import { acquireRunLock, isAlive, selfRef, type ProcessRef, type RunLock } from "./run-lock";
 import { cutLink, netnsNetwork, restoreLink, setupNetns, teardownNetns, type NetnsNetwork } from "./netns";
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
@@ -84,6 +88,8 @@ export const clusterNet = (() => {
   return net;
 })();
 export const clusterAddress = (i: number) => `${clusterNet}.${i}`;
+/** How long startCluster waits for another run on the same network (inside the 300 s hook timeout). */
+const lockWaitMs = 240_000;
 
 export type ClusterNode = {
   /** 1-based, as in the name. */
@@ -237,8 +243,25 @@ async function nodeProcesses(root: string): Promise<number[]> {
   return [...masters, ...children];
 }
 
-/** Test agents of a run that died without stop(): they hold the fixed addresses and ports. */
-async function leftoverAgents(): Promise<number[]> {
+/** The file in a node root's directory naming the run that owns it (tests/cluster/run-lock.ts). */
+const ownerFile = (dir: string) => path.join(dir, "owner.json");
+
+/**
+ * Whether a /var/tmp/shoal-cluster-test-* directory is a leftover: its run is gone. A run on
+ * another cluster net may be alive beside this one; its nodes are not ours to reap.
+ */
+async function isLeftover(dir: string): Promise<boolean> {
+  const owner = await readFile(ownerFile(dir), "utf8")
+    .then((text) => JSON.parse(text) as ProcessRef)
+    .catch(() => null);
+  return !owner || !(await isAlive(owner));
+}
+
+/**
+ * Test agents of a run that died without stop(): those on this run's addresses (it holds their
+ * lock, so no live run has them) and those whose node root is a leftover.
+ */
+async function leftoverAgents(network: NetnsNetwork | null): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir("/proc")) {
     const pid = Number(entry);
@@ -247,7 +270,9 @@ async function leftoverAgents(): Promise<number[]> {
       const cmdline = (await readFile(`/proc/${pid}/cmdline`, "utf8")).split("\0");
       if (!cmdline.some((arg) => arg.endsWith("var/build/agent.mjs"))) continue;
       const environ = (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0");
-      if (environ.some((v) => v.startsWith(`AGENT_HOST=${clusterNet}.`) || v.startsWith(`AGENT_HOST=${netnsNet()?.net}.`))) pids.push(pid);
+      const onOurs = environ.some((v) => v.startsWith(`AGENT_HOST=${clusterNet}.`) || (network && v.startsWith(`AGENT_HOST=${network.net}.`)));
+      const root = environ.find((v) => v.startsWith("NODE_ROOT=/var/tmp/shoal-cluster-test-"))?.slice("NODE_ROOT=".length);
+      if (onOurs || (root && (await isLeftover(path.dirname(root))))) pids.push(pid);
     } catch {
       // gone meanwhile
     }
@@ -256,14 +281,15 @@ async function leftoverAgents(): Promise<number[]> {
 }
 
 /**
- * Only one test cluster runs on a machine at a time, so whatever an earlier run left (it was
- * killed before stop()) goes first: its agents, its nodes' masters, Unix users and roots.
+ * Whatever an earlier run left (it was killed before stop()) goes first: its agents, its nodes'
+ * masters, Unix users and roots. The caller holds the run locks of its networks.
  */
 async function reapLeftovers(network: NetnsNetwork | null): Promise<void> {
   if (existsSync("/usr/sbin/nft")) await healSplit();
-  await Promise.all((await leftoverAgents()).map((pid) => stopDaemon(pid, "SIGTERM", "a leftover test agent")));
+  await Promise.all((await leftoverAgents(network)).map((pid) => stopDaemon(pid, "SIGTERM", "a leftover test agent")));
   for (const entry of await readdir("/var/tmp")) {
     if (!entry.startsWith("shoal-cluster-test-") || entry.startsWith("shoal-cluster-test-logs-")) continue;
+    if (!(await isLeftover(path.join("/var/tmp", entry)))) continue;
     const root = path.join("/var/tmp", entry, "node");
     await stopNodeMasters(root);
     await removeUsersUnder(path.join(root, "home"));
@@ -275,15 +301,6 @@ async function reapLeftovers(network: NetnsNetwork | null): Promise<void> {
   // Netns mode's namespaces, veths, bridge and blackhole route of a crashed run (setupNetns
   // clears them again right before it builds its own).
   if (network) await teardownNetns(network);
-}
-
-/** The netns mode's network as configured, or null when SHOAL_CLUSTER_NETNS_NET is malformed. */
-function netnsNet(): NetnsNetwork | null {
-  try {
-    return netnsNetwork();
-  } catch {
-    return null;
-  }
 }
 
 /** Deletes the Unix users whose home is directly under `homeDir` (accounts of a node). */
@@ -302,9 +319,30 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const runId = randomBytes(4).toString("hex");
   const clusterSecret = `cluster-test-${randomBytes(24).toString("hex")}`;
   const queuePrefix = `shoal-test-${runId}`;
-  const logDir = await mkdtemp("/var/tmp/shoal-cluster-test-logs-");
-  const agentScript = await buildAgent();
   const network = options.netns ? netnsNetwork() : null;
+  // Before anything else: another run on these addresses would take this one's nodes for
+  // leftovers (and this one its), so wait for it to finish (run-lock.ts).
+  const locks: RunLock[] = [await acquireRunLock(`net-${clusterNet}`, { waitMs: lockWaitMs })];
+  if (network) {
+    try {
+      locks.push(await acquireRunLock(`netns-${network.net}`, { waitMs: lockWaitMs }));
+    } catch (e) {
+      await locks[0]!.release();
+      throw e;
+    }
+  }
+  const releaseLocks = async () => {
+    for (const lock of locks) await lock.release();
+  };
+  let owner: ProcessRef, agentScript: string, logDir: string;
+  try {
+    owner = await selfRef();
+    agentScript = await buildAgent();
+    logDir = await mkdtemp("/var/tmp/shoal-cluster-test-logs-");
+  } catch (e) {
+    await releaseLocks();
+    throw e;
+  }
 
   const nodes: ClusterNode[] = [];
   const agents = new Map<number, Proc>();
@@ -383,6 +421,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   async function stop(): Promise<void> {
     if (stopped) return;
     stopped = true;
+    try {
+      await teardown();
+    } finally {
+      await releaseLocks();
+    }
+  }
+
+  async function teardown(): Promise<void> {
     if (existsSync("/usr/sbin/nft")) await healSplit();
     await Promise.all([...workers.values()].map((w) => stopProc(w)));
     await Promise.all([...agents.values()].map((a) => stopProc(a)));
@@ -494,13 +540,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
 
   try {
-    await reapLeftovers(network ?? (existsSync("/run/netns") ? netnsNet() : null));
+    await reapLeftovers(network);
     // Netns mode: the blackhole route first, then the bridge and a namespace per node.
     if (network) await setupNetns(network, count);
     for (let i = 1; i <= count; i++) {
       const dir = await mkdtemp("/var/tmp/shoal-cluster-test-");
       // mkdtemp makes it 0700; mysql, www-data and the account users must pass through it.
       await chmod(dir, 0o755);
+      await writeFile(ownerFile(dir), JSON.stringify({ ...owner, net: network?.net ?? clusterNet }));
       const name = `node-${i}`;
       const address = network ? network.address(i) : clusterAddress(i);
       nodes.push({
