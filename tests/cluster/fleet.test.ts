@@ -6,6 +6,7 @@ import { db } from "../../server/db";
 import { appAdminPassword, databasePassword } from "../../server/cluster/cluster-secrets";
 import { callerFor } from "../helpers/fixtures";
 import { startCluster, type Cluster } from "./harness";
+import { operationSucceeded } from "./operations";
 
 // The node fleet end to end on three real nodes: a WordPress site created through the tRPC caller
 // is placed, converged, routed and served by every node's edge; its database login works; a
@@ -23,17 +24,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-async function operationDone(operationId: string, timeoutMs = 90_000) {
-  return cluster.waitFor(
-    `operation ${operationId} to finish`,
-    async () => {
-      const op = await db.operation.findUniqueOrThrow({ where: { id: operationId }, include: { steps: { orderBy: { index: "asc" } } } });
-      if (op.status === "FAILED") throw new Error(`operation failed: ${op.lastError}`);
-      return op.status === "SUCCEEDED" ? op : undefined;
-    },
-    { timeoutMs },
-  );
-}
+const operationDone = (operationId: string, timeoutMs = 90_000) => operationSucceeded(cluster, operationId, timeoutMs);
 
 function postForm(address: string, port: number, host: string, path: string, form: Record<string, string>): Promise<{ status: number; cookies: string[]; location?: string }> {
   const body = new URLSearchParams(form).toString();

@@ -9,6 +9,7 @@ import { db } from "../../server/db";
 import { seededSecret, SEED_PASSWORD, signIn } from "../e2e/helpers";
 import { callerFor } from "../helpers/fixtures";
 import { startCluster, type Cluster } from "./harness";
+import { operationSucceeded } from "./operations";
 import { startPanelBrowser, type PanelBrowser } from "./panel-browser";
 
 // The admin's drag-to-move and the customer's rollback, in Chromium on a real three-node cluster
@@ -34,17 +35,7 @@ async function shot(page: Page, name: string) {
   await page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
 }
 
-async function finished(operationId: string, timeoutMs = 120_000) {
-  return cluster.waitFor(
-    `operation ${operationId}`,
-    async () => {
-      const op = await db.operation.findUniqueOrThrow({ where: { id: operationId } });
-      if (op.status === "FAILED") throw new Error(`operation ${op.kind} failed: ${op.lastError}`);
-      return op.status === "SUCCEEDED" ? op : undefined;
-    },
-    { timeoutMs },
-  );
-}
+const finished = (operationId: string, timeoutMs = 120_000) => operationSucceeded(cluster, operationId, timeoutMs);
 
 async function installWordPress(domain: string) {
   const d = await customer.domain.create({ name: domain });
@@ -120,10 +111,7 @@ describe("moves and rollbacks in the panel, in Chromium", () => {
     await shot(page, "ui-moves-04-in-flight");
     // ...until the move is done and the feed puts its live mark on the target.
     const op = await db.operation.findFirstOrThrow({ where: { targetId: site.id, kind: "site.move" }, orderBy: { createdAt: "desc" } });
-    await finished(op.id, 240_000).catch(async (e: unknown) => {
-      const steps = await db.operationStep.findMany({ where: { operationId: op.id }, orderBy: { index: "asc" } });
-      throw new Error(`${(e as Error).message}\nsteps: ${steps.map((x) => `${x.kind}=${x.status}${x.lastError ? ` (${x.lastError})` : ""}`).join(", ")}\nworker log:\n${await cluster.logTail("worker", 1, 40)}`);
-    });
+    await finished(op.id, 240_000);
     await expect(mark(targetId)).toBeVisible({ timeout: 30_000 });
     await expect(mark(targetId)).not.toContainText(/moving|paused/, { timeout: 30_000 });
     await shot(page, "ui-moves-05-moved");
