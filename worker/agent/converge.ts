@@ -52,7 +52,7 @@ export async function observeNode(node: NodeRoot, documentRoots: ReadonlyMap<str
     siteStores,
     mariadb: {
       running: mariadbRunning,
-      initialised: (await readdir(node.mysqlDataDir).catch((): string[] => [])).includes("mysql"),
+      initialised: await mariadb.mariadbInitialised(node),
       state: mariadbRunning ? await mariadb.observeDatabases(node) : null,
     },
     appMarkers,

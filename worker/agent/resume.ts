@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
-import { readdir } from "node:fs/promises";
-import { startMariadb } from "./drivers/mariadb";
+import { mariadbInitialised, startMariadb } from "./drivers/mariadb";
 import { nginxPid, startNginx } from "./drivers/nginx";
 import { startPhpFpm } from "./drivers/php-fpm";
 import type { NodeRoot } from "./node-root";
@@ -29,7 +28,7 @@ export async function resumeNode(node: NodeRoot, opts: { routesTimeoutMs?: numbe
     }
   };
   const nginxDown = existsSync(node.nginxConf) && !(await nginxPid(node));
-  const mysqlReady = existsSync(node.mysqlDataDir) && (await readdir(node.mysqlDataDir)).includes("mysql");
+  const mysqlReady = await mariadbInitialised(node);
   if (existsSync(node.phpFpmConf)) void attempt("php-fpm", () => startPhpFpm(node));
   if (mysqlReady) void attempt("MariaDB", () => startMariadb(node));
 

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { spawn } from "node:child_process";
-import { open, readdir } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { open, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import mariadb, { type Connection } from "mariadb";
 import { parseDatabaseName, parseDatabaseUser } from "../../../server/domain/database-name";
@@ -68,11 +69,51 @@ export async function withAdmin<T>(node: NodeRoot, work: (conn: Connection) => P
   }
 }
 
-/** Initialises the data directory on first use, starts mariadbd and drops the anonymous users. */
-export async function startMariadb(node: NodeRoot): Promise<void> {
+/** Written into the data directory once install-db has finished: "mysql/" alone may be half made. */
+const initialisedMarker = "shoal-initialised";
+
+/** The schema directories mariadb-install-db itself makes (with --skip-test-db, "test" is only from older runs). */
+const installDbSchemas = new Set(["mysql", "performance_schema", "sys", "test"]);
+
+/** Starts in flight, per data directory: the agent's resume and a converge may both start it. */
+const starting = new Map<string, Promise<void>>();
+
+/**
+ * Initialises the data directory on first use, starts mariadbd and drops the anonymous users.
+ * One start at a time per node: two at once would both run install-db into the same directory, or
+ * the second would start mariadbd on the first's half-written grant tables, where root does not
+ * exist yet and every later login is refused ("Access denied for user 'root'@'localhost'").
+ */
+export function startMariadb(node: NodeRoot): Promise<void> {
+  const inFlight = starting.get(node.mysqlDataDir);
+  if (inFlight) return inFlight;
+  const start = startMariadbOnce(node).finally(() => starting.delete(node.mysqlDataDir));
+  starting.set(node.mysqlDataDir, start);
+  return start;
+}
+
+/**
+ * Whether install-db finished in this data directory. One from before the marker existed counts
+ * when its grant tables are there.
+ */
+export async function mariadbInitialised(node: NodeRoot): Promise<boolean> {
+  const entries = await readdir(node.mysqlDataDir).catch((): string[] => []);
+  return entries.includes(initialisedMarker) || (entries.includes("mysql") && existsSync(path.join(node.mysqlDataDir, "mysql", "global_priv.MAI")));
+}
+
+async function startMariadbOnce(node: NodeRoot): Promise<void> {
   if (await mariadbPid(node)) return;
-  const initialised = (await readdir(node.mysqlDataDir)).includes("mysql");
-  if (!initialised) {
+  const entries = await readdir(node.mysqlDataDir);
+  if (!(await mariadbInitialised(node))) {
+    // What an interrupted install-db left (killed agent, timeout) is not a data directory: start over.
+    // Never over a customer's database, though: a schema directory install-db does not make means
+    // this directory once served, and an operator must look at it.
+    const dirents = await readdir(node.mysqlDataDir, { withFileTypes: true });
+    const foreign = dirents.filter((entry) => entry.isDirectory() && !installDbSchemas.has(entry.name)).map((entry) => entry.name);
+    if (foreign.length > 0) {
+      throw new Error(`mariadb data directory ${node.mysqlDataDir} has no grant tables but holds databases (${foreign.join(", ")}): not reinitialising it`);
+    }
+    for (const entry of entries) await rm(path.join(node.mysqlDataDir, entry), { recursive: true, force: true });
     await runCommand(
       "/usr/bin/mariadb-install-db",
       [
@@ -84,6 +125,7 @@ export async function startMariadb(node: NodeRoot): Promise<void> {
       ],
       { timeoutMs: 120_000 },
     );
+    await writeFile(path.join(node.mysqlDataDir, initialisedMarker), `install-db finished ${new Date().toISOString()}\n`);
   }
   const log = await open(path.join(node.mysqlLogDir, "mariadbd.out"), "a");
   try {
