@@ -129,10 +129,12 @@ describe("failover", () => {
     }, { timeoutMs: 60_000 });
     // It was the live node until it died: every replication to it is one after its rejoin.
     const first = seen(await worker())[0]!;
-    console.log(`catch-up: first replication after rejoin ${first[2]} bytes (${first[3]}); with a 3 MB file added ${sent[2]} bytes (${sent[3]})`);
+    const all = seen(await worker()).slice(before).map((m) => Number(m[2]));
+    console.log(
+      `catch-up: first replication after rejoin ${first[2]} bytes (${first[3]}); after a 3 MB file was added, ${all.length} replications of ${all.join(" + ")} bytes (the last ${sent[3]})`,
+    );
     expect(first[3]).toMatch(/^incremental/);
     expect(Number(first[2])).toBeLessThan(20 * 1024 * 1024);
-    const all = seen(await worker()).slice(before).map((m) => Number(m[2]));
     // The 3 MB file crossed once, with little around it.
     expect(all.reduce((a, b) => a + b, 0)).toBeGreaterThan(3 * 1024 * 1024);
     expect(all.reduce((a, b) => a + b, 0)).toBeLessThan(3 * 1024 * 1024 + 20 * 1024 * 1024);
