@@ -55,15 +55,34 @@ describe("starting a node's MariaDB", () => {
     await startMariadb(node);
     expect(await mariadbInitialised(node)).toBe(true);
     expect(existsSync(path.join(node.mysqlDataDir, "mysql", "global_priv.MAI"))).toBe(true);
+    expect(existsSync(path.join(node.mysqlDataDir, "shoal-installing"))).toBe(false);
     expect(await rootUser()).toBe("root@localhost");
   }, 180_000);
+
+  it("starts over when install-db was killed after making the grant tables but before root was in them", async () => {
+    await emptyDataDir();
+    await writeFile(path.join(node.mysqlDataDir, "shoal-installing"), "install-db started\n");
+    await mkdir(path.join(node.mysqlDataDir, "mysql"));
+    await writeFile(path.join(node.mysqlDataDir, "mysql", "global_priv.MAI"), "half");
+    expect(await mariadbInitialised(node)).toBe(false);
+    await startMariadb(node);
+    expect(await rootUser()).toBe("root@localhost");
+  }, 180_000);
+
+  it("takes a data directory from before the markers as made when its grant tables are there", async () => {
+    await stopMariadb(node);
+    await rm(path.join(node.mysqlDataDir, "shoal-initialised"));
+    expect(await mariadbInitialised(node)).toBe(true);
+    await startMariadb(node);
+    expect(await rootUser()).toBe("root@localhost");
+  }, 60_000);
 
   it("refuses to reinitialise a directory without grant tables that holds a customer's database", async () => {
     await emptyDataDir();
     await mkdir(path.join(node.mysqlDataDir, "mysql"));
     await mkdir(path.join(node.mysqlDataDir, "acme_shop"));
     await writeFile(path.join(node.mysqlDataDir, "acme_shop", "orders.ibd"), "customer rows");
-    await expect(startMariadb(node)).rejects.toThrow(/has no grant tables but holds databases \(acme_shop\): not reinitialising it/);
+    await expect(startMariadb(node)).rejects.toThrow(/was never fully initialised but holds databases \(acme_shop\): not reinitialising it/);
     // Nothing was deleted, and the next start (after an operator looked) is not stuck behind this one.
     expect((await readdir(node.mysqlDataDir)).sort()).toEqual(["acme_shop", "mysql"]);
     await expect(startMariadb(node)).rejects.toThrow(/not reinitialising it/);

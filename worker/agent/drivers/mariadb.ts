@@ -69,7 +69,11 @@ export async function withAdmin<T>(node: NodeRoot, work: (conn: Connection) => P
   }
 }
 
-/** Written into the data directory once install-db has finished: "mysql/" alone may be half made. */
+/**
+ * Written into the data directory before install-db starts and once it has finished: "mysql/", and
+ * even its grant tables, may be there half made.
+ */
+const installingMarker = "shoal-installing";
 const initialisedMarker = "shoal-initialised";
 
 /** The schema directories mariadb-install-db itself makes (with --skip-test-db, "test" is only from older runs). */
@@ -93,12 +97,14 @@ export function startMariadb(node: NodeRoot): Promise<void> {
 }
 
 /**
- * Whether install-db finished in this data directory. One from before the marker existed counts
- * when its grant tables are there.
+ * Whether install-db finished in this data directory. One from before the markers existed (neither
+ * is there) counts when its grant tables are.
  */
 export async function mariadbInitialised(node: NodeRoot): Promise<boolean> {
   const entries = await readdir(node.mysqlDataDir).catch((): string[] => []);
-  return entries.includes(initialisedMarker) || (entries.includes("mysql") && existsSync(path.join(node.mysqlDataDir, "mysql", "global_priv.MAI")));
+  if (entries.includes(initialisedMarker)) return true;
+  if (entries.includes(installingMarker)) return false;
+  return entries.includes("mysql") && existsSync(path.join(node.mysqlDataDir, "mysql", "global_priv.MAI"));
 }
 
 async function startMariadbOnce(node: NodeRoot): Promise<void> {
@@ -111,9 +117,10 @@ async function startMariadbOnce(node: NodeRoot): Promise<void> {
     const dirents = await readdir(node.mysqlDataDir, { withFileTypes: true });
     const foreign = dirents.filter((entry) => entry.isDirectory() && !installDbSchemas.has(entry.name)).map((entry) => entry.name);
     if (foreign.length > 0) {
-      throw new Error(`mariadb data directory ${node.mysqlDataDir} has no grant tables but holds databases (${foreign.join(", ")}): not reinitialising it`);
+      throw new Error(`mariadb data directory ${node.mysqlDataDir} was never fully initialised but holds databases (${foreign.join(", ")}): not reinitialising it`);
     }
     for (const entry of entries) await rm(path.join(node.mysqlDataDir, entry), { recursive: true, force: true });
+    await writeFile(path.join(node.mysqlDataDir, installingMarker), `install-db started ${new Date().toISOString()}\n`);
     await runCommand(
       "/usr/bin/mariadb-install-db",
       [
@@ -126,6 +133,7 @@ async function startMariadbOnce(node: NodeRoot): Promise<void> {
       { timeoutMs: 120_000 },
     );
     await writeFile(path.join(node.mysqlDataDir, initialisedMarker), `install-db finished ${new Date().toISOString()}\n`);
+    await rm(path.join(node.mysqlDataDir, installingMarker), { force: true });
   }
   const log = await open(path.join(node.mysqlLogDir, "mariadbd.out"), "a");
   try {
