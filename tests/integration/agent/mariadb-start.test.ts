@@ -25,6 +25,15 @@ async function emptyDataDir(): Promise<void> {
   await ensureNodeLayout(node);
 }
 
+/** A stopped server over a data directory holding just these files (paths relative to it). */
+async function dataDirWith(files: Record<string, string>): Promise<void> {
+  await emptyDataDir();
+  for (const [file, body] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(node.mysqlDataDir, file)), { recursive: true });
+    await writeFile(path.join(node.mysqlDataDir, file), body);
+  }
+}
+
 beforeAll(async () => {
   node = await makeNode("127.0.27.1", 18601, 13601);
   await ensureNodeLayout(node);
@@ -46,11 +55,8 @@ describe("starting a node's MariaDB", () => {
   }, 180_000);
 
   it("starts over from a data directory an interrupted install-db left half made", async () => {
-    await emptyDataDir();
     // What a killed install-db leaves: the system schema directory, some files, no grant tables.
-    await mkdir(path.join(node.mysqlDataDir, "mysql"));
-    await writeFile(path.join(node.mysqlDataDir, "mysql", "db.frm"), "half");
-    await writeFile(path.join(node.mysqlDataDir, "aria_log_control"), "half");
+    await dataDirWith({ "mysql/db.frm": "half", aria_log_control: "half" });
     expect(await mariadbInitialised(node)).toBe(false);
     await startMariadb(node);
     expect(await mariadbInitialised(node)).toBe(true);
@@ -60,10 +66,7 @@ describe("starting a node's MariaDB", () => {
   }, 180_000);
 
   it("starts over when install-db was killed after making the grant tables but before root was in them", async () => {
-    await emptyDataDir();
-    await writeFile(path.join(node.mysqlDataDir, "shoal-installing"), "install-db started\n");
-    await mkdir(path.join(node.mysqlDataDir, "mysql"));
-    await writeFile(path.join(node.mysqlDataDir, "mysql", "global_priv.MAI"), "half");
+    await dataDirWith({ "shoal-installing": "install-db started\n", "mysql/global_priv.MAI": "half" });
     expect(await mariadbInitialised(node)).toBe(false);
     await startMariadb(node);
     expect(await rootUser()).toBe("root@localhost");
@@ -78,10 +81,7 @@ describe("starting a node's MariaDB", () => {
   }, 60_000);
 
   it("refuses to reinitialise a directory without grant tables that holds a customer's database", async () => {
-    await emptyDataDir();
-    await mkdir(path.join(node.mysqlDataDir, "mysql"));
-    await mkdir(path.join(node.mysqlDataDir, "acme_shop"));
-    await writeFile(path.join(node.mysqlDataDir, "acme_shop", "orders.ibd"), "customer rows");
+    await dataDirWith({ "mysql/db.frm": "half", "acme_shop/orders.ibd": "customer rows" });
     await expect(startMariadb(node)).rejects.toThrow(/was never fully initialised but holds databases \(acme_shop\): not reinitialising it/);
     // Nothing was deleted, and the next start (after an operator looked) is not stuck behind this one.
     expect((await readdir(node.mysqlDataDir)).sort()).toEqual(["acme_shop", "mysql"]);

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, type Dirent } from "node:fs";
 import { open, readdir, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import mariadb, { type Connection } from "mariadb";
@@ -101,40 +101,46 @@ export function startMariadb(node: NodeRoot): Promise<void> {
  * is there) counts when its grant tables are.
  */
 export async function mariadbInitialised(node: NodeRoot): Promise<boolean> {
-  const entries = await readdir(node.mysqlDataDir).catch((): string[] => []);
-  if (entries.includes(initialisedMarker)) return true;
-  if (entries.includes(installingMarker)) return false;
-  return entries.includes("mysql") && existsSync(path.join(node.mysqlDataDir, "mysql", "global_priv.MAI"));
+  return initialisedFrom(node, await readdir(node.mysqlDataDir).catch((): string[] => []));
+}
+
+function initialisedFrom(node: NodeRoot, names: readonly string[]): boolean {
+  if (names.includes(initialisedMarker)) return true;
+  if (names.includes(installingMarker)) return false;
+  return names.includes("mysql") && existsSync(path.join(node.mysqlDataDir, "mysql", "global_priv.MAI"));
+}
+
+/**
+ * Runs install-db into the data directory, over whatever an interrupted one left (killed agent,
+ * timeout): that is not a data directory. Never over a customer's database, though: a schema
+ * directory install-db does not make means this directory once served, and an operator must look.
+ */
+async function initialiseDataDir(node: NodeRoot, entries: readonly Dirent[]): Promise<void> {
+  const foreign = entries.filter((entry) => entry.isDirectory() && !installDbSchemas.has(entry.name)).map((entry) => entry.name);
+  if (foreign.length > 0) {
+    throw new Error(`mariadb data directory ${node.mysqlDataDir} was never fully initialised but holds databases (${foreign.join(", ")}): not reinitialising it`);
+  }
+  for (const entry of entries) await rm(path.join(node.mysqlDataDir, entry.name), { recursive: true, force: true });
+  await writeFile(path.join(node.mysqlDataDir, installingMarker), `install-db started ${new Date().toISOString()}\n`);
+  await runCommand(
+    "/usr/bin/mariadb-install-db",
+    [
+      "--no-defaults",
+      `--datadir=${node.mysqlDataDir}`,
+      "--user=mysql",
+      "--auth-root-authentication-method=socket",
+      "--skip-test-db",
+    ],
+    { timeoutMs: 120_000 },
+  );
+  await writeFile(path.join(node.mysqlDataDir, initialisedMarker), `install-db finished ${new Date().toISOString()}\n`);
+  await rm(path.join(node.mysqlDataDir, installingMarker), { force: true });
 }
 
 async function startMariadbOnce(node: NodeRoot): Promise<void> {
   if (await mariadbPid(node)) return;
-  const entries = await readdir(node.mysqlDataDir);
-  if (!(await mariadbInitialised(node))) {
-    // What an interrupted install-db left (killed agent, timeout) is not a data directory: start over.
-    // Never over a customer's database, though: a schema directory install-db does not make means
-    // this directory once served, and an operator must look at it.
-    const dirents = await readdir(node.mysqlDataDir, { withFileTypes: true });
-    const foreign = dirents.filter((entry) => entry.isDirectory() && !installDbSchemas.has(entry.name)).map((entry) => entry.name);
-    if (foreign.length > 0) {
-      throw new Error(`mariadb data directory ${node.mysqlDataDir} was never fully initialised but holds databases (${foreign.join(", ")}): not reinitialising it`);
-    }
-    for (const entry of entries) await rm(path.join(node.mysqlDataDir, entry), { recursive: true, force: true });
-    await writeFile(path.join(node.mysqlDataDir, installingMarker), `install-db started ${new Date().toISOString()}\n`);
-    await runCommand(
-      "/usr/bin/mariadb-install-db",
-      [
-        "--no-defaults",
-        `--datadir=${node.mysqlDataDir}`,
-        "--user=mysql",
-        "--auth-root-authentication-method=socket",
-        "--skip-test-db",
-      ],
-      { timeoutMs: 120_000 },
-    );
-    await writeFile(path.join(node.mysqlDataDir, initialisedMarker), `install-db finished ${new Date().toISOString()}\n`);
-    await rm(path.join(node.mysqlDataDir, installingMarker), { force: true });
-  }
+  const entries = await readdir(node.mysqlDataDir, { withFileTypes: true });
+  if (!initialisedFrom(node, entries.map((entry) => entry.name))) await initialiseDataDir(node, entries);
   const log = await open(path.join(node.mysqlLogDir, "mariadbd.out"), "a");
   try {
     // mariadbd does not daemonise: detach it so the server outlives the agent.
