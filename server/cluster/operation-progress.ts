@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { Db } from "../db";
+import { ownJobOperationKinds } from "../domain/operation-retry";
 
 // Operations are the panel's view of work in flight (STYLE 10): the reconcile records here what
 // it is doing to each object, and `settleOperations` decides from Postgres alone (observed
@@ -8,13 +9,19 @@ import type { Db } from "../db";
 
 export const nodeStepKinds = new Set(["account", "site store", "vhost + php-fpm pool", "database", "database user", "app install"]);
 const openStatuses = ["PENDING", "RUNNING"] as const;
+/**
+ * The operations a reconcile runs. A move, a rollback or a failover is its own job's to mark: a
+ * reconcile of the same site must not settle its "route" or "serve check", say its waits on it or
+ * fail it (a move's route showed done before its pause).
+ */
+const byReconcile = { kind: { notIn: [...ownJobOperationKinds] } };
 
 type OpenOp = { id: string; kind: string; targetType: string; targetId: string };
 
 async function openOps(db: Db, targetIds: readonly string[]): Promise<OpenOp[]> {
   if (targetIds.length === 0) return [];
   return db.operation.findMany({
-    where: { targetId: { in: [...targetIds] }, status: { in: [...openStatuses] } },
+    where: { targetId: { in: [...targetIds] }, status: { in: [...openStatuses] }, ...byReconcile },
     select: { id: true, kind: true, targetType: true, targetId: true },
   });
 }
@@ -117,7 +124,7 @@ const served = (status: number, suspended: boolean) => (suspended ? status === 5
  */
 export async function settleOperations(db: Db, probe: EdgeProbe = probeEdge): Promise<number> {
   const ops = await db.operation.findMany({
-    where: { status: { in: [...openStatuses] }, targetType: { in: ["Site", "Database"] } },
+    where: { status: { in: [...openStatuses] }, targetType: { in: ["Site", "Database"] }, ...byReconcile },
     orderBy: { createdAt: "asc" },
     take: 500,
     select: { id: true, targetType: true, targetId: true, steps: { where: { kind: "serve check" }, select: { id: true } } },

@@ -12,6 +12,9 @@ const notByReconcile: Readonly<Record<string, string>> = {
   "site.release-replica": "Re-replication runs again by itself on its next round.",
 };
 
+/** The kinds their own worker job runs and finishes: a reconcile neither re-runs nor settles them. */
+export const ownJobOperationKinds: readonly string[] = Object.keys(notByReconcile);
+
 /** Null when a retry runs it again, else what to do instead. */
 export function retryRefusal(kind: string): string | null {
   return notByReconcile[kind] ?? null;

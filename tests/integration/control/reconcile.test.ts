@@ -7,6 +7,7 @@ import { startAgentServer, type AgentServer } from "../../../worker/agent/server
 import { handleOutboxEvent } from "../../../worker/control/handle-outbox-event";
 import { ReconcileRetry, reconcileNode } from "../../../worker/control/reconcile-node";
 import { sweep } from "../../../worker/control/sweep";
+import { moveStepKinds } from "../../../server/domain/move-steps";
 import { callerFor, makeWorld } from "../../helpers/fixtures";
 import { destroyNode, httpGet, makeNode } from "../agent/node-harness";
 
@@ -82,6 +83,34 @@ describe("reconcile against a real node", () => {
   it("skips a node whose spec and routes are already applied, and a forced run changes nothing", async () => {
     expect(await reconcileNode(ctx, nodeId, false)).toMatchObject({ changes: 0, skipped: true });
     expect(await reconcileNode(ctx, nodeId, true)).toMatchObject({ changes: 0, skipped: false });
+  });
+
+  it("leaves a move's and a rollback's steps to their own jobs: a reconcile of the site neither settles nor fails them", async () => {
+    const customer = world.customers.a.customer;
+    const own = (kind: string, steps: string[]) =>
+      db.operation.create({
+        data: {
+          kind,
+          targetType: "Site",
+          targetId: siteId,
+          resellerId: customer.resellerId,
+          customerId: customer.id,
+          status: "RUNNING",
+          startedAt: new Date(),
+          steps: { create: steps.map((k, index) => ({ index, kind: k, target: "test", ...(index === 0 ? { status: "RUNNING" as const } : {}) })) },
+        },
+      });
+    const move = await own("site.move", [...moveStepKinds]);
+    const rollback = await own("site.rollback", ["keep current state", "restore files and databases", "serve check"]);
+    // The site is converged and routed, and its front door answers 200: what settles a reconcile's own steps.
+    await reconcileNode(ctx, nodeId, true);
+    await sweep(db, async () => {});
+    for (const op of [move, rollback]) {
+      const after = await db.operation.findUniqueOrThrow({ where: { id: op.id }, include: { steps: { orderBy: { index: "asc" } } } });
+      expect(after).toMatchObject({ status: "RUNNING", lastError: null });
+      expect(after.steps.map((st) => st.status)).toEqual(after.steps.map((_, i) => (i === 0 ? "RUNNING" : "PENDING")));
+    }
+    await db.operation.deleteMany({ where: { id: { in: [move.id, rollback.id] } } });
   });
 
   it("fails only the invalid object's operation with the agent's precise words; the rest converges", async () => {
