@@ -5,10 +5,12 @@ import { db } from "../../server/db";
 import { runOpenLoop } from "../../bench/lib/open-loop";
 import { callerFor } from "../helpers/fixtures";
 import { startCluster, type Cluster } from "./harness";
-import { operationSucceeded } from "./operations";
+import { httpGet } from "../integration/agent/node-harness";
+import { operationFailed, operationSucceeded } from "./operations";
 
 // A planned move of a WordPress site under a constant open-loop load of 200 requests/s through
-// another node's edge: requests are held at the edges during the switch, never failed.
+// another node's edge: requests are held at the edges during the switch, never failed. And a move
+// that aborts after the pause (the drain times out): the site stays on its source, nothing lost.
 
 let cluster: Cluster;
 
@@ -101,5 +103,68 @@ describe("planned moves", () => {
       expect(res.status).toBe(200);
       expect(res.body).toBe("hello from the moving site\n");
     }
+  });
+
+  it("a move whose drain times out aborts after the pause: the site stays on its source, held requests are answered there, nothing is lost", async () => {
+    const world = cluster.world!;
+    const asA = callerFor(world.users.customerA);
+    const host = "stuck-move.test";
+    const d = await asA.domain.create({ name: host });
+    const site = await asA.site.create({ domainId: d.id, app: "NONE", phpVersion: "8.2", documentRoot: "public" });
+    await finished(site.operationId);
+    const live = await db.placement.findFirstOrThrow({ where: { siteId: site.id, role: "PRIMARY" }, include: { node: true } });
+    const source = cluster.nodes.find((n) => n.name === live.node.name)!;
+    const target = cluster.nodes.find((n) => n.name !== source.name)!;
+    const edge = cluster.nodes.find((n) => n.name !== source.name && n.name !== target.name)!;
+    const docroot = path.join(source.root.siteDir(world.customers.a.account.username, site.id), "public");
+    await writeFile(path.join(docroot, "hello.html"), "hello from the stuck site\n");
+    // A request that outlives the drain (10 s): the move cannot safely switch while it runs.
+    await writeFile(path.join(docroot, "slow.php"), "<?php sleep(12); echo 'slow done';\n");
+
+    const load = runOpenLoop({ target: { host: edge.address, port: 18080 }, hostHeader: host, path: "/hello.html", ratePerSec: 50, durationMs: 25_000, timeoutMs: 30_000, retryStaleConnection: true });
+    const admin = callerFor(world.users.admin);
+    const targetId = (await db.node.findUniqueOrThrow({ where: { name: target.name } })).id;
+    const move = await admin.site.move({ id: site.id, toNodeId: targetId });
+    const step = (kind: string) => db.operationStep.findFirst({ where: { operationId: move.operationId, kind } });
+    // Slow requests from the start of the move until its pause: those sent once the site's route
+    // goes through the hold services are what the drain waits for.
+    const slow: Promise<{ status: number; body: string }>[] = [];
+    while (slow.length < 12 && (await step("pause"))?.status !== "SUCCEEDED") {
+      slow.push(httpGet(edge.root, host, "/slow.php", { timeoutMs: 90_000 }));
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    // Written on the source while the site is paused: an abort must not lose it.
+    await writeFile(path.join(docroot, "during.txt"), "written during the held window\n");
+
+    const op = await operationFailed(cluster, move.operationId, 90_000);
+    const result = await load;
+    const slowAnswers = await Promise.all(slow);
+    const steps = Object.fromEntries(op.steps.map((st) => [st.kind, st.status]));
+    console.log(`aborted move: ${op.lastError}; steps ${op.steps.map((st) => `${st.kind} ${st.status}`).join(", ")}; load ${result.summary.sent} sent, ${result.summary.ok2xx} 2xx, max ${result.summary.max.toFixed(0)} ms; ${slowAnswers.length} slow requests`);
+    expect(op.lastError).toMatch(new RegExp(`^Move aborted, the site stays on ${source.name}: Requests were still running on ${source.name} after 10000 ms`));
+    expect(steps).toMatchObject({ "pre-copy": "SUCCEEDED", pause: "SUCCEEDED", drain: "FAILED" });
+    expect(op.steps.filter((st) => st.index > op.steps.find((x) => x.kind === "drain")!.index && st.status === "SUCCEEDED")).toEqual([]);
+
+    // Still live on the source, same epoch, unpaused; the target is back to a replica.
+    const after = await db.placement.findMany({ where: { siteId: site.id }, include: { node: true } });
+    expect(after.find((p) => p.role === "PRIMARY")).toMatchObject({ node: { name: source.name }, epoch: live.epoch });
+    expect(after.find((p) => p.node.name === target.name)?.role).toBe("REPLICA");
+    expect((await db.site.findUniqueOrThrow({ where: { id: site.id } })).paused).toBe(false);
+    // Every request was answered: those held during the pause by the source after the abort.
+    expect(result.summary.non2xx).toBe(0);
+    expect(result.summary.resets).toBe(0);
+    expect(result.summary.timeouts).toBe(0);
+    expect(result.summary.errors).toBe(0);
+    expect(slowAnswers.length).toBeGreaterThan(0);
+    for (const answer of slowAnswers) expect(answer).toMatchObject({ status: 200, body: "slow done" });
+    for (const n of cluster.nodes) {
+      expect(await cluster.edgeGet(n.index, host, "/during.txt")).toMatchObject({ status: 200, body: "written during the held window\n" });
+    }
+
+    // Nothing is left stuck: the same move, with nothing running long, goes through.
+    const again = await admin.site.move({ id: site.id, toNodeId: targetId });
+    await finished(again.operationId, 60_000);
+    expect(await db.placement.findFirst({ where: { siteId: site.id, role: "PRIMARY" }, include: { node: true } })).toMatchObject({ node: { name: target.name }, epoch: live.epoch + 1 });
+    for (const n of cluster.nodes) expect(await cluster.edgeGet(n.index, host, "/during.txt")).toMatchObject({ status: 200, body: "written during the held window\n" });
   });
 });

@@ -8,14 +8,24 @@ import type { Cluster } from "./harness";
  * `timeoutMs`. The timeout's error says where the operation stood (status, steps, last error) and
  * what the control workers said last, so a failure in CI can be read without a re-run.
  */
-export async function operationSucceeded(cluster: Cluster, operationId: string, timeoutMs = 120_000) {
+export function operationSucceeded(cluster: Cluster, operationId: string, timeoutMs = 120_000) {
+  return operationEnded(cluster, operationId, "SUCCEEDED", timeoutMs);
+}
+
+/** The same for an operation expected to fail: throws when it SUCCEEDED instead. */
+export function operationFailed(cluster: Cluster, operationId: string, timeoutMs = 120_000) {
+  return operationEnded(cluster, operationId, "FAILED", timeoutMs);
+}
+
+async function operationEnded(cluster: Cluster, operationId: string, expected: "SUCCEEDED" | "FAILED", timeoutMs: number) {
   try {
     return await cluster.waitFor(
       `operation ${operationId}`,
       async () => {
         const op = await db.operation.findUniqueOrThrow({ where: { id: operationId }, include: { steps: { orderBy: { index: "asc" } } } });
-        if (op.status === "FAILED") throw new Error(`operation failed: ${op.lastError}`);
-        return op.status === "SUCCEEDED" ? op : undefined;
+        if (op.status === "FAILED" && expected !== "FAILED") throw new Error(`operation failed: ${op.lastError}`);
+        if (op.status === "SUCCEEDED" && expected !== "SUCCEEDED") throw new Error("operation succeeded, expected it to fail");
+        return op.status === expected ? op : undefined;
       },
       { timeoutMs },
     );
