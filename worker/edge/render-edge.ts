@@ -13,6 +13,8 @@ import type { RouteTable, RouteTarget } from "./route-table";
 // of passing it on again.
 
 export const holdUpstream = "shoal_hold";
+/** The twin of every upstream that keeps no connections alive: the front door's last try. */
+const freshSuffix = "_fresh";
 
 /** A route target's upstream block name; only digits and underscores join the fixed prefix. */
 export function backendUpstream(target: RouteTarget): string {
@@ -50,13 +52,18 @@ export function renderEdgeConf(node: NodeRoot, table: RouteTable): string {
   // Each backend is listed twice. nginx never retries a request on an upstream of one server (it
   // sets the tries left to zero after the first failure), so when the backend's nginx reloads
   // and closes the idle kept-alive connections, a request that just went out on one of them got
-  // a 502. With two entries an idempotent request is retried, and a failure on a cached
-  // connection costs no try, so it goes on until a fresh connection answers. max_fails=0: one
-  // address behind both entries must never be marked down ("no live upstreams" for 10 s).
+  // a 502. With two entries an idempotent request is retried; max_fails=0: one address behind
+  // both entries must never be marked down ("no live upstreams" for 10 s). Two entries are two
+  // tries, though, and both can land on cached connections the reload is closing: each upstream
+  // has a twin, <name>_fresh, without keepalive, that the front door's last try goes to
+  // (renderFrontDoor, @shoal_retry), which is always a new connection.
   const upstreamBlock = (name: string, server: string, twice: boolean) => `upstream ${name} {
     server ${server} max_fails=0;
 ${twice ? `    server ${server} max_fails=0;
 ` : ""}    keepalive 32;
+}
+upstream ${name}${freshSuffix} {
+    server ${server} max_fails=0;
 }
 `;
   return `# Shoal front-door routes, rendered by the agent from ${node.routesFile}; changes are overwritten.
@@ -70,6 +77,10 @@ map $host $shoal_route {
     hostnames;
     default "";
 ${entries.map(([domain, upstream]) => `    ${domain} ${upstream};\n`).join("")}}
+map $shoal_route $shoal_route_fresh {
+    default "";
+    ~^(?<shoal_upstream>.+)$ \${shoal_upstream}${freshSuffix};
+}
 `;
 }
 
@@ -117,7 +128,21 @@ ${listens}        server_name _;
             if ($shoal_route = "") {
                 return 404 ${quoted(unknownHostPage)};
             }
+            # A hop that failed on both tries (cached connections a reload was closing) gets one
+            # more on a new connection (edge.conf's <upstream>_fresh), GET and HEAD only. Recursive:
+            # that try's own failure goes on to the unreachable page (and no further).
+            recursive_error_pages on;
+            error_page 502 = @shoal_retry;
+            error_page 504 @shoal_timeout;
             proxy_pass http://$shoal_route;
+        }
+        location @shoal_retry {
+            error_page 502 @shoal_unreachable;
+            error_page 504 @shoal_timeout;
+            if ($request_method !~ ^(GET|HEAD)$) {
+                return 502 ${quoted(unreachablePage)};
+            }
+            proxy_pass http://$shoal_route_fresh;
         }
         location @shoal_unreachable {
             return 502 ${quoted(unreachablePage)};

@@ -3,6 +3,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
+import { runOpenLoop } from "../../../bench/lib/open-loop";
+import { reloadNginx } from "../../../worker/agent/drivers/nginx";
 import { waitFor } from "../../../worker/agent/wait-for";
 import { renderEdgeConf } from "../../../worker/edge/render-edge";
 import { destroyNode, makeNode, uniqueUsername } from "../agent/node-harness";
@@ -125,6 +127,32 @@ describe("the front door of two nodes", () => {
     expect(line).toMatch(/^\d+\.\d{3} edge\.example\.test 200 \d+\.\d{3}$/);
   });
 
+  it("answers every request while the edge's and the backend's nginx reload under load (they close their idle kept-alive connections)", async () => {
+    // B's front door keeps connections to A's backend alive; each reload of A's nginx closes the
+    // idle ones, and a request B just sent on one must be retried, not answered 502. B reloads
+    // too, as every edge does on a route change: its old workers close the client's idle
+    // connections, which a client retries on a fresh one (as browsers do), counted as retried.
+    const stop = new AbortController();
+    const reloads = (async () => {
+      let n = 0;
+      while (!stop.signal.aborted) {
+        await Promise.all([reloadNginx(a), reloadNginx(b)]);
+        n++;
+        await new Promise((r) => setTimeout(r, 150));
+      }
+      return n;
+    })();
+    const result = await runOpenLoop({ target: { host: b.address, port: b.httpPort }, hostHeader: domain, path: "/hello.html", ratePerSec: 600, durationMs: 6_000, timeoutMs: 10_000, localAddress: client, retryStaleConnection: true });
+    stop.abort();
+    const reloaded = await reloads;
+    const s = result.summary;
+    const retried = result.records.filter((r) => r.retried).length;
+    console.log(`nginx reloads under load: ${reloaded} reloads of both, ${s.sent} sent, ${s.ok2xx} 2xx, ${s.non2xx} non-2xx, ${s.resets} resets, ${retried} retried by the client; p99 ${s.p99.toFixed(1)} ms`);
+    expect(reloaded).toBeGreaterThan(10);
+    expect(s.sent).toBe(3600);
+    expect({ non2xx: s.non2xx, resets: s.resets, timeouts: s.timeouts, errors: s.errors }).toEqual({ non2xx: 0, resets: 0, timeouts: 0, errors: 0 });
+  });
+
   it("answers an unknown host, a dead backend and a request loop with their own clean pages", async () => {
     for (const node of [a, b]) {
       const unknown = await front(node, "nobody.example.test", "/picture.png");
@@ -141,6 +169,10 @@ describe("the front door of two nodes", () => {
     const down = await front(b, "down.example.test", "/");
     expect(down.status).toBe(502);
     expect(down.body).toContain("<h1>Site temporarily unreachable</h1>");
+    // A POST is not tried again on a new connection (it may have run), and gets the same page.
+    const downPost = await front(b, "down.example.test", "/form", { method: "POST", body: "a=1" });
+    expect(downPost.status).toBe(502);
+    expect(downPost.body).toContain("<h1>Site temporarily unreachable</h1>");
     expect((await front(b, "nowhere.example.test", "/")).status).toBe(404);
     const loop = await front(b, domain, "/", { headers: { "x-shoal-edge": a.address } });
     expect(loop.status).toBe(508);

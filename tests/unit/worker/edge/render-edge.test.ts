@@ -25,7 +25,7 @@ const route = (siteId: string, domains: string[], extra: Partial<Route> = {}): R
 });
 
 describe("renderEdgeConf", () => {
-  it("renders one keepalive upstream per backend, the hold upstream, and the Host map", () => {
+  it("renders one keepalive upstream per backend and the hold upstream, each with its no-keepalive twin, and the Host map", () => {
     const table = parseRouteTable({
       routes: [
         route("site1", ["b.example.test", "a.example.test"]),
@@ -43,15 +43,24 @@ upstream shoal_hold {
     server 127.0.20.1:8081 max_fails=0;
     keepalive 32;
 }
+upstream shoal_hold_fresh {
+    server 127.0.20.1:8081 max_fails=0;
+}
 upstream shoal_backend_127_0_20_2_8080 {
     server 127.0.20.2:8080 max_fails=0;
     server 127.0.20.2:8080 max_fails=0;
     keepalive 32;
 }
+upstream shoal_backend_127_0_20_2_8080_fresh {
+    server 127.0.20.2:8080 max_fails=0;
+}
 upstream shoal_backend_127_0_20_3_18202 {
     server 127.0.20.3:18202 max_fails=0;
     server 127.0.20.3:18202 max_fails=0;
     keepalive 32;
+}
+upstream shoal_backend_127_0_20_3_18202_fresh {
+    server 127.0.20.3:18202 max_fails=0;
 }
 
 map $host $shoal_route {
@@ -62,6 +71,10 @@ map $host $shoal_route {
     c.example.test shoal_backend_127_0_20_3_18202;
     d.example.test shoal_backend_127_0_20_2_8080;
     held.example.test shoal_hold;
+}
+map $shoal_route $shoal_route_fresh {
+    default "";
+    ~^(?<shoal_upstream>.+)$ \${shoal_upstream}_fresh;
 }
 `);
   });
