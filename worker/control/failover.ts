@@ -124,18 +124,21 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
   const worker = async () => {
     for (let d = queue.shift(); d; d = queue.shift()) {
       const t0 = performance.now();
+      // The step that fails is the one marked so (a fence whose transaction fails is not a promote).
+      let at: "promote" | "fence" = "promote";
       try {
         await step(d.siteId, "promote", "RUNNING");
         const snapshot = await promoteOnReplica(ctx, d, nodeById.get(d.toNodeId!)!);
         await step(d.siteId, "promote", "SUCCEEDED");
+        at = "fence";
         await step(d.siteId, "fence", "RUNNING");
         const fenced = await fence(db, d, snapshot, name);
         await step(d.siteId, "fence", fenced ? "SUCCEEDED" : "FAILED", fenced ? null : "The site's live node changed meanwhile; nothing was fenced.");
         outcomes.push({ ...d, ok: fenced, snapshot, error: fenced ? null : "placement changed meanwhile", ms: Math.round(performance.now() - t0) });
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
-        ctx.log?.(`failover ${d.siteId}: promote on ${name(d.toNodeId)} failed: ${error}`);
-        await step(d.siteId, "promote", "FAILED", error);
+        ctx.log?.(`failover ${d.siteId}: ${at} on ${name(at === "promote" ? d.toNodeId : d.fromNodeId)} failed: ${error}`);
+        await step(d.siteId, at, "FAILED", error);
         outcomes.push({ ...d, ok: false, snapshot: null, error, ms: Math.round(performance.now() - t0) });
       }
     }
