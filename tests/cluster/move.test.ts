@@ -6,7 +6,7 @@ import { runOpenLoop } from "../../bench/lib/open-loop";
 import { callerFor } from "../helpers/fixtures";
 import { startCluster, type Cluster } from "./harness";
 import { httpGet } from "../integration/agent/node-harness";
-import { operationFailed, operationSucceeded } from "./operations";
+import { operationFailed, operationSucceeded, stepTime } from "./operations";
 
 // A planned move of a WordPress site under a constant open-loop load of 200 requests/s through
 // another node's edge: requests are held at the edges during the switch, never failed. And a move
@@ -62,7 +62,7 @@ describe("planned moves", () => {
     const heldTo = at("release", "finishedAt");
     const held = result.records.filter((r) => r.scheduledAt >= heldFrom - 50 && r.scheduledAt <= heldTo);
     const heldAdded = Math.max(0, ...held.map((r) => (r.latencyMs ?? 0) - s.p50));
-    console.log(`held window ${heldTo - heldFrom} ms, ${held.length} requests in it, max added latency ${heldAdded.toFixed(0)} ms; steps: ${op.steps.map((st) => `${st.kind} ${st.finishedAt!.getTime() - st.startedAt!.getTime()} ms`).join(", ")}`);
+    console.log(`held window ${heldTo - heldFrom} ms, ${held.length} requests in it, max added latency ${heldAdded.toFixed(0)} ms; steps: ${op.steps.map((st) => `${st.kind} ${stepTime(st)}`).join(", ")}`);
     console.log(`move under load: ${s.sent} sent, ${s.ok2xx} 2xx, ${s.non2xx} non-2xx, ${s.resets} resets, ${s.timeouts} timeouts, ${retried} retried on a fresh connection; p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms; move took ${op.finishedAt!.getTime() - op.startedAt!.getTime()} ms`);
     const moveLog = (await cluster.logTail("worker", 1, 5000)).split("\n").filter((l) => l.includes(`move ${site.id}`));
     console.log(moveLog.join("\n"));

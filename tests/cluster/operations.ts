@@ -34,19 +34,53 @@ async function operationEnded(cluster: Cluster, operationId: string, expected: "
   }
 }
 
-async function operationReport(cluster: Cluster, operationId: string): Promise<string> {
-  const op = await db.operation.findUnique({ where: { id: operationId }, include: { steps: { orderBy: { index: "asc" } } } }).catch(() => null);
-  const lines = op
-    ? [
-        `${op.kind} ${op.status}, last error: ${op.lastError ?? "none"}`,
-        `steps: ${op.steps.map((s) => `${s.kind} ${s.status}${s.attempts > 1 ? ` (attempt ${s.attempts})` : ""}${s.lastError ? ` [${s.lastError.slice(0, 200)}]` : ""}${s.startedAt && s.finishedAt ? ` ${s.finishedAt.getTime() - s.startedAt.getTime()} ms` : ""}`).join(", ") || "none yet"}`,
-      ]
-    : ["(the operation could not be read)"];
+type OperationWithSteps = Awaited<ReturnType<typeof withSteps>>;
+const withSteps = (operationId: string) => db.operation.findUniqueOrThrow({ where: { id: operationId }, include: { steps: { orderBy: { index: "asc" } } } });
+
+/** A step's duration, or where it stood when it has none (a step after a failed one never runs). */
+export const stepTime = (s: OperationWithSteps["steps"][number]) => (s.startedAt && s.finishedAt ? `${s.finishedAt.getTime() - s.startedAt.getTime()} ms` : s.status.toLowerCase());
+
+/** "site.failover FAILED (last error: …); steps: hold SUCCEEDED 200 ms, promote FAILED [why], …" */
+export function describeOperation(op: OperationWithSteps): string {
+  const steps = op.steps.map((s) => `${s.kind} ${s.status}${s.attempts > 1 ? ` (attempt ${s.attempts})` : ""}${s.lastError ? ` [${s.lastError.slice(0, 200)}]` : ""}${s.startedAt && s.finishedAt ? ` ${stepTime(s)}` : ""}`);
+  return `${op.kind} ${op.status}, last error: ${op.lastError ?? "none"}; steps: ${steps.join(", ") || "none yet"}`;
+}
+
+/** The control workers' last `lines` log lines, each under a heading (empty when none said anything). */
+async function workerLogs(cluster: Cluster, lines = 25, only?: RegExp): Promise<string[]> {
+  const out: string[] = [];
   for (let j = 1; j <= 4; j++) {
-    const log = (await cluster.logTail("worker", j, 25)).trim();
-    if (log) lines.push(`control worker ${j}, last lines:\n${log}`);
+    let log = (await cluster.logTail("worker", j, only ? 100_000 : lines)).trim();
+    if (only) log = log.split("\n").filter((l) => only.test(l)).slice(-lines).join("\n");
+    if (log) out.push(`control worker ${j}, last lines${only ? ` matching ${only}` : ""}:\n${log}`);
   }
-  return lines.join("\n");
+  return out;
+}
+
+async function operationReport(cluster: Cluster, operationId: string): Promise<string> {
+  const op = await withSteps(operationId).catch(() => null);
+  return [op ? describeOperation(op) : "(the operation could not be read)", ...(await workerLogs(cluster))].join("\n");
+}
+
+/**
+ * The failover that made site `siteId` live again after a node died, once it has SUCCEEDED,
+ * with every failover of the site (oldest first). A failover that fails (a promote refused, say)
+ * is tried again by the next heartbeat tick as a new operation: `all` holds the earlier tries,
+ * and `report` says what each did, with the control workers' failover log lines when there was
+ * more than one, so a slow recovery in CI says why.
+ */
+export async function failoverSucceeded(cluster: Cluster, siteId: string, timeoutMs = 30_000) {
+  const failovers = () => db.operation.findMany({ where: { targetId: siteId, kind: "site.failover" }, orderBy: { createdAt: "asc" }, include: { steps: { orderBy: { index: "asc" } } } });
+  const report = async (all: OperationWithSteps[]) =>
+    [`${all.length} failover(s) of the site:`, ...all.map((o) => `  ${o.createdAt.toISOString()} ${describeOperation(o)}`), ...(await workerLogs(cluster, 40, /failover|→ DEAD|→ SUSPECT/))].join("\n");
+  try {
+    const newest = await cluster.waitFor(`a failover of site ${siteId}`, async () => (await failovers()).at(-1), { timeoutMs });
+    const op = await operationSucceeded(cluster, newest.id, timeoutMs);
+    const all = await failovers();
+    return { op, all, report: all.length === 1 ? "" : await report(all) };
+  } catch (e) {
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\n${await report(await failovers())}`, { cause: e });
+  }
 }
 
 /** The site's live placement, with its node. */

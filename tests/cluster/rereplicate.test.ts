@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../server/db";
 import { callerFor } from "../helpers/fixtures";
 import { startCluster, type Cluster, type ClusterNode } from "./harness";
-import { livePlacement, operationSucceeded } from "./operations";
+import { failoverSucceeded, livePlacement, operationSucceeded, stepTime } from "./operations";
 import { startWriter, tickPhp, type EdgeGet } from "./site-writer";
 
 // Re-replication on a real 3-node cluster (btrfs). A site lives on node A with its replica on B;
@@ -86,11 +86,11 @@ describe("re-replication", () => {
     const done = await finished(op.id, 60_000);
     const steps = await db.operationStep.findMany({ where: { operationId: op.id }, orderBy: { index: "asc" } });
     // The site is the failover's until that operation ends; the grace counts from A's death.
-    const failedOver = (await db.operation.findFirstOrThrow({ where: { targetId: siteId, kind: "site.failover" } })).finishedAt!.getTime();
+    const failedOver = (await failoverSucceeded(cluster, siteId)).op.finishedAt!.getTime();
     const due = Math.max(deadAt + graceMs, failedOver);
     console.log(
       `re-replication: A dead at +${deadAt - killedAt} ms after the kill, failed over at +${failedOver - deadAt} ms; C placed ${placed.createdAt.getTime() - deadAt} ms after A went DEAD (grace ${graceMs} ms), ` +
-        `holding a copy ${done.finishedAt!.getTime() - deadAt} ms after; steps ${steps.map((s) => `${s.kind} ${s.finishedAt!.getTime() - s.startedAt!.getTime()} ms`).join(", ")}`,
+        `holding a copy ${done.finishedAt!.getTime() - deadAt} ms after; steps ${steps.map((s) => `${s.kind} ${stepTime(s)}`).join(", ")}`,
     );
     expect(placed.role).toBe("REPLICA");
     expect(placed.reason).toMatch(new RegExp(`^re-replica \\(for ${a.name}\\): `));
