@@ -12,8 +12,8 @@ import {
 import { reopenNginxLogs } from "./drivers/nginx";
 import type { NodeRoot } from "./node-root";
 
-// The node's heartbeat: GET /v1/metrics is polled by the control plane every second, so a sample
-// must be cheap. CPU and memory come from /proc (two small reads), disk from one statfs, and
+// The node's heartbeat: GET /v1/metrics is polled by the control plane twice a second, so a
+// sample must be cheap. CPU and memory come from /proc (two small reads), disk from one statfs, and
 // per-site request rates from the front door's access log, of which only the bytes appended since
 // the previous sample are read.
 
@@ -219,7 +219,31 @@ export class LogTail {
   }
 }
 
-type CpuTimes = { busy: number; total: number };
+export type CpuTimes = { busy: number; total: number };
+
+/**
+ * The CPU busy share over about the last `windowMs`, whatever the poll rate: each call compares
+ * with the newest earlier sample at least `windowMs` old (the oldest there is until then, and
+ * since boot for the very first), so a heartbeat polled twice a second reports what one polled
+ * once a second does, and the balancer's hot/cold test does not get twice as jumpy. Pure (the
+ * caller passes the clock).
+ */
+export class CpuWindow {
+  private readonly samples: { at: number; times: CpuTimes }[] = [];
+
+  constructor(readonly windowMs = 1_000) {}
+
+  usagePct(times: CpuTimes, atMs: number): number {
+    // (A clock that stands still, or a flood of polls, keeps at most 64.)
+    while (this.samples.length > 1 && (atMs - this.samples[1]!.at >= this.windowMs || this.samples.length >= 64)) this.samples.shift();
+    const base = this.samples[0]?.times ?? { busy: 0, total: 0 };
+    this.samples.push({ at: atMs, times });
+    const busy = times.busy - base.busy;
+    const total = times.total - base.total;
+    if (total <= 0) return 0;
+    return Math.min(100, Math.max(0, Math.round((busy / total) * 1000) / 10));
+  }
+}
 
 /** The aggregate `cpu` line of /proc/stat; iowait counts as idle (the CPU could run something). */
 export function parseProcStat(text: string): CpuTimes {
@@ -286,19 +310,12 @@ export function createMetricsSampler(node: NodeRoot, options: MetricsOptions = {
   const reopenLog = options.reopenLog ?? (() => reopenNginxLogs(node));
   const tail = new LogTail(logFile);
   const traffic = new TrafficWindow();
-  let previousCpu: CpuTimes | null = null;
+  const cpu = new CpuWindow();
   let rotatedAt = 0;
   let pending: Promise<NodeMetrics> | null = null;
 
   async function cpuUsagePct(): Promise<number> {
-    const current = parseProcStat(await readFile("/proc/stat", "utf8"));
-    const previous = previousCpu;
-    previousCpu = current;
-    // The first sample has no previous one: it reports the average since boot.
-    const busy = current.busy - (previous?.busy ?? 0);
-    const total = current.total - (previous?.total ?? 0);
-    if (total <= 0) return 0;
-    return Math.min(100, Math.max(0, Math.round((busy / total) * 1000) / 10));
+    return cpu.usagePct(parseProcStat(await readFile("/proc/stat", "utf8")), now());
   }
 
   async function rotateIfLarge(): Promise<void> {

@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { nodeMetricsSchema } from "../../../../server/cluster/node-metrics";
 import {
+  CpuWindow,
   createMetricsSampler,
   LogTail,
   parseAccessLine,
@@ -169,6 +170,44 @@ describe("/proc parsers", () => {
       totalMb: 7812,
       availableMb: 2000,
     });
+  });
+});
+
+describe("CpuWindow", () => {
+  // busy jiffies of `busy` out of `total` since boot, at `ms` after t0
+  const at = (w: CpuWindow, ms: number, busy: number, total: number) => w.usagePct({ busy, total }, t0 + ms);
+
+  it("reports the first sample since boot, then the busy share since the previous second's sample", () => {
+    const w = new CpuWindow(1_000);
+    expect(at(w, 0, 100, 1_000)).toBe(10);
+    expect(at(w, 1_000, 150, 1_100)).toBe(50);
+    expect(at(w, 2_000, 150, 1_200)).toBe(0);
+  });
+
+  it("polled twice a second, it still spans about a second: a half-second spike is halved, as a 1 s poll sees it", () => {
+    const half = new CpuWindow(1_000);
+    const whole = new CpuWindow(1_000);
+    at(half, 0, 0, 0);
+    at(whole, 0, 0, 0);
+    // 0-1 s idle, then 1-1.5 s fully busy, 1.5-2 s idle (100 jiffies a second).
+    at(half, 500, 0, 50);
+    at(half, 1_000, 0, 100);
+    expect(at(half, 1_500, 50, 150)).toBe(50); // since 0.5 s: 50 busy of 100
+    expect(at(half, 2_000, 50, 200)).toBe(50); // since 1 s: 50 of 100
+    expect(at(whole, 1_000, 0, 100)).toBe(0);
+    expect(at(whole, 2_000, 50, 200)).toBe(50);
+    expect(at(half, 2_500, 50, 250)).toBe(0); // since 1.5 s: idle
+  });
+
+  it("keeps a bounded history when the clock stands still, and never leaves 0-100", () => {
+    const w = new CpuWindow(1_000);
+    for (let i = 0; i < 1_000; i++) {
+      const pct = at(w, 0, i * 10, i * 10 + 5);
+      expect(pct).toBeGreaterThanOrEqual(0);
+      expect(pct).toBeLessThanOrEqual(100);
+    }
+    expect((w as unknown as { samples: unknown[] }).samples.length).toBeLessThanOrEqual(64);
+    expect(at(w, 5_000, 20_000, 20_000)).toBe(100);
   });
 });
 
