@@ -7,7 +7,7 @@ export const QUEUES = {
   /** Repeating cluster schedules: the sweep, snapshots, the balancer. */
   schedules: "schedules",
   /**
-   * The heartbeat schedule alone: failure detection must tick every second even while the other
+   * The heartbeat schedule alone: failure detection must tick twice a second even while the other
    * schedules wait on a node that hangs (a snapshot call to a frozen node holds its job for as
    * long as its timeout, and three such jobs would fill the schedules worker).
    */

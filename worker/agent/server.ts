@@ -122,7 +122,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
         return [200, await probeFrontDoor(parsed.data, node.address)];
       },
     },
-    // The heartbeat, polled every second: see metrics.ts (validated by nodeMetricsSchema).
+    // The heartbeat, polled twice a second: see metrics.ts (validated by nodeMetricsSchema).
     "/v1/metrics": {
       // edge.confirmed false: the node came back from a crash and its front door waits for the
       // control plane's current route table before it serves (resume.ts).

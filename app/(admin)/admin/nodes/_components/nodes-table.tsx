@@ -60,7 +60,7 @@ export function NodesTable() {
   const table = useTableState<Sort>({ sort: "name" });
   const q = useQuery({
     ...trpc.node.list.queryOptions({ ...table.page, sort: table.sort }),
-    // Heartbeats arrive every second: the page is a live view of the fleet.
+    // Heartbeats arrive twice a second: the page is a live view of the fleet.
     refetchInterval: 2000,
   });
   const [editing, setEditing] = useState<NodeRow | "new" | null>(null);
