@@ -40,7 +40,7 @@ const withSteps = (operationId: string) => db.operation.findUniqueOrThrow({ wher
 /** A step's duration, or where it stood when it has none (a step after a failed one never runs). */
 export const stepTime = (s: OperationWithSteps["steps"][number]) => (s.startedAt && s.finishedAt ? `${s.finishedAt.getTime() - s.startedAt.getTime()} ms` : s.status.toLowerCase());
 
-/** "site.failover FAILED (last error: …); steps: hold SUCCEEDED 200 ms, promote FAILED [why], …" */
+/** "site.failover FAILED, last error: …; steps: hold SUCCEEDED 200 ms, promote FAILED [why] 150 ms, fence PENDING, …" */
 export function describeOperation(op: OperationWithSteps): string {
   const steps = op.steps.map((s) => `${s.kind} ${s.status}${s.attempts > 1 ? ` (attempt ${s.attempts})` : ""}${s.lastError ? ` [${s.lastError.slice(0, 200)}]` : ""}${s.startedAt && s.finishedAt ? ` ${stepTime(s)}` : ""}`);
   return `${op.kind} ${op.status}, last error: ${op.lastError ?? "none"}; steps: ${steps.join(", ") || "none yet"}`;
