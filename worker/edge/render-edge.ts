@@ -77,10 +77,6 @@ map $host $shoal_route {
     hostnames;
     default "";
 ${entries.map(([domain, upstream]) => `    ${domain} ${upstream};\n`).join("")}}
-map $shoal_route $shoal_route_fresh {
-    default "";
-    ~^(?<shoal_upstream>.+)$ \${shoal_upstream}${freshSuffix};
-}
 `;
 }
 
@@ -130,7 +126,8 @@ ${listens}        server_name _;
             }
             # A hop that failed on both tries (cached connections a reload was closing) gets one
             # more on a new connection (edge.conf's <upstream>_fresh), GET and HEAD only. Recursive:
-            # that try's own failure goes on to the unreachable page (and no further).
+            # that try's own failure goes on to the unreachable page (and no further). A location
+            # with an error_page of its own inherits none: 504 is said again.
             recursive_error_pages on;
             error_page 502 = @shoal_retry;
             error_page 504 @shoal_timeout;
@@ -142,7 +139,7 @@ ${listens}        server_name _;
             if ($request_method !~ ^(GET|HEAD)$) {
                 return 502 ${quoted(unreachablePage)};
             }
-            proxy_pass http://$shoal_route_fresh;
+            proxy_pass http://\${shoal_route}${freshSuffix};
         }
         location @shoal_unreachable {
             return 502 ${quoted(unreachablePage)};

@@ -72,10 +72,6 @@ map $host $shoal_route {
     d.example.test shoal_backend_127_0_20_2_8080;
     held.example.test shoal_hold;
 }
-map $shoal_route $shoal_route_fresh {
-    default "";
-    ~^(?<shoal_upstream>.+)$ \${shoal_upstream}_fresh;
-}
 `);
   });
 
