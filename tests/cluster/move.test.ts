@@ -6,7 +6,7 @@ import { runOpenLoop } from "../../bench/lib/open-loop";
 import { callerFor } from "../helpers/fixtures";
 import { startCluster, type Cluster } from "./harness";
 import { httpGet } from "../integration/agent/node-harness";
-import { operationFailed, operationSucceeded, stepTime } from "./operations";
+import { livePlacement, operationFailed, operationSucceeded, stepTime } from "./operations";
 
 // A planned move of a WordPress site under a constant open-loop load of 200 requests/s through
 // another node's edge: requests are held at the edges during the switch, never failed. And a move
@@ -112,7 +112,7 @@ describe("planned moves", () => {
     const d = await asA.domain.create({ name: host });
     const site = await asA.site.create({ domainId: d.id, app: "NONE", phpVersion: "8.2", documentRoot: "public" });
     await finished(site.operationId);
-    const live = await db.placement.findFirstOrThrow({ where: { siteId: site.id, role: "PRIMARY" }, include: { node: true } });
+    const live = await livePlacement(site.id);
     const source = cluster.nodes.find((n) => n.name === live.node.name)!;
     const target = cluster.nodes.find((n) => n.name !== source.name)!;
     const edge = cluster.nodes.find((n) => n.name !== source.name && n.name !== target.name)!;
@@ -164,7 +164,7 @@ describe("planned moves", () => {
     // Nothing is left stuck: the same move, with nothing running long, goes through.
     const again = await admin.site.move({ id: site.id, toNodeId: targetId });
     await finished(again.operationId, 60_000);
-    expect(await db.placement.findFirst({ where: { siteId: site.id, role: "PRIMARY" }, include: { node: true } })).toMatchObject({ node: { name: target.name }, epoch: live.epoch + 1 });
+    expect(await livePlacement(site.id)).toMatchObject({ node: { name: target.name }, epoch: live.epoch + 1 });
     for (const n of cluster.nodes) expect(await cluster.edgeGet(n.index, host, "/during.txt")).toMatchObject({ status: 200, body: "written during the held window\n" });
   });
 });

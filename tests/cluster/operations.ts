@@ -22,7 +22,7 @@ async function operationEnded(cluster: Cluster, operationId: string, expected: "
     return await cluster.waitFor(
       `operation ${operationId}`,
       async () => {
-        const op = await db.operation.findUniqueOrThrow({ where: { id: operationId }, include: { steps: { orderBy: { index: "asc" } } } });
+        const op = await operationWithSteps(operationId);
         if (op.status === "FAILED" && expected !== "FAILED") throw new Error(`operation failed: ${op.lastError}`);
         if (op.status === "SUCCEEDED" && expected !== "SUCCEEDED") throw new Error("operation succeeded, expected it to fail");
         return op.status === expected ? op : undefined;
@@ -34,8 +34,9 @@ async function operationEnded(cluster: Cluster, operationId: string, expected: "
   }
 }
 
-type OperationWithSteps = Awaited<ReturnType<typeof withSteps>>;
-const withSteps = (operationId: string) => db.operation.findUniqueOrThrow({ where: { id: operationId }, include: { steps: { orderBy: { index: "asc" } } } });
+const withSteps = { steps: { orderBy: { index: "asc" as const } } };
+type OperationWithSteps = Awaited<ReturnType<typeof operationWithSteps>>;
+const operationWithSteps = (operationId: string) => db.operation.findUniqueOrThrow({ where: { id: operationId }, include: withSteps });
 
 /** A step's duration, or where it stood when it has none (a step after a failed one never runs). */
 export const stepTime = (s: OperationWithSteps["steps"][number]) => (s.startedAt && s.finishedAt ? `${s.finishedAt.getTime() - s.startedAt.getTime()} ms` : s.status.toLowerCase());
@@ -58,7 +59,7 @@ async function workerLogs(cluster: Cluster, lines = 25, only?: RegExp): Promise<
 }
 
 async function operationReport(cluster: Cluster, operationId: string): Promise<string> {
-  const op = await withSteps(operationId).catch(() => null);
+  const op = await operationWithSteps(operationId).catch(() => null);
   return [op ? describeOperation(op) : "(the operation could not be read)", ...(await workerLogs(cluster))].join("\n");
 }
 
@@ -70,7 +71,7 @@ async function operationReport(cluster: Cluster, operationId: string): Promise<s
  * more than one, so a slow recovery in CI says why.
  */
 export async function failoverSucceeded(cluster: Cluster, siteId: string, timeoutMs = 30_000) {
-  const failovers = () => db.operation.findMany({ where: { targetId: siteId, kind: "site.failover" }, orderBy: { createdAt: "asc" }, include: { steps: { orderBy: { index: "asc" } } } });
+  const failovers = () => db.operation.findMany({ where: { targetId: siteId, kind: "site.failover" }, orderBy: { createdAt: "asc" }, include: withSteps });
   const report = async (all: OperationWithSteps[]) =>
     [`${all.length} failover(s) of the site:`, ...all.map((o) => `  ${o.createdAt.toISOString()} ${describeOperation(o)}`), ...(await workerLogs(cluster, 40, /failover|→ DEAD|→ SUSPECT/))].join("\n");
   try {
