@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import mariadb from "mariadb";
-import { databasePassword } from "../server/cluster/cluster-secrets";
+import { databasePassword } from "../server/contract/cluster-secrets";
 import { runOpenLoopInWorker } from "./lib/open-loop";
 import { formatSummary, isFailure } from "./lib/open-loop-summary";
 import { writeScatterPlot } from "./lib/scatter-plot";

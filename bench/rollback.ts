@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import mariadb from "mariadb";
-import { agentClient } from "../server/cluster/agent-client";
-import { databasePassword } from "../server/cluster/cluster-secrets";
+import { agentClient } from "../worker/control/agent-client";
+import { databasePassword } from "../server/contract/cluster-secrets";
 import { snapshotName } from "../server/domain/snapshot-name";
 import { loadavg, runClusterBench, summary, type BenchCluster } from "./cluster-bench";
 

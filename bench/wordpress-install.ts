@@ -1,5 +1,5 @@
 import http from "node:http";
-import { appAdminPassword } from "../server/cluster/cluster-secrets";
+import { appAdminPassword } from "../server/contract/cluster-secrets";
 import { loadavg, runClusterBench, summary, type BenchCluster } from "./cluster-bench";
 
 // WordPress, click → logged-in-ready and served by every edge: from the moment the customer's

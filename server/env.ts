@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { minClusterSecretLength } from "./cluster/cluster-secrets";
+import { minClusterSecretLength } from "./contract/cluster-secrets";
 
 // Validated once at start-up; a missing or malformed variable stops the process with its name.
 const schema = z.object({
@@ -21,7 +21,7 @@ const schema = z.object({
   SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(60),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(12),
   /// The cluster secret the control worker derives agent tokens and passwords from
-  /// (server/cluster/cluster-secrets.ts). The panel needs it only to reveal an installed app's
+  /// (server/contract/cluster-secrets.ts). The panel needs it only to reveal an installed app's
   /// derived admin password once; without it the panel runs, and that reveal answers
   /// PRECONDITION_FAILED "the cluster secret is not configured".
   /// An empty value (a blank line in an env file) counts as not set.

@@ -4,7 +4,7 @@ const noControlCharacters = (value: string) => !/[\u0000-\u001f\u007f-\u009f]/.t
 
 /**
  * The hosting provider (the reseller) a suspended site's page names, so a visitor sees the brand
- * the customer bought from. Part of the node spec (worker/agent/spec.ts); HTML-escaped where the
+ * the customer bought from. Part of the node spec (server/contract/node-spec.ts); HTML-escaped where the
  * agent renders it, bounded and free of control characters here.
  */
 export const providerSchema = z.strictObject({

@@ -1,6 +1,6 @@
 import type { JobsOptions } from "bullmq";
 import { z } from "zod";
-import { rollbackPreviewSchema, snapshotEntrySchema } from "../cluster/snapshot-answers";
+import { rollbackPreviewSchema, snapshotEntrySchema } from "../contract/snapshot-answers";
 import { snapshotPathSchema } from "../domain/snapshot-path";
 
 // The panel's read-only questions about a site's snapshot, answered by a control worker on the

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeMetricsSchema } from "../../server/cluster/node-metrics";
+import { nodeMetricsSchema } from "../../server/contract/node-metrics";
 import { db } from "../../server/db";
 import { startCluster, type Cluster } from "./harness";
 

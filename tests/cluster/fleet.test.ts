@@ -3,7 +3,7 @@ import { readdir, readFile } from "node:fs/promises";
 import mariadb from "mariadb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../server/db";
-import { appAdminPassword, databasePassword } from "../../server/cluster/cluster-secrets";
+import { appAdminPassword, databasePassword } from "../../server/contract/cluster-secrets";
 import { callerFor } from "../helpers/fixtures";
 import { startCluster, type Cluster } from "./harness";
 import { operationSucceeded } from "./operations";

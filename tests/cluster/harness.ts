@@ -59,7 +59,7 @@ import { existsSync } from "node:fs";
 import { chmod, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Redis } from "ioredis";
-import { agentSecret } from "../../server/cluster/cluster-secrets";
+import { agentSecret } from "../../server/contract/cluster-secrets";
 import { agentNodeFlags, buildAgent } from "../../scripts/cluster/build-agent";
 import { registerNodes } from "../../scripts/cluster/register-local-nodes";
 import { findNodeMasters, stopNodeMasters } from "../../scripts/cluster/stop-node";

@@ -4,7 +4,7 @@ import { expect, type Browser, type Locator, type Page } from "@playwright/test"
 import mariadb from "mariadb";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { SessionUser } from "../../server/auth/auth-state";
-import { databasePassword } from "../../server/cluster/cluster-secrets";
+import { databasePassword } from "../../server/contract/cluster-secrets";
 import { db } from "../../server/db";
 import { seededSecret, SEED_PASSWORD, signIn } from "../e2e/helpers";
 import { callerFor } from "../helpers/fixtures";

@@ -1,5 +1,5 @@
 import type { Db } from "../../server/db";
-import { nodeMetricsSchema, type NodeMetrics } from "../../server/cluster/node-metrics";
+import { nodeMetricsSchema, type NodeMetrics } from "../../server/contract/node-metrics";
 
 // A SIMULATED node driver, for control-plane tests only (DESIGN.md: "a simulated node driver
 // exists only to test the control plane at scale ... and is named so"). There is no agent, nginx

@@ -10,7 +10,7 @@ import * as phpFpm from "./drivers/php-fpm";
 import * as siteStore from "./drivers/site-store";
 import * as unixUser from "./drivers/unix-user";
 import { ensureNodeLayout, type NodeRoot } from "./node-root";
-import { objectIdPattern, parseNodeSpec } from "./spec";
+import { objectIdPattern, parseNodeSpec } from "../../server/contract/node-spec";
 import { waitFor } from "./wait-for";
 
 export type StepResult =

@@ -5,7 +5,7 @@ import type { ObservedSiteStore } from "./drivers/site-store";
 import { accountComment, type ObservedAccount } from "./drivers/unix-user";
 import type { ObservedDatabases } from "./drivers/mariadb";
 import type { NodeRoot } from "./node-root";
-import type { AppSpec, NodeSpec } from "./spec";
+import type { AppSpec, NodeSpec } from "../../server/contract/node-spec";
 
 // Reconcile, don't replay (STYLE.md 9): the agent observes what the node has, plans what the
 // spec wants, and diffNode turns the difference into an ordered list of idempotent steps. This

@@ -8,7 +8,7 @@ import {
   nodeMetricsSchema,
   type NodeMetrics,
   type SiteRates,
-} from "../../server/cluster/node-metrics";
+} from "../../server/contract/node-metrics";
 import { reopenNginxLogs } from "./drivers/nginx";
 import type { NodeRoot } from "./node-root";
 

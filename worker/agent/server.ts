@@ -9,7 +9,7 @@ import { converge, observeNode, type StepResult } from "./converge";
 import type { NodeRoot } from "./node-root";
 import { createMetricsSampler } from "./metrics";
 import { probeFrontDoor, probeRequestSchema } from "./peer-probe";
-import { InvalidSpecError, objectIdSchema, parseNodeSpec, type NodeSpec } from "./spec";
+import { InvalidSpecError, objectIdSchema, parseNodeSpec, type NodeSpec } from "../../server/contract/node-spec";
 import { createStorageApi, isStreamUpload } from "./storage/routes";
 
 // The agent's HTTP API, on the node's own address. Only the control plane calls it, with the

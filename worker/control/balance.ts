@@ -1,6 +1,6 @@
 import { z } from "zod";
 import type { Db } from "../../server/db";
-import { nodeMetricsSchema } from "../../server/cluster/node-metrics";
+import { nodeMetricsSchema } from "../../server/contract/node-metrics";
 import { defaultBalancerSettings, planMoves, type BalancerHistory, type BalancerPlan, type BalancerSettings, type RecentMove } from "../../server/domain/balancer";
 import { AppError } from "../../server/errors";
 import type { Actor } from "../../server/services/actor";

@@ -1,7 +1,7 @@
 import type { Db } from "../../server/db";
-import { agentClient } from "../../server/cluster/agent-client";
-import { markStep } from "../../server/cluster/operation-progress";
-import { bumpRoutesVersion, lockClusterState, setSitesPaused } from "../../server/cluster/route-table";
+import { agentClient } from "./agent-client";
+import { markStep } from "./operation-progress";
+import { bumpRoutesVersion, lockClusterState, setSitesPaused } from "./read-route-table";
 import { planFailover, type FailoverDecision, type Health, type NodeHealth } from "../../server/domain/failure-detector";
 import { publishRoutes, type WithLeases } from "./publish-routes";
 import { reconcileNode } from "./reconcile-node";

@@ -1,7 +1,7 @@
 import type { Db } from "../../server/db";
 import type { OutboxEventPayload } from "../../server/jobs/outbox-event";
-import { ensureDatabasePlacement, ensureSitePlacement, type EnsurePlacementResult } from "../../server/cluster/place-site";
-import { recordUnplaced } from "../../server/cluster/operation-progress";
+import { ensureDatabasePlacement, ensureSitePlacement, type EnsurePlacementResult } from "./place-site";
+import { recordUnplaced } from "./operation-progress";
 
 // An outbox event names what changed; this decides which nodes must reconcile. Placement happens
 // here (a new site gets its node before any node hears of it), and a change to who serves which

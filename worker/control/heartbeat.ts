@@ -1,7 +1,7 @@
 import type { Db } from "../../server/db";
 import type { NodeStatus, Prisma } from "../../server/generated/prisma/client";
-import { agentClient, AgentUnreachableError } from "../../server/cluster/agent-client";
-import { nodeMetricsSchema } from "../../server/cluster/node-metrics";
+import { agentClient, AgentUnreachableError } from "./agent-client";
+import { nodeMetricsSchema } from "../../server/contract/node-metrics";
 import {
   defaultDetectorSettings,
   detectFailures,

@@ -1,7 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { DelayedError, Queue, Worker, type Job } from "bullmq";
 import { z } from "zod";
-import { minClusterSecretLength } from "../../server/cluster/cluster-secrets";
+import { minClusterSecretLength } from "../../server/contract/cluster-secrets";
 import { PrismaClient } from "../../server/generated/prisma/client";
 import { outboxEventPayload } from "../../server/jobs/outbox-event";
 import { QUEUES, createRedisConnection } from "../../server/jobs/queues";
@@ -9,8 +9,8 @@ import { RECONCILE_NODE_JOB, cappedBackoff, reconcileDedupId, reconcileNodeOptio
 import { SCHEDULES } from "../../server/jobs/schedules";
 import { balanceTick, balancerModeSchema } from "./balance";
 import { handleOutboxEvent } from "./handle-outbox-event";
-import { agentClient } from "../../server/cluster/agent-client";
-import { readRouteTable } from "../../server/cluster/route-table";
+import { agentClient } from "./agent-client";
+import { readRouteTable } from "./read-route-table";
 import { failOver } from "./failover";
 import { collectHeartbeats, type HeartbeatHooks } from "./heartbeat";
 import { rejoinNode } from "./rejoin";

@@ -1,9 +1,9 @@
 import { z } from "zod";
 import type { Db } from "../../server/db";
-import { agentClient, AgentUnreachableError } from "../../server/cluster/agent-client";
-import { buildNodeSpec } from "../../server/cluster/build-node-spec";
-import { markStep, probeEdge, type EdgeProbe } from "../../server/cluster/operation-progress";
-import { bumpRoutesVersion, lockClusterState, setSitesPaused } from "../../server/cluster/route-table";
+import { agentClient, AgentUnreachableError } from "./agent-client";
+import { buildNodeSpec } from "./build-node-spec";
+import { markStep, probeEdge, type EdgeProbe } from "./operation-progress";
+import { bumpRoutesVersion, lockClusterState, setSitesPaused } from "./read-route-table";
 import { targetSpecAfterMove as mergeTargetSpec, type MoveStepKind } from "../../server/domain/move-steps";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
 import { publishRoutes, type PublishOptions } from "./publish-routes";

@@ -1,6 +1,6 @@
 import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { AgentRejectedError, AgentUnreachableError, agentClient } from "../../server/cluster/agent-client";
+import { AgentRejectedError, AgentUnreachableError, agentClient } from "./agent-client";
 import type { Db } from "../../server/db";
 import { NODE_READ_JOB, nodeReadPayload, previewListLimit, type NodeReadFailure, type NodeReadPayload, type NodeReadReply } from "../../server/jobs/node-read";
 import { QUEUES } from "../../server/jobs/queues";

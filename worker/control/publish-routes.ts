@@ -1,6 +1,6 @@
 import type { Db } from "../../server/db";
-import { agentClient } from "../../server/cluster/agent-client";
-import { readRouteTable } from "../../server/cluster/route-table";
+import { agentClient } from "./agent-client";
+import { readRouteTable } from "./read-route-table";
 import { withViaHold } from "../../server/domain/move-steps";
 
 // Pushes the current route table to every edge that is not DEAD or PENDING, at once, holding

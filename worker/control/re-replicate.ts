@@ -1,8 +1,8 @@
 import type { Db } from "../../server/db";
-import { agentClient, AgentRejectedError } from "../../server/cluster/agent-client";
-import { markStep } from "../../server/cluster/operation-progress";
-import { placementCandidates } from "../../server/cluster/place-site";
-import { lockClusterState, routableSiteWhere } from "../../server/cluster/route-table";
+import { agentClient, AgentRejectedError } from "./agent-client";
+import { markStep } from "./operation-progress";
+import { placementCandidates } from "./place-site";
+import { lockClusterState, routableSiteWhere } from "./read-route-table";
 import {
   countsAsCopy,
   planReReplication,

@@ -1,9 +1,9 @@
 import { createHmac } from "node:crypto";
 import type { Db } from "../../server/db";
-import { AgentRejectedError, AgentUnreachableError, agentClient, type AgentStepResult } from "../../server/cluster/agent-client";
-import { buildNodeSpec, type BuiltNodeSpec } from "../../server/cluster/build-node-spec";
-import { failPermanently, markApplying, recordWaiting, settleOperations, type EdgeProbe } from "../../server/cluster/operation-progress";
-import { readRouteTable } from "../../server/cluster/route-table";
+import { AgentRejectedError, AgentUnreachableError, agentClient, type AgentStepResult } from "./agent-client";
+import { buildNodeSpec, type BuiltNodeSpec } from "./build-node-spec";
+import { failPermanently, markApplying, recordWaiting, settleOperations, type EdgeProbe } from "./operation-progress";
+import { readRouteTable } from "./read-route-table";
 
 // Reconcile one node, level-triggered (STYLE 9): read its desired state fresh, let the agent
 // observe and diff (PUT /v1/spec converges only what is missing), push the edges' route table,

@@ -1,5 +1,5 @@
 import type { Db } from "../../server/db";
-import { agentClient, AgentRejectedError } from "../../server/cluster/agent-client";
+import { agentClient, AgentRejectedError } from "./agent-client";
 import { snapshotName } from "../../server/domain/snapshot-name";
 import { fencedReasonPrefix } from "./failover";
 

@@ -1,5 +1,5 @@
 import type { Db } from "../../server/db";
-import { agentClient, AgentRejectedError, AgentUnreachableError } from "../../server/cluster/agent-client";
+import { agentClient, AgentRejectedError, AgentUnreachableError } from "./agent-client";
 import { replacedNodeNames } from "../../server/domain/re-replication";
 
 // Replicas follow the live node's snapshots: the newest snapshot of a site goes to each of its

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { agentClient } from "../../server/cluster/agent-client";
-import { failAtStep, markStep } from "../../server/cluster/operation-progress";
+import { agentClient } from "./agent-client";
+import { failAtStep, markStep } from "./operation-progress";
 import type { Db } from "../../server/db";
 import { snapshotPathSchema } from "../../server/domain/snapshot-path";
 import { agentFailure } from "./node-read";

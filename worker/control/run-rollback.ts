@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../../server/db";
-import { AgentRejectedError, AgentUnreachableError, agentClient } from "../../server/cluster/agent-client";
-import { failAtStep, markStep, probeEdge, type EdgeProbe } from "../../server/cluster/operation-progress";
+import { AgentRejectedError, AgentUnreachableError, agentClient } from "./agent-client";
+import { failAtStep, markStep, probeEdge, type EdgeProbe } from "./operation-progress";
 import { ReconcileRetry } from "./reconcile-node";
 import { snapshotName } from "../../server/domain/snapshot-name";
 

@@ -1,5 +1,5 @@
 import type { Db } from "../../server/db";
-import { agentClient, AgentUnreachableError } from "../../server/cluster/agent-client";
+import { agentClient, AgentUnreachableError } from "./agent-client";
 import { snapshotName } from "../../server/domain/snapshot-name";
 import { decideRetention } from "../../server/domain/snapshot-retention";
 import { replicateSite } from "./replicate";

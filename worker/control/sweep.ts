@@ -1,7 +1,7 @@
 import type { Db } from "../../server/db";
-import { ensureDatabasePlacement, ensureSitePlacement } from "../../server/cluster/place-site";
-import { settleOperations, recordUnplaced, type EdgeProbe } from "../../server/cluster/operation-progress";
-import { routableSiteWhere } from "../../server/cluster/route-table";
+import { ensureDatabasePlacement, ensureSitePlacement } from "./place-site";
+import { settleOperations, recordUnplaced, type EdgeProbe } from "./operation-progress";
+import { routableSiteWhere } from "./read-route-table";
 
 // The periodic repair of lost or stuck work (DESIGN invariant 2): an event lost between Redis and
 // a worker, a job that exhausted its retries, a node that drifted. Everything it finds is turned

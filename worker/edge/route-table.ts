@@ -1,6 +1,6 @@
 import { isIPv4 } from "node:net";
 import { z } from "zod";
-import { asciiDomainSchema, objectIdSchema } from "../agent/spec";
+import { asciiDomainSchema, objectIdSchema } from "../../server/contract/node-spec";
 
 // The front door's route table: for each site, the domains it answers to and where its requests
 // go (the backend of the node that serves it, or this node's hold service while it is paused).

@@ -1,5 +1,5 @@
 import type { Db } from "../../db";
-import { nodeMetricsSchema } from "../../cluster/node-metrics";
+import { nodeMetricsSchema } from "../../contract/node-metrics";
 import type { BalancerNode, BalancerSite } from "../../domain/balancer";
 import type { PlacementRef, SnapshotFreshness } from "../../domain/failure-detector";
 

@@ -3,7 +3,7 @@ import { db as defaultDb } from "../../db";
 import { AppError } from "../../errors";
 import type { NodeStatus, TenantStatus } from "../../generated/prisma/enums";
 import type { Scope } from "../../auth/scope";
-import { nodeMetricsSchema } from "../../cluster/node-metrics";
+import { nodeMetricsSchema } from "../../contract/node-metrics";
 
 // The admin's live cluster map: every node with its health and load, every placed site as a mark
 // on its live node and lighter marks on its replicas, moves in flight, paused sites and replica

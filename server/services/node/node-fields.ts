@@ -1,5 +1,5 @@
 import type { Prisma } from "../../generated/prisma/client";
-import { nodeMetricsSchema } from "../../cluster/node-metrics";
+import { nodeMetricsSchema } from "../../contract/node-metrics";
 
 /** The columns an admin sets when registering or editing a node. */
 export type NodeSpec = {

@@ -1,5 +1,5 @@
 import type { Scope } from "../../auth/scope";
-import type { RollbackPreview } from "../../cluster/snapshot-answers";
+import type { RollbackPreview } from "../../contract/snapshot-answers";
 import { db } from "../../db";
 import { readFromLiveNode, snapshotOfSite } from "./snapshot-on-live-node";
 

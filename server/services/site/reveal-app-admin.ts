@@ -1,7 +1,7 @@
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import { siteWhere } from "../../auth/scope";
-import { appAdminPassword } from "../../cluster/cluster-secrets";
+import { appAdminPassword } from "../../contract/cluster-secrets";
 import { appEntry } from "../../domain/app-catalog";
 import type { OperationStatus, SiteApp } from "../../generated/prisma/enums";
 import type { Actor } from "../actor";

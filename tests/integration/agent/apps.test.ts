@@ -10,7 +10,7 @@ import { placeholderHtml } from "../../../worker/agent/drivers/site-store";
 import { dokuwikiDataDir } from "../../../worker/agent/apps/dokuwiki";
 import { converge, type StepResult } from "../../../worker/agent/converge";
 import type { NodeRoot } from "../../../worker/agent/node-root";
-import { InvalidSpecError } from "../../../worker/agent/spec";
+import { InvalidSpecError } from "../../../server/contract/node-spec";
 import { lookupSystemUser } from "../../../worker/agent/system-users";
 import { backendGet, destroyNode, httpGet, makeNode, uniqueUsername, whoamiPhp, type Response } from "./node-harness";
 

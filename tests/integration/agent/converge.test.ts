@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge } from "../../../worker/agent/converge";
 import { withAdmin } from "../../../worker/agent/drivers/mariadb";
 import type { NodeRoot } from "../../../worker/agent/node-root";
-import { InvalidSpecError } from "../../../worker/agent/spec";
+import { InvalidSpecError } from "../../../server/contract/node-spec";
 import { waitFor } from "../../../worker/agent/wait-for";
 import { backendGet, destroyNode, httpGet, makeNode, uniqueUsername, whoamiPhp } from "./node-harness";
 

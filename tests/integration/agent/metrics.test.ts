@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { appendFile, mkdir, rename } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { nodeMetricsSchema } from "../../../server/cluster/node-metrics";
+import { nodeMetricsSchema } from "../../../server/contract/node-metrics";
 import { converge } from "../../../worker/agent/converge";
 import { nginxPid, reopenNginxLogs } from "../../../worker/agent/drivers/nginx";
 import type { NodeRoot } from "../../../worker/agent/node-root";

@@ -61,7 +61,7 @@ const snapshot = async (n: NodeRoot, name: string) => {
 };
 const promote = (n: NodeRoot, body: unknown) => post(n, `/v1/sites/${siteId}/promote`, body);
 
-/** GET stream on `from` piped into PUT stream on `to`, as the control plane does (server/cluster/agent-client.ts). */
+/** GET stream on `from` piped into PUT stream on `to`, as the control plane does (worker/control/agent-client.ts). */
 async function stream(from: NodeRoot, to: NodeRoot, name: string, parent?: string): Promise<number> {
   const path = `/v1/sites/${siteId}/snapshots/${name}/stream`;
   const source = await fetch(url(from, `${path}${parent ? `?parent=${parent}` : ""}`), { headers: auth });

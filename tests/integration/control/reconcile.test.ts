@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../../server/db";
-import { agentSecret } from "../../../server/cluster/cluster-secrets";
+import { agentSecret } from "../../../server/contract/cluster-secrets";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
 import { handleOutboxEvent } from "../../../worker/control/handle-outbox-event";

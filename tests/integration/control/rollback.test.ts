@@ -4,7 +4,7 @@ import path from "node:path";
 import mariadb from "mariadb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../../server/db";
-import { agentSecret, databasePassword } from "../../../server/cluster/cluster-secrets";
+import { agentSecret, databasePassword } from "../../../server/contract/cluster-secrets";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
 import { handleOutboxEvent } from "../../../worker/control/handle-outbox-event";

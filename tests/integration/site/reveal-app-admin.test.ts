@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../../server/db";
-import { appAdminPassword } from "../../../server/cluster/cluster-secrets";
+import { appAdminPassword } from "../../../server/contract/cluster-secrets";
 import { clusterSecretMissingMessage, revealAppAdmin } from "../../../server/services/site/reveal-app-admin";
 import type { Actor } from "../../../server/services/actor";
 import { loadScope } from "../../../server/auth/load-scope";

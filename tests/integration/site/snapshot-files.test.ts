@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { agentSecret } from "../../../server/cluster/cluster-secrets";
+import { agentSecret } from "../../../server/contract/cluster-secrets";
 import { db } from "../../../server/db";
 import { QUEUES, createRedisConnection } from "../../../server/jobs/queues";
 import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";

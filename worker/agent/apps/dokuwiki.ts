@@ -3,7 +3,7 @@ import path from "node:path";
 import { writeFileAtomic } from "../config-file";
 import type { NodeRoot } from "../node-root";
 import { runCommand } from "../run-command";
-import type { AppSpec } from "../spec";
+import type { AppSpec } from "../../../server/contract/node-spec";
 import { phpString } from "./php-literal";
 import { runPhpAs } from "./run-php";
 import { installStaged } from "./stage";

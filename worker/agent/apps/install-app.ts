@@ -1,5 +1,5 @@
 import type { NodeRoot } from "../node-root";
-import type { AppSpec } from "../spec";
+import type { AppSpec } from "../../../server/contract/node-spec";
 import { installDokuWiki } from "./dokuwiki";
 import { readAppMarker, writeAppMarker } from "./marker";
 import { installWordPress } from "./wordpress";

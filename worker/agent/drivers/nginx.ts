@@ -5,7 +5,7 @@ import { loadRouteTable } from "../../edge/route-store";
 import { readTextIfExists, replaceChecked, writeFileAtomic } from "../config-file";
 import { runningPid, stopDaemon } from "../daemon";
 import type { NodeRoot } from "../node-root";
-import type { Provider } from "../spec";
+import type { Provider } from "../../../server/contract/node-spec";
 import { runCommand } from "../run-command";
 import { waitFor } from "../wait-for";
 

@@ -3,7 +3,7 @@ import { replaceChecked } from "../config-file";
 import { runningPid, stopDaemon } from "../daemon";
 import type { NodeRoot } from "../node-root";
 import { runCommand } from "../run-command";
-import type { PhpSettings } from "../spec";
+import type { PhpSettings } from "../../../server/contract/node-spec";
 import { waitFor } from "../wait-for";
 
 // The node's own php-fpm 8.2 master with one pool per site, each running as its account's user.

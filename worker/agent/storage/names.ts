@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { parseDatabaseName } from "../../../server/domain/database-name";
-import { objectIdPattern } from "../spec";
+import { objectIdPattern } from "../../../server/contract/node-spec";
 
 // Every name that reaches a snapshot path, a btrfs argument or a dump file name is checked here
 // first (DESIGN invariant 7).

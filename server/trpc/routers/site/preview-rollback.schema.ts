@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { rollbackPreviewSchema } from "../../../cluster/snapshot-answers";
+import { rollbackPreviewSchema } from "../../../contract/snapshot-answers";
 import { idSchema } from "../operation/operation.schema";
 
 export const previewRollbackInput = z.object({ id: idSchema, snapshotId: idSchema });

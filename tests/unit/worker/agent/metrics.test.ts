@@ -2,7 +2,7 @@ import { appendFile, mkdtemp, rename, rm, truncate, writeFile } from "node:fs/pr
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { nodeMetricsSchema } from "../../../../server/cluster/node-metrics";
+import { nodeMetricsSchema } from "../../../../server/contract/node-metrics";
 import {
   CpuWindow,
   createMetricsSampler,

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { appAdminUserSchema, InvalidSpecError, parseNodeSpec } from "../../../../worker/agent/spec";
+import { appAdminUserSchema, InvalidSpecError, parseNodeSpec } from "../../../../server/contract/node-spec";
 
 // The `app` part of a site spec: its own grammars, and the cross-checks against the site's
 // domains and the spec's databases, each reported on its precise path.

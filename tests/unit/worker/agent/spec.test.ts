@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidSpecError, parseNodeSpec } from "../../../../worker/agent/spec";
+import { InvalidSpecError, parseNodeSpec } from "../../../../server/contract/node-spec";
 
 const valid = () => ({
   accounts: [{ id: "acc1", username: "alice", status: "ACTIVE" }],

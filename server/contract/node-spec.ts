@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { parseDatabaseName, parseDatabaseUser } from "../../server/domain/database-name";
-import { parseDomainName } from "../../server/domain/domain-name";
-import { providerSchema } from "../../server/domain/provider";
-import { unixUsernameSchema } from "../../server/domain/unix-username";
+import { parseDatabaseName, parseDatabaseUser } from "../domain/database-name";
+import { parseDomainName } from "../domain/domain-name";
+import { providerSchema } from "../domain/provider";
+import { unixUsernameSchema } from "../domain/unix-username";
 
 // The desired state the control plane sends to a node. The agent validates it again (a trust
 // boundary, DESIGN invariant 7): every value here ends up in a config file, a path, a process
@@ -107,7 +107,7 @@ const databasePasswordSchema = z
 
 const noControlCharacters = (value: string) => !/[\u0000-\u001f\u007f-\u009f]/.test(value);
 
-export { providerSchema, type Provider } from "../../server/domain/provider";
+export { providerSchema, type Provider } from "../domain/provider";
 
 const accountSpecSchema = z.strictObject({
   id: objectIdSchema,

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 // A node's answers about one of a site's snapshots, apart from the agent client: the control worker
-// reads them from the agent (server/cluster/agent-client.ts) and hands them to the panel through
+// reads them from the agent (worker/control/agent-client.ts) and hands them to the panel through
 // the node-read queue (server/jobs/node-read.ts), where they are checked again. The panel never
 // imports the agent client.
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { snapshotName } from "../domain/snapshot-name";
-import { agentSecret } from "./cluster-secrets";
-import { rollbackPreviewSchema, snapshotEntrySchema, type SnapshotEntryInfo } from "./snapshot-answers";
+import { snapshotName } from "../../server/domain/snapshot-name";
+import { agentSecret } from "../../server/contract/cluster-secrets";
+import { rollbackPreviewSchema, snapshotEntrySchema, type SnapshotEntryInfo } from "../../server/contract/snapshot-answers";
 
 // The control plane's side of the agent API (worker/agent/server.ts). Errors are classified so a
 // reconcile can tell "the node is away, wait and retry" from "the node said no, show why".

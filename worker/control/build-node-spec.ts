@@ -1,11 +1,11 @@
-import type { Db } from "../db";
-import { appCatalog } from "../domain/app-catalog";
-import { providerFromBrand } from "../domain/provider";
-import { appAdminPassword, databasePassword } from "./cluster-secrets";
+import type { Db } from "../../server/db";
+import { appCatalog } from "../../server/domain/app-catalog";
+import { providerFromBrand } from "../../server/domain/provider";
+import { appAdminPassword, databasePassword } from "../../server/contract/cluster-secrets";
 
 // A node's desired state, read fresh from Postgres (level-triggered: a job carries the node's id
 // and nothing else). The result is exactly what the agent's PUT /v1/spec takes
-// (worker/agent/spec.ts), plus the generation of every object it covers, so that once the agent
+// (server/contract/node-spec.ts), plus the generation of every object it covers, so that once the agent
 // has converged it, the reconcile can record observedGeneration for precisely those rows.
 
 export type NodeSpecObjects = {

@@ -1,6 +1,6 @@
 import http from "node:http";
-import type { Db } from "../db";
-import { ownJobOperationKinds } from "../domain/operation-retry";
+import type { Db } from "../../server/db";
+import { ownJobOperationKinds } from "../../server/domain/operation-retry";
 
 // Operations are the panel's view of work in flight (STYLE 10): the reconcile records here what
 // it is doing to each object, and `settleOperations` decides from Postgres alone (observed

@@ -1,4 +1,4 @@
-import type { Db, Tx } from "../db";
+import type { Db, Tx } from "../../server/db";
 
 // The edges' route table: every routable site, the node that serves it live, its placement epoch
 // (the agents refuse an older epoch: fencing) and whether it is paused (requests held). Its

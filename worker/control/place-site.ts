@@ -1,6 +1,6 @@
-import type { Db, Tx } from "../db";
-import { chooseNode, type PlacementCandidate } from "../domain/placement";
-import { bumpRoutesVersion, lockClusterState, routableSiteWhere } from "./route-table";
+import type { Db, Tx } from "../../server/db";
+import { chooseNode, type PlacementCandidate } from "../../server/domain/placement";
+import { bumpRoutesVersion, lockClusterState, routableSiteWhere } from "./read-route-table";
 
 // Turns desired state into placements: a new site gets its live node (recorded with the reason),
 // its databases follow it, a database without a site goes where its account already lives, and a
