@@ -1,6 +1,6 @@
 import { defineConfig } from "@playwright/test";
 
-// Debian's Chromium (Playwright's own browser download cannot work here; STACK.md). scripts/test.sh
+// Debian's Chromium (Playwright's own browser download cannot work here). scripts/test.sh
 // builds the panel into .next-test and seeds shoal_e2e before this runs.
 const port = Number(process.env.E2E_PORT ?? 3200);
 

@@ -6,7 +6,7 @@ import { loadavg, runClusterBench, summary, type BenchCluster } from "./cluster-
 // SUCCEEDED: the site's node converged, every edge has its route, and a GET through every node's
 // front door answered). 200 plain sites arrive open-loop at RATE per second from 20 customers.
 // Agent memory: the agents' own RSS (VmRSS of the agent processes) sampled through the run.
-// Targets (issue 3): p50 ≤ 1 s, p99 ≤ 3 s; agent RSS ≤ 100 MB.
+// Targets: p50 ≤ 1 s, p99 ≤ 3 s; agent RSS ≤ 100 MB.
 
 const SITES = Number(process.env.SITES ?? 200);
 const RATE = Number(process.env.RATE ?? 5);

@@ -12,7 +12,7 @@ import { loadavg, runClusterBench, type BenchCluster } from "./cluster-bench";
 // constant open-loop load of RATE requests/s through a third node's edge (a static page, so the
 // figure is the switch, not PHP on two cores). Prints the load's summary and the move's steps,
 // and writes var/bench/move-under-load.png (time on x, latency on y, errors marked, the move's
-// steps as events). Target (issue 4): max added latency of held requests ≤ 500 ms, 0 non-2xx.
+// steps as events). Target: max added latency of held requests ≤ 500 ms, 0 non-2xx.
 
 const SITE_MB = Number(process.env.SITE_MB ?? 100);
 const DB_MB = Number(process.env.DB_MB ?? 20);

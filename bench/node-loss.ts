@@ -14,7 +14,7 @@ import { newestRowBefore, recovery, startWriter, tickPhp, type EdgeGet } from ".
 //    how long until writes succeed again (recovery), how long reads failed, and the age of the
 //    newest row that survived (data lost), with the plan's snapshot cadence CADENCE_SEC, which
 //    bounds it. The killed node is started again and rejoins as a replica before the next round.
-//    Targets (issue 4): recovery ≤ 3 s, data lost ≤ 2 s of writes.
+//    Targets: recovery ≤ 3 s, data lost ≤ 2 s of writes.
 // 2. A PLOT_SECONDS run at PLOT_RATE requests/s with a planned move at 25% and a node kill at 55%
 //    (the killed node comes back at 80%): var/bench/node-loss.png, time on x, latency on y,
 //    errors marked.

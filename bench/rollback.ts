@@ -5,7 +5,7 @@ import { databasePassword } from "../server/contract/cluster-secrets";
 import { snapshotName } from "../server/domain/snapshot-name";
 import { loadavg, runClusterBench, summary, type BenchCluster } from "./cluster-bench";
 
-// Rollback of a WordPress site (issue 4: "< 10 s") on the test cluster (btrfs, as npm start runs
+// Rollback of a WordPress site (target: under 10 s) on the test cluster (btrfs, as npm start runs
 // it): RUNS times the customer changes the blog's name and rolls the site back to its first
 // snapshot through site.rollback, timed from the call to the operation's SUCCEEDED (the outbox
 // relay, the worker, the node's keep-current snapshot, the file swap, the database load and the

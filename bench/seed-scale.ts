@@ -1,4 +1,4 @@
-// Builds the benchmark database shoal_bench at the scale: the normal demo seed, then 50
+// Builds the benchmark database shoal_bench at the target scale: the normal demo seed, then 50
 // resellers, 100k customers (each with one hosting account), 300k domains and ~200k audit events,
 // all inserted with set-based SQL so the whole thing takes well under two minutes.
 //

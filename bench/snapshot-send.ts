@@ -7,7 +7,7 @@ import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../worker/agent/node-
 import { ensureLoopStore, releaseLoopStore } from "../worker/agent/storage/loop-store";
 import { siteStorage } from "../worker/agent/storage/site-storage";
 
-// Snapshot send time for 1, 10 and 100 MB deltas (issue 4's benchmark), for both storage
+// Snapshot send time for 1, 10 and 100 MB deltas, for both storage
 // drivers: a site of BASE_MB (files of 1 MB), a snapshot, then DELTA MB of its files rewritten,
 // a snapshot, and the incremental stream (send -p the previous one) piped into a second node
 // root's receive, as replication does (minus HTTP). Printed per delta: the snapshot time, the

@@ -6,7 +6,7 @@ import { loadavg, runClusterBench, summary, type BenchCluster } from "./cluster-
 // "Install" mutation is sent until its operation is SUCCEEDED (placement, account, store, vhost +
 // pool, database, WordPress installed, routes on every edge, a GET through every front door).
 // After each install (untimed) the admin login is checked through another node's edge.
-// INSTALLS (20) one after another, as customers clicking. Target (issue 3): p50 ≤ 5 s.
+// INSTALLS (20) one after another, as customers clicking. Target: p50 ≤ 5 s.
 
 const INSTALLS = Number(process.env.INSTALLS ?? 20);
 

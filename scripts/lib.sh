@@ -41,7 +41,7 @@ ensure_node_deps() {
   want="$(cat package.json package-lock.json 2>/dev/null | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "npm install"
-    # `npm ci` rejects this lockfile here (STACK.md); install scripts are denied in package.json.
+    # `npm ci` rejects this lockfile here; install scripts are denied in package.json.
     flock /tmp/shoal-npm.lock npm install --no-audit --no-fund --loglevel=error
     echo "$want" >"$stamp"
   fi

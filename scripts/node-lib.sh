@@ -13,7 +13,7 @@ node_packages_db=(mariadb-server mariadb-client)
 # Site storage: subvolumes, snapshots and send/receive (worker/agent/storage/btrfs-driver.ts).
 node_packages_storage=(btrfs-progs)
 # After the web packages: apt satisfies wordpress's "php" dependency with apache2 + mod_php when
-# php-fpm is not installed yet or in the same transaction (STACK.md).
+# php-fpm is not installed yet or in the same transaction.
 node_packages_apps=(wordpress wordpress-theme-twentytwentythree dokuwiki)
 
 ensure_node_packages() {
@@ -23,7 +23,7 @@ ensure_node_packages() {
 }
 
 # Stops and disables Debian's own nginx and php-fpm services if an install started them. MariaDB's
-# system server is left alone: on the project's machines it is shared infrastructure (STACK.md),
+# system server is left alone: on the project's machines it is shared infrastructure,
 # and the agent's per-node mariadbd uses its own data directory, socket and port, so it never
 # competes with it.
 stop_system_node_services() {

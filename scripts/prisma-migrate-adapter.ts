@@ -1,4 +1,4 @@
-// The driver adapter that Prisma's WASM schema engine uses for `prisma migrate` (see STACK.md).
+// The driver adapter that Prisma's WASM schema engine uses for `prisma migrate`.
 // Only the migration CLI uses this file; the application's client is built in server/db.ts.
 // It works around two bugs of @prisma/adapter-pg 6.19:
 //  1. prisma/orm#27403: the schema engine reads catalog columns typed `name`, `oid`, ... which the

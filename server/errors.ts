@@ -1,5 +1,6 @@
 // The one error type of Shoal's services. Procedures and REST handlers never build their own:
-// server/trpc/init.ts and server/http/errors.ts map these codes, and nothing else, to responses.
+// server/trpc/init.ts and the route handlers under app/api/ map these codes, and nothing else, to
+// responses.
 export const appErrorCodes = {
   BAD_INPUT: { trpc: "BAD_REQUEST", http: 400 },
   UNAUTHENTICATED: { trpc: "UNAUTHORIZED", http: 401 },

@@ -1,7 +1,7 @@
 // Stops a node's masters (nginx, php-fpm, mariadbd) for `npm start`'s Ctrl-C and before it starts
 // the cluster again, and for the cluster test harness. The agent leaves them running when it exits
-// (DESIGN invariant 5: restarting the agent never interrupts the sites), so whoever owns the whole
-// local cluster stops them here.
+// (docs/architecture.md, invariant 5: restarting the agent never interrupts the sites), so
+// whoever owns the whole local cluster stops them here.
 //
 // First through the node root's pid files (stopNode); then any master of the same node that a
 // crash left without a valid pid file, found by its binary and by the node root on its command

@@ -7,7 +7,7 @@ export function hashVerificationIdentifier(identifier: string): string {
   return createHash("sha256").update(identifier).digest("base64url");
 }
 
-/** better-auth's identifier for a password-reset token (api/routes/password.mjs). */
+/** better-auth's identifier for a password-reset token (as its password-reset route writes it). */
 export function resetPasswordIdentifier(token: string): string {
   return `reset-password:${token}`;
 }

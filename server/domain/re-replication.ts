@@ -1,6 +1,6 @@
 import { chooseNode, type PlacementCandidate } from "./placement";
 
-// Re-replication (issue 4): a site keeps its plan's `copies` on nodes that count (not DEAD, not
+// Re-replication: a site keeps its plan's `copies` on nodes that count (not DEAD, not
 // PENDING). When a node is lost, each site it held gets a new replica on the best other node
 // once the loss has lasted a grace period; when the lost node comes back, the site holds one copy
 // too many and one of the pair (the stand-in or the returning copy) is released. Pure, so every

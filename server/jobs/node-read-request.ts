@@ -5,7 +5,7 @@ import { NODE_READ_JOB, nodeReadOptions, nodeReadReplies, nodeReadWorkMs, type N
 import { QUEUES, createRedisConnection } from "./queues";
 
 // The panel's side of the node-read queue (server/jobs/node-read.ts): add a job, wait for a
-// control worker's answer. The panel never talks to a node itself (DESIGN.md, "panel").
+// control worker's answer. The panel never talks to a node itself (docs/architecture.md, "Panel").
 
 type Channel = { queue: Queue; events: QueueEvents; ready: Promise<unknown>; close: () => Promise<void> };
 

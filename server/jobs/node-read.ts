@@ -4,10 +4,10 @@ import { rollbackPreviewSchema, snapshotEntrySchema } from "../contract/snapshot
 import { snapshotPathSchema } from "../domain/snapshot-path";
 
 // The panel's read-only questions about a site's snapshot, answered by a control worker on the
-// site's live node (worker/control/node-read.ts): the panel never talks to nodes (DESIGN.md). The
-// panel has checked tenancy and the snapshot in Postgres; the job carries ids (and the path asked
-// about), the worker resolves the live node again, and the answer comes back as the job's return
-// value, checked here on both sides.
+// site's live node (worker/control/node-read.ts): the panel never talks to nodes
+// (docs/architecture.md). The panel has checked tenancy and the snapshot in Postgres; the job
+// carries ids (and the path asked about), the worker resolves the live node again, and the answer
+// comes back as the job's return value, checked here on both sides.
 
 export const NODE_READ_JOB = "node-read";
 

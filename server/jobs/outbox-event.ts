@@ -3,7 +3,7 @@ import { z } from "zod";
 
 export const OUTBOX_EVENT_JOB = "outbox-event";
 
-// Ids only: the worker reads desired state fresh (DESIGN.md invariant 2).
+// Ids only: the worker reads desired state fresh (docs/architecture.md, invariant 2).
 export const outboxEventPayload = z.object({
   outboxId: z.string().regex(/^\d+$/),
   topic: z.string().min(1).max(200),

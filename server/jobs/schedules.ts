@@ -4,9 +4,9 @@ import type { RepeatOptions } from "bullmq";
 export const SCHEDULES = {
   /**
    * Every agent polled twice a second: a node that dies is seen within half a second (a refused
-   * poll makes it SUSPECT at once and its peers confirm in the same tick), where a 1 s poll took
-   * up to a second, the most variable part of a failover (bench/README.md, node-loss.ts: recovery
-   * p50 1923 → 1528 ms). It costs about 3 % of a core per 3 nodes on the control worker.
+   * poll makes it SUSPECT at once and its peers confirm in the same tick). Detection is the most
+   * variable part of a failover; what this cadence gains and costs is in bench/README.md
+   * (node-loss.ts).
    */
   heartbeat: { id: "heartbeat", every: 500 },
   sweep: { id: "sweep", every: 5000 },

@@ -5,7 +5,7 @@ import { startCluster, type Cluster } from "./harness";
 
 // Three real agents, no control worker: each answers only its own token, reports metrics the
 // control plane accepts, and a restart of the agent leaves its node's front door serving
-// (DESIGN invariant 5: the data plane does not depend on the agent process).
+// (docs/architecture.md, invariant 5: the data plane does not depend on the agent process).
 
 let cluster: Cluster;
 

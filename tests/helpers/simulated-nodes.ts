@@ -1,8 +1,8 @@
 import type { Db } from "../../server/db";
 import { nodeMetricsSchema, type NodeMetrics } from "../../server/contract/node-metrics";
 
-// A SIMULATED node driver, for control-plane tests only (DESIGN.md: "a simulated node driver
-// exists only to test the control plane at scale ... and is named so"). There is no agent, nginx
+// A SIMULATED node driver, for control-plane tests only: it exists to test the control plane at
+// scale without real nodes, and is named so nobody mistakes it for one. There is no agent, nginx
 // or storage behind these nodes and nothing ever connects to their addresses: the driver writes
 // into Node.metrics the heartbeat a real node would report for the load it is given, and finishes
 // a planned move at once in Postgres, the way worker/control/move-site.ts ends one (the target's

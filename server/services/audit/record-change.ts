@@ -17,8 +17,9 @@ export type Change = {
   outbox?: { topic: string; payload?: Prisma.InputJsonValue };
 };
 
-// Invariant 1 (DESIGN.md): the caller runs this inside the same $transaction as the desired-state
-// write, so the change, its audit entry and its outbox row commit together or not at all.
+// Invariant 1 (docs/architecture.md): the caller runs this inside the same $transaction as the
+// desired-state write, so the change, its audit entry and its outbox row commit together or not at
+// all.
 export async function recordChange(tx: Tx, actor: Actor, change: Change): Promise<void> {
   await tx.auditEvent.create({
     data: {

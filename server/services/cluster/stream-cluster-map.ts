@@ -8,7 +8,7 @@ import { AppError } from "../../errors";
 import { assertClusterViewer, getClusterMap, type ClusterMapView } from "./get-cluster-map";
 
 // Server-sent events for the live cluster map: the map as one JSON `map` event whenever it
-// changed, checked every second. The map is read from Postgres like every other page (STYLE 10);
+// changed, checked every second. The map is read from Postgres like every other page;
 // a second is the heartbeat cadence, so polling the database faster would show nothing new.
 
 /** The same rules the tRPC middleware applies for "node.read", for a request outside tRPC. */

@@ -101,7 +101,6 @@ export async function createSite(actor: Actor, input: CreateSiteInput): Promise<
     }
     const database = appDatabase ? await insertDatabase(tx, { accountId: account.id, siteId: site.id, ...appDatabase }) : null;
 
-    // DNS and the first snapshot join this list with the issues that build them.
     const steps: OperationStepSpec[] = [
       { kind: "placement", target: "choosing a node" },
       { kind: "account", target: account.username },

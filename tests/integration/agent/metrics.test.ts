@@ -67,7 +67,7 @@ describe("GET /v1/metrics", () => {
     await appendFile(log, lines("blog.example.test", 10));
     const second = nodeMetricsSchema.parse((await getMetrics()).json);
     expect(second.sites["blog.example.test"]).toEqual({ requestsPerSec: 4, errorsPerSec: 0 });
-    // usagePct is over about the last second now (metrics.ts CpuWindow), still a percentage.
+    // usagePct is over about the last second (metrics.ts CpuWindow), a percentage.
     expect(second.cpu.usagePct).toBeLessThanOrEqual(100);
   });
 

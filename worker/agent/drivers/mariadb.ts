@@ -10,7 +10,7 @@ import type { NodeRoot } from "../node-root";
 import { runCommand } from "../run-command";
 import { waitFor } from "../wait-for";
 
-// The node's own mariadbd: its own data directory, socket, port and bind address (STACK.md). The
+// The node's own mariadbd: its own data directory, socket, port and bind address. The
 // agent talks to it as root over the unix socket (root authenticates by being root); customers'
 // users connect over TCP on the node's address.
 //

@@ -108,7 +108,10 @@ export type VhostInput = {
   provider?: Provider | null;
 };
 
-/** Every value has been grammar-checked (spec.ts), so none can end a directive or open a block. */
+/**
+ * Every value has been grammar-checked (server/contract/node-spec.ts), so none can end a directive
+ * or open a block.
+ */
 export function renderVhost(node: NodeRoot, site: VhostInput): string {
   // The backend port: only front doors and the hold service connect here. They set
   // X-Forwarded-For to the client they saw, so PHP's REMOTE_ADDR is the client's, believed only
