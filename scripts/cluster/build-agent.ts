@@ -2,11 +2,11 @@ import path from "node:path";
 import { build } from "esbuild";
 
 // The node agent runs from one bundled ES module (var/build/agent.mjs), not through tsx: tsx
-// keeps its TypeScript loader and transform caches in every agent, about 40 MB of the agent's
-// RSS (115 MB under tsx, 73 MB bundled, measured idle on this machine), and an agent is meant to
-// stay small beside the sites it serves. npm packages stay external (node_modules); the bundle is
-// build output, rebuilt by every start (under a second) and never committed. It sits two folders
-// deep, like worker/agent/, so the paths its code takes from import.meta.url (package.json) hold.
+// keeps its TypeScript loader and transform caches in every agent, a large share of the agent's
+// memory (figures in bench/README.md), and an agent is meant to stay small beside the sites it
+// serves. npm packages stay external (node_modules); the bundle is build output, rebuilt by every
+// start and never committed. It sits two folders deep, like worker/agent/, so the paths its code
+// takes from import.meta.url (package.json) hold.
 
 const root = path.resolve(import.meta.dirname, "../..");
 export const agentBundle = path.join(root, "var/build/agent.mjs");

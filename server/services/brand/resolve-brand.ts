@@ -12,7 +12,7 @@ export type ResolvedBrand = {
 };
 
 // Every page render resolves the brand (layout and <title>), so results are kept briefly in
-// memory. A brand edit shows within CACHE_MS plus a render; the brief allows ~5 s.
+// memory. A brand edit shows within CACHE_MS plus a render.
 const CACHE_MS = 3_000;
 // The Host header is chosen by the client: bound the cache so random hosts cannot grow it.
 const CACHE_MAX_ENTRIES = 1_000;

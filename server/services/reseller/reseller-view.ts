@@ -1,7 +1,7 @@
 import type { Prisma } from "../../generated/prisma/client";
 
 // Lists leave out the customer count: Prisma computes _count by aggregating the whole Customer
-// table (30-55 ms at 100k customers, bench/list-procedures.ts), whatever the page size.
+// table, whatever the page size (bench/list-procedures.ts; figures in bench/README.md).
 export const resellerListSelect = {
   id: true,
   name: true,

@@ -144,8 +144,8 @@ describe("one-click apps on a real node", () => {
     const elapsed = performance.now() - started;
     expect(results.map((r) => r.kind)).toEqual(["installApp"]);
     console.log(`WordPress install (converge with one installApp step): ${elapsed.toFixed(0)} ms`);
-    // The figure is what matters (about 1.1-1.4 s on an idle 2-core machine); the bound only
-    // catches a pathological install, since other test files share the CPUs.
+    // The figure is what matters (bench/README.md records it); the bound only catches a
+    // pathological install, since other test files share the CPUs.
     expect(elapsed).toBeLessThan(10_000);
 
     const front = await backendGet(node, wpHost, "/");

@@ -235,8 +235,8 @@ export async function stopNginx(node: NodeRoot): Promise<void> {
 
 /** The master's worker processes that still accept connections (not "shutting down"). */
 async function acceptingWorkers(masterPid: number): Promise<Set<number>> {
-  // The kernel's list of the master's children: one small read, where scanning /proc costs
-  // 15-50 ms on a busy machine and sat in every reload's wait.
+  // The kernel's list of the master's children: one small read, where a scan of all of /proc is
+  // slow on a busy machine and would sit in every reload's wait.
   const children = (await readTextIfExists(`/proc/${masterPid}/task/${masterPid}/children`).catch(() => null)) ?? "";
   const workers = new Set<number>();
   for (const pid of children.split(" ").filter((p) => /^[0-9]+$/.test(p))) {
