@@ -2,7 +2,8 @@ import path from "node:path";
 import { defineConfig } from "vitest/config";
 
 // Two tiers. unit: pure code, no services. integration: real Postgres (a fresh database per test
-// file, cloned from a migrated template in well under a second), real Redis and MariaDB later.
+// file, cloned from a migrated template), real Redis, and real nginx, php-fpm and MariaDB for the
+// agent's tests.
 export default defineConfig({
   resolve: { alias: { "@": path.resolve(import.meta.dirname) } },
   test: {
