@@ -3,7 +3,7 @@ import { readTextIfExists } from "./config-file";
 import { waitFor } from "./wait-for";
 
 // The node's masters (nginx, php-fpm, mariadbd) run detached from the agent, so restarting the
-// agent never interrupts the sites (DESIGN invariant 5). They are found again through their pid
+// agent never interrupts the sites. They are found again through their pid
 // files; a pid counts only while its command line still names this node's config, because after
 // a reboot a stale pid file can point at an unrelated process.
 

@@ -1,7 +1,7 @@
 import { execFile } from "node:child_process";
 
 // Every process the agent starts goes through here: a program and an argument array, never a
-// shell, so no name from a spec can be read as shell syntax (DESIGN invariant 7).
+// shell, so no name from a spec can be read as shell syntax.
 
 export class CommandError extends Error {
   constructor(

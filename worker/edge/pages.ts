@@ -1,6 +1,7 @@
 // The few pages the edge answers itself. They are written into nginx's config as single-quoted
 // `return` strings, so they must not contain a single quote, a backslash or a dollar sign (nginx
-// would read a variable); edge-pages.test.ts checks that.
+// would read a variable); the "edge pages" test in
+// tests/unit/worker/edge/render-edge.test.ts checks that.
 
 function page(title: string, text: string): string {
   return `<!doctype html>

@@ -202,8 +202,8 @@ async function ownAsStore(ctx: SiteContext, fresh: string, name: string, how: { 
 /**
  * Loads the dumps, skipping those `unchanged` from the standby this replaced: that database is
  * this very dump, and only the move's target converge (users and grants, no rows) touched it
- * since. Those loaded after all are taken out of `unchanged`. A replica node has never needed
- * MariaDB until now; a failed load leaves the files promoted, and the promote can be repeated.
+ * since. Those loaded after all are taken out of `unchanged`. MariaDB is started first: a replica
+ * node may never have run it. A failed load leaves the files promoted; the promote can be repeated.
  */
 async function loadDatabases(ctx: SiteContext, siteId: string, name: string, dumps: Map<string, string>, unchanged: Set<string>, standby: boolean): Promise<void> {
   if (dumps.size > 0) await startMariadb(ctx.node);
