@@ -20,7 +20,7 @@ export type LinkParent = {
 // A file is unchanged since the previous snapshot when its ctime is older than that snapshot's
 // start: every write, chmod, chown, rename or link moves ctime, and users cannot set it. The start
 // is the ctime of a marker file made on the same file system as the snapshot began
-// (site-storage.ts), so both sides of the comparison come from the kernel's own timestamp clock
+// (site-snapshots.ts, fileSystemNow), so both sides of the comparison come from the kernel's own timestamp clock
 // (which lags wall time by up to a tick), and a file changed in the marker's tick is copied.
 /**
  * Copies the directory open as `src` into `dest` (which must not exist), race-free against the
