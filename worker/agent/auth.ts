@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 
-// Every agent call carries the node's secret as a bearer token (the agent trusts nothing
-// but the control plane). Both sides are hashed before the compare so timingSafeEqual always sees
+// Every agent call carries the node's secret as a bearer token (the agent trusts nothing but the
+// control plane). Both sides are hashed before the compare so timingSafeEqual always sees
 // 32 bytes: a token of the wrong length costs the same time as a wrong token of the right length,
 // and the compare reveals neither the secret's length nor how much of it matched.
 

@@ -62,8 +62,8 @@ export async function replaceChecked(file: string, content: string | null, check
 /**
  * replaceChecked for many files under one check: all are written, the configuration is checked
  * once, and if it fails every file comes back as it was (the caller then installs them one by one
- * to find the culprit). Each `php-fpm -t` starts PHP, so a converge that adds many sites pays for
- * one check instead of one per file (figures in bench/README.md).
+ * to find the culprit). Each `php-fpm -t` starts a php-fpm, so a converge that adds many sites
+ * checks once instead of once per site.
  */
 export async function replaceAllChecked(changes: readonly { file: string; content: string | null }[], check: () => Promise<void>): Promise<void> {
   const previous = await Promise.all(changes.map((c) => readTextIfExists(c.file)));

@@ -7,9 +7,10 @@ import type { ObservedDatabases } from "./drivers/mariadb";
 import type { NodeRoot } from "./node-root";
 import type { AppSpec, NodeSpec } from "../../server/contract/node-spec";
 
-// Reconcile, don't replay (STYLE.md 9): the agent observes what the node has, plans what the
-// spec wants, and diffNode turns the difference into an ordered list of idempotent steps. This
-// file is pure (no I/O), so every ordering and every "nothing to do" case is unit tested.
+// Reconcile, don't replay: the agent observes what the node has, plans what the spec wants, and
+// diffNode turns the difference into an ordered list of idempotent steps, so a converge that was
+// interrupted, or one run twice, ends in the same state. This file is pure (no I/O), so every
+// ordering and every "nothing to do" case is unit tested.
 
 /** What the spec means on this node, with every config file already rendered. */
 export type DesiredNode = {
@@ -126,10 +127,31 @@ const sameStrings = (a: readonly string[], b: readonly string[]) => a.length ===
  */
 export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
   const steps: Step[] = [];
-
   if (observed.nginx.main !== desired.nginxMain) steps.push({ kind: "writeNginxMain", content: desired.nginxMain });
   if (observed.phpFpm.main !== desired.phpFpmMain) steps.push({ kind: "writePhpFpmMain", content: desired.phpFpmMain });
+  steps.push(...accountSteps(observed, desired));
+  const { steps: storeSteps, moved } = siteStoreSteps(observed, desired);
+  steps.push(...storeSteps);
+  // A site refused as moved is left as it is: nothing is written for it, and (it is in `keep`)
+  // nothing of it is removed.
+  const desiredSites = desired.sites.filter((s) => !moved.has(s.id));
+  const keep = new Set(desired.sites.map((s) => s.id));
+  steps.push(...poolSteps(observed, desired, desiredSites, keep));
+  steps.push(...vhostSteps(observed, desired, desiredSites, keep));
+  steps.push(...databaseSteps(observed, desired));
+  steps.push(...appSteps(observed, desiredSites));
+  steps.push(...leftoverStoreSteps(observed, desired, keep));
+  const wantedAccounts = new Set(desired.accounts.map((a) => a.username));
+  for (const account of observed.accounts) {
+    if (!wantedAccounts.has(account.username)) steps.push({ kind: "removeAccount", username: account.username });
+  }
+  return steps;
+}
 
+type DesiredSite = DesiredNode["sites"][number];
+
+function accountSteps(observed: ObservedNode, desired: DesiredNode): Step[] {
+  const steps: Step[] = [];
   const observedAccounts = new Map(observed.accounts.map((a) => [a.username, a]));
   for (const account of desired.accounts) {
     const seen = observedAccounts.get(account.username);
@@ -137,7 +159,11 @@ export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
       steps.push({ kind: "ensureAccount", accountId: account.id, username: account.username });
     }
   }
+  return steps;
+}
 
+function siteStoreSteps(observed: ObservedNode, desired: DesiredNode): { steps: Step[]; moved: Set<string> } {
+  const steps: Step[] = [];
   const stores = new Map<string, ObservedSiteStore[]>();
   for (const store of observed.siteStores) stores.set(store.siteId, [...(stores.get(store.siteId) ?? []), store]);
   // A site stored under another account is left exactly as it is: moving its files is not a
@@ -155,10 +181,12 @@ export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
       steps.push({ kind: "ensureSiteStore", siteId: site.id, username: site.username, documentRoot: site.documentRoot });
     }
   }
-  const desiredSites = desired.sites.filter((s) => !moved.has(s.id));
-  const keep = new Set(desired.sites.map((s) => s.id));
+  return { steps, moved };
+}
 
-  // php-fpm pools: one per active site.
+/** php-fpm pools: one per active site; then a start, or a reload when anything changed. */
+function poolSteps(observed: ObservedNode, desired: DesiredNode, desiredSites: DesiredSite[], keep: Set<string>): Step[] {
+  const steps: Step[] = [];
   let poolsChanged = false;
   for (const site of desiredSites) {
     const current = observed.phpFpm.pools[site.id] ?? null;
@@ -181,8 +209,12 @@ export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
     const goneSockets = Object.keys(observed.phpFpm.pools).filter((id) => !live.has(id)).sort();
     steps.push({ kind: "reloadPhpFpm", sockets, goneSockets });
   }
+  return steps;
+}
 
-  // nginx vhosts: one per site, active or suspended.
+/** nginx vhosts: one per site, active or suspended; then a start, or a reload when anything changed. */
+function vhostSteps(observed: ObservedNode, desired: DesiredNode, desiredSites: DesiredSite[], keep: Set<string>): Step[] {
+  const steps: Step[] = [];
   let vhostsChanged = false;
   for (const site of desiredSites) {
     if ((observed.nginx.vhosts[site.id] ?? null) !== site.vhost) {
@@ -198,45 +230,62 @@ export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
   }
   if (!observed.nginx.running) steps.push({ kind: "startNginx" });
   else if (vhostsChanged || observed.nginx.main !== desired.nginxMain) steps.push({ kind: "reloadNginx" });
+  return steps;
+}
 
-  // MariaDB: running whenever the node has or had databases, so leftovers can be seen and dropped,
-  // and wherever it keeps replicas: a failover promotes one here, and loading its databases must
-  // not wait for a first install-db and start (seconds, in the middle of the outage).
+/**
+ * MariaDB: running whenever the node has or had databases, so leftovers can be seen and dropped,
+ * and wherever it keeps replicas: a failover promotes one here, and loading its databases must
+ * not wait for a first install-db and start (seconds, in the middle of the outage).
+ */
+function databaseSteps(observed: ObservedNode, desired: DesiredNode): Step[] {
   const wantsMariadb = desired.databases.length > 0 || desired.replicas.length > 0 || observed.mariadb.initialised;
-  if (wantsMariadb && !observed.mariadb.running) steps.push({ kind: "startMariadb" });
-  if (wantsMariadb) {
-    // While mariadbd is down nothing is known: plan as if it were empty (every step is
-    // idempotent), and let the next converge find anything to drop.
-    const state = observed.mariadb.state ?? { databases: [], users: [] };
-    const haveDatabases = new Set(state.databases);
-    const wantedUsers = new Set<string>();
-    for (const db of desired.databases) {
-      if (!haveDatabases.has(db.name)) steps.push({ kind: "ensureDatabase", name: db.name });
-      for (const user of db.users) {
-        wantedUsers.add(`${user.username}@${userHost}`);
-        const seen = state.users.find((u) => u.username === user.username && u.host === userHost);
-        const wasLocked = seen?.locked ?? false;
-        // Unlock first and lock last: ensureDatabaseUser proves the login, which a lock refuses.
-        if (seen && wasLocked && !user.locked) steps.push({ kind: "setDatabaseUserLock", username: user.username, locked: false });
-        if (!seen || seen.passwordHash !== nativePasswordHash(user.password) || !sameStrings(seen.grants, [db.name])) {
-          steps.push({ kind: "ensureDatabaseUser", username: user.username, password: user.password, database: db.name });
-        }
-        if (user.locked && (!seen || !wasLocked)) steps.push({ kind: "setDatabaseUserLock", username: user.username, locked: true });
-      }
-    }
-    for (const user of state.users) {
-      if (!wantedUsers.has(`${user.username}@${user.host}`)) {
-        steps.push({ kind: "dropDatabaseUser", username: user.username, host: user.host });
-      }
-    }
-    const wantedDatabases = new Set(desired.databases.map((d) => d.name));
-    for (const name of state.databases) {
-      if (!wantedDatabases.has(name)) steps.push({ kind: "dropDatabase", name });
+  if (!wantsMariadb) return [];
+  const steps: Step[] = [];
+  if (!observed.mariadb.running) steps.push({ kind: "startMariadb" });
+  // While mariadbd is down nothing is known: plan as if it were empty (every step is
+  // idempotent), and let the next converge find anything to drop.
+  const state = observed.mariadb.state ?? { databases: [], users: [] };
+  const haveDatabases = new Set(state.databases);
+  const wantedUsers = new Set<string>();
+  for (const db of desired.databases) {
+    if (!haveDatabases.has(db.name)) steps.push({ kind: "ensureDatabase", name: db.name });
+    for (const user of db.users) {
+      wantedUsers.add(`${user.username}@${userHost}`);
+      steps.push(...databaseUserSteps(state, db.name, user));
     }
   }
+  for (const user of state.users) {
+    if (!wantedUsers.has(`${user.username}@${user.host}`)) {
+      steps.push({ kind: "dropDatabaseUser", username: user.username, host: user.host });
+    }
+  }
+  const wantedDatabases = new Set(desired.databases.map((d) => d.name));
+  for (const name of state.databases) {
+    if (!wantedDatabases.has(name)) steps.push({ kind: "dropDatabase", name });
+  }
+  return steps;
+}
 
-  // Apps last among the additions: they need the store, the pool (their PHP runs as the account)
-  // and their database. An installed app is never touched again: its files are the customer's.
+function databaseUserSteps(state: ObservedDatabases, database: string, user: DesiredNode["databases"][number]["users"][number]): Step[] {
+  const steps: Step[] = [];
+  const seen = state.users.find((u) => u.username === user.username && u.host === userHost);
+  const wasLocked = seen?.locked ?? false;
+  // Unlock first and lock last: ensureDatabaseUser proves the login, which a lock refuses.
+  if (seen && wasLocked && !user.locked) steps.push({ kind: "setDatabaseUserLock", username: user.username, locked: false });
+  if (!seen || seen.passwordHash !== nativePasswordHash(user.password) || !sameStrings(seen.grants, [database])) {
+    steps.push({ kind: "ensureDatabaseUser", username: user.username, password: user.password, database });
+  }
+  if (user.locked && (!seen || !wasLocked)) steps.push({ kind: "setDatabaseUserLock", username: user.username, locked: true });
+  return steps;
+}
+
+/**
+ * Apps last among the additions: they need the store, the pool (their PHP runs as the account)
+ * and their database. An installed app is never touched again: its files are the customer's.
+ */
+function appSteps(observed: ObservedNode, desiredSites: DesiredSite[]): Step[] {
+  const steps: Step[] = [];
   for (const site of desiredSites) {
     if (!site.app) continue;
     if (!(site.id in observed.appMarkers)) {
@@ -248,13 +297,19 @@ export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
       steps.push({ kind: "refuseAppChange", siteId: site.id, installed, wanted: site.app.kind });
     }
   }
+  return steps;
+}
 
-  // Last, after the pool and vhost that used it are gone. A replica's live volume is what is left
-  // of the site from when this node served it (a planned move or a failover made another node
-  // live): its files are the other node's now, but its snapshots are the base of the incremental
-  // streams that keep this copy fresh, so only the live volume goes. A replica's databases need no
-  // step here: the spec's databases are what stays, so the site's are dropped above unless the
-  // spec still lists them. Anything in neither list goes with its snapshots.
+/**
+ * Stores of sites not served here, after the pool and vhost that used them are gone. A replica's
+ * live volume is what is left of the site from when this node served it (a planned move or a
+ * failover made another node live): its files are the other node's now, but its snapshots are
+ * the base of the incremental streams that keep this copy fresh, so only the live volume goes.
+ * A replica's databases need no step here: the spec's databases are what stays, so the site's
+ * are dropped unless the spec still lists them. Anything in neither list goes with its snapshots.
+ */
+function leftoverStoreSteps(observed: ObservedNode, desired: DesiredNode, keep: Set<string>): Step[] {
+  const steps: Step[] = [];
   const replicaOwner = new Map(desired.replicas.map((r) => [r.id, r.username]));
   for (const store of observed.siteStores) {
     if (keep.has(store.siteId)) continue;
@@ -264,11 +319,6 @@ export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
     // Under another account: the snapshots are the site's (they are by site id), and deleting
     // that volume, or its snapshots with it, is not a converge's call.
     else steps.push({ kind: "refuseSiteMove", siteId: store.siteId, from: store.username, to: owner });
-  }
-
-  const wantedAccounts = new Set(desired.accounts.map((a) => a.username));
-  for (const account of observed.accounts) {
-    if (!wantedAccounts.has(account.username)) steps.push({ kind: "removeAccount", username: account.username });
   }
   return steps;
 }

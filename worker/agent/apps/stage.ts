@@ -161,43 +161,21 @@ export async function installStaged(
 
     const stageByFd = await mkdtemp(path.join(fdPath(siteHandle), stagePrefix));
     stageName = path.basename(stageByFd);
-    const stageHandle = await keep(open(stageByFd, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW));
-    const stat = await stageHandle.stat();
-    // The site directory is setgid, so the stage inherits g+s and group www-data; what counts is root and no access for others.
-    if (stat.uid !== 0 || (stat.mode & 0o777) !== 0o700 || (await readdir(fdPath(stageHandle))).length !== 0) {
-      throw new Error(`The stage ${stageName} was replaced while it was being created; refusing to install.`);
-    }
-    const rootPath = fdPath(stageHandle);
-    const realPath = path.join(siteDir, stageName);
-    await mkdir(path.join(rootPath, "root"), { mode: 0o700 });
-    await mkdir(path.join(rootPath, "site"), { mode: 0o700 });
-    const documentRootIno = (await lstat(path.join(rootPath, "root"))).ino;
-    const stage: Stage = {
-      rootPath,
-      realPath,
-      documentRoot: { rootPath: path.join(rootPath, "root"), realPath: path.join(realPath, "root") },
-      site: { rootPath: path.join(rootPath, "site"), realPath: path.join(realPath, "site") },
-      user,
-      wwwData,
-      siteDir,
-      finalDocumentRoot,
-    };
+    const stageHandle = await keep(openStage(stageByFd, stageName));
+    const { stage, documentRootIno } = await layOutStage(stageHandle, stageName, { user, wwwData, siteDir, finalDocumentRoot });
 
     await install.build(stage);
-    await chownTree(rootPath, user.uid, wwwData, new Set(install.privateFiles));
+    await chownTree(stage.rootPath, user.uid, wwwData, new Set(install.privateFiles));
     await stageHandle.chown(user.uid, wwwData);
     await stageHandle.chmod(0o2750);
     await install.finish?.(stage);
 
     for (const entry of install.siteEntries) {
-      await rename(path.join(rootPath, "site", entry), path.join(fdPath(siteHandle), entry));
+      await rename(path.join(stage.rootPath, "site", entry), path.join(fdPath(siteHandle), entry));
       moved.push(entry);
     }
     if (hasPlaceholder) await rm(path.join(fdPath(docHandle), "index.html"), { force: true });
-    // Over the (now empty) document root: one rename, so nginx sees the old directory or the app.
-    await rename(path.join(rootPath, "root"), path.join(fdPath(parentHandle), path.basename(finalDocumentRoot)));
-    const placed = await lstat(path.join(fdPath(parentHandle), path.basename(finalDocumentRoot)));
-    if (placed.ino !== documentRootIno) throw new Error(`The app's files were swapped before they reached ${site.documentRoot}.`);
+    await placeDocumentRoot(stage, parentHandle, documentRootIno, site.documentRoot);
     moved.length = 0;
   } catch (e) {
     if (siteHandle) {
@@ -208,4 +186,48 @@ export async function installStaged(
     if (siteHandle && stageName) await rm(path.join(fdPath(siteHandle), stageName), { recursive: true, force: true }).catch(() => {});
     for (const h of handles) await h.close().catch(() => {});
   }
+}
+
+/** The fresh stage by its descriptor, verified as root made it: the account must not have got in first. */
+async function openStage(stageByFd: string, stageName: string): Promise<FileHandle> {
+  const stageHandle = await open(stageByFd, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  const stat = await stageHandle.stat();
+  // The site directory is setgid, so the stage inherits g+s and group www-data; what counts is root and no access for others.
+  if (stat.uid !== 0 || (stat.mode & 0o777) !== 0o700 || (await readdir(fdPath(stageHandle))).length !== 0) {
+    await stageHandle.close();
+    throw new Error(`The stage ${stageName} was replaced while it was being created; refusing to install.`);
+  }
+  return stageHandle;
+}
+
+/** Makes the stage's `root` and `site` directories and describes them; `documentRootIno` identifies `root` later. */
+async function layOutStage(
+  stageHandle: FileHandle,
+  stageName: string,
+  where: Pick<Stage, "user" | "wwwData" | "siteDir" | "finalDocumentRoot">,
+): Promise<{ stage: Stage; documentRootIno: number }> {
+  const rootPath = fdPath(stageHandle);
+  const realPath = path.join(where.siteDir, stageName);
+  await mkdir(path.join(rootPath, "root"), { mode: 0o700 });
+  await mkdir(path.join(rootPath, "site"), { mode: 0o700 });
+  const documentRootIno = (await lstat(path.join(rootPath, "root"))).ino;
+  const stage: Stage = {
+    rootPath,
+    realPath,
+    documentRoot: { rootPath: path.join(rootPath, "root"), realPath: path.join(realPath, "root") },
+    site: { rootPath: path.join(rootPath, "site"), realPath: path.join(realPath, "site") },
+    ...where,
+  };
+  return { stage, documentRootIno };
+}
+
+/**
+ * Renames the stage's `root` over the (now empty) document root: one rename, so nginx sees the
+ * old directory or the app, never half of it; then checks that what landed is what was built.
+ */
+async function placeDocumentRoot(stage: Stage, parentHandle: FileHandle, documentRootIno: number, documentRoot: string): Promise<void> {
+  const target = path.join(fdPath(parentHandle), path.basename(stage.finalDocumentRoot));
+  await rename(path.join(stage.rootPath, "root"), target);
+  const placed = await lstat(target);
+  if (placed.ino !== documentRootIno) throw new Error(`The app's files were swapped before they reached ${documentRoot}.`);
 }

@@ -9,10 +9,9 @@ import { phpString } from "./php-literal";
 import { runPhpAs } from "./run-php";
 import { installStaged } from "./stage";
 
-// WordPress from Debian's package: a dereferenced copy of
-// /usr/share/wordpress per site, our own wp-config.php, then wp_install() run by the account's
-// user through PHP's CLI. Debian's copy is the customer's from then on (FS_METHOD direct lets
-// WordPress update itself in place).
+// WordPress from Debian's package: a dereferenced copy of /usr/share/wordpress per site, our own
+// wp-config.php, then wp_install() run by the account's user through PHP's CLI. Debian's copy is
+// the customer's from then on (FS_METHOD direct lets WordPress update itself in place).
 
 const source = "/usr/share/wordpress";
 const theme = "/usr/share/wordpress/wp-content/themes/twentytwentythree/style.css";

@@ -10,9 +10,9 @@ import type { NodeRoot } from "../node-root";
 import { runCommand } from "../run-command";
 import { waitFor } from "../wait-for";
 
-// The node's own mariadbd: its own data directory, socket, port and bind address. The
-// agent talks to it as root over the unix socket (root authenticates by being root); customers'
-// users connect over TCP on the node's address.
+// The node's own mariadbd: its own data directory, socket, port and bind address. The agent
+// talks to it as root over the unix socket (root authenticates by being root); customers' users
+// connect over TCP on the node's address.
 //
 // Every identifier is grammar-checked here again (the driver may be called without a spec) and
 // then quoted; passwords only ever travel as bound parameters of server-side prepared statements.

@@ -11,7 +11,7 @@ import { waitFor } from "../wait-for";
 
 // The node's own nginx master (not Debian's service): its main config, pid, logs and temp paths
 // all live under the node root, and it listens only on the node's address. Two kinds of listener:
-// the front door on httpPort (render-edge.ts: every domain arrives there and is proxied one hop)
+// the front door on httpPort (worker/edge/render-edge.ts: every domain arrives there and is proxied one hop)
 // and the site vhosts on backendPort, which only front doors and the hold service reach.
 
 const nginxBinary = "/usr/sbin/nginx";
@@ -108,10 +108,7 @@ export type VhostInput = {
   provider?: Provider | null;
 };
 
-/**
- * Every value has been grammar-checked (server/contract/node-spec.ts), so none can end a directive
- * or open a block.
- */
+/** Every value has been grammar-checked (server/contract/node-spec.ts), so none can end a directive or open a block. */
 export function renderVhost(node: NodeRoot, site: VhostInput): string {
   // The backend port: only front doors and the hold service connect here. They set
   // X-Forwarded-For to the client they saw, so PHP's REMOTE_ADDR is the client's, believed only
@@ -235,8 +232,8 @@ export async function stopNginx(node: NodeRoot): Promise<void> {
 
 /** The master's worker processes that still accept connections (not "shutting down"). */
 async function acceptingWorkers(masterPid: number): Promise<Set<number>> {
-  // The kernel's list of the master's children: one small read, where a scan of all of /proc is
-  // slow on a busy machine and would sit in every reload's wait.
+  // The kernel's list of the master's children: one small read, where scanning all of /proc is
+  // slow on a busy machine and sits in every reload's wait.
   const children = (await readTextIfExists(`/proc/${masterPid}/task/${masterPid}/children`).catch(() => null)) ?? "";
   const workers = new Set<number>();
   for (const pid of children.split(" ").filter((p) => /^[0-9]+$/.test(p))) {

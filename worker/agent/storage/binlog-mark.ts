@@ -13,7 +13,7 @@ import type { NodeRoot } from "../node-root";
 // logged before the position is visible in it). The dump's own snapshot comes later, so it holds
 // at least everything before the mark. If no event after the mark touches the database, it
 // still holds what the dump holds, and the next snapshot keeps the dump instead of taking it again:
-// a move's final delta of a 20 MB database that nobody wrote is a binlog scan, not a re-read.
+// a move's final delta of a database that nobody wrote is a binlog scan, not a re-read.
 //
 // Conservative everywhere: a mark from another MariaDB instance (a volume promoted from another
 // node's snapshot, a data directory made anew), a purged binlog file, a log that grew too much

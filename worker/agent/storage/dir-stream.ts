@@ -131,7 +131,7 @@ class FrameReader {
       this.length += chunk.length;
     }
   }
-  /** Up to `max` bytes (at least 1), without hashing; call consume() after. */
+  /** Exactly `n` bytes, added to the hash unless `hashIt` is false. */
   async take(n: number, hashIt = true): Promise<Buffer> {
     await this.fill(n);
     const all = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered);
@@ -178,31 +178,9 @@ export async function receiveDirSnapshot(
   dest: string,
   expect: { name: string; parentDir: (parentName: string) => Promise<string | null>; maxBytes: number },
 ): Promise<{ parent: string | null; bytes: number }> {
-  const hash = createHash("sha256");
-  const reader = new FrameReader(source, hash, expect.maxBytes);
-  if (!(await reader.take(magic.length)).equals(magic)) throw new InvalidStreamError("Not a Shoal directory snapshot stream.");
-  const readHeader = async (): Promise<Header> => {
-    const head = await reader.take(5, false);
-    const t = head.toString("latin1", 0, 1);
-    const len = head.readUInt32BE(1);
-    if (len > maxHeaderBytes) throw new InvalidStreamError("A record header is too large.");
-    const json = await reader.take(len, false);
-    if (t !== "E") hash.update(head).update(json);
-    let body: unknown;
-    try {
-      body = JSON.parse(json.toString("utf8"));
-    } catch {
-      throw new InvalidStreamError("A record header is not JSON.");
-    }
-    if (typeof body !== "object" || body === null) throw new InvalidStreamError("A record header is not an object.");
-    return { t, ...(body as object) } as Header;
-  };
-  const first = await readHeader();
-  if (first.t !== "H") throw new InvalidStreamError("The stream does not start with its header.");
+  const receiver = new DirReceiver(source, dest, expect.maxBytes);
+  const first = await receiver.start();
   if (first.name !== expect.name) throw new InvalidStreamError(`The stream holds snapshot ${String(first.name)}, not ${expect.name}.`);
-  // Known directories: a write may only go into one of these (never through a symlink).
-  const dirs = new Set<string>([""]);
-  const dirMeta: { path: string; mtimeMs: number }[] = [];
   await mkdir(dest, { mode: 0o700 });
   if (first.parent !== null) {
     if (typeof first.parent !== "string") throw new InvalidStreamError("Bad parent in the stream.");
@@ -211,12 +189,67 @@ export async function receiveDirSnapshot(
     if ((await treeSummary(parentDir)).digest !== first.parentSummary) {
       throw new InvalidStreamError(`This node's copy of ${first.parent} differs from the sender's; send a full stream.`);
     }
+    await receiver.cloneParent(parentDir);
+  }
+  await receiver.applyRecords();
+  return { parent: first.parent, bytes: receiver.bytes };
+}
+
+/** One receive: the stream being read and what it has built at `dest` so far. */
+class DirReceiver {
+  private readonly hash = createHash("sha256");
+  private readonly reader: FrameReader;
+  // Known directories: a write may only go into one of these (never through a symlink).
+  private readonly dirs = new Set<string>([""]);
+  private readonly dirMeta: { path: string; mtimeMs: number }[] = [];
+  private records = 1;
+
+  constructor(
+    source: AsyncIterable<Buffer>,
+    private readonly dest: string,
+    maxBytes: number,
+  ) {
+    this.reader = new FrameReader(source, this.hash, maxBytes);
+  }
+
+  get bytes(): number {
+    return this.reader.total;
+  }
+
+  /** Reads the magic and the H record. */
+  async start(): Promise<Extract<Header, { t: "H" }>> {
+    if (!(await this.reader.take(magic.length)).equals(magic)) throw new InvalidStreamError("Not a Shoal directory snapshot stream.");
+    const first = await this.readHeader();
+    if (first.t !== "H") throw new InvalidStreamError("The stream does not start with its header.");
+    return first;
+  }
+
+  private async readHeader(): Promise<Header> {
+    const head = await this.reader.take(5, false);
+    const t = head.toString("latin1", 0, 1);
+    const len = head.readUInt32BE(1);
+    if (len > maxHeaderBytes) throw new InvalidStreamError("A record header is too large.");
+    const json = await this.reader.take(len, false);
+    // The E record carries the hash of everything before it, so it is not part of it.
+    if (t !== "E") this.hash.update(head).update(json);
+    let body: unknown;
+    try {
+      body = JSON.parse(json.toString("utf8"));
+    } catch {
+      throw new InvalidStreamError("A record header is not JSON.");
+    }
+    if (typeof body !== "object" || body === null) throw new InvalidStreamError("A record header is not an object.");
+    return { t, ...(body as object) } as Header;
+  }
+
+  /** The parent's tree at `dest`: directories made, files hard-linked, symlinks copied. */
+  async cloneParent(parentDir: string): Promise<void> {
     for await (const e of walkTree(parentDir)) {
       if (e.path === "") continue;
-      const target = path.join(dest, e.path);
+      const target = path.join(this.dest, e.path);
       if (e.type === "dir") {
         await mkdir(target, { mode: 0o700 });
-        dirs.add(e.path);
+        this.dirs.add(e.path);
       } else if (e.type === "file") await link(path.join(parentDir, e.path), target);
       else {
         await symlink(e.target!, target);
@@ -224,7 +257,35 @@ export async function receiveDirSnapshot(
       }
     }
   }
-  const place = (p: unknown): { rel: string; full: string } => {
+
+  /** Applies every record up to E, then checks the stream and the tree against it. */
+  async applyRecords(): Promise<void> {
+    for (;;) {
+      const h = await this.readHeader();
+      if (h.t === "E") return this.finish(h);
+      this.records++;
+      if (h.t === "X") await this.remove(h.path);
+      else if (h.t === "D") await this.directory(h);
+      else if (h.t === "F") await this.file(h);
+      else if (h.t === "S") await this.symlink(h);
+      else throw new InvalidStreamError(`Unknown record type in the stream.`);
+    }
+  }
+
+  private async finish(h: Extract<Header, { t: "E" }>): Promise<void> {
+    if (h.sha256 !== this.hash.digest("hex")) throw new InvalidStreamError("The stream's checksum does not match (corrupted).");
+    if (h.records !== this.records) throw new InvalidStreamError("The stream's record count does not match.");
+    if (!(await this.reader.atEnd())) throw new InvalidStreamError("Bytes follow the end of the stream.");
+    // Directory times last, deepest first: creating entries moved them.
+    for (const d of this.dirMeta.reverse()) {
+      const t = d.mtimeMs / 1000;
+      await utimes(d.path, t, t);
+    }
+    if ((await treeSummary(this.dest)).digest !== h.summary) throw new InvalidStreamError("The received tree differs from the sender's.");
+  }
+
+  /** A checked path of the stream: relative, and inside a directory this receive knows. */
+  private place(p: unknown): { rel: string; full: string } {
     if (typeof p !== "string") throw new InvalidStreamError("Bad path in the stream.");
     let segments: string[];
     try {
@@ -234,77 +295,72 @@ export async function receiveDirSnapshot(
     }
     if (segments.length === 0 && p !== "") throw new InvalidStreamError("Bad path in the stream.");
     const parent = segments.slice(0, -1).join("/");
-    if (p !== "" && !dirs.has(parent)) throw new InvalidStreamError(`"${p}" is not inside a directory of the stream.`);
-    return { rel: p, full: p === "" ? dest : path.join(dest, p) };
-  };
-  const clear = async (full: string) => {
+    if (p !== "" && !this.dirs.has(parent)) throw new InvalidStreamError(`"${p}" is not inside a directory of the stream.`);
+    return { rel: p, full: p === "" ? this.dest : path.join(this.dest, p) };
+  }
+
+  /** A path that is not a directory of the stream (a file or symlink goes there). */
+  private placeLeaf(p: unknown): string {
+    const { rel, full } = this.place(p);
+    if (rel === "" || this.dirs.has(rel)) throw new InvalidStreamError(`"${rel}" is a directory in the stream.`);
+    return full;
+  }
+
+  private async remove(p: unknown): Promise<void> {
+    const { rel, full } = this.place(p);
+    if (rel === "") throw new InvalidStreamError("The stream deletes the whole tree.");
+    await clear(full);
+    for (const d of [...this.dirs]) if (d === rel || d.startsWith(`${rel}/`)) this.dirs.delete(d);
+  }
+
+  private async directory(h: Extract<Header, { t: "D" }>): Promise<void> {
+    const { rel, full } = this.place(h.path);
     const s = await lstat(full).catch(() => null);
     if (s && !s.isDirectory()) await unlink(full);
-    else if (s) await rm(full, { recursive: true });
-  };
-  let records = 1;
-  for (;;) {
-    const h = await readHeader();
-    if (h.t === "E") {
-      if (h.sha256 !== hash.digest("hex")) throw new InvalidStreamError("The stream's checksum does not match (corrupted).");
-      if (h.records !== records) throw new InvalidStreamError("The stream's record count does not match.");
-      if (!(await reader.atEnd())) throw new InvalidStreamError("Bytes follow the end of the stream.");
-      // Directory times last, deepest first: creating entries moved them.
-      for (const d of dirMeta.reverse()) {
-        const t = d.mtimeMs / 1000;
-        await utimes(d.path, t, t);
-      }
-      if ((await treeSummary(dest)).digest !== h.summary) throw new InvalidStreamError("The received tree differs from the sender's.");
-      return { parent: first.parent, bytes: reader.total };
+    if (!s || !s.isDirectory()) await mkdir(full, { mode: 0o700 });
+    await lchown(full, num(h.uid, "uid"), num(h.gid, "gid"));
+    const handle = await open(full, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+    try {
+      await handle.chmod(num(h.mode, "mode") & 0o7777);
+    } finally {
+      await handle.close();
     }
-    records++;
-    if (h.t === "X") {
-      const { rel, full } = place(h.path);
-      if (rel === "") throw new InvalidStreamError("The stream deletes the whole tree.");
-      await clear(full);
-      for (const d of [...dirs]) if (d === rel || d.startsWith(`${rel}/`)) dirs.delete(d);
-    } else if (h.t === "D") {
-      const { rel, full } = place(h.path);
-      const s = await lstat(full).catch(() => null);
-      if (s && !s.isDirectory()) await unlink(full);
-      if (!s || !s.isDirectory()) await mkdir(full, { mode: 0o700 });
-      await lchown(full, num(h.uid, "uid"), num(h.gid, "gid"));
-      const handle = await open(full, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-      try {
-        await handle.chmod(num(h.mode, "mode") & 0o7777);
-      } finally {
-        await handle.close();
-      }
-      dirs.add(rel);
-      dirMeta.push({ path: full, mtimeMs: num(h.mtimeMs, "mtime") });
-    } else if (h.t === "F") {
-      const { rel, full } = place(h.path);
-      if (rel === "" || dirs.has(rel)) throw new InvalidStreamError(`"${rel}" is a directory in the stream.`);
-      await clear(full);
-      const size = num(h.size, "size");
-      const out = await open(full, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
-      try {
-        await reader.pipe(size, async (piece) => {
-          await out.write(piece);
-        });
-        await out.chown(num(h.uid, "uid"), num(h.gid, "gid"));
-        await out.chmod(num(h.mode, "mode") & 0o7777);
-        const t = num(h.mtimeMs, "mtime") / 1000;
-        await out.utimes(t, t);
-      } finally {
-        await out.close();
-      }
-    } else if (h.t === "S") {
-      const { rel, full } = place(h.path);
-      if (rel === "" || dirs.has(rel)) throw new InvalidStreamError(`"${rel}" is a directory in the stream.`);
-      if (typeof h.target !== "string" || h.target === "" || h.target.includes("\0")) throw new InvalidStreamError("Bad symlink target.");
-      await clear(full);
-      await symlink(h.target, full);
-      await lchown(full, num(h.uid, "uid"), num(h.gid, "gid"));
+    this.dirs.add(rel);
+    this.dirMeta.push({ path: full, mtimeMs: num(h.mtimeMs, "mtime") });
+  }
+
+  private async file(h: Extract<Header, { t: "F" }>): Promise<void> {
+    const full = this.placeLeaf(h.path);
+    await clear(full);
+    const size = num(h.size, "size");
+    const out = await open(full, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      await this.reader.pipe(size, async (piece) => {
+        await out.write(piece);
+      });
+      await out.chown(num(h.uid, "uid"), num(h.gid, "gid"));
+      await out.chmod(num(h.mode, "mode") & 0o7777);
       const t = num(h.mtimeMs, "mtime") / 1000;
-      await lutimes(full, t, t);
-    } else {
-      throw new InvalidStreamError(`Unknown record type in the stream.`);
+      await out.utimes(t, t);
+    } finally {
+      await out.close();
     }
   }
+
+  private async symlink(h: Extract<Header, { t: "S" }>): Promise<void> {
+    const full = this.placeLeaf(h.path);
+    if (typeof h.target !== "string" || h.target === "" || h.target.includes("\0")) throw new InvalidStreamError("Bad symlink target.");
+    await clear(full);
+    await symlink(h.target, full);
+    await lchown(full, num(h.uid, "uid"), num(h.gid, "gid"));
+    const t = num(h.mtimeMs, "mtime") / 1000;
+    await lutimes(full, t, t);
+  }
+}
+
+/** Removes whatever is at `full`, if anything. */
+async function clear(full: string): Promise<void> {
+  const s = await lstat(full).catch(() => null);
+  if (s && !s.isDirectory()) await unlink(full);
+  else if (s) await rm(full, { recursive: true });
 }

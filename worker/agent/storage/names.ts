@@ -3,7 +3,7 @@ import { parseDatabaseName } from "../../../server/domain/database-name";
 import { objectIdPattern } from "../../../server/contract/node-spec";
 
 // Every name that reaches a snapshot path, a btrfs argument or a dump file name is checked here
-// first (DESIGN invariant 7).
+// first, so no name from a request can climb out of its directory or be read as an option.
 
 /**
  * A snapshot's name: a lower-case kind and a UTC instant, such as s-20261201T201500Z (the

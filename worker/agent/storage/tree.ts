@@ -20,7 +20,7 @@ export type LinkParent = {
 // A file is unchanged since the previous snapshot when its ctime is older than that snapshot's
 // start: every write, chmod, chown, rename or link moves ctime, and users cannot set it. The start
 // is the ctime of a marker file made on the same file system as the snapshot began
-// (site-storage.ts), so both sides of the comparison come from the kernel's own timestamp clock
+// (site-snapshots.ts, fileSystemNow), so both sides of the comparison come from the kernel's own timestamp clock
 // (which lags wall time by up to a tick), and a file changed in the marker's tick is copied.
 /**
  * Copies the directory open as `src` into `dest` (which must not exist), race-free against the
@@ -60,70 +60,78 @@ async function copyDirContents(src: FileHandle, dest: string, prevDir: string | 
       if (errno(e) === "ENOENT") continue; // deleted while we walk: the next snapshot agrees
       throw e;
     }
-    if (s.isDirectory()) {
-      let child: FileHandle;
-      try {
-        child = await openDirAt(src, name);
-      } catch (e) {
-        // Swapped for a symlink or removed since the lstat: not copied (never followed).
-        if (["ENOENT", "ELOOP", "ENOTDIR"].includes(errno(e) ?? "")) continue;
-        throw e;
-      }
-      try {
-        const childStat = await child.stat();
-        await mkdir(target, { mode: 0o700 });
-        await copyDirContents(child, target, prev, parent, stats);
-        await applyDirMeta(target, childStat);
-      } finally {
-        await child.close();
-      }
-    } else if (s.isFile()) {
-      let file: FileHandle;
-      try {
-        file = await openFileAt(src, name);
-      } catch (e) {
-        if (["ENOENT", "ELOOP", "ENXIO"].includes(errno(e) ?? "")) continue;
-        throw e;
-      }
-      try {
-        const fs = await file.stat();
-        if (!fs.isFile()) continue;
-        stats.files++;
-        stats.sizeBytes += fs.size;
-        if (prev && parent && (await sameFileAsBefore(fs, prev, parent))) {
-          await link(prev, target);
-          stats.linkedFiles++;
-          continue;
-        }
-        // Through the descriptor: the inode we opened, wherever its name went since. Reflinked
-        // where the file system can (free on btrfs/xfs), copied otherwise.
-        await copyFile(fdPath(file), target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
-        stats.copiedBytes += fs.size;
-        const out = await open(target, constants.O_WRONLY | constants.O_NOFOLLOW);
-        try {
-          await out.chown(fs.uid, fs.gid);
-          await out.chmod(fs.mode & 0o7777);
-          await out.utimes(fs.atime, fs.mtime);
-        } finally {
-          await out.close();
-        }
-      } finally {
-        await file.close();
-      }
-    } else if (s.isSymbolicLink()) {
-      let linkTarget: string;
-      try {
-        linkTarget = await readlink(fdPath(src, name));
-      } catch (e) {
-        if (["ENOENT", "EINVAL"].includes(errno(e) ?? "")) continue;
-        throw e;
-      }
-      await symlink(linkTarget, target);
-      await lchown(target, s.uid, s.gid);
-      await lutimes(target, s.atime, s.mtime);
-      stats.sizeBytes += s.size;
-    }
+    if (s.isDirectory()) await copyChildDir(src, name, target, prev, parent, stats);
+    else if (s.isFile()) await copyChildFile(src, name, target, prev, parent, stats);
+    else if (s.isSymbolicLink()) await copyChildSymlink(src, name, target, s, stats);
   }
+}
+
+async function copyChildDir(src: FileHandle, name: string, target: string, prev: string | null, parent: LinkParent | null, stats: CopyStats): Promise<void> {
+  let child: FileHandle;
+  try {
+    child = await openDirAt(src, name);
+  } catch (e) {
+    // Swapped for a symlink or removed since the lstat: not copied (never followed).
+    if (["ENOENT", "ELOOP", "ENOTDIR"].includes(errno(e) ?? "")) return;
+    throw e;
+  }
+  try {
+    const childStat = await child.stat();
+    await mkdir(target, { mode: 0o700 });
+    await copyDirContents(child, target, prev, parent, stats);
+    await applyDirMeta(target, childStat);
+  } finally {
+    await child.close();
+  }
+}
+
+async function copyChildFile(src: FileHandle, name: string, target: string, prev: string | null, parent: LinkParent | null, stats: CopyStats): Promise<void> {
+  let file: FileHandle;
+  try {
+    file = await openFileAt(src, name);
+  } catch (e) {
+    if (["ENOENT", "ELOOP", "ENXIO"].includes(errno(e) ?? "")) return;
+    throw e;
+  }
+  try {
+    const fs = await file.stat();
+    if (!fs.isFile()) return;
+    stats.files++;
+    stats.sizeBytes += fs.size;
+    if (prev && parent && (await sameFileAsBefore(fs, prev, parent))) {
+      await link(prev, target);
+      stats.linkedFiles++;
+      return;
+    }
+    // Through the descriptor: the inode we opened, wherever its name went since. Reflinked
+    // where the file system can (free on btrfs/xfs), copied otherwise.
+    await copyFile(fdPath(file), target, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+    stats.copiedBytes += fs.size;
+    const out = await open(target, constants.O_WRONLY | constants.O_NOFOLLOW);
+    try {
+      await out.chown(fs.uid, fs.gid);
+      await out.chmod(fs.mode & 0o7777);
+      await out.utimes(fs.atime, fs.mtime);
+    } finally {
+      await out.close();
+    }
+  } finally {
+    await file.close();
+  }
+}
+
+async function copyChildSymlink(src: FileHandle, name: string, target: string, s: Stats, stats: CopyStats): Promise<void> {
+  let linkTarget: string;
+  try {
+    linkTarget = await readlink(fdPath(src, name));
+  } catch (e) {
+    if (["ENOENT", "EINVAL"].includes(errno(e) ?? "")) return;
+    throw e;
+  }
+  await symlink(linkTarget, target);
+  await lchown(target, s.uid, s.gid);
+  await lutimes(target, s.atime, s.mtime);
+  stats.sizeBytes += s.size;
 }
 
 async function sameFileAsBefore(live: Stats, prevPath: string, parent: LinkParent): Promise<boolean> {
@@ -166,9 +174,9 @@ export async function* walkTree(root: string, rel = ""): AsyncGenerator<TreeEntr
 
 /**
  * Apparent size of a tree (regular files and symlinks). Every snapshot and every receive sums
- * one, so it lstats a directory's entries side by side (readdir's types say which): a WordPress
- * tree of 3,000 files took 300 ms one entry at a time on a busy machine, which sat in a move's
- * held window twice (the final snapshot, and its receive on the target).
+ * one, so it lstats a directory's entries side by side (readdir's types say which): one entry at
+ * a time is slow on a busy machine, and a move's held window waits for two sums (the final
+ * snapshot, and its receive on the target).
  */
 export async function treeSize(root: string): Promise<number> {
   const s = await lstat(root);

@@ -1,8 +1,9 @@
 import type { FileHandle } from "node:fs/promises";
 import type { Readable } from "node:stream";
 
-// What differs between the btrfs and the directory driver; site-storage.ts does the rest (names,
-// locks, database dumps, the swap of a restore, file browsing) the same way for both.
+// What differs between the btrfs and the directory driver; site-storage.ts and the site-*.ts
+// files it composes do the rest (names, locks, database dumps, the swap of a restore, file
+// browsing) the same way for both.
 
 export type ReceiveTarget = {
   /** The site's snapshot directory (exists); the received snapshot ends up at <dir>/<name>. */
