@@ -320,3 +320,9 @@ export function parseNodeSpec(input: unknown): NodeSpec {
     result.error.issues.map((issue) => ({ path: issue.path.join(".") || "(spec)", message: issue.message })),
   );
 }
+
+/** The spec as the control plane sends it (before defaults), which is what the wire carries. */
+export type NodeSpecInput = z.input<typeof nodeSpecSchema>;
+export type AccountSpecInput = NodeSpecInput["accounts"][number];
+export type SiteSpecInput = NodeSpecInput["sites"][number];
+export type DatabaseSpecInput = NodeSpecInput["databases"][number];

@@ -1,7 +1,6 @@
 import type { Db } from "../../server/db";
 import type { NodeStatus, Prisma } from "../../server/generated/prisma/client";
 import { agentClient, AgentUnreachableError } from "./agent-client";
-import { nodeMetricsSchema } from "../../server/contract/node-metrics";
 import {
   defaultDetectorSettings,
   detectFailures,
@@ -65,7 +64,7 @@ export async function collectHeartbeats(db: Db, clusterSecret: string, hooks: He
   await Promise.all(
     nodes.map(async (node) => {
       try {
-        const metrics = await client(node).metrics(nodeMetricsSchema, opts.pollTimeoutMs ?? 900);
+        const metrics = await client(node).metrics(opts.pollTimeoutMs ?? 900);
         polled.set(node.id, { at: Date.now(), ok: true, metrics });
       } catch (e) {
         polled.set(node.id, { at: Date.now(), ok: false, refused: e instanceof AgentUnreachableError && e.refused, error: e instanceof Error ? e.message : String(e) });

@@ -1,11 +1,12 @@
 import { createHmac } from "node:crypto";
 import type { Db } from "../../server/db";
-import { AgentRejectedError, AgentUnreachableError, agentClient, type AgentStepResult } from "./agent-client";
+import type { FailedStepResult, StepResult } from "../../server/contract/node-apply";
+import { AgentRejectedError, AgentUnreachableError, agentClient } from "./agent-client";
 import { buildNodeSpec, type BuiltNodeSpec } from "./build-node-spec";
 import { failPermanently, markApplying, recordWaiting, settleOperations, type EdgeProbe } from "./operation-progress";
 import { readRouteTable } from "./read-route-table";
 
-// Reconcile one node, level-triggered (STYLE 9): read its desired state fresh, let the agent
+// Reconcile one node, level-triggered: read its desired state fresh, let the agent
 // observe and diff (PUT /v1/spec converges only what is missing), push the edges' route table,
 // record observedGeneration for exactly the rows that were sent and converged, then settle the
 // operations that the new observed state completes. Safe to run twice; the caller guarantees one
@@ -28,21 +29,17 @@ function objectsOfIssue(built: BuiltNodeSpec, path: string): string[] {
   // /v1/apply prefixes the spec's issues with "spec.".
   const [collection, index] = path.replace(/^spec\./, "").split(".");
   const i = Number(index);
-  if (collection === "sites") return built.spec.sites[i] ? [String(built.spec.sites[i].id)] : [];
+  if (collection === "sites") return built.spec.sites[i] ? [built.spec.sites[i].id] : [];
   if (collection === "databases") return built.spec.databases[i] ? [built.spec.databases[i].id] : [];
   if (collection === "accounts") return built.spec.accounts[i] ? [built.spec.accounts[i].id] : [];
   if (collection === "replicas") return built.spec.replicas?.[i] ? [built.spec.replicas[i].siteId] : [];
   return [];
 }
 
-/** The objects a failed step is about; its description names a site id, a username or a database. */
-function objectsOfStep(built: BuiltNodeSpec, result: AgentStepResult): string[] | "all" {
-  const words = new Set(result.step.split(/[\s()/@]+/));
-  const hits = [
-    ...built.spec.sites.filter((s) => words.has(String(s.id))).map((s) => String(s.id)),
-    ...built.spec.databases.filter((d) => words.has(d.name) || d.users.some((u) => words.has(u.username))).map((d) => d.id),
-    ...built.spec.accounts.filter((a) => words.has(a.username)).map((a) => a.id),
-  ];
+/** The objects of this spec a failed step is about, as the agent names them; none named: all of them. */
+function objectsOfStep(built: BuiltNodeSpec, result: FailedStepResult): string[] | "all" {
+  const sent = new Set(allIds(built));
+  const hits = (result.objects ?? []).map((o) => o.id).filter((id) => sent.has(id));
   return hits.length > 0 ? hits : "all";
 }
 
@@ -88,7 +85,7 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
   if (!skipped) {
     await markApplying(db, touched, node.name);
     phase("mark");
-    let results: AgentStepResult[] | null = null;
+    let results: StepResult[] | null = null;
     // An invalid object is left out and its operation fails with the agent's words; the rest of
     // the node still converges. Bounded: each round removes at least one object.
     for (let round = 0; round < 20 && results === null; round++) {
@@ -122,7 +119,7 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
           // why instead of waiting for ever.
           for (const account of built.spec.accounts.filter((a) => bad.has(a.id))) {
             const why = `The node refused its hosting account ${account.username}: ${describe(account.id)}`;
-            for (const s of built.spec.sites) if (s.accountId === account.id) reasons.set(String(s.id), why);
+            for (const s of built.spec.sites) if (s.accountId === account.id) reasons.set(s.id, why);
             for (const d of built.spec.databases) if (d.accountId === account.id) reasons.set(d.id, why);
           }
           for (const [id, reason] of reasons) {
@@ -140,7 +137,7 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
     if (results === null) throw new Error(`Node ${node.name}: the spec kept being refused.`);
     phase("converge");
 
-    const failed = results.filter((r): r is Extract<AgentStepResult, { ok: false }> => !r.ok);
+    const failed = results.filter((r): r is FailedStepResult => !r.ok);
     const notConverged = new Set<string>();
     for (const f of failed) {
       const ids = objectsOfStep(built, f);
