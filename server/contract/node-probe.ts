@@ -10,6 +10,7 @@ export const probeRequestSchema = z.strictObject({
   timeoutMs: z.number().int().min(50, "At least 50 ms.").max(10_000, "At most 10 s.").default(1_000),
 });
 export type ProbeRequest = z.infer<typeof probeRequestSchema>;
+export type ProbeRequestBody = z.input<typeof probeRequestSchema>;
 
 /** status: the HTTP status the front door answered with; null when it did not answer (error says why). */
 export const probeAnswerSchema = z.object({ reachable: z.boolean(), ms: z.number().min(0), status: z.number().int().nullable(), error: z.string().nullable() });

@@ -4,8 +4,8 @@ import { parseDomainName } from "../domain/domain-name";
 import { providerSchema } from "../domain/provider";
 import { unixUsernameSchema } from "../domain/unix-username";
 
-// The desired state the control plane sends to a node. The agent validates it again (a trust
-// boundary, DESIGN invariant 7): every value here ends up in a config file, a path, a process
+// The desired state the control plane sends to a node. The agent validates it again (what crosses
+// the wire is untrusted on both sides): every value here ends up in a config file, a path, a process
 // argument or SQL, so each has a strict grammar, and the cross-references (a site's account, a
 // database's prefix) are checked before the agent touches anything.
 

@@ -5,7 +5,7 @@ import { agentErrorBodySchema, type AgentIssue } from "../../server/contract/age
 import { applyAnswerSchema, specAnswerSchema, type ApplyRequest } from "../../server/contract/node-apply";
 import type { NodeSpecInput } from "../../server/contract/node-spec";
 import { nodeMetricsSchema } from "../../server/contract/node-metrics";
-import { probeAnswerSchema } from "../../server/contract/node-probe";
+import { probeAnswerSchema, type ProbeRequestBody } from "../../server/contract/node-probe";
 import { usageReportSchema } from "../../server/contract/node-usage";
 import { drainAnswerSchema, routesAnswerSchema, type DrainRequest, type RouteTableBody } from "../../server/contract/route-table";
 import {
@@ -85,147 +85,160 @@ async function readAnswer<S extends z.ZodType>(nodeName: string, res: Response, 
   return checkAnswer(nodeName, res.status, schema, json);
 }
 
-export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
-  const token = agentSecret(opts.clusterSecret, node.name);
-  const base = `http://${node.address}:${node.agentPort}`;
+/** One agent as the client reaches it. */
+type Connection = { node: AgentAddress; base: string; token: string; timeoutMs: number | undefined };
 
-  async function call<S extends z.ZodType>(method: string, path: string, schema: S, body?: unknown, timeoutMs = opts.timeoutMs ?? 120_000): Promise<z.output<S>> {
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (e) {
-      throw unreachable(node.name, e);
-    }
-    return readAnswer(node.name, res, schema);
+async function call<S extends z.ZodType>(c: Connection, method: string, path: string, schema: S, body?: unknown, timeoutMs = c.timeoutMs ?? 120_000): Promise<z.output<S>> {
+  let res: Response;
+  try {
+    res = await fetch(`${c.base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${c.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    throw unreachable(c.node.name, e);
   }
+  return readAnswer(c.node.name, res, schema);
+}
 
-  /**
-   * Streams snapshot `name` of a site from this node to `target` (incremental from `parent` when
-   * both hold it): GET .../stream here piped into PUT .../stream there, never buffered whole.
-   * Resolves the bytes that crossed and the received snapshot's info.
-   */
-  async function sendSnapshotTo(target: AgentClient, siteId: string, name: string, parent: string | null, sizeLater = false): Promise<{ bytes: number; info: SnapshotInfoAnswer }> {
-    const path = `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}/stream`;
-    let source: Response;
-    try {
-      source = await fetch(`${base}${path}${parent ? `?parent=${encodeURIComponent(parent)}` : ""}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(3_600_000) });
-    } catch (e) {
-      throw unreachable(node.name, e);
-    }
-    if (!source.ok || !source.body) throw new AgentRejectedError(node.name, source.status, (await source.text()).slice(0, 300));
-    let bytes = 0;
-    const counted = source.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          bytes += chunk.byteLength;
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    const info = await target.receiveStream(path, counted, source.headers.get("x-shoal-storage") ?? "", sizeLater);
-    return { bytes, info };
+const sitePath = (siteId: string, rest: string) => `/v1/sites/${encodeURIComponent(siteId)}/${rest}`;
+const snapshotPath = (siteId: string, name: string, leaf = "") => sitePath(siteId, `snapshots/${encodeURIComponent(name)}${leaf ? `/${leaf}` : ""}`);
+
+/**
+ * Streams snapshot `name` of a site from this node to `target` (incremental from `parent` when
+ * both hold it): GET .../stream here piped into PUT .../stream there, never buffered whole.
+ * Resolves the bytes that crossed and the received snapshot's info.
+ */
+async function sendSnapshotTo(c: Connection, target: AgentClient, siteId: string, name: string, parent: string | null, sizeLater = false): Promise<{ bytes: number; info: SnapshotInfoAnswer }> {
+  const path = snapshotPath(siteId, name, "stream");
+  let source: Response;
+  try {
+    source = await fetch(`${c.base}${path}${parent ? `?parent=${encodeURIComponent(parent)}` : ""}`, { headers: { authorization: `Bearer ${c.token}` }, signal: AbortSignal.timeout(3_600_000) });
+  } catch (e) {
+    throw unreachable(c.node.name, e);
   }
+  if (!source.ok || !source.body) throw new AgentRejectedError(c.node.name, source.status, (await source.text()).slice(0, 300));
+  let bytes = 0;
+  const counted = source.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  const info = await target.receiveStream(path, counted, source.headers.get("x-shoal-storage") ?? "", sizeLater);
+  return { bytes, info };
+}
 
-  /** `sizeLater`: listed at once, its size summed after the answer (a move's final delta). */
-  async function receiveStream(path: string, body: ReadableStream<Uint8Array>, storage: string, sizeLater = false) {
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}${sizeLater ? "?sizeLater=1" : ""}`, {
-        method: "PUT",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "x-shoal-storage": storage },
-        body,
-        // @ts-expect-error Node's fetch streams a request body only in half-duplex mode.
-        duplex: "half",
-        signal: AbortSignal.timeout(3_600_000),
-      });
-    } catch (e) {
-      throw unreachable(node.name, e);
-    }
-    const text = await res.text();
-    if (!res.ok) throw new AgentRejectedError(node.name, res.status, text.slice(0, 300));
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new AgentRejectedError(node.name, res.status, `not JSON: ${text.slice(0, 200)}`);
-    }
-    return checkAnswer(node.name, res.status, receivedSnapshotSchema, json);
+/** `sizeLater`: listed at once, its size summed after the answer (a move's final delta). */
+async function receiveStream(c: Connection, path: string, body: ReadableStream<Uint8Array>, storage: string, sizeLater = false): Promise<SnapshotInfoAnswer> {
+  let res: Response;
+  try {
+    res = await fetch(`${c.base}${path}${sizeLater ? "?sizeLater=1" : ""}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${c.token}`, "content-type": "application/octet-stream", "x-shoal-storage": storage },
+      body,
+      // @ts-expect-error Node's fetch streams a request body only in half-duplex mode.
+      duplex: "half",
+      signal: AbortSignal.timeout(3_600_000),
+    });
+  } catch (e) {
+    throw unreachable(c.node.name, e);
   }
-
-  /** A snapshot's directory listing or a file's facts (its bytes are not read: the body is cancelled). */
-  async function snapshotEntry(siteId: string, name: string, relPath: string): Promise<SnapshotEntryInfo> {
-    const url = `${base}/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}/files?path=${encodeURIComponent(relPath)}`;
-    let res: Response;
-    try {
-      res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
-    } catch (e) {
-      throw unreachable(node.name, e);
-    }
-    if (res.ok && res.headers.get("content-type")?.startsWith("application/octet-stream")) {
-      await res.body?.cancel();
-      const lastModified = res.headers.get("last-modified");
-      return { type: "file", sizeBytes: Number(res.headers.get("content-length") ?? 0), mtime: lastModified ? new Date(lastModified).toISOString() : null };
-    }
-    return readAnswer(node.name, res, snapshotEntrySchema);
+  const text = await res.text();
+  if (!res.ok) throw new AgentRejectedError(c.node.name, res.status, text.slice(0, 300));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AgentRejectedError(c.node.name, res.status, `not JSON: ${text.slice(0, 200)}`);
   }
+  return checkAnswer(c.node.name, res.status, receivedSnapshotSchema, json);
+}
 
-  const promotePath = (siteId: string) => `/v1/sites/${encodeURIComponent(siteId)}/promote`;
+/** A snapshot's directory listing or a file's facts (its bytes are not read: the body is cancelled). */
+async function snapshotEntry(c: Connection, siteId: string, name: string, relPath: string): Promise<SnapshotEntryInfo> {
+  let res: Response;
+  try {
+    res = await fetch(`${c.base}${snapshotPath(siteId, name, "files")}?path=${encodeURIComponent(relPath)}`, { headers: { authorization: `Bearer ${c.token}` }, signal: AbortSignal.timeout(c.timeoutMs ?? 30_000) });
+  } catch (e) {
+    throw unreachable(c.node.name, e);
+  }
+  if (res.ok && res.headers.get("content-type")?.startsWith("application/octet-stream")) {
+    await res.body?.cancel();
+    const lastModified = res.headers.get("last-modified");
+    return { type: "file", sizeBytes: Number(res.headers.get("content-length") ?? 0), mtime: lastModified ? new Date(lastModified).toISOString() : null };
+  }
+  return readAnswer(c.node.name, res, snapshotEntrySchema);
+}
+
+/** The node's own calls: its state, its front door's routes, its heartbeat, its peers. */
+function nodeCalls(c: Connection) {
   return {
-    node,
-    sendSnapshotTo,
-    snapshotEntry,
-    /** What restoring snapshot `name` would change (files and `databases`), nothing changed. */
-    previewRollback: (siteId: string, name: string, databases: string[], limit = 200) =>
-      call(
-        "GET",
-        `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}/diff?limit=${limit}${databases.length ? `&databases=${databases.map(encodeURIComponent).join(",")}` : ""}`,
-        rollbackPreviewSchema,
-        undefined,
-        60_000,
-      ),
-    /** One file of snapshot `name` back into the live site (replacing what is there). */
-    restoreFile: (siteId: string, name: string, relPath: string) =>
-      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/restore-file`, restoreFileAnswerSchema, { name, path: relPath } satisfies RestoreFileRequest, 60_000),
-    receiveStream,
-    putSpec: (spec: NodeSpecInput) => call("PUT", "/v1/spec", specAnswerSchema, spec),
-    putRoutes: (routes: RouteTableBody) => call("PUT", "/v1/routes", routesAnswerSchema, routes, 30_000),
+    putSpec: (spec: NodeSpecInput) => call(c, "PUT", "/v1/spec", specAnswerSchema, spec),
+    putRoutes: (routes: RouteTableBody) => call(c, "PUT", "/v1/routes", routesAnswerSchema, routes, 30_000),
     /** Spec and route table under one nginx reload (PUT /v1/apply). */
-    putApply: (spec: NodeSpecInput, routes: RouteTableBody) => call("PUT", "/v1/apply", applyAnswerSchema, { spec, routes } satisfies ApplyRequest),
+    putApply: (spec: NodeSpecInput, routes: RouteTableBody) => call(c, "PUT", "/v1/apply", applyAnswerSchema, { spec, routes } satisfies ApplyRequest),
     /** Disk use of each site live on the node: files, dumps, snapshots, and its databases' files. */
-    usage: (timeoutMs = 30_000) => call("GET", "/v1/usage", usageReportSchema, undefined, timeoutMs),
+    usage: (timeoutMs = 30_000) => call(c, "GET", "/v1/usage", usageReportSchema, undefined, timeoutMs),
     /** The heartbeat's poll. */
-    metrics: (timeoutMs = 2_000) => call("GET", "/v1/metrics", nodeMetricsSchema, undefined, timeoutMs),
+    metrics: (timeoutMs = 2_000) => call(c, "GET", "/v1/metrics", nodeMetricsSchema, undefined, timeoutMs),
     /** Asks this node whether it reaches another node's front door (worker/agent/peer-probe.ts). */
     probe: (target: { address: string; port: number }, timeoutMs: number) =>
-      call("POST", "/v1/probe", probeAnswerSchema, { ...target, timeoutMs }, timeoutMs + 1_000),
-    /** A snapshot of the site's files with its databases' dumps. */
-    /** `sizeLater`: listed with its predecessor's size, its own summed after the answer (a move's final delta). */
-    /** `reuseIfUnchanged`: answers that snapshot (reused: true) instead when the site is as it left it. */
+      call(c, "POST", "/v1/probe", probeAnswerSchema, { ...target, timeoutMs } satisfies ProbeRequestBody, timeoutMs + 1_000),
+    /** Waits up to timeoutMs for the site's requests in flight through this edge's hold service to finish. */
+    drain: (siteId: string, timeoutMs: number) => call(c, "POST", "/v1/routes/drain", drainAnswerSchema, { siteId, timeoutMs } satisfies DrainRequest, timeoutMs + 5_000),
+  };
+}
+
+/** A site's snapshots on this node: made, listed, previewed, restored, promoted, deleted. */
+function snapshotCalls(c: Connection) {
+  return {
+    /** What restoring snapshot `name` would change (files and `databases`), nothing changed. */
+    previewRollback: (siteId: string, name: string, databases: string[], limit = 200) =>
+      call(c, "GET", `${snapshotPath(siteId, name, "diff")}?limit=${limit}${databases.length ? `&databases=${databases.map(encodeURIComponent).join(",")}` : ""}`, rollbackPreviewSchema, undefined, 60_000),
+    /** One file of snapshot `name` back into the live site (replacing what is there). */
+    restoreFile: (siteId: string, name: string, relPath: string) =>
+      call(c, "POST", sitePath(siteId, "restore-file"), restoreFileAnswerSchema, { name, path: relPath } satisfies RestoreFileRequest, 60_000),
+    /**
+     * A snapshot of the site's files with its databases' dumps. `sizeLater`: listed with its
+     * predecessor's size, its own summed after the answer (a move's final delta).
+     * `reuseIfUnchanged`: answers that snapshot (reused: true) instead when the site is as it left it.
+     */
     createSnapshot: (siteId: string, name: string, databases: string[], o: { sizeLater?: boolean; timeoutMs?: number; reuseIfUnchanged?: string } = {}) =>
       call(
+        c,
         "POST",
-        `/v1/sites/${encodeURIComponent(siteId)}/snapshots`,
+        sitePath(siteId, "snapshots"),
         createdSnapshotSchema,
         { name, databases, ...(o.sizeLater ? { sizeLater: true } : {}), ...(o.reuseIfUnchanged ? { reuseIfUnchanged: o.reuseIfUnchanged } : {}) } satisfies CreateSnapshotRequest,
         o.timeoutMs,
       ),
     /** Makes snapshot `name` (on this node) the site's live volume and loads its databases' dumps (a standby is replaced, unchanged dumps not reloaded). */
     promote: (siteId: string, name: string, databases: string[], timeoutMs?: number) =>
-      call("POST", promotePath(siteId), promoteAnswerSchema, { name, databases, keepCurrentAs: snapshotName("pre", new Date()) } satisfies PromoteRequest, timeoutMs),
+      call(c, "POST", sitePath(siteId, "promote"), promoteAnswerSchema, { name, databases, keepCurrentAs: snapshotName("pre", new Date()) } satisfies PromoteRequest, timeoutMs),
     /** Stages snapshot `name` as the site's standby here (a move's target): volume and databases, not routed. */
-    stage: (siteId: string, name: string, databases: string[], timeoutMs?: number) => call("POST", promotePath(siteId), promoteAnswerSchema, { name, databases, standby: true } satisfies PromoteRequest, timeoutMs),
-    /** Waits up to timeoutMs for the site's requests in flight through this edge's hold service to finish. */
-    drain: (siteId: string, timeoutMs: number) => call("POST", "/v1/routes/drain", drainAnswerSchema, { siteId, timeoutMs } satisfies DrainRequest, timeoutMs + 5_000),
-    deleteSnapshot: (siteId: string, name: string) =>
-      call("DELETE", `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}`, snapshotDeletedSchema),
+    stage: (siteId: string, name: string, databases: string[], timeoutMs?: number) =>
+      call(c, "POST", sitePath(siteId, "promote"), promoteAnswerSchema, { name, databases, standby: true } satisfies PromoteRequest, timeoutMs),
+    deleteSnapshot: (siteId: string, name: string) => call(c, "DELETE", snapshotPath(siteId, name), snapshotDeletedSchema),
     /** Rollback: the site's files and databases back to `name`; the state before is kept as `keepCurrentAs`. */
     restoreSnapshot: (siteId: string, name: string, keepCurrentAs: string, databases: string[]) =>
-      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/restore`, restoreAnswerSchema, { name, keepCurrentAs, databases } satisfies RestoreRequest),
+      call(c, "POST", sitePath(siteId, "restore"), restoreAnswerSchema, { name, keepCurrentAs, databases } satisfies RestoreRequest),
+  };
+}
+
+export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
+  const c: Connection = { node, base: `http://${node.address}:${node.agentPort}`, token: agentSecret(opts.clusterSecret, node.name), timeoutMs: opts.timeoutMs };
+  return {
+    node,
+    sendSnapshotTo: (target: AgentClient, siteId: string, name: string, parent: string | null, sizeLater = false) => sendSnapshotTo(c, target, siteId, name, parent, sizeLater),
+    receiveStream: (path: string, body: ReadableStream<Uint8Array>, storage: string, sizeLater = false) => receiveStream(c, path, body, storage, sizeLater),
+    snapshotEntry: (siteId: string, name: string, relPath: string) => snapshotEntry(c, siteId, name, relPath),
+    ...nodeCalls(c),
+    ...snapshotCalls(c),
   };
 }
 

@@ -31,8 +31,9 @@ function phpSettingsOf(stored: Prisma.JsonValue): Record<string, string> {
 /** Objects to leave out of the spec (a previous attempt found them invalid), by id. */
 export type SpecExclusions = ReadonlySet<string>;
 
-export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: string, exclude: SpecExclusions = new Set()): Promise<BuiltNodeSpec> {
-  const [placements, replicaPlacements, databases, blockedResellers] = await Promise.all([
+/** The node's placements (served and replicated), its databases, and the resellers not active. */
+function readNodeRows(db: Db, nodeId: string) {
+  return Promise.all([
     db.placement.findMany({
       where: { nodeId, role: "PRIMARY", site: { deletedAt: null, status: { not: "TERMINATED" }, account: { deletedAt: null, status: { not: "TERMINATED" } } } },
       orderBy: { siteId: "asc" },
@@ -65,6 +66,40 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
     }),
     db.reseller.findMany({ where: { status: { not: "ACTIVE" } }, select: { id: true } }),
   ]);
+}
+
+type PlacedSite = Awaited<ReturnType<typeof readNodeRows>>[0][number]["site"];
+
+/** A served site as the spec carries it, with its one-click app's install parameters when it has one. */
+function siteSpec(s: PlacedSite, adminEmail: string, clusterSecret: string): SiteSpecInput {
+  const entry = appCatalog[s.app];
+  const appDb = s.databases[0];
+  const appUser = appDb?.users[0];
+  return {
+    id: s.id,
+    accountId: s.accountId,
+    domains: [s.domain.name],
+    documentRoot: s.documentRoot,
+    phpSettings: phpSettingsOf(s.phpSettings),
+    status: s.status === "ACTIVE" ? "ACTIVE" : "SUSPENDED",
+    ...(entry.installer
+      ? {
+          app: {
+            kind: entry.installer,
+            title: s.domain.displayName,
+            url: `http://${s.domain.name}/`,
+            adminUser: entry.adminUsernameDefault ?? "admin",
+            adminEmail,
+            adminPassword: appAdminPassword(clusterSecret, s.id),
+            database: entry.database && appDb && appUser ? { name: appDb.name, user: appUser.username, password: databasePassword(clusterSecret, appUser.id) } : null,
+          },
+        }
+      : {}),
+  };
+}
+
+export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: string, exclude: SpecExclusions = new Set()): Promise<BuiltNodeSpec> {
+  const [placements, replicaPlacements, databases, blockedResellers] = await readNodeRows(db, nodeId);
   const sites = placements.map((p) => p.site).filter((s) => !exclude.has(s.id) && s.domain.deletedAt === null);
   const dbs = databases.filter((d) => !exclude.has(d.id));
 
@@ -86,37 +121,7 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
   const kept = new Set(accounts.map((a) => a.id));
   const emailOf = new Map(accounts.map((a) => [a.id, a.customer.email]));
 
-  const specSites = sites
-    .filter((s) => kept.has(s.accountId))
-    .map((s): SiteSpecInput => {
-      const entry = appCatalog[s.app];
-      const appDb = s.databases[0];
-      const appUser = appDb?.users[0];
-      return {
-        id: s.id,
-        accountId: s.accountId,
-        domains: [s.domain.name],
-        documentRoot: s.documentRoot,
-        phpSettings: phpSettingsOf(s.phpSettings),
-        status: s.status === "ACTIVE" ? "ACTIVE" : "SUSPENDED",
-        ...(entry.installer
-          ? {
-              app: {
-                kind: entry.installer,
-                title: s.domain.displayName,
-                url: `http://${s.domain.name}/`,
-                adminUser: entry.adminUsernameDefault ?? "admin",
-                adminEmail: emailOf.get(s.accountId)!,
-                adminPassword: appAdminPassword(clusterSecret, s.id),
-                database:
-                  entry.database && appDb && appUser
-                    ? { name: appDb.name, user: appUser.username, password: databasePassword(clusterSecret, appUser.id) }
-                    : null,
-              },
-            }
-          : {}),
-      };
-    });
+  const specSites = sites.filter((s) => kept.has(s.accountId)).map((s) => siteSpec(s, emailOf.get(s.accountId)!, clusterSecret));
   const specDatabases = dbs
     .filter((d) => kept.has(d.accountId))
     .map((d): DatabaseSpecInput => ({

@@ -1,5 +1,6 @@
 import type { Db } from "../../server/db";
 import type { NodeStatus, Prisma } from "../../server/generated/prisma/client";
+import type { NodeMetrics } from "../../server/contract/node-metrics";
 import { agentClient, AgentUnreachableError } from "./agent-client";
 import {
   defaultDetectorSettings,
@@ -60,7 +61,7 @@ export async function collectHeartbeats(db: Db, clusterSecret: string, hooks: He
   const client = (n: (typeof nodes)[number]) => agentClient(n, { clusterSecret });
 
   // 1. Poll every agent at once.
-  const polled = new Map<string, { at: number; ok: true; metrics: unknown } | { at: number; ok: false; refused: boolean; error: string }>();
+  const polled = new Map<string, { at: number; ok: true; metrics: NodeMetrics } | { at: number; ok: false; refused: boolean; error: string }>();
   await Promise.all(
     nodes.map(async (node) => {
       try {
@@ -144,7 +145,7 @@ export async function collectHeartbeats(db: Db, clusterSecret: string, hooks: He
     }
     if (changed && status === "HEALTHY" && (n.status === "DEGRADED" || n.status === "PENDING" || n.status === "DEAD")) await hooks.onRecovered(n.id);
     if (p.ok) {
-      const waiting = (p.metrics as { edge?: { confirmed: boolean } }).edge?.confirmed === false;
+      const waiting = p.metrics.edge?.confirmed === false;
       if (waiting || state === "DEAD") {
         await hooks.pushRoutes(n.id, !waiting).catch((e: unknown) => hooks.log?.(`routes to ${n.name}: ${e instanceof Error ? e.message : String(e)}`));
       }
