@@ -201,7 +201,7 @@ const databaseSpecSchema = z.strictObject({
  * A site this node keeps a copy of without serving it: its account (the Unix user its files
  * belong to) exists here and its received snapshots stay, but it gets no vhost, pool, databases or
  * live volume. The snapshots are the base of the next incremental stream and what a promote
- * (storage/routes.ts) turns into the live site when the control plane moves the site here.
+ * (worker/agent/storage/routes.ts) turns into the live site when the control plane moves the site here.
  */
 const replicaSpecSchema = z.strictObject({
   siteId: objectIdSchema,

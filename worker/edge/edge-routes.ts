@@ -18,7 +18,7 @@ import type { RoutesAnswer } from "../../server/contract/route-table";
 
 // The agent's side of the front door: the route table in memory and on disk, edge.conf rendered
 // from it into the node's nginx, and the hold service that parks paused sites' requests. The
-// agent's HTTP server calls put() for PUT /v1/routes (under its converge lock, see server.ts).
+// agent's HTTP server calls put() for PUT /v1/routes (under its converge lock, see ../agent/routes/front-door-routes.ts).
 
 export type EdgeOptions = { holdTimeoutMs?: number; maxHeld?: number };
 
