@@ -45,3 +45,9 @@ export const rollbackPreviewQuerySchema = z.strictObject({
     .pipe(z.array(databaseNameSchema).max(64)),
   limit: z.coerce.number().int().min(0).max(1000).default(200),
 });
+
+/**
+ * A snapshot stream (GET and PUT .../snapshots/:name/stream) names the storage driver that made
+ * it in this header: a node only takes a stream of its own kind.
+ */
+export const streamStorageHeader = "x-shoal-storage";

@@ -20,7 +20,7 @@ import {
   type SnapshotEntryInfo,
   type SnapshotInfoAnswer,
 } from "../../server/contract/snapshot-answers";
-import type { CreateSnapshotRequest, PromoteRequest, RestoreFileRequest, RestoreRequest } from "../../server/contract/snapshot-requests";
+import { streamStorageHeader, type CreateSnapshotRequest, type PromoteRequest, type RestoreFileRequest, type RestoreRequest } from "../../server/contract/snapshot-requests";
 
 // The control plane's side of the agent API (worker/agent/server.ts): every request and answer is
 // the contract's (server/contract/), and every answer is parsed with its schema, because what a
@@ -129,7 +129,7 @@ async function sendSnapshotTo(c: Connection, target: AgentClient, siteId: string
       },
     }),
   );
-  const info = await target.receiveStream(path, counted, source.headers.get("x-shoal-storage") ?? "", sizeLater);
+  const info = await target.receiveStream(path, counted, source.headers.get(streamStorageHeader) ?? "", sizeLater);
   return { bytes, info };
 }
 
@@ -139,7 +139,7 @@ async function receiveStream(c: Connection, path: string, body: ReadableStream<U
   try {
     res = await fetch(`${c.base}${path}${sizeLater ? "?sizeLater=1" : ""}`, {
       method: "PUT",
-      headers: { authorization: `Bearer ${c.token}`, "content-type": "application/octet-stream", "x-shoal-storage": storage },
+      headers: { authorization: `Bearer ${c.token}`, "content-type": "application/octet-stream", [streamStorageHeader]: storage },
       body,
       // @ts-expect-error Node's fetch streams a request body only in half-duplex mode.
       duplex: "half",

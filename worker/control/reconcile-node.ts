@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { Db } from "../../server/db";
-import type { FailedStepResult, StepResult } from "../../server/contract/node-apply";
+import type { FailedStepResult, StepResult as AgentStepResult } from "../../server/contract/node-apply";
 import { AgentRejectedError, AgentUnreachableError, agentClient } from "./agent-client";
 import { buildNodeSpec, type BuiltNodeSpec } from "./build-node-spec";
 import { failPermanently, markApplying, recordWaiting, settleOperations, type EdgeProbe } from "./operation-progress";
@@ -29,7 +29,7 @@ function objectsOfIssue(built: BuiltNodeSpec, path: string): string[] {
   // /v1/apply prefixes the spec's issues with "spec.".
   const [collection, index] = path.replace(/^spec\./, "").split(".");
   const i = Number(index);
-  if (collection === "sites") return built.spec.sites[i] ? [built.spec.sites[i].id] : [];
+  if (collection === "sites") return built.spec.sites[i] ? [String(built.spec.sites[i].id)] : [];
   if (collection === "databases") return built.spec.databases[i] ? [built.spec.databases[i].id] : [];
   if (collection === "accounts") return built.spec.accounts[i] ? [built.spec.accounts[i].id] : [];
   if (collection === "replicas") return built.spec.replicas?.[i] ? [built.spec.replicas[i].siteId] : [];
@@ -85,7 +85,7 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
   if (!skipped) {
     await markApplying(db, touched, node.name);
     phase("mark");
-    let results: StepResult[] | null = null;
+    let results: AgentStepResult[] | null = null;
     // An invalid object is left out and its operation fails with the agent's words; the rest of
     // the node still converges. Bounded: each round removes at least one object.
     for (let round = 0; round < 20 && results === null; round++) {
@@ -119,7 +119,7 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
           // why instead of waiting for ever.
           for (const account of built.spec.accounts.filter((a) => bad.has(a.id))) {
             const why = `The node refused its hosting account ${account.username}: ${describe(account.id)}`;
-            for (const s of built.spec.sites) if (s.accountId === account.id) reasons.set(s.id, why);
+            for (const s of built.spec.sites) if (s.accountId === account.id) reasons.set(String(s.id), why);
             for (const d of built.spec.databases) if (d.accountId === account.id) reasons.set(d.id, why);
           }
           for (const [id, reason] of reasons) {
@@ -137,7 +137,7 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
     if (results === null) throw new Error(`Node ${node.name}: the spec kept being refused.`);
     phase("converge");
 
-    const failed = results.filter((r): r is FailedStepResult => !r.ok);
+    const failed = results.filter((r): r is Extract<AgentStepResult, { ok: false }> => !r.ok);
     const notConverged = new Set<string>();
     for (const f of failed) {
       const ids = objectsOfStep(built, f);

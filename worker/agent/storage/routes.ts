@@ -19,6 +19,7 @@ import {
   restoreFileRequestSchema,
   restoreRequestSchema,
   rollbackPreviewQuerySchema,
+  streamStorageHeader,
 } from "../../../server/contract/snapshot-requests";
 import { siteIdSchema, snapshotNameSchema } from "../../../server/contract/storage-names";
 import { AgentError, parseOr422 } from "../agent-error";
@@ -155,7 +156,7 @@ async function sendStream(storage: SiteStorage, { res, params, url }: RouteCall)
   const { siteId, name } = ids(params);
   const parent = url.searchParams.get("parent");
   const stream = await storage.sendSnapshot(siteId, name, parent === null ? undefined : parse(snapshotNameSchema, parent, "parent"));
-  res.writeHead(200, { "content-type": "application/octet-stream", "x-shoal-storage": storage.kind, "cache-control": "no-store" });
+  res.writeHead(200, { "content-type": "application/octet-stream", [streamStorageHeader]: storage.kind, "cache-control": "no-store" });
   // A failed send cuts the response (no clean end), so the receiver refuses it.
   await pipeline(stream, res).catch(() => res.destroy());
 }
@@ -165,7 +166,7 @@ async function receiveStream(storage: SiteStorage, { req, params, url }: RouteCa
   if (!/^application\/octet-stream\s*(;|$)/i.test(req.headers["content-type"] ?? "")) {
     throw new AgentError(415, "UNSUPPORTED_MEDIA_TYPE", "The body must be application/octet-stream.");
   }
-  if (req.headers["x-shoal-storage"] !== storage.kind) {
+  if (req.headers[streamStorageHeader] !== storage.kind) {
     throw new AgentError(422, "INVALID", `This node's storage is ${storage.kind}; the stream must come from the same driver (x-shoal-storage).`);
   }
   if (Number(req.headers["content-length"]) > maxReceiveBytes) throw new AgentError(413, "PAYLOAD_TOO_LARGE", `A stream must be at most ${maxReceiveBytes} bytes.`);
