@@ -4,8 +4,8 @@ import { parseDomainName } from "../domain/domain-name";
 import { providerSchema } from "../domain/provider";
 import { unixUsernameSchema } from "../domain/unix-username";
 
-// The desired state the control plane sends to a node. The agent validates it again (a trust
-// boundary, DESIGN invariant 7): every value here ends up in a config file, a path, a process
+// The desired state the control plane sends to a node. The agent validates it again (what crosses
+// the wire is untrusted on both sides): every value here ends up in a config file, a path, a process
 // argument or SQL, so each has a strict grammar, and the cross-references (a site's account, a
 // database's prefix) are checked before the agent touches anything.
 
@@ -201,7 +201,7 @@ const databaseSpecSchema = z.strictObject({
  * A site this node keeps a copy of without serving it: its account (the Unix user its files
  * belong to) exists here and its received snapshots stay, but it gets no vhost, pool, databases or
  * live volume. The snapshots are the base of the next incremental stream and what a promote
- * (storage/routes.ts) turns into the live site when the control plane moves the site here.
+ * (worker/agent/storage/routes.ts) turns into the live site when the control plane moves the site here.
  */
 const replicaSpecSchema = z.strictObject({
   siteId: objectIdSchema,
@@ -320,3 +320,9 @@ export function parseNodeSpec(input: unknown): NodeSpec {
     result.error.issues.map((issue) => ({ path: issue.path.join(".") || "(spec)", message: issue.message })),
   );
 }
+
+/** The spec as the control plane sends it (before defaults), which is what the wire carries. */
+export type NodeSpecInput = z.input<typeof nodeSpecSchema>;
+export type AccountSpecInput = NodeSpecInput["accounts"][number];
+export type SiteSpecInput = NodeSpecInput["sites"][number];
+export type DatabaseSpecInput = NodeSpecInput["databases"][number];

@@ -3,19 +3,17 @@ import path from "node:path";
 import { installApp } from "./apps/install-app";
 import { readAppMarker } from "./apps/marker";
 import { readTextIfExists, replaceAllChecked } from "./config-file";
-import { describeStep, diffNode, planNode, type ObservedNode, type Step } from "./diff-node";
+import { describeStep, diffNode, planNode, stepObjects, type ObservedNode, type Step } from "./diff-node";
 import * as mariadb from "./drivers/mariadb";
 import * as nginx from "./drivers/nginx";
 import * as phpFpm from "./drivers/php-fpm";
 import * as siteStore from "./drivers/site-store";
 import * as unixUser from "./drivers/unix-user";
 import { ensureNodeLayout, type NodeRoot } from "./node-root";
+import type { StepResult } from "../../server/contract/node-apply";
 import { objectIdPattern, parseNodeSpec } from "../../server/contract/node-spec";
 import { waitFor } from "./wait-for";
 
-export type StepResult =
-  | { step: string; kind: Step["kind"]; ok: true }
-  | { step: string; kind: Step["kind"]; ok: false; error: string };
 
 /** `<id>.conf` files of a config directory, by id (temp files and strays are not ours). */
 async function readConfigs(dir: string): Promise<Record<string, string>> {
@@ -180,11 +178,12 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
   };
   for (const [index, step] of steps.entries()) {
     const base = { step: describeStep(step), kind: step.kind };
+    const failed = (error: string): StepResult => ({ ...base, ok: false, error, objects: stepObjects(step, spec) });
     const previous = steps[index - 1];
     if ((step.kind === "installPool" || step.kind === "installVhost") && previous?.kind !== step.kind) await tryBatch(index);
     const reason = blockReason(step);
     if (reason) {
-      results.push({ ...base, ok: false, error: `Skipped: ${reason}.` });
+      results.push(failed(`Skipped: ${reason}.`));
       continue;
     }
     if (batched.has(step)) {
@@ -196,8 +195,7 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
       else await applyStep(node, step);
       results.push({ ...base, ok: true });
     } catch (e) {
-      const error = e instanceof Error ? e.message : String(e);
-      results.push({ ...base, ok: false, error });
+      results.push(failed(e instanceof Error ? e.message : String(e)));
       if (step.kind === "ensureAccount") blocked.set(`account:${step.username}`, `account ${step.username} failed`);
       if (step.kind === "ensureSiteStore") blocked.set(step.siteId, `the store of site ${step.siteId} failed`);
     }

@@ -5,6 +5,7 @@ import type { ObservedSiteStore } from "./drivers/site-store";
 import { accountComment, type ObservedAccount } from "./drivers/unix-user";
 import type { ObservedDatabases } from "./drivers/mariadb";
 import type { NodeRoot } from "./node-root";
+import type { StepObject } from "../../server/contract/node-apply";
 import type { AppSpec, NodeSpec } from "../../server/contract/node-spec";
 
 // Reconcile, don't replay: the agent observes what the node has, plans what the spec wants, and
@@ -370,5 +371,52 @@ export function describeStep(step: Step): string {
       return `remove the live volume of replica ${step.siteId} (${step.username}), keeping its snapshots`;
     case "removeAccount":
       return `remove account ${step.username}`;
+  }
+}
+
+/**
+ * The spec objects a step concerns, by their spec ids: what a failed step's result names, so the
+ * control plane can record every other object as converged. A site is named by its id even when
+ * the spec no longer holds it (its store being removed); an account or a database only when the
+ * spec holds it (the step names it by its username or name). Node-wide steps concern none.
+ */
+export function stepObjects(step: Step, spec: NodeSpec): StepObject[] {
+  const site = (id: string): StepObject[] => [{ kind: "site", id }];
+  const accounts = (...usernames: string[]): StepObject[] =>
+    spec.accounts.filter((a) => usernames.includes(a.username)).map((a) => ({ kind: "account", id: a.id }));
+  const databases = (match: (d: NodeSpec["databases"][number]) => boolean): StepObject[] =>
+    spec.databases.filter(match).map((d) => ({ kind: "database", id: d.id }));
+  const withUser = (username: string) => (d: NodeSpec["databases"][number]) => d.users.some((u) => u.username === username);
+  switch (step.kind) {
+    case "writeNginxMain":
+    case "writePhpFpmMain":
+    case "startPhpFpm":
+    case "reloadPhpFpm":
+    case "startNginx":
+    case "reloadNginx":
+    case "startMariadb":
+      return [];
+    case "ensureAccount":
+    case "removeAccount":
+      return accounts(step.username);
+    case "refuseSiteMove":
+      return [...site(step.siteId), ...accounts(step.from, step.to)];
+    case "ensureSiteStore":
+    case "installApp":
+    case "removeSiteStore":
+    case "demoteSiteStore":
+      return [...site(step.siteId), ...accounts(step.username)];
+    case "installPool":
+    case "installVhost":
+    case "refuseAppChange":
+      return site(step.siteId);
+    case "ensureDatabase":
+    case "dropDatabase":
+      return databases((d) => d.name === step.name);
+    case "setDatabaseUserLock":
+    case "dropDatabaseUser":
+      return databases(withUser(step.username));
+    case "ensureDatabaseUser":
+      return databases((d) => d.name === step.database || withUser(step.username)(d));
   }
 }

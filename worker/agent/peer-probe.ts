@@ -1,6 +1,5 @@
 import http from "node:http";
-import { isIPv4 } from "node:net";
-import { z } from "zod";
+import type { ProbeAnswer, ProbeRequest } from "../../server/contract/node-probe";
 
 // A peer probe (POST /v1/probe): the control plane, having lost a node's heartbeat, asks the
 // other nodes whether THEY can still reach that node's front door. Any HTTP answer counts as
@@ -8,24 +7,15 @@ import { z } from "zod";
 // is whether the node still serves, not whether its agent does (an agent can crash while nginx
 // keeps serving, and then nothing must fail over). A refused or timed-out connection is not.
 
-export const probeRequestSchema = z.strictObject({
-  address: z.string().refine(isIPv4, "Must be an IPv4 address."),
-  port: z.number().int().min(1, "Must be a port from 1 to 65535.").max(65535, "Must be a port from 1 to 65535."),
-  timeoutMs: z.number().int().min(50, "At least 50 ms.").max(10_000, "At most 10 s.").default(1_000),
-});
-export type ProbeRequest = z.infer<typeof probeRequestSchema>;
-
-export type ProbeResult = { reachable: boolean; ms: number; status: number | null; error: string | null };
-
 /** The Host the probe sends: .invalid is reserved (RFC 6761), so no site can answer to it. */
 export const probeHost = "shoal-probe.invalid";
 
-export function probeFrontDoor(target: ProbeRequest, localAddress?: string): Promise<ProbeResult> {
+export function probeFrontDoor(target: ProbeRequest, localAddress?: string): Promise<ProbeAnswer> {
   const started = performance.now();
   const ms = () => Math.round(performance.now() - started);
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (r: Omit<ProbeResult, "ms">) => {
+    const finish = (r: Omit<ProbeAnswer, "ms">) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);

@@ -1,14 +1,33 @@
 import { z } from "zod";
 import { snapshotName } from "../../server/domain/snapshot-name";
 import { agentSecret } from "../../server/contract/cluster-secrets";
-import { rollbackPreviewSchema, snapshotEntrySchema, type SnapshotEntryInfo } from "../../server/contract/snapshot-answers";
+import { agentErrorBodySchema, type AgentIssue } from "../../server/contract/agent-error";
+import { applyAnswerSchema, specAnswerSchema, type ApplyRequest } from "../../server/contract/node-apply";
+import type { NodeSpecInput } from "../../server/contract/node-spec";
+import { nodeMetricsSchema } from "../../server/contract/node-metrics";
+import { probeAnswerSchema, type ProbeRequestBody } from "../../server/contract/node-probe";
+import { usageReportSchema } from "../../server/contract/node-usage";
+import { drainAnswerSchema, routesAnswerSchema, type DrainRequest, type RouteTableBody } from "../../server/contract/route-table";
+import {
+  createdSnapshotSchema,
+  promoteAnswerSchema,
+  receivedSnapshotSchema,
+  restoreAnswerSchema,
+  restoreFileAnswerSchema,
+  rollbackPreviewSchema,
+  snapshotDeletedSchema,
+  snapshotEntrySchema,
+  type SnapshotEntryInfo,
+  type SnapshotInfoAnswer,
+} from "../../server/contract/snapshot-answers";
+import { streamStorageHeader, type CreateSnapshotRequest, type PromoteRequest, type RestoreFileRequest, type RestoreRequest } from "../../server/contract/snapshot-requests";
 
-// The control plane's side of the agent API (worker/agent/server.ts). Errors are classified so a
-// reconcile can tell "the node is away, wait and retry" from "the node said no, show why".
+// The control plane's side of the agent API (worker/agent/server.ts): every request and answer is
+// the contract's (server/contract/), and every answer is parsed with its schema, because what a
+// node reports back is untrusted too. Errors are classified so a reconcile can tell "the node is
+// away, wait and retry" from "the node said no, show why".
 
 export type AgentAddress = { name: string; address: string; agentPort: number };
-
-export type AgentIssue = { path: string; message: string };
 
 export class AgentUnreachableError extends Error {
   constructor(readonly nodeName: string, readonly causeCode: string) {
@@ -35,66 +54,6 @@ export class AgentRejectedError extends Error {
   }
 }
 
-const errorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), issues: z.array(z.object({ path: z.string(), message: z.string() })).optional() }),
-});
-
-export const stepResultSchema = z.union([
-  z.object({ step: z.string(), kind: z.string(), ok: z.literal(true) }),
-  z.object({ step: z.string(), kind: z.string(), ok: z.literal(false), error: z.string() }),
-]);
-export type AgentStepResult = z.infer<typeof stepResultSchema>;
-
-export const specResponseSchema = z.object({
-  ok: z.boolean(),
-  changes: z.number(),
-  failed: z.number(),
-  results: z.array(stepResultSchema),
-});
-export type SpecResponse = z.infer<typeof specResponseSchema>;
-
-export const routesResponseSchema = z.object({
-  ok: z.boolean(),
-  applied: z.number(),
-  stale: z.array(z.object({ siteId: z.string(), have: z.number(), got: z.number() })),
-  // Agents from before the no-reload pause do not say; they reloaded whenever the file changed.
-  reloaded: z.boolean().default(true),
-});
-export type RoutesResponse = z.infer<typeof routesResponseSchema>;
-
-export const snapshotInfoSchema = z.object({ name: z.string(), takenAt: z.string(), sizeBytes: z.number().int().min(0), databases: z.array(z.string()) });
-
-const createdSnapshotSchema = snapshotInfoSchema.extend({ timingsMs: z.object({ dump: z.number(), snapshot: z.number() }), keptDumps: z.array(z.string()).default([]), reused: z.boolean().default(false), notReused: z.string().optional() });
-const promoteResultSchema = z.object({
-  unchangedDatabases: z.array(z.string()).default([]),
-  timingsMs: z.object({ keepCurrent: z.number(), files: z.number(), databases: z.number(), total: z.number() }),
-});
-const drainResultSchema = z.object({ drained: z.boolean(), inFlight: z.number().int().min(0), waitedMs: z.number().min(0) });
-
-export const probeResultSchema = z.object({ reachable: z.boolean(), ms: z.number().min(0), status: z.number().int().nullable(), error: z.string().nullable() });
-
-/** worker/agent/storage/usage.ts: disk use of each site live on the node (GET /v1/usage). */
-export const usageReportSchema = z.object({
-  storage: z.enum(["btrfs", "dir"]),
-  measuredAt: z.string(),
-  consistent: z.boolean(),
-  sites: z
-    .array(
-      z.object({
-        siteId: z.string(),
-        filesBytes: z.number().int().min(0).nullable(),
-        dumpBytes: z.number().int().min(0),
-        snapshotBytes: z.number().int().min(0).nullable(),
-        snapshots: z.number().int().min(0),
-      }),
-    )
-    .max(100_000),
-  databases: z.array(z.object({ name: z.string(), bytes: z.number().int().min(0) })).max(100_000),
-  tookMs: z.number().min(0),
-});
-export type UsageReport = z.infer<typeof usageReportSchema>;
-
-
 export type AgentClientOptions = { clusterSecret: string; timeoutMs?: number };
 
 /** A fetch that never reached the agent (refused, reset, timed out): the node is away. */
@@ -102,8 +61,16 @@ function unreachable(nodeName: string, e: unknown): AgentUnreachableError {
   return new AgentUnreachableError(nodeName, e instanceof Error ? ((e.cause as { code?: string } | undefined)?.code ?? e.message) : String(e));
 }
 
+/** An answer that is not what the contract says: each offending field by its path. */
+function checkAnswer<S extends z.ZodType>(nodeName: string, status: number, schema: S, json: unknown): z.output<S> {
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i) => ({ path: i.path.join(".") || "(answer)", message: i.message }));
+  throw new AgentRejectedError(nodeName, status, "unexpected answer:", issues);
+}
+
 /** Reads an agent's JSON answer: its error (with the spec's issues) or, checked by `schema`, its value. */
-async function readAnswer<T>(nodeName: string, res: Response, schema: z.ZodType<T>): Promise<T> {
+async function readAnswer<S extends z.ZodType>(nodeName: string, res: Response, schema: S): Promise<z.output<S>> {
   const text = await res.text();
   let json: unknown;
   try {
@@ -112,149 +79,166 @@ async function readAnswer<T>(nodeName: string, res: Response, schema: z.ZodType<
     throw new AgentRejectedError(nodeName, res.status, `not JSON: ${text.slice(0, 200)}`);
   }
   if (!res.ok) {
-    const parsed = errorBody.safeParse(json);
+    const parsed = agentErrorBodySchema.safeParse(json);
     throw new AgentRejectedError(nodeName, res.status, parsed.success ? parsed.data.error.message : text.slice(0, 200), parsed.success ? (parsed.data.error.issues ?? []) : []);
   }
-  // What a node reports back is untrusted too (STYLE 6).
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new AgentRejectedError(nodeName, res.status, `unexpected answer: ${parsed.error.message}`);
-  return parsed.data;
+  return checkAnswer(nodeName, res.status, schema, json);
 }
 
-export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
-  const token = agentSecret(opts.clusterSecret, node.name);
-  const base = `http://${node.address}:${node.agentPort}`;
+/** One agent as the client reaches it. */
+type Connection = { node: AgentAddress; base: string; token: string; timeoutMs: number | undefined };
 
-  async function call<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown, timeoutMs = opts.timeoutMs ?? 120_000): Promise<T> {
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (e) {
-      throw unreachable(node.name, e);
-    }
-    return readAnswer(node.name, res, schema);
+async function call<S extends z.ZodType>(c: Connection, method: string, path: string, schema: S, body?: unknown, timeoutMs = c.timeoutMs ?? 120_000): Promise<z.output<S>> {
+  let res: Response;
+  try {
+    res = await fetch(`${c.base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${c.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    throw unreachable(c.node.name, e);
   }
+  return readAnswer(c.node.name, res, schema);
+}
 
-  /**
-   * Streams snapshot `name` of a site from this node to `target` (incremental from `parent` when
-   * both hold it): GET .../stream here piped into PUT .../stream there, never buffered whole.
-   * Resolves the bytes that crossed and the received snapshot's info.
-   */
-  async function sendSnapshotTo(target: AgentClient, siteId: string, name: string, parent: string | null, sizeLater = false): Promise<{ bytes: number; info: z.infer<typeof snapshotInfoSchema> }> {
-    const path = `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}/stream`;
-    let source: Response;
-    try {
-      source = await fetch(`${base}${path}${parent ? `?parent=${encodeURIComponent(parent)}` : ""}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(3_600_000) });
-    } catch (e) {
-      throw unreachable(node.name, e);
-    }
-    if (!source.ok || !source.body) throw new AgentRejectedError(node.name, source.status, (await source.text()).slice(0, 300));
-    let bytes = 0;
-    const counted = source.body.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          bytes += chunk.byteLength;
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    const info = await target.receiveStream(path, counted, source.headers.get("x-shoal-storage") ?? "", sizeLater);
-    return { bytes, info };
+const sitePath = (siteId: string, rest: string) => `/v1/sites/${encodeURIComponent(siteId)}/${rest}`;
+const snapshotPath = (siteId: string, name: string, leaf = "") => sitePath(siteId, `snapshots/${encodeURIComponent(name)}${leaf ? `/${leaf}` : ""}`);
+
+/**
+ * Streams snapshot `name` of a site from this node to `target` (incremental from `parent` when
+ * both hold it): GET .../stream here piped into PUT .../stream there, never buffered whole.
+ * Resolves the bytes that crossed and the received snapshot's info.
+ */
+async function sendSnapshotTo(c: Connection, target: AgentClient, siteId: string, name: string, parent: string | null, sizeLater = false): Promise<{ bytes: number; info: SnapshotInfoAnswer }> {
+  const path = snapshotPath(siteId, name, "stream");
+  let source: Response;
+  try {
+    source = await fetch(`${c.base}${path}${parent ? `?parent=${encodeURIComponent(parent)}` : ""}`, { headers: { authorization: `Bearer ${c.token}` }, signal: AbortSignal.timeout(3_600_000) });
+  } catch (e) {
+    throw unreachable(c.node.name, e);
   }
+  if (!source.ok || !source.body) throw new AgentRejectedError(c.node.name, source.status, (await source.text()).slice(0, 300));
+  let bytes = 0;
+  const counted = source.body.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        bytes += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  const info = await target.receiveStream(path, counted, source.headers.get(streamStorageHeader) ?? "", sizeLater);
+  return { bytes, info };
+}
 
-  /** `sizeLater`: listed at once, its size summed after the answer (a move's final delta). */
-  async function receiveStream(path: string, body: ReadableStream<Uint8Array>, storage: string, sizeLater = false) {
-    let res: Response;
-    try {
-      res = await fetch(`${base}${path}${sizeLater ? "?sizeLater=1" : ""}`, {
-        method: "PUT",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/octet-stream", "x-shoal-storage": storage },
-        body,
-        // @ts-expect-error Node's fetch streams a request body only in half-duplex mode.
-        duplex: "half",
-        signal: AbortSignal.timeout(3_600_000),
-      });
-    } catch (e) {
-      throw unreachable(node.name, e);
-    }
-    const text = await res.text();
-    if (!res.ok) throw new AgentRejectedError(node.name, res.status, text.slice(0, 300));
-    return snapshotInfoSchema.parse(JSON.parse(text));
+/** `sizeLater`: listed at once, its size summed after the answer (a move's final delta). */
+async function receiveStream(c: Connection, path: string, body: ReadableStream<Uint8Array>, storage: string, sizeLater = false): Promise<SnapshotInfoAnswer> {
+  let res: Response;
+  try {
+    res = await fetch(`${c.base}${path}${sizeLater ? "?sizeLater=1" : ""}`, {
+      method: "PUT",
+      headers: { authorization: `Bearer ${c.token}`, "content-type": "application/octet-stream", [streamStorageHeader]: storage },
+      body,
+      // @ts-expect-error Node's fetch streams a request body only in half-duplex mode.
+      duplex: "half",
+      signal: AbortSignal.timeout(3_600_000),
+    });
+  } catch (e) {
+    throw unreachable(c.node.name, e);
   }
-
-  /** A snapshot's directory listing or a file's facts (its bytes are not read: the body is cancelled). */
-  async function snapshotEntry(siteId: string, name: string, relPath: string): Promise<SnapshotEntryInfo> {
-    const url = `${base}/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}/files?path=${encodeURIComponent(relPath)}`;
-    let res: Response;
-    try {
-      res = await fetch(url, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
-    } catch (e) {
-      throw unreachable(node.name, e);
-    }
-    if (res.ok && res.headers.get("content-type")?.startsWith("application/octet-stream")) {
-      await res.body?.cancel();
-      const lastModified = res.headers.get("last-modified");
-      return { type: "file", sizeBytes: Number(res.headers.get("content-length") ?? 0), mtime: lastModified ? new Date(lastModified).toISOString() : null };
-    }
-    return readAnswer(node.name, res, snapshotEntrySchema);
+  const text = await res.text();
+  if (!res.ok) throw new AgentRejectedError(c.node.name, res.status, text.slice(0, 300));
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AgentRejectedError(c.node.name, res.status, `not JSON: ${text.slice(0, 200)}`);
   }
+  return checkAnswer(c.node.name, res.status, receivedSnapshotSchema, json);
+}
 
-  const promotePath = (siteId: string) => `/v1/sites/${encodeURIComponent(siteId)}/promote`;
+/** A snapshot's directory listing or a file's facts (its bytes are not read: the body is cancelled). */
+async function snapshotEntry(c: Connection, siteId: string, name: string, relPath: string): Promise<SnapshotEntryInfo> {
+  let res: Response;
+  try {
+    res = await fetch(`${c.base}${snapshotPath(siteId, name, "files")}?path=${encodeURIComponent(relPath)}`, { headers: { authorization: `Bearer ${c.token}` }, signal: AbortSignal.timeout(c.timeoutMs ?? 30_000) });
+  } catch (e) {
+    throw unreachable(c.node.name, e);
+  }
+  if (res.ok && res.headers.get("content-type")?.startsWith("application/octet-stream")) {
+    await res.body?.cancel();
+    const lastModified = res.headers.get("last-modified");
+    return { type: "file", sizeBytes: Number(res.headers.get("content-length") ?? 0), mtime: lastModified ? new Date(lastModified).toISOString() : null };
+  }
+  return readAnswer(c.node.name, res, snapshotEntrySchema);
+}
+
+/** The node's own calls: its state, its front door's routes, its heartbeat, its peers. */
+function nodeCalls(c: Connection) {
   return {
-    node,
-    sendSnapshotTo,
-    snapshotEntry,
-    /** What restoring snapshot `name` would change (files and `databases`), nothing changed. */
-    previewRollback: (siteId: string, name: string, databases: string[], limit = 200) =>
-      call(
-        "GET",
-        `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}/diff?limit=${limit}${databases.length ? `&databases=${databases.map(encodeURIComponent).join(",")}` : ""}`,
-        rollbackPreviewSchema,
-        undefined,
-        60_000,
-      ),
-    /** One file of snapshot `name` back into the live site (replacing what is there). */
-    restoreFile: (siteId: string, name: string, relPath: string) =>
-      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/restore-file`, z.object({ path: z.string(), sizeBytes: z.number().min(0) }), { name, path: relPath }, 60_000),
-    receiveStream,
-    putSpec: (spec: unknown) => call("PUT", "/v1/spec", specResponseSchema, spec),
-    putRoutes: (routes: unknown) => call("PUT", "/v1/routes", routesResponseSchema, routes, 30_000),
-    /** Spec and route table under one nginx reload (worker/agent/server.ts /v1/apply). */
-    putApply: (spec: unknown, routes: unknown) => call("PUT", "/v1/apply", z.object({ spec: specResponseSchema, routes: routesResponseSchema }), { spec, routes }),
+    putSpec: (spec: NodeSpecInput) => call(c, "PUT", "/v1/spec", specAnswerSchema, spec),
+    putRoutes: (routes: RouteTableBody) => call(c, "PUT", "/v1/routes", routesAnswerSchema, routes, 30_000),
+    /** Spec and route table under one nginx reload (PUT /v1/apply). */
+    putApply: (spec: NodeSpecInput, routes: RouteTableBody) => call(c, "PUT", "/v1/apply", applyAnswerSchema, { spec, routes } satisfies ApplyRequest),
     /** Disk use of each site live on the node: files, dumps, snapshots, and its databases' files. */
-    usage: (timeoutMs = 30_000) => call("GET", "/v1/usage", usageReportSchema, undefined, timeoutMs),
-    metrics: <T>(schema: z.ZodType<T>, timeoutMs = 2_000) => call("GET", "/v1/metrics", schema, undefined, timeoutMs),
+    usage: (timeoutMs = 30_000) => call(c, "GET", "/v1/usage", usageReportSchema, undefined, timeoutMs),
+    /** The heartbeat's poll. */
+    metrics: (timeoutMs = 2_000) => call(c, "GET", "/v1/metrics", nodeMetricsSchema, undefined, timeoutMs),
     /** Asks this node whether it reaches another node's front door (worker/agent/peer-probe.ts). */
     probe: (target: { address: string; port: number }, timeoutMs: number) =>
-      call("POST", "/v1/probe", probeResultSchema, { ...target, timeoutMs }, timeoutMs + 1_000),
-    /** worker/agent/storage/routes.ts: a snapshot of the site's files with its databases' dumps. */
-    /** `sizeLater`: listed with its predecessor's size, its own summed after the answer (a move's final delta). */
-    /** `reuseIfUnchanged`: answers that snapshot (reused: true) instead when the site is as it left it. */
+      call(c, "POST", "/v1/probe", probeAnswerSchema, { ...target, timeoutMs } satisfies ProbeRequestBody, timeoutMs + 1_000),
+    /** Waits up to timeoutMs for the site's requests in flight through this edge's hold service to finish. */
+    drain: (siteId: string, timeoutMs: number) => call(c, "POST", "/v1/routes/drain", drainAnswerSchema, { siteId, timeoutMs } satisfies DrainRequest, timeoutMs + 5_000),
+  };
+}
+
+/** A site's snapshots on this node: made, listed, previewed, restored, promoted, deleted. */
+function snapshotCalls(c: Connection) {
+  return {
+    /** What restoring snapshot `name` would change (files and `databases`), nothing changed. */
+    previewRollback: (siteId: string, name: string, databases: string[], limit = 200) =>
+      call(c, "GET", `${snapshotPath(siteId, name, "diff")}?limit=${limit}${databases.length ? `&databases=${databases.map(encodeURIComponent).join(",")}` : ""}`, rollbackPreviewSchema, undefined, 60_000),
+    /** One file of snapshot `name` back into the live site (replacing what is there). */
+    restoreFile: (siteId: string, name: string, relPath: string) =>
+      call(c, "POST", sitePath(siteId, "restore-file"), restoreFileAnswerSchema, { name, path: relPath } satisfies RestoreFileRequest, 60_000),
+    /**
+     * A snapshot of the site's files with its databases' dumps. `sizeLater`: listed with its
+     * predecessor's size, its own summed after the answer (a move's final delta).
+     * `reuseIfUnchanged`: answers that snapshot (reused: true) instead when the site is as it left it.
+     */
     createSnapshot: (siteId: string, name: string, databases: string[], o: { sizeLater?: boolean; timeoutMs?: number; reuseIfUnchanged?: string } = {}) =>
       call(
+        c,
         "POST",
-        `/v1/sites/${encodeURIComponent(siteId)}/snapshots`,
+        sitePath(siteId, "snapshots"),
         createdSnapshotSchema,
-        { name, databases, ...(o.sizeLater ? { sizeLater: true } : {}), ...(o.reuseIfUnchanged ? { reuseIfUnchanged: o.reuseIfUnchanged } : {}) },
+        { name, databases, ...(o.sizeLater ? { sizeLater: true } : {}), ...(o.reuseIfUnchanged ? { reuseIfUnchanged: o.reuseIfUnchanged } : {}) } satisfies CreateSnapshotRequest,
         o.timeoutMs,
       ),
     /** Makes snapshot `name` (on this node) the site's live volume and loads its databases' dumps (a standby is replaced, unchanged dumps not reloaded). */
     promote: (siteId: string, name: string, databases: string[], timeoutMs?: number) =>
-      call("POST", promotePath(siteId), promoteResultSchema, { name, databases, keepCurrentAs: snapshotName("pre", new Date()) }, timeoutMs),
+      call(c, "POST", sitePath(siteId, "promote"), promoteAnswerSchema, { name, databases, keepCurrentAs: snapshotName("pre", new Date()) } satisfies PromoteRequest, timeoutMs),
     /** Stages snapshot `name` as the site's standby here (a move's target): volume and databases, not routed. */
-    stage: (siteId: string, name: string, databases: string[], timeoutMs?: number) => call("POST", promotePath(siteId), promoteResultSchema, { name, databases, standby: true }, timeoutMs),
-    /** Waits up to timeoutMs for the site's requests in flight through this edge's hold service to finish. */
-    drain: (siteId: string, timeoutMs: number) => call("POST", "/v1/routes/drain", drainResultSchema, { siteId, timeoutMs }, timeoutMs + 5_000),
-    deleteSnapshot: (siteId: string, name: string) =>
-      call("DELETE", `/v1/sites/${encodeURIComponent(siteId)}/snapshots/${encodeURIComponent(name)}`, z.object({ ok: z.literal(true) })),
+    stage: (siteId: string, name: string, databases: string[], timeoutMs?: number) =>
+      call(c, "POST", sitePath(siteId, "promote"), promoteAnswerSchema, { name, databases, standby: true } satisfies PromoteRequest, timeoutMs),
+    deleteSnapshot: (siteId: string, name: string) => call(c, "DELETE", snapshotPath(siteId, name), snapshotDeletedSchema),
     /** Rollback: the site's files and databases back to `name`; the state before is kept as `keepCurrentAs`. */
     restoreSnapshot: (siteId: string, name: string, keepCurrentAs: string, databases: string[]) =>
-      call("POST", `/v1/sites/${encodeURIComponent(siteId)}/restore`, z.object({ restored: snapshotInfoSchema, kept: snapshotInfoSchema }), { name, keepCurrentAs, databases }),
+      call(c, "POST", sitePath(siteId, "restore"), restoreAnswerSchema, { name, keepCurrentAs, databases } satisfies RestoreRequest),
+  };
+}
+
+export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
+  const c: Connection = { node, base: `http://${node.address}:${node.agentPort}`, token: agentSecret(opts.clusterSecret, node.name), timeoutMs: opts.timeoutMs };
+  return {
+    node,
+    sendSnapshotTo: (target: AgentClient, siteId: string, name: string, parent: string | null, sizeLater = false) => sendSnapshotTo(c, target, siteId, name, parent, sizeLater),
+    receiveStream: (path: string, body: ReadableStream<Uint8Array>, storage: string, sizeLater = false) => receiveStream(c, path, body, storage, sizeLater),
+    snapshotEntry: (siteId: string, name: string, relPath: string) => snapshotEntry(c, siteId, name, relPath),
+    ...nodeCalls(c),
+    ...snapshotCalls(c),
   };
 }
 

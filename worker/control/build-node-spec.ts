@@ -1,7 +1,9 @@
 import type { Db } from "../../server/db";
+import type { Prisma } from "../../server/generated/prisma/client";
 import { appCatalog } from "../../server/domain/app-catalog";
 import { providerFromBrand } from "../../server/domain/provider";
 import { appAdminPassword, databasePassword } from "../../server/contract/cluster-secrets";
+import type { AccountSpecInput, DatabaseSpecInput, NodeSpecInput, SiteSpecInput } from "../../server/contract/node-spec";
 
 // A node's desired state, read fresh from Postgres (level-triggered: a job carries the node's id
 // and nothing else). The result is exactly what the agent's PUT /v1/spec takes
@@ -14,21 +16,24 @@ export type NodeSpecObjects = {
   accounts: { id: string; generation: number }[];
 };
 
-export type BuiltNodeSpec = {
-  spec: {
-    accounts: { id: string; username: string; status: "ACTIVE" | "SUSPENDED"; provider: { name: string; supportEmail: string | null } | null }[];
-    sites: Record<string, unknown>[];
-    databases: { id: string; accountId: string; name: string; users: { username: string; password: string }[] }[];
-    replicas?: { siteId: string; accountId: string }[];
-  };
-  objects: NodeSpecObjects;
-};
+/** spec: the wire's form (z.input of the contract), so it goes out as built, defaults unapplied. */
+export type BuiltNodeSpec = { spec: NodeSpecInput; objects: NodeSpecObjects };
+
+/**
+ * A site's stored php.ini settings as the spec carries them. Not checked here: the agent checks
+ * them and refuses the site (which then fails on its own) if one is wrong.
+ */
+function phpSettingsOf(stored: Prisma.JsonValue): Record<string, string> {
+  if (typeof stored !== "object" || stored === null || Array.isArray(stored)) return {};
+  return Object.fromEntries(Object.entries(stored).map(([key, value]) => [key, typeof value === "string" ? value : String(JSON.stringify(value))]));
+}
 
 /** Objects to leave out of the spec (a previous attempt found them invalid), by id. */
 export type SpecExclusions = ReadonlySet<string>;
 
-export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: string, exclude: SpecExclusions = new Set()): Promise<BuiltNodeSpec> {
-  const [placements, replicaPlacements, databases, blockedResellers] = await Promise.all([
+/** The node's placements (served and replicated), its databases, and the resellers not active. */
+function readNodeRows(db: Db, nodeId: string) {
+  return Promise.all([
     db.placement.findMany({
       where: { nodeId, role: "PRIMARY", site: { deletedAt: null, status: { not: "TERMINATED" }, account: { deletedAt: null, status: { not: "TERMINATED" } } } },
       orderBy: { siteId: "asc" },
@@ -61,6 +66,40 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
     }),
     db.reseller.findMany({ where: { status: { not: "ACTIVE" } }, select: { id: true } }),
   ]);
+}
+
+type PlacedSite = Awaited<ReturnType<typeof readNodeRows>>[0][number]["site"];
+
+/** A served site as the spec carries it, with its one-click app's install parameters when it has one. */
+function siteSpec(s: PlacedSite, adminEmail: string, clusterSecret: string): SiteSpecInput {
+  const entry = appCatalog[s.app];
+  const appDb = s.databases[0];
+  const appUser = appDb?.users[0];
+  return {
+    id: s.id,
+    accountId: s.accountId,
+    domains: [s.domain.name],
+    documentRoot: s.documentRoot,
+    phpSettings: phpSettingsOf(s.phpSettings),
+    status: s.status === "ACTIVE" ? "ACTIVE" : "SUSPENDED",
+    ...(entry.installer
+      ? {
+          app: {
+            kind: entry.installer,
+            title: s.domain.displayName,
+            url: `http://${s.domain.name}/`,
+            adminUser: entry.adminUsernameDefault ?? "admin",
+            adminEmail,
+            adminPassword: appAdminPassword(clusterSecret, s.id),
+            database: entry.database && appDb && appUser ? { name: appDb.name, user: appUser.username, password: databasePassword(clusterSecret, appUser.id) } : null,
+          },
+        }
+      : {}),
+  };
+}
+
+export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: string, exclude: SpecExclusions = new Set()): Promise<BuiltNodeSpec> {
+  const [placements, replicaPlacements, databases, blockedResellers] = await readNodeRows(db, nodeId);
   const sites = placements.map((p) => p.site).filter((s) => !exclude.has(s.id) && s.domain.deletedAt === null);
   const dbs = databases.filter((d) => !exclude.has(d.id));
 
@@ -82,40 +121,10 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
   const kept = new Set(accounts.map((a) => a.id));
   const emailOf = new Map(accounts.map((a) => [a.id, a.customer.email]));
 
-  const specSites = sites
-    .filter((s) => kept.has(s.accountId))
-    .map((s) => {
-      const entry = appCatalog[s.app];
-      const appDb = s.databases[0];
-      const appUser = appDb?.users[0];
-      return {
-        id: s.id,
-        accountId: s.accountId,
-        domains: [s.domain.name],
-        documentRoot: s.documentRoot,
-        phpSettings: s.phpSettings as Record<string, string>,
-        status: s.status === "ACTIVE" ? ("ACTIVE" as const) : ("SUSPENDED" as const),
-        ...(entry.installer
-          ? {
-              app: {
-                kind: entry.installer,
-                title: s.domain.displayName,
-                url: `http://${s.domain.name}/`,
-                adminUser: entry.adminUsernameDefault ?? "admin",
-                adminEmail: emailOf.get(s.accountId)!,
-                adminPassword: appAdminPassword(clusterSecret, s.id),
-                database:
-                  entry.database && appDb && appUser
-                    ? { name: appDb.name, user: appUser.username, password: databasePassword(clusterSecret, appUser.id) }
-                    : null,
-              },
-            }
-          : {}),
-      };
-    });
+  const specSites = sites.filter((s) => kept.has(s.accountId)).map((s) => siteSpec(s, emailOf.get(s.accountId)!, clusterSecret));
   const specDatabases = dbs
     .filter((d) => kept.has(d.accountId))
-    .map((d) => ({
+    .map((d): DatabaseSpecInput => ({
       id: d.id,
       accountId: d.accountId,
       name: d.name,
@@ -123,14 +132,12 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
     }));
   return {
     spec: {
-      accounts: accounts.map((a) => ({
+      accounts: accounts.map((a): AccountSpecInput => ({
         id: a.id,
         username: a.username,
         // A suspended customer, account or reseller anywhere above suspends every site below.
         status:
-          a.status === "ACTIVE" && a.customer.status === "ACTIVE" && !blocked.some((b) => a.customer.reseller.path.includes(b))
-            ? ("ACTIVE" as const)
-            : ("SUSPENDED" as const),
+          a.status === "ACTIVE" && a.customer.status === "ACTIVE" && !blocked.some((b) => a.customer.reseller.path.includes(b)) ? "ACTIVE" : "SUSPENDED",
         // The reseller the customer bought from names the page a suspended site shows.
         provider: providerFromBrand(a.customer.reseller.brand),
       })),

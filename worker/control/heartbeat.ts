@@ -1,7 +1,7 @@
 import type { Db } from "../../server/db";
 import type { NodeStatus, Prisma } from "../../server/generated/prisma/client";
+import type { NodeMetrics } from "../../server/contract/node-metrics";
 import { agentClient, AgentUnreachableError } from "./agent-client";
-import { nodeMetricsSchema } from "../../server/contract/node-metrics";
 import {
   defaultDetectorSettings,
   detectFailures,
@@ -61,11 +61,11 @@ export async function collectHeartbeats(db: Db, clusterSecret: string, hooks: He
   const client = (n: (typeof nodes)[number]) => agentClient(n, { clusterSecret });
 
   // 1. Poll every agent at once.
-  const polled = new Map<string, { at: number; ok: true; metrics: unknown } | { at: number; ok: false; refused: boolean; error: string }>();
+  const polled = new Map<string, { at: number; ok: true; metrics: NodeMetrics } | { at: number; ok: false; refused: boolean; error: string }>();
   await Promise.all(
     nodes.map(async (node) => {
       try {
-        const metrics = await client(node).metrics(nodeMetricsSchema, opts.pollTimeoutMs ?? 900);
+        const metrics = await client(node).metrics(opts.pollTimeoutMs ?? 900);
         polled.set(node.id, { at: Date.now(), ok: true, metrics });
       } catch (e) {
         polled.set(node.id, { at: Date.now(), ok: false, refused: e instanceof AgentUnreachableError && e.refused, error: e instanceof Error ? e.message : String(e) });
@@ -145,7 +145,7 @@ export async function collectHeartbeats(db: Db, clusterSecret: string, hooks: He
     }
     if (changed && status === "HEALTHY" && (n.status === "DEGRADED" || n.status === "PENDING" || n.status === "DEAD")) await hooks.onRecovered(n.id);
     if (p.ok) {
-      const waiting = (p.metrics as { edge?: { confirmed: boolean } }).edge?.confirmed === false;
+      const waiting = p.metrics.edge?.confirmed === false;
       if (waiting || state === "DEAD") {
         await hooks.pushRoutes(n.id, !waiting).catch((e: unknown) => hooks.log?.(`routes to ${n.name}: ${e instanceof Error ? e.message : String(e)}`));
       }

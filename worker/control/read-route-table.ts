@@ -1,18 +1,12 @@
 import type { Db, Tx } from "../../server/db";
+import type { RouteTableBody } from "../../server/contract/route-table";
 
 // The edges' route table: every routable site, the node that serves it live, its placement epoch
 // (the agents refuse an older epoch: fencing) and whether it is paused (requests held). Its
 // version is ClusterState.routesVersion, read in the same snapshot as the placements.
 
-export type Route = {
-  siteId: string;
-  domains: string[];
-  target: { address: string; port: number } | null;
-  epoch: number;
-  paused: boolean;
-};
-
-export type RouteTable = { version: bigint; routes: Route[] };
+/** The routes as the edges take them (PUT /v1/routes), and the version they are at. */
+export type RouteTable = { version: bigint; routes: RouteTableBody["routes"] };
 
 /** A site is routable while it, its domain and its account are live. */
 export const routableSiteWhere = {

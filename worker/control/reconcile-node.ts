@@ -1,11 +1,12 @@
 import { createHmac } from "node:crypto";
 import type { Db } from "../../server/db";
-import { AgentRejectedError, AgentUnreachableError, agentClient, type AgentStepResult } from "./agent-client";
+import type { FailedStepResult, StepResult as AgentStepResult } from "../../server/contract/node-apply";
+import { AgentRejectedError, AgentUnreachableError, agentClient } from "./agent-client";
 import { buildNodeSpec, type BuiltNodeSpec } from "./build-node-spec";
 import { failPermanently, markApplying, recordWaiting, settleOperations, type EdgeProbe } from "./operation-progress";
 import { readRouteTable } from "./read-route-table";
 
-// Reconcile one node, level-triggered (STYLE 9): read its desired state fresh, let the agent
+// Reconcile one node, level-triggered: read its desired state fresh, let the agent
 // observe and diff (PUT /v1/spec converges only what is missing), push the edges' route table,
 // record observedGeneration for exactly the rows that were sent and converged, then settle the
 // operations that the new observed state completes. Safe to run twice; the caller guarantees one
@@ -35,14 +36,10 @@ function objectsOfIssue(built: BuiltNodeSpec, path: string): string[] {
   return [];
 }
 
-/** The objects a failed step is about; its description names a site id, a username or a database. */
-function objectsOfStep(built: BuiltNodeSpec, result: AgentStepResult): string[] | "all" {
-  const words = new Set(result.step.split(/[\s()/@]+/));
-  const hits = [
-    ...built.spec.sites.filter((s) => words.has(String(s.id))).map((s) => String(s.id)),
-    ...built.spec.databases.filter((d) => words.has(d.name) || d.users.some((u) => words.has(u.username))).map((d) => d.id),
-    ...built.spec.accounts.filter((a) => words.has(a.username)).map((a) => a.id),
-  ];
+/** The objects of this spec a failed step is about, as the agent names them; none named: all of them. */
+function objectsOfStep(built: BuiltNodeSpec, result: FailedStepResult): string[] | "all" {
+  const sent = new Set(allIds(built));
+  const hits = (result.objects ?? []).map((o) => o.id).filter((id) => sent.has(id));
   return hits.length > 0 ? hits : "all";
 }
 

@@ -1,5 +1,6 @@
 import type { Db } from "../../server/db";
-import { agentClient, AgentUnreachableError, type UsageReport } from "./agent-client";
+import { agentClient, AgentUnreachableError } from "./agent-client";
+import type { UsageReport } from "../../server/contract/node-usage";
 
 // Usage accounting: asks each node that serves sites how much disk they take (GET /v1/usage,
 // worker/agent/storage/usage.ts) and records it on each Site served there: files, databases (the

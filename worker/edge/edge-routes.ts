@@ -12,32 +12,18 @@ import {
   indexByDomain,
   mergeRouteTable,
   parseRouteTable,
-  type ConflictingRoute,
   type RouteTable,
-  type StaleRoute,
 } from "./route-table";
+import type { RoutesAnswer } from "../../server/contract/route-table";
 
 // The agent's side of the front door: the route table in memory and on disk, edge.conf rendered
 // from it into the node's nginx, and the hold service that parks paused sites' requests. The
-// agent's HTTP server calls put() for PUT /v1/routes (under its converge lock, see server.ts).
+// agent's HTTP server calls put() for PUT /v1/routes (under its converge lock, see ../agent/routes/front-door-routes.ts).
 
 export type EdgeOptions = { holdTimeoutMs?: number; maxHeld?: number };
 
-export type PutRoutesResult = {
-  ok: boolean;
-  /** Entries of the PUT that are now in force. */
-  applied: number;
-  /** Entries refused because this node holds a higher epoch for the site; its entry stays. */
-  stale: StaleRoute[];
-  /** Entries refused because a domain of theirs is still on a fenced (stale) site's entry. */
-  conflicts: ConflictingRoute[];
-  /**
-   * Whether this PUT reloaded nginx (edge.conf changed). A move's pause and release of a site
-   * already on viaHold change nothing nginx sees, so they say false; the move's drain trusts its
-   * in-flight count only then (requests an old worker still finishes are not counted).
-   */
-  reloaded: boolean;
-};
+/** What put() answers: what PUT /v1/routes sends back. */
+export type PutRoutesResult = RoutesAnswer;
 
 export type Edge = {
   table(): RouteTable;

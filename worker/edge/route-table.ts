@@ -1,63 +1,10 @@
-import { isIPv4 } from "node:net";
-import { z } from "zod";
-import { asciiDomainSchema, objectIdSchema } from "../../server/contract/node-spec";
+import { routeTableSchema, type ConflictingRoute, type Route, type RouteTarget, type StaleRoute } from "../../server/contract/route-table";
 
-// The front door's route table: for each site, the domains it answers to and where its requests
-// go (the backend of the node that serves it, or this node's hold service while it is paused).
-// The control plane always sends the WHOLE table; an entry carries the site's placement epoch,
-// which rises with every move, so a delayed PUT from an older placement can never send a site's
-// traffic back to the node it left (fencing). Pure: no I/O, unit tested.
+// The front door's route table as this node holds it: parsed from what the control plane sends
+// (its schema is the node API's contract), merged with the table held so that fencing holds, and
+// looked up by Host. Pure: no I/O, unit tested.
 
-export const maxRoutes = 20_000;
-
-const targetSchema = z.strictObject({
-  address: z.string().refine(isIPv4, "Must be an IPv4 address."),
-  port: z.number().int().min(1, "Must be a port from 1 to 65535.").max(65535, "Must be a port from 1 to 65535."),
-});
-
-const routeSchema = z.strictObject({
-  siteId: objectIdSchema,
-  domains: z.array(asciiDomainSchema).min(1, "A route needs at least one domain.").max(100, "At most 100 domains per route."),
-  // null: the site is served nowhere right now (a paused site still gets held, anything else 404s).
-  target: targetSchema.nullable(),
-  epoch: z.number().int().min(1, "Must be a whole number from 1.").max(Number.MAX_SAFE_INTEGER),
-  paused: z.boolean(),
-  /**
-   * The front door sends this site's requests to the hold service even while it is not paused,
-   * and the hold service forwards them to the target (one hop still: it only ever forwards to a
-   * backend port). A planned move sets it for its whole length, so that pausing and releasing
-   * change only the hold service's in-memory decision: no nginx reload on any node while requests
-   * are held, and every request in flight to the site is one the hold service can count (drain).
-   */
-  viaHold: z.boolean().optional(),
-});
-
-function duplicates<T>(values: readonly T[]): Set<T> {
-  const seen = new Set<T>();
-  const repeated = new Set<T>();
-  for (const value of values) (seen.has(value) ? repeated : seen).add(value);
-  return repeated;
-}
-
-export const routeTableSchema = z
-  .strictObject({ routes: z.array(routeSchema).max(maxRoutes, `At most ${maxRoutes} routes.`) })
-  .superRefine((table, ctx) => {
-    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
-    const repeatedSites = duplicates(table.routes.map((r) => r.siteId));
-    // A domain twice in one route is harmless for nginx but a sign of a confused sender; a domain
-    // on two routes would make nginx pick one of them silently.
-    const repeatedDomains = duplicates(table.routes.flatMap((r) => [...new Set(r.domains)]));
-    table.routes.forEach((route, i) => {
-      if (repeatedSites.has(route.siteId)) issue(["routes", i, "siteId"], `Site "${route.siteId}" has more than one route.`);
-      route.domains.forEach((domain, j) => {
-        if (repeatedDomains.has(domain)) issue(["routes", i, "domains", j], `Domain "${domain}" is on more than one route.`);
-      });
-      duplicates(route.domains).forEach((domain) => issue(["routes", i, "domains"], `Domain "${domain}" is listed twice.`));
-    });
-  });
-
-export type Route = z.infer<typeof routeSchema>;
-export type RouteTarget = NonNullable<Route["target"]>;
+export type { Route, RouteTarget } from "../../server/contract/route-table";
 /** Sorted by siteId, each route's domains sorted: the same table always renders the same file. */
 export type RouteTable = readonly Route[];
 
@@ -86,9 +33,6 @@ export function parseRouteTable(input: unknown): RouteTable {
   return canonical(result.data.routes);
 }
 
-export type StaleRoute = { siteId: string; have: number; got: number };
-/** An accepted entry that had to be refused because a domain is still held by a fenced one. */
-export type ConflictingRoute = { siteId: string; domain: string; heldBy: string };
 export type MergeResult = { table: RouteTable; stale: StaleRoute[]; conflicts: ConflictingRoute[] };
 
 /**

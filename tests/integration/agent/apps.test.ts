@@ -8,7 +8,8 @@ import { appMarkerName } from "../../../worker/agent/apps/marker";
 import { stagePrefix } from "../../../worker/agent/apps/stage";
 import { placeholderHtml } from "../../../worker/agent/drivers/site-store";
 import { dokuwikiDataDir } from "../../../worker/agent/apps/dokuwiki";
-import { converge, type StepResult } from "../../../worker/agent/converge";
+import { converge } from "../../../worker/agent/converge";
+import type { StepResult } from "../../../server/contract/node-apply";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { InvalidSpecError } from "../../../server/contract/node-spec";
 import { lookupSystemUser } from "../../../worker/agent/system-users";
@@ -255,6 +256,7 @@ describe("one-click apps on a real node", () => {
         kind: "refuseAppChange",
         ok: false,
         error: "Site wp1 has wordpress installed; changing it to dokuwiki is not a converge step (the installed files are the customer's).",
+        objects: [{ kind: "site", id: "wp1" }],
       },
     ]);
   });

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
-import http, { type IncomingMessage } from "node:http";
+import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Queue } from "bullmq";
@@ -9,7 +9,8 @@ import { agentSecret } from "../../../server/contract/cluster-secrets";
 import { db } from "../../../server/db";
 import { QUEUES, createRedisConnection } from "../../../server/jobs/queues";
 import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";
-import { createStorageApi } from "../../../worker/agent/storage/routes";
+import { agentRouter } from "../../../worker/agent/router";
+import { storageRoutes } from "../../../worker/agent/storage/routes";
 import { siteStorage } from "../../../worker/agent/storage/site-storage";
 import { runRestoreFile } from "../../../worker/control/run-restore-file";
 import { expectFailure } from "../../helpers/expect-failure";
@@ -41,19 +42,13 @@ let snapshotId: string;
 let reads: NodeReads;
 const nodeName = `files-${Date.now().toString(36)}`;
 
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString("utf8") || "null");
-}
-
 beforeAll(async () => {
   world = await makeWorld();
   reads = await startNodeReads();
   base = await mkdtemp("/var/tmp/shoal-snapshot-files-");
   node = nodeRoot({ root: path.join(base, "node"), address: "127.0.0.1", httpPort: 1, backendPort: 2, holdPort: 3, mysqlPort: 4, storage: "dir" });
   await ensureNodeLayout(node);
-  const api = createStorageApi(node, { lock: { run: (task) => task() }, readJsonBody });
+  const handle = agentRouter(storageRoutes(node, { lock: { run: (task) => task() } }));
   const token = Buffer.from(`Bearer ${agentSecret(process.env.SHOAL_CLUSTER_SECRET!, nodeName)}`);
   server = http.createServer((req, res) => {
     const got = Buffer.from(req.headers.authorization ?? "");
@@ -61,9 +56,7 @@ beforeAll(async () => {
       res.writeHead(401).end();
       return;
     }
-    void api.handle(req, res).then((handled) => {
-      if (!handled) res.writeHead(404).end();
-    });
+    void handle(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;

@@ -1,27 +1,8 @@
-import { z } from "zod";
-import { parseDatabaseName } from "../../../server/domain/database-name";
-import { objectIdPattern } from "../../../server/contract/node-spec";
+import { snapshotNameSchema } from "../../../server/contract/storage-names";
 
-// Every name that reaches a snapshot path, a btrfs argument or a dump file name is checked here
-// first, so no name from a request can climb out of its directory or be read as an option.
-
-/**
- * A snapshot's name: a lower-case kind and a UTC instant, such as s-20261201T201500Z (the
- * cadence), pre-20261201T201500Z (kept before a rollback). Optional milliseconds
- * (s-20261201T201500123Z) let a 10 s cadence and a manual snapshot in the same second coexist.
- * No dots or slashes, so a name is always one path segment and never a dotfile.
- */
-export const snapshotNamePattern = /^[a-z][a-z0-9]{0,15}-[0-9]{8}T[0-9]{6}(?:[0-9]{3})?Z$/;
-export const snapshotNameSchema = z
-  .string()
-  .regex(snapshotNamePattern, "Must be a kind and a UTC time, such as s-20261201T201500Z.");
-
-export const siteIdSchema = z.string().regex(objectIdPattern, "Must be 1-40 lower-case letters, digits or inner hyphens.");
-
-export const databaseNameSchema = z.string().refine((value) => {
-  const parsed = parseDatabaseName(value);
-  return parsed.ok && parsed.value === value;
-}, "Must be a canonical database name.");
+// Snapshot names made here, and paths inside a snapshot as the customer browses them. The names
+// the API takes are the contract's; its modules that check them take them from here as well.
+export { databaseNameSchema, siteIdSchema, snapshotNamePattern, snapshotNameSchema } from "../../../server/contract/storage-names";
 
 /** A snapshot name for `date` (UTC, to the second): `${kind}-YYYYMMDDTHHMMSSZ`. */
 export function snapshotNameAt(kind: string, date: Date): string {
