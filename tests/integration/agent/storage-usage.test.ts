@@ -39,17 +39,18 @@ describe.each([
   const client = () => agentClient({ name: `usage-${kind}`, address, agentPort: agent.port }, { clusterSecret });
   /** The report once its numbers are settled (btrfs: after a commit, and any rescan has ended). */
   async function report(): Promise<Map<string, SiteUsage>> {
-    let last: Awaited<ReturnType<ReturnType<typeof client>["usage"]>> | null = null;
+    // Assigned inside the callback, so TypeScript cannot narrow it: read it through a typed box.
+    const box: { last?: Awaited<ReturnType<ReturnType<typeof client>["usage"]>> } = {};
     await waitFor(
       "a consistent usage report",
       async () => {
         if (kind === "btrfs") await runCommand("/usr/bin/btrfs", ["filesystem", "sync", node.storeDir]);
-        last = await client().usage();
-        return last.consistent;
+        box.last = await client().usage();
+        return box.last.consistent;
       },
       { timeoutMs: 30_000, intervalMs: 200 },
     );
-    return new Map(last!.sites.map((s) => [s.siteId, s]));
+    return new Map(box.last!.sites.map((s) => [s.siteId, s]));
   }
   const near = (value: number | null | undefined, expected: number) => {
     expect(value).not.toBeNull();
