@@ -50,7 +50,7 @@ describe.each([
       },
       { timeoutMs: 30_000, intervalMs: 200 },
     );
-    return new Map(box.last!.sites.map((s) => [s.siteId, s]));
+    return new Map(box.last!.sites.map((s: SiteUsage) => [s.siteId, s]));
   }
   const near = (value: number | null | undefined, expected: number) => {
     expect(value).not.toBeNull();
