@@ -68,9 +68,6 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
 
   const movable = decisions.filter((d) => d.toNodeId !== null);
   const stranded = decisions.filter((d) => d.toNodeId === null);
-  for (const d of stranded) {
-    await setCondition(db, d.siteId, { type: "Ready", status: "False", reason: "NoReplica", message: `Node ${name(d.fromNodeId)} is down and no healthy node holds a copy of this site.`, at: new Date().toISOString() });
-  }
   if (movable.length === 0) return decisions.map((d) => ({ ...d, ok: false, snapshot: null, error: d.reason, ms: 0 }));
 
   // One operation per site, visible to the admin (and the customer: their site moved node).
@@ -221,11 +218,4 @@ async function fence(db: Db, d: FailoverDecision, base: string, name: (id: strin
     await tx.site.update({ where: { id: d.siteId }, data: { routeVersion: version, generation: { increment: 1 } } });
     return true;
   });
-}
-
-async function setCondition(db: Db, siteId: string, condition: { type: string; status: string; reason: string; message: string; at: string }): Promise<void> {
-  const site = await db.site.findUnique({ where: { id: siteId }, select: { conditions: true } });
-  if (!site) return;
-  const others = (Array.isArray(site.conditions) ? site.conditions : []).filter((c) => !(c && typeof c === "object" && "type" in c && c.type === condition.type));
-  await db.site.update({ where: { id: siteId }, data: { conditions: [...others, condition] } });
 }

@@ -149,10 +149,9 @@ export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force
     const converged = <T extends { id: string }>(rows: T[]) => rows.filter((r) => !notConverged.has(r.id));
     // observedGeneration only moves forward and only to the generation that was sent. The
     // statements are independent, so they go out together.
-    const at = new Date().toISOString();
     await Promise.all([
       ...converged(built.objects.sites).map((s) =>
-        db.site.updateMany({ where: { id: s.id, observedGeneration: { lt: s.generation } }, data: { observedGeneration: s.generation, conditions: [{ type: "Ready", status: "True", node: node.name, at }] } }),
+        db.site.updateMany({ where: { id: s.id, observedGeneration: { lt: s.generation } }, data: { observedGeneration: s.generation } }),
       ),
       ...converged(built.objects.databases).map((d) => db.database.updateMany({ where: { id: d.id, observedGeneration: { lt: d.generation } }, data: { observedGeneration: d.generation } })),
       ...converged(built.objects.accounts).map((a) => db.hostingAccount.updateMany({ where: { id: a.id, observedGeneration: { lt: a.generation } }, data: { observedGeneration: a.generation } })),
