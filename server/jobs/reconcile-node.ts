@@ -3,7 +3,7 @@ import { z } from "zod";
 
 export const RECONCILE_NODE_JOB = "reconcile-node";
 
-// Ids only (DESIGN invariant 2): the worker reads the node's desired state fresh.
+// Ids only: the worker reads the node's desired state fresh.
 export const reconcileNodePayload = z.object({
   nodeId: z.string().min(1).max(40),
   /** Send the spec even if it matches what the agent last accepted (drift repair by the sweep). */
