@@ -18,7 +18,6 @@ export const QUEUES = {
    */
   nodeRead: "node-read",
 } as const;
-export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
 
 /** Workers block on Redis, so they must retry forever; producers fail fast so a caller can roll back. */
 export function createRedisConnection(url: string, opts: { forWorker: boolean }): Redis {
