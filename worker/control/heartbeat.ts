@@ -13,8 +13,8 @@ import {
   type PeerProbe,
 } from "../../server/domain/failure-detector";
 
-// Every 500 ms (SCHEDULES.heartbeat, a BullMQ job scheduler: one tick across all workers;
-// heartbeatLease keeps two ticks from overlapping) each agent is asked for its metrics; an answer
+// Every 500 ms (SCHEDULES.heartbeat, a BullMQ job scheduler: one tick across all workers; the
+// heartbeat lease keeps two ticks from overlapping) each agent is asked for its metrics; an answer
 // is the node's heartbeat.
 // The failure detector (server/domain/failure-detector.ts) then decides each node's health:
 // - a node silent for T1, or whose agent refuses connections, is SUSPECT (shown DEGRADED); the

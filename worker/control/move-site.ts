@@ -54,8 +54,7 @@ const mark = (db: Db, operationId: string, kind: StepName, status: "RUNNING" | "
 
 /**
  * Step marks written in the background, in order, each with the time it was called: the held
- * window does not wait for two statements per mark (about 10 ms each on a busy machine). flush()
- * waits for them (and fails if one did).
+ * window does not wait for two statements per mark. flush() waits for them (and fails if one did).
  */
 function stepsLater(db: Db, operationId: string) {
   let tail: Promise<void> = Promise.resolve();
