@@ -1,16 +1,10 @@
-import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "./generated/prisma/client";
+import { createPrismaClient, type Db } from "./db-client";
 import { env } from "./env";
 
-export type Db = PrismaClient;
-export type Tx = Parameters<Parameters<PrismaClient["$transaction"]>[0]>[0];
+export type { Db, Tx } from "./db-client";
 
-const globalForDb = globalThis as unknown as { shoalDb?: PrismaClient };
-
-export function createDb(url: string = env.DATABASE_URL): PrismaClient {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: url, max: 10 }) });
-}
+const globalForDb = globalThis as unknown as { shoalDb?: Db };
 
 // One client per process (Next's dev server re-evaluates modules, hence the global).
-export const db: PrismaClient = globalForDb.shoalDb ?? createDb();
+export const db: Db = globalForDb.shoalDb ?? createPrismaClient(env.DATABASE_URL);
 if (env.NODE_ENV !== "production") globalForDb.shoalDb = db;

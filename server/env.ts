@@ -1,13 +1,12 @@
 import { z } from "zod";
 import { minClusterSecretLength } from "./contract/cluster-secrets";
+import { parseEnv, sharedEnv } from "./parse-env";
 
-// Validated once at start-up; a missing or malformed variable stops the process with its name.
+// The panel's environment, validated once at start-up; a missing or malformed variable stops the
+// process with its name (thrown: Next.js reports it).
 const schema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }),
-  REDIS_URL: z.url({ protocol: /^redis$/ }).default("redis://127.0.0.1:6379"),
-  /// The control workers' queue prefix (worker/control/main.ts): the panel asks them on these queues.
-  SHOAL_QUEUE_PREFIX: z.string().regex(/^[a-z0-9_-]{1,60}$/i).default("shoal"),
+  ...sharedEnv,
   /// How long the panel waits for a control worker to take up its question to a node (a preview, a
   /// snapshot listing) before it tells the customer that no worker is answering.
   SHOAL_NODE_READ_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(20_000),
@@ -33,13 +32,4 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
-function load(): Env {
-  const parsed = schema.safeParse(process.env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
-    throw new Error(`Invalid environment:\n${lines.join("\n")}`);
-  }
-  return parsed.data;
-}
-
-export const env: Env = load();
+export const env: Env = parseEnv(schema, "panel");

@@ -1,5 +1,4 @@
 import type { Prisma } from "../generated/prisma/client";
-import type { Role } from "../generated/prisma/enums";
 
 // A signed-in user's tenancy, verified once per request (server/trpc/init.ts builds it). Services
 // put these fragments in their `where` clauses, so another tenant's row reads as not found.
@@ -7,10 +6,6 @@ export type Scope =
   | { kind: "admin"; userId: string; resellerId: string }
   | { kind: "reseller"; userId: string; resellerId: string; /** own id + every descendant */ resellerIds: string[] }
   | { kind: "customer"; userId: string; resellerId: string; customerId: string };
-
-export function scopeRole(scope: Scope): Role {
-  return scope.kind === "admin" ? "ADMIN" : scope.kind === "reseller" ? "RESELLER" : "CUSTOMER";
-}
 
 // A filter that matches nothing: for a role that must never see a kind of row.
 const NONE = "__none__";

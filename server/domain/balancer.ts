@@ -155,6 +155,38 @@ export function validateBalancerSettings(s: BalancerSettings): string | null {
 }
 
 type Working = { node: BalancerNode; cores: number; work: number; rates: Map<string, number>; load1PerCore: number | null };
+type Candidate = { site: BalancerSite; tgt: Working; work: number; siteRate: number; toReplica: boolean; residual: number; after: { source: number; target: number } };
+type Chosen = { move: BalancerMove; work: number };
+
+/** One round's state: the moves so far, the nodes they involve, and every node's load as they leave it. */
+type Round = {
+  settings: BalancerSettings;
+  t: number;
+  notes: string[];
+  moves: BalancerMove[];
+  nodeById: Map<string, BalancerNode>;
+  /** Nodes that sit the rest of the round out (a move in flight, settling, or planned this round). */
+  involved: Set<string>;
+  /** Working copy of every node with a known load: the second move of a round sees the first one's effect. */
+  working: Map<string, Working>;
+  budget: number;
+  budgetNote(): string;
+  cooling(s: BalancerSite): boolean;
+  siteById: Map<string, BalancerSite>;
+  movedThisRound: Set<string>;
+  /** Each site's live node, as the round's moves leave it. */
+  liveOf: Map<string, string>;
+};
+
+const load = (w: Working) => w.work / w.cores;
+const totalRate = (w: Working) => [...w.rates.values()].reduce((a, b) => a + b, 0);
+/** Work (cores) a site carries off its node, by its share of the node's requests. */
+const workOf = (w: Working, siteId: string) => {
+  const total = totalRate(w);
+  return total > 0 ? (w.work * (w.rates.get(siteId) ?? 0)) / total : 0;
+};
+const isHot = (w: Working, s: BalancerSettings) => load(w) >= s.hotThreshold && (w.load1PerCore === null || w.load1PerCore >= s.hotThreshold);
+const isCold = (w: Working, s: BalancerSettings) => load(w) <= s.coldThreshold && (w.load1PerCore === null || w.load1PerCore <= s.coldThreshold);
 
 export function planMoves(
   nodes: readonly BalancerNode[],
@@ -165,11 +197,29 @@ export function planMoves(
 ): BalancerPlan {
   const invalid = validateBalancerSettings(settings);
   if (invalid) throw new Error(`balancer settings: ${invalid}`);
-  const notes: string[] = [];
-  const moves: BalancerMove[] = [];
-  const t = now.getTime();
-  const nodeById = new Map(nodes.map((n) => [n.id, n]));
+  const round = startRound(nodes, sites, settings, now.getTime(), history);
+  // Pins first: an admin asked for them. Stable order by name.
+  const misplaced = sites.filter((s) => s.pinnedNodeId && s.pinnedNodeId !== s.liveNodeId).sort((a, b) => a.name.localeCompare(b.name));
+  for (const site of misplaced) planPin(round, site);
+  for (const m of round.moves) round.liveOf.set(m.siteId, m.toNodeId);
+  for (const m of round.moves) round.movedThisRound.add(m.siteId);
+  while (round.moves.length < round.budget) {
+    const chosen = balancePass(round);
+    if (!chosen) break;
+    apply(round, chosen.move, chosen.work);
+    round.movedThisRound.add(chosen.move.siteId);
+    round.liveOf.set(chosen.move.siteId, chosen.move.toNodeId);
+  }
+  // Hot nodes left hot because the budget ran out say so (once).
+  if (round.moves.length >= round.budget) {
+    const stillHot = [...round.working.values()].filter((w) => w.node.status === "HEALTHY" && isHot(w, settings) && !round.involved.has(w.node.id));
+    if (stillHot.length > 0) round.notes.push(`${stillHot.map((w) => `${w.node.name} at ${pct(load(w))} CPU`).join(", ")} waits: ${round.budgetNote()}`);
+  }
+  // A hot node with nothing to give is noted once, however many passes the round took.
+  return { moves: round.moves, notes: [...new Set(round.notes)] };
+}
 
+function startRound(nodes: readonly BalancerNode[], sites: readonly BalancerSite[], settings: BalancerSettings, t: number, history: BalancerHistory): Round {
   // Budget: the round's, capped by what the window has left.
   const inWindow = history.recentMoves.filter((m) => t - m.startedAt.getTime() < settings.budgetWindowMs).length;
   const budget = Math.max(0, Math.min(settings.maxMovesPerRound, settings.maxMovesPerWindow - inWindow));
@@ -177,7 +227,6 @@ export function planMoves(
     budget === settings.maxMovesPerRound
       ? `move budget spent: ${budget} ${budget === 1 ? "move" : "moves"} this round`
       : `move budget spent: ${inWindow} ${inWindow === 1 ? "move" : "moves"} started in the last ${minutes(settings.budgetWindowMs)} (at most ${settings.maxMovesPerWindow})`;
-
   // Nodes that sit this round out: a move in flight, or one so recent its heartbeat lags. Every
   // node taking part in a move of this round joins them, so each node is in one move at most.
   const involved = new Set<string>();
@@ -189,18 +238,25 @@ export function planMoves(
   // Cool-down counts from the last change of live node and from the last attempt, whatever its end.
   const lastTried = new Map<string, number>();
   for (const m of history.recentMoves) lastTried.set(m.siteId, Math.max(lastTried.get(m.siteId) ?? 0, m.startedAt.getTime()));
-  const cooling = (s: BalancerSite) => {
-    const last = Math.max(s.lastMovedAt?.getTime() ?? -Infinity, lastTried.get(s.id) ?? -Infinity);
-    return t - last < settings.coolDownMs;
+  const cooling = (s: BalancerSite) => t - Math.max(s.lastMovedAt?.getTime() ?? -Infinity, lastTried.get(s.id) ?? -Infinity) < settings.coolDownMs;
+  return {
+    settings,
+    t,
+    notes: [],
+    moves: [],
+    nodeById: new Map(nodes.map((n) => [n.id, n])),
+    involved,
+    working: workingCopy(nodes),
+    budget,
+    budgetNote,
+    cooling,
+    siteById: new Map(sites.map((s) => [s.id, s])),
+    movedThisRound: new Set(),
+    liveOf: new Map(sites.map((s) => [s.id, s.liveNodeId])),
   };
-  const hasRoom = (n: BalancerNode, site: BalancerSite): string | null => {
-    if (n.diskUsedPct != null && n.diskUsedPct / 100 >= settings.maxTargetDiskPct) return `${n.name}'s disk is ${Math.round(n.diskUsedPct)}% full`;
-    if (!site.replicaNodeIds.includes(n.id) && n.capacitySites !== undefined && n.siteCount !== undefined && n.siteCount >= n.capacitySites) return `${n.name} holds ${n.siteCount} of ${n.capacitySites} sites`;
-    return null;
-  };
+}
 
-  // Working copy of every node with a known load: moves within a round update it, so the second
-  // move of a round sees the first one's effect.
+function workingCopy(nodes: readonly BalancerNode[]): Map<string, Working> {
   const working = new Map<string, Working>();
   for (const node of nodes) {
     if (node.cpuPct === null || !Number.isFinite(node.cpuPct)) continue;
@@ -210,176 +266,160 @@ export function planMoves(
     const load1PerCore = node.load1 != null && Number.isFinite(node.load1) ? Math.max(0, node.load1) / cores : null;
     working.set(node.id, { node, cores, work: (Math.min(100, Math.max(0, node.cpuPct)) / 100) * cores, rates, load1PerCore });
   }
-  const load = (w: Working) => w.work / w.cores;
-  const totalRate = (w: Working) => [...w.rates.values()].reduce((a, b) => a + b, 0);
-  /** Work (cores) a site carries off its node, by its share of the node's requests. */
-  const workOf = (w: Working, siteId: string) => {
-    const total = totalRate(w);
-    return total > 0 ? (w.work * (w.rates.get(siteId) ?? 0)) / total : 0;
-  };
-  const apply = (move: BalancerMove, work: number) => {
-    moves.push(move);
-    involved.add(move.fromNodeId);
-    involved.add(move.toNodeId);
-    const src = working.get(move.fromNodeId);
-    const tgt = working.get(move.toNodeId);
-    if (src) {
-      src.work -= work;
-      src.rates.delete(move.siteId);
-    }
-    if (tgt) {
-      tgt.work += work;
-      if (move.requestsPerSec > 0) tgt.rates.set(move.siteId, move.requestsPerSec);
-    }
-  };
+  return working;
+}
 
-  // Pins first: an admin asked for them. Stable order by name.
-  const misplaced = sites.filter((s) => s.pinnedNodeId && s.pinnedNodeId !== s.liveNodeId).sort((a, b) => a.name.localeCompare(b.name));
-  for (const site of misplaced) {
-    const to = nodeById.get(site.pinnedNodeId!);
-    const from = nodeById.get(site.liveNodeId);
-    const wait = (why: string) => notes.push(`${site.name} is pinned to ${to?.name ?? "a removed node"} but stays on ${from?.name ?? "its node"}: ${why}`);
-    if (!to) wait("that node no longer exists");
-    else if (to.status !== "HEALTHY") wait(`${to.name} is ${to.status.toLowerCase()}`);
-    else if (!from || from.status !== "HEALTHY") wait(`a planned move needs a healthy source, and ${from?.name ?? "its node"} is ${from?.status.toLowerCase() ?? "unknown"}`);
-    else if (site.busy) wait("a move, failover or rollback of it is in flight");
-    else if (cooling(site)) wait(`it moved (or a move was tried) less than ${minutes(settings.coolDownMs)} ago`);
-    else if (involved.has(from.id) || involved.has(to.id)) wait(`${involved.has(from.id) ? from.name : to.name} is busy with another move`);
-    else if (hasRoom(to, site)) wait(hasRoom(to, site)!);
-    else if (moves.length >= budget) wait(budgetNote());
-    else {
-      const src = working.get(from.id);
-      const tgt = working.get(to.id);
-      const work = src ? workOf(src, site.id) : 0;
-      const siteRate = src?.rates.get(site.id) ?? 0;
-      const projected = src && tgt ? { source: (src.work - work) / src.cores, target: (tgt.work + work) / tgt.cores } : null;
-      const toReplica = site.replicaNodeIds.includes(to.id);
-      apply(
-        {
-          siteId: site.id,
-          fromNodeId: from.id,
-          toNodeId: to.id,
-          kind: "pin",
-          toReplica,
-          requestsPerSec: siteRate,
-          projected,
-          reason: `${site.name} is pinned to ${to.name} by an admin: move it from ${from.name}${toReplica ? " (already a replica)" : ""}`,
-        },
-        work,
-      );
-    }
+/** Why `n` cannot take the site (its disk, its site capacity), or null if it can. */
+function noRoom(settings: BalancerSettings, n: BalancerNode, site: BalancerSite): string | null {
+  if (n.diskUsedPct != null && n.diskUsedPct / 100 >= settings.maxTargetDiskPct) return `${n.name}'s disk is ${Math.round(n.diskUsedPct)}% full`;
+  if (!site.replicaNodeIds.includes(n.id) && n.capacitySites !== undefined && n.siteCount !== undefined && n.siteCount >= n.capacitySites) return `${n.name} holds ${n.siteCount} of ${n.capacitySites} sites`;
+  return null;
+}
+
+function apply(round: Round, move: BalancerMove, work: number): void {
+  round.moves.push(move);
+  round.involved.add(move.fromNodeId);
+  round.involved.add(move.toNodeId);
+  const src = round.working.get(move.fromNodeId);
+  const tgt = round.working.get(move.toNodeId);
+  if (src) {
+    src.work -= work;
+    src.rates.delete(move.siteId);
   }
-
-  const siteById = new Map(sites.map((s) => [s.id, s]));
-  const movedThisRound = new Set(moves.map((m) => m.siteId));
-  const liveOf = new Map(sites.map((s) => [s.id, moves.find((m) => m.siteId === s.id)?.toNodeId ?? s.liveNodeId]));
-
-  while (moves.length < budget) {
-    const healthy = [...working.values()].filter((w) => w.node.status === "HEALTHY" && !involved.has(w.node.id));
-    // Sources are HEALTHY too: a planned move pre-copies from a working source; a sick node's
-    // sites are the failure detector's business, not the balancer's.
-    const hot = healthy.filter((w) => load(w) >= settings.hotThreshold && (w.load1PerCore === null || w.load1PerCore >= settings.hotThreshold)).sort((a, b) => load(b) - load(a) || a.node.name.localeCompare(b.node.name));
-    const cold = healthy.filter((w) => load(w) <= settings.coldThreshold && (w.load1PerCore === null || w.load1PerCore <= settings.coldThreshold));
-    for (const w of healthy) {
-      if (load(w) >= settings.hotThreshold && !hot.includes(w)) notes.push(`${w.node.name} at ${pct(load(w))} CPU, but its 1-minute load is ${w.load1PerCore!.toFixed(2)} per core: not hot for long enough to move a site`);
-    }
-    if (hot.length === 0) break;
-
-    let chosen: { move: BalancerMove; work: number } | null = null;
-    for (const src of hot) {
-      if (cold.length === 0) {
-        const coldButBusy = [...working.values()].filter(
-          (w) => w.node.status === "HEALTHY" && involved.has(w.node.id) && load(w) <= settings.coldThreshold && (w.load1PerCore === null || w.load1PerCore <= settings.coldThreshold),
-        );
-        notes.push(
-          coldButBusy.length > 0
-            ? `${src.node.name} at ${pct(load(src))} CPU, but every node at or below ${pct(settings.coldThreshold)} is busy with a move`
-            : `${src.node.name} at ${pct(load(src))} CPU, but no healthy node is at or below ${pct(settings.coldThreshold)}`,
-        );
-        continue;
-      }
-      const srcLoad = load(src);
-      const candidates: Array<{ site: BalancerSite; tgt: Working; work: number; siteRate: number; toReplica: boolean; residual: number; after: { source: number; target: number } }> = [];
-      let blocked = 0;
-      const full = new Set<string>();
-      for (const [siteId, siteRate] of src.rates) {
-        const site = siteById.get(siteId);
-        if (!site || liveOf.get(siteId) !== src.node.id) continue;
-        // A pinned site never moves by load: pinned here it stays, pinned elsewhere the pin pass
-        // above handles it.
-        if (site.pinnedNodeId || site.busy || movedThisRound.has(siteId) || cooling(site)) {
-          blocked++;
-          continue;
-        }
-        const work = workOf(src, siteId);
-        for (const tgt of cold) {
-          if (tgt.node.id === src.node.id) continue;
-          const noRoom = hasRoom(tgt.node, site);
-          if (noRoom) {
-            full.add(noRoom);
-            continue;
-          }
-          const after = { source: (src.work - work) / src.cores, target: (tgt.work + work) / tgt.cores };
-          // No ping-pong: the target must end cooler than the source was, clear of the hot line by
-          // the band, and the pair's peak must drop by the minimum improvement.
-          if (after.target >= srcLoad) continue;
-          if (after.target > settings.hotThreshold - settings.hysteresisBand) continue;
-          if (srcLoad - Math.max(after.source, after.target) < settings.minImprovement) continue;
-          // The work that would level the pair exactly; the best site is the one closest to it.
-          const ideal = (src.work * tgt.cores - tgt.work * src.cores) / (src.cores + tgt.cores);
-          candidates.push({ site, tgt, work, siteRate, toReplica: site.replicaNodeIds.includes(tgt.node.id), residual: Math.abs(work - ideal), after });
-        }
-      }
-      if (candidates.length === 0) {
-        notes.push(
-          blocked > 0 && blocked === src.rates.size
-            ? `${src.node.name} at ${pct(srcLoad)} CPU, but every busy site on it is pinned, cooling down or already moving`
-            : full.size > 0
-              ? `${src.node.name} at ${pct(srcLoad)} CPU, but no cold node can take a site that would help (${[...full].sort().join("; ")})`
-              : `${src.node.name} at ${pct(srcLoad)} CPU, but no single site move improves it by ${pct(settings.minImprovement)} without overloading a target`,
-        );
-        continue;
-      }
-      // Cheapest first (a replica target needs only a delta), then the site that best closes the
-      // gap, then the busier site, then names for a stable answer.
-      candidates.sort(
-        (a, b) =>
-          Number(b.toReplica) - Number(a.toReplica) ||
-          a.residual - b.residual ||
-          b.siteRate - a.siteRate ||
-          a.site.name.localeCompare(b.site.name) ||
-          a.tgt.node.name.localeCompare(b.tgt.node.name),
-      );
-      const c = candidates[0]!;
-      chosen = {
-        work: c.work,
-        move: {
-          siteId: c.site.id,
-          fromNodeId: src.node.id,
-          toNodeId: c.tgt.node.id,
-          kind: "balance",
-          toReplica: c.toReplica,
-          requestsPerSec: c.siteRate,
-          projected: c.after,
-          reason:
-            `${src.node.name} at ${pct(srcLoad)} CPU, ${c.tgt.node.name} at ${pct(load(c.tgt))}: move ${c.site.name} (${rate(c.siteRate)} req/s) ` +
-            `to ${c.tgt.node.name}${c.toReplica ? " (already a replica)" : ""}; expected ${pct(c.after.source)} and ${pct(c.after.target)}`,
-        },
-      };
-      break;
-    }
-    if (!chosen) break;
-    apply(chosen.move, chosen.work);
-    movedThisRound.add(chosen.move.siteId);
-    liveOf.set(chosen.move.siteId, chosen.move.toNodeId);
+  if (tgt) {
+    tgt.work += work;
+    if (move.requestsPerSec > 0) tgt.rates.set(move.siteId, move.requestsPerSec);
   }
-  // Hot nodes left hot because the budget ran out say so (once).
-  if (moves.length >= budget) {
-    const stillHot = [...working.values()].filter(
-      (w) => w.node.status === "HEALTHY" && load(w) >= settings.hotThreshold && (w.load1PerCore === null || w.load1PerCore >= settings.hotThreshold) && !involved.has(w.node.id),
+}
+
+/** A pinned site on another node moves to its pin, or a note says why it waits. */
+function planPin(round: Round, site: BalancerSite): void {
+  const { settings, involved } = round;
+  const to = round.nodeById.get(site.pinnedNodeId!);
+  const from = round.nodeById.get(site.liveNodeId);
+  const wait = (why: string) => round.notes.push(`${site.name} is pinned to ${to?.name ?? "a removed node"} but stays on ${from?.name ?? "its node"}: ${why}`);
+  if (!to) return void wait("that node no longer exists");
+  if (to.status !== "HEALTHY") return void wait(`${to.name} is ${to.status.toLowerCase()}`);
+  if (!from || from.status !== "HEALTHY") return void wait(`a planned move needs a healthy source, and ${from?.name ?? "its node"} is ${from?.status.toLowerCase() ?? "unknown"}`);
+  if (site.busy) return void wait("a move, failover or rollback of it is in flight");
+  if (round.cooling(site)) return void wait(`it moved (or a move was tried) less than ${minutes(settings.coolDownMs)} ago`);
+  if (involved.has(from.id) || involved.has(to.id)) return void wait(`${involved.has(from.id) ? from.name : to.name} is busy with another move`);
+  const full = noRoom(settings, to, site);
+  if (full) return void wait(full);
+  if (round.moves.length >= round.budget) return void wait(round.budgetNote());
+  const src = round.working.get(from.id);
+  const tgt = round.working.get(to.id);
+  const work = src ? workOf(src, site.id) : 0;
+  const projected = src && tgt ? { source: (src.work - work) / src.cores, target: (tgt.work + work) / tgt.cores } : null;
+  const toReplica = site.replicaNodeIds.includes(to.id);
+  const reason = `${site.name} is pinned to ${to.name} by an admin: move it from ${from.name}${toReplica ? " (already a replica)" : ""}`;
+  apply(round, { siteId: site.id, fromNodeId: from.id, toNodeId: to.id, kind: "pin", toReplica, requestsPerSec: src?.rates.get(site.id) ?? 0, projected, reason }, work);
+}
+
+/** The best balance move of this pass (off the hottest node that has one), or null. */
+function balancePass(round: Round): Chosen | null {
+  const { settings } = round;
+  const healthy = [...round.working.values()].filter((w) => w.node.status === "HEALTHY" && !round.involved.has(w.node.id));
+  // Sources are HEALTHY too: a planned move pre-copies from a working source; a sick node's
+  // sites are the failure detector's business, not the balancer's.
+  const hot = healthy.filter((w) => isHot(w, settings)).sort((a, b) => load(b) - load(a) || a.node.name.localeCompare(b.node.name));
+  const cold = healthy.filter((w) => isCold(w, settings));
+  for (const w of healthy) {
+    if (load(w) >= settings.hotThreshold && !hot.includes(w)) round.notes.push(`${w.node.name} at ${pct(load(w))} CPU, but its 1-minute load is ${w.load1PerCore!.toFixed(2)} per core: not hot for long enough to move a site`);
+  }
+  for (const src of hot) {
+    if (cold.length === 0) {
+      const coldButBusy = [...round.working.values()].filter((w) => w.node.status === "HEALTHY" && round.involved.has(w.node.id) && isCold(w, settings));
+      round.notes.push(
+        coldButBusy.length > 0
+          ? `${src.node.name} at ${pct(load(src))} CPU, but every node at or below ${pct(settings.coldThreshold)} is busy with a move`
+          : `${src.node.name} at ${pct(load(src))} CPU, but no healthy node is at or below ${pct(settings.coldThreshold)}`,
+      );
+      continue;
+    }
+    const chosen = bestMoveFrom(round, src, cold);
+    if (chosen) return chosen;
+  }
+  return null;
+}
+
+/** The best site to move off `src` to one of the cold nodes, or null (with a note saying why). */
+function bestMoveFrom(round: Round, src: Working, cold: Working[]): Chosen | null {
+  const { settings } = round;
+  const srcLoad = load(src);
+  const { candidates, blocked, full } = candidatesFrom(round, src, cold);
+  if (candidates.length === 0) {
+    round.notes.push(
+      blocked > 0 && blocked === src.rates.size
+        ? `${src.node.name} at ${pct(srcLoad)} CPU, but every busy site on it is pinned, cooling down or already moving`
+        : full.size > 0
+          ? `${src.node.name} at ${pct(srcLoad)} CPU, but no cold node can take a site that would help (${[...full].sort().join("; ")})`
+          : `${src.node.name} at ${pct(srcLoad)} CPU, but no single site move improves it by ${pct(settings.minImprovement)} without overloading a target`,
     );
-    if (stillHot.length > 0) notes.push(`${stillHot.map((w) => `${w.node.name} at ${pct(load(w))} CPU`).join(", ")} waits: ${budgetNote()}`);
+    return null;
   }
-  // A hot node with nothing to give is noted once, however many passes the round took.
-  return { moves, notes: [...new Set(notes)] };
+  // Cheapest first (a replica target needs only a delta), then the site that best closes the
+  // gap, then the busier site, then names for a stable answer.
+  candidates.sort(
+    (a, b) =>
+      Number(b.toReplica) - Number(a.toReplica) ||
+      a.residual - b.residual ||
+      b.siteRate - a.siteRate ||
+      a.site.name.localeCompare(b.site.name) ||
+      a.tgt.node.name.localeCompare(b.tgt.node.name),
+  );
+  const c = candidates[0]!;
+  return {
+    work: c.work,
+    move: {
+      siteId: c.site.id,
+      fromNodeId: src.node.id,
+      toNodeId: c.tgt.node.id,
+      kind: "balance",
+      toReplica: c.toReplica,
+      requestsPerSec: c.siteRate,
+      projected: c.after,
+      reason:
+        `${src.node.name} at ${pct(srcLoad)} CPU, ${c.tgt.node.name} at ${pct(load(c.tgt))}: move ${c.site.name} (${rate(c.siteRate)} req/s) ` +
+        `to ${c.tgt.node.name}${c.toReplica ? " (already a replica)" : ""}; expected ${pct(c.after.source)} and ${pct(c.after.target)}`,
+    },
+  };
+}
+
+/** Every (site on `src`, cold target) pair that helps; how many sites may not move; why targets were full. */
+function candidatesFrom(round: Round, src: Working, cold: Working[]): { candidates: Candidate[]; blocked: number; full: Set<string> } {
+  const { settings } = round;
+  const srcLoad = load(src);
+  const candidates: Candidate[] = [];
+  let blocked = 0;
+  const full = new Set<string>();
+  for (const [siteId, siteRate] of src.rates) {
+    const site = round.siteById.get(siteId);
+    if (!site || round.liveOf.get(siteId) !== src.node.id) continue;
+    // A pinned site never moves by load: pinned here it stays, pinned elsewhere the pin pass
+    // handles it.
+    if (site.pinnedNodeId || site.busy || round.movedThisRound.has(siteId) || round.cooling(site)) {
+      blocked++;
+      continue;
+    }
+    const work = workOf(src, siteId);
+    for (const tgt of cold) {
+      if (tgt.node.id === src.node.id) continue;
+      const why = noRoom(settings, tgt.node, site);
+      if (why) {
+        full.add(why);
+        continue;
+      }
+      const after = { source: (src.work - work) / src.cores, target: (tgt.work + work) / tgt.cores };
+      // No ping-pong: the target must end cooler than the source was, clear of the hot line by
+      // the band, and the pair's peak must drop by the minimum improvement.
+      if (after.target >= srcLoad) continue;
+      if (after.target > settings.hotThreshold - settings.hysteresisBand) continue;
+      if (srcLoad - Math.max(after.source, after.target) < settings.minImprovement) continue;
+      // The work that would level the pair exactly; the best site is the one closest to it.
+      const ideal = (src.work * tgt.cores - tgt.work * src.cores) / (src.cores + tgt.cores);
+      candidates.push({ site, tgt, work, siteRate, toReplica: site.replicaNodeIds.includes(tgt.node.id), residual: Math.abs(work - ideal), after });
+    }
+  }
+  return { candidates, blocked, full };
 }

@@ -39,7 +39,6 @@ export function parseDatabaseUser(input: string): Parsed<string> {
 }
 
 export const databaseNameSchema = schemaFromParser(parseDatabaseName);
-export const databaseUserSchema = schemaFromParser(parseDatabaseUser);
 
 /**
  * Databases and their users live on shared MariaDB servers, so each is prefixed with its hosting

@@ -19,11 +19,6 @@ export const platformReservedDomains = ["shoal.localhost"] as const;
 
 export type DomainName = { ascii: string; unicode: string };
 
-/** Whether a lower-case ASCII name is one no customer may host (see the lists above). */
-export function isReservedDomain(ascii: string): boolean {
-  return reservedReason(ascii, { allowLocalhost: false }) !== null;
-}
-
 /** Shared with hostname.ts, which allows ".localhost" for the local cluster's panels. */
 export function reservedReason(ascii: string, opts: { allowLocalhost: boolean }): string | null {
   const platform = platformReservedDomains.find((d) => isUnder(ascii, d));

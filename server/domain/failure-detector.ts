@@ -76,18 +76,56 @@ export type DetectorResult = {
   held: Record<string, string>;
 };
 
-export function detectFailures(
-  input: { now: number; nodes: readonly HeartbeatObservation[]; probes: readonly PeerProbe[]; previous: Readonly<Record<string, NodeHealth>> },
-  settings: DetectorSettings = defaultDetectorSettings,
-): DetectorResult {
+type DetectorInput = { now: number; nodes: readonly HeartbeatObservation[]; probes: readonly PeerProbe[]; previous: Readonly<Record<string, NodeHealth>> };
+
+/** What the tick knows about the whole membership, for each node's verdict. */
+type Evidence = {
+  now: number;
+  settings: DetectorSettings;
+  nodes: readonly HeartbeatObservation[];
+  heard: Set<string>;
+  heardMembers: number;
+  members: number;
+  quorum: boolean;
+  latestProbe: Map<string, PeerProbe>;
+};
+
+const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+export function detectFailures(input: DetectorInput, settings: DetectorSettings = defaultDetectorSettings): DetectorResult {
   const { now } = input;
-  const refused = (n: HeartbeatObservation) => n.refusedAt != null && (n.lastHeartbeatAt === null || n.refusedAt > n.lastHeartbeatAt);
-  const fresh = (n: HeartbeatObservation) => n.lastHeartbeatAt !== null && now - n.lastHeartbeatAt <= settings.suspectAfterMs && !refused(n);
+  const evidence = gatherEvidence(input, settings);
+  const result: DetectorResult = { health: {}, transitions: [], newlyDead: [], rejoined: [], held: {} };
+  for (const node of input.nodes) {
+    const prev = input.previous[node.nodeId];
+    const from = prev?.state ?? null;
+    const { next, reason, held } = verdict(evidence, node, prev);
+    if (held) result.held[node.nodeId] = held;
+    const changed = next !== from;
+    const deadFlip = changed && (next === "DEAD" || from === "DEAD");
+    result.health[node.nodeId] = {
+      state: next,
+      since: changed || !prev ? now : prev.since,
+      deadFlipAt: deadFlip ? now : (prev?.deadFlipAt ?? null),
+    };
+    if (changed) {
+      result.transitions.push({ nodeId: node.nodeId, from, to: next, reason });
+      if (next === "DEAD") result.newlyDead.push(node.nodeId);
+      if (from === "DEAD") result.rejoined.push(node.nodeId);
+    }
+  }
+  return result;
+}
+
+const refusedSinceHeard = (n: HeartbeatObservation) => n.refusedAt != null && (n.lastHeartbeatAt === null || n.refusedAt > n.lastHeartbeatAt);
+
+/** Who is heard, whether that is a quorum, and the newest usable probe per (from, to). */
+function gatherEvidence(input: DetectorInput, settings: DetectorSettings): Evidence {
+  const { now } = input;
+  const fresh = (n: HeartbeatObservation) => n.lastHeartbeatAt !== null && now - n.lastHeartbeatAt <= settings.suspectAfterMs && !refusedSinceHeard(n);
   const heard = new Set(input.nodes.filter(fresh).map((n) => n.nodeId));
   const members = input.nodes.filter((n) => input.previous[n.nodeId]?.state !== "DEAD");
   const heardMembers = members.filter((n) => heard.has(n.nodeId)).length;
-  const quorum = heardMembers * 2 >= members.length;
-
   // The newest usable probe per (from, to): taken after the target's last heartbeat (older ones
   // say nothing about the silence) and recently enough to still mean something.
   const lastHeartbeat = new Map(input.nodes.map((n) => [n.nodeId, n.lastHeartbeatAt]));
@@ -100,71 +138,38 @@ export function detectFailures(
     const seen = latestProbe.get(key);
     if (!seen || p.at > seen.at) latestProbe.set(key, p);
   }
+  return { now, settings, nodes: input.nodes, heard, heardMembers, members: members.length, quorum: heardMembers * 2 >= members.length, latestProbe };
+}
 
-  const health: Record<string, NodeHealth> = {};
-  const transitions: HealthTransition[] = [];
-  const newlyDead: string[] = [];
-  const rejoined: string[] = [];
-  const held: Record<string, string> = {};
-  const holdDownOver = (h: NodeHealth | undefined) => !h || h.deadFlipAt === null || now - h.deadFlipAt >= settings.holdDownMs;
-  const secs = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-  for (const node of input.nodes) {
-    const prev = input.previous[node.nodeId];
-    const from = prev?.state ?? null;
-    const silentFor = node.lastHeartbeatAt === null ? null : now - node.lastHeartbeatAt;
-    const silence = (refused(node) ? "its agent refuses connections, " : "") + (silentFor === null ? "never heard" : `silent for ${secs(silentFor)}`);
-    let next: Health;
-    let reason: string;
-
-    if (heard.has(node.nodeId)) {
-      if (from === "DEAD" && !holdDownOver(prev)) {
-        next = "DEAD";
-        reason = "heartbeats resumed; it rejoins when the hold-down ends";
-        held[node.nodeId] = reason;
-      } else {
-        next = "HEALTHY";
-        reason = from === "DEAD" ? "heartbeats resumed: rejoins as a replica" : "heartbeats resumed";
-      }
-    } else if (from === "DEAD") {
-      next = "DEAD";
-      reason = silence;
-    } else {
-      const peers = input.nodes.filter((p) => p.nodeId !== node.nodeId && heard.has(p.nodeId));
-      let down = 0;
-      let up = 0;
-      for (const p of peers) {
-        const probe = latestProbe.get(`${p.nodeId}\u0000${node.nodeId}`);
-        if (probe) probe.reachable ? up++ : down++;
-      }
-      const confirmed = peers.length > 0 && down * 2 > peers.length;
-      next = "SUSPECT";
-      reason = `${silence}`;
-      if (peers.length === 0) held[node.nodeId] = "no other node the control plane hears can confirm";
-      else if (!quorum) held[node.nodeId] = `the control plane hears only ${heardMembers} of ${members.length} nodes (no quorum): it may be the one cut off`;
-      else if (!confirmed && up > 0) held[node.nodeId] = `${up} of ${peers.length} peers reach it: the control plane is cut off from it, the node is not dead`;
-      else if (!confirmed) held[node.nodeId] = `${down} of ${peers.length} peers confirm it unreachable (more than half needed)`;
-      else if (!holdDownOver(prev)) held[node.nodeId] = "confirmed unreachable, but it rejoined within the hold-down";
-      else {
-        next = "DEAD";
-        reason = `${silence} and unreachable for ${down} of ${peers.length} peers`;
-      }
+/** One node's next state, why, and (when it is kept from DEAD or held DEAD) why it is held. */
+function verdict(e: Evidence, node: HeartbeatObservation, prev: NodeHealth | undefined): { next: Health; reason: string; held?: string } {
+  const from = prev?.state ?? null;
+  const holdDownOver = !prev || prev.deadFlipAt === null || e.now - prev.deadFlipAt >= e.settings.holdDownMs;
+  const silentFor = node.lastHeartbeatAt === null ? null : e.now - node.lastHeartbeatAt;
+  const silence = (refusedSinceHeard(node) ? "its agent refuses connections, " : "") + (silentFor === null ? "never heard" : `silent for ${secs(silentFor)}`);
+  if (e.heard.has(node.nodeId)) {
+    if (from === "DEAD" && !holdDownOver) {
+      const reason = "heartbeats resumed; it rejoins when the hold-down ends";
+      return { next: "DEAD", reason, held: reason };
     }
-
-    const changed = next !== from;
-    const deadFlip = changed && (next === "DEAD" || from === "DEAD");
-    health[node.nodeId] = {
-      state: next,
-      since: changed || !prev ? now : prev.since,
-      deadFlipAt: deadFlip ? now : (prev?.deadFlipAt ?? null),
-    };
-    if (changed) {
-      transitions.push({ nodeId: node.nodeId, from, to: next, reason });
-      if (next === "DEAD") newlyDead.push(node.nodeId);
-      if (from === "DEAD") rejoined.push(node.nodeId);
-    }
+    return { next: "HEALTHY", reason: from === "DEAD" ? "heartbeats resumed: rejoins as a replica" : "heartbeats resumed" };
   }
-  return { health, transitions, newlyDead, rejoined, held };
+  if (from === "DEAD") return { next: "DEAD", reason: silence };
+  const peers = e.nodes.filter((p) => p.nodeId !== node.nodeId && e.heard.has(p.nodeId));
+  let down = 0;
+  let up = 0;
+  for (const p of peers) {
+    const probe = e.latestProbe.get(`${p.nodeId}\u0000${node.nodeId}`);
+    if (probe) probe.reachable ? up++ : down++;
+  }
+  const confirmed = peers.length > 0 && down * 2 > peers.length;
+  const suspect = (held: string) => ({ next: "SUSPECT" as const, reason: silence, held });
+  if (peers.length === 0) return suspect("no other node the control plane hears can confirm");
+  if (!e.quorum) return suspect(`the control plane hears only ${e.heardMembers} of ${e.members} nodes (no quorum): it may be the one cut off`);
+  if (!confirmed && up > 0) return suspect(`${up} of ${peers.length} peers reach it: the control plane is cut off from it, the node is not dead`);
+  if (!confirmed) return suspect(`${down} of ${peers.length} peers confirm it unreachable (more than half needed)`);
+  if (!holdDownOver) return suspect("confirmed unreachable, but it rejoined within the hold-down");
+  return { next: "DEAD", reason: `${silence} and unreachable for ${down} of ${peers.length} peers` };
 }
 
 /** Node.status for a health state: SUSPECT shows as DEGRADED. */
@@ -242,21 +247,4 @@ export function planFailover(
     });
   }
   return decisions;
-}
-
-/**
- * The placements after the decisions: the fenced primary becomes a replica (its epoch is now below
- * the site's, so nothing it holds is served live again) and the chosen replica becomes PRIMARY
- * with the new epoch. A decision without a target changes nothing: with no copy to serve, the old
- * primary stays the record of where the site was, and its epoch will not be served by anyone else.
- */
-export function applyFailover(placements: readonly PlacementRef[], decisions: readonly FailoverDecision[]): PlacementRef[] {
-  const bySite = new Map(decisions.filter((d) => d.toNodeId !== null).map((d) => [d.siteId, d]));
-  return placements.map((p) => {
-    const d = bySite.get(p.siteId);
-    if (!d) return p;
-    if (p.nodeId === d.toNodeId) return { ...p, role: "PRIMARY", epoch: d.epoch };
-    if (p.role === "PRIMARY") return { ...p, role: "REPLICA" };
-    return p;
-  });
 }

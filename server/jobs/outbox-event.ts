@@ -3,10 +3,34 @@ import { z } from "zod";
 
 export const OUTBOX_EVENT_JOB = "outbox-event";
 
-// Ids only: the worker reads desired state fresh (docs/architecture.md, invariant 2).
+/**
+ * Every topic a service writes to the outbox (recordChange): what changed, for the control
+ * worker's handler table. Most only say which aggregate to converge; the site.* actions are
+ * one-off jobs with their own handler.
+ */
+export const OUTBOX_TOPICS = [
+  "account.reconcile",
+  "brand.changed",
+  "database.reconcile",
+  "domain.reconcile",
+  "node.changed",
+  "node.removed",
+  "plan.reconcile",
+  "reseller.changed",
+  "reseller.suspended",
+  "reseller.unsuspended",
+  "site.reconcile",
+  "site.move",
+  "site.restoreFile",
+  "site.rollback",
+] as const;
+export const outboxTopic = z.enum(OUTBOX_TOPICS);
+export type OutboxTopic = z.infer<typeof outboxTopic>;
+
+// Ids only: the worker reads desired state fresh.
 export const outboxEventPayload = z.object({
   outboxId: z.string().regex(/^\d+$/),
-  topic: z.string().min(1).max(200),
+  topic: outboxTopic,
   aggregateType: z.string().min(1).max(100),
   aggregateId: z.string().min(1).max(100),
 });

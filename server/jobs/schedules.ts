@@ -1,12 +1,12 @@
 import type { RepeatOptions } from "bullmq";
 
-// Cluster-wide schedules. BullMQ job schedulers run each tick once across all worker processes.
+// Cluster-wide schedules, each id its job name. BullMQ job schedulers run each tick once across
+// all worker processes.
 export const SCHEDULES = {
   /**
    * Every agent polled twice a second: a node that dies is seen within half a second (a refused
-   * poll makes it SUSPECT at once and its peers confirm in the same tick). Detection is the most
-   * variable part of a failover; what this cadence gains and costs is in bench/README.md
-   * (node-loss.ts).
+   * poll makes it SUSPECT at once and its peers confirm in the same tick); detection is the most
+   * variable part of a failover. Runs on its own queue (QUEUES.heartbeat).
    */
   heartbeat: { id: "heartbeat", every: 500 },
   sweep: { id: "sweep", every: 5000 },
@@ -22,3 +22,6 @@ export const SCHEDULES = {
   /** Sites short of their plan's copies get new replicas, a returning node's surplus is released (worker/control/re-replicate.ts). */
   rereplicate: { id: "rereplicate", every: 2_000 },
 } as const satisfies Record<string, { id: string } & Pick<RepeatOptions, "every">>;
+
+/** A schedule's id, which is also its job name. */
+export type ScheduleId = (typeof SCHEDULES)[keyof typeof SCHEDULES]["id"];

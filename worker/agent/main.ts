@@ -1,5 +1,6 @@
 import { isIPv4 } from "node:net";
 import { z } from "zod";
+import { describeIssues, loadEnvOrExit } from "../../server/parse-env";
 import { nodeConfigSchema, nodeRoot } from "./node-root";
 import { resumeNode } from "./resume";
 import { startAgentServer } from "./server";
@@ -39,13 +40,7 @@ const envSchema = z.object({
 });
 
 async function main(): Promise<void> {
-  const parsed = envSchema.safeParse(process.env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    console.error(`The agent's environment is invalid:\n${lines.join("\n")}`);
-    process.exit(1);
-  }
-  const env = parsed.data;
+  const env = loadEnvOrExit(envSchema, "agent");
   const config = nodeConfigSchema.safeParse({
     root: env.NODE_ROOT,
     address: env.AGENT_HOST,
@@ -58,8 +53,7 @@ async function main(): Promise<void> {
     storage: env.NODE_STORAGE,
   });
   if (!config.success) {
-    const lines = config.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
-    console.error(`The node's configuration is invalid:\n${lines.join("\n")}`);
+    console.error(describeIssues("node's configuration", config.error));
     process.exit(1);
   }
   const node = nodeRoot(config.data);

@@ -111,7 +111,10 @@ const snapshotPath = (siteId: string, name: string, leaf = "") => sitePath(siteI
  * both hold it): GET .../stream here piped into PUT .../stream there, never buffered whole.
  * Resolves the bytes that crossed and the received snapshot's info.
  */
-async function sendSnapshotTo(c: Connection, target: AgentClient, siteId: string, name: string, parent: string | null, sizeLater = false): Promise<{ bytes: number; info: SnapshotInfoAnswer }> {
+/** What a snapshot is streamed into: another node's client (only its receiving end is needed). */
+type StreamReceiver = { receiveStream: (path: string, body: ReadableStream<Uint8Array>, storage: string, sizeLater?: boolean) => Promise<SnapshotInfoAnswer> };
+
+async function sendSnapshotTo(c: Connection, target: StreamReceiver, siteId: string, name: string, parent: string | null, sizeLater = false): Promise<{ bytes: number; info: SnapshotInfoAnswer }> {
   const path = snapshotPath(siteId, name, "stream");
   let source: Response;
   try {
@@ -234,7 +237,7 @@ export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
   const c: Connection = { node, base: `http://${node.address}:${node.agentPort}`, token: agentSecret(opts.clusterSecret, node.name), timeoutMs: opts.timeoutMs };
   return {
     node,
-    sendSnapshotTo: (target: AgentClient, siteId: string, name: string, parent: string | null, sizeLater = false) => sendSnapshotTo(c, target, siteId, name, parent, sizeLater),
+    sendSnapshotTo: (target: StreamReceiver, siteId: string, name: string, parent: string | null, sizeLater = false) => sendSnapshotTo(c, target, siteId, name, parent, sizeLater),
     receiveStream: (path: string, body: ReadableStream<Uint8Array>, storage: string, sizeLater = false) => receiveStream(c, path, body, storage, sizeLater),
     snapshotEntry: (siteId: string, name: string, relPath: string) => snapshotEntry(c, siteId, name, relPath),
     ...nodeCalls(c),

@@ -6,7 +6,7 @@ import { planFailover, type FailoverDecision, type Health, type NodeHealth } fro
 import { publishRoutes, type WithLeases } from "./publish-routes";
 import { reconcileNode } from "./reconcile-node";
 
-// Failover (DESIGN "A site's life" 5): the heartbeat has declared nodes DEAD (heartbeat.ts, with
+// Failover: the heartbeat has declared nodes DEAD (heartbeat.ts, with
 // its peers' confirmation). For every site whose live copy was on one of them:
 //   hold       every edge holds the site's requests (paused), instead of failing them
 //   promote    the freshest replica's newest snapshot becomes its live volume and databases
@@ -41,15 +41,51 @@ const healthOf = (status: string): Health => (status === "DEAD" ? "DEAD" : statu
  */
 export const fencedReasonPrefix = "fenced at epoch";
 
+type NodeRow = { id: string; name: string; address: string; agentPort: number; status: string };
+type StepKind = (typeof failoverStepKinds)[number];
+
+/** One failover round: the nodes by id, and each site's operation (marked step by step). */
+type Round = {
+  ctx: FailoverContext;
+  nodeById: Map<string, NodeRow>;
+  name(id: string | null): string;
+  step(siteId: string, kind: StepKind, status: "RUNNING" | "SUCCEEDED" | "FAILED", error?: string | null): Promise<void>;
+  operationOf(siteId: string): string | undefined;
+};
+
+const notMoved = (decisions: FailoverDecision[]): FailoverOutcome[] => decisions.map((d) => ({ ...d, ok: false, snapshot: null, error: d.reason, ms: 0 }));
+
 export async function failOver(ctx: FailoverContext, deadNodeIds: readonly string[]): Promise<FailoverOutcome[]> {
-  const { db } = ctx;
   if (deadNodeIds.length === 0) return [];
   const started = performance.now();
+  const since = () => Math.round(performance.now() - started);
+  const planned = await planRound(ctx, deadNodeIds);
+  if (!planned) return [];
+  const { decisions, nodes } = planned;
+  const movable = decisions.filter((d) => d.toNodeId !== null);
+  const stranded = decisions.filter((d) => d.toNodeId === null);
+  if (movable.length === 0) return notMoved(decisions);
+
+  const round = await openOperations(ctx, nodes, movable);
+  await hold(round, movable);
+  const heldMs = since();
+  const outcomes = await promoteAll(round, movable);
+  const promotedMs = since();
+  const ok = outcomes.filter((o) => o.ok);
+  await startPrimaries(round, ok);
+  const startedMs = since();
+  await release(round, movable, outcomes);
+  ctx.log?.(`failover of ${movable.length} site(s) from ${deadNodeIds.map(round.name).join(", ")}: ${ok.length} promoted in ${since()} ms (held at ${heldMs}, promoted at ${promotedMs}, started at ${startedMs})`);
+  return [...outcomes, ...notMoved(stranded)];
+}
+
+/** The sites whose live copy was on a dead node, and where each goes (planFailover); null if none. */
+async function planRound(ctx: FailoverContext, deadNodeIds: readonly string[]): Promise<{ decisions: FailoverDecision[]; nodes: NodeRow[] } | null> {
+  const { db } = ctx;
   const siteIds = (
     await db.placement.findMany({ where: { role: "PRIMARY", nodeId: { in: [...deadNodeIds] }, site: { deletedAt: null } }, select: { siteId: true } })
   ).map((p) => p.siteId);
-  if (siteIds.length === 0) return [];
-
+  if (siteIds.length === 0) return null;
   const [placements, newest, nodes] = await Promise.all([
     db.placement.findMany({ where: { siteId: { in: siteIds } }, select: { id: true, siteId: true, nodeId: true, role: true, epoch: true } }),
     db.snapshot.groupBy({ by: ["siteId", "nodeId"], where: { siteId: { in: siteIds }, nodeId: { not: null } }, _max: { takenAt: true } }),
@@ -62,40 +98,37 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
     newest.map((n) => ({ siteId: n.siteId, nodeId: n.nodeId!, lastSnapshotAt: n._max.takenAt?.getTime() ?? null })),
     health,
   );
+  for (const d of decisions) ctx.log?.(`failover ${d.siteId}: ${d.reason}`);
+  return { decisions, nodes };
+}
+
+/** One operation per site, visible to the admin (and the customer: their site moved node), audited. */
+async function openOperations(ctx: FailoverContext, nodes: NodeRow[], movable: FailoverDecision[]): Promise<Round> {
+  const { db } = ctx;
   const nodeById = new Map(nodes.map((n) => [n.id, n]));
   const name = (id: string | null) => (id ? (nodeById.get(id)?.name ?? id) : "none");
-  for (const d of decisions) ctx.log?.(`failover ${d.siteId}: ${d.reason}`);
-
-  const movable = decisions.filter((d) => d.toNodeId !== null);
-  const stranded = decisions.filter((d) => d.toNodeId === null);
-  for (const d of stranded) {
-    await setCondition(db, d.siteId, { type: "Ready", status: "False", reason: "NoReplica", message: `Node ${name(d.fromNodeId)} is down and no healthy node holds a copy of this site.`, at: new Date().toISOString() });
-  }
-  if (movable.length === 0) return decisions.map((d) => ({ ...d, ok: false, snapshot: null, error: d.reason, ms: 0 }));
-
-  // One operation per site, visible to the admin (and the customer: their site moved node).
   const ops = new Map<string, string>();
   for (const d of movable) {
     const site = await db.site.findUnique({ where: { id: d.siteId }, select: { domain: { select: { name: true } }, account: { select: { customer: { select: { id: true, resellerId: true } } } } } });
     if (!site) continue;
+    const tenancy = { resellerId: site.account.customer.resellerId, customerId: site.account.customer.id };
+    const stepTarget = (kind: StepKind) => (kind === "promote" || kind === "start" ? name(d.toNodeId) : kind === "fence" ? name(d.fromNodeId) : site.domain.name);
     const op = await db.operation.create({
       data: {
+        ...tenancy,
         kind: "site.failover",
         targetType: "Site",
         targetId: d.siteId,
-        resellerId: site.account.customer.resellerId,
-        customerId: site.account.customer.id,
         status: "RUNNING",
         startedAt: new Date(),
-        steps: { create: failoverStepKinds.map((kind, index) => ({ index, kind, target: kind === "promote" || kind === "start" ? name(d.toNodeId) : kind === "fence" ? name(d.fromNodeId) : site.domain.name })) },
+        steps: { create: failoverStepKinds.map((kind, index) => ({ index, kind, target: stepTarget(kind) })) },
       },
       select: { id: true },
     });
     ops.set(d.siteId, op.id);
     await db.auditEvent.create({
       data: {
-        resellerId: site.account.customer.resellerId,
-        customerId: site.account.customer.id,
+        ...tenancy,
         actorEmail: "failover",
         action: "site.failover",
         targetType: "Site",
@@ -105,50 +138,65 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
       },
     });
   }
-  const step = (siteId: string, kind: (typeof failoverStepKinds)[number], status: "RUNNING" | "SUCCEEDED" | "FAILED", error?: string | null) => {
-    const op = ops.get(siteId);
-    return op ? markStep(db, op, kind, status, error) : Promise.resolve();
+  return {
+    ctx,
+    nodeById,
+    name,
+    operationOf: (siteId) => ops.get(siteId),
+    step: (siteId, kind, status, error) => {
+      const op = ops.get(siteId);
+      return op ? markStep(db, op, kind, status, error) : Promise.resolve();
+    },
   };
+}
 
-  // hold: every edge parks the sites' requests while their new primary starts.
-  await Promise.all(movable.map((d) => step(d.siteId, "hold", "RUNNING")));
-  await setSitesPaused(db, movable.map((d) => d.siteId), true);
+/** hold: every edge parks the sites' requests while their new primary starts. */
+async function hold(round: Round, movable: FailoverDecision[]): Promise<void> {
+  const { ctx } = round;
+  await Promise.all(movable.map((d) => round.step(d.siteId, "hold", "RUNNING")));
+  await setSitesPaused(ctx.db, movable.map((d) => d.siteId), true);
   const held = await publishRoutes(ctx, { onFailure: "skip" });
-  const heldMs = Math.round(performance.now() - started);
   if (held.failed.length) ctx.log?.(`failover: hold not applied on ${held.failed.map((f) => `${f.nodeName} (${f.error})`).join(", ")}`);
-  await Promise.all(movable.map((d) => step(d.siteId, "hold", "SUCCEEDED")));
+  await Promise.all(movable.map((d) => round.step(d.siteId, "hold", "SUCCEEDED")));
+}
 
-  // promote + fence, several sites at once.
+/** promote + fence, several sites at once (at most ctx.parallel). */
+async function promoteAll(round: Round, movable: FailoverDecision[]): Promise<FailoverOutcome[]> {
   const outcomes: FailoverOutcome[] = [];
   const queue = [...movable];
   const worker = async () => {
-    for (let d = queue.shift(); d; d = queue.shift()) {
-      const t0 = performance.now();
-      // The step that fails is the one marked so (a fence whose transaction fails is not a promote).
-      let at: "promote" | "fence" = "promote";
-      try {
-        await step(d.siteId, "promote", "RUNNING");
-        const snapshot = await promoteOnReplica(ctx, d, nodeById.get(d.toNodeId!)!);
-        await step(d.siteId, "promote", "SUCCEEDED");
-        at = "fence";
-        await step(d.siteId, "fence", "RUNNING");
-        const fenced = await fence(db, d, snapshot, name);
-        await step(d.siteId, "fence", fenced ? "SUCCEEDED" : "FAILED", fenced ? null : "The site's live node changed meanwhile; nothing was fenced.");
-        outcomes.push({ ...d, ok: fenced, snapshot, error: fenced ? null : "placement changed meanwhile", ms: Math.round(performance.now() - t0) });
-      } catch (e) {
-        const error = e instanceof Error ? e.message : String(e);
-        ctx.log?.(`failover ${d.siteId}: ${at} on ${name(at === "promote" ? d.toNodeId : d.fromNodeId)} failed: ${error}`);
-        await step(d.siteId, at, "FAILED", error);
-        outcomes.push({ ...d, ok: false, snapshot: null, error, ms: Math.round(performance.now() - t0) });
-      }
-    }
+    for (let d = queue.shift(); d; d = queue.shift()) outcomes.push(await promoteAndFence(round, d));
   };
-  await Promise.all(Array.from({ length: Math.min(ctx.parallel ?? 4, movable.length) }, worker));
-  const promotedMs = Math.round(performance.now() - started);
+  await Promise.all(Array.from({ length: Math.min(round.ctx.parallel ?? 4, movable.length) }, worker));
+  return outcomes;
+}
 
-  // start: each new primary converges its sites (vhost, pool, database users) while still held.
-  const ok = outcomes.filter((o) => o.ok);
-  await Promise.all(ok.map((o) => step(o.siteId, "start", "RUNNING")));
+async function promoteAndFence(round: Round, d: FailoverDecision): Promise<FailoverOutcome> {
+  const { ctx, name } = round;
+  const t0 = performance.now();
+  // The step that fails is the one marked so (a fence whose transaction fails is not a promote).
+  let at: "promote" | "fence" = "promote";
+  try {
+    await round.step(d.siteId, "promote", "RUNNING");
+    const snapshot = await promoteOnReplica(ctx, d, round.nodeById.get(d.toNodeId!)!);
+    await round.step(d.siteId, "promote", "SUCCEEDED");
+    at = "fence";
+    await round.step(d.siteId, "fence", "RUNNING");
+    const fenced = await fence(ctx.db, d, snapshot, name);
+    await round.step(d.siteId, "fence", fenced ? "SUCCEEDED" : "FAILED", fenced ? null : "The site's live node changed meanwhile; nothing was fenced.");
+    return { ...d, ok: fenced, snapshot, error: fenced ? null : "placement changed meanwhile", ms: Math.round(performance.now() - t0) };
+  } catch (e) {
+    const error = e instanceof Error ? e.message : String(e);
+    ctx.log?.(`failover ${d.siteId}: ${at} on ${name(at === "promote" ? d.toNodeId : d.fromNodeId)} failed: ${error}`);
+    await round.step(d.siteId, at, "FAILED", error);
+    return { ...d, ok: false, snapshot: null, error, ms: Math.round(performance.now() - t0) };
+  }
+}
+
+/** start: each new primary converges its sites (vhost, pool, database users) while still held. */
+async function startPrimaries(round: Round, ok: FailoverOutcome[]): Promise<void> {
+  const { ctx } = round;
+  await Promise.all(ok.map((o) => round.step(o.siteId, "start", "RUNNING")));
   const targets = [...new Set(ok.map((o) => o.toNodeId!))];
   const startErrors = new Map<string, string>();
   await Promise.all(
@@ -158,24 +206,27 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
       }),
     ),
   );
-  await Promise.all(ok.map((o) => step(o.siteId, "start", startErrors.has(o.toNodeId!) ? "FAILED" : "SUCCEEDED", startErrors.get(o.toNodeId!) ?? null)));
+  await Promise.all(ok.map((o) => round.step(o.siteId, "start", startErrors.has(o.toNodeId!) ? "FAILED" : "SUCCEEDED", startErrors.get(o.toNodeId!) ?? null)));
+}
 
-  const startedMs = Math.round(performance.now() - started);
-  // release: every site goes on, to its new primary (or, if its promote failed, back to the dead
-  // one, which answers 502 at once instead of making clients wait out the hold's timeout; the
-  // next tick tries the failover again).
-  await Promise.all(movable.map((d) => step(d.siteId, "release", "RUNNING")));
+/**
+ * release: every site goes on, to its new primary (or, if its promote failed, back to the dead
+ * one, which answers 502 at once instead of making clients wait out the hold's timeout; the next
+ * tick tries the failover again). Each operation ends with its outcome.
+ */
+async function release(round: Round, movable: FailoverDecision[], outcomes: FailoverOutcome[]): Promise<void> {
+  const { ctx } = round;
+  const { db } = ctx;
+  await Promise.all(movable.map((d) => round.step(d.siteId, "release", "RUNNING")));
   await setSitesPaused(db, movable.map((d) => d.siteId), false);
   const released = await publishRoutes(ctx, { onFailure: "skip" });
   if (released.failed.length) ctx.log?.(`failover: release not applied on ${released.failed.map((f) => `${f.nodeName} (${f.error})`).join(", ")}`);
   const now = new Date();
   for (const o of outcomes) {
-    await step(o.siteId, "release", "SUCCEEDED");
-    const op = ops.get(o.siteId);
+    await round.step(o.siteId, "release", "SUCCEEDED");
+    const op = round.operationOf(o.siteId);
     if (op) await db.operation.update({ where: { id: op }, data: { status: o.ok ? "SUCCEEDED" : "FAILED", finishedAt: now, lastError: o.error } });
   }
-  ctx.log?.(`failover of ${movable.length} site(s) from ${deadNodeIds.map(name).join(", ")}: ${ok.length} promoted in ${Math.round(performance.now() - started)} ms (held at ${heldMs}, promoted at ${promotedMs}, started at ${startedMs})`);
-  return [...outcomes, ...stranded.map((d) => ({ ...d, ok: false, snapshot: null, error: d.reason, ms: 0 }))];
 }
 
 /**
@@ -221,11 +272,4 @@ async function fence(db: Db, d: FailoverDecision, base: string, name: (id: strin
     await tx.site.update({ where: { id: d.siteId }, data: { routeVersion: version, generation: { increment: 1 } } });
     return true;
   });
-}
-
-async function setCondition(db: Db, siteId: string, condition: { type: string; status: string; reason: string; message: string; at: string }): Promise<void> {
-  const site = await db.site.findUnique({ where: { id: siteId }, select: { conditions: true } });
-  if (!site) return;
-  const others = (Array.isArray(site.conditions) ? site.conditions : []).filter((c) => !(c && typeof c === "object" && "type" in c && c.type === condition.type));
-  await db.site.update({ where: { id: siteId }, data: { conditions: [...others, condition] } });
 }

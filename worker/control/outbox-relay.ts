@@ -32,112 +32,133 @@ export async function startOutboxRelay(opts: OutboxRelayOptions): Promise<{ stop
   redis.on("error", () => {}); // reconnects on its own; failures surface as rejected publishes
   const queue = new Queue(QUEUES.outbox, { connection: redis, prefix: opts.prefix });
   queue.on("error", () => {});
-
-  let stopped = false;
-  let wake: (() => void) | null = null;
-  let notified = false;
-  const signal = () => {
-    notified = true;
-    wake?.();
-  };
-
-  let listener: pg.Client | null = null;
-  async function ensureListener(): Promise<void> {
-    if (listener || stopped) return;
-    const client = new pg.Client({ connectionString: opts.databaseUrl });
-    client.on("error", (err) => {
-      onError(err);
-      if (listener === client) listener = null;
-      client.end().catch(() => {});
-    });
-    client.on("notification", signal);
-    try {
-      await client.connect();
-      await client.query("LISTEN shoal_outbox");
-      listener = client;
-    } catch (err) {
-      onError(err);
-      await client.end().catch(() => {});
-    }
-  }
-
-  function waitFor(ms: number, wakeOnNotify: boolean): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = null;
-        stopResolvers.delete(done);
-        resolve();
-      }
-      if (stopped || (wakeOnNotify && notified)) return done();
-      wake = wakeOnNotify ? done : null;
-      stopResolvers.add(done);
-    });
-  }
-  const stopResolvers = new Set<() => void>();
-
-  // The rows stay locked until commit, so a second relay skips them; if Redis fails the
-  // transaction rolls back and the rows are published on a later pass.
-  async function publishBatch(): Promise<number> {
-    return opts.db.$transaction(
-      async (tx) => {
-        const rows = await tx.$queryRaw<Row[]>`
-          SELECT "id", "topic", "aggregateType", "aggregateId" FROM "OutboxEvent"
-          WHERE "publishedAt" IS NULL ORDER BY "id" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
-        if (rows.length === 0) return 0;
-        const jobs = rows.map((r) => {
-          const data = outboxEventPayload.parse({
-            outboxId: r.id.toString(),
-            topic: r.topic,
-            aggregateType: r.aggregateType,
-            aggregateId: r.aggregateId,
-          });
-          return { name: OUTBOX_EVENT_JOB, data, opts: { ...outboxEventOptions, jobId: outboxJobId(data.outboxId) } };
-        });
-        let timer: NodeJS.Timeout | undefined;
-        try {
-          await Promise.race([
-            queue.addBulk(jobs),
-            new Promise((_, reject) => {
-              timer = setTimeout(() => reject(new Error("outbox relay: Redis publish timed out")), publishTimeoutMs);
-            }),
-          ]);
-        } finally {
-          clearTimeout(timer);
-        }
-        const ids = rows.map((r) => r.id);
-        await tx.$executeRaw`UPDATE "OutboxEvent" SET "publishedAt" = now() WHERE "id" = ANY(${ids})`;
-        return rows.length;
-      },
-      { timeout: publishTimeoutMs + 10_000 },
-    );
-  }
+  const wake = wakeSignal();
+  const listener = notifyListener(opts.databaseUrl, wake, onError);
 
   const loop = (async () => {
-    while (!stopped) {
-      await ensureListener();
-      notified = false;
+    while (!wake.stopped) {
+      await listener.ensure();
+      wake.notified = false;
       try {
-        const n = await publishBatch();
+        const n = await publishBatch(opts.db, queue, publishTimeoutMs, onError);
         if (n === BATCH) continue;
-        await waitFor(pollMs, true);
+        await wake.wait(pollMs, true);
       } catch (err) {
-        if (stopped) break;
+        if (wake.stopped) break;
         onError(err);
-        await waitFor(pollMs, false);
+        await wake.wait(pollMs, false);
       }
     }
   })();
 
   return {
     async stop() {
-      stopped = true;
-      for (const done of stopResolvers) done();
+      wake.stop();
       await loop;
-      await listener?.end().catch(() => {});
+      await listener.end();
       await queue.close().catch(() => {});
       redis.disconnect();
     },
   };
+}
+
+/** The relay's sleep between passes: cut short by a NOTIFY (when asked to) or by stop(). */
+function wakeSignal() {
+  let wake: (() => void) | null = null;
+  const stopResolvers = new Set<() => void>();
+  const state = {
+    stopped: false,
+    /** A NOTIFY arrived since the last pass began: the next sleep is skipped. */
+    notified: false,
+    signal() {
+      state.notified = true;
+      wake?.();
+    },
+    wait(ms: number, wakeOnNotify: boolean): Promise<void> {
+      return new Promise((resolve) => {
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          wake = null;
+          stopResolvers.delete(done);
+          resolve();
+        }
+        if (state.stopped || (wakeOnNotify && state.notified)) return done();
+        wake = wakeOnNotify ? done : null;
+        stopResolvers.add(done);
+      });
+    },
+    stop() {
+      state.stopped = true;
+      for (const done of stopResolvers) done();
+    },
+  };
+  return state;
+}
+
+/** LISTEN shoal_outbox on its own connection, (re)connected before each pass while it is down. */
+function notifyListener(databaseUrl: string, wake: ReturnType<typeof wakeSignal>, onError: (err: unknown) => void) {
+  let listener: pg.Client | null = null;
+  return {
+    async ensure(): Promise<void> {
+      if (listener || wake.stopped) return;
+      const client = new pg.Client({ connectionString: databaseUrl });
+      client.on("error", (err) => {
+        onError(err);
+        if (listener === client) listener = null;
+        client.end().catch(() => {});
+      });
+      client.on("notification", wake.signal);
+      try {
+        await client.connect();
+        await client.query("LISTEN shoal_outbox");
+        listener = client;
+      } catch (err) {
+        onError(err);
+        await client.end().catch(() => {});
+      }
+    },
+    async end(): Promise<void> {
+      await listener?.end().catch(() => {});
+    },
+  };
+}
+
+/**
+ * One batch of unpublished rows to BullMQ. The rows stay locked until commit, so a second relay
+ * skips them; if Redis fails the transaction rolls back and the rows are published on a later
+ * pass. A row whose topic no handler knows is said and marked published, so it cannot hold up
+ * the rows behind it.
+ */
+async function publishBatch(db: Db, queue: Queue, publishTimeoutMs: number, onError: (err: unknown) => void): Promise<number> {
+  return db.$transaction(
+    async (tx) => {
+      const rows = await tx.$queryRaw<Row[]>`
+        SELECT "id", "topic", "aggregateType", "aggregateId" FROM "OutboxEvent"
+        WHERE "publishedAt" IS NULL ORDER BY "id" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
+      if (rows.length === 0) return 0;
+      const jobs = rows.flatMap((r) => {
+        const data = outboxEventPayload.safeParse({ outboxId: r.id.toString(), topic: r.topic, aggregateType: r.aggregateType, aggregateId: r.aggregateId });
+        if (!data.success) {
+          onError(new Error(`outbox row ${r.id} (topic "${r.topic}") skipped: ${data.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
+          return [];
+        }
+        return [{ name: OUTBOX_EVENT_JOB, data: data.data, opts: { ...outboxEventOptions, jobId: outboxJobId(data.data.outboxId) } }];
+      });
+      await withTimeout(queue.addBulk(jobs), publishTimeoutMs, "outbox relay: Redis publish timed out");
+      const ids = rows.map((r) => r.id);
+      await tx.$executeRaw`UPDATE "OutboxEvent" SET "publishedAt" = now() WHERE "id" = ANY(${ids})`;
+      return rows.length;
+    },
+    { timeout: publishTimeoutMs + 10_000 },
+  );
+}
+
+async function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(message)), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

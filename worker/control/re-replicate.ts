@@ -66,19 +66,40 @@ type NodeRow = { id: string; name: string; address: string; agentPort: number; s
 // Seeds still streaming after a round stopped waiting for them: not started again meanwhile.
 const seedsInFlight = new Map<string, Promise<void>>();
 
+type Seed = { opId: string; siteId: string; node: NodeRow; createdAt: Date };
+
 export async function reReplicate(ctx: ReReplicateContext): Promise<ReReplicateRound> {
   const { db } = ctx;
   const round: ReReplicateRound = { added: [], released: [], seeded: [], waiting: [] };
   const nodes: NodeRow[] = await db.node.findMany({ select: { id: true, name: true, address: true, agentPort: true, status: true } });
-  const nodeByName = new Map(nodes.map((n) => [n.name, n]));
+  const seeds = await resumeOpen(ctx, nodes);
+  const plan = await planRound(ctx, seeds);
+  round.waiting = plan.waiting;
+  logWaiting(ctx, plan.waiting);
+  for (const r of plan.release) {
+    if (await releaseReplica(ctx, r, nodes)) round.released.push(r);
+  }
+  for (const a of plan.add) {
+    const opId = await placeReplica(ctx, a, nodes);
+    if (!opId) continue;
+    round.added.push(a);
+    ctx.log?.(`re-replication: site ${a.siteId} gets a new replica on ${a.nodeName} (${a.reason})`);
+    seeds.push({ opId, siteId: a.siteId, node: nodes.find((n) => n.id === a.nodeId)!, createdAt: new Date() });
+  }
+  await runSeeds(ctx, seeds, round);
+  return round;
+}
 
-  // 1. What earlier rounds left running.
+/** 1. What earlier rounds left running: releases are finished now, seeds run again below. */
+async function resumeOpen(ctx: ReReplicateContext, nodes: NodeRow[]): Promise<Seed[]> {
+  const { db } = ctx;
+  const nodeByName = new Map(nodes.map((n) => [n.name, n]));
   const open = await db.operation.findMany({
     where: { kind: { in: [reReplicateKind, releaseReplicaKind] }, status: "RUNNING" },
     orderBy: { createdAt: "asc" },
     select: { id: true, kind: true, targetId: true, createdAt: true, steps: { select: { kind: true, target: true, status: true } } },
   });
-  const seeds: { opId: string; siteId: string; node: NodeRow; createdAt: Date }[] = [];
+  const seeds: Seed[] = [];
   for (const op of open) {
     const node = nodeByName.get(op.steps.find((s) => s.kind === "converge" || s.kind === "clean")?.target ?? "");
     if (!node) {
@@ -88,8 +109,12 @@ export async function reReplicate(ctx: ReReplicateContext): Promise<ReReplicateR
     if (op.kind === releaseReplicaKind) await clean(ctx, op.id, op.targetId, node);
     else seeds.push({ opId: op.id, siteId: op.targetId, node, createdAt: op.createdAt });
   }
+  return seeds;
+}
 
-  // 2 + 3. Sites whose copies on nodes that count differ from their plan's.
+/** 2 + 3. Sites whose copies on nodes that count differ from their plan's, and what to do about them. */
+async function planRound(ctx: ReReplicateContext, seeds: Seed[]) {
+  const { db } = ctx;
   const mismatched = await db.$queryRaw<{ id: string }[]>`
     SELECT s."id" FROM "Site" s
     JOIN "HostingAccount" a ON a."id" = s."accountId"
@@ -101,7 +126,7 @@ export async function reReplicate(ctx: ReReplicateContext): Promise<ReReplicateR
   const sites = await readSites(db, mismatched.map((m) => m.id));
   const [pool, health] = await Promise.all([placementCandidates(db), db.node.findMany({ select: { id: true, healthSince: true } })]);
   const since = new Map(health.map((n) => [n.id, n.healthSince?.getTime() ?? null]));
-  const plan = planReReplication({
+  return planReReplication({
     now: Date.now(),
     graceMs: ctx.afterMs,
     budget: ctx.budget ?? 3,
@@ -110,27 +135,21 @@ export async function reReplicate(ctx: ReReplicateContext): Promise<ReReplicateR
     nodes: pool.map((n) => ({ ...n, healthSince: since.get(n.id) ?? null })),
     sites,
   });
-  round.waiting = plan.waiting;
+}
+
+/** Why a site waits, said once per change (the memo outlives the round). */
+function logWaiting(ctx: ReReplicateContext, waiting: ReReplicateRound["waiting"]): void {
   const memo = ctx.memo ?? new Map<string, string>();
-  const stillWaiting = new Set(plan.waiting.map((w) => w.siteId));
-  for (const w of plan.waiting) {
+  const stillWaiting = new Set(waiting.map((w) => w.siteId));
+  for (const w of waiting) {
     if (memo.get(w.siteId) !== w.reason) ctx.log?.(`re-replication: site ${w.siteId} waits: ${w.reason}`);
     memo.set(w.siteId, w.reason);
   }
   for (const id of [...memo.keys()]) if (!stillWaiting.has(id)) memo.delete(id);
+}
 
-  for (const r of plan.release) {
-    if (await releaseReplica(ctx, r, nodes)) round.released.push(r);
-  }
-  for (const a of plan.add) {
-    const opId = await placeReplica(ctx, a, nodes);
-    if (!opId) continue;
-    round.added.push(a);
-    ctx.log?.(`re-replication: site ${a.siteId} gets a new replica on ${a.nodeName} (${a.reason})`);
-    seeds.push({ opId, siteId: a.siteId, node: nodes.find((n) => n.id === a.nodeId)!, createdAt: new Date() });
-  }
-
-  // Seeds run together (their number is the budget), each bounded by the round's patience.
+/** Seeds run together (their number is the budget), each bounded by the round's patience. */
+async function runSeeds(ctx: ReReplicateContext, seeds: Seed[], round: ReReplicateRound): Promise<void> {
   const waitMs = ctx.seedWaitMs ?? 120_000;
   await Promise.all(
     seeds.map(async (s) => {
@@ -144,7 +163,6 @@ export async function reReplicate(ctx: ReReplicateContext): Promise<ReReplicateR
       clearTimeout(timer);
     }),
   );
-  return round;
 }
 
 /** The decision's inputs for these sites: placements, plan, lag behind the live copy, pinned snapshots. */

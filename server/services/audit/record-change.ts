@@ -1,6 +1,7 @@
 import type { Prisma } from "../../generated/prisma/client";
 import type { Tx } from "../../db";
 import type { Actor } from "../actor";
+import type { OutboxTopic } from "../../jobs/outbox-event";
 
 export type Change = {
   /** Verb-like name: "customer.create", "domain.delete", "reseller.suspend". */
@@ -14,7 +15,7 @@ export type Change = {
   before?: Prisma.InputJsonValue | null;
   after?: Prisma.InputJsonValue | null;
   /** Desired state that a worker must converge gets an outbox row; pure panel state does not. */
-  outbox?: { topic: string; payload?: Prisma.InputJsonValue };
+  outbox?: { topic: OutboxTopic; payload?: Prisma.InputJsonValue };
 };
 
 // Invariant 1 (docs/architecture.md): the caller runs this inside the same $transaction as the

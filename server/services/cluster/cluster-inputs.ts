@@ -1,11 +1,10 @@
 import type { Db } from "../../db";
 import { nodeMetricsSchema } from "../../contract/node-metrics";
 import type { BalancerNode, BalancerSite } from "../../domain/balancer";
-import type { PlacementRef, SnapshotFreshness } from "../../domain/failure-detector";
 
-// What the pure balancer and failure detector need, read from Postgres in one snapshot, for the
-// control worker's periodic rounds. Kept next to the map service because both read the same
-// picture of the cluster; neither writes anything.
+// What the pure balancer needs, read from Postgres in one snapshot, for the control worker's
+// periodic rounds. Kept next to the map service because both read the same picture of the
+// cluster; neither writes anything.
 
 /** Operation kinds that change a site's live node: the last one finished is the site's last move. */
 export const siteRelocationKinds = ["site.move", "site.failover"] as const;
@@ -77,25 +76,6 @@ export async function readBalancerInputs(db: Db): Promise<BalancerInputs> {
       });
       // A site without a live placement cannot be balanced (failover's business).
       return { nodes: balancerNodes, sites: [...sites.values()].filter((s) => s.liveNodeId !== "") };
-    },
-    { isolationLevel: "RepeatableRead" },
-  );
-}
-
-/** Placements and replica freshness for planFailover, for the sites live on `nodeIds`. */
-export async function readFailoverInputs(db: Db, nodeIds: readonly string[]): Promise<{ placements: PlacementRef[]; freshness: SnapshotFreshness[] }> {
-  return db.$transaction(
-    async (tx) => {
-      const live = await tx.placement.findMany({ where: { nodeId: { in: [...nodeIds] }, role: "PRIMARY", site: { deletedAt: null } }, select: { siteId: true } });
-      const siteIds = live.map((p) => p.siteId);
-      const [placements, snapshots] = await Promise.all([
-        tx.placement.findMany({ where: { siteId: { in: siteIds } }, orderBy: [{ siteId: "asc" }, { nodeId: "asc" }], select: { siteId: true, nodeId: true, role: true, epoch: true } }),
-        tx.snapshot.groupBy({ by: ["siteId", "nodeId"], where: { siteId: { in: siteIds }, nodeId: { not: null } }, _max: { takenAt: true } }),
-      ]);
-      return {
-        placements,
-        freshness: snapshots.map((s) => ({ siteId: s.siteId, nodeId: s.nodeId!, lastSnapshotAt: s._max.takenAt?.getTime() ?? null })),
-      };
     },
     { isolationLevel: "RepeatableRead" },
   );

@@ -70,11 +70,30 @@ function stepKindOf(kind: string): string {
   return kind.slice(kind.lastIndexOf(".") + 1);
 }
 
+type Picture = Awaited<ReturnType<typeof readPicture>>;
+type NodeEntry = { view: ClusterNodeView; siteRates: Record<string, { requestsPerSec: number }> };
+
 export async function getClusterMap(scope: Scope, db: Db = defaultDb): Promise<ClusterMapView> {
   assertClusterViewer(scope);
-  // One consistent picture: a move that commits half-way through these reads would otherwise
-  // show a site on two nodes or on none.
-  const { nodes, placements, sites, operations, snapshots } = await db.$transaction(
+  const picture = await readPicture(db);
+  const now = new Date();
+  const nodeViews = picture.nodes.map((n) => nodeView(n, now));
+  const nodeById = new Map(nodeViews.map((n) => [n.view.id, n]));
+  const snapshotAt = new Map(picture.snapshots.map((s) => [`${s.siteId}\u0000${s.nodeId}`, s._max.takenAt]));
+  const placementsBySite = new Map<string, Picture["placements"]>();
+  for (const p of picture.placements) placementsBySite.set(p.siteId, [...(placementsBySite.get(p.siteId) ?? []), p]);
+  const opBySite = new Map<string, Picture["operations"][number]>();
+  for (const op of picture.operations) if (!opBySite.has(op.targetId) || op.kind === siteMoveKind) opBySite.set(op.targetId, op);
+  const siteViews = picture.sites.map((s) => siteView(s, { now, placements: placementsBySite.get(s.id) ?? [], op: opBySite.get(s.id), nodeById, snapshotAt }));
+  return { generatedAt: now.toISOString(), nodes: nodeViews.map((n) => n.view), sites: siteViews };
+}
+
+/**
+ * One consistent picture: a move that commits half-way through these reads would otherwise show
+ * a site on two nodes or on none.
+ */
+function readPicture(db: Db) {
+  return db.$transaction(
     async (tx) => {
       const [nodes, placements, sites, operations] = await Promise.all([
         tx.node.findMany({
@@ -106,82 +125,77 @@ export async function getClusterMap(scope: Scope, db: Db = defaultDb): Promise<C
     },
     { isolationLevel: "RepeatableRead" },
   );
+}
 
-  const now = new Date();
-  const nodeViews = nodes.map((n) => {
-    // Node.metrics was validated when written, but may predate this code: parse again, and show
-    // nothing rather than something wrong.
-    const parsed = nodeMetricsSchema.safeParse(n.metrics);
-    const m = parsed.success ? parsed.data : null;
-    return {
-      view: {
-        id: n.id,
-        name: n.name,
-        status: n.status,
-        heartbeatAgeSec: ageSec(now, n.lastHeartbeatAt),
-        capacitySites: n.capacitySites,
-        load: m
-          ? {
-              cpuPct: m.cpu.usagePct,
-              load1: m.cpu.load1,
-              cores: m.cpu.cores,
-              memoryUsedMb: Math.max(0, m.memory.totalMb - m.memory.availableMb),
-              memoryTotalMb: m.memory.totalMb,
-              requestsPerSec: Object.values(m.sites).reduce((sum, s) => sum + s.requestsPerSec, 0),
-            }
-          : null,
-        liveSites: 0,
-        replicaSites: 0,
-      } satisfies ClusterNodeView,
-      siteRates: m?.sites ?? {},
-    };
-  });
-  const nodeById = new Map(nodeViews.map((n) => [n.view.id, n]));
+/** A node as the map shows it; its site counts are filled in as the sites are read. */
+function nodeView(n: Picture["nodes"][number], now: Date): NodeEntry {
+  // Node.metrics was validated when written, but may predate this code: parse again, and show
+  // nothing rather than something wrong.
+  const parsed = nodeMetricsSchema.safeParse(n.metrics);
+  const m = parsed.success ? parsed.data : null;
+  return {
+    view: {
+      id: n.id,
+      name: n.name,
+      status: n.status,
+      heartbeatAgeSec: ageSec(now, n.lastHeartbeatAt),
+      capacitySites: n.capacitySites,
+      load: m
+        ? {
+            cpuPct: m.cpu.usagePct,
+            load1: m.cpu.load1,
+            cores: m.cpu.cores,
+            memoryUsedMb: Math.max(0, m.memory.totalMb - m.memory.availableMb),
+            memoryTotalMb: m.memory.totalMb,
+            requestsPerSec: Object.values(m.sites).reduce((sum, s) => sum + s.requestsPerSec, 0),
+          }
+        : null,
+      liveSites: 0,
+      replicaSites: 0,
+    } satisfies ClusterNodeView,
+    siteRates: m?.sites ?? {},
+  };
+}
 
-  const snapshotAt = new Map(snapshots.map((s) => [`${s.siteId}\u0000${s.nodeId}`, s._max.takenAt]));
-  const placementsBySite = new Map<string, typeof placements>();
-  for (const p of placements) placementsBySite.set(p.siteId, [...(placementsBySite.get(p.siteId) ?? []), p]);
-  const opBySite = new Map<string, (typeof operations)[number]>();
-  for (const op of operations) if (!opBySite.has(op.targetId) || op.kind === siteMoveKind) opBySite.set(op.targetId, op);
-
-  const siteViews: ClusterSiteView[] = sites.map((s) => {
-    const ps = placementsBySite.get(s.id) ?? [];
-    const live = ps.find((p) => p.role === "PRIMARY") ?? null;
-    const liveNode = live ? nodeById.get(live.nodeId) : undefined;
-    if (liveNode) liveNode.view.liveSites++;
-    const liveSnap = live ? (snapshotAt.get(`${s.id}\u0000${live.nodeId}`) ?? null) : null;
-    const replicas = ps
-      .filter((p) => p.role === "REPLICA")
-      .map((p) => {
-        const node = nodeById.get(p.nodeId);
-        if (node) node.view.replicaSites++;
-        const at = snapshotAt.get(`${s.id}\u0000${p.nodeId}`) ?? null;
-        // Lag against the live copy's newest snapshot; without either side it is unknown.
-        const lagSec = at && liveSnap ? Math.max(0, Math.round((liveSnap.getTime() - at.getTime()) / 1000)) : null;
-        return { nodeId: p.nodeId, lagSec, hasSnapshot: at !== null, healthy: node?.view.status === "HEALTHY" };
-      });
-    const op = opBySite.get(s.id);
-    const running = op?.steps.find((st) => st.status === "RUNNING") ?? null;
-    const rate = liveNode?.siteRates[s.domain.name];
-    return {
-      id: s.id,
-      name: s.domain.displayName,
-      status: s.status,
-      liveNodeId: live?.nodeId ?? null,
-      epoch: live?.epoch ?? Math.max(0, ...ps.map((p) => p.epoch)),
-      pinnedNodeId: s.pinnedNodeId,
-      // A host missing from a valid report had no requests in the agent's window.
-      requestsPerSec: liveNode?.view.load ? (rate?.requestsPerSec ?? 0) : null,
-      paused: running !== null && pausedStepKinds.has(stepKindOf(running.kind)),
-      move:
-        op && op.kind === siteMoveKind
-          ? { operationId: op.id, step: running?.kind ?? null, stepsDone: op.steps.filter((st) => st.status === "SUCCEEDED").length, stepsTotal: op.steps.length }
-          : null,
-      replicas: replicas.map(({ nodeId, lagSec }) => ({ nodeId, lagSec })),
-      newestSnapshotAgeSec: ageSec(now, liveSnap),
-      protected: replicas.some((r) => r.hasSnapshot && r.healthy && r.lagSec !== null && r.lagSec <= protectedLagSec),
-    };
-  });
-
-  return { generatedAt: now.toISOString(), nodes: nodeViews.map((n) => n.view), sites: siteViews };
+/** A site as the map shows it: where it lives, its replicas' lag, a move in progress. Counts it on its nodes. */
+function siteView(
+  s: Picture["sites"][number],
+  c: { now: Date; placements: Picture["placements"]; op: Picture["operations"][number] | undefined; nodeById: Map<string, NodeEntry>; snapshotAt: Map<string, Date | null> },
+): ClusterSiteView {
+  const ps = c.placements;
+  const live = ps.find((p) => p.role === "PRIMARY") ?? null;
+  const liveNode = live ? c.nodeById.get(live.nodeId) : undefined;
+  if (liveNode) liveNode.view.liveSites++;
+  const liveSnap = live ? (c.snapshotAt.get(`${s.id}\u0000${live.nodeId}`) ?? null) : null;
+  const replicas = ps
+    .filter((p) => p.role === "REPLICA")
+    .map((p) => {
+      const node = c.nodeById.get(p.nodeId);
+      if (node) node.view.replicaSites++;
+      const at = c.snapshotAt.get(`${s.id}\u0000${p.nodeId}`) ?? null;
+      // Lag against the live copy's newest snapshot; without either side it is unknown.
+      const lagSec = at && liveSnap ? Math.max(0, Math.round((liveSnap.getTime() - at.getTime()) / 1000)) : null;
+      return { nodeId: p.nodeId, lagSec, hasSnapshot: at !== null, healthy: node?.view.status === "HEALTHY" };
+    });
+  const op = c.op;
+  const running = op?.steps.find((st) => st.status === "RUNNING") ?? null;
+  const rate = liveNode?.siteRates[s.domain.name];
+  return {
+    id: s.id,
+    name: s.domain.displayName,
+    status: s.status,
+    liveNodeId: live?.nodeId ?? null,
+    epoch: live?.epoch ?? Math.max(0, ...ps.map((p) => p.epoch)),
+    pinnedNodeId: s.pinnedNodeId,
+    // A host missing from a valid report had no requests in the agent's window.
+    requestsPerSec: liveNode?.view.load ? (rate?.requestsPerSec ?? 0) : null,
+    paused: running !== null && pausedStepKinds.has(stepKindOf(running.kind)),
+    move:
+      op && op.kind === siteMoveKind
+        ? { operationId: op.id, step: running?.kind ?? null, stepsDone: op.steps.filter((st) => st.status === "SUCCEEDED").length, stepsTotal: op.steps.length }
+        : null,
+    replicas: replicas.map(({ nodeId, lagSec }) => ({ nodeId, lagSec })),
+    newestSnapshotAgeSec: ageSec(c.now, liveSnap),
+    protected: replicas.some((r) => r.hasSnapshot && r.healthy && r.lagSec !== null && r.lagSec <= protectedLagSec),
+  };
 }

@@ -1,6 +1,6 @@
-import { db } from "../../db";
+import { db, type Tx } from "../../db";
 import { AppError, isUniqueViolation } from "../../errors";
-import { planWhere, resellerWhere } from "../../auth/scope";
+import { planWhere, resellerWhere, type Scope } from "../../auth/scope";
 import { createLogin } from "../../auth/create-login";
 import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
@@ -28,32 +28,8 @@ export async function createCustomer(actor: Actor, input: CreateCustomerInput): 
   if (!resellerId) throw AppError.field("resellerId", "Choose the reseller this customer belongs to.");
   try {
     return await db.$transaction(async (tx) => {
-      const reseller = await tx.reseller.findFirst({
-        where: { AND: [{ id: resellerId }, resellerWhere(scope)] },
-        select: { id: true, status: true },
-      });
-      if (!reseller) throw AppError.field("resellerId", "Reseller not found.", "NOT_FOUND");
-      if (reseller.status !== "ACTIVE") throw AppError.field("resellerId", "This reseller is not active.");
-      // The plan must belong to the very reseller that will own the customer, not merely be visible.
-      const plan = await tx.plan.findFirst({
-        where: { AND: [{ id: input.planId, resellerId: reseller.id }, planWhere(scope)] },
-        select: { id: true, name: true, archivedAt: true },
-      });
-      if (!plan) throw AppError.field("planId", "Choose one of this reseller's plans.");
-      if (plan.archivedAt) throw AppError.field("planId", "This plan is archived; choose another.");
-
-      let username: string;
-      if (input.unixUsername) {
-        const taken = await tx.hostingAccount.findFirst({
-          where: { username: input.unixUsername, deletedAt: null },
-          select: { id: true },
-        });
-        if (taken) throw AppError.field("unixUsername", "This username is taken.", "ALREADY_EXISTS");
-        username = input.unixUsername;
-      } else {
-        username = await pickUnixUsername(tx, input.name);
-      }
-
+      const { reseller, plan } = await resellerAndPlan(tx, scope, resellerId, input.planId);
+      const username = await chooseUsername(tx, input);
       const customer = await tx.customer.create({
         data: {
           resellerId: reseller.id,
@@ -65,23 +41,7 @@ export async function createCustomer(actor: Actor, input: CreateCustomerInput): 
         select: { id: true, accounts: { select: { id: true } } },
       });
       const accountId = customer.accounts[0]!.id;
-      try {
-        await createLogin(tx, {
-          email: input.login.email,
-          name: input.name,
-          role: "CUSTOMER",
-          resellerId: reseller.id,
-          customerId: customer.id,
-          password: input.login.password,
-        });
-      } catch (e) {
-        if (e instanceof AppError && e.fieldErrors) {
-          const [field, message] = Object.entries(e.fieldErrors)[0]!;
-          throw AppError.field(loginFields[field] ?? `login.${field}`, message, e.code);
-        }
-        throw e;
-      }
-
+      await createCustomerLogin(tx, input, reseller.id, customer.id);
       await recordChange(tx, actor, {
         action: "customer.create",
         targetType: "Customer",
@@ -104,6 +64,45 @@ export async function createCustomer(actor: Actor, input: CreateCustomerInput): 
   } catch (e) {
     // Two creates racing for the same username: the live-username index decides, the loser gets a field error.
     if (isUniqueViolation(e)) throw AppError.field("unixUsername", "This username is taken.", "ALREADY_EXISTS");
+    throw e;
+  }
+}
+
+/** The active reseller the customer goes under, and one of its own plans that is not archived. */
+async function resellerAndPlan(tx: Tx, scope: Scope, resellerId: string, planId: string) {
+  const reseller = await tx.reseller.findFirst({
+    where: { AND: [{ id: resellerId }, resellerWhere(scope)] },
+    select: { id: true, status: true },
+  });
+  if (!reseller) throw AppError.field("resellerId", "Reseller not found.", "NOT_FOUND");
+  if (reseller.status !== "ACTIVE") throw AppError.field("resellerId", "This reseller is not active.");
+  // The plan must belong to the very reseller that will own the customer, not merely be visible.
+  const plan = await tx.plan.findFirst({
+    where: { AND: [{ id: planId, resellerId: reseller.id }, planWhere(scope)] },
+    select: { id: true, name: true, archivedAt: true },
+  });
+  if (!plan) throw AppError.field("planId", "Choose one of this reseller's plans.");
+  if (plan.archivedAt) throw AppError.field("planId", "This plan is archived; choose another.");
+  return { reseller, plan };
+}
+
+/** The username asked for, if free, or one suggested from the name. */
+async function chooseUsername(tx: Tx, input: CreateCustomerInput): Promise<string> {
+  if (!input.unixUsername) return pickUnixUsername(tx, input.name);
+  const taken = await tx.hostingAccount.findFirst({ where: { username: input.unixUsername, deletedAt: null }, select: { id: true } });
+  if (taken) throw AppError.field("unixUsername", "This username is taken.", "ALREADY_EXISTS");
+  return input.unixUsername;
+}
+
+/** The customer's panel login; its field errors named as on this form. */
+async function createCustomerLogin(tx: Tx, input: CreateCustomerInput, resellerId: string, customerId: string): Promise<void> {
+  try {
+    await createLogin(tx, { email: input.login.email, name: input.name, role: "CUSTOMER", resellerId, customerId, password: input.login.password });
+  } catch (e) {
+    if (e instanceof AppError && e.fieldErrors) {
+      const [field, message] = Object.entries(e.fieldErrors)[0]!;
+      throw AppError.field(loginFields[field] ?? `login.${field}`, message, e.code);
+    }
     throw e;
   }
 }

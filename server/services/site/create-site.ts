@@ -63,61 +63,19 @@ export async function createSite(actor: Actor, input: CreateSiteInput): Promise<
   if (!app.available) throw AppError.field("app", app.unavailableReason ?? `${app.label} is not offered.`);
   return db.$transaction(async (tx) => {
     const account = await resolveWritableAccount(tx, actor.scope, input.accountId);
-    const domain = await tx.domain.findFirst({
-      where: { id: input.domainId, accountId: account.id, deletedAt: null },
-      select: { id: true, name: true },
-    });
-    if (!domain) throw AppError.field("domainId", "Choose one of this account's domains.", "NOT_FOUND");
-    if (await tx.site.findFirst({ where: { domainId: domain.id, deletedAt: null }, select: { id: true } })) {
-      throw AppError.field("domainId", siteDomainTakenMessage, "ALREADY_EXISTS");
-    }
-    const sites = await tx.site.count({ where: { accountId: account.id, deletedAt: null } });
-    if (sites >= account.plan.maxSites) {
-      throw new AppError(
-        "LIMIT_EXCEEDED",
-        `Your plan "${account.plan.name}" allows ${account.plan.maxSites} site${account.plan.maxSites === 1 ? "" : "s"} and all are in use. Delete a site or ask your provider for a larger plan.`,
-      );
-    }
+    const domain = await freeDomain(tx, account, input.domainId);
+    await assertSiteAllowance(tx, account);
     const appDatabase = app.database ? await chooseAppDatabase(tx, account, app.database.suffix) : null;
     if (appDatabase) await assertDatabaseAllowance(tx, account, `${app.label} needs a database`);
-
-    let site: { id: string };
-    try {
-      site = await tx.site.create({
-        data: {
-          accountId: account.id,
-          domainId: domain.id,
-          app: input.app,
-          phpVersion: input.phpVersion,
-          documentRoot: input.documentRoot,
-        },
-        select: { id: true },
-      });
-    } catch (e) {
-      // Site_domainId_live_key: a racing request on another account lock cannot reach here (the
-      // domain belongs to this account), but the index is the final word.
-      if (isUniqueViolation(e)) throw AppError.field("domainId", siteDomainTakenMessage, "ALREADY_EXISTS");
-      throw e;
-    }
+    const site = await insertSite(tx, account, domain, input);
     const database = appDatabase ? await insertDatabase(tx, { accountId: account.id, siteId: site.id, ...appDatabase }) : null;
-
-    const steps: OperationStepSpec[] = [
-      { kind: "placement", target: "choosing a node" },
-      { kind: "account", target: account.username },
-      { kind: "site store", target: domain.name },
-      { kind: "vhost + php-fpm pool", target: domain.name },
-      ...(appDatabase ? [{ kind: "database", target: appDatabase.name }] : []),
-      ...app.operationSteps.map((kind) => ({ kind, target: app.label })),
-      { kind: "route", target: domain.name },
-      { kind: "serve check", target: "every edge" },
-    ];
     const op = await startOperation(tx, actor, {
       kind: "site.create",
       targetType: "Site",
       targetId: site.id,
       resellerId: account.resellerId,
       customerId: account.customerId,
-      steps,
+      steps: createSteps(account, domain, app, appDatabase),
     });
     await recordChange(tx, actor, {
       action: "site.create",
@@ -136,4 +94,61 @@ export async function createSite(actor: Actor, input: CreateSiteInput): Promise<
     });
     return { id: site.id, operationId: op.id };
   });
+}
+
+/** One of the account's domains that no live site uses yet. */
+async function freeDomain(tx: Tx, account: ResolvedAccount, domainId: string): Promise<{ id: string; name: string }> {
+  const domain = await tx.domain.findFirst({
+    where: { id: domainId, accountId: account.id, deletedAt: null },
+    select: { id: true, name: true },
+  });
+  if (!domain) throw AppError.field("domainId", "Choose one of this account's domains.", "NOT_FOUND");
+  if (await tx.site.findFirst({ where: { domainId: domain.id, deletedAt: null }, select: { id: true } })) {
+    throw AppError.field("domainId", siteDomainTakenMessage, "ALREADY_EXISTS");
+  }
+  return domain;
+}
+
+async function assertSiteAllowance(tx: Tx, account: ResolvedAccount): Promise<void> {
+  const sites = await tx.site.count({ where: { accountId: account.id, deletedAt: null } });
+  if (sites >= account.plan.maxSites) {
+    throw new AppError(
+      "LIMIT_EXCEEDED",
+      `Your plan "${account.plan.name}" allows ${account.plan.maxSites} site${account.plan.maxSites === 1 ? "" : "s"} and all are in use. Delete a site or ask your provider for a larger plan.`,
+    );
+  }
+}
+
+async function insertSite(tx: Tx, account: ResolvedAccount, domain: { id: string }, input: CreateSiteInput): Promise<{ id: string }> {
+  try {
+    return await tx.site.create({
+      data: {
+        accountId: account.id,
+        domainId: domain.id,
+        app: input.app,
+        phpVersion: input.phpVersion,
+        documentRoot: input.documentRoot,
+      },
+      select: { id: true },
+    });
+  } catch (e) {
+    // Site_domainId_live_key: a racing request on another account lock cannot reach here (the
+    // domain belongs to this account), but the index is the final word.
+    if (isUniqueViolation(e)) throw AppError.field("domainId", siteDomainTakenMessage, "ALREADY_EXISTS");
+    throw e;
+  }
+}
+
+/** Every step a node will run for the new site, in order. */
+function createSteps(account: ResolvedAccount, domain: { name: string }, app: ReturnType<typeof appEntry>, appDatabase: { name: string } | null): OperationStepSpec[] {
+  return [
+    { kind: "placement", target: "choosing a node" },
+    { kind: "account", target: account.username },
+    { kind: "site store", target: domain.name },
+    { kind: "vhost + php-fpm pool", target: domain.name },
+    ...(appDatabase ? [{ kind: "database", target: appDatabase.name }] : []),
+    ...app.operationSteps.map((kind) => ({ kind, target: app.label })),
+    { kind: "route", target: domain.name },
+    { kind: "serve check", target: "every edge" },
+  ];
 }

@@ -1,8 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../../server/db";
 import { defaultBalancerSettings, planMoves } from "../../../server/domain/balancer";
-import { planFailover } from "../../../server/domain/failure-detector";
-import { readBalancerInputs, readFailoverInputs } from "../../../server/services/cluster/cluster-inputs";
+import { readBalancerInputs } from "../../../server/services/cluster/cluster-inputs";
 import { makeCustomer, makeWorld } from "../../helpers/fixtures";
 
 const heartbeat = (sites: Record<string, number>, usagePct: number, cores = 2) => ({
@@ -73,24 +72,5 @@ describe("readBalancerInputs", () => {
     // to the node that already holds its replica.
     const plan = planMoves(inputs.nodes, inputs.sites, defaultBalancerSettings, new Date());
     expect(plan.moves).toMatchObject([{ siteId: ids.shop, fromNodeId: ids.hot, toNodeId: ids.cold, toReplica: true }]);
-  });
-});
-
-describe("readFailoverInputs", () => {
-  it("reads the placements and replica freshness of the sites live on the given nodes", async () => {
-    const { placements, freshness } = await readFailoverInputs(db, [ids.hot!]);
-    expect(new Set(placements.map((p) => p.siteId))).toEqual(new Set([ids.shop, ids.blog]));
-    expect(freshness).toEqual(
-      expect.arrayContaining([
-        { siteId: ids.shop, nodeId: ids.hot, lastSnapshotAt: 2_000_000 },
-        { siteId: ids.shop, nodeId: ids.cold, lastSnapshotAt: 1_000_000 },
-      ]),
-    );
-    const health = { [ids.hot!]: { state: "DEAD" as const, since: 0, deadFlipAt: 0 }, [ids.cold!]: { state: "HEALTHY" as const, since: 0, deadFlipAt: null } };
-    const decisions = planFailover([ids.hot!], placements, freshness, health);
-    expect(decisions).toHaveLength(2);
-    expect(decisions.find((d) => d.siteId === ids.shop)).toMatchObject({ fromNodeId: ids.hot, toNodeId: ids.cold, epoch: 3, lagMs: 1_000_000 });
-    // blog has no replica: nowhere to promote, and the decision says so.
-    expect(decisions.find((d) => d.siteId === ids.blog)).toMatchObject({ toNodeId: null, epoch: 2 });
   });
 });

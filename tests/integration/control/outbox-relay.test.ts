@@ -33,7 +33,7 @@ async function change(targetId: string) {
       targetType: "Site",
       targetId,
       resellerId,
-      outbox: { topic: "site.changed" },
+      outbox: { topic: "site.reconcile" },
     });
   });
 }
@@ -72,7 +72,7 @@ describe("outbox relay", () => {
       const job = await until(() => queue.getJob(outboxJobId(row.id.toString())));
       expect(outboxEventPayload.parse(job.data)).toEqual({
         outboxId: row.id.toString(),
-        topic: "site.changed",
+        topic: "site.reconcile",
         aggregateType: "Site",
         aggregateId: "site-notify",
       });
@@ -89,7 +89,7 @@ describe("outbox relay", () => {
       const before = await queue.getJobCountByTypes("waiting", "delayed", "active", "completed", "failed");
       await expect(
         db.$transaction(async (tx) => {
-          await recordChange(tx, actor, { action: "site.create", targetType: "Site", targetId: "site-rollback", resellerId, outbox: { topic: "site.changed" } });
+          await recordChange(tx, actor, { action: "site.create", targetType: "Site", targetId: "site-rollback", resellerId, outbox: { topic: "site.reconcile" } });
           throw new Error("abort");
         }),
       ).rejects.toThrow("abort");

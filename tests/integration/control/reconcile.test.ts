@@ -34,7 +34,7 @@ async function startAgent() {
 /** What the outbox consumer and the queue would do for the latest events: place, then reconcile. */
 async function deliver(aggregateType: string, aggregateId: string) {
   const nodes = new Set<string>();
-  await handleOutboxEvent(db, { outboxId: "1", topic: "test", aggregateType, aggregateId }, async (ids) => ids.forEach((i) => nodes.add(i)), async () => void nodes.add(nodeId));
+  await handleOutboxEvent(db, { outboxId: "1", topic: "site.reconcile", aggregateType, aggregateId }, async (ids) => ids.forEach((i) => nodes.add(i)), async () => void nodes.add(nodeId));
   for (const id of nodes) await reconcileNode(ctx, id, false);
 }
 

@@ -3,11 +3,13 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   domainNameSchema,
-  isReservedDomain,
   parseDomainName,
   platformReservedDomains,
   reservedDomainSuffixes,
+  reservedReason,
 } from "@/server/domain/domain-name";
+
+const isReservedDomain = (ascii: string) => reservedReason(ascii, { allowLocalhost: false }) !== null;
 
 const label = (n: number, c = "a") => c.repeat(n);
 

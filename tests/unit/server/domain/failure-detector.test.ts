@@ -1,12 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  applyFailover,
   defaultDetectorSettings,
   detectFailures,
   nodeStatusFor,
   planFailover,
   type DetectorSettings,
+  type FailoverDecision,
   type HeartbeatObservation,
   type NodeHealth,
   type PeerProbe,
@@ -181,6 +181,23 @@ describe("detectFailures", () => {
     expect(repeatedFlips).toBeGreaterThan(0);
   });
 });
+
+/**
+ * The placements after the decisions, as the worker's fence writes them: the fenced primary becomes a replica (its epoch is now below
+ * the site's, so nothing it holds is served live again) and the chosen replica becomes PRIMARY
+ * with the new epoch. A decision without a target changes nothing: with no copy to serve, the old
+ * primary stays the record of where the site was, and its epoch will not be served by anyone else.
+ */
+function applyFailover(placements: readonly PlacementRef[], decisions: readonly FailoverDecision[]): PlacementRef[] {
+  const bySite = new Map(decisions.filter((d) => d.toNodeId !== null).map((d) => [d.siteId, d]));
+  return placements.map((p) => {
+    const d = bySite.get(p.siteId);
+    if (!d) return p;
+    if (p.nodeId === d.toNodeId) return { ...p, role: "PRIMARY", epoch: d.epoch };
+    if (p.role === "PRIMARY") return { ...p, role: "REPLICA" };
+    return p;
+  });
+}
 
 describe("planFailover / applyFailover", () => {
   const h = (state: NodeHealth["state"]): NodeHealth => ({ state, since: T0, deadFlipAt: null });

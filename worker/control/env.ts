@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { minClusterSecretLength } from "../../server/contract/cluster-secrets";
+import { loadEnvOrExit, sharedEnv } from "../../server/parse-env";
+import { balancerModeSchema } from "./balance";
+
+export const controlEnvSchema = z.object({
+  ...sharedEnv,
+  SHOAL_CLUSTER_SECRET: z.string({ error: "SHOAL_CLUSTER_SECRET is required." }).min(minClusterSecretLength, `SHOAL_CLUSTER_SECRET must be at least ${minClusterSecretLength} characters.`),
+  SHOAL_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  /** The balancer: "on" (default), "dry-run" (logs the moves it would start) or "off". */
+  SHOAL_BALANCER: balancerModeSchema,
+  /** Heartbeat silence before a node is SUSPECT (DEGRADED) and its peers are asked to probe it. */
+  SHOAL_SUSPECT_AFTER_MS: z.coerce.number().int().min(500).default(1500),
+  /** A node enters or leaves DEAD at most once per this (a flapping link does not fail over and back). */
+  SHOAL_HOLD_DOWN_MS: z.coerce.number().int().min(0).default(30_000),
+  /** How often the snapshot schedule looks for due snapshots: the finest cadence a plan gets. */
+  SHOAL_SNAPSHOT_TICK_MS: z.coerce.number().int().min(500).max(60_000).optional(),
+  /** How often each site's disk use is collected from its live node (default 60 s). */
+  SHOAL_USAGE_TICK_MS: z.coerce.number().int().min(1_000).max(3_600_000).optional(),
+  /** "off": the heartbeat still marks nodes DEAD, but nothing is failed over (an operator does it). */
+  SHOAL_FAILOVER: z.enum(["on", "off"]).default("on"),
+  /** A lost (DEAD) node's sites get new replicas elsewhere once it has been down this long. */
+  SHOAL_REREPLICATE_AFTER_MS: z.coerce.number().int().min(0).default(60_000),
+  /** At most this many new replicas receive their first (full) copy at once, cluster-wide. */
+  SHOAL_REREPLICATE_BUDGET: z.coerce.number().int().min(1).max(100).default(3),
+});
+
+export type ControlEnv = z.infer<typeof controlEnvSchema>;
+
+export const loadControlEnv = (): ControlEnv => loadEnvOrExit(controlEnvSchema, "control worker");

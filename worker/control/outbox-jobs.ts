@@ -1,0 +1,42 @@
+import type { Job } from "bullmq";
+import { outboxEventPayload, type OutboxEventPayload, type OutboxTopic } from "../../server/jobs/outbox-event";
+import type { ControlDeps } from "./control-deps";
+import { handleOutboxEvent } from "./handle-outbox-event";
+import { runMove } from "./move-site";
+import { runRestoreFile } from "./run-restore-file";
+import { runRollback } from "./run-rollback";
+
+// The outbox queue's jobs, by topic: a new topic is an entry in OUTBOX_TOPICS and one here (the
+// type insists). Most topics name desired state to converge; a rollback, a file restore and a
+// move are one-off actions on nodes, run from their outbox row.
+
+export type OutboxHandler = (event: OutboxEventPayload) => Promise<unknown>;
+
+export function outboxHandlers(deps: ControlDeps): Record<OutboxTopic, OutboxHandler> {
+  const { db, env, log } = deps;
+  const converge: OutboxHandler = (event) => handleOutboxEvent(db, event, (ids) => deps.enqueue(ids), deps.enqueueAll);
+  return {
+    "account.reconcile": converge,
+    "brand.changed": converge,
+    "database.reconcile": converge,
+    "domain.reconcile": converge,
+    "node.changed": converge,
+    "node.removed": converge,
+    "plan.reconcile": converge,
+    "reseller.changed": converge,
+    "reseller.suspended": converge,
+    "reseller.unsuspended": converge,
+    "site.reconcile": converge,
+    "site.rollback": (event) => runRollback({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET }, event.outboxId),
+    "site.restoreFile": (event) => runRestoreFile({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET }, event.outboxId),
+    "site.move": (event) => runMove({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, withLeases: deps.withLeases, log }, event.outboxId),
+  };
+}
+
+/** The outbox worker's processor. */
+export function runOutboxJob(handlers: Record<OutboxTopic, OutboxHandler>) {
+  return async (job: Job): Promise<unknown> => {
+    const event = outboxEventPayload.parse(job.data);
+    return handlers[event.topic](event);
+  };
+}
