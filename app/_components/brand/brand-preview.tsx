@@ -1,5 +1,5 @@
 "use client";
-import { textOnColour } from "@/server/services/brand/brand-colours";
+import { textOnColour } from "@/server/domain/brand-colours";
 
 export type PreviewValues = {
   displayName: string;

@@ -1,7 +1,7 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ChangeEvent, type FormEvent } from "react";
-import { linesToList, listFieldError } from "@/app/(admin)/admin/resellers/_components/hostnames";
+import { linesToList, listFieldError } from "../resellers/hostnames";
 import { Button } from "@/app/_components/button";
 import { Card, CardBody, CardFooter, CardHeader } from "@/app/_components/card";
 import { Field, Input, Textarea } from "@/app/_components/field";
@@ -11,7 +11,7 @@ import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { useFieldErrors } from "@/app/_components/use-field-errors";
 import { parseHexColour } from "@/server/domain/colour";
-import { formatRatio, MIN_CONTRAST, textOnColour } from "@/server/services/brand/brand-colours";
+import { formatRatio, MIN_CONTRAST, textOnColour } from "@/server/domain/brand-colours";
 import { BrandPreview, type PreviewValues } from "./brand-preview";
 
 type Brand = {
