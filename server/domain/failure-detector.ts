@@ -135,7 +135,8 @@ export function detectFailures(
       let up = 0;
       for (const p of peers) {
         const probe = latestProbe.get(`${p.nodeId}\u0000${node.nodeId}`);
-        if (probe) probe.reachable ? up++ : down++;
+        if (probe?.reachable) up++;
+        else if (probe) down++;
       }
       const confirmed = peers.length > 0 && down * 2 > peers.length;
       next = "SUSPECT";

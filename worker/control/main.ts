@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   // A move pushes route tables itself; holding these nodes' reconcile leases meanwhile means no
   // reconcile can push a table read before the move's change (sorted: two moves never deadlock).
   const withLeases = async <T>(nodeIds: string[], fn: () => Promise<T>): Promise<T> => {
-    const held: Awaited<ReturnType<typeof tryLease>>[] = [];
+    const held: NonNullable<Awaited<ReturnType<typeof tryLease>>>[] = [];
     try {
       for (const nodeId of [...new Set(nodeIds)].sort()) {
         const deadline = Date.now() + 60_000;
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
       }
       return await fn();
     } finally {
-      await Promise.all(held.map((l) => l?.release()));
+      await Promise.all(held.map((l) => l.release()));
     }
   };
 
@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     },
   );
   reconcileWorker.on("failed", (job, err) => {
-    if (!(err instanceof ReconcileRetry) || (job?.attemptsMade ?? 0) % 20 === 1) log(`reconcile ${job?.data?.nodeId}: ${err.message}`);
+    if (!(err instanceof ReconcileRetry) || (job?.attemptsMade ?? 0) % 20 === 1) log(`reconcile ${(job?.data as { nodeId?: string } | undefined)?.nodeId}: ${err.message}`);
   });
 
   // The balancer logs an unchanged situation once, not every round; so does re-replication.

@@ -195,7 +195,7 @@ export async function receiveDirSnapshot(
       throw new InvalidStreamError("A record header is not JSON.");
     }
     if (typeof body !== "object" || body === null) throw new InvalidStreamError("A record header is not an object.");
-    return { t, ...(body as object) } as Header;
+    return { t, ...(body) } as Header;
   };
   const first = await readHeader();
   if (first.t !== "H") throw new InvalidStreamError("The stream does not start with its header.");
