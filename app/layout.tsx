@@ -1,5 +1,5 @@
 import type { Metadata, Viewport } from "next";
-import type { CSSProperties, ReactNode } from "react";
+import type { ReactNode } from "react";
 import { brandStyle, currentBrand, currentTheme } from "./_components/current-brand";
 import { systemThemeScript } from "./_components/theme";
 import { ToastProvider } from "./_components/toast";
@@ -31,7 +31,7 @@ export default async function RootLayout({ children }: { children: ReactNode }) 
       lang="en"
       data-theme={theme}
       className={dark ? "dark" : undefined}
-      style={{ ...brandStyle(brand), colorScheme: dark ? "dark" : "light" } as CSSProperties}
+      style={{ ...brandStyle(brand), colorScheme: dark ? "dark" : "light" }}
       // The "system" script and the toggle change class/style before React hydrates.
       suppressHydrationWarning
     >

@@ -31,7 +31,7 @@ async function agentRssMb(): Promise<number[]> {
   return out;
 }
 
-async function main({ cluster, db, fixtures }: BenchCluster) {
+async function main({ db, fixtures }: BenchCluster) {
   const t0 = Date.now();
   const world = await fixtures.makeWorld();
   const plan = await db.plan.create({ data: { resellerId: world.resellerA.id, name: "Bench", maxSites: 50, diskMb: 100_000, maxDatabases: 50, maxMailboxes: 1, trafficGbMonth: 1 } });

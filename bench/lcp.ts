@@ -44,7 +44,7 @@ function runToEnd(args: string[], timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: "inherit", env: serverEnv, detached: true });
     const timer = setTimeout(() => {
-      stopGroup(child);
+      void stopGroup(child);
       reject(new Error(`${args.join(" ")} took longer than ${timeoutMs / 1000} s`));
     }, timeoutMs);
     child.on("error", reject);

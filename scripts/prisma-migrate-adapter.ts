@@ -32,22 +32,20 @@ class CatalogTextClient extends pg.Client {
   // pg-pool calls query(config, values, callback); the adapter awaits query(config, values).
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override query(...args: any[]): any {
-    const last = args[args.length - 1];
+    const last: unknown = args[args.length - 1];
     if (typeof last === "function") {
       const callback = last as (err: Error | null, result?: unknown) => void;
       args[args.length - 1] = (err: Error | null, result?: unknown) => callback(err, retype(result));
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      return (super.query as any)(...args);
+      return (super.query as (...a: unknown[]) => unknown)(...(args as unknown[]));
     }
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    const out = (super.query as any)(...args);
+    const out = (super.query as (...a: unknown[]) => Promise<unknown> | undefined)(...(args as unknown[]));
     return out && typeof out.then === "function" ? out.then(retype) : out;
   }
 }
 
 class MigrationAdapterFactory extends PrismaPg {
   constructor(private readonly url: string) {
-    super({ connectionString: url, Client: CatalogTextClient, max: 4, allowExitOnIdle: true } as pg.PoolConfig);
+    super({ connectionString: url, Client: CatalogTextClient, max: 4, allowExitOnIdle: true });
   }
 
   override async connectToShadowDb() {
@@ -58,7 +56,7 @@ class MigrationAdapterFactory extends PrismaPg {
     await admin.end();
     const shadowUrl = new URL(this.url);
     shadowUrl.pathname = `/${database}`;
-    const shadow = new PrismaPg({ connectionString: shadowUrl.toString(), Client: CatalogTextClient, max: 4, allowExitOnIdle: true } as pg.PoolConfig);
+    const shadow = new PrismaPg({ connectionString: shadowUrl.toString(), Client: CatalogTextClient, max: 4, allowExitOnIdle: true });
     const adapter = await shadow.connect();
     const dispose = adapter.dispose.bind(adapter);
     adapter.dispose = async () => {

@@ -1,5 +1,6 @@
 // Reads the JSON each tier wrote and prints a table per tier, then the one line CI reads:
-// "N passed, N failed, N skipped". Exits 1 when anything failed or a tier did not run.
+// "N passed, N failed, N skipped". Exits 1 when anything failed or a tier did not run. The static
+// checks (type check, lint), when they ran, count as one result each.
 import fs from "node:fs";
 import path from "node:path";
 
@@ -9,6 +10,10 @@ const read = (f) => (fs.existsSync(path.join(dir, f)) ? JSON.parse(fs.readFileSy
 const crashed = (f) => fs.existsSync(path.join(dir, f));
 
 const tiers = [];
+for (const check of ["typecheck", "lint"]) {
+  if (fs.existsSync(path.join(dir, `check-${check}.passed`))) tiers.push({ name: check, passed: 1, failed: 0, skipped: 0 });
+  else if (fs.existsSync(path.join(dir, `check-${check}.failed`))) tiers.push({ name: check, passed: 0, failed: 1, skipped: 0 });
+}
 function vitestTiers(json, names, crashFile) {
   const counts = Object.fromEntries(names.map((n) => [n, { passed: 0, failed: 0, skipped: 0 }]));
   for (const file of json?.testResults ?? []) {

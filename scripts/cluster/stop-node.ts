@@ -54,6 +54,7 @@ export async function stopNodeMasters(root: string): Promise<void> {
       return stopDaemon(pid, how.signal, `${binary} of ${root}`, how.timeoutMs);
     }),
   );
+  // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows stopNode's own rejection unchanged
   if (failure && (await findNodeMasters(node.root)).length > 0) throw failure;
 }
 

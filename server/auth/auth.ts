@@ -31,6 +31,17 @@ function rateLimited(error: unknown): never {
 
 type HookCtx = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
 
+/** The request body's fields (better-auth types the body as any). */
+function body(ctx: HookCtx): Record<string, unknown> {
+  return (ctx.body ?? {}) as Record<string, unknown>;
+}
+
+/** A string field of the request body, or "" when it is missing or not a string. */
+function bodyText(ctx: HookCtx, name: string): string {
+  const value = body(ctx)[name];
+  return typeof value === "string" ? value : "";
+}
+
 function requestHeaders(ctx: HookCtx): Headers {
   return ctx.headers ?? ctx.request?.headers ?? new Headers();
 }
@@ -49,8 +60,7 @@ async function challengedUser(ctx: HookCtx): Promise<{ id: string; email: string
 async function attemptKeys(ctx: HookCtx) {
   const ip = clientIp(requestHeaders(ctx));
   if (ctx.path === signInPath) {
-    const email = typeof ctx.body?.email === "string" ? ctx.body.email : "";
-    return [limitKeys.loginAccount(email), limitKeys.loginIp(ip)];
+    return [limitKeys.loginAccount(bodyText(ctx, "email")), limitKeys.loginIp(ip)];
   }
   if (challengePaths.has(ctx.path)) {
     const user = await challengedUser(ctx);
@@ -66,13 +76,13 @@ async function attemptKeys(ctx: HookCtx) {
  * takes as long), so a reseller's host does not reveal who has a login elsewhere.
  */
 async function assertMayUseHost(ctx: HookCtx): Promise<void> {
-  const email = typeof ctx.body?.email === "string" ? ctx.body.email.trim().toLowerCase() : "";
+  const email = bodyText(ctx, "email").trim().toLowerCase();
   const user = await db.user.findUnique({ where: { email }, select: { id: true, disabledAt: true } });
   if (!user) return;
   const reseller = await resellerForHost(requestHeaders(ctx));
   const refused = user.disabledAt !== null || (reseller !== null && !(await userBelongsToTree(user.id, reseller.path)));
   if (!refused) return;
-  await hashPassword(String(ctx.body?.password ?? ""));
+  await hashPassword(bodyText(ctx, "password"));
   await recordFailure(await attemptKeys(ctx) ?? []);
   throw new APIError("UNAUTHORIZED", INVALID_EMAIL_OR_PASSWORD);
 }
@@ -182,9 +192,8 @@ export const auth = betterAuth({
   hooks: {
     before: createAuthMiddleware(async (ctx) => {
       if (ctx.path === resetRequestPath) {
-        const email = typeof ctx.body?.email === "string" ? ctx.body.email : "";
         const ip = clientIp(requestHeaders(ctx));
-        await consume([limitKeys.resetAccount(email), limitKeys.resetIp(ip)]).catch(rateLimited);
+        await consume([limitKeys.resetAccount(bodyText(ctx, "email")), limitKeys.resetIp(ip)]).catch(rateLimited);
         return;
       }
       if (ctx.path === "/two-factor/enable" || ctx.path === "/two-factor/disable") {
@@ -199,7 +208,7 @@ export const auth = betterAuth({
           return;
         }
         const issuer = await issuerFor(session.user.id);
-        if (issuer) return { context: { body: { ...ctx.body, issuer } } };
+        if (issuer) return { context: { body: { ...body(ctx), issuer } } };
         return;
       }
       const keys = await attemptKeys(ctx);

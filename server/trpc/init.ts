@@ -94,7 +94,7 @@ export const procedure = t.procedure.use(mapAppErrors).use(async ({ ctx, meta, n
     ip: ctx.ip,
     scope,
   };
-  return next({ ctx: { ...ctx, scope: scope as Scope | null, actor: actor as Actor | null } });
+  return next({ ctx: { ...ctx, scope: scope as Scope | null, actor: actor } });
 });
 
 /** For procedures whose access is not "public": scope and actor are guaranteed. */

@@ -178,7 +178,7 @@ async function spawnNode(args: string[], env: Record<string, string>, log: strin
   try {
     // `wrap`: a command that execs node in place (nsenter into a node's network namespace).
     const [file, ...prefix] = [...wrap, process.execPath];
-    const child = spawn(file!, [...prefix, ...args], {
+    const child = spawn(file, [...prefix, ...args], {
       cwd: repoRoot,
       env: { ...process.env, ...env },
       detached: true,

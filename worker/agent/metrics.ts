@@ -333,7 +333,7 @@ export function createMetricsSampler(node: NodeRoot, options: MetricsOptions = {
       await reopenLog();
     } catch (e) {
       // nginx not running: it creates a fresh file when it starts. The tail keeps the old one.
-      console.warn(`Could not reopen the front door's logs after rotating ${logFile}: ${e instanceof Error ? e.message : e}`);
+      console.warn(`Could not reopen the front door's logs after rotating ${logFile}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 

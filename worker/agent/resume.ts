@@ -15,7 +15,7 @@ import type { NodeRoot } from "./node-root";
 // plane does not answer within `routesTimeoutMs`, with what it has: a node cut off from the
 // control plane keeps its sites up, as a netsplit's far side does anyway.
 
-export type Resumed = { awaitingRoutes(): boolean; routesApplied(): void };
+export type Resumed = { awaitingRoutes: () => boolean; routesApplied: () => void };
 
 export async function resumeNode(node: NodeRoot, opts: { routesTimeoutMs?: number; log?: (line: string) => void } = {}): Promise<Resumed> {
   const log = opts.log ?? console.log;

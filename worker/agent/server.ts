@@ -83,7 +83,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
 
   return new Promise<AgentServer>((resolve, reject) => {
     // The hold service is already listening: a failed start must not leave it behind.
-    const failed = (e: unknown) => void edge.close().finally(() => reject(e));
+    const failed = (e: Error) => void edge.close().finally(() => reject(e));
     server.once("error", failed);
     server.listen(options.port, options.host, () => {
       server.off("error", failed);

@@ -68,6 +68,7 @@ function stepsLater(db: Db, operationId: string) {
     },
     async flush() {
       await tail;
+      // eslint-disable-next-line @typescript-eslint/only-throw-error -- rethrows markStep's own rejection unchanged
       if (failure) throw failure;
     },
   };

@@ -277,7 +277,6 @@ async function placeReplica(ctx: ReReplicateContext, a: ReplicaAddition, nodes: 
     const counted = site.placements.filter((p) => countsAsCopy(p.node.status));
     const primary = site.placements.find((p) => p.role === "PRIMARY");
     if (!primary || counted.length >= site.account.plan.copies || site.placements.some((p) => p.nodeId === a.nodeId)) return null;
-    const now = new Date();
     await tx.placement.create({ data: { siteId: a.siteId, nodeId: a.nodeId, role: "REPLICA", epoch: primary.epoch, reason: a.reason } });
     return recordOperation(tx, {
       kind: reReplicateKind,

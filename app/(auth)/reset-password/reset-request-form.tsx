@@ -6,6 +6,7 @@ import { Button } from "@/app/_components/button";
 import { Card } from "@/app/_components/card";
 import { Field, Input } from "@/app/_components/field";
 import { FormError } from "@/app/_components/form-error";
+import { formText } from "@/app/_components/form-text";
 
 export function ResetRequestForm() {
   const [sent, setSent] = useState(false);
@@ -15,7 +16,7 @@ export function ResetRequestForm() {
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const email = String(new FormData(event.currentTarget).get("email") ?? "").trim();
+    const email = formText(new FormData(event.currentTarget), "email").trim();
     if (!/^[^\s@]+@[^\s@]+$/.test(email)) return setFieldError("Enter your email address.");
     setFieldError(null);
     setError(null);

@@ -6,6 +6,7 @@ import { Button } from "@/app/_components/button";
 import { Card } from "@/app/_components/card";
 import { Field, Input } from "@/app/_components/field";
 import { FormError } from "@/app/_components/form-error";
+import { formText } from "@/app/_components/form-text";
 
 export function SignInForm({ next }: { next: string }) {
   const [error, setError] = useState<string | null>(null);
@@ -15,8 +16,8 @@ export function SignInForm({ next }: { next: string }) {
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
-    const email = String(form.get("email") ?? "").trim();
-    const password = String(form.get("password") ?? "");
+    const email = formText(form, "email").trim();
+    const password = formText(form, "password");
     const missing = {
       email: email ? undefined : "Enter your email address.",
       password: password ? undefined : "Enter your password.",

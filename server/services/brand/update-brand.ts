@@ -3,7 +3,7 @@ import { db } from "../../db";
 import { AppError } from "../../errors";
 import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
-import { contrastProblem } from "./brand-colours";
+import { contrastProblem } from "../../domain/brand-colours";
 import { brandSelect, toBrandView, type BrandView } from "./brand-view";
 
 export type UpdateBrandInput = {

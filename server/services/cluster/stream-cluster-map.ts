@@ -86,7 +86,7 @@ export function streamClusterMap(scope: Scope, opts: ClusterStreamOptions = {}):
           controller.enqueue(encoder.encode(`event: stale\ndata: {}\n\n`));
         }
         if (Date.now() - startedAt >= maxDurationMs) return close();
-        if (!closed) timer = setTimeout(tick, intervalMs);
+        if (!closed) timer = setTimeout(() => void tick(), intervalMs);
       };
       void tick();
     },

@@ -52,7 +52,7 @@ type Answer<K extends NodeReadPayload["kind"]> = Extract<NodeReadReply<K>, { ok:
 export async function readFromLiveNode<P extends NodeReadPayload>(payload: P, field: "path" | "snapshotId"): Promise<Answer<P["kind"]>> {
   const reply = await askNode(payload);
   if (!reply.ok) throw nodeFailureToAppError(reply.failure, field);
-  return reply.value as Answer<P["kind"]>;
+  return reply.value;
 }
 
 /**

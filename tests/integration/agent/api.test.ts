@@ -46,7 +46,7 @@ function call(method: string, urlPath: string, opts: { token?: string | null; bo
         try {
           resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(text) });
         } catch (e) {
-          reject(e);
+          reject(e instanceof Error ? e : new Error(String(e)));
         }
       });
     });
@@ -211,7 +211,7 @@ describe("agent HTTP API", () => {
   });
 
   it("serialises concurrent PUTs: both succeed and the second has nothing left to do", async () => {
-    const twoSites = structuredClone(spec) as typeof spec;
+    const twoSites = structuredClone(spec);
     twoSites.sites.push({ ...spec.sites[0]!, id: "site2", domains: ["two.api.example.test"] });
     const [a, b] = await Promise.all([putSpec(twoSites), putSpec(twoSites)]);
     expect(a.status).toBe(200);

@@ -89,11 +89,11 @@ export function storageSuite(options: StorageTestOptions): void {
   };
 
   const query = <T = Record<string, unknown>[]>(sql: string, values: unknown[] = []) =>
-    withAdmin(node, (conn) => conn.query({ sql: `/* ${dbName} */ ${sql}` }, values) as Promise<T>);
+    withAdmin(node, (conn) => conn.query<T>({ sql: `/* ${dbName} */ ${sql}` }, values));
   const rows = async () => ({
-    tables: ((await query(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1`, [dbName])) as { t: string }[]).map((r) => r.t),
+    tables: (await query<{ t: string }[]>(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1`, [dbName])).map((r) => r.t),
     notes: await query(`SELECT id, body FROM \`${dbName}\`.notes ORDER BY id`).catch(() => null),
-    blogname: ((await query(`SELECT option_value AS v FROM \`${dbName}\`.wp_options WHERE option_name = 'blogname'`)) as { v: string }[])[0]?.v,
+    blogname: (await query<{ v: string }[]>(`SELECT option_value AS v FROM \`${dbName}\`.wp_options WHERE option_name = 'blogname'`))[0]?.v,
   });
   const liveFiles = () => treeFingerprint(siteDir);
   const asAccount = async (file: string) => {

@@ -113,7 +113,7 @@ describe("brand.update", () => {
       [{ displayName: "x".repeat(101) }, "displayName"],
     ];
     for (const [patch, field] of cases) {
-      const f = await expectFailure(callerFor(w.users.resellerB).brand.update({ ...valid, ...patch } as never));
+      const f = await expectFailure(callerFor(w.users.resellerB).brand.update({ ...valid, ...patch }));
       expect(Object.keys(f.fields), JSON.stringify(patch)).toEqual([field]);
     }
     expect(await snapshot(w.resellerB.id)).toEqual(before);

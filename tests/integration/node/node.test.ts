@@ -61,7 +61,7 @@ describe("node.register", () => {
       [{ capacityDiskMb: 10 }, "capacityDiskMb"],
     ];
     for (const [patch, field] of cases) {
-      const f = await expectFailure(admin.node.register({ ...spec("node-bad", "127.0.10.50"), ...patch } as never));
+      const f = await expectFailure(admin.node.register({ ...spec("node-bad", "127.0.10.50"), ...patch }));
       expect(Object.keys(f.fields), JSON.stringify(patch)).toEqual([field]);
     }
     expect(await counts()).toEqual(before);

@@ -207,7 +207,7 @@ export type ObservedDatabases = {
 
 export async function observeDatabases(node: NodeRoot): Promise<ObservedDatabases> {
   return withAdmin(node, async (conn) => {
-    const databases = ((await conn.query("SHOW DATABASES")) as { Database: string }[])
+    const databases = (await conn.query<{ Database: string }[]>("SHOW DATABASES"))
       .map((row) => row.Database)
       .filter((name) => !systemDatabases.has(name))
       .sort();

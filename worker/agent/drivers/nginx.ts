@@ -1,4 +1,4 @@
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { renderEdgeConf, renderFrontDoor } from "../../edge/render-edge";
 import { loadRouteTable } from "../../edge/route-store";

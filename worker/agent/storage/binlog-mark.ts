@@ -53,11 +53,11 @@ async function instanceId(node: NodeRoot): Promise<string> {
 
 /** The position now, exact for a consistent snapshot; null when the server keeps no row-format binlog. */
 export async function readBinlogMark(conn: Connection, node: NodeRoot): Promise<BinlogMark | null> {
-  const [vars] = (await conn.query("SELECT @@log_bin AS logBin, @@binlog_format AS format")) as { logBin: number | bigint; format: string }[];
+  const [vars] = await conn.query<{ logBin: number | bigint; format: string }[]>("SELECT @@log_bin AS logBin, @@binlog_format AS format");
   if (!vars || Number(vars.logBin) !== 1 || vars.format !== "ROW") return null;
   await conn.query("START TRANSACTION WITH CONSISTENT SNAPSHOT");
   try {
-    const rows = (await conn.query("SHOW STATUS LIKE 'binlog_snapshot_%'")) as { Variable_name: string; Value: string }[];
+    const rows = await conn.query<{ Variable_name: string; Value: string }[]>("SHOW STATUS LIKE 'binlog_snapshot_%'");
     const file = rows.find((r) => r.Variable_name === "Binlog_snapshot_file")?.Value;
     const pos = Number(rows.find((r) => r.Variable_name === "Binlog_snapshot_position")?.Value);
     if (!file || !Number.isSafeInteger(pos) || pos <= 0) return null;
@@ -106,7 +106,7 @@ export function eventTouches(event: Pick<BinlogEvent, "Event_type" | "Info">, da
  */
 export async function databasesChangedBetween(conn: Connection, from: BinlogMark, to: BinlogMark, databases: readonly string[]): Promise<Set<string> | null> {
   if (from.instance !== to.instance) return null;
-  const logs = (await conn.query("SHOW BINARY LOGS")) as { Log_name: string; File_size: number | bigint }[];
+  const logs = await conn.query<{ Log_name: string; File_size: number | bigint }[]>("SHOW BINARY LOGS");
   const names = logs.map((l) => l.Log_name);
   const start = names.indexOf(from.file);
   const end = names.indexOf(to.file);
@@ -124,7 +124,7 @@ export async function databasesChangedBetween(conn: Connection, from: BinlogMark
     const stop = i === end ? to.pos : Number.POSITIVE_INFINITY;
     let lastType = "";
     while (pos < stop) {
-      const events = (await conn.query(`SHOW BINLOG EVENTS IN ${conn.escape(file)} FROM ${pos} LIMIT ${pageEvents}`)) as BinlogEvent[];
+      const events = await conn.query<BinlogEvent[]>(`SHOW BINLOG EVENTS IN ${conn.escape(file)} FROM ${pos} LIMIT ${pageEvents}`);
       if (events.length === 0) break;
       for (const event of events) {
         if (Number(event.Pos) >= stop) break;

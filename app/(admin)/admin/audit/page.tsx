@@ -1,4 +1,4 @@
-import { AuditView } from "@/app/(reseller)/reseller/audit/audit-view";
+import { AuditView } from "@/app/_components/audit-view";
 
 export const metadata = { title: "Audit log" };
 

@@ -1,4 +1,4 @@
-import { CustomersView } from "@/app/(reseller)/reseller/customers/customers-view";
+import { CustomersView } from "@/app/_components/customers/customers-view";
 
 export const metadata = { title: "Customers" };
 

@@ -1,5 +1,5 @@
 import { PageHeader } from "@/app/_components/page-header";
-import { ResellersTable } from "./_components/resellers-table";
+import { ResellersTable } from "@/app/_components/resellers/resellers-table";
 
 export const metadata = { title: "Resellers" };
 

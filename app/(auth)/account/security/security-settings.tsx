@@ -6,6 +6,7 @@ import { Button, LinkButton } from "@/app/_components/button";
 import { Card } from "@/app/_components/card";
 import { Field, Input } from "@/app/_components/field";
 import { FormError } from "@/app/_components/form-error";
+import { formText } from "@/app/_components/form-text";
 import { RecoveryCodes } from "./recovery-codes";
 
 type Action = "regenerate" | "disable";
@@ -17,7 +18,7 @@ export function SecuritySettings({ enabled, mayDisable }: { enabled: boolean; ma
   const [pending, setPending] = useState<Action | null>(null);
 
   async function run(action: Action, form: HTMLFormElement) {
-    const password = String(new FormData(form).get("password") ?? "");
+    const password = formText(new FormData(form), "password");
     if (!password) return setFieldError("Enter your password.");
     setFieldError(null);
     setError(null);

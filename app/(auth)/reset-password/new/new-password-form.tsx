@@ -6,6 +6,7 @@ import { Button } from "@/app/_components/button";
 import { Card } from "@/app/_components/card";
 import { Field, Input } from "@/app/_components/field";
 import { FormError } from "@/app/_components/form-error";
+import { formText } from "@/app/_components/form-text";
 
 export function NewPasswordForm({ token }: { token: string | null }) {
   const [done, setDone] = useState(false);
@@ -17,8 +18,8 @@ export function NewPasswordForm({ token }: { token: string | null }) {
     event.preventDefault();
     if (!token) return;
     const form = new FormData(event.currentTarget);
-    const password = String(form.get("password") ?? "");
-    const confirm = String(form.get("confirm") ?? "");
+    const password = formText(form, "password");
+    const confirm = formText(form, "confirm");
     const errors = {
       password: password.length < 10 ? "Use at least 10 characters." : password.length > 128 ? "Use at most 128 characters." : undefined,
       confirm: confirm !== password ? "The two passwords are not the same." : undefined,

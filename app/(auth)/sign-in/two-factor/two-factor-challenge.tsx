@@ -6,6 +6,7 @@ import { Button } from "@/app/_components/button";
 import { Card } from "@/app/_components/card";
 import { Field, Input } from "@/app/_components/field";
 import { FormError } from "@/app/_components/form-error";
+import { formText } from "@/app/_components/form-text";
 
 export function TwoFactorChallenge({ next }: { next: string }) {
   const [recovery, setRecovery] = useState(false);
@@ -15,7 +16,7 @@ export function TwoFactorChallenge({ next }: { next: string }) {
 
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const code = String(new FormData(event.currentTarget).get("code") ?? "").replace(/\s+/g, "");
+    const code = formText(new FormData(event.currentTarget), "code").replace(/\s+/g, "");
     setError(null);
     if (recovery ? code.length < 6 : !/^\d{6}$/.test(code)) {
       setCodeError(recovery ? "Enter one of your recovery codes." : "Enter the 6-digit code from your app.");

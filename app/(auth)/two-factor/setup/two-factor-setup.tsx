@@ -6,6 +6,7 @@ import { Button } from "@/app/_components/button";
 import { Card } from "@/app/_components/card";
 import { Field, Input } from "@/app/_components/field";
 import { FormError } from "@/app/_components/form-error";
+import { formText } from "@/app/_components/form-text";
 import { RecoveryCodes } from "../../account/security/recovery-codes";
 
 type Step =
@@ -21,7 +22,7 @@ export function TwoFactorSetup({ required }: { required: boolean }) {
 
   async function start(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
-    const password = String(new FormData(event.currentTarget).get("password") ?? "");
+    const password = formText(new FormData(event.currentTarget), "password");
     if (!password) return setFieldError("Enter your password.");
     setFieldError(null);
     setError(null);
@@ -41,7 +42,7 @@ export function TwoFactorSetup({ required }: { required: boolean }) {
   async function confirm(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (step.kind !== "scan") return;
-    const code = String(new FormData(event.currentTarget).get("code") ?? "").replace(/\s+/g, "");
+    const code = formText(new FormData(event.currentTarget), "code").replace(/\s+/g, "");
     if (!/^\d{6}$/.test(code)) return setFieldError("Enter the 6-digit code from your app.");
     setFieldError(null);
     setError(null);

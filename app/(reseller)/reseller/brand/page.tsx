@@ -1,5 +1,5 @@
 import { PageHeader } from "@/app/_components/page-header";
-import { BrandEditor } from "./_components/brand-editor";
+import { BrandEditor } from "@/app/_components/brand/brand-editor";
 
 export const metadata = { title: "Brand" };
 

@@ -1,4 +1,4 @@
-import { ResellersTable } from "@/app/(admin)/admin/resellers/_components/resellers-table";
+import { ResellersTable } from "@/app/_components/resellers/resellers-table";
 import { PageHeader } from "@/app/_components/page-header";
 
 export const metadata = { title: "Sub-resellers" };

@@ -1,4 +1,4 @@
-import { CustomerDetail } from "@/app/(reseller)/reseller/customers/[id]/customer-detail";
+import { CustomerDetail } from "@/app/_components/customers/customer-detail";
 
 export const metadata = { title: "Customer" };
 

@@ -1,4 +1,4 @@
-import { NewCustomerForm } from "@/app/(reseller)/reseller/customers/new/new-customer-form";
+import { NewCustomerForm } from "@/app/_components/customers/new-customer-form";
 
 export const metadata = { title: "New customer" };
 

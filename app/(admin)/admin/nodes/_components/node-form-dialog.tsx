@@ -71,6 +71,7 @@ export function NodeFormDialog({ open, node, onClose }: { open: boolean; node: N
       update.reset();
     }
     // Reset only when the dialog opens or switches node; the mutations change identity each render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- on purpose, as said above
   }, [open, node?.id]);
 
   const set = (key: keyof FormState) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value }));

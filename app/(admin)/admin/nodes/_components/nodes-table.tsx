@@ -9,7 +9,8 @@ import { EmptyState } from "@/app/_components/empty-state";
 import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { NodeFormDialog, type NodeRow } from "./node-form-dialog";
-import type { NodeLoad } from "@/server/services/node/node-fields";
+import type { z } from "zod";
+import type { nodeLoadOutput } from "@/server/trpc/routers/node/register-node.schema";
 
 type Sort = "name" | "createdAt";
 
@@ -17,7 +18,7 @@ type Sort = "name" | "createdAt";
 type LiveNodeRow = NodeRow & {
   heartbeatAgeSec: number | null;
   lastError: string | null;
-  load: NodeLoad | null;
+  load: z.infer<typeof nodeLoadOutput> | null;
 };
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });

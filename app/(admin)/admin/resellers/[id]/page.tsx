@@ -1,4 +1,4 @@
-import { ResellerDetail } from "../_components/reseller-detail";
+import { ResellerDetail } from "@/app/_components/resellers/reseller-detail";
 
 export const metadata = { title: "Reseller" };
 

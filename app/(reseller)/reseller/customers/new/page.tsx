@@ -1,5 +1,5 @@
 import { getPageAuth } from "@/server/auth/require-page-auth";
-import { NewCustomerForm } from "./new-customer-form";
+import { NewCustomerForm } from "@/app/_components/customers/new-customer-form";
 
 export const metadata = { title: "New customer" };
 

@@ -1,4 +1,4 @@
-import { ResellerDetail } from "@/app/(admin)/admin/resellers/_components/reseller-detail";
+import { ResellerDetail } from "@/app/_components/resellers/reseller-detail";
 
 export const metadata = { title: "Sub-reseller" };
 

@@ -45,6 +45,6 @@ describe("toNodeView", () => {
     expect(view).not.toHaveProperty("metrics");
     expect(view).not.toHaveProperty("_count");
     expect(view).toMatchObject({ siteCount: 3, heartbeatAgeSec: 2, load: { cpuPct: 12.5 } });
-    expect(toNodeView({ ...row, lastHeartbeatAt: null } as NodeRow, now).heartbeatAgeSec).toBeNull();
+    expect(toNodeView({ ...row, lastHeartbeatAt: null }, now).heartbeatAgeSec).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { contrastProblem, formatRatio, textOnColour } from "../../../../../server/services/brand/brand-colours";
+import { contrastProblem, formatRatio, textOnColour } from "../../../../server/domain/brand-colours";
 
 describe("textOnColour", () => {
   it("picks white on dark colours and near-black on light ones", () => {

@@ -13,7 +13,7 @@ import { Spinner } from "@/app/_components/spinner";
 import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { useFieldErrors } from "@/app/_components/use-field-errors";
-import { BrandEditor } from "@/app/(reseller)/reseller/brand/_components/brand-editor";
+import { BrandEditor } from "../brand/brand-editor";
 import { linesToList, listFieldError } from "./hostnames";
 import { ResellersTable } from "./resellers-table";
 

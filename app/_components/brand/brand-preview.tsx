@@ -1,5 +1,5 @@
 "use client";
-import { textOnColour } from "@/server/services/brand/brand-colours";
+import { textOnColour } from "@/server/domain/brand-colours";
 
 export type PreviewValues = {
   displayName: string;
@@ -19,6 +19,7 @@ export function BrandPreview({ values }: { values: PreviewValues }) {
   const onAccent = textOnColour(values.accentColor).text;
   const logo = values.logoUrl ? (
     // The brand-logo route serves our own PNG re-encode.
+    // eslint-disable-next-line @next/next/no-img-element -- already optimised; next/image adds nothing
     <img src={values.logoUrl} alt="" className="max-h-7 max-w-24 object-contain" />
   ) : null;
 

@@ -47,6 +47,7 @@ export function CreateResellerDialog({
       create.reset();
     }
     // Reset only when the dialog opens; `create` changes identity on every render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- on purpose, as said above
   }, [open]);
 
   const set = (key: keyof typeof empty) => (e: { target: { value: string } }) => setForm((f) => ({ ...f, [key]: e.target.value }));

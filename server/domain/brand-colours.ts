@@ -1,6 +1,7 @@
-import { contrastRatio } from "../../domain/colour";
+import { contrastRatio } from "./colour";
 
-// Pure, so the brand page's live preview shows the same verdict the server will give.
+// Pure, so the brand page's live preview shows the same verdict the server will give; it lives in
+// server/domain because client components may import from there and not from server/services.
 
 /** The dark text colour the panel puts on light brand colours (globals.css --brand-accent-fg). */
 export const DARK_TEXT = "#111827";

@@ -1,7 +1,7 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ChangeEvent, type FormEvent } from "react";
-import { linesToList, listFieldError } from "@/app/(admin)/admin/resellers/_components/hostnames";
+import { linesToList, listFieldError } from "../resellers/hostnames";
 import { Button } from "@/app/_components/button";
 import { Card, CardBody, CardFooter, CardHeader } from "@/app/_components/card";
 import { Field, Input, Textarea } from "@/app/_components/field";
@@ -11,7 +11,7 @@ import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { useFieldErrors } from "@/app/_components/use-field-errors";
 import { parseHexColour } from "@/server/domain/colour";
-import { formatRatio, MIN_CONTRAST, textOnColour } from "@/server/services/brand/brand-colours";
+import { formatRatio, MIN_CONTRAST, textOnColour } from "@/server/domain/brand-colours";
 import { BrandPreview, type PreviewValues } from "./brand-preview";
 
 type Brand = {
@@ -216,6 +216,7 @@ function LogoCard({ brand, resellerId }: { brand: Brand; resellerId?: string }) 
         <div className="flex items-center gap-4">
           <div className="flex size-20 items-center justify-center rounded-lg border border-dashed border-zinc-300 bg-zinc-50 dark:border-zinc-700 dark:bg-zinc-800">
             {brand.logo ? (
+              // eslint-disable-next-line @next/next/no-img-element -- our own PNG re-encode (brand-logo route), already sized
               <img src={brand.logo.url} alt={`${brand.displayName} logo`} className="max-h-16 max-w-16 object-contain" />
             ) : (
               <span className="text-xs text-zinc-400">No logo</span>
@@ -253,7 +254,8 @@ function readAsBase64(file: File): Promise<string> {
   return new Promise((resolve, reject) => {
     const reader = new FileReader();
     reader.onload = () => {
-      const url = String(reader.result);
+      // readAsDataURL always yields a string.
+      const url = typeof reader.result === "string" ? reader.result : "";
       resolve(url.slice(url.indexOf(",") + 1));
     };
     reader.onerror = () => reject(reader.error ?? new Error("The file could not be read."));
