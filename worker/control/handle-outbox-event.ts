@@ -40,10 +40,12 @@ export async function handleOutboxEvent(db: Db, event: OutboxEventPayload, enque
       return enqueue([event.aggregateId]);
     case "Reseller":
     case "Plan":
+    // A brand's name and support address are on its customers' suspended pages, on any node.
+    case "Brand":
       // Suspension of a reseller reaches every account below it, on any node.
       return enqueueAll();
     default:
-      // Brands, customers' contact details, ...: nothing on the nodes depends on them yet.
+      // Customers' contact details, ...: nothing on the nodes depends on them.
       return;
   }
 }

@@ -161,6 +161,11 @@ describe("reconcile against a real node", () => {
     expect(suspended.body).toContain("This site is suspended");
     // Under the reseller's brand, not the platform's.
     expect(suspended.body).toContain("This site is hosted by Reseller A.");
+    // A brand edit reaches the page at once, not with the next drift sweep.
+    const brand = await callerFor(world.users.resellerA).brand.get({});
+    await callerFor(world.users.resellerA).brand.update({ ...brand, nameservers: ["ns1.renamed.test", "ns2.renamed.test"], displayName: "Renamed Hosting" });
+    await deliver("Brand", world.resellerA.id);
+    expect((await httpGet(node, "reconcile-one.test", "/")).body).toContain("This site is hosted by Renamed Hosting.");
     await callerFor(world.users.resellerA).customer.unsuspend({ id: world.customers.a.customer.id });
     await deliver("HostingAccount", world.customers.a.account.id);
     expect((await httpGet(node, "reconcile-one.test", "/")).status).toBe(200);
