@@ -1,8 +1,9 @@
 import type { SiteApp } from "../generated/prisma/enums";
+import type { StepKind } from "./operation-kinds";
 
 // The one-click apps, as data: the panel's choices, the control plane's database and operation
 // steps, and the agent's installer all read this table, so offering an app is an entry here plus
-// an installer in worker/agent/apps/. Pure: no imports beyond the enum's type.
+// an installer in worker/agent/apps/. Pure: no imports beyond the enum's and the step kinds' types.
 
 export type AppInstallerKind = "wordpress" | "dokuwiki";
 
@@ -23,7 +24,7 @@ export type AppCatalogEntry = {
   adminLoginPath: string | null;
   adminUsernameDefault: string | null;
   /** Operation steps the app adds after the site's own, in order. */
-  operationSteps: readonly string[];
+  operationSteps: readonly StepKind[];
 };
 
 export const appCatalog = {

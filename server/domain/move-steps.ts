@@ -4,8 +4,7 @@
  * also stages the target (a standby volume, databases, vhost and pool, unrouted), so that the
  * steps between pause and release only hold, drain, copy the last delta and swap it in.
  */
-export const moveStepKinds = ["pre-copy", "pause", "drain", "final-delta", "start-target", "route", "release", "source becomes replica"] as const;
-export type MoveStepKind = (typeof moveStepKinds)[number];
+export { moveStepKinds, type MoveStepKind } from "./operation-kinds";
 
 /**
  * The route table with the moving site's entry sent through every edge's hold service

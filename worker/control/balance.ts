@@ -6,6 +6,7 @@ import { AppError } from "../../server/errors";
 import type { Actor } from "../../server/services/actor";
 import { readBalancerInputs } from "../../server/services/cluster/cluster-inputs";
 import { startMove } from "../../server/services/site/start-move";
+import { operationKind, stepKind } from "../../server/domain/operation-kinds";
 
 // The balancer's round (SCHEDULES.balance, every 15 s, once cluster-wide): read the cluster fresh
 // from Postgres, ask the pure planner (server/domain/balancer.ts), and start each planned move the
@@ -57,8 +58,8 @@ export async function readMoveHistory(db: Db, now: Date, settings: BalancerSetti
   const since = new Date(now.getTime() - Math.max(settings.budgetWindowMs, settings.coolDownMs, settings.nodeSettleMs));
   const [ops, nodes] = await Promise.all([
     db.operation.findMany({
-      where: { kind: "site.move", targetType: "Site", OR: [{ createdAt: { gte: since } }, { status: { in: ["PENDING", "RUNNING"] } }] },
-      select: { targetId: true, status: true, createdAt: true, finishedAt: true, steps: { where: { kind: { in: ["pre-copy", "source becomes replica"] } }, select: { kind: true, target: true } } },
+      where: { kind: operationKind.siteMove, targetType: "Site", OR: [{ createdAt: { gte: since } }, { status: { in: ["PENDING", "RUNNING"] } }] },
+      select: { targetId: true, status: true, createdAt: true, finishedAt: true, steps: { where: { kind: { in: [stepKind.preCopy, stepKind.sourceBecomesReplica] } }, select: { kind: true, target: true } } },
     }),
     db.node.findMany({ select: { id: true, name: true } }),
   ]);
@@ -67,8 +68,8 @@ export async function readMoveHistory(db: Db, now: Date, settings: BalancerSetti
     const inFlight = op.status === "PENDING" || op.status === "RUNNING";
     return {
       siteId: op.targetId,
-      fromNodeId: idByName.get(op.steps.find((s) => s.kind === "source becomes replica")?.target ?? "") ?? null,
-      toNodeId: idByName.get(op.steps.find((s) => s.kind === "pre-copy")?.target ?? "") ?? null,
+      fromNodeId: idByName.get(op.steps.find((s) => s.kind === stepKind.sourceBecomesReplica)?.target ?? "") ?? null,
+      toNodeId: idByName.get(op.steps.find((s) => s.kind === stepKind.preCopy)?.target ?? "") ?? null,
       startedAt: op.createdAt,
       finishedAt: inFlight ? null : (op.finishedAt ?? op.createdAt),
     };

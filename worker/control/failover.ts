@@ -5,6 +5,7 @@ import { bumpRoutesVersion, lockClusterState, setSitesPaused } from "./read-rout
 import { planFailover, type FailoverDecision, type Health, type NodeHealth } from "../../server/domain/failure-detector";
 import { publishRoutes, type WithLeases } from "./publish-routes";
 import { reconcileNode } from "./reconcile-node";
+import { failoverStepKinds, operationKind, type FailoverStepKind } from "../../server/domain/operation-kinds";
 
 // Failover: the heartbeat has declared nodes DEAD (heartbeat.ts, with
 // its peers' confirmation). For every site whose live copy was on one of them:
@@ -20,7 +21,7 @@ import { reconcileNode } from "./reconcile-node";
 // Safe to run again at any point (a worker killed half-way, two ticks): planFailover only picks
 // sites whose PRIMARY is still on a dead node, and the fence is conditional on that placement.
 
-export const failoverStepKinds = ["hold", "promote", "fence", "start", "release"] as const;
+export { failoverStepKinds };
 
 export type FailoverContext = {
   db: Db;
@@ -42,7 +43,7 @@ const healthOf = (status: string): Health => (status === "DEAD" ? "DEAD" : statu
 export const fencedReasonPrefix = "fenced at epoch";
 
 type NodeRow = { id: string; name: string; address: string; agentPort: number; status: string };
-type StepKind = (typeof failoverStepKinds)[number];
+type StepKind = FailoverStepKind;
 
 /** One failover round: the nodes by id, and each site's operation (marked step by step). */
 type Round = {
@@ -116,7 +117,7 @@ async function openOperations(ctx: FailoverContext, nodes: NodeRow[], movable: F
     const op = await db.operation.create({
       data: {
         ...tenancy,
-        kind: "site.failover",
+        kind: operationKind.siteFailover,
         targetType: "Site",
         targetId: d.siteId,
         status: "RUNNING",
@@ -130,7 +131,7 @@ async function openOperations(ctx: FailoverContext, nodes: NodeRow[], movable: F
       data: {
         ...tenancy,
         actorEmail: "failover",
-        action: "site.failover",
+        action: operationKind.siteFailover,
         targetType: "Site",
         targetId: d.siteId,
         before: { node: name(d.fromNodeId) },

@@ -1,13 +1,15 @@
 import http from "node:http";
 import type { Db } from "../../server/db";
 import { ownJobOperationKinds } from "../../server/domain/operation-retry";
+import { nodeStepKinds, stepKind, type StepKind } from "../../server/domain/operation-kinds";
 
 // Operations are the panel's view of work in flight (STYLE 10): the reconcile records here what
 // it is doing to each object, and `settleOperations` decides from Postgres alone (observed
 // generations, placements, each edge's applied route version) which steps are done. Nothing here
 // replays work: an operation finishes when the state it asked for is observed.
 
-export const nodeStepKinds = new Set(["account", "site store", "vhost + php-fpm pool", "database", "database user", "app install"]);
+/** The steps a node's reconcile applies (server/domain/operation-kinds.ts). */
+export { nodeStepKinds };
 const openStatuses = ["PENDING", "RUNNING"] as const;
 /**
  * The operations a reconcile runs. A move, a rollback or a failover is its own job's to mark: a
@@ -29,7 +31,7 @@ async function openOps(db: Db, targetIds: readonly string[]): Promise<OpenOp[]> 
 type StepUpdate = { status: "RUNNING" | "SUCCEEDED" | "FAILED"; lastError?: string | null };
 
 /** Sets the matching unfinished steps of many operations at once (a few statements in all). */
-async function setSteps(db: Db, operationIds: readonly string[], kinds: readonly string[], data: StepUpdate, now: Date) {
+async function setSteps(db: Db, operationIds: readonly string[], kinds: readonly StepKind[], data: StepUpdate, now: Date) {
   if (operationIds.length === 0) return;
   const where = { operationId: { in: [...operationIds] }, kind: { in: [...kinds] } };
   if (data.status === "RUNNING") {
@@ -48,7 +50,7 @@ async function setSteps(db: Db, operationIds: readonly string[], kinds: readonly
  * One named step of a one-off operation (a move, a rollback): RUNNING counts an attempt, the
  * others finish it; `lastError` is left as it is when undefined.
  */
-export async function markStep(db: Db, operationId: string, kind: string, status: "RUNNING" | "SUCCEEDED" | "FAILED", lastError?: string | null, at?: Date): Promise<void> {
+export async function markStep(db: Db, operationId: string, kind: StepKind, status: "RUNNING" | "SUCCEEDED" | "FAILED", lastError?: string | null, at?: Date): Promise<void> {
   // `at`: when it happened, for a caller that records its steps a moment later (a move's held window).
   const now = at ?? new Date();
   await db.operationStep.updateMany({ where: { operationId, kind, startedAt: null }, data: { startedAt: now } });
@@ -59,7 +61,7 @@ export async function markStep(db: Db, operationId: string, kind: string, status
 }
 
 /** A one-off operation ends FAILED at step `kind`, with `message` on both. */
-export async function failAtStep(db: Db, operationId: string, kind: string, message: string): Promise<void> {
+export async function failAtStep(db: Db, operationId: string, kind: StepKind, message: string): Promise<void> {
   await markStep(db, operationId, kind, "FAILED", message);
   await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: message, finishedAt: new Date() } });
 }
@@ -70,8 +72,8 @@ export async function markApplying(db: Db, targetIds: readonly string[], nodeNam
   const ids = (await openOps(db, targetIds)).map((o) => o.id);
   if (ids.length === 0) return;
   await db.operation.updateMany({ where: { id: { in: ids }, status: "PENDING" }, data: { status: "RUNNING", startedAt: now } });
-  await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: "placement", startedAt: null }, data: { startedAt: now } });
-  await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: "placement", status: { in: ["PENDING", "RUNNING"] } }, data: { status: "SUCCEEDED", finishedAt: now, target: nodeName } });
+  await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: stepKind.placement, startedAt: null }, data: { startedAt: now } });
+  await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: stepKind.placement, status: { in: ["PENDING", "RUNNING"] } }, data: { status: "SUCCEEDED", finishedAt: now, target: nodeName } });
   await setSteps(db, ids, [...nodeStepKinds], { status: "RUNNING" }, now);
   await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: { in: [...nodeStepKinds] }, status: "RUNNING" }, data: { attempts: { increment: 1 } } });
 }
@@ -90,7 +92,7 @@ export async function recordUnplaced(db: Db, targetId: string, message: string):
   const ids = (await openOps(db, [targetId])).map((o) => o.id);
   if (ids.length === 0) return;
   await db.operation.updateMany({ where: { id: { in: ids } }, data: { lastError: message } });
-  await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: "placement" }, data: { lastError: message, attempts: { increment: 1 } } });
+  await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: stepKind.placement }, data: { lastError: message, attempts: { increment: 1 } } });
 }
 
 /** The node said no and retrying cannot help (an invalid spec): stop with the reason. */
@@ -127,7 +129,7 @@ export async function settleOperations(db: Db, probe: EdgeProbe = probeEdge): Pr
     where: { status: { in: [...openStatuses] }, targetType: { in: ["Site", "Database"] }, ...byReconcile },
     orderBy: { createdAt: "asc" },
     take: 500,
-    select: { id: true, targetType: true, targetId: true, steps: { where: { kind: "serve check" }, select: { id: true } } },
+    select: { id: true, targetType: true, targetId: true, steps: { where: { kind: stepKind.serveCheck }, select: { id: true } } },
   });
   if (ops.length === 0) return 0;
   const edges = await db.node.findMany({ where: { status: { notIn: ["DEAD", "PENDING"] } }, select: { address: true, httpPort: true, appliedRoutesVersion: true } });
@@ -165,8 +167,8 @@ export async function settleOperations(db: Db, probe: EdgeProbe = probeEdge): Pr
     }
   }
   const now = new Date();
-  await setSteps(db, nodeDone, [...nodeStepKinds, "placement"], { status: "SUCCEEDED", lastError: null }, now);
-  await setSteps(db, routeDone, ["route"], { status: "SUCCEEDED", lastError: null }, now);
+  await setSteps(db, nodeDone, [...nodeStepKinds, stepKind.placement], { status: "SUCCEEDED", lastError: null }, now);
+  await setSteps(db, routeDone, [stepKind.route], { status: "SUCCEEDED", lastError: null }, now);
 
   // The serve checks of every operation that got that far, in parallel, so a reconcile is not
   // held up by one slow site; each passes only when every edge answers as it should.
@@ -181,9 +183,9 @@ export async function settleOperations(db: Db, probe: EdgeProbe = probeEdge): Pr
       }),
     );
   }
-  await setSteps(db, passed, ["serve check"], { status: "SUCCEEDED", lastError: null }, new Date());
+  await setSteps(db, passed, [stepKind.serveCheck], { status: "SUCCEEDED", lastError: null }, new Date());
   for (const f of failing) {
-    await db.operationStep.updateMany({ where: { operationId: f.id, kind: "serve check" }, data: { status: "RUNNING", startedAt: now, lastError: f.message } });
+    await db.operationStep.updateMany({ where: { operationId: f.id, kind: stepKind.serveCheck }, data: { status: "RUNNING", startedAt: now, lastError: f.message } });
   }
   const candidates = [...new Set(nodeDone)];
   if (candidates.length === 0) return 0;

@@ -1,6 +1,7 @@
 import type { Db } from "../../server/db";
 import { agentClient, AgentRejectedError } from "./agent-client";
 import { markStep } from "./operation-progress";
+import { operationKind, releaseReplicaStepKinds, reReplicateStepKinds, stepKind, type OperationKind, type StepKind } from "../../server/domain/operation-kinds";
 import { placementCandidates } from "./place-site";
 import { lockClusterState, routableSiteWhere } from "./read-route-table";
 import {
@@ -30,11 +31,10 @@ import { replicateSite, streamsSettled } from "./replicate";
 //      the two is released (placement removed, then that node's converge deletes its store).
 // Every step re-reads Postgres and is safe to repeat: a round cut short is finished by the next.
 
-export const reReplicateKind = "site.rereplicate";
-export const releaseReplicaKind = "site.release-replica";
-export const reReplicateStepKinds = ["place", "converge", "seed"] as const;
-// Not "release": the cluster map reads a RUNNING "release" step as a paused site.
-export const releaseReplicaStepKinds = ["unplace", "clean"] as const;
+export const reReplicateKind = operationKind.siteRereplicate;
+export const releaseReplicaKind = operationKind.siteReleaseReplica;
+// Not "release" among a released replica's steps: the cluster map reads a RUNNING "release" step as a paused site.
+export { reReplicateStepKinds, releaseReplicaStepKinds };
 
 export type ReReplicateContext = {
   db: Db;
@@ -101,7 +101,7 @@ async function resumeOpen(ctx: ReReplicateContext, nodes: NodeRow[]): Promise<Se
   });
   const seeds: Seed[] = [];
   for (const op of open) {
-    const node = nodeByName.get(op.steps.find((s) => s.kind === "converge" || s.kind === "clean")?.target ?? "");
+    const node = nodeByName.get(op.steps.find((s) => s.kind === stepKind.converge || s.kind === stepKind.clean)?.target ?? "");
     if (!node) {
       await finish(db, op.id, "FAILED", "Its node is no longer registered.");
       continue;
@@ -230,7 +230,7 @@ type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
  */
 async function recordOperation(
   tx: Tx,
-  o: { kind: string; stepKinds: readonly string[]; siteId: string; customer: { id: string; resellerId: string }; nodeName: string; before: object; after: object },
+  o: { kind: OperationKind; stepKinds: readonly StepKind[]; siteId: string; customer: { id: string; resellerId: string }; nodeName: string; before: object; after: object },
 ): Promise<string> {
   const now = new Date();
   const op = await tx.operation.create({
@@ -312,13 +312,13 @@ async function seedReplica(ctx: ReReplicateContext, s: { opId: string; siteId: s
   if (!placement) return finish(db, s.opId, "FAILED", "The placement was removed meanwhile.");
   if (!node || !countsAsCopy(node.status)) return giveUp(`${s.node.name} went down before it held a copy.`);
   if (Date.now() - s.createdAt.getTime() > (ctx.seedTimeoutMs ?? 15 * 60_000)) return giveUp(`No copy reached ${s.node.name} in ${Math.round((ctx.seedTimeoutMs ?? 15 * 60_000) / 60_000)} min.`);
-  const say = async (kind: string, e: unknown) => {
+  const say = async (kind: StepKind, e: unknown) => {
     const message = e instanceof Error ? e.message : String(e);
     await markStep(db, s.opId, kind, "RUNNING", message);
     await db.operation.update({ where: { id: s.opId }, data: { lastError: message.slice(0, 2000) } });
   };
 
-  if (steps.find((x) => x.kind === "converge")?.status !== "SUCCEEDED") {
+  if (steps.find((x) => x.kind === stepKind.converge)?.status !== "SUCCEEDED") {
     await markStep(db, s.opId, "converge", "RUNNING");
     try {
       await ctx.withLeases([s.node.id], () => reconcileNode(ctx, s.node.id, false));

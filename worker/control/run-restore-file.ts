@@ -5,6 +5,7 @@ import type { Db } from "../../server/db";
 import { snapshotPathSchema } from "../../server/domain/snapshot-path";
 import { agentFailure } from "./node-read";
 import { ReconcileRetry } from "./reconcile-node";
+import { stepKind } from "../../server/domain/operation-kinds";
 
 // A customer's one-file restore (server/services/site/restore-snapshot-file.ts wrote the
 // operation, its audit row and this event): the site's live node puts that file of the snapshot
@@ -15,9 +16,9 @@ const payloadSchema = z.object({ operationId: z.string().min(1), snapshotId: z.s
 
 export type RestoreFileContext = { db: Db; clusterSecret: string };
 
-const stepKind = "restore file";
+const restoreStep = stepKind.restoreFile;
 
-const fail = (db: Db, operationId: string, message: string) => failAtStep(db, operationId, stepKind, message);
+const fail = (db: Db, operationId: string, message: string) => failAtStep(db, operationId, restoreStep, message);
 
 export async function runRestoreFile(ctx: RestoreFileContext, outboxId: string): Promise<void> {
   const { db } = ctx;
@@ -36,14 +37,14 @@ export async function runRestoreFile(ctx: RestoreFileContext, outboxId: string):
     return fail(db, operationId, "That snapshot is no longer on the node that serves the site; restore the file from a newer snapshot.");
   }
   await db.operation.updateMany({ where: { id: operationId, status: "PENDING" }, data: { status: "RUNNING", startedAt: new Date() } });
-  await markStep(db, operationId, stepKind, "RUNNING");
+  await markStep(db, operationId, restoreStep, "RUNNING");
   try {
     await agentClient(placement.node, { clusterSecret: ctx.clusterSecret }).restoreFile(op.targetId, snapshot.name, path);
   } catch (e) {
     const failure = agentFailure(e);
     if (failure?.kind === "unreachable") {
       // The outbox job comes back with backoff; the step shows why it waits.
-      await db.operationStep.updateMany({ where: { operationId, kind: stepKind }, data: { lastError: failure.message } });
+      await db.operationStep.updateMany({ where: { operationId, kind: restoreStep }, data: { lastError: failure.message } });
       await db.operation.update({ where: { id: operationId }, data: { lastError: failure.message } });
       throw new ReconcileRetry(failure.message);
     }
@@ -51,6 +52,6 @@ export async function runRestoreFile(ctx: RestoreFileContext, outboxId: string):
     if (failure?.kind === "rejected" && failure.status < 500) return fail(db, operationId, failure.message);
     throw e;
   }
-  await markStep(db, operationId, stepKind, "SUCCEEDED", null);
+  await markStep(db, operationId, restoreStep, "SUCCEEDED", null);
   await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null } });
 }

@@ -4,6 +4,7 @@ import { AgentRejectedError, AgentUnreachableError, agentClient } from "./agent-
 import { failAtStep, markStep, probeEdge, type EdgeProbe } from "./operation-progress";
 import { ReconcileRetry } from "./reconcile-node";
 import { snapshotName } from "../../server/domain/snapshot-name";
+import { stepKind, type RollbackStepKind } from "../../server/domain/operation-kinds";
 
 // A customer's rollback (server/services/site/rollback-site.ts wrote the operation and this
 // event): the live node puts the site's files and databases back to the snapshot and keeps the
@@ -14,7 +15,7 @@ const payloadSchema = z.object({ operationId: z.string().min(1), snapshotId: z.s
 
 export type RollbackContext = { db: Db; clusterSecret: string; probe?: EdgeProbe };
 
-const step = (db: Db, operationId: string, kind: string, data: { status: "RUNNING" | "SUCCEEDED" | "FAILED"; lastError?: string | null }) =>
+const step = (db: Db, operationId: string, kind: RollbackStepKind, data: { status: "RUNNING" | "SUCCEEDED" | "FAILED"; lastError?: string | null }) =>
   markStep(db, operationId, kind, data.status, data.lastError);
 
 
@@ -37,7 +38,7 @@ export async function runRollback(ctx: RollbackContext, outboxId: string): Promi
   }
   await db.operation.updateMany({ where: { id: operationId, status: "PENDING" }, data: { status: "RUNNING", startedAt: new Date() } });
   // A retry after the restore itself went through only checks the edges again.
-  const restored = await db.operationStep.count({ where: { operationId, kind: "restore files and databases", status: "SUCCEEDED" } });
+  const restored = await db.operationStep.count({ where: { operationId, kind: stepKind.restoreFilesAndDatabases, status: "SUCCEEDED" } });
   const [siteId, live, from] = [op.targetId, placement, snapshot];
   const restore = async () => {
     await step(db, operationId, "keep current state", { status: "RUNNING" });

@@ -1,13 +1,14 @@
 import type { Db } from "../../db";
 import { nodeMetricsSchema } from "../../contract/node-metrics";
 import type { BalancerNode, BalancerSite } from "../../domain/balancer";
+import { siteRelocationKinds } from "../../domain/operation-kinds";
 
 // What the pure balancer needs, read from Postgres in one snapshot, for the control worker's
 // periodic rounds. Kept next to the map service because both read the same picture of the
 // cluster; neither writes anything.
 
 /** Operation kinds that change a site's live node: the last one finished is the site's last move. */
-export const siteRelocationKinds = ["site.move", "site.failover"] as const;
+export { siteRelocationKinds };
 
 export type BalancerInputs = { nodes: BalancerNode[]; sites: BalancerSite[] };
 

@@ -4,6 +4,7 @@ import { AppError } from "../../errors";
 import type { NodeStatus, TenantStatus } from "../../generated/prisma/enums";
 import type { Scope } from "../../auth/scope";
 import { nodeMetricsSchema } from "../../contract/node-metrics";
+import { operationKind, pausedStepKinds as pausedSteps } from "../../domain/operation-kinds";
 
 // The admin's live cluster map: every node with its health and load, every placed site as a mark
 // on its live node and lighter marks on its replicas, moves in flight, paused sites and replica
@@ -12,14 +13,14 @@ import { nodeMetricsSchema } from "../../contract/node-metrics";
 // send exactly this shape.
 
 /** A planned move's Operation kind (the move builder starts one per move). */
-export const siteMoveKind = "site.move";
+export const siteMoveKind = operationKind.siteMove;
 
 /**
  * Step kinds during which a moving site's requests are held at the edges (paused). Contract with
  * the move builder: a RUNNING operation on a site whose RUNNING step is one of these (optionally
  * prefixed, "site.move.pause") shows the site as paused.
  */
-export const pausedStepKinds: ReadonlySet<string> = new Set(["pause", "drain", "final-delta", "start-target", "route", "release"]);
+export const pausedStepKinds: ReadonlySet<string> = new Set(pausedSteps);
 
 export type ClusterNodeView = {
   id: string;

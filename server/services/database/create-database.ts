@@ -5,6 +5,7 @@ import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
 import { resolveWritableAccount } from "../account/resolve-account";
 import { startOperation } from "../operation/start-operation";
+import { operationKind, stepKind } from "../../domain/operation-kinds";
 import { assertDatabaseAllowance, insertDatabase } from "./insert-database";
 
 export type CreateDatabaseInput = {
@@ -32,14 +33,14 @@ export async function createDatabase(actor: Actor, input: CreateDatabaseInput): 
     await assertDatabaseAllowance(tx, account, "No database can be added");
     const database = await insertDatabase(tx, { accountId: account.id, siteId: null, name: name.value, username });
     const op = await startOperation(tx, actor, {
-      kind: "database.create",
+      kind: operationKind.databaseCreate,
       targetType: "Database",
       targetId: database.id,
       resellerId: account.resellerId,
       customerId: account.customerId,
       steps: [
-        { kind: "database", target: name.value },
-        { kind: "database user", target: username },
+        { kind: stepKind.database, target: name.value },
+        { kind: stepKind.databaseUser, target: username },
       ],
     });
     await recordChange(tx, actor, {

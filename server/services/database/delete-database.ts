@@ -5,6 +5,7 @@ import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
 import { resolveWritableAccount } from "../account/resolve-account";
 import { startOperation } from "../operation/start-operation";
+import { operationKind, stepKind } from "../../domain/operation-kinds";
 import { softDeleteDatabases } from "./insert-database";
 
 export async function deleteDatabase(actor: Actor, input: { id: string; accountId?: string | null }): Promise<{ id: string; operationId: string }> {
@@ -34,14 +35,14 @@ export async function deleteDatabase(actor: Actor, input: { id: string; accountI
     }
     await softDeleteDatabases(tx, [database.id], new Date());
     const op = await startOperation(tx, actor, {
-      kind: "database.delete",
+      kind: operationKind.databaseDelete,
       targetType: "Database",
       targetId: database.id,
       resellerId: account.resellerId,
       customerId: account.customerId,
       steps: [
-        ...database.users.map((u) => ({ kind: "database user", target: u.username })),
-        { kind: "database", target: database.name },
+        ...database.users.map((u) => ({ kind: stepKind.databaseUser, target: u.username })),
+        { kind: stepKind.database, target: database.name },
       ],
     });
     await recordChange(tx, actor, {

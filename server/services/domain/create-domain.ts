@@ -4,6 +4,7 @@ import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
 import { resolveWritableAccount } from "../account/resolve-account";
 import { startOperation } from "../operation/start-operation";
+import { operationKind, stepKind } from "../../domain/operation-kinds";
 
 export type CreateDomainInput = {
   accountId?: string | null;
@@ -40,12 +41,12 @@ export async function createDomain(actor: Actor, input: CreateDomainInput): Prom
       });
     }
     const op = await startOperation(tx, actor, {
-      kind: "domain.create",
+      kind: operationKind.domainCreate,
       targetType: "Domain",
       targetId: domain.id,
       resellerId: account.resellerId,
       customerId: account.customerId,
-      steps: [{ kind: "DNS zone", target: input.name.ascii }],
+      steps: [{ kind: stepKind.dnsZone, target: input.name.ascii }],
     });
     await recordChange(tx, actor, {
       action: "domain.create",

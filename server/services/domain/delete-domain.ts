@@ -5,6 +5,7 @@ import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
 import { resolveWritableAccount } from "../account/resolve-account";
 import { startOperation } from "../operation/start-operation";
+import { operationKind, stepKind } from "../../domain/operation-kinds";
 
 /**
  * Soft delete: the row stays (deletedAt set, generation bumped) until a worker has removed the
@@ -44,12 +45,12 @@ export async function deleteDomain(
       data: { deletedAt: now, generation: { increment: 1 } },
     });
     const op = await startOperation(tx, actor, {
-      kind: "domain.delete",
+      kind: operationKind.domainDelete,
       targetType: "Domain",
       targetId: domain.id,
       resellerId: account.resellerId,
       customerId: account.customerId,
-      steps: [{ kind: "DNS zone", target: domain.name }],
+      steps: [{ kind: stepKind.dnsZone, target: domain.name }],
     });
     await recordChange(tx, actor, {
       action: "domain.delete",

@@ -1,11 +1,12 @@
 import type { Tx } from "../../db";
 import type { Actor } from "../actor";
+import type { OperationKind, StepKind } from "../../domain/operation-kinds";
 
-export type OperationStepSpec = { kind: string; target: string };
+export type OperationStepSpec = { kind: StepKind; target: string };
 
 export type StartOperation = {
-  /** "site.create", "domain.delete", ... */
-  kind: string;
+  /** "site.create", "domain.delete", ... (server/domain/operation-kinds.ts) */
+  kind: OperationKind;
   targetType: "Domain" | "Site" | "Database";
   targetId: string;
   resellerId: string;

@@ -2,6 +2,7 @@ import { db, type Tx } from "../../db";
 import { AppError, isUniqueViolation } from "../../errors";
 import type { SiteApp } from "../../generated/prisma/enums";
 import { appEntry } from "../../domain/app-catalog";
+import { operationKind, stepKind } from "../../domain/operation-kinds";
 import { parseAccountDatabaseName, parseAccountDatabaseUser } from "../../domain/database-name";
 import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
@@ -70,7 +71,7 @@ export async function createSite(actor: Actor, input: CreateSiteInput): Promise<
     const site = await insertSite(tx, account, domain, input);
     const database = appDatabase ? await insertDatabase(tx, { accountId: account.id, siteId: site.id, ...appDatabase }) : null;
     const op = await startOperation(tx, actor, {
-      kind: "site.create",
+      kind: operationKind.siteCreate,
       targetType: "Site",
       targetId: site.id,
       resellerId: account.resellerId,
@@ -142,13 +143,13 @@ async function insertSite(tx: Tx, account: ResolvedAccount, domain: { id: string
 /** Every step a node will run for the new site, in order. */
 function createSteps(account: ResolvedAccount, domain: { name: string }, app: ReturnType<typeof appEntry>, appDatabase: { name: string } | null): OperationStepSpec[] {
   return [
-    { kind: "placement", target: "choosing a node" },
-    { kind: "account", target: account.username },
-    { kind: "site store", target: domain.name },
-    { kind: "vhost + php-fpm pool", target: domain.name },
-    ...(appDatabase ? [{ kind: "database", target: appDatabase.name }] : []),
+    { kind: stepKind.placement, target: "choosing a node" },
+    { kind: stepKind.account, target: account.username },
+    { kind: stepKind.siteStore, target: domain.name },
+    { kind: stepKind.vhost, target: domain.name },
+    ...(appDatabase ? [{ kind: stepKind.database, target: appDatabase.name }] : []),
     ...app.operationSteps.map((kind) => ({ kind, target: app.label })),
-    { kind: "route", target: domain.name },
-    { kind: "serve check", target: "every edge" },
+    { kind: stepKind.route, target: domain.name },
+    { kind: stepKind.serveCheck, target: "every edge" },
   ];
 }

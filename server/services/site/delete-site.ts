@@ -6,6 +6,7 @@ import { recordChange } from "../audit/record-change";
 import { resolveWritableAccount } from "../account/resolve-account";
 import { softDeleteDatabases } from "../database/insert-database";
 import { startOperation } from "../operation/start-operation";
+import { operationKind, stepKind } from "../../domain/operation-kinds";
 
 /**
  * Soft delete of the site and of the databases made for it (siteId set at install); databases the
@@ -29,16 +30,16 @@ export async function deleteSite(actor: Actor, input: { id: string; accountId?: 
     await tx.site.update({ where: { id: site.id }, data: { deletedAt: now, generation: { increment: 1 } } });
     await softDeleteDatabases(tx, site.databases.map((d) => d.id), now);
     const op = await startOperation(tx, actor, {
-      kind: "site.delete",
+      kind: operationKind.siteDelete,
       targetType: "Site",
       targetId: site.id,
       resellerId: account.resellerId,
       customerId: account.customerId,
       steps: [
-        { kind: "route", target: site.domain.name },
-        { kind: "vhost + php-fpm pool", target: site.domain.name },
-        ...site.databases.map((d) => ({ kind: "database", target: d.name })),
-        { kind: "site store", target: site.domain.name },
+        { kind: stepKind.route, target: site.domain.name },
+        { kind: stepKind.vhost, target: site.domain.name },
+        ...site.databases.map((d) => ({ kind: stepKind.database, target: d.name })),
+        { kind: stepKind.siteStore, target: site.domain.name },
       ],
     });
     await recordChange(tx, actor, {

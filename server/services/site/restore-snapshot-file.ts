@@ -4,9 +4,10 @@ import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
 import { resolveWritableAccount } from "../account/resolve-account";
 import { startOperation } from "../operation/start-operation";
+import { operationKind, stepKind } from "../../domain/operation-kinds";
 import { readFromLiveNode, snapshotOfSite } from "./snapshot-on-live-node";
 
-export const restoreFileOperationKind = "site.restoreFile";
+export const restoreFileOperationKind = operationKind.siteRestoreFile;
 
 /**
  * Puts one file of a snapshot back into the live site (the node replaces it atomically, keeping
@@ -28,17 +29,17 @@ export async function restoreSnapshotFile(actor: Actor, input: { id: string; sna
   const op = await db.$transaction(async (tx) => {
     await resolveWritableAccount(tx, actor.scope, site.accountId);
     const busy = await tx.operation.findFirst({
-      where: { targetType: "Site", targetId: site.id, kind: { in: ["site.move", "site.rollback"] }, status: { in: ["PENDING", "RUNNING"] } },
+      where: { targetType: "Site", targetId: site.id, kind: { in: [operationKind.siteMove, operationKind.siteRollback] }, status: { in: ["PENDING", "RUNNING"] } },
       select: { kind: true },
     });
-    if (busy) throw new AppError("CONFLICT", `A ${busy.kind === "site.move" ? "move" : "rollback"} of this site is running; restore the file when it has finished.`);
+    if (busy) throw new AppError("CONFLICT", `A ${busy.kind === operationKind.siteMove ? "move" : "rollback"} of this site is running; restore the file when it has finished.`);
     const started = await startOperation(tx, actor, {
       kind: restoreFileOperationKind,
       targetType: "Site",
       targetId: site.id,
       resellerId: site.resellerId,
       customerId: site.customerId,
-      steps: [{ kind: "restore file", target: input.path }],
+      steps: [{ kind: stepKind.restoreFile, target: input.path }],
     });
     await recordChange(tx, actor, {
       action: restoreFileOperationKind,

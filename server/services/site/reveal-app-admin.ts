@@ -3,6 +3,7 @@ import { AppError } from "../../errors";
 import { siteWhere } from "../../auth/scope";
 import { appAdminPassword } from "../../contract/cluster-secrets";
 import { appEntry } from "../../domain/app-catalog";
+import { operationKind } from "../../domain/operation-kinds";
 import type { OperationStatus, SiteApp } from "../../generated/prisma/enums";
 import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
@@ -29,7 +30,7 @@ export function appAdminRevealable(site: { app: SiteApp; appAdminShownAt: Date |
 export async function latestCreateStatuses(siteIds: string[]): Promise<Map<string, OperationStatus>> {
   if (siteIds.length === 0) return new Map();
   const ops = await db.operation.findMany({
-    where: { kind: "site.create", targetType: "Site", targetId: { in: siteIds } },
+    where: { kind: operationKind.siteCreate, targetType: "Site", targetId: { in: siteIds } },
     orderBy: [{ targetId: "asc" }, { createdAt: "desc" }, { id: "desc" }],
     distinct: ["targetId"],
     select: { targetId: true, status: true },

@@ -5,6 +5,7 @@ import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
 import { resolveWritableAccount } from "../account/resolve-account";
 import { startOperation } from "../operation/start-operation";
+import { operationKind, stepKind } from "../../domain/operation-kinds";
 
 /**
  * Puts a site's files and databases back to one of its snapshots (worker/control/run-rollback.ts
@@ -27,19 +28,19 @@ export async function rollbackSite(actor: Actor, input: { id: string; snapshotId
     if (!site.placements[0] || snapshot.nodeId !== site.placements[0].nodeId) {
       throw AppError.field("snapshotId", "That snapshot is not on the node serving the site; choose a newer one.", "PRECONDITION_FAILED");
     }
-    const running = await tx.operation.findFirst({ where: { targetType: "Site", targetId: site.id, kind: "site.rollback", status: { in: ["PENDING", "RUNNING"] } }, select: { id: true } });
+    const running = await tx.operation.findFirst({ where: { targetType: "Site", targetId: site.id, kind: operationKind.siteRollback, status: { in: ["PENDING", "RUNNING"] } }, select: { id: true } });
     if (running) throw new AppError("CONFLICT", "A rollback of this site is already running; wait for it to finish.");
     const at = snapshot.takenAt.toISOString();
     const op = await startOperation(tx, actor, {
-      kind: "site.rollback",
+      kind: operationKind.siteRollback,
       targetType: "Site",
       targetId: site.id,
       resellerId: account.resellerId,
       customerId: account.customerId,
       steps: [
-        { kind: "keep current state", target: "so this rollback can be undone" },
-        { kind: "restore files and databases", target: at },
-        { kind: "serve check", target: "every edge" },
+        { kind: stepKind.keepCurrentState, target: "so this rollback can be undone" },
+        { kind: stepKind.restoreFilesAndDatabases, target: at },
+        { kind: stepKind.serveCheck, target: "every edge" },
       ],
     });
     await recordChange(tx, actor, {

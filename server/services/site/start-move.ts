@@ -4,6 +4,7 @@ import { AppError } from "../../errors";
 import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
 import { startOperation } from "../operation/start-operation";
+import { operationKind, stepKind } from "../../domain/operation-kinds";
 
 export type StartMoveInput = {
   /** The site. */
@@ -42,17 +43,17 @@ export async function startMove(tx: Tx, actor: Actor, input: StartMoveInput): Pr
   if (live.node.id === target.id) throw AppError.field("toNodeId", `The site already runs on ${target.name}.`, "PRECONDITION_FAILED");
   if (target.status !== "HEALTHY") throw AppError.field("toNodeId", `${target.name} is ${target.status.toLowerCase()}; move to a healthy node.`, "PRECONDITION_FAILED");
   const busy = await tx.operation.findFirst({
-    where: { targetType: "Site", targetId: site.id, kind: { in: ["site.move", "site.rollback"] }, status: { in: ["PENDING", "RUNNING"] } },
+    where: { targetType: "Site", targetId: site.id, kind: { in: [operationKind.siteMove, operationKind.siteRollback] }, status: { in: ["PENDING", "RUNNING"] } },
     select: { kind: true },
   });
-  if (busy) throw new AppError("CONFLICT", `A ${busy.kind === "site.move" ? "move" : "rollback"} of this site is already running.`);
+  if (busy) throw new AppError("CONFLICT", `A ${busy.kind === operationKind.siteMove ? "move" : "rollback"} of this site is already running.`);
   const op = await startOperation(tx, actor, {
-    kind: "site.move",
+    kind: operationKind.siteMove,
     targetType: "Site",
     targetId: site.id,
     resellerId: site.account.customer.resellerId,
     customerId: site.account.customer.id,
-    steps: moveStepKinds.map((kind) => ({ kind, target: kind === "pre-copy" || kind === "start-target" ? target.name : kind === "source becomes replica" ? live.node.name : site.domain.name })),
+    steps: moveStepKinds.map((kind) => ({ kind, target: kind === stepKind.preCopy || kind === stepKind.startTarget ? target.name : kind === stepKind.sourceBecomesReplica ? live.node.name : site.domain.name })),
   });
   await recordChange(tx, actor, {
     action: "site.move",

@@ -6,6 +6,7 @@ import { ProgressBar } from "@/app/_components/progress-bar";
 import { cx } from "@/app/_components/cx";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { retryRefusal } from "@/server/domain/operation-retry";
+import { operationKindLabel, stepKind, stepKindLabel, type StepKind } from "@/server/domain/operation-kinds";
 
 type Status = "PENDING" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
 
@@ -18,28 +19,14 @@ export type OperationLike = {
   steps: { index: number; kind: string; target: string; status: Status; attempts: number; lastError: string | null }[];
 };
 
-const kindLabels: Record<string, string> = {
-  "site.create": "Creating site",
-  "site.delete": "Removing site",
-  "site.rollback": "Rolling back",
-  "site.restoreFile": "Restoring a file",
-  "site.move": "Moving the site to another server",
-  "site.failover": "Bringing the site back on another server",
-  "site.rereplicate": "Adding a standby copy",
-  "site.release-replica": "Removing a spare copy",
-  "domain.create": "Adding domain",
-  "domain.delete": "Removing domain",
-  "database.create": "Creating database",
-  "database.delete": "Removing database",
-};
-
+/** The panel's name for an operation kind as stored (labels: server/domain/operation-kinds.ts). */
 export function operationLabel(kind: string): string {
-  return kindLabels[kind] ?? kind;
+  return operationKindLabel(kind);
 }
 
 // The step that names what the operation is about: the domain for sites and domains, the database
 // name for databases (the first step of a site is its account, which says less).
-const subjectSteps = ["site store", "route", "DNS zone", "database"];
+const subjectSteps: readonly string[] = [stepKind.siteStore, stepKind.route, stepKind.dnsZone, stepKind.database] satisfies StepKind[];
 
 export function operationSubject(op: Pick<OperationLike, "steps">): string | null {
   return op.steps.find((s) => subjectSteps.includes(s.kind))?.target ?? null;
@@ -64,7 +51,7 @@ function summary(op: OperationLike): string {
   if (op.status === "FAILED") return "Failed";
   if (op.status === "CANCELLED") return "Cancelled";
   const current = op.steps.find((s) => s.status === "RUNNING") ?? op.steps.find((s) => s.status === "PENDING");
-  return current ? `Working: ${current.kind}` : "Working";
+  return current ? `Working: ${stepKindLabel(current.kind)}` : "Working";
 }
 
 const stepMarks: Record<Status, { mark: string; className: string; label: string }> = {
@@ -100,7 +87,7 @@ export function OperationProgress({
               {m.mark}
             </span>
             <span className="text-zinc-700 dark:text-zinc-300">
-              {s.kind}
+              {stepKindLabel(s.kind)}
               <span className="text-zinc-500 dark:text-zinc-400"> · {s.target}</span>
               <span className="sr-only"> ({m.label})</span>
               {s.lastError && <span className="block text-red-700 dark:text-red-400">{s.lastError}</span>}
