@@ -5,6 +5,7 @@ import { bumpRoutesVersion, lockClusterState, setSitesPaused } from "./read-rout
 import { planFailover, type FailoverDecision, type Health, type NodeHealth } from "../../server/domain/failure-detector";
 import { publishRoutes, type WithLeases } from "./publish-routes";
 import { reconcileNode } from "./reconcile-node";
+import { countSettled, failoversTotal } from "./control-metrics";
 
 // Failover (DESIGN "A site's life" 5): the heartbeat has declared nodes DEAD (heartbeat.ts, with
 // its peers' confirmation). For every site whose live copy was on one of them:
@@ -172,7 +173,8 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
   for (const o of outcomes) {
     await step(o.siteId, "release", "SUCCEEDED");
     const op = ops.get(o.siteId);
-    if (op) await db.operation.update({ where: { id: op }, data: { status: o.ok ? "SUCCEEDED" : "FAILED", finishedAt: now, lastError: o.error } });
+    if (op) countSettled(await db.operation.update({ where: { id: op }, data: { status: o.ok ? "SUCCEEDED" : "FAILED", finishedAt: now, lastError: o.error }, select: { kind: true } }), o.ok ? "succeeded" : "failed");
+    failoversTotal.inc({ outcome: o.ok ? "succeeded" : "failed" });
   }
   ctx.log?.(`failover of ${movable.length} site(s) from ${deadNodeIds.map(name).join(", ")}: ${ok.length} promoted in ${Math.round(performance.now() - started)} ms (held at ${heldMs}, promoted at ${promotedMs}, started at ${startedMs})`);
   return [...outcomes, ...stranded.map((d) => ({ ...d, ok: false, snapshot: null, error: d.reason, ms: 0 }))];

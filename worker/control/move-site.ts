@@ -6,6 +6,7 @@ import { markStep, probeEdge, type EdgeProbe } from "./operation-progress";
 import { bumpRoutesVersion, lockClusterState, setSitesPaused } from "./read-route-table";
 import { targetSpecAfterMove as mergeTargetSpec, type MoveStepKind } from "../../server/domain/move-steps";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
+import { countSettled, movesTotal } from "./control-metrics";
 import { publishRoutes, type PublishOptions } from "./publish-routes";
 import { snapshotName } from "../../server/domain/snapshot-name";
 
@@ -140,7 +141,8 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
     if (!source) throw new Error(`Site ${siteId} has no live node to move from.`);
     if (source.nodeId === toNodeId) {
       await mark(db, operationId, "pre-copy", "FAILED", `The site already runs on ${target.name}.`);
-      await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: `The site already runs on ${target.name}.`, finishedAt: new Date() } });
+      countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: `The site already runs on ${target.name}.`, finishedAt: new Date() }, select: { kind: true } }), "failed");
+      movesTotal.inc({ outcome: "failed" });
       return;
     }
     // Set once the target may hold a standby or the live site: an abort converges it back to a replica.
@@ -159,7 +161,8 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
         await (held.includes(toNodeId) ? demote() : ctx.withLeases([toNodeId], demote)).catch((err: unknown) => ctx.log?.(`move ${siteId}: demoting the target's standby: ${String(err)}`));
       }
       await db.operationStep.updateMany({ where: { operationId, status: "RUNNING" }, data: { status: "FAILED", lastError: message, finishedAt: new Date() } });
-      await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: `Move aborted, the site stays on ${source.node.name}: ${message}`, finishedAt: new Date() } });
+      countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: `Move aborted, the site stays on ${source.node.name}: ${message}`, finishedAt: new Date() }, select: { kind: true } }), "failed");
+      movesTotal.inc({ outcome: "failed" });
     };
 
     try {
@@ -322,7 +325,8 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
     await mark(db, operationId, "source becomes replica", "SUCCEEDED");
     const statuses = await Promise.all((await db.node.findMany({ where: { status: { notIn: ["DEAD", "PENDING"] } }, select: { address: true, httpPort: true } })).map((e) => (ctx.probe ?? probeEdge)(e, state.site.domain.name)));
     ctx.log?.(`move ${siteId}: done, edges answer ${statuses.join(", ")}`);
-    await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null } });
+    countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null }, select: { kind: true } }), "succeeded");
+    movesTotal.inc({ outcome: "succeeded" });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     await db.operation.update({ where: { id: operationId }, data: { lastError: message } });

@@ -14,6 +14,7 @@ import {
 import type { WithLeases } from "./publish-routes";
 import { reconcileNode } from "./reconcile-node";
 import { replicateSite, streamsSettled } from "./replicate";
+import { countSettled } from "./control-metrics";
 
 // Re-replication (issue 4; the pure rules are server/domain/re-replication.ts). A periodic round,
 // one at a time cluster-wide (main.ts holds a lease):
@@ -201,7 +202,7 @@ async function readSites(db: Db, ids: string[]): Promise<ReplicationSite[]> {
 
 async function finish(db: Db, opId: string, status: "SUCCEEDED" | "FAILED", lastError: string | null): Promise<void> {
   if (status === "FAILED") await db.operationStep.updateMany({ where: { operationId: opId, status: { in: ["PENDING", "RUNNING"] } }, data: { status: "FAILED", lastError, finishedAt: new Date() } });
-  await db.operation.updateMany({ where: { id: opId, status: "RUNNING" }, data: { status, lastError, finishedAt: new Date() } });
+  countSettled(await db.operation.updateManyAndReturn({ where: { id: opId, status: "RUNNING" }, data: { status, lastError, finishedAt: new Date() }, select: { kind: true } }), status === "SUCCEEDED" ? "succeeded" : "failed");
 }
 
 type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];

@@ -4,6 +4,7 @@ import { AgentRejectedError, AgentUnreachableError, agentClient, type AgentStepR
 import { buildNodeSpec, type BuiltNodeSpec } from "./build-node-spec";
 import { failPermanently, markApplying, recordWaiting, settleOperations, type EdgeProbe } from "./operation-progress";
 import { readRouteTable } from "./read-route-table";
+import { reconcileSeconds } from "./control-metrics";
 
 // Reconcile one node, level-triggered (STYLE 9): read its desired state fresh, let the agent
 // observe and diff (PUT /v1/spec converges only what is missing), push the edges' route table,
@@ -50,7 +51,22 @@ function allIds(built: BuiltNodeSpec): string[] {
   return [...built.objects.sites, ...built.objects.databases, ...built.objects.accounts].map((o) => o.id);
 }
 
-export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force: boolean): Promise<{ changes: number; skipped: boolean; phases: Record<string, number> }> {
+export type ReconcileResult = { changes: number; skipped: boolean; phases: Record<string, number> };
+
+/** One reconcile of a node, timed into shoal_reconcile_duration_seconds by how it ended. */
+export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force: boolean): Promise<ReconcileResult> {
+  const end = reconcileSeconds.startTimer();
+  try {
+    const result = await reconcileOnce(ctx, nodeId, force);
+    end({ outcome: result.skipped ? "skipped" : "applied" });
+    return result;
+  } catch (e) {
+    end({ outcome: e instanceof ReconcileRetry ? "retry" : "failed" });
+    throw e;
+  }
+}
+
+async function reconcileOnce(ctx: ReconcileContext, nodeId: string, force: boolean): Promise<ReconcileResult> {
   const { db, clusterSecret } = ctx;
   // Where a reconcile spends its time, for the worker's log and the apply-latency bench.
   const phases: Record<string, number> = {};
