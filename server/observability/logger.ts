@@ -55,10 +55,15 @@ export function errorFields(e: unknown): { err: unknown } {
   return { err: e instanceof Error ? e : new Error(String(e)) };
 }
 
-const globalForLogger = globalThis as unknown as { shoalPanelLogger?: Logger };
+const globalForLogger = globalThis as unknown as { shoalLoggers?: Map<Component, Logger> };
 
-/** The panel's one logger (Next may evaluate server modules more than once, hence the global). */
-export function panelLogger(): Logger {
-  globalForLogger.shoalPanelLogger ??= createLogger("panel");
-  return globalForLogger.shoalPanelLogger;
+/**
+ * The process's logger for `component`, made once: for code deep in a worker that is not handed
+ * a log (Next may evaluate server modules more than once, hence the global).
+ */
+export function processLogger(component: Component): Logger {
+  const loggers = (globalForLogger.shoalLoggers ??= new Map());
+  let logger = loggers.get(component);
+  if (!logger) loggers.set(component, (logger = createLogger(component)));
+  return logger;
 }

@@ -11,6 +11,7 @@ import {
 } from "../../server/contract/node-metrics";
 import { reopenNginxLogs } from "./drivers/nginx";
 import type { NodeRoot } from "./node-root";
+import { processLogger, toLog } from "../../server/observability/logger";
 
 // The node's heartbeat: GET /v1/metrics is polled by the control plane twice a second, so a
 // sample must be cheap. CPU and memory come from /proc (two small reads), disk from one statfs, and
@@ -71,12 +72,13 @@ export class TrafficWindow {
     buckets.set(second, bucket);
   }
 
-  /** Parses and records every line; returns how many were malformed. */
-  recordLines(lines: readonly string[], nowMs: number): number {
+  /** Parses and records every line (each also to `each`); returns how many were malformed. */
+  recordLines(lines: readonly string[], nowMs: number, each?: (entry: AccessLine) => void): number {
     let malformed = 0;
     for (const line of lines) {
       if (line === "") continue;
       const entry = parseAccessLine(line);
+      if (entry) each?.(entry);
       if (entry) this.record(entry, nowMs);
       else malformed += 1;
     }
@@ -300,6 +302,10 @@ export type MetricsOptions = {
   /** Makes the front door reopen its log after a rotation; the node's nginx by default. */
   reopenLog?: () => Promise<void>;
   now?: () => number;
+  /** Each front-door request read from the access log (the agent's Prometheus counter). */
+  onRequest?: (status: number) => void;
+  /** Where a failed log reopen is said. */
+  log?: (line: string) => void;
 };
 
 export function createMetricsSampler(node: NodeRoot, options: MetricsOptions = {}): MetricsSampler {
@@ -333,12 +339,12 @@ export function createMetricsSampler(node: NodeRoot, options: MetricsOptions = {
       await reopenLog();
     } catch (e) {
       // nginx not running: it creates a fresh file when it starts. The tail keeps the old one.
-      console.warn(`Could not reopen the front door's logs after rotating ${logFile}: ${e instanceof Error ? e.message : e}`);
+      (options.log ?? toLog(processLogger("agent"), "warn"))(`Could not reopen the front door's logs after rotating ${logFile}: ${e instanceof Error ? e.message : e}`);
     }
   }
 
   async function takeSample(): Promise<NodeMetrics> {
-    traffic.recordLines(await tail.read(), now());
+    traffic.recordLines(await tail.read(), now(), options.onRequest && ((entry) => options.onRequest!(entry.status)));
     await rotateIfLarge();
     const [usagePct, memory, disk] = await Promise.all([
       cpuUsagePct(),

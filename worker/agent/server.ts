@@ -11,6 +11,8 @@ import { createMetricsSampler } from "./metrics";
 import { probeFrontDoor, probeRequestSchema } from "./peer-probe";
 import { InvalidSpecError, objectIdSchema, parseNodeSpec, type NodeSpec } from "../../server/contract/node-spec";
 import { createStorageApi, isStreamUpload } from "./storage/routes";
+import { createAgentMetrics } from "./agent-metrics";
+import { isMetricsRequest } from "../../server/observability/metrics-http";
 
 // The agent's HTTP API, on the node's own address. Only the control plane calls it, with the
 // node's secret; nothing is read from a request (not even its body) before the secret checks out.
@@ -97,12 +99,15 @@ function serialise() {
 
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const { nodeRoot: node } = options;
+  // Prometheus series at GET /metrics (agent-metrics.ts): loopback callers or the node's secret.
+  const prom = createAgentMetrics();
   // The front door's route table and the hold service (worker/edge/edge-routes.ts).
-  const edge = await startEdge(node, options.edge);
+  const edge = await startEdge(node, { ...options.edge, countHeld: prom.held });
+  prom.watchHeld(() => edge.hold.heldCount());
   const authorised = bearerAuth(options.secret);
   const startedAt = Date.now();
   const lock = serialise();
-  const metrics = createMetricsSampler(node, { startedAt });
+  const metrics = createMetricsSampler(node, { startedAt, onRequest: prom.frontDoorRequest, log: options.edge?.log });
   // GET /v1/state reports site stores against the document roots of the last spec it was given.
   let documentRoots: ReadonlyMap<string, string> = new Map();
   const storageApi = createStorageApi(node, { lock, readJsonBody: (req) => readJsonBody(req) });
@@ -261,6 +266,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (isMetricsRequest(req)) return prom.serve(req, res, authorised, () => metrics.sample());
     if (!authorised(req)) {
       // The unread body is not wanted: close the connection rather than drain it.
       res.setHeader("connection", "close");

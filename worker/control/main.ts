@@ -25,6 +25,8 @@ import { reReplicate } from "./re-replicate";
 import { takeDueSnapshots } from "./snapshots";
 import { sweep } from "./sweep";
 import { collectUsage } from "./usage";
+import { errorFields, processLogger, toLog } from "../../server/observability/logger";
+import { startControlMetrics } from "./control-metrics";
 
 // A control worker: the outbox relay, the outbox consumer (placement, fan-out), the per-node
 // reconcile and the cluster schedules, in one process. Any number of them can run: the relay
@@ -58,13 +60,13 @@ const envSchema = z.object({
 async function main(): Promise<void> {
   const parsed = envSchema.safeParse(process.env);
   if (!parsed.success) {
-    console.error(`The control worker's environment is invalid:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
+    processLogger("control").fatal(`The control worker's environment is invalid:\n${parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n")}`);
     process.exit(1);
   }
   const env = parsed.data;
   const db = new PrismaClient({ adapter: new PrismaPg({ connectionString: env.DATABASE_URL, max: 10 }) });
   const prefix = env.SHOAL_QUEUE_PREFIX;
-  const log = (line: string) => console.log(`[control ${process.pid}] ${line}`);
+  const log = toLog(processLogger("control"));
   const producer = createRedisConnection(env.REDIS_URL, { forWorker: true });
   const lockRedis = createRedisConnection(env.REDIS_URL, { forWorker: true });
   const reconcileQueue = new Queue(QUEUES.reconcile, { connection: producer, prefix });
@@ -285,6 +287,8 @@ async function main(): Promise<void> {
       s.id === SCHEDULES.snapshots.id ? (env.SHOAL_SNAPSHOT_TICK_MS ?? s.every) : s.id === SCHEDULES.usage.id ? (env.SHOAL_USAGE_TICK_MS ?? s.every) : s.every;
     await schedulesQueue.upsertJobScheduler(s.id, { every }, { name: s.id, opts: { removeOnComplete: true, removeOnFail: 100 } });
   }
+  // /metrics on loopback when SHOAL_METRICS_PORT is set (control-metrics.ts); job durations always.
+  await startControlMetrics({ db, redisUrl: env.REDIS_URL, prefix, workers: [outboxWorker, nodeReadWorker, reconcileWorker, heartbeatWorker, schedulesWorker], log });
   log(`control worker started (balancer ${env.SHOAL_BALANCER})`);
 
   let stopping = false;
@@ -305,6 +309,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e);
+  processLogger("control").fatal(errorFields(e), e instanceof Error ? e.message : String(e));
   process.exit(1);
 });

@@ -25,7 +25,12 @@ export type HoldServiceOptions = {
   maxHeld?: number;
   /** Source address for the hop to a backend, so the backend trusts its X-Forwarded-For. */
   localAddress?: string;
+  /** Told how each request that met a paused site left (the agent's Prometheus counter). */
+  count?: (outcome: HoldOutcome) => void;
 };
+
+/** How a request that met a paused site left the hold service. */
+export type HoldOutcome = "released" | "timed_out" | "refused_full" | "refused_closing" | "closed";
 
 export type HoldService = {
   port: number;
@@ -79,6 +84,7 @@ type Held = { req: IncomingMessage; res: ServerResponse; host: string; timer: No
 export function startHoldService(options: HoldServiceOptions): Promise<HoldService> {
   const timeoutMs = options.timeoutMs ?? defaultHoldTimeoutMs;
   const maxHeld = options.maxHeld ?? defaultMaxHeld;
+  const count = options.count ?? (() => {});
   const held = new Set<Held>();
   const forwarding = new Set<ServerResponse>();
   // The same requests by site, for drain(); a site's entry goes when its last request finishes.
@@ -148,14 +154,21 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
   function dispatch(req: IncomingMessage, res: ServerResponse, decision: RouteDecision): void {
     if (decision.kind === "forward") return forward(req, res, decision.siteId, decision.target);
     if (decision.kind === "unknown") return answer(res, 404, unknownHostPage);
-    if (closing) return answer(res, 503, holdTimeoutPage, { "retry-after": "5" });
-    if (held.size >= maxHeld) return answer(res, 503, holdFullPage, { "retry-after": "5" });
+    if (closing) {
+      count("refused_closing");
+      return answer(res, 503, holdTimeoutPage, { "retry-after": "5" });
+    }
+    if (held.size >= maxHeld) {
+      count("refused_full");
+      return answer(res, 503, holdFullPage, { "retry-after": "5" });
+    }
     const entry: Held = {
       req,
       res,
       host: normaliseHost(req.headers.host),
       timer: setTimeout(() => {
         held.delete(entry);
+        count("timed_out");
         answer(res, 503, holdTimeoutPage, { "retry-after": "5" });
       }, timeoutMs),
     };
@@ -188,6 +201,7 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
             if (decision.kind === "hold") continue;
             held.delete(entry);
             clearTimeout(entry.timer);
+            count("released");
             dispatch(entry.req, entry.res, decision);
           }
         },
@@ -213,6 +227,7 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
           for (const entry of [...held]) {
             held.delete(entry);
             clearTimeout(entry.timer);
+            count("closed");
             answer(entry.res, 503, holdTimeoutPage, { "retry-after": "5" });
           }
           server.closeIdleConnections();

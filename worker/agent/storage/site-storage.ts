@@ -17,6 +17,7 @@ import { ensureDirOwned, errno, fdPath, openDirAt, openDirChecked } from "./safe
 import { treeSize } from "./tree";
 import { measureUsage, type UsageReport } from "./usage";
 import type { VolumeDriver } from "./volume-driver";
+import { processLogger } from "../../../server/observability/logger";
 
 // A site's storage: its live directory (node.siteDir: a btrfs subvolume or a plain directory,
 // NodeConfig.storage picks the driver) and its snapshots, each holding the site's files and a
@@ -242,7 +243,7 @@ export function siteStorage(node: NodeRoot): SiteStorage {
         const meta = await readMeta(siteId, name);
         if (!meta) return;
         await writeFileAtomic(metaFile(siteId, name), `${JSON.stringify({ ...meta, sizeBytes: await treeSize(snapshotDir(siteId, name)) })}\n`, 0o600);
-      }).catch((e: unknown) => console.error(`Sizing snapshot ${name} of site ${siteId}: ${e instanceof Error ? e.message : String(e)}`));
+      }).catch((e: unknown) => processLogger("agent").error({ siteId, snapshot: name }, `Sizing snapshot ${name} of site ${siteId}: ${e instanceof Error ? e.message : String(e)}`));
     setTimeout(() => void resize(), 3_000).unref();
     return (await list(siteId)).filter((m) => m.name !== name).at(-1)?.sizeBytes ?? 0;
   }
@@ -643,7 +644,7 @@ export function siteStorage(node: NodeRoot): SiteStorage {
           if (replaced) {
             const remove = () =>
               lock(siteId, () => driver.deleteVolume(replaced)).catch((e: unknown) =>
-                console.error(`Deleting the replaced volume of site ${siteId} (${replaced}): ${e instanceof Error ? e.message : String(e)}`),
+                processLogger("agent").error({ siteId, volume: replaced }, `Deleting the replaced volume of site ${siteId} (${replaced}): ${e instanceof Error ? e.message : String(e)}`),
               );
             setTimeout(() => void remove(), 3_000).unref();
           }
