@@ -25,6 +25,9 @@ const schema = z.object({
   /// derived admin password once; without it the panel runs, and that reveal answers
   /// PRECONDITION_FAILED "the cluster secret is not configured".
   /// An empty value (a blank line in an env file) counts as not set.
+  /// The bearer token that lets a scrape of the panel's /metrics in from anywhere but this machine's
+  /// loopback (server/observability/panel-metrics.ts). Unset: loopback callers only.
+  SHOAL_METRICS_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "SHOAL_METRICS_TOKEN must be at least 16 characters").optional()),
   SHOAL_CLUSTER_SECRET: z.preprocess(
     (v) => (v === "" ? undefined : v),
     z.string().min(minClusterSecretLength, `SHOAL_CLUSTER_SECRET must be at least ${minClusterSecretLength} characters`).optional(),

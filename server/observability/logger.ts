@@ -67,3 +67,6 @@ export function processLogger(component: Component): Logger {
   if (!logger) loggers.set(component, (logger = createLogger(component)));
   return logger;
 }
+
+/** The panel's logger. */
+export const panelLogger = (): Logger => processLogger("panel");
