@@ -37,7 +37,7 @@ export function createLogger(component: Component, options: LoggerOptions = {}):
     formatters: { level: (label) => ({ level: label }) },
   };
   if (options.pretty ?? process.env.SHOAL_LOG_PRETTY === "1") {
-    return pino(config, pretty({ sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname", destination: options.destination ?? 1 }));
+    return pino(config, pretty({ sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,component", messageFormat: "[{component}] {msg}", destination: options.destination ?? 1 }));
   }
   return pino(config, options.destination ?? pino.destination({ dest: 1, sync: true }));
 }
