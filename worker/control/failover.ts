@@ -6,6 +6,7 @@ import { planFailover, type FailoverDecision, type Health, type NodeHealth } fro
 import { publishRoutes, type WithLeases } from "./publish-routes";
 import { reconcileNode } from "./reconcile-node";
 import { countSettled, failoversTotal } from "./control-metrics";
+import type { Log } from "../../server/observability/logger";
 
 // Failover (DESIGN "A site's life" 5): the heartbeat has declared nodes DEAD (heartbeat.ts, with
 // its peers' confirmation). For every site whose live copy was on one of them:
@@ -27,7 +28,7 @@ export type FailoverContext = {
   db: Db;
   clusterSecret: string;
   withLeases: WithLeases;
-  log?: (line: string) => void;
+  log?: Log;
   /** At most this many promotes at once. */
   parallel?: number;
 };
@@ -65,7 +66,7 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
   );
   const nodeById = new Map(nodes.map((n) => [n.id, n]));
   const name = (id: string | null) => (id ? (nodeById.get(id)?.name ?? id) : "none");
-  for (const d of decisions) ctx.log?.(`failover ${d.siteId}: ${d.reason}`);
+  for (const d of decisions) ctx.log?.(`failover ${d.siteId}: ${d.reason}`, { siteId: d.siteId });
 
   const movable = decisions.filter((d) => d.toNodeId !== null);
   const stranded = decisions.filter((d) => d.toNodeId === null);
@@ -138,7 +139,7 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
         outcomes.push({ ...d, ok: fenced, snapshot, error: fenced ? null : "placement changed meanwhile", ms: Math.round(performance.now() - t0) });
       } catch (e) {
         const error = e instanceof Error ? e.message : String(e);
-        ctx.log?.(`failover ${d.siteId}: ${at} on ${name(at === "promote" ? d.toNodeId : d.fromNodeId)} failed: ${error}`);
+        ctx.log?.(`failover ${d.siteId}: ${at} on ${name(at === "promote" ? d.toNodeId : d.fromNodeId)} failed: ${error}`, { siteId: d.siteId });
         await step(d.siteId, at, "FAILED", error);
         outcomes.push({ ...d, ok: false, snapshot: null, error, ms: Math.round(performance.now() - t0) });
       }
@@ -176,7 +177,7 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
     if (op) countSettled(await db.operation.update({ where: { id: op }, data: { status: o.ok ? "SUCCEEDED" : "FAILED", finishedAt: now, lastError: o.error }, select: { kind: true } }), o.ok ? "succeeded" : "failed");
     failoversTotal.inc({ outcome: o.ok ? "succeeded" : "failed" });
   }
-  ctx.log?.(`failover of ${movable.length} site(s) from ${deadNodeIds.map(name).join(", ")}: ${ok.length} promoted in ${Math.round(performance.now() - started)} ms (held at ${heldMs}, promoted at ${promotedMs}, started at ${startedMs})`);
+  ctx.log?.(`failover of ${movable.length} site(s) from ${deadNodeIds.map(name).join(", ")}: ${ok.length} promoted in ${Math.round(performance.now() - started)} ms (held at ${heldMs}, promoted at ${promotedMs}, started at ${startedMs})`, { deadNodeIds });
   return [...outcomes, ...stranded.map((d) => ({ ...d, ok: false, snapshot: null, error: d.reason, ms: 0 }))];
 }
 
@@ -197,7 +198,7 @@ async function promoteOnReplica(ctx: FailoverContext, d: FailoverDecision, targe
   for (const row of rows) {
     try {
       const result = await agent.promote(d.siteId, row.name, databases.map((x) => x.name));
-      ctx.log?.(`failover ${d.siteId}: promoted ${row.name} on ${target.name} (${JSON.stringify(result.timingsMs)})`);
+      ctx.log?.(`failover ${d.siteId}: promoted ${row.name} on ${target.name} (${JSON.stringify(result.timingsMs)})`, { siteId: d.siteId });
       return row.name;
     } catch (e) {
       last = e;

@@ -12,6 +12,7 @@ import {
   type NodeHealth,
   type PeerProbe,
 } from "../../server/domain/failure-detector";
+import type { Log } from "../../server/observability/logger";
 
 // Every 500 ms (SCHEDULES.heartbeat, a BullMQ job scheduler: one tick across all workers;
 // heartbeatLease keeps two ticks from overlapping) each agent is asked for its metrics; an answer
@@ -37,7 +38,7 @@ export type HeartbeatHooks = {
    * the hold-down; `onlyIfBehind`), or it came back from a crash and its front door waits for one.
    */
   pushRoutes(nodeId: string, onlyIfBehind: boolean): Promise<void>;
-  log?(line: string): void;
+  log?: Log;
 };
 
 export type HeartbeatOptions = {
@@ -124,11 +125,11 @@ export async function collectHeartbeats(db: Db, clusterSecret: string, hooks: He
       // again only after its hold-down (a link down longer than that), it was never given the
       // current routes while DEAD: first those, or its edge serves its old epoch as live for as
       // long as keeping its divergent data takes (seconds; tests/cluster/failover-link.test.ts).
-      if (p.ok) await hooks.pushRoutes(n.id, true).catch((e: unknown) => hooks.log?.(`routes to ${n.name}: ${e instanceof Error ? e.message : String(e)}`));
+      if (p.ok) await hooks.pushRoutes(n.id, true).catch((e: unknown) => hooks.log?.(`routes to ${n.name}: ${e instanceof Error ? e.message : String(e)}`, { nodeId: n.id }));
       try {
         await hooks.onRejoin(n.id);
       } catch (e) {
-        hooks.log?.(`node ${n.name} cannot rejoin yet: ${e instanceof Error ? e.message : String(e)}`);
+        hooks.log?.(`node ${n.name} cannot rejoin yet: ${e instanceof Error ? e.message : String(e)}`, { nodeId: n.id });
         state = "DEAD";
       }
     }
@@ -141,13 +142,13 @@ export async function collectHeartbeats(db: Db, clusterSecret: string, hooks: He
     if (Object.keys(data).length) await db.node.update({ where: { id: n.id }, data });
     if (changed && t) {
       transitions.push({ node: n.name, from: t.from, to: state, reason: t.reason });
-      hooks.log?.(`node ${n.name}: ${t.from ?? "new"} → ${state} (${t.reason})${p.ok ? "" : `; last poll: ${p.error}`}`);
+      hooks.log?.(`node ${n.name}: ${t.from ?? "new"} → ${state} (${t.reason})${p.ok ? "" : `; last poll: ${p.error}`}`, { nodeId: n.id });
     }
     if (changed && status === "HEALTHY" && (n.status === "DEGRADED" || n.status === "PENDING" || n.status === "DEAD")) await hooks.onRecovered(n.id);
     if (p.ok) {
       const waiting = (p.metrics as { edge?: { confirmed: boolean } }).edge?.confirmed === false;
       if (waiting || state === "DEAD") {
-        await hooks.pushRoutes(n.id, !waiting).catch((e: unknown) => hooks.log?.(`routes to ${n.name}: ${e instanceof Error ? e.message : String(e)}`));
+        await hooks.pushRoutes(n.id, !waiting).catch((e: unknown) => hooks.log?.(`routes to ${n.name}: ${e instanceof Error ? e.message : String(e)}`, { nodeId: n.id }));
       }
     }
   }

@@ -9,6 +9,7 @@ import { ReconcileRetry, reconcileNode } from "./reconcile-node";
 import { countSettled, movesTotal } from "./control-metrics";
 import { publishRoutes, type PublishOptions } from "./publish-routes";
 import { snapshotName } from "../../server/domain/snapshot-name";
+import type { Log } from "../../server/observability/logger";
 
 // A planned move (DESIGN "A site's life" 3), as an Operation whose steps the panel shows live:
 //   pre-copy      the site's route goes through every edge's hold service (viaHold, one nginx
@@ -40,7 +41,7 @@ export type MoveContext = {
   /** Runs `fn` holding the reconcile leases of these nodes, so no reconcile pushes an older route table meanwhile. */
   withLeases<T>(nodeIds: string[], fn: () => Promise<T>): Promise<T>;
   probe?: EdgeProbe;
-  log?: (line: string) => void;
+  log?: Log;
   /** How long the drain waits for requests in flight to the source before it aborts the move. */
   drainMs?: number;
   /** Pre-copy stops once a round sends less than this. */
@@ -120,7 +121,7 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
     try {
       return await fn();
     } finally {
-      ctx.log?.(`move ${siteId}: ${what} ${Math.round(performance.now() - started)} ms`);
+      ctx.log?.(`move ${siteId}: ${what} ${Math.round(performance.now() - started)} ms`, { siteId, operationId });
     }
   };
 
@@ -152,13 +153,13 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
     const abort = async (e: unknown, held: readonly string[]) => {
       // Not switched yet: the source still serves. Requests may be held: they go first.
       const message = e instanceof Error ? e.message : String(e);
-      ctx.log?.(`move ${siteId}: aborted: ${message}`);
+      ctx.log?.(`move ${siteId}: aborted: ${message}`, { siteId, operationId });
       // The marks of the steps so far land first, so the failed one is the one marked below.
       await later.flush().catch(() => undefined);
-      await setPaused(ctx, siteId, false, { held }).catch((err: unknown) => ctx.log?.(`move ${siteId}: unpause after abort: ${String(err)}`));
+      await setPaused(ctx, siteId, false, { held }).catch((err: unknown) => ctx.log?.(`move ${siteId}: unpause after abort: ${String(err)}`, { siteId, operationId }));
       if (targetTouched) {
         const demote = () => reconcileNode(ctx, toNodeId, true);
-        await (held.includes(toNodeId) ? demote() : ctx.withLeases([toNodeId], demote)).catch((err: unknown) => ctx.log?.(`move ${siteId}: demoting the target's standby: ${String(err)}`));
+        await (held.includes(toNodeId) ? demote() : ctx.withLeases([toNodeId], demote)).catch((err: unknown) => ctx.log?.(`move ${siteId}: demoting the target's standby: ${String(err)}`, { siteId, operationId }));
       }
       await db.operationStep.updateMany({ where: { operationId, status: "RUNNING" }, data: { status: "FAILED", lastError: message, finishedAt: new Date() } });
       countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: `Move aborted, the site stays on ${source.node.name}: ${message}`, finishedAt: new Date() }, select: { kind: true } }), "failed");
@@ -199,7 +200,7 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
           const info = await sourceAgent.createSnapshot(siteId, snapshotName(kind, new Date()), state.databases, { sizeLater, timeoutMs: 300_000, ...(reuse && onTarget.has(reuse) ? { reuseIfUnchanged: reuse } : {}) });
           const t1 = performance.now();
           if (info.reused) {
-            ctx.log?.(`move ${siteId}: nothing changed since ${info.name} (files checked in ${info.timingsMs.snapshot} ms, databases in ${info.timingsMs.dump} ms): it is the final copy`);
+            ctx.log?.(`move ${siteId}: nothing changed since ${info.name} (files checked in ${info.timingsMs.snapshot} ms, databases in ${info.timingsMs.dump} ms): it is the final copy`, { siteId, operationId });
             return { name: info.name, bytes: 0 };
           }
           await db.snapshot.create({ data: { siteId, nodeId: source.nodeId, name: info.name, kind: "MANUAL", epoch: source.epoch, sizeBytes: BigInt(info.sizeBytes), takenAt: new Date(info.takenAt) } });
@@ -207,7 +208,7 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
           const sent = await sourceAgent.sendSnapshotTo(targetAgent, siteId, info.name, parent, sizeLater);
           const t3 = performance.now();
           await db.snapshot.create({ data: { siteId, nodeId: toNodeId, name: info.name, kind: "MANUAL", epoch: source.epoch, sizeBytes: BigInt(sent.info.sizeBytes), takenAt: new Date(info.takenAt) } });
-          ctx.log?.(`move ${siteId}: snapshot ${info.name}: taken ${Math.round(t1 - t0)} ms (dump ${info.timingsMs.dump}${info.keptDumps.length ? `, unchanged since the last: ${info.keptDumps.join(", ")}` : ""}, snapshot ${info.timingsMs.snapshot}${info.notReused ? `; not ${reuse} again: ${info.notReused}` : ""}), recorded ${Math.round(t2 - t1)} ms, sent ${sent.bytes} bytes in ${Math.round(t3 - t2)} ms`);
+          ctx.log?.(`move ${siteId}: snapshot ${info.name}: taken ${Math.round(t1 - t0)} ms (dump ${info.timingsMs.dump}${info.keptDumps.length ? `, unchanged since the last: ${info.keptDumps.join(", ")}` : ""}, snapshot ${info.timingsMs.snapshot}${info.notReused ? `; not ${reuse} again: ${info.notReused}` : ""}), recorded ${Math.round(t2 - t1)} ms, sent ${sent.bytes} bytes in ${Math.round(t3 - t2)} ms`, { siteId, operationId });
           return { name: info.name, bytes: sent.bytes };
         };
 
@@ -217,7 +218,7 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
           const base = previous;
           last = await timed(`pre-copy round ${round}`, () => copy("mv", false, base));
           previous = last.name;
-          ctx.log?.(`move ${siteId}: pre-copy round ${round} sent ${last.bytes} bytes`);
+          ctx.log?.(`move ${siteId}: pre-copy round ${round} sent ${last.bytes} bytes`, { siteId, operationId });
           if (last.bytes < (ctx.smallDeltaBytes ?? 2_000_000)) break;
         }
         // The target as it will serve, minus the last changes: the newest pre-copy as a standby
@@ -256,12 +257,12 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
 
           later.mark("final-delta", "RUNNING");
           const final = await timed("final delta", () => copy("mv", true, last!.name));
-          ctx.log?.(`move ${siteId}: final delta ${final.bytes} bytes`);
+          ctx.log?.(`move ${siteId}: final delta ${final.bytes} bytes`, { siteId, operationId });
           later.mark("final-delta", "SUCCEEDED");
 
           later.mark("start-target", "RUNNING");
           const promoted = await timed("promote", () => targetAgent.promote(siteId, final.name, state.databases, 300_000));
-          ctx.log?.(`move ${siteId}: promoted in ${promoted.timingsMs.total} ms (files ${promoted.timingsMs.files} ms, databases ${promoted.timingsMs.databases} ms; unchanged, not reloaded: ${promoted.unchangedDatabases.join(", ") || "none"})`);
+          ctx.log?.(`move ${siteId}: promoted in ${promoted.timingsMs.total} ms (files ${promoted.timingsMs.files} ms, databases ${promoted.timingsMs.databases} ms; unchanged, not reloaded: ${promoted.unchangedDatabases.join(", ") || "none"})`, { siteId, operationId });
           await db.$transaction(async (tx) => {
             await lockClusterState(tx);
             const epoch = source.epoch + 1;
@@ -279,7 +280,7 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
           try {
             await release(held, later);
           } catch (e) {
-            ctx.log?.(`move ${siteId}: route + release failed, retried after the leases: ${e instanceof Error ? e.message : String(e)}`);
+            ctx.log?.(`move ${siteId}: route + release failed, retried after the leases: ${e instanceof Error ? e.message : String(e)}`, { siteId, operationId });
           }
           return false;
         };
@@ -324,7 +325,7 @@ export async function runMove(ctx: MoveContext, outboxId: string): Promise<void>
     await timed("plain route", () => publishRoutes(ctx));
     await mark(db, operationId, "source becomes replica", "SUCCEEDED");
     const statuses = await Promise.all((await db.node.findMany({ where: { status: { notIn: ["DEAD", "PENDING"] } }, select: { address: true, httpPort: true } })).map((e) => (ctx.probe ?? probeEdge)(e, state.site.domain.name)));
-    ctx.log?.(`move ${siteId}: done, edges answer ${statuses.join(", ")}`);
+    ctx.log?.(`move ${siteId}: done, edges answer ${statuses.join(", ")}`, { siteId, operationId });
     countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null }, select: { kind: true } }), "succeeded");
     movesTotal.inc({ outcome: "succeeded" });
   } catch (e) {

@@ -5,6 +5,7 @@ import { buildNodeSpec, type BuiltNodeSpec } from "./build-node-spec";
 import { failPermanently, markApplying, recordWaiting, settleOperations, type EdgeProbe } from "./operation-progress";
 import { readRouteTable } from "./read-route-table";
 import { reconcileSeconds } from "./control-metrics";
+import type { Log } from "../../server/observability/logger";
 
 // Reconcile one node, level-triggered (STYLE 9): read its desired state fresh, let the agent
 // observe and diff (PUT /v1/spec converges only what is missing), push the edges' route table,
@@ -12,7 +13,7 @@ import { reconcileSeconds } from "./control-metrics";
 // operations that the new observed state completes. Safe to run twice; the caller guarantees one
 // run per node at a time (node-lock.ts).
 
-export type ReconcileContext = { db: Db; clusterSecret: string; probe?: EdgeProbe; log?: (line: string) => void };
+export type ReconcileContext = { db: Db; clusterSecret: string; probe?: EdgeProbe; log?: Log };
 
 /** Retry later (BullMQ backoff): the node is away or a step failed; the reason is on the operation. */
 export class ReconcileRetry extends Error {
@@ -114,7 +115,7 @@ async function reconcileOnce(ctx: ReconcileContext, nodeId: string, force: boole
           const answer = await agent.putApply(built.spec, { routes: table.routes });
           results = answer.spec.results;
           changes = answer.spec.changes;
-          if (answer.routes.stale.length) ctx.log?.(`node ${node.name} kept newer routes for ${answer.routes.stale.map((s) => s.siteId).join(", ")}`);
+          if (answer.routes.stale.length) ctx.log?.(`node ${node.name} kept newer routes for ${answer.routes.stale.map((s) => s.siteId).join(", ")}`, { nodeId });
           await db.node.updateMany({ where: { id: nodeId, appliedRoutesVersion: { lt: table.version } }, data: { appliedRoutesVersion: table.version } });
           routesDue = false;
         } else {
@@ -196,7 +197,7 @@ async function reconcileOnce(ctx: ReconcileContext, nodeId: string, force: boole
   if (routesDue) {
     try {
       const answer = await agent.putRoutes({ routes: table.routes });
-      if (answer.stale.length) ctx.log?.(`node ${node.name} kept newer routes for ${answer.stale.map((s) => s.siteId).join(", ")}`);
+      if (answer.stale.length) ctx.log?.(`node ${node.name} kept newer routes for ${answer.stale.map((s) => s.siteId).join(", ")}`, { nodeId });
     } catch (e) {
       if (e instanceof AgentUnreachableError) {
         await db.node.update({ where: { id: nodeId }, data: { lastError: e.message } });
