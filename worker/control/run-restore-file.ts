@@ -5,6 +5,7 @@ import type { Db } from "../../server/db";
 import { snapshotPathSchema } from "../../server/domain/snapshot-path";
 import { agentFailure } from "./node-read";
 import { ReconcileRetry } from "./reconcile-node";
+import { countSettled } from "./control-metrics";
 
 // A customer's one-file restore (server/services/site/restore-snapshot-file.ts wrote the
 // operation, its audit row and this event): the site's live node puts that file of the snapshot
@@ -52,5 +53,5 @@ export async function runRestoreFile(ctx: RestoreFileContext, outboxId: string):
     throw e;
   }
   await markStep(db, operationId, stepKind, "SUCCEEDED", null);
-  await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null } });
+  countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null }, select: { kind: true } }), "succeeded");
 }
