@@ -3,7 +3,8 @@ const nextConfig = {
   // Separate build folders let several builds (dev, tests, benchmarks) share one checkout.
   distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
-  serverExternalPackages: ["@node-rs/argon2", "sharp", "pg", "bullmq", "ioredis"],
+  // prom-client: one copy of its registry for the whole server, whichever route counts into it.
+  serverExternalPackages: ["@node-rs/argon2", "sharp", "pg", "bullmq", "ioredis", "prom-client"],
   async headers() {
     return [
       {

@@ -187,7 +187,9 @@ start_control_worker() {
     warn "worker/control/main.ts does not exist yet: no control worker runs, so nothing is deployed to the nodes"
     return 0
   fi
-  SHOAL_QUEUE_PREFIX="${SHOAL_QUEUE_PREFIX:-shoal}" setsid node --import tsx worker/control/main.ts >"$VAR/control.log" 2>&1 &
+  # /metrics on a free loopback port, which the worker logs ("metrics on http://127.0.0.1:N/metrics").
+  SHOAL_QUEUE_PREFIX="${SHOAL_QUEUE_PREFIX:-shoal}" SHOAL_METRICS_PORT="${SHOAL_METRICS_PORT:-0}" \
+    setsid node --import tsx worker/control/main.ts >"$VAR/control.log" 2>&1 &
   pids+=($!)
   echo $! >"$VAR/control.pid"
   CONTROL_WORKER_RUNNING=1

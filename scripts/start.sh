@@ -11,6 +11,9 @@ ensure_cluster_secret
 export DATABASE_URL="${DATABASE_URL:-$(ensure_database shoal)}"
 export PANEL_URL="${PANEL_URL:-http://localhost:$PORT}"
 export NODE_ENV=production
+# Every process logs JSON lines (server/observability/logger.ts); here they are written
+# human-readable into var/*.log. SHOAL_LOG_PRETTY=0 npm start keeps the JSON.
+export SHOAL_LOG_PRETTY="${SHOAL_LOG_PRETTY:-1}"
 
 say "migrating the database"
 migrate "$DATABASE_URL"
@@ -72,6 +75,9 @@ $nodes_list  $control_line
     chromium --host-resolver-rules="MAP *.test $(cluster_address 1)" http://myblog.test/
 
   Logs: var/panel.log, var/control.log, var/node-N.log    Stop: Ctrl-C (stops the nodes too)
+  Metrics (Prometheus, from this machine only): curl http://127.0.0.1:$PORT/metrics (panel),
+    curl http://$(cluster_address 1):$CLUSTER_AGENT_PORT/metrics (node-1's agent); the control
+    worker's address is its "metrics on" line in var/control.log
 
 MSG
 wait "${pids[@]}"

@@ -19,6 +19,9 @@ const schema = z.object({
   /// Minutes of inactivity after which a session ends, and the hard cap on a session's age.
   SESSION_IDLE_MINUTES: z.coerce.number().int().positive().default(60),
   SESSION_ABSOLUTE_HOURS: z.coerce.number().int().positive().default(12),
+  /// The bearer token that lets a scrape of the panel's /metrics in from anywhere but this machine's
+  /// loopback (server/observability/panel-metrics.ts). Unset: loopback callers only. An empty value counts as not set.
+  SHOAL_METRICS_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "SHOAL_METRICS_TOKEN must be at least 16 characters").optional()),
   /// The cluster secret the control worker derives agent tokens and passwords from
   /// (server/contract/cluster-secrets.ts). The panel needs it only to reveal an installed app's
   /// derived admin password once; without it the panel runs, and that reveal answers

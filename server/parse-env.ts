@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { processLogger, type Component } from "./observability/logger";
 
 // Every process (panel, control worker, agent) checks its environment with its own schema through
 // this one function, so a bad variable reads the same wherever it is: the process, then each
@@ -18,19 +19,23 @@ export function describeIssues(what: string, error: z.ZodError): string {
 }
 
 /** The parsed environment, or an EnvError naming every bad variable. */
-export function parseEnv<S extends z.ZodType>(schema: S, processName: string, source: NodeJS.ProcessEnv = process.env): z.infer<S> {
+export function parseEnv<S extends z.ZodType>(schema: S, processName: string, source: Readonly<Record<string, string | undefined>> = process.env): z.infer<S> {
   const parsed = schema.safeParse(source);
   if (!parsed.success) throw new EnvError(describeIssues(`${processName}'s environment`, parsed.error));
   return parsed.data;
 }
 
-/** For a process entry point: a bad environment is said on stderr and the process exits 1. */
-export function loadEnvOrExit<S extends z.ZodType>(schema: S, processName: string): z.infer<S> {
+/**
+ * For a worker's entry point: a bad environment is one fatal line in the process's log (pino,
+ * component `component`; written synchronously, so it is there before the exit) and the process
+ * exits 1.
+ */
+export function loadEnvOrExit<S extends z.ZodType>(schema: S, processName: string, component: Component): z.infer<S> {
   try {
     return parseEnv(schema, processName);
   } catch (e) {
     if (!(e instanceof EnvError)) throw e;
-    console.error(e.message);
+    processLogger(component).fatal(e.message);
     process.exit(1);
   }
 }

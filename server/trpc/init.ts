@@ -10,6 +10,7 @@ import type { Scope } from "../auth/scope";
 import { loadScope } from "../auth/load-scope";
 import type { Actor } from "../services/actor";
 import { clientIp } from "../http/client-ip";
+import { panelMetrics } from "../observability/panel-metrics";
 
 export type Context = {
   headers: Headers;
@@ -71,8 +72,18 @@ const mapAppErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+// Outermost, so the code counted is the one the caller gets (after mapAppErrors).
+const measure = t.middleware(async ({ path, next }) => {
+  const metrics = panelMetrics();
+  const end = metrics.seconds.startTimer({ path });
+  const result = await next();
+  end();
+  metrics.requests.inc({ path, code: result.ok ? "OK" : result.error.code });
+  return result;
+});
+
 /** Every procedure starts here and must say who may call it with `.meta({ access })`. */
-export const procedure = t.procedure.use(mapAppErrors).use(async ({ ctx, meta, next }) => {
+export const procedure = t.procedure.use(measure).use(mapAppErrors).use(async ({ ctx, meta, next }) => {
   const access = meta?.access;
   if (!access) {
     // A procedure without a rule is a bug; the authorisation matrix test catches it first.

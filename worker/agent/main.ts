@@ -1,5 +1,6 @@
 import { isIPv4 } from "node:net";
 import { z } from "zod";
+import { errorFields, processLogger, toLog } from "../../server/observability/logger";
 import { describeIssues, loadEnvOrExit } from "../../server/parse-env";
 import { nodeConfigSchema, nodeRoot } from "./node-root";
 import { resumeNode } from "./resume";
@@ -15,6 +16,10 @@ const commaList = z
   .string()
   .default("")
   .transform((value) => value.split(",").map((part) => part.trim()).filter((part) => part !== ""));
+
+// JSON lines on stdout (server/observability/logger.ts); the edge's lines say component "edge".
+const logger = processLogger("agent");
+const edgeLogger = logger.child({ component: "edge" });
 
 const envSchema = z.object({
   AGENT_HOST: z.string().refine(isIPv4, "AGENT_HOST must be the node's IPv4 address, such as 127.0.10.1."),
@@ -40,7 +45,7 @@ const envSchema = z.object({
 });
 
 async function main(): Promise<void> {
-  const env = loadEnvOrExit(envSchema, "agent");
+  const env = loadEnvOrExit(envSchema, "agent", "agent");
   const config = nodeConfigSchema.safeParse({
     root: env.NODE_ROOT,
     address: env.AGENT_HOST,
@@ -53,13 +58,13 @@ async function main(): Promise<void> {
     storage: env.NODE_STORAGE,
   });
   if (!config.success) {
-    console.error(describeIssues("node's configuration", config.error));
+    logger.fatal(describeIssues("node's configuration", config.error));
     process.exit(1);
   }
   const node = nodeRoot(config.data);
   // After a crash or reboot of the node its masters come back as they were, the front door once
   // the control plane has sent the current routes (resume.ts).
-  const resumed = await resumeNode(node);
+  const resumed = await resumeNode(node, { log: toLog(logger) });
   const server = await startAgentServer({
     host: env.AGENT_HOST,
     port: env.AGENT_PORT,
@@ -67,18 +72,19 @@ async function main(): Promise<void> {
     nodeRoot: node,
     onRoutesApplied: resumed.routesApplied,
     awaitingRoutes: resumed.awaitingRoutes,
+    edge: { log: toLog(edgeLogger, "warn") },
   });
-  console.log(`Shoal agent listening on http://${env.AGENT_HOST}:${server.port} for node ${node.root}`);
+  logger.info({ address: env.AGENT_HOST, port: server.port, nodeRoot: node.root }, `Shoal agent listening on http://${env.AGENT_HOST}:${server.port} for node ${node.root}`);
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    console.log(`${signal}: closing the agent (the node's nginx, php-fpm and MariaDB keep running).`);
+    logger.info(`${signal}: closing the agent (the node's nginx, php-fpm and MariaDB keep running).`);
     server.close().then(
       () => process.exit(0),
       (e: unknown) => {
-        console.error(e);
+        logger.error(errorFields(e), "Closing the agent failed.");
         process.exit(1);
       },
     );
@@ -88,6 +94,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  console.error(e instanceof Error ? e.message : e);
+  logger.fatal(errorFields(e), e instanceof Error ? e.message : String(e));
   process.exit(1);
 });

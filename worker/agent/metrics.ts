@@ -11,6 +11,7 @@ import {
 } from "../../server/contract/node-metrics";
 import { reopenNginxLogs } from "./drivers/nginx";
 import type { NodeRoot } from "./node-root";
+import { processLogger, toLog, type Log } from "../../server/observability/logger";
 
 // The node's heartbeat: GET /v1/metrics is polled by the control plane twice a second, so a
 // sample must be cheap. CPU and memory come from /proc (two small reads), disk from one statfs, and
@@ -71,14 +72,16 @@ export class TrafficWindow {
     buckets.set(second, bucket);
   }
 
-  /** Parses and records every line; returns how many were malformed. */
-  recordLines(lines: readonly string[], nowMs: number): number {
+  /** Parses and records every line (each also to `each`); returns how many were malformed. */
+  recordLines(lines: readonly string[], nowMs: number, each?: (entry: AccessLine) => void): number {
     let malformed = 0;
     for (const line of lines) {
       if (line === "") continue;
       const entry = parseAccessLine(line);
-      if (entry) this.record(entry, nowMs);
-      else malformed += 1;
+      if (entry) {
+        each?.(entry);
+        this.record(entry, nowMs);
+      } else malformed += 1;
     }
     return malformed;
   }
@@ -300,6 +303,10 @@ export type MetricsOptions = {
   /** Makes the front door reopen its log after a rotation; the node's nginx by default. */
   reopenLog?: () => Promise<void>;
   now?: () => number;
+  /** Each front-door request read from the access log (the agent's Prometheus counter). */
+  onRequest?: (status: number) => void;
+  /** Where a failed log reopen is said. */
+  log?: Log;
 };
 
 export function createMetricsSampler(node: NodeRoot, options: MetricsOptions = {}): MetricsSampler {
@@ -333,12 +340,13 @@ export function createMetricsSampler(node: NodeRoot, options: MetricsOptions = {
       await reopenLog();
     } catch (e) {
       // nginx not running: it creates a fresh file when it starts. The tail keeps the old one.
-      console.warn(`Could not reopen the front door's logs after rotating ${logFile}: ${e instanceof Error ? e.message : String(e)}`);
+      (options.log ?? toLog(processLogger("agent"), "warn"))(`Could not reopen the front door's logs after rotating ${logFile}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
 
   async function takeSample(): Promise<NodeMetrics> {
-    traffic.recordLines(await tail.read(), now());
+    const onRequest = options.onRequest;
+    traffic.recordLines(await tail.read(), now(), onRequest && ((entry) => onRequest(entry.status)));
     await rotateIfLarge();
     const [usagePct, memory, disk] = await Promise.all([
       cpuUsagePct(),

@@ -3,6 +3,7 @@ import { mariadbInitialised, startMariadb } from "./drivers/mariadb";
 import { nginxPid, startNginx } from "./drivers/nginx";
 import { startPhpFpm } from "./drivers/php-fpm";
 import type { NodeRoot } from "./node-root";
+import { processLogger, toLog } from "../../server/observability/logger";
 
 // A node that comes back (a reboot, or its processes killed) serves again what it was last
 // configured for, as systemd units would start it: the masters are started from the configs and
@@ -18,7 +19,7 @@ import type { NodeRoot } from "./node-root";
 export type Resumed = { awaitingRoutes: () => boolean; routesApplied: () => void };
 
 export async function resumeNode(node: NodeRoot, opts: { routesTimeoutMs?: number; log?: (line: string) => void } = {}): Promise<Resumed> {
-  const log = opts.log ?? console.log;
+  const log = opts.log ?? toLog(processLogger("agent"));
   const attempt = async (what: string, start: () => Promise<void>) => {
     try {
       await start();

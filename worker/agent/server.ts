@@ -1,5 +1,7 @@
 import http from "node:http";
 import { startEdge, type EdgeOptions } from "../edge/edge-routes";
+import { isMetricsRequest } from "../../server/observability/metrics-http";
+import { createAgentMetrics } from "./agent-metrics";
 import { bearerAuth } from "./auth";
 import { AgentError } from "./agent-error";
 import { createMetricsSampler } from "./metrics";
@@ -36,12 +38,15 @@ export type AgentServer = { port: number; close(): Promise<void> };
 
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const { nodeRoot: node, onRoutesApplied } = options;
+  // Prometheus series at GET /metrics (agent-metrics.ts): loopback callers or the node's secret.
+  const prom = createAgentMetrics();
   // The front door's route table and the hold service (worker/edge/edge-routes.ts).
-  const edge = await startEdge(node, options.edge);
+  const edge = await startEdge(node, { ...options.edge, countHeld: prom.held });
+  prom.watchHeld(() => edge.hold.heldCount());
   const authorised = bearerAuth(options.secret);
   const startedAt = Date.now();
   const lock = serialise();
-  const metrics = createMetricsSampler(node, { startedAt });
+  const metrics = createMetricsSampler(node, { startedAt, onRequest: prom.frontDoorRequest, log: options.edge?.log });
   // GET /v1/state reports site stores against the document roots of the last spec it was given.
   let documentRoots: ReadonlyMap<string, string> = new Map();
   const route = agentRouter([
@@ -52,6 +57,8 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   ]);
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    // Before the bearer check: a loopback scrape needs no token (agent-metrics.ts checks who asks).
+    if (isMetricsRequest(req)) return prom.serve(req, res, authorised, () => metrics.sample());
     if (!authorised(req)) {
       // The unread body is not wanted: close the connection rather than drain it.
       res.setHeader("connection", "close");

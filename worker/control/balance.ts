@@ -7,6 +7,7 @@ import type { Actor } from "../../server/services/actor";
 import { readBalancerInputs } from "../../server/services/cluster/cluster-inputs";
 import { startMove } from "../../server/services/site/start-move";
 import { operationKind, stepKind } from "../../server/domain/operation-kinds";
+import type { Log } from "../../server/observability/logger";
 
 // The balancer's round (SCHEDULES.balance, every 15 s, once cluster-wide): read the cluster fresh
 // from Postgres, ask the pure planner (server/domain/balancer.ts), and start each planned move the
@@ -33,7 +34,7 @@ export const balancerActor: Actor = {
 export type BalanceContext = {
   db: Db;
   mode: BalancerMode;
-  log?: (line: string) => void;
+  log?: Log;
   settings?: BalancerSettings;
   /** The round's clock (tests run simulated time); Date.now() otherwise. */
   now?: () => Date;
@@ -122,13 +123,13 @@ export async function balanceTick(ctx: BalanceContext): Promise<BalanceResult> {
         startMove(tx, balancerActor, { id: move.siteId, toNodeId: move.toNodeId, fromNodeId: move.fromNodeId, reason: `balancer: ${move.reason}` }),
       );
       result.started.push({ siteId: move.siteId, operationId: started.operationId, reason: move.reason });
-      ctx.log?.(`balancer: ${move.reason} (operation ${started.operationId})`);
+      ctx.log?.(`balancer: ${move.reason} (operation ${started.operationId})`, { siteId: move.siteId, operationId: started.operationId });
     } catch (e) {
       // The plan was read a moment ago: a site that moved, got busy or lost its target since is
       // skipped this round and planned afresh next round. Anything else is a bug: rethrow.
       if (!(e instanceof AppError)) throw e;
       result.refused.push({ siteId: move.siteId, error: e.message });
-      ctx.log?.(`balancer: not moving ${move.siteId}: ${e.message}`);
+      ctx.log?.(`balancer: not moving ${move.siteId}: ${e.message}`, { siteId: move.siteId });
     }
   }
   return result;

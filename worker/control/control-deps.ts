@@ -1,6 +1,7 @@
 import type { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Db } from "../../server/db";
+import type { Log } from "../../server/observability/logger";
 import type { ControlEnv } from "./env";
 import type { WithLeases } from "./publish-routes";
 
@@ -8,7 +9,8 @@ import type { WithLeases } from "./publish-routes";
 export type ControlDeps = {
   env: ControlEnv;
   db: Db;
-  log: (line: string) => void;
+  /** The worker's pino logger as log(msg, fields): ids (siteId, nodeId, operationId) go in the fields. */
+  log: Log;
   /** BullMQ key prefix, also the prefix of the worker's Redis leases. */
   prefix: string;
   /** The connection leases are taken on (not a worker's: those block). */

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { minClusterSecretLength } from "../../server/contract/cluster-secrets";
 import { loadEnvOrExit, sharedEnv } from "../../server/parse-env";
 import { balancerModeSchema } from "./balance";
+import { controlMetricsEnv } from "./control-metrics";
 
 export const controlEnvSchema = z.object({
   ...sharedEnv,
@@ -23,8 +24,10 @@ export const controlEnvSchema = z.object({
   SHOAL_REREPLICATE_AFTER_MS: z.coerce.number().int().min(0).default(60_000),
   /** At most this many new replicas receive their first (full) copy at once, cluster-wide. */
   SHOAL_REREPLICATE_BUDGET: z.coerce.number().int().min(1).max(100).default(3),
+  /** /metrics (control-metrics.ts): SHOAL_METRICS_PORT, _HOST, _TOKEN. */
+  ...controlMetricsEnv,
 });
 
 export type ControlEnv = z.infer<typeof controlEnvSchema>;
 
-export const loadControlEnv = (): ControlEnv => loadEnvOrExit(controlEnvSchema, "control worker");
+export const loadControlEnv = (): ControlEnv => loadEnvOrExit(controlEnvSchema, "control worker", "control");

@@ -6,6 +6,8 @@ import { planFailover, type FailoverDecision, type Health, type NodeHealth } fro
 import { publishRoutes, type WithLeases } from "./publish-routes";
 import { reconcileNode } from "./reconcile-node";
 import { failoverStepKinds, operationKind, type FailoverStepKind } from "../../server/domain/operation-kinds";
+import { countSettled, failoversTotal } from "./control-metrics";
+import type { Log } from "../../server/observability/logger";
 
 // Failover: the heartbeat has declared nodes DEAD (heartbeat.ts, with
 // its peers' confirmation). For every site whose live copy was on one of them:
@@ -27,7 +29,7 @@ export type FailoverContext = {
   db: Db;
   clusterSecret: string;
   withLeases: WithLeases;
-  log?: (line: string) => void;
+  log?: Log;
   /** At most this many promotes at once. */
   parallel?: number;
 };
@@ -49,7 +51,7 @@ type StepKind = FailoverStepKind;
 type Round = {
   ctx: FailoverContext;
   nodeById: Map<string, NodeRow>;
-  name(id: string | null): string;
+  name: (id: string | null) => string;
   step(siteId: string, kind: StepKind, status: "RUNNING" | "SUCCEEDED" | "FAILED", error?: string | null): Promise<void>;
   operationOf(siteId: string): string | undefined;
 };
@@ -76,7 +78,7 @@ export async function failOver(ctx: FailoverContext, deadNodeIds: readonly strin
   await startPrimaries(round, ok);
   const startedMs = since();
   await release(round, movable, outcomes);
-  ctx.log?.(`failover of ${movable.length} site(s) from ${deadNodeIds.map(round.name).join(", ")}: ${ok.length} promoted in ${since()} ms (held at ${heldMs}, promoted at ${promotedMs}, started at ${startedMs})`);
+  ctx.log?.(`failover of ${movable.length} site(s) from ${deadNodeIds.map(round.name).join(", ")}: ${ok.length} promoted in ${since()} ms (held at ${heldMs}, promoted at ${promotedMs}, started at ${startedMs})`, { deadNodeIds });
   return [...outcomes, ...notMoved(stranded)];
 }
 
@@ -99,7 +101,7 @@ async function planRound(ctx: FailoverContext, deadNodeIds: readonly string[]): 
     newest.map((n) => ({ siteId: n.siteId, nodeId: n.nodeId!, lastSnapshotAt: n._max.takenAt?.getTime() ?? null })),
     health,
   );
-  for (const d of decisions) ctx.log?.(`failover ${d.siteId}: ${d.reason}`);
+  for (const d of decisions) ctx.log?.(`failover ${d.siteId}: ${d.reason}`, { siteId: d.siteId });
   return { decisions, nodes };
 }
 
@@ -188,7 +190,7 @@ async function promoteAndFence(round: Round, d: FailoverDecision): Promise<Failo
     return { ...d, ok: fenced, snapshot, error: fenced ? null : "placement changed meanwhile", ms: Math.round(performance.now() - t0) };
   } catch (e) {
     const error = e instanceof Error ? e.message : String(e);
-    ctx.log?.(`failover ${d.siteId}: ${at} on ${name(at === "promote" ? d.toNodeId : d.fromNodeId)} failed: ${error}`);
+    ctx.log?.(`failover ${d.siteId}: ${at} on ${name(at === "promote" ? d.toNodeId : d.fromNodeId)} failed: ${error}`, { siteId: d.siteId });
     await round.step(d.siteId, at, "FAILED", error);
     return { ...d, ok: false, snapshot: null, error, ms: Math.round(performance.now() - t0) };
   }
@@ -226,7 +228,8 @@ async function release(round: Round, movable: FailoverDecision[], outcomes: Fail
   for (const o of outcomes) {
     await round.step(o.siteId, "release", "SUCCEEDED");
     const op = round.operationOf(o.siteId);
-    if (op) await db.operation.update({ where: { id: op }, data: { status: o.ok ? "SUCCEEDED" : "FAILED", finishedAt: now, lastError: o.error } });
+    if (op) countSettled(await db.operation.update({ where: { id: op }, data: { status: o.ok ? "SUCCEEDED" : "FAILED", finishedAt: now, lastError: o.error }, select: { kind: true } }), o.ok ? "succeeded" : "failed");
+    failoversTotal.inc({ outcome: o.ok ? "succeeded" : "failed" });
   }
 }
 
@@ -247,7 +250,7 @@ async function promoteOnReplica(ctx: FailoverContext, d: FailoverDecision, targe
   for (const row of rows) {
     try {
       const result = await agent.promote(d.siteId, row.name, databases.map((x) => x.name));
-      ctx.log?.(`failover ${d.siteId}: promoted ${row.name} on ${target.name} (${JSON.stringify(result.timingsMs)})`);
+      ctx.log?.(`failover ${d.siteId}: promoted ${row.name} on ${target.name} (${JSON.stringify(result.timingsMs)})`, { siteId: d.siteId });
       return row.name;
     } catch (e) {
       last = e;

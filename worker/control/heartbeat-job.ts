@@ -23,7 +23,7 @@ export function heartbeatJob(deps: ControlDeps): () => Promise<void> {
       });
       // Why a silent node is not (yet) declared dead, each time that changes.
       for (const [nodeId, why] of Object.entries(tick.held)) {
-        if (heldReasons.get(nodeId) !== why) log(`node ${nodeId} not failed over: ${why}`);
+        if (heldReasons.get(nodeId) !== why) log(`node ${nodeId} not failed over: ${why}`, { nodeId });
       }
       heldReasons = new Map(Object.entries(tick.held));
     });
@@ -37,7 +37,7 @@ function heartbeatHooks(deps: ControlDeps): HeartbeatHooks {
     onDead: failoverRunner(deps),
     onRejoin: async (nodeId) => {
       for (const r of await rejoinNode({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, log }, nodeId)) {
-        log(`rejoin: site ${r.siteId} ${r.diverged ? `diverged (${r.summary}), kept as ${r.snapshot}` : "had not diverged"}`);
+        log(`rejoin: site ${r.siteId} ${r.diverged ? `diverged (${r.summary}), kept as ${r.snapshot}` : "had not diverged"}`, { siteId: r.siteId, nodeId });
       }
     },
     pushRoutes: (nodeId, onlyIfBehind) => pushRoutesTo(deps, nodeId, onlyIfBehind),
@@ -83,5 +83,5 @@ async function pushRoutesTo(deps: ControlDeps, nodeId: string, onlyIfBehind: boo
   const table = await readRouteTable(db);
   await agentClient(node, { clusterSecret: deps.env.SHOAL_CLUSTER_SECRET, timeoutMs: 5_000 }).putRoutes({ routes: table.routes });
   await db.node.updateMany({ where: { id: nodeId, appliedRoutesVersion: { lt: table.version } }, data: { appliedRoutesVersion: table.version } });
-  deps.log(`node ${node.name}: its edge now has route table ${table.version}${onlyIfBehind ? " (heard again while DEAD)" : " (back from a crash)"}`);
+  deps.log(`node ${node.name}: its edge now has route table ${table.version}${onlyIfBehind ? " (heard again while DEAD)" : " (back from a crash)"}`, { nodeId });
 }

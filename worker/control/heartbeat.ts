@@ -12,6 +12,7 @@ import {
   type NodeHealth,
   type PeerProbe,
 } from "../../server/domain/failure-detector";
+import type { Log } from "../../server/observability/logger";
 
 // Every 500 ms (SCHEDULES.heartbeat, a BullMQ job scheduler: one tick across all workers; the
 // heartbeat lease keeps two ticks from overlapping) each agent is asked for its metrics; an answer
@@ -37,7 +38,7 @@ export type HeartbeatHooks = {
    * the hold-down; `onlyIfBehind`), or it came back from a crash and its front door waits for one.
    */
   pushRoutes(nodeId: string, onlyIfBehind: boolean): Promise<void>;
-  log?(line: string): void;
+  log?: Log;
 };
 
 export type HeartbeatOptions = {
@@ -156,7 +157,7 @@ async function probeSilent(
 async function applyVerdict(db: Db, hooks: HeartbeatHooks, n: NodeRow, p: Poll, result: Verdict): Promise<HeartbeatTick["transitions"][number] | null> {
   const h = result.health[n.id]!;
   const t = result.transitions.find((x) => x.nodeId === n.id);
-  const pushRoutes = (onlyIfBehind: boolean) => hooks.pushRoutes(n.id, onlyIfBehind).catch((e: unknown) => hooks.log?.(`routes to ${n.name}: ${errorText(e)}`));
+  const pushRoutes = (onlyIfBehind: boolean) => hooks.pushRoutes(n.id, onlyIfBehind).catch((e: unknown) => hooks.log?.(`routes to ${n.name}: ${errorText(e)}`, { nodeId: n.id }));
   let state = h.state;
   if (t && result.rejoined.includes(n.id)) {
     // Back from DEAD: keep what it holds beyond the promoted copies, then let it in. Heard again
@@ -167,7 +168,7 @@ async function applyVerdict(db: Db, hooks: HeartbeatHooks, n: NodeRow, p: Poll, 
     try {
       await hooks.onRejoin(n.id);
     } catch (e) {
-      hooks.log?.(`node ${n.name} cannot rejoin yet: ${errorText(e)}`);
+      hooks.log?.(`node ${n.name} cannot rejoin yet: ${errorText(e)}`, { nodeId: n.id });
       state = "DEAD";
     }
   }
@@ -181,7 +182,7 @@ async function applyVerdict(db: Db, hooks: HeartbeatHooks, n: NodeRow, p: Poll, 
   let transition = null;
   if (changed && t) {
     transition = { node: n.name, from: t.from, to: state, reason: t.reason };
-    hooks.log?.(`node ${n.name}: ${t.from ?? "new"} → ${state} (${t.reason})${p.ok ? "" : `; last poll: ${p.error}`}`);
+    hooks.log?.(`node ${n.name}: ${t.from ?? "new"} → ${state} (${t.reason})${p.ok ? "" : `; last poll: ${p.error}`}`, { nodeId: n.id });
   }
   if (changed && status === "HEALTHY" && (n.status === "DEGRADED" || n.status === "PENDING" || n.status === "DEAD")) await hooks.onRecovered(n.id);
   if (p.ok) {

@@ -4,6 +4,8 @@ import { createPrismaClient } from "../../server/db-client";
 import { cappedBackoff } from "../../server/jobs/reconcile-node";
 import { QUEUES, createRedisConnection } from "../../server/jobs/queues";
 import { SCHEDULES } from "../../server/jobs/schedules";
+import { errorFields, processLogger, toLog } from "../../server/observability/logger";
+import { startControlMetrics } from "./control-metrics";
 import { errorText, type ControlDeps } from "./control-deps";
 import { loadControlEnv, type ControlEnv } from "./env";
 import { heartbeatJob } from "./heartbeat-job";
@@ -26,7 +28,8 @@ type Connections = { producer: Redis; lockRedis: Redis; queues: { reconcile: Que
 function connect(env: ControlEnv): { deps: ControlDeps; conns: Connections } {
   const db = createPrismaClient(env.DATABASE_URL, { poolSize: 10 });
   const prefix = env.SHOAL_QUEUE_PREFIX;
-  const log = (line: string) => console.log(`[control ${process.pid}] ${line}`);
+  // JSON lines on stdout (server/observability/logger.ts), ids as fields: log(msg, { siteId, ... }).
+  const log = toLog(processLogger("control"));
   const producer = createRedisConnection(env.REDIS_URL, { forWorker: true });
   const lockRedis = createRedisConnection(env.REDIS_URL, { forWorker: true });
   const queues = {
@@ -100,15 +103,23 @@ function stopOnSignal(deps: ControlDeps, conns: Connections, workers: Worker[], 
 async function main(): Promise<void> {
   const env = loadControlEnv();
   const { deps, conns } = connect(env);
-  const relay = await startOutboxRelay({ db: deps.db, databaseUrl: env.DATABASE_URL, redisUrl: env.REDIS_URL, prefix: deps.prefix, onError: (e) => deps.log(`outbox relay: ${errorText(e)}`) });
+  const relay = await startOutboxRelay({
+    db: deps.db,
+    databaseUrl: env.DATABASE_URL,
+    redisUrl: env.REDIS_URL,
+    prefix: deps.prefix,
+    onError: (e) => processLogger("control").error(errorFields(e), `outbox relay: ${errorText(e)}`),
+  });
   const schedules = scheduleJobs(deps);
   const workers = startWorkers(deps, schedules);
   await registerRepeats(conns, schedules);
+  // /metrics on loopback when SHOAL_METRICS_PORT is set (control-metrics.ts); job durations always.
+  await startControlMetrics({ db: deps.db, redisUrl: env.REDIS_URL, prefix: deps.prefix, workers, log: deps.log });
   deps.log(`control worker started (balancer ${env.SHOAL_BALANCER})`);
   stopOnSignal(deps, conns, workers, relay);
 }
 
 main().catch((e: unknown) => {
-  console.error(e);
+  processLogger("control").fatal(errorFields(e), e instanceof Error ? e.message : String(e));
   process.exit(1);
 });

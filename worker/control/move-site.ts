@@ -6,8 +6,10 @@ import { markStep, probeEdge, type EdgeProbe } from "./operation-progress";
 import { bumpRoutesVersion, lockClusterState, setSitesPaused } from "./read-route-table";
 import { targetSpecAfterMove as mergeTargetSpec, type MoveStepKind } from "../../server/domain/move-steps";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
+import { countSettled, movesTotal } from "./control-metrics";
 import { publishRoutes, type PublishOptions, type PublishResult } from "./publish-routes";
 import { snapshotName } from "../../server/domain/snapshot-name";
+import type { Log } from "../../server/observability/logger";
 
 // A planned move, as an Operation whose steps the panel shows live:
 //   pre-copy      the site's route goes through every edge's hold service (viaHold, one nginx
@@ -39,7 +41,7 @@ export type MoveContext = {
   /** Runs `fn` holding the reconcile leases of these nodes, so no reconcile pushes an older route table meanwhile. */
   withLeases<T>(nodeIds: string[], fn: () => Promise<T>): Promise<T>;
   probe?: EdgeProbe;
-  log?: (line: string) => void;
+  log?: Log;
   /** How long the drain waits for requests in flight to the source before it aborts the move. */
   drainMs?: number;
   /** Pre-copy stops once a round sends less than this. */
@@ -158,7 +160,7 @@ async function beginMove(ctx: MoveContext, outboxId: string): Promise<Move | nul
     try {
       return await fn();
     } finally {
-      ctx.log?.(`move ${siteId}: ${what} ${Math.round(performance.now() - started)} ms`);
+      ctx.log?.(`move ${siteId}: ${what} ${Math.round(performance.now() - started)} ms`, { siteId, operationId });
     }
   };
   return { ctx, db, operationId, siteId, toNodeId, target, targetAgent: agentClient(target, { clusterSecret: ctx.clusterSecret }), later: stepsLater(db, operationId), timed };
@@ -175,7 +177,8 @@ async function switchOver(m: Move, state: SiteState): Promise<boolean> {
   if (source.nodeId === toNodeId) {
     const message = `The site already runs on ${m.target.name}.`;
     await mark(db, operationId, "pre-copy", "FAILED", message);
-    await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: message, finishedAt: new Date() } });
+    countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: message, finishedAt: new Date() }, select: { kind: true } }), "failed");
+    movesTotal.inc({ outcome: "failed" });
     return false;
   }
   const sw: Switch = { source, databases: state.databases, targetTouched: false, committed: false };
@@ -243,7 +246,7 @@ async function preCopy(m: Move, sw: Switch, held: readonly string[]): Promise<Co
     const base = previous;
     last = await m.timed(`pre-copy round ${round}`, () => copySnapshot(m, sw, false, base));
     previous = last.name;
-    ctx.log?.(`move ${siteId}: pre-copy round ${round} sent ${last.bytes} bytes`);
+    ctx.log?.(`move ${siteId}: pre-copy round ${round} sent ${last.bytes} bytes`, { siteId, operationId: m.operationId });
     if (last.bytes < (ctx.smallDeltaBytes ?? 2_000_000)) break;
   }
   sw.targetTouched = true;
@@ -287,7 +290,7 @@ async function copySnapshot(m: Move, sw: Switch, sizeLater: boolean, reuse?: str
   const info = await sourceAgent.createSnapshot(siteId, snapshotName("mv", new Date()), sw.databases, { sizeLater, timeoutMs: 300_000, ...(reuse && onTarget.has(reuse) ? { reuseIfUnchanged: reuse } : {}) });
   const t1 = performance.now();
   if (info.reused) {
-    m.ctx.log?.(`move ${siteId}: nothing changed since ${info.name} (files checked in ${info.timingsMs.snapshot} ms, databases in ${info.timingsMs.dump} ms): it is the final copy`);
+    m.ctx.log?.(`move ${siteId}: nothing changed since ${info.name} (files checked in ${info.timingsMs.snapshot} ms, databases in ${info.timingsMs.dump} ms): it is the final copy`, { siteId, operationId: m.operationId });
     return { name: info.name, bytes: 0 };
   }
   const row = { siteId, name: info.name, kind: "MANUAL" as const, epoch: source.epoch, takenAt: new Date(info.takenAt) };
@@ -298,7 +301,7 @@ async function copySnapshot(m: Move, sw: Switch, sizeLater: boolean, reuse?: str
   await db.snapshot.create({ data: { ...row, nodeId: toNodeId, sizeBytes: BigInt(sent.info.sizeBytes) } });
   const kept = info.keptDumps.length ? `, unchanged since the last: ${info.keptDumps.join(", ")}` : "";
   const notReused = info.notReused ? `; not ${reuse} again: ${info.notReused}` : "";
-  m.ctx.log?.(`move ${siteId}: snapshot ${info.name}: taken ${Math.round(t1 - t0)} ms (dump ${info.timingsMs.dump}${kept}, snapshot ${info.timingsMs.snapshot}${notReused}), recorded ${Math.round(t2 - t1)} ms, sent ${sent.bytes} bytes in ${Math.round(t3 - t2)} ms`);
+  m.ctx.log?.(`move ${siteId}: snapshot ${info.name}: taken ${Math.round(t1 - t0)} ms (dump ${info.timingsMs.dump}${kept}, snapshot ${info.timingsMs.snapshot}${notReused}), recorded ${Math.round(t2 - t1)} ms, sent ${sent.bytes} bytes in ${Math.round(t3 - t2)} ms`, { siteId, operationId: m.operationId });
   return { name: info.name, bytes: sent.bytes };
 }
 
@@ -313,7 +316,7 @@ async function heldWindow(m: Move, sw: Switch, held: readonly string[], last: Co
   try {
     await routeAndRelease(m, held, m.later);
   } catch (e) {
-    m.ctx.log?.(`move ${m.siteId}: route + release failed, retried after the leases: ${e instanceof Error ? e.message : String(e)}`);
+    m.ctx.log?.(`move ${m.siteId}: route + release failed, retried after the leases: ${e instanceof Error ? e.message : String(e)}`, { siteId: m.siteId, operationId: m.operationId });
   }
 }
 
@@ -348,7 +351,7 @@ async function drain(m: Move, sw: Switch, reloadedToPause: boolean): Promise<voi
 async function finalDelta(m: Move, sw: Switch, last: Copy): Promise<Copy> {
   m.later.mark("final-delta", "RUNNING");
   const final = await m.timed("final delta", () => copySnapshot(m, sw, true, last.name));
-  m.ctx.log?.(`move ${m.siteId}: final delta ${final.bytes} bytes`);
+  m.ctx.log?.(`move ${m.siteId}: final delta ${final.bytes} bytes`, { siteId: m.siteId, operationId: m.operationId });
   m.later.mark("final-delta", "SUCCEEDED");
   return final;
 }
@@ -359,7 +362,7 @@ async function promoteTarget(m: Move, sw: Switch, final: Copy): Promise<void> {
   const { source } = sw;
   m.later.mark("start-target", "RUNNING");
   const promoted = await m.timed("promote", () => m.targetAgent.promote(siteId, final.name, sw.databases, 300_000));
-  m.ctx.log?.(`move ${siteId}: promoted in ${promoted.timingsMs.total} ms (files ${promoted.timingsMs.files} ms, databases ${promoted.timingsMs.databases} ms; unchanged, not reloaded: ${promoted.unchangedDatabases.join(", ") || "none"})`);
+  m.ctx.log?.(`move ${siteId}: promoted in ${promoted.timingsMs.total} ms (files ${promoted.timingsMs.files} ms, databases ${promoted.timingsMs.databases} ms; unchanged, not reloaded: ${promoted.unchangedDatabases.join(", ") || "none"})`, { siteId, operationId: m.operationId });
   await m.db.$transaction(async (tx) => {
     await lockClusterState(tx);
     await tx.placement.update({ where: { id: source.id }, data: { role: "REPLICA", reason: `moved to ${target.name}` } });
@@ -390,16 +393,17 @@ async function routeAndRelease(m: Move, held: readonly string[], steps: ReturnTy
 async function abort(m: Move, sw: Switch, e: unknown, held: readonly string[]): Promise<void> {
   const { ctx, db, siteId, toNodeId, operationId } = m;
   const message = e instanceof Error ? e.message : String(e);
-  ctx.log?.(`move ${siteId}: aborted: ${message}`);
+  ctx.log?.(`move ${siteId}: aborted: ${message}`, { siteId, operationId });
   // The marks of the steps so far land first, so the failed one is the one marked below.
   await m.later.flush().catch(() => undefined);
-  await setPaused(ctx, siteId, false, { held }).catch((err: unknown) => ctx.log?.(`move ${siteId}: unpause after abort: ${String(err)}`));
+  await setPaused(ctx, siteId, false, { held }).catch((err: unknown) => ctx.log?.(`move ${siteId}: unpause after abort: ${String(err)}`, { siteId, operationId }));
   if (sw.targetTouched) {
     const demote = () => reconcileNode(ctx, toNodeId, true);
-    await (held.includes(toNodeId) ? demote() : ctx.withLeases([toNodeId], demote)).catch((err: unknown) => ctx.log?.(`move ${siteId}: demoting the target's standby: ${String(err)}`));
+    await (held.includes(toNodeId) ? demote() : ctx.withLeases([toNodeId], demote)).catch((err: unknown) => ctx.log?.(`move ${siteId}: demoting the target's standby: ${String(err)}`, { siteId, operationId }));
   }
   await db.operationStep.updateMany({ where: { operationId, status: "RUNNING" }, data: { status: "FAILED", lastError: message, finishedAt: new Date() } });
-  await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: `Move aborted, the site stays on ${sw.source.node.name}: ${message}`, finishedAt: new Date() } });
+  countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: `Move aborted, the site stays on ${sw.source.node.name}: ${message}`, finishedAt: new Date() }, select: { kind: true } }), "failed");
+  movesTotal.inc({ outcome: "failed" });
 }
 
 /**
@@ -416,8 +420,9 @@ async function finishMove(m: Move, state: SiteState): Promise<void> {
     await sourceBecomesReplica(m, state);
     const edges = await db.node.findMany({ where: { status: { notIn: ["DEAD", "PENDING"] } }, select: { address: true, httpPort: true } });
     const statuses = await Promise.all(edges.map((e) => (m.ctx.probe ?? probeEdge)(e, state.site.domain.name)));
-    m.ctx.log?.(`move ${m.siteId}: done, edges answer ${statuses.join(", ")}`);
-    await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null } });
+    m.ctx.log?.(`move ${m.siteId}: done, edges answer ${statuses.join(", ")}`, { siteId: m.siteId, operationId });
+    countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null }, select: { kind: true } }), "succeeded");
+    movesTotal.inc({ outcome: "succeeded" });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     await db.operation.update({ where: { id: operationId }, data: { lastError: message } });

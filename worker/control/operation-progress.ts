@@ -2,8 +2,9 @@ import http from "node:http";
 import type { Db } from "../../server/db";
 import { ownJobOperationKinds } from "../../server/domain/operation-retry";
 import { nodeStepKinds, stepKind, type StepKind } from "../../server/domain/operation-kinds";
+import { countSettled } from "./control-metrics";
 
-// Operations are the panel's view of work in flight (STYLE 10): the reconcile records here what
+// Operations are the panel's view of work in flight: the reconcile records here what
 // it is doing to each object, and `settleOperations` decides from Postgres alone (observed
 // generations, placements, each edge's applied route version) which steps are done. Nothing here
 // replays work: an operation finishes when the state it asked for is observed.
@@ -63,7 +64,7 @@ export async function markStep(db: Db, operationId: string, kind: StepKind, stat
 /** A one-off operation ends FAILED at step `kind`, with `message` on both. */
 export async function failAtStep(db: Db, operationId: string, kind: StepKind, message: string): Promise<void> {
   await markStep(db, operationId, kind, "FAILED", message);
-  await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: message, finishedAt: new Date() } });
+  countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: message, finishedAt: new Date() }, select: { kind: true } }), "failed");
 }
 
 /** The reconcile of `nodeName` starts applying these objects: their node-side steps run. */
@@ -101,7 +102,7 @@ export async function failPermanently(db: Db, targetId: string, message: string)
   const ids = (await openOps(db, [targetId])).map((o) => o.id);
   if (ids.length === 0) return;
   await setSteps(db, ids, [...nodeStepKinds], { status: "FAILED", lastError: message }, now);
-  await db.operation.updateMany({ where: { id: { in: ids } }, data: { status: "FAILED", lastError: message, finishedAt: now } });
+  countSettled(await db.operation.updateManyAndReturn({ where: { id: { in: ids }, status: { in: [...openStatuses] } }, data: { status: "FAILED", lastError: message, finishedAt: now }, select: { kind: true } }), "failed");
 }
 
 export type EdgeProbe = (edge: { address: string; httpPort: number }, host: string) => Promise<number>;
@@ -190,8 +191,11 @@ export async function settleOperations(db: Db, probe: EdgeProbe = probeEdge): Pr
   const candidates = [...new Set(nodeDone)];
   if (candidates.length === 0) return 0;
   // Finished when every step is: one statement for all of them.
-  return db.$executeRaw`
+  const finished = await db.$queryRaw<{ kind: string }[]>`
     UPDATE "Operation" o SET "status" = 'SUCCEEDED', "finishedAt" = now(), "lastError" = NULL
     WHERE o."id" = ANY(${candidates}) AND o."status" IN ('PENDING', 'RUNNING')
-      AND NOT EXISTS (SELECT 1 FROM "OperationStep" s WHERE s."operationId" = o."id" AND s."status" <> 'SUCCEEDED')`;
+      AND NOT EXISTS (SELECT 1 FROM "OperationStep" s WHERE s."operationId" = o."id" AND s."status" <> 'SUCCEEDED')
+    RETURNING o."kind"`;
+  countSettled(finished, "succeeded");
+  return finished.length;
 }

@@ -8,6 +8,7 @@ import {
   outboxJobId,
 } from "../../server/jobs/outbox-event";
 import { QUEUES, createRedisConnection } from "../../server/jobs/queues";
+import { errorFields, processLogger } from "../../server/observability/logger";
 
 const BATCH = 100;
 
@@ -27,7 +28,7 @@ type Row = { id: bigint; topic: string; aggregateType: string; aggregateId: stri
 export async function startOutboxRelay(opts: OutboxRelayOptions): Promise<{ stop(): Promise<void> }> {
   const pollMs = opts.pollMs ?? 1000;
   const publishTimeoutMs = opts.publishTimeoutMs ?? 5000;
-  const onError = opts.onError ?? ((err) => console.error("outbox relay:", err));
+  const onError = opts.onError ?? ((err) => processLogger("control").error(errorFields(err), "outbox relay"));
   const redis = createRedisConnection(opts.redisUrl, { forWorker: false });
   redis.on("error", () => {}); // reconnects on its own; failures surface as rejected publishes
   const queue = new Queue(QUEUES.outbox, { connection: redis, prefix: opts.prefix });
@@ -108,7 +109,7 @@ function notifyListener(databaseUrl: string, wake: ReturnType<typeof wakeSignal>
         if (listener === client) listener = null;
         client.end().catch(() => {});
       });
-      client.on("notification", wake.signal);
+      client.on("notification", () => wake.signal());
       try {
         await client.connect();
         await client.query("LISTEN shoal_outbox");

@@ -15,6 +15,8 @@ import {
 import type { WithLeases } from "./publish-routes";
 import { reconcileNode } from "./reconcile-node";
 import { replicateSite, streamsSettled } from "./replicate";
+import { countSettled } from "./control-metrics";
+import type { Log } from "../../server/observability/logger";
 
 // Re-replication (issue 4; the pure rules are server/domain/re-replication.ts). A periodic round,
 // one at a time cluster-wide (main.ts holds a lease):
@@ -40,7 +42,7 @@ export type ReReplicateContext = {
   db: Db;
   clusterSecret: string;
   withLeases: WithLeases;
-  log?: (line: string) => void;
+  log?: Log;
   /** How long a node must have been lost before its sites get new replicas (SHOAL_REREPLICATE_AFTER_MS). */
   afterMs: number;
   /** New replicas being seeded at once, cluster-wide. */
@@ -83,7 +85,7 @@ export async function reReplicate(ctx: ReReplicateContext): Promise<ReReplicateR
     const opId = await placeReplica(ctx, a, nodes);
     if (!opId) continue;
     round.added.push(a);
-    ctx.log?.(`re-replication: site ${a.siteId} gets a new replica on ${a.nodeName} (${a.reason})`);
+    ctx.log?.(`re-replication: site ${a.siteId} gets a new replica on ${a.nodeName} (${a.reason})`, { siteId: a.siteId });
     seeds.push({ opId, siteId: a.siteId, node: nodes.find((n) => n.id === a.nodeId)!, createdAt: new Date() });
   }
   await runSeeds(ctx, seeds, round);
@@ -142,7 +144,7 @@ function logWaiting(ctx: ReReplicateContext, waiting: ReReplicateRound["waiting"
   const memo = ctx.memo ?? new Map<string, string>();
   const stillWaiting = new Set(waiting.map((w) => w.siteId));
   for (const w of waiting) {
-    if (memo.get(w.siteId) !== w.reason) ctx.log?.(`re-replication: site ${w.siteId} waits: ${w.reason}`);
+    if (memo.get(w.siteId) !== w.reason) ctx.log?.(`re-replication: site ${w.siteId} waits: ${w.reason}`, { siteId: w.siteId });
     memo.set(w.siteId, w.reason);
   }
   for (const id of [...memo.keys()]) if (!stillWaiting.has(id)) memo.delete(id);
@@ -219,7 +221,7 @@ async function readSites(db: Db, ids: string[]): Promise<ReplicationSite[]> {
 
 async function finish(db: Db, opId: string, status: "SUCCEEDED" | "FAILED", lastError: string | null): Promise<void> {
   if (status === "FAILED") await db.operationStep.updateMany({ where: { operationId: opId, status: { in: ["PENDING", "RUNNING"] } }, data: { status: "FAILED", lastError, finishedAt: new Date() } });
-  await db.operation.updateMany({ where: { id: opId, status: "RUNNING" }, data: { status, lastError, finishedAt: new Date() } });
+  countSettled(await db.operation.updateManyAndReturn({ where: { id: opId, status: "RUNNING" }, data: { status, lastError, finishedAt: new Date() }, select: { kind: true } }), status === "SUCCEEDED" ? "succeeded" : "failed");
 }
 
 type Tx = Parameters<Parameters<Db["$transaction"]>[0]>[0];
@@ -306,7 +308,7 @@ async function seedReplica(ctx: ReReplicateContext, s: { opId: string; siteId: s
       await db.placement.deleteMany({ where: { id: placement.id } });
       if (node && countsAsCopy(node.status)) await ctx.withLeases([s.node.id], () => reconcileNode(ctx, s.node.id, false)).catch(() => undefined);
     }
-    ctx.log?.(`re-replication: site ${s.siteId} to ${s.node.name} given up: ${why}`);
+    ctx.log?.(`re-replication: site ${s.siteId} to ${s.node.name} given up: ${why}`, { siteId: s.siteId, nodeId: s.node.id });
     await finish(db, s.opId, "FAILED", why);
   };
   if (!placement) return finish(db, s.opId, "FAILED", "The placement was removed meanwhile.");
@@ -341,7 +343,7 @@ async function seedReplica(ctx: ReReplicateContext, s: { opId: string; siteId: s
   const bytes = sent.reduce((sum, r) => sum + r.bytes, 0);
   const ms = Math.round(performance.now() - t0);
   round.seeded.push({ siteId: s.siteId, nodeName: s.node.name, bytes, ms });
-  ctx.log?.(`re-replication: site ${s.siteId} now has a copy on ${s.node.name}: ${sent.map((r) => `${r.name} ${r.bytes} bytes (${r.parent ? `incremental from ${r.parent}` : "full"})`).join(", ") || "already there"} in ${ms} ms`);
+  ctx.log?.(`re-replication: site ${s.siteId} now has a copy on ${s.node.name}: ${sent.map((r) => `${r.name} ${r.bytes} bytes (${r.parent ? `incremental from ${r.parent}` : "full"})`).join(", ") || "already there"} in ${ms} ms`, { siteId: s.siteId, nodeId: s.node.id });
 }
 
 /** Removes the surplus placement (re-checked under the cluster lock) and cleans its node; false if nothing was removed. */
@@ -379,7 +381,7 @@ async function releaseReplica(ctx: ReReplicateContext, r: ReplicaRelease, nodes:
     });
   });
   if (!opId) return false;
-  ctx.log?.(`re-replication: site ${r.siteId}: the copy on ${r.nodeName} is released (${r.reason})`);
+  ctx.log?.(`re-replication: site ${r.siteId}: the copy on ${r.nodeName} is released (${r.reason})`, { siteId: r.siteId });
   await clean(ctx, opId, r.siteId, nodes.find((n) => n.id === r.nodeId)!);
   return true;
 }

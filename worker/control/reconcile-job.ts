@@ -1,5 +1,6 @@
 import { DelayedError, type Job, type Queue } from "bullmq";
 import { RECONCILE_NODE_JOB, reconcileDedupId, reconcileNodeOptions, reconcileNodePayload } from "../../server/jobs/reconcile-node";
+import type { Log } from "../../server/observability/logger";
 import type { ControlDeps } from "./control-deps";
 import { reconcileLeaseKey, tryLease } from "./node-lock";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
@@ -33,7 +34,7 @@ export function reconcileJob(deps: ControlDeps) {
     try {
       const started = Date.now();
       const result = await reconcileNode({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, log }, nodeId, force);
-      if (!result.skipped) log(`reconciled node ${nodeId}: ${result.changes} change(s) in ${Date.now() - started} ms (${Object.entries(result.phases).map(([k, v]) => `${k} ${v}`).join(", ")})`);
+      if (!result.skipped) log(`reconciled node ${nodeId}: ${result.changes} change(s) in ${Date.now() - started} ms (${Object.entries(result.phases).map(([k, v]) => `${k} ${v}`).join(", ")})`, { nodeId });
     } finally {
       await lease.release();
     }
@@ -41,8 +42,9 @@ export function reconcileJob(deps: ControlDeps) {
 }
 
 /** A node that stays away fails its job every retry: said once in twenty. */
-export function logReconcileFailure(log: (line: string) => void) {
+export function logReconcileFailure(log: Log) {
   return (job: Job | undefined, err: Error): void => {
-    if (!(err instanceof ReconcileRetry) || (job?.attemptsMade ?? 0) % 20 === 1) log(`reconcile ${job?.data?.nodeId}: ${err.message}`);
+    const nodeId = (job?.data as { nodeId?: string } | undefined)?.nodeId;
+    if (!(err instanceof ReconcileRetry) || (job?.attemptsMade ?? 0) % 20 === 1) log(`reconcile ${nodeId}: ${err.message}`, { nodeId });
   };
 }

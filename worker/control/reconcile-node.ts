@@ -5,6 +5,8 @@ import { AgentRejectedError, AgentUnreachableError, agentClient, type AgentClien
 import { buildNodeSpec, type BuiltNodeSpec } from "./build-node-spec";
 import { failPermanently, markApplying, recordWaiting, settleOperations, type EdgeProbe } from "./operation-progress";
 import { readRouteTable } from "./read-route-table";
+import { reconcileSeconds } from "./control-metrics";
+import type { Log } from "../../server/observability/logger";
 
 // Reconcile one node, level-triggered: read its desired state fresh, let the agent
 // observe and diff (PUT /v1/spec converges only what is missing), push the edges' route table,
@@ -12,7 +14,7 @@ import { readRouteTable } from "./read-route-table";
 // operations that the new observed state completes. Safe to run twice; the caller guarantees one
 // run per node at a time (node-lock.ts).
 
-export type ReconcileContext = { db: Db; clusterSecret: string; probe?: EdgeProbe; log?: (line: string) => void };
+export type ReconcileContext = { db: Db; clusterSecret: string; probe?: EdgeProbe; log?: Log };
 
 /** Retry later (BullMQ backoff): the node is away or a step failed; the reason is on the operation. */
 export class ReconcileRetry extends Error {
@@ -70,7 +72,20 @@ type Applied = { built: BuiltNodeSpec; hash: string; results: AgentStepResult[];
 
 export type ReconcileResult = { changes: number; skipped: boolean; phases: Record<string, number> };
 
+/** One reconcile of a node, timed into shoal_reconcile_duration_seconds by how it ended. */
 export async function reconcileNode(ctx: ReconcileContext, nodeId: string, force: boolean): Promise<ReconcileResult> {
+  const end = reconcileSeconds.startTimer();
+  try {
+    const result = await reconcileOnce(ctx, nodeId, force);
+    end({ outcome: result.skipped ? "skipped" : "applied" });
+    return result;
+  } catch (e) {
+    end({ outcome: e instanceof ReconcileRetry ? "retry" : "failed" });
+    throw e;
+  }
+}
+
+async function reconcileOnce(ctx: ReconcileContext, nodeId: string, force: boolean): Promise<ReconcileResult> {
   const { db } = ctx;
   const timer = phaseTimer();
   const read = await readNode(ctx, nodeId, force);
@@ -150,7 +165,7 @@ async function applySpec(ctx: ReconcileContext, read: NodeRead, table: RouteTabl
     try {
       if (table) {
         const answer = await agent.putApply(built.spec, { routes: table.routes });
-        if (answer.routes.stale.length) ctx.log?.(`node ${node.name} kept newer routes for ${answer.routes.stale.map((s) => s.siteId).join(", ")}`);
+        if (answer.routes.stale.length) ctx.log?.(`node ${node.name} kept newer routes for ${answer.routes.stale.map((s) => s.siteId).join(", ")}`, { nodeId: node.id });
         await db.node.updateMany({ where: { id: node.id, appliedRoutesVersion: { lt: table.version } }, data: { appliedRoutesVersion: table.version } });
         return { built, hash, results: answer.spec.results, changes: answer.spec.changes, routesSent: true };
       }
@@ -251,7 +266,7 @@ async function pushRoutes(ctx: ReconcileContext, read: NodeRead, table: RouteTab
   const { node } = read;
   try {
     const answer = await read.agent.putRoutes({ routes: table.routes });
-    if (answer.stale.length) ctx.log?.(`node ${node.name} kept newer routes for ${answer.stale.map((s) => s.siteId).join(", ")}`);
+    if (answer.stale.length) ctx.log?.(`node ${node.name} kept newer routes for ${answer.stale.map((s) => s.siteId).join(", ")}`, { nodeId: node.id });
   } catch (e) {
     if (e instanceof AgentUnreachableError) {
       await db.node.update({ where: { id: node.id }, data: { lastError: e.message } });

@@ -2,6 +2,7 @@ import type { Db } from "../../server/db";
 import { agentClient, AgentRejectedError, type AgentClient } from "./agent-client";
 import { snapshotName } from "../../server/domain/snapshot-name";
 import { fencedReasonPrefix } from "./failover";
+import type { Log } from "../../server/observability/logger";
 
 // A node that was DEAD is back (heartbeat.ts calls this once its hold-down is over, before it
 // marks the node HEALTHY and reconciles it as a replica). For each site it served live when it
@@ -13,7 +14,7 @@ import { fencedReasonPrefix } from "./failover";
 // snapshot, sent to the live node (incrementally, from that snapshot) so the customer can
 // inspect and restore it from the timeline, and the customer is told, in the panel and by mail.
 
-export type RejoinContext = { db: Db; clusterSecret: string; log?: (line: string) => void };
+export type RejoinContext = { db: Db; clusterSecret: string; log?: Log };
 
 export type RejoinOutcome = { siteId: string; diverged: boolean; snapshot: string | null; summary: string };
 

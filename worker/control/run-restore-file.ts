@@ -6,6 +6,7 @@ import { snapshotPathSchema } from "../../server/domain/snapshot-path";
 import { agentFailure } from "./node-read";
 import { ReconcileRetry } from "./reconcile-node";
 import { stepKind } from "../../server/domain/operation-kinds";
+import { countSettled } from "./control-metrics";
 
 // A customer's one-file restore (server/services/site/restore-snapshot-file.ts wrote the
 // operation, its audit row and this event): the site's live node puts that file of the snapshot
@@ -53,5 +54,5 @@ export async function runRestoreFile(ctx: RestoreFileContext, outboxId: string):
     throw e;
   }
   await markStep(db, operationId, restoreStep, "SUCCEEDED", null);
-  await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null } });
+  countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null }, select: { kind: true } }), "succeeded");
 }

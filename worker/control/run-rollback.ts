@@ -5,6 +5,7 @@ import { failAtStep, markStep, probeEdge, type EdgeProbe } from "./operation-pro
 import { ReconcileRetry } from "./reconcile-node";
 import { snapshotName } from "../../server/domain/snapshot-name";
 import { stepKind, type RollbackStepKind } from "../../server/domain/operation-kinds";
+import { countSettled } from "./control-metrics";
 
 // A customer's rollback (server/services/site/rollback-site.ts wrote the operation and this
 // event): the live node puts the site's files and databases back to the snapshot and keeps the
@@ -78,5 +79,5 @@ export async function runRollback(ctx: RollbackContext, outboxId: string): Promi
     throw new ReconcileRetry(message);
   }
   await step(db, operationId, "serve check", { status: "SUCCEEDED", lastError: null });
-  await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null } });
+  countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "SUCCEEDED", finishedAt: new Date(), lastError: null }, select: { kind: true } }), "succeeded");
 }

@@ -3,6 +3,7 @@ import { agentClient, AgentUnreachableError } from "./agent-client";
 import { snapshotName } from "../../server/domain/snapshot-name";
 import { decideRetention } from "../../server/domain/snapshot-retention";
 import { replicateSite } from "./replicate";
+import type { Log } from "../../server/observability/logger";
 
 // The snapshot cadence on each site's live node (issue 4 builds replication on it): every tick
 // takes a snapshot of each routed site whose newest one is older than its plan's cadence, files
@@ -14,7 +15,7 @@ export type SnapshotTickOptions = {
   now?: Date;
   limit?: number;
   parallel?: number;
-  log?: (line: string) => void;
+  log?: Log;
   /**
    * Nodes are busy applying changes (reconciles queued or running): snapshots are background
    * work and give way, except those already overdue by a whole cadence, so a burst of installs is
@@ -100,7 +101,7 @@ async function snapshotWithin(tick: Tick, p: Due): Promise<void> {
   clearTimeout(timer);
   if (!done) {
     if (progress.onLiveNode) tick.hung.add(p.node.id);
-    tick.opts.log?.(`snapshot of site ${p.site.id} on ${p.node.name}: ${progress.onLiveNode ? "the snapshot" : "its replication"} is still running after ${tick.waitMs} ms; not waited for`);
+    tick.opts.log?.(`snapshot of site ${p.site.id} on ${p.node.name}: ${progress.onLiveNode ? "the snapshot" : "its replication"} is still running after ${tick.waitMs} ms; not waited for`, { siteId: p.site.id, nodeId: p.node.id });
   }
 }
 
@@ -122,14 +123,14 @@ async function snapshotSite(tick: Tick, p: Due, progress: { onLiveNode: boolean 
     // The new snapshot goes on to the site's replicas at once (incremental from the common one).
     const sent = await replicateSite(db, clusterSecret, p.site.id);
     for (const r of sent) {
-      opts.log?.(`replicated ${r.name} of site ${r.siteId} to ${r.nodeName}: ${r.bytes} bytes (${r.parent ? `incremental from ${r.parent}` : "full"})`);
+      opts.log?.(`replicated ${r.name} of site ${r.siteId} to ${r.nodeName}: ${r.bytes} bytes (${r.parent ? `incremental from ${r.parent}` : "full"})`, { siteId: r.siteId });
       const replica = await db.node.findUniqueOrThrow({ where: { name: r.nodeName }, select: { id: true, name: true, address: true, agentPort: true } });
       await prune(db, agentClient(replica, { clusterSecret, timeoutMs: 30_000 }), p.site.id, replica.id, p.site.account.plan, now);
     }
   } catch (e) {
     if (progress.onLiveNode && e instanceof AgentUnreachableError && !e.refused) tick.hung.add(p.node.id);
     // A node away misses this tick; the next one tries again. Anything else is worth a line.
-    if (!(e instanceof AgentUnreachableError)) opts.log?.(`snapshot of site ${p.site.id} on ${p.node.name}: ${e instanceof Error ? e.message : String(e)}`);
+    if (!(e instanceof AgentUnreachableError)) opts.log?.(`snapshot of site ${p.site.id} on ${p.node.name}: ${e instanceof Error ? e.message : String(e)}`, { siteId: p.site.id, nodeId: p.node.id });
   } finally {
     snapshotting.delete(p.site.id);
   }

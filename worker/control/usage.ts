@@ -1,6 +1,7 @@
 import type { Db } from "../../server/db";
 import { agentClient, AgentUnreachableError } from "./agent-client";
 import type { UsageReport } from "../../server/contract/node-usage";
+import type { Log } from "../../server/observability/logger";
 
 // Usage accounting: asks each node that serves sites how much disk they take (GET /v1/usage,
 // worker/agent/storage/usage.ts) and records it on each Site served there: files, databases (the
@@ -8,7 +9,7 @@ import type { UsageReport } from "../../server/contract/node-usage";
 // The panel counts the three against the plan's disk. Nodes are asked side by side, each with its
 // own timeout, so a hung node leaves its sites' last figures in place and stalls nobody else.
 
-export type UsageTickOptions = { timeoutMs?: number; log?: (line: string) => void };
+export type UsageTickOptions = { timeoutMs?: number; log?: Log };
 
 export type UsageTickResult = { nodes: number; sitesUpdated: number; skipped: { node: string; reason: string }[] };
 
@@ -35,7 +36,7 @@ export async function collectUsage(db: Db, clusterSecret: string, opts: UsageTic
       } catch (e) {
         const reason = e instanceof Error ? e.message : String(e);
         result.skipped.push({ node: node.name, reason });
-        if (!(e instanceof AgentUnreachableError)) opts.log?.(`usage of node ${node.name}: ${reason}`);
+        if (!(e instanceof AgentUnreachableError)) opts.log?.(`usage of node ${node.name}: ${reason}`, { nodeId: node.id });
         return;
       }
       if (!report.consistent) result.skipped.push({ node: node.name, reason: "its btrfs quota numbers are being rescanned" });

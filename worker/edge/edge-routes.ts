@@ -4,7 +4,7 @@ import path from "node:path";
 import { readTextIfExists, replaceChecked, writeFileAtomic } from "../agent/config-file";
 import { checkNginxConfig, nginxPid, reloadNginxAndWait } from "../agent/drivers/nginx";
 import type { NodeRoot } from "../agent/node-root";
-import { startHoldService, type HoldService } from "./hold-service";
+import { startHoldService, type HoldOutcome, type HoldService } from "./hold-service";
 import { renderEdgeConf } from "./render-edge";
 import { loadRouteTable, saveRouteTable } from "./route-store";
 import {
@@ -15,12 +15,20 @@ import {
   type RouteTable,
 } from "./route-table";
 import type { RoutesAnswer } from "../../server/contract/route-table";
+import { processLogger, toLog, type Log } from "../../server/observability/logger";
 
 // The agent's side of the front door: the route table in memory and on disk, edge.conf rendered
 // from it into the node's nginx, and the hold service that parks paused sites' requests. The
 // agent's HTTP server calls put() for PUT /v1/routes (under its converge lock, see ../agent/routes/front-door-routes.ts).
 
-export type EdgeOptions = { holdTimeoutMs?: number; maxHeld?: number };
+export type EdgeOptions = {
+  holdTimeoutMs?: number;
+  maxHeld?: number;
+  /** The edge's log (the agent's logger, component "edge"). */
+  log?: Log;
+  /** Counts how each request that met a paused site left (the agent's metrics). */
+  countHeld?: (outcome: HoldOutcome) => void;
+};
 
 /** What put() answers: what PUT /v1/routes sends back. */
 export type PutRoutesResult = RoutesAnswer;
@@ -59,6 +67,7 @@ async function installEdgeConf(node: NodeRoot, table: RouteTable, reload: boolea
 }
 
 export async function startEdge(node: NodeRoot, options: EdgeOptions = {}): Promise<Edge> {
+  const log = options.log ?? toLog(processLogger("edge"), "warn");
   let table: RouteTable = [];
   let loaded = true;
   try {
@@ -67,7 +76,7 @@ export async function startEdge(node: NodeRoot, options: EdgeOptions = {}): Prom
     // Refusing to start would leave the node unmanageable; nginx keeps serving the edge.conf it
     // has, and the control plane's next PUT (which always carries the whole table) replaces it.
     loaded = false;
-    console.error(`Ignoring the stored route table: ${e instanceof Error ? e.message : String(e)}`);
+    log(`Ignoring the stored route table: ${e instanceof Error ? e.message : String(e)}`);
   }
   let index = indexByDomain(table);
 
@@ -78,13 +87,14 @@ export async function startEdge(node: NodeRoot, options: EdgeOptions = {}): Prom
     timeoutMs: options.holdTimeoutMs,
     maxHeld: options.maxHeld,
     localAddress: node.address,
+    count: options.countHeld,
   });
 
   // A crash between writing edge.conf and routes.json, or a changed node config (ports), leaves
   // edge.conf out of step with the stored table: the stored table wins.
   if (loaded && existsSync(node.nginxConf)) {
     await installEdgeConf(node, table, true).catch((e: unknown) => {
-      console.error(`Could not re-render ${node.edgeConf}: ${e instanceof Error ? e.message : String(e)}`);
+      log(`Could not re-render ${node.edgeConf}: ${e instanceof Error ? e.message : String(e)}`);
     });
   }
 

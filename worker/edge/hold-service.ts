@@ -26,7 +26,12 @@ export type HoldServiceOptions = {
   maxHeld?: number;
   /** Source address for the hop to a backend, so the backend trusts its X-Forwarded-For. */
   localAddress?: string;
+  /** Told how each request that met a paused site left (the agent's Prometheus counter). */
+  count?: (outcome: HoldOutcome) => void;
 };
+
+/** How a request that met a paused site left the hold service. */
+export type HoldOutcome = "released" | "timed_out" | "refused_full" | "refused_closing" | "closed";
 
 export type HoldService = {
   port: number;
@@ -53,6 +58,7 @@ const retryAfter = { "retry-after": "5" };
 export function startHoldService(options: HoldServiceOptions): Promise<HoldService> {
   const timeoutMs = options.timeoutMs ?? defaultHoldTimeoutMs;
   const maxHeld = options.maxHeld ?? defaultMaxHeld;
+  const count = options.count ?? (() => {});
   const held = new Set<Held>();
   const inFlight = inFlightTracker();
   const backends = forwarder(inFlight, options.localAddress);
@@ -61,14 +67,21 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
   function dispatch(req: IncomingMessage, res: ServerResponse, decision: RouteDecision): void {
     if (decision.kind === "forward") return backends.forward(req, res, decision.siteId, decision.target);
     if (decision.kind === "unknown") return answer(res, 404, unknownHostPage);
-    if (closing) return answer(res, 503, holdTimeoutPage, retryAfter);
-    if (held.size >= maxHeld) return answer(res, 503, holdFullPage, retryAfter);
+    if (closing) {
+      count("refused_closing");
+      return answer(res, 503, holdTimeoutPage, retryAfter);
+    }
+    if (held.size >= maxHeld) {
+      count("refused_full");
+      return answer(res, 503, holdFullPage, retryAfter);
+    }
     const entry: Held = {
       req,
       res,
       host: normaliseHost(req.headers.host),
       timer: setTimeout(() => {
         held.delete(entry);
+        count("timed_out");
         answer(res, 503, holdTimeoutPage, retryAfter);
       }, timeoutMs),
     };
@@ -93,6 +106,7 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
     for (const entry of [...held]) {
       held.delete(entry);
       clearTimeout(entry.timer);
+      count("closed");
       answer(entry.res, 503, holdTimeoutPage, retryAfter);
     }
     server.closeIdleConnections();
@@ -113,6 +127,7 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
         if (decision.kind === "hold") continue;
         held.delete(entry);
         clearTimeout(entry.timer);
+        count("released");
         dispatch(entry.req, entry.res, decision);
       }
     },

@@ -6,6 +6,7 @@ import type { Db } from "../../db";
 import { db as defaultDb } from "../../db";
 import { AppError } from "../../errors";
 import { assertClusterViewer, getClusterMap, type ClusterMapView } from "./get-cluster-map";
+import { errorFields, panelLogger } from "../../observability/logger";
 
 // Server-sent events for the live cluster map: the map as one JSON `map` event whenever it
 // changed, checked every second. The map is read from Postgres like every other page;
@@ -82,7 +83,7 @@ export function streamClusterMap(scope: Scope, opts: ClusterStreamOptions = {}):
           }
         } catch (error) {
           // A failed read (database restart) is retried next tick; the page keeps the last map.
-          console.error("cluster map stream: read failed", error);
+          panelLogger().error(errorFields(error), "cluster map stream: read failed");
           controller.enqueue(encoder.encode(`event: stale\ndata: {}\n\n`));
         }
         if (Date.now() - startedAt >= maxDurationMs) return close();

@@ -8,6 +8,7 @@ import { databaseNameSchema } from "./names";
 import { databasesChangedBetween, isBinlogMark, readBinlogMark, type BinlogMark } from "./binlog-mark";
 import { errno, fdPath, openDirAt } from "./safe-fs";
 import { startTool } from "./spawn-tool";
+import { processLogger } from "../../../server/observability/logger";
 
 // A snapshot holds the site's files and its databases together: just before the snapshot each
 // database is dumped into the site volume, in <siteDir>/.shoal-db/ (next to the document root,
@@ -116,7 +117,7 @@ async function changesSince(node: NodeRoot, previous: SnapshotStamp | null, data
     if (!mark || !previous?.binlog) return { mark, changed: null };
     return { mark, changed: await databasesChangedBetween(conn, previous.binlog, mark, databases) };
   }).catch((e: unknown) => {
-    console.error(`Reading the binlog before the dumps: ${e instanceof Error ? e.message : String(e)}`);
+    processLogger("agent").warn(`Reading the binlog before the dumps: ${e instanceof Error ? e.message : String(e)}`);
     return { mark: null, changed: null };
   });
 }

@@ -10,6 +10,7 @@ import { errno, openDirAt, openDirChecked } from "./safe-fs";
 import { StorageError, type SnapshotInfo, type SnapshotMeta } from "./site-types";
 import { treeSize } from "./tree";
 import type { VolumeDriver } from "./volume-driver";
+import { processLogger } from "../../../server/observability/logger";
 
 // What every part of a site's storage shares: the node's driver, where a site's snapshots and
 // their metas are, the per-site queue, and reading those metas. Snapshot layout (root's, 0700):
@@ -170,7 +171,7 @@ export class SiteContext {
         const meta = await this.readMeta(siteId, name);
         if (!meta) return;
         await this.writeMeta(siteId, name, { ...meta, sizeBytes: await treeSize(this.snapshotDir(siteId, name)) });
-      }).catch((e: unknown) => console.error(`Sizing snapshot ${name} of site ${siteId}: ${describeError(e)}`));
+      }).catch((e: unknown) => processLogger("agent").error({ siteId, snapshot: name }, `Sizing snapshot ${name} of site ${siteId}: ${describeError(e)}`));
     setTimeout(() => void resize(), 3_000).unref();
     return (await this.list(siteId)).filter((m) => m.name !== name).at(-1)?.sizeBytes ?? 0;
   }

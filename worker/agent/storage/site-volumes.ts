@@ -4,6 +4,7 @@ import { siteIdSchema } from "./names";
 import { errno, fdPath, openDirChecked } from "./safe-fs";
 import { check, describeError, type SiteContext } from "./site-context";
 import type { SiteStorage } from "./site-types";
+import { processLogger } from "../../../server/observability/logger";
 
 // A site's live directory (node.siteDir: a btrfs subvolume or a plain directory): making it,
 // deleting it, and swapping a prepared copy in where it is.
@@ -93,7 +94,7 @@ export async function swapIn(ctx: SiteContext, sites: FileHandle, siteId: string
 export function deleteReplacedLater(ctx: SiteContext, siteId: string, replaced: string): void {
   const remove = () =>
     ctx.lock(siteId, () => ctx.driver.deleteVolume(replaced)).catch((e: unknown) =>
-      console.error(`Deleting the replaced volume of site ${siteId} (${replaced}): ${describeError(e)}`),
+      processLogger("agent").error({ siteId, volume: replaced }, `Deleting the replaced volume of site ${siteId} (${replaced}): ${describeError(e)}`),
     );
   setTimeout(() => void remove(), 3_000).unref();
 }

@@ -1,0 +1,65 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { answerScrape, isLoopback } from "../../server/observability/metrics-http";
+import type { HoldOutcome } from "../edge/hold-service";
+
+// One agent's Prometheus series (its own registry: tests run several agents in one process).
+// Front-door requests are counted from the node's nginx access log, which the heartbeat sampler
+// (metrics.ts) already reads: every request nginx answered, whatever it proxied to, counted when
+// the log is next read (the heartbeat's poll or a scrape). The hold service counts the requests it
+// parked and how each left.
+
+
+export type AgentMetrics = {
+  registry: Registry;
+  /** One front-door request nginx logged, with its status code. */
+  frontDoorRequest: (status: number) => void;
+  /** A request the hold service parked, or could not, and how it left. */
+  held: (outcome: HoldOutcome) => void;
+  /** Where the number of requests waiting now is read at scrape time. */
+  watchHeld(count: () => number): void;
+  /**
+   * Answers GET /metrics: to a loopback caller or one with the node's agent secret (the same
+   * bearer check as every other agent call). `refresh` runs first (reads the access log).
+   */
+  serve(req: IncomingMessage, res: ServerResponse, authorised: (req: IncomingMessage) => boolean, refresh?: () => Promise<unknown>): Promise<void>;
+};
+
+export function createAgentMetrics(): AgentMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const frontDoor = new Counter({
+    name: "shoal_frontdoor_requests_total",
+    help: "Requests the node's front door (nginx) answered, by status code, from its access log.",
+    labelNames: ["code"] as const,
+    registers: [registry],
+  });
+  const hold = new Counter({
+    name: "shoal_edge_held_requests_total",
+    help: "Requests for a paused (moving) site at the hold service, by how they left: released (to the site's new backend), timed_out or closed (503 after waiting), refused_full or refused_closing (503 at once).",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  let heldNow: () => number = () => 0;
+  new Gauge({
+    name: "shoal_edge_held_requests",
+    help: "Requests waiting in the hold service now.",
+    registers: [registry],
+    collect() {
+      this.set(heldNow());
+    },
+  });
+  return {
+    registry,
+    frontDoorRequest: (status) => frontDoor.inc({ code: String(status) }),
+    held: (outcome) => hold.inc({ outcome }),
+    watchHeld(count) {
+      heldNow = count;
+    },
+    async serve(req, res, authorised, refresh) {
+      const allowed = isLoopback(req.socket.remoteAddress) || authorised(req);
+      if (allowed) await refresh?.().catch(() => undefined);
+      await answerScrape(req, res, registry, allowed);
+    },
+  };
+}
