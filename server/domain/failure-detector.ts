@@ -160,7 +160,8 @@ function verdict(e: Evidence, node: HeartbeatObservation, prev: NodeHealth | und
   let up = 0;
   for (const p of peers) {
     const probe = e.latestProbe.get(`${p.nodeId}\u0000${node.nodeId}`);
-    if (probe) probe.reachable ? up++ : down++;
+    if (probe?.reachable) up++;
+    else if (probe) down++;
   }
   const confirmed = peers.length > 0 && down * 2 > peers.length;
   const suspect = (held: string) => ({ next: "SUSPECT" as const, reason: silence, held });

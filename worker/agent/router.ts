@@ -44,7 +44,7 @@ export async function readJsonBody(req: IncomingMessage, limit = maxSpecBytes): 
   if (declared > limit) throw new AgentError(413, "PAYLOAD_TOO_LARGE", `The body must be at most ${limit} bytes.`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req) {
+  for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) throw new AgentError(413, "PAYLOAD_TOO_LARGE", `The body must be at most ${limit} bytes.`);
     chunks.push(chunk);

@@ -17,8 +17,8 @@ export type ControlDeps = {
   lockRedis: Redis;
   reconcileQueue: Queue;
   /** Queues a reconcile of each node (deduplicated per node; `force` resends an unchanged spec). */
-  enqueue(nodeIds: readonly string[], force?: boolean): Promise<void>;
-  enqueueAll(): Promise<void>;
+  enqueue: (nodeIds: readonly string[], force?: boolean) => Promise<void>;
+  enqueueAll: () => Promise<void>;
   withLeases: WithLeases;
 };
 

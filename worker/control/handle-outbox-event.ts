@@ -38,11 +38,11 @@ export async function handleOutboxEvent(db: Db, event: OutboxEventPayload, enque
     }
     case "Node":
       return enqueue([event.aggregateId]);
+    // Suspension of a reseller reaches every account below it, and a brand's name and support
+    // address are on its customers' suspended pages: on any node.
     case "Reseller":
     case "Plan":
-    // A brand's name and support address are on its customers' suspended pages, on any node.
     case "Brand":
-      // Suspension of a reseller reaches every account below it, on any node.
       return enqueueAll();
     default:
       // Customers' contact details, ...: nothing on the nodes depends on them.

@@ -17,7 +17,7 @@ export type ScheduleJob = {
   every?: number;
   /** Held for the whole run under the schedule's id. */
   lease?: LeasedRun;
-  run(): Promise<unknown>;
+  run: () => Promise<unknown>;
 };
 
 export type ScheduleJobs = Record<Exclude<ScheduleId, "heartbeat">, ScheduleJob>;

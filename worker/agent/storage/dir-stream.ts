@@ -239,7 +239,7 @@ class DirReceiver {
       throw new InvalidStreamError("A record header is not JSON.");
     }
     if (typeof body !== "object" || body === null) throw new InvalidStreamError("A record header is not an object.");
-    return { t, ...(body as object) } as Header;
+    return { t, ...body } as Header;
   }
 
   /** The parent's tree at `dest`: directories made, files hard-linked, symlinks copied. */
