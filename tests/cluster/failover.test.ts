@@ -55,7 +55,9 @@ describe("failover", () => {
     const docroot = path.join(liveNode.root.siteDir(world.customers.a.account.username, site.id), "public");
     await writeFile(path.join(docroot, "tick.php"), tickPhp);
     await cluster.waitFor("the site to take writes", async () => (await cluster.edgeGet(survivor.index, host, `/tick.php?at=${Date.now()}`)).status === 200);
-    await cluster.waitFor("a snapshot with tick.php on the replica", async () => (await db.snapshot.count({ where: { siteId: site.id, nodeId: replica.nodeId, takenAt: { gt: new Date(Date.now() - 1_500) } } })) > 0, { timeoutMs: 60_000 });
+    // The copy promoted later must hold tick.php: a snapshot begun after the site took a write.
+    const tookWritesAt = new Date();
+    await cluster.waitFor("a snapshot with tick.php on the replica", async () => (await db.snapshot.count({ where: { siteId: site.id, nodeId: replica.nodeId, takenAt: { gt: tookWritesAt } } })) > 0, { timeoutMs: 60_000 });
 
     const writer = startWriter(() => via(survivor));
     await new Promise((r) => setTimeout(r, 3_000));
