@@ -2,7 +2,7 @@ import { z } from "zod";
 
 // What a node's agent reports on GET /v1/metrics, polled by the control plane twice a second as
 // the node's heartbeat. The control plane parses every report with this schema before it stores or
-// acts on it (STYLE 6): a node is a trust boundary, and a compromised or buggy agent must not be
+// acts on it: a node is a trust boundary, and a compromised or buggy agent must not be
 // able to write arbitrary JSON into Node.metrics or steer placement with absurd numbers.
 
 /** A host name as nginx logs $host (lower case, no port); anything else is not a site. */

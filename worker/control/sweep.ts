@@ -3,7 +3,7 @@ import { ensureDatabasePlacement, ensureSitePlacement } from "./place-site";
 import { settleOperations, recordUnplaced, type EdgeProbe } from "./operation-progress";
 import { routableSiteWhere } from "./read-route-table";
 
-// The periodic repair of lost or stuck work (DESIGN invariant 2): an event lost between Redis and
+// The periodic repair of lost or stuck work (docs/architecture.md, invariant 2): an event lost between Redis and
 // a worker, a job that exhausted its retries, a node that drifted. Everything it finds is turned
 // back into the same idempotent placement and reconcile calls the events make.
 
