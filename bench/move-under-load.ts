@@ -82,7 +82,16 @@ async function main({ cluster, db, fixtures }: BenchCluster) {
   console.log(`  held window (pause → release): ${released - paused} ms; max latency of a held request ${Math.max(0, ...heldAdded).toFixed(0)} ms (baseline p50 ${s.p50.toFixed(1)} ms)      target: max added ≤ 500 ms, 0 non-2xx`);
   for (const step of op.steps) console.log(`    ${step.kind.padEnd(24)} ${String(step.finishedAt!.getTime() - step.startedAt!.getTime()).padStart(6)} ms`);
   // What the control worker timed inside the steps (worker/control/move-site.ts logs them).
-  const workerLines = (await cluster.logTail("worker", 1, 2000)).split("\n").filter((l) => l.includes(`move ${site.id}:`));
+  // The worker logs JSON lines (pino): the message is in "msg".
+  const message = (line: string) => {
+    try {
+      const msg = (JSON.parse(line) as { msg?: unknown }).msg;
+      return typeof msg === "string" ? msg : line;
+    } catch {
+      return line;
+    }
+  };
+  const workerLines = (await cluster.logTail("worker", 1, 2000)).split("\n").map(message).filter((l) => l.includes(`move ${site.id}:`));
   console.log(`  the worker's timings:\n${workerLines.map((l) => `    ${l.replace(/^.*?move [a-z0-9]+: /, "")}`).join("\n")}`);
   const png = await writeScatterPlot(result.records, {
     file: "var/bench/move-under-load.png",
