@@ -59,7 +59,7 @@ function nameOf(node: ts.FunctionLikeDeclaration): string {
     return parent.left.getText();
   }
   if (ts.isCallExpression(parent)) {
-    const callee = parent.expression.getText();
+    const callee = parent.expression.getText().replace(/\s+/g, " ");
     return `<callback of ${callee.length > 40 ? callee.slice(0, 40) + "…" : callee}>`;
   }
   if (ts.isExportAssignment(parent)) return "default";
