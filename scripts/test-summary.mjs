@@ -19,7 +19,9 @@ function vitestTiers(json, names, crashFile) {
   for (const file of json?.testResults ?? []) {
     const rel = path.relative(process.cwd(), file.name);
     const tier = names.find((n) => rel.includes(`tests/${n}/`)) ?? names[0];
-    if (file.status === "failed" && file.assertionResults.length === 0) counts[tier].failed += 1; // file failed to load
+    // A file that failed with none of its tests failing broke outside them: it did not load, or a
+    // beforeAll/afterAll hook threw (its tests then read as skipped). That is a failure too.
+    if (file.status === "failed" && !file.assertionResults.some((t) => t.status === "failed")) counts[tier].failed += 1;
     for (const t of file.assertionResults) {
       if (t.status === "passed") counts[tier].passed++;
       else if (t.status === "failed") counts[tier].failed++;

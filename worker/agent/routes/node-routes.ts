@@ -1,5 +1,3 @@
-import { readFileSync } from "node:fs";
-import { z } from "zod";
 import { nodeMetricsSchema } from "../../../server/contract/node-metrics";
 import { probeAnswerSchema, probeRequestSchema } from "../../../server/contract/node-probe";
 import { healthAnswerSchema, stateAnswerSchema } from "../../../server/contract/node-state";
@@ -9,11 +7,11 @@ import type { MetricsSampler } from "../metrics";
 import type { NodeRoot } from "../node-root";
 import { probeFrontDoor } from "../peer-probe";
 import { answer, readJsonBody, type AgentRoute } from "../router";
+import { agentVersion } from "../version";
 
 // The node itself: is the agent up, its heartbeat, what it observes, and whether it reaches
 // another node's front door.
 
-const agentVersion = z.object({ version: z.string() }).parse(JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8"))).version;
 
 export type NodeRoutesContext = {
   node: NodeRoot;
