@@ -1,10 +1,6 @@
-/**
- * The steps of a planned move, in order: the panel shows them, worker/control/move-site.ts runs
- * them, and the cluster map marks a site paused while one of pause..release runs. The pre-copy
- * also stages the target (a standby volume, databases, vhost and pool, unrouted), so that the
- * steps between pause and release only hold, drain, copy the last delta and swap it in.
- */
-export { moveStepKinds, type MoveStepKind } from "./operation-kinds";
+// Pure rules of a planned move; its steps, in order, are moveStepKinds in operation-kinds.ts. The
+// pre-copy also stages the target (a standby volume, databases, vhost and pool, unrouted), so the
+// steps between pause and release only hold, drain, copy the last delta and swap it in.
 
 /**
  * The route table with the moving site's entry sent through every edge's hold service

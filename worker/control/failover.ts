@@ -23,8 +23,6 @@ import type { Log } from "../../server/observability/logger";
 // Safe to run again at any point (a worker killed half-way, two ticks): planFailover only picks
 // sites whose PRIMARY is still on a dead node, and the fence is conditional on that placement.
 
-export { failoverStepKinds };
-
 export type FailoverContext = {
   db: Db;
   clusterSecret: string;

@@ -4,7 +4,8 @@ import { agentClient, AgentUnreachableError, type AgentClient } from "./agent-cl
 import { buildNodeSpec } from "./build-node-spec";
 import { markStep, probeEdge, type EdgeProbe } from "./operation-progress";
 import { bumpRoutesVersion, lockClusterState, setSitesPaused } from "./read-route-table";
-import { targetSpecAfterMove as mergeTargetSpec, type MoveStepKind } from "../../server/domain/move-steps";
+import { targetSpecAfterMove as mergeTargetSpec } from "../../server/domain/move-steps";
+import type { MoveStepKind } from "../../server/domain/operation-kinds";
 import { ReconcileRetry, reconcileNode } from "./reconcile-node";
 import { countSettled, movesTotal } from "./control-metrics";
 import { publishRoutes, type PublishOptions, type PublishResult } from "./publish-routes";

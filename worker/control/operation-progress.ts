@@ -8,9 +8,6 @@ import { countSettled } from "./control-metrics";
 // it is doing to each object, and `settleOperations` decides from Postgres alone (observed
 // generations, placements, each edge's applied route version) which steps are done. Nothing here
 // replays work: an operation finishes when the state it asked for is observed.
-
-/** The steps a node's reconcile applies (server/domain/operation-kinds.ts). */
-export { nodeStepKinds };
 const openStatuses = ["PENDING", "RUNNING"] as const;
 /**
  * The operations a reconcile runs. A move, a rollback or a failover is its own job's to mark: a

@@ -33,11 +33,6 @@ import type { Log } from "../../server/observability/logger";
 //      the two is released (placement removed, then that node's converge deletes its store).
 // Every step re-reads Postgres and is safe to repeat: a round cut short is finished by the next.
 
-export const reReplicateKind = operationKind.siteRereplicate;
-export const releaseReplicaKind = operationKind.siteReleaseReplica;
-// Not "release" among a released replica's steps: the cluster map reads a RUNNING "release" step as a paused site.
-export { reReplicateStepKinds, releaseReplicaStepKinds };
-
 export type ReReplicateContext = {
   db: Db;
   clusterSecret: string;
@@ -97,7 +92,7 @@ async function resumeOpen(ctx: ReReplicateContext, nodes: NodeRow[]): Promise<Se
   const { db } = ctx;
   const nodeByName = new Map(nodes.map((n) => [n.name, n]));
   const open = await db.operation.findMany({
-    where: { kind: { in: [reReplicateKind, releaseReplicaKind] }, status: "RUNNING" },
+    where: { kind: { in: [operationKind.siteRereplicate, operationKind.siteReleaseReplica] }, status: "RUNNING" },
     orderBy: { createdAt: "asc" },
     select: { id: true, kind: true, targetId: true, createdAt: true, steps: { select: { kind: true, target: true, status: true } } },
   });
@@ -108,7 +103,7 @@ async function resumeOpen(ctx: ReReplicateContext, nodes: NodeRow[]): Promise<Se
       await finish(db, op.id, "FAILED", "Its node is no longer registered.");
       continue;
     }
-    if (op.kind === releaseReplicaKind) await clean(ctx, op.id, op.targetId, node);
+    if (op.kind === operationKind.siteReleaseReplica) await clean(ctx, op.id, op.targetId, node);
     else seeds.push({ opId: op.id, siteId: op.targetId, node, createdAt: op.createdAt });
   }
   return seeds;
@@ -176,7 +171,7 @@ async function readSites(db: Db, ids: string[]): Promise<ReplicationSite[]> {
       select: { id: true, account: { select: { plan: { select: { copies: true, snapshotCadenceSec: true } } } }, placements: { select: { nodeId: true, role: true, reason: true } } },
     }),
     // A release still waiting to delete a copy on a node that is down does not hold the site up.
-    db.operation.findMany({ where: { targetType: "Site", targetId: { in: ids }, status: { in: ["PENDING", "RUNNING"] }, kind: { not: releaseReplicaKind } }, select: { targetId: true } }),
+    db.operation.findMany({ where: { targetType: "Site", targetId: { in: ids }, status: { in: ["PENDING", "RUNNING"] }, kind: { not: operationKind.siteReleaseReplica } }, select: { targetId: true } }),
     // Per node holding the site: the newest scheduled snapshot it shares with the live node,
     // against the live node's newest (and that one's size).
     db.$queryRaw<{ siteId: string; nodeId: string; common: Date | null; newest: Date | null; sizeBytes: bigint | null }[]>`
@@ -281,7 +276,7 @@ async function placeReplica(ctx: ReReplicateContext, a: ReplicaAddition, nodes: 
     if (!primary || counted.length >= site.account.plan.copies || site.placements.some((p) => p.nodeId === a.nodeId)) return null;
     await tx.placement.create({ data: { siteId: a.siteId, nodeId: a.nodeId, role: "REPLICA", epoch: primary.epoch, reason: a.reason } });
     return recordOperation(tx, {
-      kind: reReplicateKind,
+      kind: operationKind.siteRereplicate,
       stepKinds: reReplicateStepKinds,
       siteId: a.siteId,
       customer: site.account.customer,
@@ -371,7 +366,7 @@ async function releaseReplica(ctx: ReReplicateContext, r: ReplicaRelease, nodes:
       await tx.placement.update({ where: { id: standIn.id }, data: { reason: `replica: stood in for ${(replacedNodeNames(standIn.reason) ?? []).join(", ")}, kept (${r.reason})` } });
     }
     return recordOperation(tx, {
-      kind: releaseReplicaKind,
+      kind: operationKind.siteReleaseReplica,
       stepKinds: releaseReplicaStepKinds,
       siteId: r.siteId,
       customer: site.account.customer,

@@ -1,5 +1,5 @@
 import type { Tx } from "../../db";
-import { moveStepKinds } from "../../domain/move-steps";
+import { moveStepKinds } from "../../domain/operation-kinds";
 import { AppError } from "../../errors";
 import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../../server/db";
 import { defaultBalancerSettings } from "../../../server/domain/balancer";
-import { moveStepKinds } from "../../../server/domain/move-steps";
+import { moveStepKinds } from "../../../server/domain/operation-kinds";
 import { balanceTick } from "../../../worker/control/balance";
 import { makeCustomer, makeWorld } from "../../helpers/fixtures";
 import { SimulatedNodes, type SimulatedMove } from "../../helpers/simulated-nodes";

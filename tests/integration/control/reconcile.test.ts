@@ -7,7 +7,7 @@ import { startAgentServer, type AgentServer } from "../../../worker/agent/server
 import { handleOutboxEvent } from "../../../worker/control/handle-outbox-event";
 import { ReconcileRetry, reconcileNode } from "../../../worker/control/reconcile-node";
 import { sweep } from "../../../worker/control/sweep";
-import { moveStepKinds } from "../../../server/domain/move-steps";
+import { moveStepKinds } from "../../../server/domain/operation-kinds";
 import { callerFor, makeWorld } from "../../helpers/fixtures";
 import { destroyNode, httpGet, makeNode } from "../agent/node-harness";
 

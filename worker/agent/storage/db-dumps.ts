@@ -4,7 +4,7 @@ import { lstat, mkdir, open, readdir, readFile, rename, unlink, type FileHandle 
 import path from "node:path";
 import { dropDatabase, ensureDatabase, withAdmin } from "../drivers/mariadb";
 import type { NodeRoot } from "../node-root";
-import { databaseNameSchema } from "./names";
+import { databaseNameSchema } from "../../../server/contract/storage-names";
 import { databasesChangedBetween, isBinlogMark, readBinlogMark, type BinlogMark } from "./binlog-mark";
 import { errno, fdPath, openDirAt } from "./safe-fs";
 import { startTool } from "./spawn-tool";

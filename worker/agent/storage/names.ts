@@ -1,8 +1,7 @@
 import { snapshotNameSchema } from "../../../server/contract/storage-names";
 
 // Snapshot names made here, and paths inside a snapshot as the customer browses them. The names
-// the API takes are the contract's; its modules that check them take them from here as well.
-export { databaseNameSchema, siteIdSchema, snapshotNamePattern, snapshotNameSchema } from "../../../server/contract/storage-names";
+// the API takes are the contract's (server/contract/storage-names.ts).
 
 /** A snapshot name for `date` (UTC, to the second): `${kind}-YYYYMMDDTHHMMSSZ`. */
 export function snapshotNameAt(kind: string, date: Date): string {

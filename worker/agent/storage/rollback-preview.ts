@@ -6,7 +6,7 @@ import type { Readable } from "node:stream";
 import { mariadbPid } from "../drivers/mariadb";
 import type { NodeRoot } from "../node-root";
 import { databaseExists, dumpArgs, dumpDirName, dumpFileIn, MissingDumpError } from "./db-dumps";
-import { databaseNameSchema, siteIdSchema, snapshotNameSchema } from "./names";
+import { databaseNameSchema, siteIdSchema, snapshotNameSchema } from "../../../server/contract/storage-names";
 import { errno, fdPath, openDirAt, openDirChecked } from "./safe-fs";
 import { StorageError, type SiteStorage } from "./site-storage";
 import { startTool } from "./spawn-tool";

@@ -5,7 +5,7 @@ import { writeFileAtomic } from "../config-file";
 import type { NodeRoot } from "../node-root";
 import { btrfsDriver } from "./btrfs-driver";
 import { dirDriver } from "./dir-driver";
-import { snapshotNameSchema } from "./names";
+import { snapshotNameSchema } from "../../../server/contract/storage-names";
 import { errno, openDirAt, openDirChecked } from "./safe-fs";
 import { StorageError, type SnapshotInfo, type SnapshotMeta } from "./site-types";
 import { treeSize } from "./tree";

@@ -4,7 +4,7 @@ import { unixUsernameSchema } from "../../../server/domain/unix-username";
 import { mariadbPid, startMariadb } from "../drivers/mariadb";
 import { lookupSystemGroupId, readSystemUsers, type SystemUser } from "../system-users";
 import { activateStandbyMark, databaseExists, dumpFileIn, loadDump, readPromotedMarkInfo, readStamp, sameBytes, writePromotedMark } from "./db-dumps";
-import { siteIdSchema, snapshotNameSchema } from "./names";
+import { siteIdSchema, snapshotNameSchema } from "../../../server/contract/storage-names";
 import { ensureDirOwned, openDirChecked } from "./safe-fs";
 import { check, publicInfo, type SiteContext } from "./site-context";
 import { dumpsToLoad } from "./site-restore";

@@ -1,5 +1,5 @@
 import { dumpFileIn, loadDump, MissingDumpError } from "./db-dumps";
-import { databaseNameSchema, siteIdSchema, snapshotNameSchema } from "./names";
+import { databaseNameSchema, siteIdSchema, snapshotNameSchema } from "../../../server/contract/storage-names";
 import { check, publicInfo, type SiteContext } from "./site-context";
 import { snapshotLocked } from "./site-snapshots";
 import { StorageError, type SiteStorage } from "./site-types";

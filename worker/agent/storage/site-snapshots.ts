@@ -3,7 +3,7 @@ import { lstat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { btrfsUnchangedSince } from "./btrfs-unchanged";
 import { databaseExists, dumpsCurrent, writeDumps } from "./db-dumps";
-import { databaseNameSchema, siteIdSchema, snapshotNameSchema } from "./names";
+import { databaseNameSchema, siteIdSchema, snapshotNameSchema } from "../../../server/contract/storage-names";
 import { check, publicInfo, type SiteContext } from "./site-context";
 import { StorageError, type SiteStorage } from "./site-types";
 

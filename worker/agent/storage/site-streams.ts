@@ -1,5 +1,5 @@
 import { readStamp } from "./db-dumps";
-import { siteIdSchema, snapshotNameSchema } from "./names";
+import { siteIdSchema, snapshotNameSchema } from "../../../server/contract/storage-names";
 import { check, publicInfo, type SiteContext } from "./site-context";
 import { StorageError, type SiteStorage, type SnapshotMeta } from "./site-types";
 

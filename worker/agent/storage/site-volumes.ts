@@ -1,6 +1,6 @@
 import { lstat, readdir, rename, rm, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { siteIdSchema } from "./names";
+import { siteIdSchema } from "../../../server/contract/storage-names";
 import { errno, fdPath, openDirChecked } from "./safe-fs";
 import { check, describeError, type SiteContext } from "./site-context";
 import type { SiteStorage } from "./site-types";

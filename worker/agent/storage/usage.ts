@@ -4,7 +4,7 @@ import path from "node:path";
 import type { NodeRoot } from "../node-root";
 import { assignToGroup, ensureQuota, ensureSiteGroup, readQgroups, siteGroupId, startRescan } from "./btrfs-quota";
 import { dumpDirName } from "./db-dumps";
-import { databaseNameSchema, siteIdSchema } from "./names";
+import { databaseNameSchema, siteIdSchema } from "../../../server/contract/storage-names";
 import { errno } from "./safe-fs";
 
 // How much disk each site served here takes: its live files, its databases (the dumps in its

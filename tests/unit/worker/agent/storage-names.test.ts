@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { InvalidRelativePathError, parseRelativePath, snapshotNameAt, snapshotNameSchema } from "../../../../worker/agent/storage/names";
+import { snapshotNameSchema } from "../../../../server/contract/storage-names";
+import { InvalidRelativePathError, parseRelativePath, snapshotNameAt } from "../../../../worker/agent/storage/names";
 
 describe("snapshot names", () => {
   it("accepts a kind and a UTC instant, to the second or the millisecond", () => {
