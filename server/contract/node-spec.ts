@@ -1,3 +1,4 @@
+import { isIPv4 } from "node:net";
 import { z } from "zod";
 import { parseDatabaseName, parseDatabaseUser } from "../domain/database-name";
 import { parseDomainName } from "../domain/domain-name";
@@ -109,12 +110,55 @@ const noControlCharacters = (value: string) => !/[\u0000-\u001f\u007f-\u009f]/.t
 
 export { providerSchema, type Provider } from "../domain/provider";
 
+/**
+ * An account's share of a node, from its plan: the agent applies it to the cgroup every process of
+ * the account runs in on that node (php-fpm now; cron and SFTP sessions later), and diskMb to its
+ * storage quota. cpuPercent is of one core (200 = two cores).
+ */
+export const accountLimitsSchema = z.strictObject({
+  cpuPercent: z.number().int().min(5).max(6400),
+  memoryMb: z.number().int().min(64).max(262_144),
+  pids: z.number().int().min(16).max(65_536),
+  ioWeight: z.number().int().min(1).max(10_000),
+  diskMb: z.number().int().min(1).max(100_000_000),
+});
+export type AccountLimits = z.infer<typeof accountLimitsSchema>;
+export const defaultAccountLimits: AccountLimits = { cpuPercent: 100, memoryMb: 512, pids: 128, ioWeight: 100, diskMb: 1024 };
+
 const accountSpecSchema = z.strictObject({
   id: objectIdSchema,
   username: unixUsernameSchema,
   status: statusSchema,
   provider: providerSchema.nullable().optional(),
+  limits: accountLimitsSchema.default(defaultAccountLimits),
 });
+
+const portNumber = (value: string) => /^[1-9][0-9]{0,4}$/.test(value) && Number(value) <= 65535;
+
+/** "IPv4:port", written unquoted into an nginx listen directive. */
+export const listenAddressSchema = z.string().refine((value) => {
+  const [address, port, ...rest] = value.split(":");
+  return rest.length === 0 && address !== undefined && isIPv4(address) && port !== undefined && portNumber(port);
+}, "Must be IPv4:port, such as 127.0.0.1:80.");
+
+/** An IPv4 address or block ("10.0.0.0/24"), written unquoted into nginx and nftables rules. */
+export const ipv4OrCidrSchema = z.string().refine((value) => {
+  const [address, bits, ...rest] = value.split("/");
+  if (rest.length > 0 || address === undefined || !isIPv4(address)) return false;
+  return bits === undefined || (/^[0-9]{1,2}$/.test(bits) && Number(bits) <= 32);
+}, "Must be an IPv4 address or CIDR block, such as 10.0.0.0/24.");
+
+/**
+ * Where a site's processes may connect beyond the internet, its node's MariaDB and its node's DNS
+ * (an admin setting: a shared API host on the private network, say). Everything else on loopback,
+ * private ranges and `clusterAddresses` is refused.
+ */
+export const egressSpecSchema = z.strictObject({
+  allow: z.array(z.strictObject({ address: ipv4OrCidrSchema, port: z.number().int().min(1).max(65535).nullable() })).max(256),
+  /** Addresses of the cluster's own hosts (nodes, Postgres, Redis, panel) when they are not private. */
+  clusterAddresses: z.array(ipv4OrCidrSchema).max(1024),
+});
+export type EgressSpec = z.infer<typeof egressSpecSchema>;
 
 /** The installers the agent has (worker/agent/apps/); the catalog maps SiteApp values to them. */
 export const appKindSchema = z.enum(["wordpress", "dokuwiki"], { error: 'Must be "wordpress" or "dokuwiki".' });
@@ -221,6 +265,7 @@ export const nodeSpecSchema = z
     sites: z.array(siteSpecSchema).max(5000),
     databases: z.array(databaseSpecSchema).max(5000),
     replicas: z.array(replicaSpecSchema).max(5000).default([]),
+    egress: egressSpecSchema.default({ allow: [], clusterAddresses: [] }),
   })
   .superRefine((spec, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });

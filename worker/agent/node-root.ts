@@ -1,5 +1,6 @@
 import { chmod, chown, mkdir, statfs } from "node:fs/promises";
 import { isIPv4 } from "node:net";
+import { ipv4OrCidrSchema, listenAddressSchema } from "../../server/contract/node-spec";
 import path from "node:path";
 import { z } from "zod";
 import { lookupSystemUser } from "./system-users";
@@ -11,21 +12,6 @@ import { lookupSystemUser } from "./system-users";
 // Put the root under /var (the tests use /var/tmp), not /tmp: it holds site files and MariaDB's
 // data, which must survive a reboot and /tmp cleaners, and a service started by systemd with
 // PrivateTmp= would see its own empty /tmp instead of the node's files.
-
-const portNumber = (value: string) => /^[1-9][0-9]{0,4}$/.test(value) && Number(value) <= 65535;
-
-/** "IPv4:port", written unquoted into an nginx listen directive. */
-export const listenAddressSchema = z.string().refine((value) => {
-  const [address, port, ...rest] = value.split(":");
-  return rest.length === 0 && address !== undefined && isIPv4(address) && port !== undefined && portNumber(port);
-}, "Must be IPv4:port, such as 127.0.0.1:80.");
-
-/** An IPv4 address or block ("10.0.0.0/24"), written unquoted into nginx's set_real_ip_from. */
-export const ipv4OrCidrSchema = z.string().refine((value) => {
-  const [address, bits, ...rest] = value.split("/");
-  if (rest.length > 0 || address === undefined || !isIPv4(address)) return false;
-  return bits === undefined || (/^[0-9]{1,2}$/.test(bits) && Number(bits) <= 32);
-}, "Must be an IPv4 address or CIDR block, such as 10.0.0.0/24.");
 
 export const nodeConfigSchema = z.strictObject({
   // Written unquoted into nginx and php-fpm config lines and into mariadbd arguments.

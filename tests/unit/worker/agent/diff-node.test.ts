@@ -3,11 +3,11 @@ import { describeStep, diffNode, planNode, type DesiredNode, type ObservedNode, 
 import { nativePasswordHash } from "../../../../worker/agent/drivers/mariadb";
 import { accountComment } from "../../../../worker/agent/drivers/unix-user";
 import { nodeRoot } from "../../../../worker/agent/node-root";
-import { parseNodeSpec, type NodeSpec } from "../../../../server/contract/node-spec";
+import { parseNodeSpec, type NodeSpec, type NodeSpecInput } from "../../../../server/contract/node-spec";
 
 const node = nodeRoot({ root: "/var/lib/shoal/node1", address: "127.0.10.1", httpPort: 80, mysqlPort: 3307 });
 
-const spec = (overrides: Partial<NodeSpec> = {}): NodeSpec =>
+const spec = (overrides: Partial<NodeSpecInput> = {}): NodeSpec =>
   parseNodeSpec({
     accounts: [{ id: "acc1", username: "alice", status: "ACTIVE" }],
     sites: [
