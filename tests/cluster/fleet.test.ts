@@ -48,8 +48,9 @@ async function livePlacement(siteId: string) {
 }
 
 async function poolFiles(nodeIndex: number, siteId: string): Promise<string[]> {
-  const dir = cluster.nodes[nodeIndex - 1]!.root.poolDir;
-  return (await readdir(dir).catch(() => [])).filter((f) => f.includes(siteId));
+  // etc/php-fpm/pools/<account>/<site>.conf
+  const dir = cluster.nodes[nodeIndex - 1]!.root.poolsDir;
+  return (await readdir(dir, { recursive: true }).catch(() => [])).filter((f) => f.includes(siteId));
 }
 
 const passwdLines = async (username: string) => (await readFile("/etc/passwd", "utf8")).split("\n").filter((l) => l.startsWith(`${username}:`));
@@ -176,7 +177,7 @@ describe("the node fleet on three nodes", () => {
       if ((await passwdLines(account.username)).length > 0) return false;
       for (const node of cluster.nodes) {
         if ((await cluster.edgeGet(node.index, "fleet-blog.test", "/")).status !== 404) return false;
-        if ((await readdir(node.root.vhostDir)).length > 0 || (await readdir(node.root.poolDir)).length > 0) return false;
+        if ((await readdir(node.root.vhostDir)).length > 0 || (await readdir(node.root.poolsDir)).length > 0) return false;
         if ((await readdir(node.root.homeDir)).length > 0) return false;
       }
       return (await db.placement.count()) === 0;

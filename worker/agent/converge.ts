@@ -1,4 +1,4 @@
-import { readdir, stat } from "node:fs/promises";
+import { mkdir, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { installApp } from "./apps/install-app";
 import { readAppMarker } from "./apps/marker";
@@ -6,6 +6,8 @@ import { readTextIfExists, replaceAllChecked } from "./config-file";
 import { describeStep, diffNode, planNode, stepObjects, type ObservedNode, type Step } from "./diff-node";
 import * as mariadb from "./drivers/mariadb";
 import * as nginx from "./drivers/nginx";
+import * as cgroup from "./drivers/cgroup";
+import * as egress from "./drivers/egress";
 import * as phpFpm from "./drivers/php-fpm";
 import * as siteStore from "./drivers/site-store";
 import * as unixUser from "./drivers/unix-user";
@@ -27,8 +29,28 @@ async function readConfigs(dir: string): Promise<Record<string, string>> {
   return configs;
 }
 
+/** Each account master's running state and config, and every pool by site id. */
+async function observePhpFpm(node: NodeRoot): Promise<ObservedNode["phpFpm"]> {
+  const mains: ObservedNode["phpFpm"]["mains"] = {};
+  const pools: ObservedNode["phpFpm"]["pools"] = {};
+  const usernames = new Set(await phpFpm.phpFpmAccounts(node));
+  for (const entry of await readdir(node.poolsDir, { withFileTypes: true }).catch(() => [])) {
+    if (entry.isDirectory()) usernames.add(entry.name);
+  }
+  for (const username of [...usernames].sort()) {
+    mains[username] = { running: (await phpFpm.phpFpmPid(node, username)) !== null, main: await readTextIfExists(node.phpFpmConf(username)) };
+    for (const [siteId, content] of Object.entries(await readConfigs(node.poolDir(username)))) pools[siteId] = { username, content };
+  }
+  return { legacy: await phpFpm.hasLegacyPhpFpm(node), mains, pools };
+}
+
 export async function observeNode(node: NodeRoot, documentRoots: ReadonlyMap<string, string>): Promise<ObservedNode> {
   const mariadbRunning = (await mariadb.mariadbPid(node)) !== null;
+  const accounts = await unixUser.observeAccounts(node);
+  const cgroups: ObservedNode["cgroups"] = {};
+  for (const username of new Set([...accounts.map((a) => a.username), ...(await cgroup.accountGroups(node))])) {
+    cgroups[username] = await cgroup.readAccountCgroupLimits(node, username);
+  }
   const siteStores = await siteStore.observeSiteStores(node, documentRoots);
   const appMarkers: Record<string, string | null> = {};
   for (const store of siteStores) {
@@ -41,12 +63,10 @@ export async function observeNode(node: NodeRoot, documentRoots: ReadonlyMap<str
       main: await readTextIfExists(node.nginxConf),
       vhosts: await readConfigs(node.vhostDir),
     },
-    phpFpm: {
-      running: (await phpFpm.phpFpmPid(node)) !== null,
-      main: await readTextIfExists(node.phpFpmConf),
-      pools: await readConfigs(node.poolDir),
-    },
-    accounts: await unixUser.observeAccounts(node),
+    phpFpm: await observePhpFpm(node),
+    egress: await egress.observeEgressRules(node),
+    accounts,
+    cgroups,
     siteStores,
     mariadb: {
       running: mariadbRunning,
@@ -65,24 +85,32 @@ async function isSocket(file: string): Promise<boolean> {
  * php-fpm answers SIGUSR2 before its new pools listen: wait until the sockets say so. Only pools
  * whose file is installed count; a pool rolled back or skipped earlier in this converge has none.
  */
-async function waitForSockets(node: NodeRoot, wanted: readonly string[], gone: readonly string[]): Promise<void> {
+async function waitForSockets(node: NodeRoot, username: string, wanted: readonly string[], gone: readonly string[]): Promise<void> {
   const present: string[] = [];
-  for (const id of wanted) if ((await readTextIfExists(node.poolFile(id))) !== null) present.push(id);
-  await waitFor("php-fpm's pool sockets to match its pools", async () => {
+  for (const id of wanted) if ((await readTextIfExists(node.poolFile(username, id))) !== null) present.push(id);
+  // A reload waits for running requests (up to the grace php-fpm.ts gives them) before the new
+  // pools listen.
+  await waitFor(`the php-fpm pool sockets of ${username} to match its pools`, async () => {
     for (const id of present) if (!(await isSocket(node.poolSocket(id)))) return false;
     for (const id of gone) if (await isSocket(node.poolSocket(id))) return false;
     return true;
-  });
+  }, { timeoutMs: (phpFpm.reloadGraceSeconds + 10) * 1000 });
 }
 
 async function applyStep(node: NodeRoot, step: Step): Promise<void> {
   switch (step.kind) {
     case "writeNginxMain":
       return nginx.ensureNginxMain(node);
+    case "retireSharedPhpFpm":
+      return phpFpm.retireLegacyPhpFpm(node);
+    case "applyEgressRules":
+      return egress.applyEgressRules(node, step.content);
     case "writePhpFpmMain":
-      return phpFpm.ensurePhpFpmMain(node);
+      return phpFpm.writePhpFpmMain(node, step.username, step.content);
     case "ensureAccount":
       return unixUser.ensureUnixUser(node, { id: step.accountId, username: step.username });
+    case "ensureAccountCgroup":
+      return cgroup.ensureAccountCgroup(node, step.username, step.limits);
     case "refuseSiteMove":
       throw new Error(
         `Site ${step.siteId} is stored under account ${step.from} on this node; moving it to ${step.to} is not a converge step.`,
@@ -90,13 +118,15 @@ async function applyStep(node: NodeRoot, step: Step): Promise<void> {
     case "ensureSiteStore":
       return siteStore.ensureSiteStore(node, step);
     case "installPool":
-      return phpFpm.installPool(node, step.siteId, step.content);
+      return phpFpm.installPool(node, step.username, step.siteId, step.content);
     case "startPhpFpm":
-      await phpFpm.startPhpFpm(node);
-      return waitForSockets(node, step.sockets, []);
+      await phpFpm.startPhpFpm(node, step.username);
+      return waitForSockets(node, step.username, step.sockets, []);
     case "reloadPhpFpm":
-      await phpFpm.reloadPhpFpm(node);
-      return waitForSockets(node, step.sockets, step.goneSockets);
+      await phpFpm.reloadPhpFpm(node, step.username);
+      return waitForSockets(node, step.username, step.sockets, step.goneSockets);
+    case "stopPhpFpm":
+      return phpFpm.stopPhpFpm(node, step.username);
     case "installVhost":
       return nginx.installVhost(node, step.siteId, step.content);
     case "startNginx":
@@ -150,15 +180,19 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
   const spec = parseNodeSpec(input);
   await ensureNodeLayout(node);
   const observed = await observeNode(node, new Map(spec.sites.map((s) => [s.id, s.documentRoot])));
-  const steps = diffNode(observed, planNode(node, spec));
+  await cgroup.ensureNodeCgroup(node);
+  const steps = diffNode(observed, planNode(node, spec, await egress.nodeGroup(node)));
   const accountOf = new Map(spec.sites.map((s) => [s.id, spec.accounts.find((a) => a.id === s.accountId)!.username]));
   // A site whose account or store could not be made must not get a pool or vhost: php-fpm would
   // happily run it as a same-named user that is not the account's.
   const blocked = new Map<string, string>();
   const results: StepResult[] = [];
+  // Nothing of an account runs unless its limits and the node's egress rules are in force.
+  const startsCode = (step: Step) => step.kind === "startPhpFpm" || step.kind === "reloadPhpFpm" || step.kind === "installApp";
   const blockReason = (step: Step) => {
     const siteId = "siteId" in step && ("content" in step ? step.content !== null : true) ? step.siteId : null;
-    const username = siteId ? accountOf.get(siteId) : undefined;
+    const username = siteId ? accountOf.get(siteId) : "username" in step && startsCode(step) ? step.username : undefined;
+    if (startsCode(step) && blocked.has("egress")) return blocked.get("egress")!;
     return (siteId && blocked.get(siteId)) || (username && blocked.get(`account:${username}`)) || null;
   };
   // Pools and vhosts that follow one another are written together and checked once (when the
@@ -171,8 +205,15 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
     while (j < steps.length && steps[j]!.kind === first.kind) j++;
     const run = steps.slice(i, j).filter((s) => !blockReason(s)) as Extract<Step, { kind: "installPool" | "installVhost" }>[];
     if (run.length < 2) return;
-    const file = (s: (typeof run)[number]) => (first.kind === "installPool" ? node.poolFile(s.siteId) : node.vhostFile(s.siteId));
-    const check = first.kind === "installPool" ? () => phpFpm.checkPhpFpmConfig(node) : () => nginx.checkNginxConfig(node);
+    const file = (s: (typeof run)[number]) => (s.kind === "installPool" ? node.poolFile(s.username, s.siteId) : node.vhostFile(s.siteId));
+    const usernames = [...new Set(run.flatMap((s) => (s.kind === "installPool" && s.content !== null ? [s.username] : [])))];
+    const check =
+      first.kind === "installPool"
+        ? async () => {
+            for (const username of usernames) await phpFpm.checkPhpFpmConfig(node, username);
+          }
+        : () => nginx.checkNginxConfig(node);
+    for (const username of usernames) await mkdir(node.poolDir(username), { recursive: true, mode: 0o700 });
     const ok = await replaceAllChecked(run.map((s) => ({ file: file(s), content: s.content })), check).then(() => true, () => false);
     if (ok) run.forEach((s) => batched.add(s));
   };
@@ -197,6 +238,8 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
     } catch (e) {
       results.push(failed(e instanceof Error ? e.message : String(e)));
       if (step.kind === "ensureAccount") blocked.set(`account:${step.username}`, `account ${step.username} failed`);
+      if (step.kind === "ensureAccountCgroup") blocked.set(`account:${step.username}`, `the limits of account ${step.username} could not be applied`);
+      if (step.kind === "applyEgressRules") blocked.set("egress", "the node's egress rules could not be applied");
       if (step.kind === "ensureSiteStore") blocked.set(step.siteId, `the store of site ${step.siteId} failed`);
     }
   }
@@ -205,7 +248,13 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
 
 /** Stops the node's masters (nginx, php-fpm, mariadbd); its files and data stay. */
 export async function stopNode(node: NodeRoot): Promise<void> {
-  const stops = await Promise.allSettled([nginx.stopNginx(node), phpFpm.stopPhpFpm(node), mariadb.stopMariadb(node)]);
+  const stops = await Promise.allSettled([nginx.stopNginx(node), phpFpm.stopAllPhpFpm(node), mariadb.stopMariadb(node)]);
   const failed = stops.find((s): s is PromiseRejectedResult => s.status === "rejected");
   if (failed) throw failed.reason;
+}
+
+/** A node root being deleted (tests, decommission): its egress rules and cgroups go with it. */
+export async function removeNodeConfinement(node: NodeRoot): Promise<void> {
+  await egress.removeEgressRules(node);
+  await cgroup.removeNodeCgroup(node);
 }

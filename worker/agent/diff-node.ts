@@ -1,12 +1,14 @@
 import { nativePasswordHash, userHost } from "./drivers/mariadb";
 import { renderNginxConf, renderVhost } from "./drivers/nginx";
 import { renderPhpFpmConf, renderPool } from "./drivers/php-fpm";
+import { limitsMatch, type ObservedLimits } from "./drivers/cgroup";
+import { renderEgressRules, type NodeGroup } from "./drivers/egress";
 import type { ObservedSiteStore } from "./drivers/site-store";
 import { accountComment, type ObservedAccount } from "./drivers/unix-user";
 import type { ObservedDatabases } from "./drivers/mariadb";
 import type { NodeRoot } from "./node-root";
 import type { StepObject } from "../../server/contract/node-apply";
-import type { AppSpec, NodeSpec } from "../../server/contract/node-spec";
+import type { AccountLimits, AppSpec, NodeSpec } from "../../server/contract/node-spec";
 
 // Reconcile, don't replay: the agent observes what the node has, plans what the spec wants, and
 // diffNode turns the difference into an ordered list of idempotent steps, so a converge that was
@@ -16,8 +18,11 @@ import type { AppSpec, NodeSpec } from "../../server/contract/node-spec";
 /** What the spec means on this node, with every config file already rendered. */
 export type DesiredNode = {
   nginxMain: string;
-  phpFpmMain: string;
-  accounts: { id: string; username: string }[];
+  /** The node's egress rules (drivers/egress.ts). */
+  egressRules: string;
+  /** One php-fpm master per account with at least one active site here, by username. */
+  phpFpmMains: Record<string, string>;
+  accounts: { id: string; username: string; limits: AccountLimits }[];
   sites: {
     id: string;
     username: string;
@@ -34,8 +39,19 @@ export type DesiredNode = {
 
 export type ObservedNode = {
   nginx: { running: boolean; main: string | null; vhosts: Record<string, string> };
-  phpFpm: { running: boolean; main: string | null; pools: Record<string, string> };
+  phpFpm: {
+    /** The single master of earlier versions is still configured. */
+    legacy: boolean;
+    /** Account masters: whether each runs, and its config. */
+    mains: Record<string, { running: boolean; main: string | null }>;
+    /** Pools by site id, with the account directory they are in. */
+    pools: Record<string, { username: string; content: string }>;
+  };
+  /** The egress rules in force, or null when none are loaded. */
+  egress: string | null;
   accounts: ObservedAccount[];
+  /** Each account's cgroup limits as in force on this node (null: no group yet). */
+  cgroups: Record<string, ObservedLimits | null>;
   siteStores: ObservedSiteStore[];
   /** `state` is null while mariadbd is down: nothing can be observed then. */
   mariadb: { running: boolean; initialised: boolean; state: ObservedDatabases | null };
@@ -48,13 +64,17 @@ export type ObservedNode = {
 
 export type Step =
   | { kind: "writeNginxMain"; content: string }
-  | { kind: "writePhpFpmMain"; content: string }
+  | { kind: "retireSharedPhpFpm" }
+  | { kind: "applyEgressRules"; content: string }
   | { kind: "ensureAccount"; accountId: string; username: string }
+  | { kind: "ensureAccountCgroup"; username: string; limits: AccountLimits }
+  | { kind: "writePhpFpmMain"; username: string; content: string | null }
   | { kind: "refuseSiteMove"; siteId: string; from: string; to: string }
   | { kind: "ensureSiteStore"; siteId: string; username: string; documentRoot: string }
-  | { kind: "installPool"; siteId: string; content: string | null }
-  | { kind: "startPhpFpm"; sockets: string[] }
-  | { kind: "reloadPhpFpm"; sockets: string[]; goneSockets: string[] }
+  | { kind: "installPool"; siteId: string; username: string; content: string | null }
+  | { kind: "startPhpFpm"; username: string; sockets: string[] }
+  | { kind: "reloadPhpFpm"; username: string; sockets: string[]; goneSockets: string[] }
+  | { kind: "stopPhpFpm"; username: string }
   | { kind: "installVhost"; siteId: string; content: string | null }
   | { kind: "startNginx" }
   | { kind: "reloadNginx" }
@@ -72,7 +92,7 @@ export type Step =
   | { kind: "removeAccount"; username: string };
 
 /** Renders the spec for this node. Pure: the same node and spec always give the same files. */
-export function planNode(node: NodeRoot, spec: NodeSpec): DesiredNode {
+export function planNode(node: NodeRoot, spec: NodeSpec, group: NodeGroup): DesiredNode {
   const accounts = new Map(spec.accounts.map((a) => [a.id, a]));
   const account = (id: string) => {
     const found = accounts.get(id);
@@ -80,11 +100,7 @@ export function planNode(node: NodeRoot, spec: NodeSpec): DesiredNode {
     if (!found) throw new Error(`Account ${id} is not in the spec.`);
     return found;
   };
-  return {
-    nginxMain: renderNginxConf(node),
-    phpFpmMain: renderPhpFpmConf(node),
-    accounts: spec.accounts.map((a) => ({ id: a.id, username: a.username })),
-    sites: spec.sites.map((site) => {
+  const sites = spec.sites.map((site) => {
       const owner = account(site.accountId);
       // A suspended account suspends all of its sites: none of its code runs.
       const status = owner.status === "SUSPENDED" ? "SUSPENDED" : site.status;
@@ -102,11 +118,19 @@ export function planNode(node: NodeRoot, spec: NodeSpec): DesiredNode {
                 siteDir,
                 siteTmpDir: node.siteTmpDir(owner.username, site.id),
                 phpSettings: site.phpSettings,
+                sendmailPath: node.sendmailPath,
               })
             : null,
         app: status === "ACTIVE" ? (site.app ?? null) : null,
       };
-    }),
+    });
+  const withPools = [...new Set(sites.filter((s) => s.pool !== null).map((s) => s.username))].sort();
+  return {
+    nginxMain: renderNginxConf(node),
+    egressRules: renderEgressRules(node, spec.egress, group),
+    phpFpmMains: Object.fromEntries(withPools.map((username) => [username, renderPhpFpmConf(node, username)])),
+    accounts: spec.accounts.map((a) => ({ id: a.id, username: a.username, limits: a.limits })),
+    sites,
     databases: spec.databases.map((db) => ({
       name: db.name,
       users: db.users.map((u) => ({
@@ -129,8 +153,15 @@ const sameStrings = (a: readonly string[], b: readonly string[]) => a.length ===
 export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
   const steps: Step[] = [];
   if (observed.nginx.main !== desired.nginxMain) steps.push({ kind: "writeNginxMain", content: desired.nginxMain });
-  if (observed.phpFpm.main !== desired.phpFpmMain) steps.push({ kind: "writePhpFpmMain", content: desired.phpFpmMain });
+  if (observed.phpFpm.legacy) steps.push({ kind: "retireSharedPhpFpm" });
+  // Before any account's code starts: nothing of a customer runs without its egress rules.
+  if (observed.egress !== desired.egressRules) steps.push({ kind: "applyEgressRules", content: desired.egressRules });
   steps.push(...accountSteps(observed, desired));
+  for (const account of desired.accounts) {
+    if (!limitsMatch(observed.cgroups[account.username] ?? null, account.limits)) {
+      steps.push({ kind: "ensureAccountCgroup", username: account.username, limits: account.limits });
+    }
+  }
   const { steps: storeSteps, moved } = siteStoreSteps(observed, desired);
   steps.push(...storeSteps);
   // A site refused as moved is left as it is: nothing is written for it, and (it is in `keep`)
@@ -185,30 +216,61 @@ function siteStoreSteps(observed: ObservedNode, desired: DesiredNode): { steps: 
   return { steps, moved };
 }
 
-/** php-fpm pools: one per active site; then a start, or a reload when anything changed. */
+/**
+ * php-fpm: a master per account with active sites here, a pool per active site. Each account's
+ * master is started, or reloaded when its pools or config changed, on its own: a change to one
+ * account never restarts another's PHP. A master left without pools is stopped and its config goes.
+ */
 function poolSteps(observed: ObservedNode, desired: DesiredNode, desiredSites: DesiredSite[], keep: Set<string>): Step[] {
   const steps: Step[] = [];
-  let poolsChanged = false;
+  const changed = new Set<string>();
+  const servedBy = new Set(desiredSites.filter((s) => s.pool !== null).map((s) => s.username));
+  const mains = Object.entries(desired.phpFpmMains).filter(([username]) => servedBy.has(username));
+  // A site refused as moved keeps its pool where it is, and so its account's master.
+  const desiredIds = new Set(desiredSites.map((s) => s.id));
+  const kept = new Set(Object.entries(observed.phpFpm.pools).filter(([id]) => keep.has(id) && !desiredIds.has(id)).map(([, p]) => p.username));
+  for (const [username, content] of mains) {
+    if (observed.phpFpm.mains[username]?.main !== content) {
+      steps.push({ kind: "writePhpFpmMain", username, content });
+      changed.add(username);
+    }
+  }
   for (const site of desiredSites) {
-    const current = observed.phpFpm.pools[site.id] ?? null;
-    if (current !== site.pool) {
-      steps.push({ kind: "installPool", siteId: site.id, content: site.pool });
-      poolsChanged = true;
+    const current = observed.phpFpm.pools[site.id];
+    if (current && current.username !== site.username) {
+      // Left in another account's directory (not reachable through refuseSiteMove): removed there.
+      steps.push({ kind: "installPool", siteId: site.id, username: current.username, content: null });
+      changed.add(current.username);
+    }
+    const content = current?.username === site.username ? current.content : null;
+    if (content !== site.pool) {
+      steps.push({ kind: "installPool", siteId: site.id, username: site.username, content: site.pool });
+      changed.add(site.username);
     }
   }
-  for (const siteId of Object.keys(observed.phpFpm.pools).sort()) {
+  for (const [siteId, pool] of Object.entries(observed.phpFpm.pools).sort(([a], [b]) => a.localeCompare(b))) {
     if (!keep.has(siteId)) {
-      steps.push({ kind: "installPool", siteId, content: null });
-      poolsChanged = true;
+      steps.push({ kind: "installPool", siteId, username: pool.username, content: null });
+      changed.add(pool.username);
     }
   }
-  const sockets = desiredSites.filter((s) => s.pool !== null).map((s) => s.id);
-  if (!observed.phpFpm.running) {
-    steps.push({ kind: "startPhpFpm", sockets });
-  } else if (poolsChanged || observed.phpFpm.main !== desired.phpFpmMain) {
-    const live = new Set(sockets);
-    const goneSockets = Object.keys(observed.phpFpm.pools).filter((id) => !live.has(id)).sort();
-    steps.push({ kind: "reloadPhpFpm", sockets, goneSockets });
+  for (const [username] of mains) {
+    const sockets = desiredSites.filter((s) => s.pool !== null && s.username === username).map((s) => s.id);
+    if (!observed.phpFpm.mains[username]?.running) {
+      steps.push({ kind: "startPhpFpm", username, sockets });
+    } else if (changed.has(username)) {
+      const live = new Set(sockets);
+      const goneSockets = Object.entries(observed.phpFpm.pools)
+        .filter(([id, pool]) => pool.username === username && !live.has(id))
+        .map(([id]) => id)
+        .sort();
+      steps.push({ kind: "reloadPhpFpm", username, sockets, goneSockets });
+    }
+  }
+  for (const username of Object.keys(observed.phpFpm.mains).sort()) {
+    if (servedBy.has(username) || kept.has(username)) continue;
+    if (observed.phpFpm.mains[username]!.running) steps.push({ kind: "stopPhpFpm", username });
+    steps.push({ kind: "writePhpFpmMain", username, content: null });
   }
   return steps;
 }
@@ -329,10 +391,16 @@ export function describeStep(step: Step): string {
   switch (step.kind) {
     case "writeNginxMain":
       return "write nginx.conf";
+    case "retireSharedPhpFpm":
+      return "retire the node's shared php-fpm";
+    case "applyEgressRules":
+      return "apply egress rules";
     case "writePhpFpmMain":
-      return "write php-fpm.conf";
+      return step.content === null ? `remove php-fpm of ${step.username}` : `write php-fpm config of ${step.username}`;
     case "ensureAccount":
       return `ensure account ${step.username}`;
+    case "ensureAccountCgroup":
+      return `ensure limits of ${step.username}`;
     case "refuseSiteMove":
       return `site ${step.siteId} is stored under ${step.from}, not ${step.to}`;
     case "ensureSiteStore":
@@ -340,9 +408,11 @@ export function describeStep(step: Step): string {
     case "installPool":
       return step.content === null ? `remove php-fpm pool ${step.siteId}` : `write php-fpm pool ${step.siteId}`;
     case "startPhpFpm":
-      return "start php-fpm";
+      return `start php-fpm of ${step.username}`;
     case "reloadPhpFpm":
-      return "reload php-fpm";
+      return `reload php-fpm of ${step.username}`;
+    case "stopPhpFpm":
+      return `stop php-fpm of ${step.username}`;
     case "installVhost":
       return step.content === null ? `remove vhost ${step.siteId}` : `write vhost ${step.siteId}`;
     case "startNginx":
@@ -389,15 +459,19 @@ export function stepObjects(step: Step, spec: NodeSpec): StepObject[] {
   const withUser = (username: string) => (d: NodeSpec["databases"][number]) => d.users.some((u) => u.username === username);
   switch (step.kind) {
     case "writeNginxMain":
-    case "writePhpFpmMain":
-    case "startPhpFpm":
-    case "reloadPhpFpm":
+    case "retireSharedPhpFpm":
+    case "applyEgressRules":
     case "startNginx":
     case "reloadNginx":
     case "startMariadb":
       return [];
     case "ensureAccount":
     case "removeAccount":
+    case "ensureAccountCgroup":
+    case "writePhpFpmMain":
+    case "startPhpFpm":
+    case "reloadPhpFpm":
+    case "stopPhpFpm":
       return accounts(step.username);
     case "refuseSiteMove":
       return [...site(step.siteId), ...accounts(step.from, step.to)];

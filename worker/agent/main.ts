@@ -3,6 +3,7 @@ import { z } from "zod";
 import { errorFields, processLogger, toLog } from "../../server/observability/logger";
 import { describeIssues, loadEnvOrExit } from "../../server/parse-env";
 import { nodeConfigSchema, nodeRoot } from "./node-root";
+import { startAccountSweeper } from "./account-sweeper";
 import { resumeNode } from "./resume";
 import { startAgentServer } from "./server";
 
@@ -42,6 +43,9 @@ const envSchema = z.object({
   NODE_TRUSTED_PROXIES: commaList,
   // Where sites and snapshots live: "btrfs" needs a btrfs file system mounted at NODE_ROOT/store.
   NODE_STORAGE: z.enum(["btrfs", "dir"], { error: 'NODE_STORAGE must be "btrfs" or "dir".' }).default("dir"),
+  // Directories customers' processes must not see, "path,path" (the control plane's state when it
+  // shares the machine).
+  NODE_PRIVATE_PATHS: commaList,
 });
 
 async function main(): Promise<void> {
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
     trustedProxies: env.NODE_TRUSTED_PROXIES,
     mysqlPort: env.NODE_MYSQL_PORT,
     storage: env.NODE_STORAGE,
+    privatePaths: env.NODE_PRIVATE_PATHS,
   });
   if (!config.success) {
     logger.fatal(describeIssues("node's configuration", config.error));
@@ -65,6 +70,7 @@ async function main(): Promise<void> {
   // After a crash or reboot of the node its masters come back as they were, the front door once
   // the control plane has sent the current routes (resume.ts).
   const resumed = await resumeNode(node, { log: toLog(logger) });
+  startAccountSweeper(node, { log: toLog(logger, "warn") });
   const server = await startAgentServer({
     host: env.AGENT_HOST,
     port: env.AGENT_PORT,

@@ -36,6 +36,13 @@ export const nodeConfigSchema = z.strictObject({
   // Peers whose X-Forwarded-For the backend believes (other nodes' front doors); loopback and this
   // node's own address are always trusted. IPv4 addresses or IPv4 CIDR blocks.
   trustedProxies: z.array(ipv4OrCidrSchema).max(256).default([]),
+  // More directories a customer's processes must not see on this machine (a one-machine cluster's
+  // control-plane state, say), hidden in their mount namespace like the platform's own sockets
+  // (drivers/account-runtime.ts). Absolute paths of plain segments.
+  privatePaths: z
+    .array(z.string().max(200).regex(/^(\/[A-Za-z0-9._-]+)+$/, "Must be an absolute path of letters, digits, dots, hyphens and underscores."))
+    .max(32)
+    .default([]),
   mysqlPort: z.number().int().min(1).max(65535),
   // Where the sites' files and their snapshots live (worker/agent/storage/site-storage.ts):
   // "btrfs" needs a btrfs file system mounted at <root>/store before the agent starts.
@@ -77,13 +84,25 @@ export function nodeRoot(input: NodeConfig) {
     // which costs less than a loopback TCP connection (bench/edge.ts).
     backendSocket: join("run/nginx-backend.sock"),
     nginxTempDir: join("run/nginx"),
-    phpFpmConf: join("etc/php-fpm/php-fpm.conf"),
-    poolDir: join("etc/php-fpm/pools"),
-    poolFile: (siteId: string) => join("etc/php-fpm/pools", `${siteId}.conf`),
-    phpFpmPid: join("run/php-fpm.pid"),
+    // php-fpm: one master per account (drivers/php-fpm.ts), each with its own config, pools and pid.
+    phpFpmDir: join("etc/php-fpm"),
+    phpFpmAccountsDir: join("etc/php-fpm/accounts"),
+    phpFpmConf: (username: string) => join("etc/php-fpm/accounts", `${username}.conf`),
+    poolDir: (username: string) => join("etc/php-fpm/pools", username),
+    poolFile: (username: string, siteId: string) => join("etc/php-fpm/pools", username, `${siteId}.conf`),
+    phpFpmRunDir: join("run/php-fpm"),
+    phpFpmPid: (username: string) => join("run/php-fpm", `${username}.pid`),
+    phpFpmLog: (username: string) => join("log/php-fpm", `${username}.log`),
     phpSocketDir: join("run/php"),
     poolSocket: (siteId: string) => join("run/php", `${siteId}.sock`),
-    idlePoolSocket: join("run/php/idle.sock"),
+    // Every account's pool directory is in here; so were the single master's pools of earlier versions.
+    legacyPhpFpmConf: join("etc/php-fpm/php-fpm.conf"),
+    legacyPhpFpmPid: join("run/php-fpm.pid"),
+    poolsDir: join("etc/php-fpm/pools"),
+    // The program php's mail() runs: it queues the message for the account (drivers/sendmail.ts).
+    sendmailPath: join("bin/sendmail"),
+    // The node's egress rules as last applied (drivers/egress.ts).
+    egressRulesFile: join("etc/egress.nft"),
     mysqlDataDir: join("mysql"),
     mysqlRunDir: join("run/mysql"),
     mysqlSocket: join("run/mysql/mysqld.sock"),
@@ -113,10 +132,14 @@ export async function ensureNodeLayout(node: NodeRoot): Promise<void> {
     // www-data and the account users must traverse down to the site directories.
     await chmod(dir, 0o755);
   }
-  for (const dir of [node.vhostDir, path.dirname(node.suspendedPage), node.poolDir, node.nginxTempDir]) {
+  for (const dir of [node.vhostDir, path.dirname(node.suspendedPage), node.phpFpmAccountsDir, node.poolsDir, node.nginxTempDir]) {
     await mkdir(dir, { recursive: true, mode: 0o755 });
   }
   await mkdir(node.phpSocketDir, { recursive: true, mode: 0o755 });
+  for (const dir of [node.phpFpmRunDir, path.join(node.logDir, "php-fpm")]) {
+    await mkdir(dir, { recursive: true });
+    await chmod(dir, 0o700);
+  }
   for (const dir of [node.snapshotsDir, node.storageStagingDir]) {
     await mkdir(dir, { recursive: true });
     await chmod(dir, 0o700);

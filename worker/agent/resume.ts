@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { mariadbInitialised, startMariadb } from "./drivers/mariadb";
 import { nginxPid, startNginx } from "./drivers/nginx";
-import { startPhpFpm } from "./drivers/php-fpm";
+import { restoreEgressRules } from "./drivers/egress";
+import { phpFpmAccounts, startPhpFpm } from "./drivers/php-fpm";
 import type { NodeRoot } from "./node-root";
 import { processLogger, toLog } from "../../server/observability/logger";
 
@@ -30,7 +31,18 @@ export async function resumeNode(node: NodeRoot, opts: { routesTimeoutMs?: numbe
   };
   const nginxDown = existsSync(node.nginxConf) && !(await nginxPid(node));
   const mysqlReady = await mariadbInitialised(node);
-  if (existsSync(node.phpFpmConf)) void attempt("php-fpm", () => startPhpFpm(node));
+  // Each account's master, back in its cgroup and namespace, and only once the egress rules are
+  // in force again. After a reboot the accounts' groups are gone too: starting a master then fails
+  // (nothing runs unconfined) until the first converge makes the groups with their limits.
+  void (async () => {
+    try {
+      await restoreEgressRules(node);
+    } catch (e) {
+      log(`Could not restore the egress rules, so no site's PHP is started: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    for (const username of await phpFpmAccounts(node)) await attempt(`php-fpm of ${username}`, () => startPhpFpm(node, username));
+  })();
   if (mysqlReady) void attempt("MariaDB", () => startMariadb(node));
 
   let waiting = nginxDown;

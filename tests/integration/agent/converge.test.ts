@@ -153,7 +153,8 @@ describe("converge on a real node", () => {
     expect((await readFile("/etc/group", "utf8")).split("\n").some((l) => l.startsWith(`${username}:`))).toBe(false);
     expect(await readdir(node.homeDir)).toEqual([]);
     expect(await readdir(node.vhostDir)).toEqual([]);
-    expect(await readdir(node.poolDir)).toEqual([]);
+    expect(await readdir(node.poolsDir)).toEqual([]);
+    expect(await readdir(node.phpFpmAccountsDir)).toEqual([]);
     expect((await readdir(node.phpSocketDir)).filter((f) => f !== "idle.sock")).toEqual([]);
     await waitFor("the site to stop being served", async () => (await backendGet(node, "shop.example.test", "/")).status === 404);
 

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
-import { converge, stopNode } from "../../../worker/agent/converge";
+import { converge, removeNodeConfinement, stopNode } from "../../../worker/agent/converge";
 import { nodeRoot, type NodeConfig, type NodeRoot } from "../../../worker/agent/node-root";
 import { runCommand } from "../../../worker/agent/run-command";
 import { releaseLoopStore } from "../../../worker/agent/storage/loop-store";
@@ -32,6 +32,7 @@ export async function destroyNode(node: NodeRoot): Promise<void> {
     await converge(node, { accounts: [], sites: [], databases: [] });
   } finally {
     await stopNode(node);
+    await removeNodeConfinement(node);
     // Whatever converge could not remove (a failed test mid-way) still goes.
     for (const line of (await readFile("/etc/passwd", "utf8")).split("\n")) {
       const [name, , , , , home] = line.split(":");

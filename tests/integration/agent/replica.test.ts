@@ -189,7 +189,7 @@ describe("replicas and promotion", () => {
     expect(await exists(a.siteDir(username, siteId))).toBe(false);
     expect(await exists(a.siteTmpDir(username, siteId))).toBe(false);
     expect(await exists(a.vhostFile(siteId))).toBe(false);
-    expect(await exists(a.poolFile(siteId))).toBe(false);
+    expect(await exists(a.poolFile(username, siteId))).toBe(false);
     expect(await databaseExists(a, db)).toBe(false);
     expect(await snapshotNames(a)).toEqual([s1, s2]);
     expect((await backendGet(a, host, "/")).body).not.toContain("second");

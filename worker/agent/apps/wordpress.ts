@@ -117,7 +117,11 @@ export async function installWordPress(
         dbPassword: db.password,
       };
       try {
-        await runPhpAs(stage.user, installScript, input, { timeoutMs: 30_000, cwd: stage.documentRoot.realPath });
+        await runPhpAs(stage.user, installScript, input, {
+          timeoutMs: 30_000,
+          cwd: stage.documentRoot.realPath,
+          confine: { node, username: stage.user.name },
+        });
       } catch (e) {
         if (e instanceof CommandError && e.exitCode === 3) {
           throw new Error(`WordPress could not connect to its database ${db.name}: ${e.output.trim()}`);

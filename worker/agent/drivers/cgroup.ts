@@ -1,4 +1,4 @@
-import { access, mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile, rmdir, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { AccountLimits } from "../../../server/contract/node-spec";
 import type { NodeRoot } from "../node-root";
@@ -63,9 +63,13 @@ export function accountGroupName(node: NodeRoot, username: string): string {
 }
 
 /** How nftables names the node's group: relative to /sys/fs/cgroup, with its depth in the v2 tree. */
-export async function nodeGroupMatch(node: NodeRoot): Promise<{ path: string; level: number }> {
+export async function nodeGroupMatch(node: NodeRoot): Promise<{ path: string; level: number; inode: number }> {
   const { unified } = await cgroupLayout();
-  return { path: path.relative(cgroupRoot, path.join(unified, nodeGroupName(node))), level: 2 };
+  const dir = path.join(unified, nodeGroupName(node));
+  // nftables resolves the path to the group's id when the rules load: a group made again later is
+  // another id, which the inode tells apart.
+  const inode = (await stat(dir)).ino;
+  return { path: path.relative(cgroupRoot, dir), level: 2, inode };
 }
 
 type AccountDirs = { v2: string; v1: Partial<Record<V1Controller, string>> };
@@ -256,4 +260,52 @@ export async function readAccountCgroupStats(node: NodeRoot, username: string): 
     pidsLimit: await readNumber(at(dirs.v1.pids, "pids.max")),
     pidsLimitHits: pidsEvents.get("max") ?? 0,
   };
+}
+
+/** The limits in force, as far as this kernel shows them; null when the group does not exist. */
+export type ObservedLimits = { cpuPercent: number | null; memoryMb: number | null; pids: number | null };
+
+export async function readAccountCgroupLimits(node: NodeRoot, username: string): Promise<ObservedLimits | null> {
+  const dirs = await accountDirs(node, username);
+  if (!(await exists(dirs.v2))) return null;
+  for (const dir of Object.values(dirs.v1)) if (!(await exists(dir))) return null;
+  const { v2Controllers } = await cgroupLayout();
+  const mb = (bytes: number | null) => (bytes === null ? null : Math.round(bytes / (1024 * 1024)));
+  if (v2Controllers.has("memory")) {
+    const cpuMax = ((await readFile(path.join(dirs.v2, "cpu.max"), "utf8").catch(() => "")) ?? "").trim().split(/\s+/);
+    const cpuPercent = cpuMax[0] && cpuMax[0] !== "max" && cpuMax[1] ? Math.round((Number(cpuMax[0]) / Number(cpuMax[1])) * 100) : null;
+    return { cpuPercent, memoryMb: mb(await readNumber(path.join(dirs.v2, "memory.max"))), pids: await readNumber(path.join(dirs.v2, "pids.max")) };
+  }
+  const at = (dir: string | undefined, file: string) => (dir ? path.join(dir, file) : undefined);
+  const quota = await readNumber(at(dirs.v1.cpu, "cpu.cfs_quota_us"));
+  const period = await readNumber(at(dirs.v1.cpu, "cpu.cfs_period_us"));
+  return {
+    cpuPercent: quota !== null && quota > 0 && period ? Math.round((quota / period) * 100) : null,
+    memoryMb: mb(await readNumber(at(dirs.v1.memory, "memory.limit_in_bytes"))),
+    pids: await readNumber(at(dirs.v1.pids, "pids.max")),
+  };
+}
+
+/** Whether the limits in force are `limits` (what this kernel cannot show is taken as set). */
+export function limitsMatch(observed: ObservedLimits | null, limits: AccountLimits): boolean {
+  if (observed === null) return false;
+  return observed.cpuPercent === limits.cpuPercent && observed.memoryMb === limits.memoryMb && observed.pids === limits.pids;
+}
+
+/** Accounts with a group under this node (leftovers of removed accounts included). */
+export async function accountGroups(node: NodeRoot): Promise<string[]> {
+  const { unified } = await cgroupLayout();
+  const entries = await readdir(path.join(unified, nodeGroupName(node)), { withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+}
+
+/** Tears down the node's whole part of the tree (a node root being deleted: tests, decommission). */
+export async function removeNodeCgroup(node: NodeRoot): Promise<void> {
+  for (const username of await accountGroups(node)) await removeAccountCgroup(node, username);
+  const l = await cgroupLayout();
+  for (const mount of [...Object.values(l.v1), l.unified]) {
+    await rmdir(path.join(mount, nodeGroupName(node))).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "ENOENT") throw e;
+    });
+  }
 }

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { NodeRoot } from "../node-root";
 import { runCommand } from "../run-command";
 import { lookupSystemGroupId, readSystemUsers, type SystemUser } from "../system-users";
-import { waitFor } from "../wait-for";
+import { removeAccountCgroup } from "./cgroup";
 
 // A Linux user per hosting account: php-fpm runs the account's sites as this user, so accounts
 // can't read each other's files. No login shell and no skeleton files: nobody logs in as it.
@@ -72,50 +72,36 @@ export async function ensureUnixUser(node: NodeRoot, account: { id: string; user
   await chmod(home, 0o750);
 }
 
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name);
-  } catch {
-    // Already gone.
-  }
-}
-
-/** Process ids running as `uid` (php-fpm workers the account left behind). */
-async function processesOf(uid: number): Promise<number[]> {
-  const pids: number[] = [];
+/** Whether any process on this machine runs as `uid` (another node's, on a one-machine cluster). */
+async function hasProcesses(uid: number): Promise<boolean> {
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const status = await readFile(`/proc/${entry}/status`, "utf8").catch(() => "");
     const real = /^Uid:\s+(\d+)/m.exec(status);
-    if (real && Number(real[1]) === uid) pids.push(Number(entry));
+    if (real && Number(real[1]) === uid) return true;
   }
-  return pids;
+  return false;
 }
 
 /**
- * Removes the account's home (everything under it) and its system user. The pools must already be
- * gone; any process still running as the user is stopped first, since userdel refuses otherwise
- * and a later account could be given the same uid.
+ * Removes the account's home (everything under it), its cgroup and its system user. The pools
+ * must already be gone; anything of the account still running on this node is killed first.
  */
 export async function removeUnixUser(node: NodeRoot, username: string): Promise<void> {
   const home = node.accountHome(username);
   if (path.dirname(home) !== node.homeDir) throw new Error(`Refusing to remove ${home}: not an account home.`);
   const user: SystemUser | undefined = (await readSystemUsers()).get(username);
-  if (user) {
-    if (!user.comment.startsWith("Shoal account ")) {
-      throw new Error(`The system user "${username}" was not made by Shoal; refusing to delete it.`);
-    }
-    for (const pid of await processesOf(user.uid)) signal(pid, "SIGTERM");
-    await waitFor(`the processes of ${username} to exit`, async () => (await processesOf(user.uid)).length === 0, {
-      timeoutMs: 5_000,
-    }).catch(async () => {
-      for (const pid of await processesOf(user.uid)) signal(pid, "SIGKILL");
-    });
+  if (user && !user.comment.startsWith("Shoal account ")) {
+    throw new Error(`The system user "${username}" was not made by Shoal; refusing to delete it.`);
   }
+  // Every process of the account on this node is in its cgroup: killed there, and only there
+  // (nodes sharing a machine run the same user in their own groups).
+  await removeAccountCgroup(node, username);
   await rm(home, { recursive: true, force: true });
   // The same user can serve this account on several nodes of one machine (the local cluster);
-  // only the node whose root holds its passwd home deletes it.
-  if (user && path.dirname(user.home) === node.homeDir) {
+  // only the node whose root holds its passwd home deletes it, and not while another node still
+  // runs processes as it (userdel would refuse, and the uid must not be reused under them).
+  if (user && path.dirname(user.home) === node.homeDir && !(await hasProcesses(user.uid))) {
     await runCommand("/usr/sbin/userdel", [username]);
   }
 }

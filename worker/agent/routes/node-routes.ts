@@ -54,7 +54,7 @@ async function observedState(node: NodeRoot, documentRoots: ReadonlyMap<string, 
   const observed = await observeNode(node, documentRoots);
   return {
     nginx: { running: observed.nginx.running, vhosts: Object.keys(observed.nginx.vhosts) },
-    phpFpm: { running: observed.phpFpm.running, pools: Object.keys(observed.phpFpm.pools) },
+    phpFpm: { running: Object.values(observed.phpFpm.mains).some((m) => m.running), pools: Object.keys(observed.phpFpm.pools) },
     accounts: observed.accounts.map((a) => ({ username: a.username, ready: a.homeReady && a.userComment !== null })),
     siteStores: observed.siteStores,
     mariadb: {

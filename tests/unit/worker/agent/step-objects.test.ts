@@ -48,6 +48,8 @@ describe("stepObjects", () => {
     for (const kind of ["writeNginxMain", "startNginx", "reloadNginx", "startMariadb"] as const) {
       expect(stepObjects(kind === "writeNginxMain" ? { kind, content: "" } : { kind }, spec)).toEqual([]);
     }
-    expect(stepObjects({ kind: "reloadPhpFpm", sockets: [], goneSockets: [] }, spec)).toEqual([]);
+    expect(stepObjects({ kind: "applyEgressRules", content: "" }, spec)).toEqual([]);
+    // An account's own master concerns that account.
+    expect(stepObjects({ kind: "reloadPhpFpm", username: "bob", sockets: [], goneSockets: [] }, spec)).toEqual([{ kind: "account", id: "acc2" }]);
   });
 });
