@@ -149,7 +149,7 @@ start_cluster_agents() {
     AGENT_HOST="$address" AGENT_PORT="$CLUSTER_AGENT_PORT" AGENT_SECRET="${CLUSTER_SECRETS[node-$i]}" \
       NODE_ROOT="$root" NODE_HTTP_PORT="$CLUSTER_HTTP_PORT" NODE_BACKEND_PORT="$CLUSTER_BACKEND_PORT" \
       NODE_HOLD_PORT="$CLUSTER_HOLD_PORT" NODE_MYSQL_PORT="$CLUSTER_MYSQL_PORT" NODE_EXTRA_LISTEN="$extra" \
-      NODE_TRUSTED_PROXIES="${CLUSTER_ADDRESS_PREFIX}0/24" NODE_STORAGE="$storage" \
+      NODE_TRUSTED_PROXIES="${CLUSTER_ADDRESS_PREFIX}0/24" NODE_STORAGE="$storage" NODE_PRIVATE_PATHS="$VAR" \
       setsid node --max-semi-space-size=2 "$ROOT/var/build/agent.mjs" >"$VAR/node-$i.log" 2>&1 &
     pids+=($!)
     echo $! >"$VAR/node-$i.pid"

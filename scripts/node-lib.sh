@@ -12,12 +12,15 @@ node_packages_web=(nginx php8.2-fpm php8.2-mysql php8.2-gd php8.2-cli)
 node_packages_db=(mariadb-server mariadb-client)
 # Site storage: subvolumes, snapshots and send/receive (worker/agent/storage/btrfs-driver.ts).
 node_packages_storage=(btrfs-progs)
+# Confinement of each account's processes: nftables for the egress rules
+# (worker/agent/drivers/egress.ts); unshare and setpriv come with util-linux.
+node_packages_confine=(nftables util-linux)
 # After the web packages: apt satisfies wordpress's "php" dependency with apache2 + mod_php when
 # php-fpm is not installed yet or in the same transaction.
 node_packages_apps=(wordpress wordpress-theme-twentytwentythree dokuwiki)
 
 ensure_node_packages() {
-  ensure_apt "${node_packages_web[@]}" "${node_packages_db[@]}" "${node_packages_storage[@]}"
+  ensure_apt "${node_packages_web[@]}" "${node_packages_db[@]}" "${node_packages_storage[@]}" "${node_packages_confine[@]}"
   ensure_apt "${node_packages_apps[@]}"
   stop_system_node_services
 }

@@ -386,6 +386,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         // reaches a hosted site at its plain http:// URL, the one WordPress redirects to.
         NODE_EXTRA_LISTEN: `${node.address}:80`,
         NODE_STORAGE: node.root.storage,
+        // The repository's var/ (secrets, logs, the agent bundle) is not the customers' to see.
+        NODE_PRIVATE_PATHS: path.resolve("var"),
         ...options.agentEnv,
       },
       agentLog(i),
