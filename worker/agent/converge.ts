@@ -191,7 +191,9 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
   const startsCode = (step: Step) => step.kind === "startPhpFpm" || step.kind === "reloadPhpFpm" || step.kind === "installApp";
   const blockReason = (step: Step) => {
     const siteId = "siteId" in step && ("content" in step ? step.content !== null : true) ? step.siteId : null;
-    const username = siteId ? accountOf.get(siteId) : "username" in step && startsCode(step) ? step.username : undefined;
+    // An account that failed gets no limits, master config or master of its own either.
+    const ofAccount = startsCode(step) || step.kind === "ensureAccountCgroup" || (step.kind === "writePhpFpmMain" && step.content !== null);
+    const username = siteId ? accountOf.get(siteId) : "username" in step && ofAccount ? step.username : undefined;
     if (startsCode(step) && blocked.has("egress")) return blocked.get("egress")!;
     return (siteId && blocked.get(siteId)) || (username && blocked.get(`account:${username}`)) || null;
   };

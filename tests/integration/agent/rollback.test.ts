@@ -120,7 +120,15 @@ describe("checked config writes", () => {
       });
       const results = await converge(node, withForeign);
       const failed = Object.fromEntries(results.filter((r) => !r.ok).map((r) => [r.kind, r.ok ? "" : r.error]));
-      expect(Object.keys(failed).sort()).toEqual(["ensureAccount", "ensureSiteStore", "installPool", "installVhost"]);
+      expect(Object.keys(failed).sort()).toEqual([
+        "ensureAccount",
+        "ensureAccountCgroup",
+        "ensureSiteStore",
+        "installPool",
+        "installVhost",
+        "startPhpFpm",
+        "writePhpFpmMain",
+      ]);
       expect(failed.ensureAccount).toMatch(new RegExp(`"${foreign}" already exists and is not Shoal account acc3`));
       expect(failed.ensureSiteStore).toMatch(/^Skipped: account/);
       expect(failed.installPool).toMatch(/^Skipped: account/);
