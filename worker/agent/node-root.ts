@@ -3,7 +3,7 @@ import { isIPv4 } from "node:net";
 import { ipv4OrCidrSchema, listenAddressSchema } from "../../server/contract/node-spec";
 import path from "node:path";
 import { z } from "zod";
-import { lookupSystemUser } from "./system-users";
+import { lookupSystemGroupId, lookupSystemUser } from "./system-users";
 
 // A node's layout on disk. Everything the node's own nginx, php-fpm and MariaDB masters use lives
 // under one root, so several nodes can share a machine (the local cluster) and a node is torn down
@@ -82,7 +82,10 @@ export function nodeRoot(input: NodeConfig) {
     nginxPid: join("run/nginx.pid"),
     // The backend's second listener: this node's own front door reaches its vhosts through it,
     // which costs less than a loopback TCP connection (bench/edge.ts).
-    backendSocket: join("run/nginx-backend.sock"),
+    // Its directory is root:www-data 0750: nginx creates the socket for anyone to connect to, and
+    // the backend believes the forwarding headers of whatever connects here, so only nginx's own
+    // workers may reach it (a customer's process is not in www-data).
+    backendSocket: join("run/backend/nginx.sock"),
     nginxTempDir: join("run/nginx"),
     // php-fpm: one master per account (drivers/php-fpm.ts), each with its own config, pools and pid.
     phpFpmDir: join("etc/php-fpm"),
@@ -136,6 +139,11 @@ export async function ensureNodeLayout(node: NodeRoot): Promise<void> {
     await mkdir(dir, { recursive: true, mode: 0o755 });
   }
   await mkdir(node.phpSocketDir, { recursive: true, mode: 0o755 });
+  const wwwData = await lookupSystemGroupId("www-data");
+  if (wwwData === undefined) throw new Error("The www-data group is missing: install nginx (scripts/node-lib.sh).");
+  await mkdir(path.dirname(node.backendSocket), { recursive: true });
+  await chown(path.dirname(node.backendSocket), 0, wwwData);
+  await chmod(path.dirname(node.backendSocket), 0o750);
   for (const dir of [node.phpFpmRunDir, path.join(node.logDir, "php-fpm")]) {
     await mkdir(dir, { recursive: true });
     await chmod(dir, 0o700);

@@ -50,7 +50,7 @@ async function asCustomer(username: string, script: string, timeoutMs = 20_000):
   const user = (await lookupSystemUser(username))!;
   const [file, args] = await confinedCommand(node, username, asUser(user, ["/bin/sh", "-c", script]));
   return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd: "/", env: { PATH: "/usr/bin:/bin" } });
+    const child = spawn(file, args, { cwd: "/", env: { PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv });
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
@@ -121,13 +121,13 @@ describe("a site's processes on a real node", () => {
         "ls -A /run/postgresql /run/mysqld /var/lib/postgresql 2>&1 | tr '\\n' ' '; echo",
         "echo procs=$(ls /proc | grep -c '^[0-9]')",
         "echo others=$(for p in /proc/[0-9]*; do stat -c %U $p 2>/dev/null; done | sort -u | tr '\\n' ' ')",
-        "echo tmp=$(ls -A /tmp | wc -l)",
+        "echo tmp=$(ls -A /tmp | wc -l) shm=$(ls -A /dev/shm | wc -l)",
         "(echo > /dev/tcp/127.0.0.1/5432) 2>/dev/null && echo pg=open || echo pg=refused",
       ].join("; "),
     );
     expect(out).not.toContain(".s.PGSQL");
     expect(out).toContain(`others=${alice}\n`);
-    expect(out).toMatch(/tmp=0/);
+    expect(out).toMatch(/tmp=0 shm=0/);
     expect(out).toContain("pg=refused");
   });
 

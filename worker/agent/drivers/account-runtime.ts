@@ -6,8 +6,9 @@ import { accountProcsFiles } from "./cgroup";
 // and state are not there at all. A customer's code, native code included, cannot connect to a
 // Unix socket it cannot find, and unix sockets are the one way to a local service that the
 // egress rules (which see only IP packets) would not stop. In that namespace /proc shows only the
-// account's own processes (hidepid) and /tmp is a small private tmpfs, charged to the account's
-// memory limit, so one account can neither fill nor read the machine's /tmp.
+// account's own processes (hidepid), and the machine's world-writable scratch directories (/tmp,
+// /var/tmp, /dev/shm, /run/lock) are small private tmpfs, charged to the account's memory limit, so
+// one account can neither fill nor read another's or the machine's.
 //
 // The wrapper is two small sh programs with fixed text; every path is an argument, never part of
 // the program. Paths come from the node root (a checked grammar) and the account's username.
@@ -38,14 +39,27 @@ while [ "$1" != "--" ]; do
   shift
 done
 shift
+while [ "$1" != "--" ]; do
+  if [ -d "$1" ]; then mount -t tmpfs -o size=${tmpSize},mode=1777,nosuid,nodev shoal-scratch "$1"; fi
+  shift
+done
+shift
 mount -t proc -o hidepid=invisible,nosuid,nodev,noexec proc /proc
-mount -t tmpfs -o size=${tmpSize},mode=1777,nosuid,nodev shoal-tmp /tmp
 exec "$@"`;
+
+/** The machine's world-writable scratch directories: each account gets empty private ones. */
+const scratchPaths = ["/tmp", "/var/tmp", "/dev/shm", "/run/lock"] as const;
+
+const notAncestorOf = (node: NodeRoot) => (p: string) => !`${node.root}/`.startsWith(`${p.replace(/\/+$/, "")}/`);
+
+/** Scratch directories to replace, except one that holds the node (tests keep nodes in /var/tmp). */
+export function scratchDirs(node: NodeRoot): string[] {
+  return scratchPaths.filter(notAncestorOf(node));
+}
 
 /** What to hide: the platform's paths and the node's private paths, never an ancestor of the node root. */
 export function hiddenPaths(node: NodeRoot): string[] {
-  const root = `${node.root}/`;
-  return [...platformPaths, ...node.privatePaths].filter((p) => !root.startsWith(`${p.replace(/\/+$/, "")}/`));
+  return [...platformPaths, ...node.privatePaths].filter(notAncestorOf(node));
 }
 
 /**
@@ -61,7 +75,7 @@ export async function confinedCommand(node: NodeRoot, username: string, argv: re
     [
       "-c", enterCgroup, "shoal-enter", ...procs, "--",
       "/usr/bin/unshare", "--mount", "--propagation", "private", "--",
-      "/bin/sh", "-c", hideAndExec, "shoal-confine", ...hidden, "--",
+      "/bin/sh", "-c", hideAndExec, "shoal-confine", ...hidden, "--", ...scratchDirs(node), "--",
       // No process of the account can gain privileges through a setuid program (su, mount, ...).
       "/usr/bin/setpriv", "--no-new-privs", "--",
       ...argv,

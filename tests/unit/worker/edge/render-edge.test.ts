@@ -77,7 +77,7 @@ map $host $shoal_route {
 
   it("reaches this node's own backend through its unix socket, under the same upstream name", () => {
     const conf = renderEdgeConf(node, parseRouteTable({ routes: [route("site1", ["a.example.test"], { target: { address: "127.0.20.1", port: 8080 } })] }));
-    expect(conf).toContain("upstream shoal_backend_127_0_20_1_8080 {\n    server unix:/var/lib/shoal/node1/run/nginx-backend.sock max_fails=0;\n");
+    expect(conf).toContain("upstream shoal_backend_127_0_20_1_8080 {\n    server unix:/var/lib/shoal/node1/run/backend/nginx.sock max_fails=0;\n");
     expect(conf).toContain("    a.example.test shoal_backend_127_0_20_1_8080;\n");
   });
 
@@ -117,7 +117,7 @@ describe("the front door and the backend in nginx.conf", () => {
     expect(conf).toContain("proxy_read_timeout 100s;");
     // The backend's own default server, so an unknown Host on the backend port is a 404 too.
     expect(conf).toMatch(
-      /listen 127\.0\.20\.1:8080 default_server;\n\s+listen unix:\/var\/lib\/shoal\/node1\/run\/nginx-backend\.sock default_server;\n\s+server_name _;\n\s+return 404;/,
+      /listen 127\.0\.20\.1:8080 default_server;\n\s+listen unix:\/var\/lib\/shoal\/node1\/run\/backend\/nginx\.sock default_server;\n\s+server_name _;\n\s+return 404;/,
     );
     // log_format must come before the access_log that names it, and edge.conf before the vhosts.
     expect(conf.indexOf("log_format shoal_edge")).toBeLessThan(conf.indexOf("shoal_edge buffer"));
@@ -133,7 +133,7 @@ describe("the front door and the backend in nginx.conf", () => {
       siteDir: "/var/lib/shoal/node1/home/alice/sites/site1",
       documentRoot: "public",
     });
-    expect(vhost).toContain("    listen 127.0.20.1:8080;\n    listen unix:/var/lib/shoal/node1/run/nginx-backend.sock;\n");
+    expect(vhost).toContain("    listen 127.0.20.1:8080;\n    listen unix:/var/lib/shoal/node1/run/backend/nginx.sock;\n");
     expect(vhost).not.toContain(":80;");
     expect(vhost).toContain(
       "    set_real_ip_from unix:;\n    set_real_ip_from 127.0.0.0/8;\n    set_real_ip_from 127.0.20.1;\n    set_real_ip_from 10.0.0.0/24;\n    real_ip_header X-Forwarded-For;\n",
