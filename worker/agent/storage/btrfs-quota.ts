@@ -63,8 +63,14 @@ export async function readQgroups(mount: string): Promise<{ rows: Map<string, Qg
     if (notEnabled(e)) return null;
     throw e;
   }
+  const rows = parseQgroupShow(out.stdout);
+  return { rows, inconsistent: /inconsistent/i.test(out.stderr) || (await rescanRunning(mount)) };
+}
+
+/** The rows of `btrfs qgroup show --raw -p -r` (header and rule lines are skipped). */
+export function parseQgroupShow(stdout: string): Map<string, QgroupRow> {
   const rows = new Map<string, QgroupRow>();
-  for (const line of out.stdout.split("\n")) {
+  for (const line of stdout.split("\n")) {
     const m = /^([0-9]+\/[0-9]+)\s+([0-9]+)\s+([0-9]+)\s+([0-9]+|none)\s+(\S+)(?:\s+(.*))?$/.exec(line.trim());
     if (!m) continue;
     rows.set(m[1]!, {
@@ -76,7 +82,7 @@ export async function readQgroups(mount: string): Promise<{ rows: Map<string, Qg
       path: (m[6] ?? "").trim(),
     });
   }
-  return { rows, inconsistent: /inconsistent/i.test(out.stderr) || (await rescanRunning(mount)) };
+  return rows;
 }
 
 async function rescanRunning(mount: string): Promise<boolean> {
