@@ -36,12 +36,24 @@ async function writeLimitRecord(node: NodeRoot, username: string, limitBytes: nu
   await rename(temp, file);
 }
 
+/** Whether the account has a disk limit recorded on this node. */
+export async function hasDiskLimit(node: NodeRoot, username: string): Promise<boolean> {
+  return (await readLimitRecords(node, username)).has(username);
+}
+
 /** Every account's recorded limit on this node, by username. */
-export async function readLimitRecords(node: NodeRoot): Promise<Map<string, number>> {
+export async function readLimitRecords(node: NodeRoot, only?: string): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const name of await readdir(quotaDir(node)).catch(() => [] as string[])) {
+  const names = only === undefined ? await readdir(quotaDir(node)).catch(() => [] as string[]) : [only];
+  for (const name of names) {
     if (!unixUsernameSchema.safeParse(name).success) continue;
-    const record = JSON.parse((await readFile(path.join(quotaDir(node), name), "utf8").catch(() => "null")) ?? "null") as { limitBytes?: unknown } | null;
+    const text = await readFile(path.join(quotaDir(node), name), "utf8").catch(() => null);
+    let record: { limitBytes?: unknown } | null = null;
+    try {
+      record = text === null ? null : (JSON.parse(text) as { limitBytes?: unknown } | null);
+    } catch {
+      // A torn or foreign file: no limit known until the next converge writes it again.
+    }
     if (typeof record?.limitBytes === "number" && Number.isSafeInteger(record.limitBytes)) out.set(name, record.limitBytes);
   }
   return out;
