@@ -1,9 +1,10 @@
 import { execFile } from "node:child_process";
-import { chmod, chown, mkdir, mkdtemp, rm, unlink } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, rm, rmdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentSecret } from "../../../server/contract/cluster-secrets";
 import type { AccountUsage } from "../../../server/contract/node-usage";
+import { cgroupLayout, ensureAccountCgroup, nodeGroupName, removeAccountCgroup } from "../../../worker/agent/drivers/cgroup";
 import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";
 import { runCommand } from "../../../worker/agent/run-command";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
@@ -84,6 +85,11 @@ describe("disk quota on btrfs", () => {
 
   afterAll(async () => {
     await agent?.close();
+    if (node) {
+      await removeAccountCgroup(node, a.username);
+      const layout = await cgroupLayout();
+      for (const mount of [layout.unified, ...Object.values(layout.v1)]) await rmdir(path.join(mount, nodeGroupName(node))).catch(() => undefined);
+    }
     if (node) await releaseLoopStore(node);
     if (base) await rm(base, { recursive: true, force: true });
   }, 60_000);
@@ -114,9 +120,16 @@ describe("disk quota on btrfs", () => {
     expect(beta.diskLimitBytes).toBe(64 * MiB);
     expect(beta.diskBytes!).toBeGreaterThanOrEqual(8 * MiB);
     expect(beta.atDiskLimit).toBe(false);
-    // The cgroup counters ride along (no group was made here: nothing used, no limit read).
-    expect(alpha.oomKills).toBe(0);
-    expect(alpha.pidsLimitHits).toBe(0);
+  });
+
+  it("reports the account's cgroup counters beside its disk", async () => {
+    await ensureAccountCgroup(node, a.username, { cpuPercent: 50, memoryMb: 128, pids: 64, ioWeight: 100, diskMb: 16 });
+    const alpha = (await accounts()).get(a.username)!;
+    expect(alpha).toMatchObject({ memoryLimitBytes: 128 * MiB, pidsLimit: 64, oomKills: 0, pidsLimitHits: 0, atDiskLimit: true });
+    expect(alpha.memoryBytes).not.toBeNull();
+    expect(alpha.cpuUsageUsec).not.toBeNull();
+    // An account with no cgroup on the node: no numbers, no limits, nothing hit.
+    expect((await accounts()).get(b.username)).toMatchObject({ memoryBytes: null, memoryLimitBytes: null, pidsLimit: null, oomKills: 0, cpuThrottledPeriods: 0 });
   });
 
   it("still snapshots an account at its limit, and puts the limit back after", async () => {
