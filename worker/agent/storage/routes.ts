@@ -43,7 +43,8 @@ import { siteStorage, type SiteStorage } from "./site-storage";
 //   GET    /v1/sites/:id/snapshots/:name/stream?parent=P                     → the send stream
 //   PUT    /v1/sites/:id/snapshots/:name/stream?sizeLater=1 (the stream as the body) → the received snapshot
 //   GET    /v1/usage                                                         → UsageReport
-//          (disk use of each site live here: files, dumps, snapshots; databases; usage.ts)
+//          (disk use of each site live here: files, dumps, snapshots; databases; each account:
+//          disk against its limit and cgroup counters; usage.ts, account-quota.ts)
 // The bodies and answers are the contract's (server/contract/snapshot-*.ts). A stream says which
 // driver made it (x-shoal-storage); a node only takes its own kind.
 

@@ -2,7 +2,10 @@ import { randomBytes } from "node:crypto";
 import { lstat, unlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { btrfsUnchangedSince } from "./btrfs-unchanged";
+import { hasDiskLimit } from "./account-quota";
+import { withQuotaHeadroom } from "./btrfs-quota";
 import { databaseExists, dumpsCurrent, writeDumps } from "./db-dumps";
+import { databaseFilesBytes } from "./usage";
 import { databaseNameSchema, siteIdSchema, snapshotNameSchema } from "../../../server/contract/storage-names";
 import { check, publicInfo, type SiteContext } from "./site-context";
 import { StorageError, type SiteStorage } from "./site-types";
@@ -57,7 +60,7 @@ export async function snapshotLocked(ctx: SiteContext, siteId: string, name: str
     const started = Date.now();
     const startedAtMs = await fileSystemNow(ctx.node.storageStagingDir);
     const takenAt = new Date().toISOString();
-    const dumps = await writeDumps(ctx.node, site, { format: 1, name, takenAt, databases, username });
+    const dumps = await dumpsWithinQuota(ctx, username, siteId, databases, () => writeDumps(ctx.node, site, { format: 1, name, takenAt, databases, username }));
     const dumped = Date.now();
     const previous = (await ctx.list(siteId)).at(-1);
     const previousFrozen = previous ? { dir: ctx.snapshotDir(siteId, previous.name), startedAtMs: previous.startedAtMs } : null;
@@ -71,6 +74,19 @@ export async function snapshotLocked(ctx: SiteContext, siteId: string, name: str
     await site.close();
     await sites.close();
   }
+}
+
+/**
+ * Root writes the dumps and the stamp into the live volume, which counts against the account's
+ * disk limit on btrfs: the limit is lifted for that long by a bound on what the dumps can take
+ * (twice MariaDB's files, SQL text of binary data being larger, plus room for the stamp), so an
+ * account at its limit is still snapshotted (btrfs-quota.ts, withQuotaHeadroom). An account
+ * without a limit costs one failed file read.
+ */
+async function dumpsWithinQuota<T>(ctx: SiteContext, username: string, siteId: string, databases: string[], write: () => Promise<T>): Promise<T> {
+  if (ctx.driver.kind !== "btrfs" || !(await hasDiskLimit(ctx.node, username))) return write();
+  const bytes = 2 * (await databaseFilesBytes(ctx.node, databases)) + 8 * 1024 ** 2;
+  return withQuotaHeadroom(ctx.node.storeDir, siteId, bytes, write);
 }
 
 /**

@@ -2,7 +2,9 @@ import type { Dirent } from "node:fs";
 import { lstat, readdir } from "node:fs/promises";
 import path from "node:path";
 import type { NodeRoot } from "../node-root";
-import { assignToGroup, ensureQuota, ensureSiteGroup, readQgroups, siteGroupId, startRescan } from "./btrfs-quota";
+import type { AccountUsage } from "../../../server/contract/node-usage";
+import { accountUsage } from "./account-quota";
+import { ensureQuota, ensureSiteMembers, readQgroups, siteGroupId, startRescan, type QgroupRow } from "./btrfs-quota";
 import { dumpDirName } from "./db-dumps";
 import { databaseNameSchema, siteIdSchema } from "../../../server/contract/storage-names";
 import { errno } from "./safe-fs";
@@ -13,6 +15,9 @@ import { errno } from "./safe-fs";
 // dump directory (btrfs-quota.ts); the directory driver walks the trees du-like (allocated
 // blocks, a hard-linked inode once: its snapshots are hard links to one another, never to the
 // live site, so all of a site's snapshots together are what they alone hold).
+//
+// Each account is reported too: its disk use against its limit and its cgroup's counters
+// (account-quota.ts).
 //
 // Only sites with a live volume on this node are reported (a replica's received snapshots are the
 // platform's copies, and on btrfs putting them in a group would cost a quota rescan every time).
@@ -36,6 +41,7 @@ export type UsageReport = {
   sites: SiteUsage[];
   /** MariaDB's files of each customer database on this node, by name. */
   databases: { name: string; bytes: number }[];
+  accounts: AccountUsage[];
   tookMs: number;
 };
 
@@ -72,13 +78,15 @@ async function filesIn(dir: string): Promise<number> {
   return sizes.reduce((a, b) => a + b, 0);
 }
 
+type LiveSite = { siteId: string; dir: string; username: string };
+
 /** Every live site volume here: home/<account>/sites/<siteId>. */
-async function liveSites(node: NodeRoot): Promise<{ siteId: string; dir: string }[]> {
-  const found: { siteId: string; dir: string }[] = [];
+async function liveSites(node: NodeRoot): Promise<LiveSite[]> {
+  const found: LiveSite[] = [];
   for (const username of await readdir(node.homeDir).catch(() => [] as string[])) {
     const sitesDir = path.join(node.homeDir, username, "sites");
     for (const entry of await readdir(sitesDir, { withFileTypes: true }).catch(() => [] as Dirent[])) {
-      if (entry.isDirectory() && siteIdSchema.safeParse(entry.name).success) found.push({ siteId: entry.name, dir: node.siteDir(username, entry.name) });
+      if (entry.isDirectory() && siteIdSchema.safeParse(entry.name).success) found.push({ siteId: entry.name, dir: node.siteDir(username, entry.name), username });
     }
   }
   return found.sort((a, b) => a.siteId.localeCompare(b.siteId));
@@ -86,6 +94,14 @@ async function liveSites(node: NodeRoot): Promise<{ siteId: string; dir: string 
 
 async function snapshotNames(node: NodeRoot, siteId: string): Promise<string[]> {
   return (await readdir(path.join(node.snapshotsDir, siteId)).catch(() => [] as string[])).filter((n) => n !== ".meta");
+}
+
+/** What MariaDB's files of `databases` take on this node (bounds how large their dumps get). */
+export async function databaseFilesBytes(node: NodeRoot, databases: readonly string[]): Promise<number> {
+  const sizes = await Promise.all(
+    databases.filter((name) => databaseNameSchema.safeParse(name).success).map((name) => diskUsage(path.join(node.mysqlDataDir, name), { seen: new Set() })),
+  );
+  return sizes.reduce((a, b) => a + b, 0);
 }
 
 async function databaseUsage(node: NodeRoot): Promise<{ name: string; bytes: number }[]> {
@@ -106,10 +122,10 @@ async function dirSiteUsage(node: NodeRoot, site: { siteId: string; dir: string 
 }
 
 /** One site after another: a walk is disk-bound, and this is background work. */
-async function dirUsage(node: NodeRoot, sites: { siteId: string; dir: string }[]): Promise<{ consistent: boolean; sites: SiteUsage[] }> {
+async function dirUsage(node: NodeRoot, sites: LiveSite[]): Promise<Measured> {
   const result: SiteUsage[] = [];
   for (const site of sites) result.push(await dirSiteUsage(node, site));
-  return { consistent: true, sites: result };
+  return { consistent: true, sites: result, groups: null };
 }
 
 /**
@@ -117,7 +133,7 @@ async function dirUsage(node: NodeRoot, sites: { siteId: string; dir: string }[]
  * change, or numbers the kernel says are inconsistent, starts a rescan and this report carries
  * nulls for the numbers that depend on it), then reads the groups.
  */
-async function btrfsUsage(node: NodeRoot, sites: { siteId: string; dir: string }[]): Promise<{ consistent: boolean; sites: SiteUsage[] }> {
+async function btrfsUsage(node: NodeRoot, sites: LiveSite[]): Promise<Measured> {
   const mount = node.storeDir;
   let groups = await readQgroups(mount);
   if (!groups) {
@@ -130,19 +146,10 @@ async function btrfsUsage(node: NodeRoot, sites: { siteId: string; dir: string }
   const plans = [];
   for (const site of sites) {
     const group = siteGroupId(site.siteId);
-    if (!groups.rows.has(group)) {
-      await ensureSiteGroup(mount, site.siteId);
-      changed = true;
-    }
     const names = await snapshotNames(node, site.siteId);
     const live = byPath.get(path.relative(mount, site.dir));
-    const members = [live, ...names.map((n) => byPath.get(path.relative(mount, path.join(node.snapshotsDir, site.siteId, n))))];
-    for (const member of members) {
-      if (member && !member.parents.includes(group)) {
-        await assignToGroup(mount, member.id, site.siteId);
-        changed = true;
-      }
-    }
+    const members = [site.dir, ...names.map((n) => path.join(node.snapshotsDir, site.siteId, n))].map((dir) => path.relative(mount, dir));
+    if (await ensureSiteMembers(mount, groups.rows, site.siteId, members)) changed = true;
     plans.push({ site, group, live, names });
   }
   const consistent = !changed && !groups.inconsistent;
@@ -161,8 +168,12 @@ async function btrfsUsage(node: NodeRoot, sites: { siteId: string; dir: string }
       snapshots: names.length,
     });
   }
-  return { consistent, sites: result };
+  return { consistent, sites: result, groups: groups.rows };
 }
+
+type Measured = { consistent: boolean; sites: SiteUsage[]; groups: ReadonlyMap<string, QgroupRow> | null };
+
+const siteTotal = (s: SiteUsage) => (s.filesBytes === null || s.snapshotBytes === null ? null : s.filesBytes + s.dumpBytes + s.snapshotBytes);
 
 export async function measureUsage(node: NodeRoot): Promise<UsageReport> {
   const started = Date.now();
@@ -172,5 +183,11 @@ export async function measureUsage(node: NodeRoot): Promise<UsageReport> {
     node.storage === "btrfs" ? btrfsUsage(node, sites) : dirUsage(node, sites),
     databaseUsage(node),
   ]);
-  return { storage: node.storage, measuredAt, ...measured, databases, tookMs: Date.now() - started };
+  const owners = new Map(sites.map((s) => [s.siteId, s.username]));
+  const accounts = await accountUsage(
+    node,
+    measured.sites.map((s) => ({ siteId: s.siteId, username: owners.get(s.siteId) ?? "", totalBytes: siteTotal(s) })),
+    measured.groups ? { rows: measured.groups, consistent: measured.consistent } : null,
+  );
+  return { storage: node.storage, measuredAt, consistent: measured.consistent, sites: measured.sites, databases, accounts, tookMs: Date.now() - started };
 }

@@ -1,0 +1,159 @@
+import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
+import type { AccountUsage } from "../../../server/contract/node-usage";
+import { unixUsernameSchema } from "../../../server/domain/unix-username";
+import { readAccountCgroupStats, type AccountCgroupStats } from "../drivers/cgroup";
+import type { NodeRoot } from "../node-root";
+import { accountGroupId, baseLimit, ensureAccountGroup, ensureQuota, ensureSiteMembers, readQgroups, removeAccountGroup, startRescan, type QgroupRow } from "./btrfs-quota";
+import { errno } from "./safe-fs";
+
+// An account's disk limit on one node (diskMb of its limits in the node spec), and how the usage
+// report judges it.
+//
+// btrfs: the limit is the kernel's, on the account's level-2 quota group (btrfs-quota.ts), so a
+// write past it fails with EDQUOT for the account's processes, while other accounts and the
+// account's snapshots go on.
+// dir: nothing in a plain directory tree can refuse a write, so the limit is only checked: each
+// usage walk compares the account's sites (files, dumps, snapshots) with it and the report marks
+// the account atDiskLimit; the panel shows it and the control plane may act on it.
+//
+// On both drivers the limit is also written, root-only, under <root>/quota/<username>, so the
+// report knows it after an agent restart, before the next converge.
+
+const MiB = 1024 ** 2;
+
+const quotaDir = (node: NodeRoot) => path.join(node.root, "quota");
+
+async function writeLimitRecord(node: NodeRoot, username: string, limitBytes: number): Promise<void> {
+  const dir = quotaDir(node);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, username);
+  const current = await readFile(file, "utf8").catch(() => null);
+  const text = `${JSON.stringify({ limitBytes })}\n`;
+  if (current === text) return;
+  const temp = `${file}.tmp`;
+  await writeFile(temp, text, { mode: 0o600 });
+  await rename(temp, file);
+}
+
+/** Whether the account has a disk limit recorded on this node. */
+export async function hasDiskLimit(node: NodeRoot, username: string): Promise<boolean> {
+  return (await readLimitRecords(node, username)).has(username);
+}
+
+/** Every account's recorded limit on this node, by username. */
+export async function readLimitRecords(node: NodeRoot, only?: string): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const names = only === undefined ? await readdir(quotaDir(node)).catch(() => [] as string[]) : [only];
+  for (const name of names) {
+    if (!unixUsernameSchema.safeParse(name).success) continue;
+    const text = await readFile(path.join(quotaDir(node), name), "utf8").catch(() => null);
+    let record: { limitBytes?: unknown } | null = null;
+    try {
+      record = text === null ? null : (JSON.parse(text) as { limitBytes?: unknown } | null);
+    } catch {
+      // A torn or foreign file: no limit known until the next converge writes it again.
+    }
+    if (typeof record?.limitBytes === "number" && Number.isSafeInteger(record.limitBytes)) out.set(name, record.limitBytes);
+  }
+  return out;
+}
+
+/**
+ * Idempotent: gives `username` a disk limit of `diskMb` on this node over `siteIds`, the
+ * account's sites live here (their live volumes and snapshots). Raising, lowering or an unchanged
+ * limit all go through here; on btrfs a site not yet made is fine (its group is made now and its
+ * volume joins it when created). Sites left out stop counting (moved away, removed).
+ */
+export async function ensureAccountQuota(node: NodeRoot, username: string, diskMb: number, siteIds: readonly string[]): Promise<void> {
+  const limitBytes = diskMb * MiB;
+  await writeLimitRecord(node, username, limitBytes);
+  if (node.storage !== "btrfs") return;
+  const mount = node.storeDir;
+  let groups = await readQgroups(mount);
+  if (!groups) {
+    await ensureQuota(mount);
+    groups = await readQgroups(mount);
+    if (!groups) throw new Error(`Quotas could not be enabled on ${mount}.`);
+  }
+  // Volumes made before quotas were on (or received) join their site's group here; either change
+  // leaves the numbers to a rescan.
+  let changed = false;
+  for (const siteId of siteIds) {
+    const snapshots = (await readdir(path.join(node.snapshotsDir, siteId)).catch(() => [] as string[])).filter((n) => n !== ".meta");
+    const members = [node.siteDir(username, siteId), ...snapshots.map((n) => path.join(node.snapshotsDir, siteId, n))];
+    if (await ensureSiteMembers(mount, groups.rows, siteId, members.map((dir) => path.relative(mount, dir)))) changed = true;
+  }
+  if (changed) groups = (await readQgroups(mount)) ?? groups;
+  if (await ensureAccountGroup(mount, groups.rows, username, siteIds, limitBytes)) changed = true;
+  if (changed) await startRescan(mount);
+}
+
+/** Idempotent: the account's limit and (btrfs) its quota group go; its sites' groups stay. */
+export async function removeAccountQuota(node: NodeRoot, username: string): Promise<void> {
+  await rm(path.join(quotaDir(node), username), { force: true });
+  if (node.storage !== "btrfs") return;
+  const groups = await readQgroups(node.storeDir);
+  if (groups) await removeAccountGroup(node.storeDir, groups.rows, username);
+}
+
+/** How close to the limit counts as at it: a write needs room for its data and metadata. */
+export function atLimit(diskBytes: number | null, limitBytes: number | null): boolean {
+  if (diskBytes === null || limitBytes === null) return false;
+  return diskBytes >= limitBytes - Math.min(MiB, Math.floor(limitBytes / 100));
+}
+
+const safe = (n: number | null) => (n !== null && Number.isSafeInteger(n) && n >= 0 ? n : null);
+
+/** The report's cgroup fields; a kernel "unlimited" too large for JSON reads as no limit. */
+function cgroupFields(stats: AccountCgroupStats | null) {
+  return {
+    memoryBytes: safe(stats?.memoryBytes ?? null),
+    memoryLimitBytes: safe(stats?.memoryLimitBytes ?? null),
+    memoryLimitHits: safe(stats?.memoryLimitHits ?? 0) ?? 0,
+    oomKills: safe(stats?.oomKills ?? 0) ?? 0,
+    cpuUsageUsec: safe(stats?.cpuUsageUsec ?? null),
+    cpuThrottledPeriods: safe(stats?.cpuThrottledPeriods ?? 0) ?? 0,
+    cpuThrottledUsec: safe(stats?.cpuThrottledUsec ?? 0) ?? 0,
+    pids: safe(stats?.pids ?? null),
+    pidsLimit: safe(stats?.pidsLimit ?? null),
+    pidsLimitHits: safe(stats?.pidsLimitHits ?? 0) ?? 0,
+  };
+}
+
+export type MeasuredSite = { siteId: string; username: string; totalBytes: number | null };
+
+/**
+ * Each account with a home on this node or a recorded limit: its disk use against its limit, and
+ * its cgroup's counters. `groups` is the btrfs quota table the site numbers were read from (null
+ * on the directory driver); `consistent` whether its numbers are settled.
+ */
+export async function accountUsage(
+  node: NodeRoot,
+  sites: readonly MeasuredSite[],
+  btrfs: { rows: ReadonlyMap<string, QgroupRow>; consistent: boolean } | null,
+): Promise<AccountUsage[]> {
+  const records = await readLimitRecords(node);
+  const homes = (await readdir(node.homeDir).catch((e: unknown) => {
+    if (errno(e) === "ENOENT") return [] as string[];
+    throw e;
+  })).filter((name) => unixUsernameSchema.safeParse(name).success);
+  const usernames = [...new Set([...homes, ...records.keys()])].sort();
+  const out: AccountUsage[] = [];
+  for (const username of usernames) {
+    const own = sites.filter((s) => s.username === username);
+    const summed = own.some((s) => s.totalBytes === null) ? null : own.reduce((a, s) => a + (s.totalBytes ?? 0), 0);
+    let diskBytes = summed;
+    let diskLimitBytes = records.get(username) ?? null;
+    if (btrfs) {
+      const group = btrfs.rows.get(accountGroupId(username));
+      if (group) {
+        diskBytes = btrfs.consistent ? group.rfer : null;
+        diskLimitBytes = baseLimit(node.storeDir, group.id, group.maxRfer);
+      }
+    }
+    const stats = await readAccountCgroupStats(node, username).catch(() => null);
+    out.push({ username, diskBytes, diskLimitBytes, atDiskLimit: atLimit(diskBytes, diskLimitBytes), ...cgroupFields(stats) });
+  }
+  return out;
+}
