@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import type { NodeRoot } from "../worker/agent/node-root";
 import { converge } from "../worker/agent/converge";
 import { removeEgressRules } from "../worker/agent/drivers/egress";
-import { phpFpmPid, startPhpFpm, stopPhpFpm } from "../worker/agent/drivers/php-fpm";
+import { phpFpmPid, stopPhpFpm } from "../worker/agent/drivers/php-fpm";
 import { runCommand } from "../worker/agent/run-command";
 import { waitFor } from "../worker/agent/wait-for";
 import { startEdge, type Edge } from "../worker/edge/edge-routes";

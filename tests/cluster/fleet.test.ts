@@ -129,7 +129,7 @@ describe("the node fleet on three nodes", () => {
     const live = await livePlacement(created.id);
     const account = world().customers.a.account;
     expect(await passwdLines(account.username)).toHaveLength(1);
-    expect(await poolFiles(live.index, created.id)).toEqual([`${created.id}.conf`]);
+    expect(await poolFiles(live.index, created.id)).toEqual([`${account.username}/${created.id}.conf`]);
     // One live placement and the plan's one replica, on different nodes.
     const placements = await db.placement.findMany({ where: { siteId: created.id } });
     expect(placements.map((p) => p.role).sort()).toEqual(["PRIMARY", "REPLICA"]);

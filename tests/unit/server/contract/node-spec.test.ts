@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidSpecError, parseNodeSpec } from "../../../../server/contract/node-spec";
+import { defaultAccountLimits, InvalidSpecError, parseNodeSpec } from "../../../../server/contract/node-spec";
 
 const valid = () => ({
   accounts: [{ id: "acc1", username: "alice", status: "ACTIVE" }],
@@ -31,8 +31,15 @@ function rejection(mutate: (spec: ReturnType<typeof valid>) => void): string[] {
 
 describe("parseNodeSpec", () => {
   it("accepts a valid spec unchanged", () => {
-    // replicas is optional on the wire and always present once parsed.
-    expect(parseNodeSpec(valid())).toEqual({ ...valid(), replicas: [] });
+    // replicas, egress and an account's limits are optional on the wire and always present once
+    // parsed (an older control plane's spec still confines every account).
+    const spec = valid();
+    expect(parseNodeSpec(spec)).toEqual({
+      ...spec,
+      accounts: spec.accounts.map((a) => ({ ...a, limits: defaultAccountLimits })),
+      replicas: [],
+      egress: { allow: [], clusterAddresses: [] },
+    });
   });
 
 
