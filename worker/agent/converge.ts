@@ -12,6 +12,7 @@ import * as phpFpm from "./drivers/php-fpm";
 import * as siteStore from "./drivers/site-store";
 import * as unixUser from "./drivers/unix-user";
 import { ensureNodeLayout, type NodeRoot } from "./node-root";
+import { ensureAccountQuota, readLimitRecords, removeAccountQuota } from "./storage/account-quota";
 import type { StepResult } from "../../server/contract/node-apply";
 import { objectIdPattern, parseNodeSpec } from "../../server/contract/node-spec";
 import { waitFor } from "./wait-for";
@@ -67,6 +68,7 @@ export async function observeNode(node: NodeRoot, documentRoots: ReadonlyMap<str
     egress: await egress.observeEgressRules(node),
     accounts,
     cgroups,
+    quotas: Object.fromEntries(await readLimitRecords(node)),
     siteStores,
     mariadb: {
       running: mariadbRunning,
@@ -156,7 +158,10 @@ async function applyStep(node: NodeRoot, step: Step): Promise<void> {
       return siteStore.removeSiteStore(node, step);
     case "demoteSiteStore":
       return siteStore.removeSiteStore(node, step, { keepSnapshots: true });
+    case "ensureAccountQuota":
+      return ensureAccountQuota(node, step.username, step.diskMb, step.siteIds);
     case "removeAccount":
+      await removeAccountQuota(node, step.username);
       return unixUser.removeUnixUser(node, step.username);
   }
 }

@@ -52,6 +52,8 @@ export type ObservedNode = {
   accounts: ObservedAccount[];
   /** Each account's cgroup limits as in force on this node (null: no group yet). */
   cgroups: Record<string, ObservedLimits | null>;
+  /** Each account's disk limit as last applied here, with the sites it covers (sorted). */
+  quotas: Record<string, { limitBytes: number; siteIds: string[] }>;
   siteStores: ObservedSiteStore[];
   /** `state` is null while mariadbd is down: nothing can be observed then. */
   mariadb: { running: boolean; initialised: boolean; state: ObservedDatabases | null };
@@ -71,6 +73,7 @@ export type Step =
   | { kind: "writePhpFpmMain"; username: string; content: string | null }
   | { kind: "refuseSiteMove"; siteId: string; from: string; to: string }
   | { kind: "ensureSiteStore"; siteId: string; username: string; documentRoot: string }
+  | { kind: "ensureAccountQuota"; username: string; diskMb: number; siteIds: string[] }
   | { kind: "installPool"; siteId: string; username: string; content: string | null }
   | { kind: "startPhpFpm"; username: string; sockets: string[] }
   | { kind: "reloadPhpFpm"; username: string; sockets: string[]; goneSockets: string[] }
@@ -164,6 +167,7 @@ export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
   }
   const { steps: storeSteps, moved } = siteStoreSteps(observed, desired);
   steps.push(...storeSteps);
+  steps.push(...quotaSteps(observed, desired, moved));
   // A site refused as moved is left as it is: nothing is written for it, and (it is in `keep`)
   // nothing of it is removed.
   const desiredSites = desired.sites.filter((s) => !moved.has(s.id));
@@ -214,6 +218,27 @@ function siteStoreSteps(observed: ObservedNode, desired: DesiredNode): { steps: 
     }
   }
   return { steps, moved };
+}
+
+/**
+ * Each account's disk limit over the live sites it has here, once their stores exist. A site
+ * refused as moved counts for the account its volume is stored under. Replicas are left out: a
+ * replica's copy is received as the platform's, and a full limit must never stop a failover copy.
+ */
+function quotaSteps(observed: ObservedNode, desired: DesiredNode, moved: Set<string>): Step[] {
+  const steps: Step[] = [];
+  const storedUnder = (siteId: string) => observed.siteStores.find((s) => s.siteId === siteId)?.username;
+  for (const account of desired.accounts) {
+    const siteIds = desired.sites
+      .filter((s) => (moved.has(s.id) ? storedUnder(s.id) : s.username) === account.username)
+      .map((s) => s.id)
+      .sort();
+    const seen = observed.quotas[account.username];
+    if (seen?.limitBytes !== account.limits.diskMb * 1024 ** 2 || !sameStrings(seen.siteIds, siteIds)) {
+      steps.push({ kind: "ensureAccountQuota", username: account.username, diskMb: account.limits.diskMb, siteIds });
+    }
+  }
+  return steps;
 }
 
 /**
@@ -405,6 +430,8 @@ export function describeStep(step: Step): string {
       return `site ${step.siteId} is stored under ${step.from}, not ${step.to}`;
     case "ensureSiteStore":
       return `ensure site store ${step.siteId} (${step.username}/${step.documentRoot})`;
+    case "ensureAccountQuota":
+      return `ensure disk limit of ${step.username} (${step.diskMb} MB)`;
     case "installPool":
       return step.content === null ? `remove php-fpm pool ${step.siteId}` : `write php-fpm pool ${step.siteId}`;
     case "startPhpFpm":
@@ -468,6 +495,7 @@ export function stepObjects(step: Step, spec: NodeSpec): StepObject[] {
     case "ensureAccount":
     case "removeAccount":
     case "ensureAccountCgroup":
+    case "ensureAccountQuota":
     case "writePhpFpmMain":
     case "startPhpFpm":
     case "reloadPhpFpm":

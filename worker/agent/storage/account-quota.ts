@@ -24,12 +24,15 @@ const MiB = 1024 ** 2;
 
 const quotaDir = (node: NodeRoot) => path.join(node.root, "quota");
 
-async function writeLimitRecord(node: NodeRoot, username: string, limitBytes: number): Promise<void> {
+/** What a converge last applied for an account: its limit and the live sites it covers. */
+export type LimitRecord = { limitBytes: number; siteIds: string[] };
+
+async function writeLimitRecord(node: NodeRoot, username: string, record: LimitRecord): Promise<void> {
   const dir = quotaDir(node);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const file = path.join(dir, username);
   const current = await readFile(file, "utf8").catch(() => null);
-  const text = `${JSON.stringify({ limitBytes })}\n`;
+  const text = `${JSON.stringify(record)}\n`;
   if (current === text) return;
   const temp = `${file}.tmp`;
   await writeFile(temp, text, { mode: 0o600 });
@@ -42,19 +45,21 @@ export async function hasDiskLimit(node: NodeRoot, username: string): Promise<bo
 }
 
 /** Every account's recorded limit on this node, by username. */
-export async function readLimitRecords(node: NodeRoot, only?: string): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
+export async function readLimitRecords(node: NodeRoot, only?: string): Promise<Map<string, LimitRecord>> {
+  const out = new Map<string, LimitRecord>();
   const names = only === undefined ? await readdir(quotaDir(node)).catch(() => [] as string[]) : [only];
   for (const name of names) {
     if (!unixUsernameSchema.safeParse(name).success) continue;
     const text = await readFile(path.join(quotaDir(node), name), "utf8").catch(() => null);
-    let record: { limitBytes?: unknown } | null = null;
+    let record: { limitBytes?: unknown; siteIds?: unknown } | null = null;
     try {
-      record = text === null ? null : (JSON.parse(text) as { limitBytes?: unknown } | null);
+      record = text === null ? null : (JSON.parse(text) as { limitBytes?: unknown; siteIds?: unknown } | null);
     } catch {
       // A torn or foreign file: no limit known until the next converge writes it again.
     }
-    if (typeof record?.limitBytes === "number" && Number.isSafeInteger(record.limitBytes)) out.set(name, record.limitBytes);
+    if (typeof record?.limitBytes !== "number" || !Number.isSafeInteger(record.limitBytes)) continue;
+    const siteIds = Array.isArray(record.siteIds) ? record.siteIds.filter((id): id is string => typeof id === "string") : [];
+    out.set(name, { limitBytes: record.limitBytes, siteIds });
   }
   return out;
 }
@@ -67,8 +72,12 @@ export async function readLimitRecords(node: NodeRoot, only?: string): Promise<M
  */
 export async function ensureAccountQuota(node: NodeRoot, username: string, diskMb: number, siteIds: readonly string[]): Promise<void> {
   const limitBytes = diskMb * MiB;
-  await writeLimitRecord(node, username, limitBytes);
-  if (node.storage !== "btrfs") return;
+  if (node.storage === "btrfs") await applyBtrfsLimit(node, username, limitBytes, siteIds);
+  // Written last: it is what the converge compares with, so it must not claim a limit not applied.
+  await writeLimitRecord(node, username, { limitBytes, siteIds: [...siteIds].sort() });
+}
+
+async function applyBtrfsLimit(node: NodeRoot, username: string, limitBytes: number, siteIds: readonly string[]): Promise<void> {
   const mount = node.storeDir;
   let groups = await readQgroups(mount);
   if (!groups) {
@@ -144,7 +153,7 @@ export async function accountUsage(
     const own = sites.filter((s) => s.username === username);
     const summed = own.some((s) => s.totalBytes === null) ? null : own.reduce((a, s) => a + (s.totalBytes ?? 0), 0);
     let diskBytes = summed;
-    let diskLimitBytes = records.get(username) ?? null;
+    let diskLimitBytes = records.get(username)?.limitBytes ?? null;
     if (btrfs) {
       const group = btrfs.rows.get(accountGroupId(username));
       if (group) {

@@ -35,6 +35,7 @@ const empty = (): ObservedNode => ({
   egress: null,
   accounts: [],
   cgroups: {},
+  quotas: {},
   siteStores: [],
   mariadb: { running: false, initialised: false, state: null },
   appMarkers: {},
@@ -52,6 +53,12 @@ function converged(desired: DesiredNode): ObservedNode {
     egress: desired.egressRules,
     accounts: desired.accounts.map((a) => ({ username: a.username, userComment: accountComment(a.id), homeReady: true })),
     cgroups: Object.fromEntries(desired.accounts.map((a) => [a.username, { cpuPercent: a.limits.cpuPercent, memoryMb: a.limits.memoryMb, pids: a.limits.pids }])),
+    quotas: Object.fromEntries(
+      desired.accounts.map((a) => [
+        a.username,
+        { limitBytes: a.limits.diskMb * 1024 ** 2, siteIds: desired.sites.filter((s) => s.username === a.username).map((s) => s.id).sort() },
+      ]),
+    ),
     siteStores: desired.sites.map((s) => ({ siteId: s.id, username: s.username, ready: true })),
     appMarkers: Object.fromEntries(desired.sites.flatMap((s) => (s.app ? [[s.id, s.app.kind]] : []))),
     mariadb: {
@@ -89,6 +96,7 @@ describe("diffNode", () => {
       "ensureAccount",
       "ensureAccountCgroup",
       "ensureSiteStore",
+      "ensureAccountQuota",
       "writePhpFpmMain",
       "installPool",
       "startPhpFpm",
@@ -437,6 +445,8 @@ describe("diffNode: replicas", () => {
       { kind: "applyEgressRules", content: desired.egressRules },
       { kind: "ensureAccount", accountId: "acc1", username: "alice" },
       { kind: "ensureAccountCgroup", username: "alice", limits: desired.accounts[0]!.limits },
+      // A replica's copy is not under the account's disk limit: a full account must not stop it.
+      { kind: "ensureAccountQuota", username: "alice", diskMb: 1024, siteIds: [] },
       { kind: "startNginx" },
       { kind: "startMariadb" },
     ]);
@@ -453,6 +463,7 @@ describe("diffNode: replicas", () => {
     const observed = converged(plan(spec()));
     const steps = diffNode(observed, plan(replicaSpec()));
     expect(steps).toEqual([
+      { kind: "ensureAccountQuota", username: "alice", diskMb: 1024, siteIds: [] },
       { kind: "installPool", siteId: "site1", username: "alice", content: null },
       // The account's last pool: its master stops (no reload of anyone's PHP).
       { kind: "stopPhpFpm", username: "alice" },
@@ -472,7 +483,7 @@ describe("diffNode: replicas", () => {
   it("keeps a database the spec still lists when its site becomes a replica", () => {
     const observed = converged(plan(spec()));
     const steps = diffNode(observed, plan(replicaSpec(spec().databases)));
-    expect(kinds(steps)).toEqual(["installPool", "stopPhpFpm", "writePhpFpmMain", "installVhost", "reloadNginx", "demoteSiteStore"]);
+    expect(kinds(steps)).toEqual(["ensureAccountQuota", "installPool", "stopPhpFpm", "writePhpFpmMain", "installVhost", "reloadNginx", "demoteSiteStore"]);
   });
 
   it("is a fixed point once demoted", () => {
@@ -519,7 +530,7 @@ describe("diffNode: replicas", () => {
     const live = parseNodeSpec({ ...spec(), sites: [{ ...site(), app }] });
     const steps = diffNode(observed, plan(live));
     // The account had no PHP here while it was only a replica: its master starts.
-    expect(kinds(steps)).toEqual(["writePhpFpmMain", "installPool", "startPhpFpm", "installVhost", "reloadNginx", "ensureDatabaseUser"]);
+    expect(kinds(steps)).toEqual(["ensureAccountQuota", "writePhpFpmMain", "installPool", "startPhpFpm", "installVhost", "reloadNginx", "ensureDatabaseUser"]);
   });
 });
 
@@ -563,6 +574,24 @@ describe("diffNode: one php-fpm per account, confined", () => {
     observed.cgroups.bob = { cpuPercent: 100, memoryMb: 256, pids: 64 };
     observed.egress = null;
     expect(kinds(diffNode(observed, desired))).toEqual(["applyEgressRules", "ensureAccountCgroup"]);
+  });
+
+  it("sets each account's disk limit over its sites once their stores exist, and again only when either changes", () => {
+    const steps = diffNode(empty(), plan(twoAccounts()));
+    const quota = indexOf(steps, (x) => x.kind === "ensureAccountQuota" && x.username === "bob");
+    expect(steps[quota]).toEqual({ kind: "ensureAccountQuota", username: "bob", diskMb: 100, siteIds: ["site2"] });
+    expect(indexOf(steps, (x) => x.kind === "ensureSiteStore" && x.siteId === "site2")).toBeLessThan(quota);
+
+    const desired = plan(twoAccounts());
+    const observed = converged(desired);
+    observed.quotas.bob = { limitBytes: 50 * 1024 ** 2, siteIds: ["site2"] };
+    expect(diffNode(observed, desired)).toEqual([{ kind: "ensureAccountQuota", username: "bob", diskMb: 100, siteIds: ["site2"] }]);
+
+    // A second site of bob's arrives: its volume joins the limit.
+    const more = twoAccounts();
+    more.sites.push({ id: "site3", accountId: "acc2", domains: ["c.example"], documentRoot: "public", phpSettings: {}, status: "SUSPENDED" });
+    const withThird = diffNode(converged(desired), plan(more));
+    expect(withThird).toContainEqual({ kind: "ensureAccountQuota", username: "bob", diskMb: 100, siteIds: ["site2", "site3"] });
   });
 
   it("retires the shared php-fpm of earlier versions first", () => {
