@@ -51,6 +51,10 @@ const cluster = read("cluster.json");
 if (cluster || crashed("cluster.failed")) vitestTiers(cluster, ["cluster"], "cluster.failed");
 else tiers.push({ name: "cluster", passed: 0, failed: 0, skipped: 0 });
 
+const security = read("security.json");
+if (security || crashed("security.failed")) vitestTiers(security, ["security"], "security.failed");
+else tiers.push({ name: "security", passed: 0, failed: 0, skipped: 0 });
+
 const sum = tiers.reduce((s, t) => ({ passed: s.passed + t.passed, failed: s.failed + t.failed, skipped: s.skipped + t.skipped }), { passed: 0, failed: 0, skipped: 0 });
 console.log("");
 console.log("tier          passed  failed  skipped");

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # npm test: set up what is missing, type-check and lint, run every tier, print one total line.
-# `scripts/test.sh TIER...` (npm run test:unit, test:integration, test:e2e, test:cluster) sets up
+# `scripts/test.sh TIER...` (npm run test:unit, test:integration, test:e2e, test:cluster, test:security) sets up
 # and runs only those tiers, without the static checks.
 # Tiers: unit + integration (Vitest, real Postgres), e2e (Playwright on Debian's Chromium),
-# cluster (tests/cluster: real agents and node masters). A check or a tier that cannot even start
+# cluster (tests/cluster: real agents and node masters), security (tests/security: a hostile
+# customer's escape attempts on the cluster harness). A check or a tier that cannot even start
 # counts as a failure, so a broken build can never look green.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-all_tiers=(unit integration e2e cluster)
+all_tiers=(unit integration e2e cluster security)
 tiers=("$@")
 static_checks=0
 if [ ${#tiers[@]} -eq 0 ]; then
@@ -25,7 +26,7 @@ mkdir -p "$RESULTS"
 started=$(date +%s)
 
 # Set-up: each tier's needs, once. The unit tier needs no service, only the generated client.
-if wants integration || wants e2e || wants cluster; then
+if wants integration || wants e2e || wants cluster || wants security; then
   setup_common
 else
   ensure_node_deps
@@ -33,9 +34,9 @@ else
 fi
 wants e2e && ensure_apt chromium
 # The cluster tier's netsplit (tests/cluster/harness.ts partition()): an nftables table on loopback.
-wants cluster && ensure_apt nftables
+{ wants cluster || wants security; } && ensure_apt nftables
 # The agent's integration tests and the cluster run real nginx, php-fpm and MariaDB masters.
-if wants integration || wants cluster; then ensure_node_packages; fi
+if wants integration || wants cluster || wants security; then ensure_node_packages; fi
 if [ -n "${PG_BASE_URL:-}" ]; then
   export SHOAL_TEST_PG="$PG_BASE_URL"
   export SHOAL_TEST_TEMPLATE="shoal_test_template"
@@ -96,6 +97,12 @@ if wants cluster && [ -d tests/cluster ] && ls tests/cluster/*.test.ts >/dev/nul
   say "cluster tests"
   npx vitest run --config tests/cluster/vitest.config.ts --reporter=default --reporter=json \
     --outputFile.json="$RESULTS/cluster.json" || echo "cluster exited with $?" >"$RESULTS/cluster.failed"
+fi
+
+if wants security; then
+  say "security tests (escape attempts on the cluster harness)"
+  npx vitest run --config tests/security/vitest.config.ts --reporter=default --reporter=json \
+    --outputFile.json="$RESULTS/security.json" || echo "security exited with $?" >"$RESULTS/security.failed"
 fi
 
 node scripts/test-summary.mjs "$RESULTS" "$(( $(date +%s) - started ))"

@@ -566,6 +566,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
           mysqlPort: clusterPorts.mysql,
           trustedProxies: [network ? network.range : `${clusterNet}.0/24`],
           storage: options.storage ?? "dir",
+          // As the agent is told (NODE_PRIVATE_PATHS below), so that what a test starts as a
+          // customer (tests/helpers/customer-code.ts) is confined exactly like the agent's own.
+          privatePaths: [path.resolve("var")],
         }),
         ...(network ? { netns: network.namespace(i) } : {}),
       });

@@ -154,7 +154,7 @@ export async function ensureNodeLayout(node: NodeRoot): Promise<void> {
   }
   const mysql = await lookupSystemUser("mysql");
   if (!mysql) throw new Error("The mysql system user is missing: install mariadb-server (scripts/node-lib.sh).");
-  for (const [dir, mode] of [[node.mysqlDataDir, 0o750], [node.mysqlLogDir, 0o750], [node.mysqlRunDir, 0o755]] as const) {
+  for (const [dir, mode] of [[node.mysqlDataDir, 0o750], [node.mysqlLogDir, 0o750], [node.mysqlRunDir, 0o750]] as const) {
     await mkdir(dir, { recursive: true });
     await chown(dir, mysql.uid, mysql.gid);
     await chmod(dir, mode);

@@ -1,16 +1,12 @@
-import { spawn } from "node:child_process";
-import { chown, writeFile } from "node:fs/promises";
 import net from "node:net";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepAccount } from "../../../worker/agent/account-sweeper";
 import { converge } from "../../../worker/agent/converge";
-import { asUser, confinedCommand } from "../../../worker/agent/drivers/account-runtime";
 import { accountPids } from "../../../worker/agent/drivers/cgroup";
 import { reloadPhpFpm } from "../../../worker/agent/drivers/php-fpm";
 import type { NodeRoot } from "../../../worker/agent/node-root";
-import { lookupSystemGroupId, lookupSystemUser } from "../../../worker/agent/system-users";
 import { waitFor } from "../../../worker/agent/wait-for";
+import { connectPhp, putSiteFile, runAsCustomer } from "../../helpers/customer-code";
 import { backendGet, destroyNode, makeNode, uniqueUsername } from "./node-harness";
 
 // What one account's processes can reach on a real node: its PHP (through the node's nginx and
@@ -38,41 +34,8 @@ const spec = (php: Record<string, string> = {}) => ({
   databases: [{ id: "db1", accountId: "acc1", name: `${alice}_app`, users: [{ username: `${alice}_app`, password: "correct-horse-battery-staple" }] }],
 });
 
-async function putPhp(username: string, siteId: string, name: string, source: string): Promise<void> {
-  const user = (await lookupSystemUser(username))!;
-  const file = path.join(node.siteDir(username, siteId), "public", name);
-  await writeFile(file, source);
-  await chown(file, user.uid, (await lookupSystemGroupId("www-data"))!);
-}
-
-/** Runs `script` with sh as the account's user, confined as the agent confines its processes. */
-async function asCustomer(username: string, script: string, timeoutMs = 20_000): Promise<{ code: number | null; out: string }> {
-  const user = (await lookupSystemUser(username))!;
-  const [file, args] = await confinedCommand(node, username, asUser(user, ["/bin/sh", "-c", script]));
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd: "/", env: { PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
-
-const connectPhp = `<?php
-header('Content-Type: application/json');
-$out = [];
-foreach (explode(',', $_GET['to']) as $to) {
-  [$host, $port] = explode(':', $to);
-  $s = @fsockopen($host, (int)$port, $errno, $errstr, 2);
-  $out[$to] = $s ? 'connected' : "refused: $errstr";
-  if ($s) fclose($s);
-}
-echo json_encode($out);
-`;
+const putPhp = (username: string, siteId: string, name: string, source: string) => putSiteFile(node, username, siteId, name, source);
+const asCustomer = (username: string, script: string, timeoutMs?: number) => runAsCustomer(node, username, script, timeoutMs);
 
 beforeAll(async () => {
   node = await makeNode("127.0.28.1", 18281, 13281, { backendPort: 18282, holdPort: 18283 });

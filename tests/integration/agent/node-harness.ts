@@ -54,11 +54,16 @@ export function httpGet(
   node: Pick<NodeRoot, "address" | "httpPort">,
   host: string,
   urlPath: string,
-  { port = node.httpPort, timeoutMs = 5_000, headers = {} }: { port?: number; timeoutMs?: number; headers?: Record<string, string> } = {},
+  {
+    port = node.httpPort,
+    timeoutMs = 5_000,
+    headers = {},
+    localAddress,
+  }: { port?: number; timeoutMs?: number; headers?: Record<string, string>; localAddress?: string } = {},
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = http.get(
-      { host: node.address, port, path: urlPath, headers: { ...headers, host }, agent: false, timeout: timeoutMs },
+      { host: node.address, port, path: urlPath, headers: { ...headers, host }, agent: false, timeout: timeoutMs, localAddress },
       (res) => {
         let body = "";
         res.setEncoding("utf8");

@@ -173,13 +173,17 @@ describe("replicas and promotion", () => {
 
     // Serving it needs only what a snapshot does not carry: no store rebuild, no new database.
     const steps = await convergeOk(b, liveSpec);
-    expect(steps.map((s) => s.kind)).toEqual(["installPool", "reloadPhpFpm", "installVhost", "reloadNginx", "ensureDatabaseUser"]);
+    // (The account had no PHP here while it held only a replica: its master starts; and its disk
+    // limit now covers the site.)
+    expect(steps.map((s) => s.kind)).toEqual(["ensureAccountQuota", "writePhpFpmMain", "installPool", "startPhpFpm", "installVhost", "reloadNginx", "ensureDatabaseUser"]);
     await serves(b, "v2 first,second");
 
     const demoted = await convergeOk(a, replicaSpec);
     expect(demoted.map((s) => s.kind)).toEqual([
+      "ensureAccountQuota",
       "installPool",
-      "reloadPhpFpm",
+      "stopPhpFpm",
+      "writePhpFpmMain",
       "installVhost",
       "reloadNginx",
       "dropDatabaseUser",
@@ -204,7 +208,9 @@ describe("replicas and promotion", () => {
     const back = await promote(a, { name: s3, databases: [db] });
     expect(back.status, await back.clone().text()).toBe(200);
     const steps = await convergeOk(a, liveSpec);
-    expect(steps.map((s) => s.kind)).toEqual(["installPool", "reloadPhpFpm", "installVhost", "reloadNginx", "ensureDatabaseUser"]);
+    // (The account had no PHP here while it held only a replica: its master starts; and its disk
+    // limit now covers the site.)
+    expect(steps.map((s) => s.kind)).toEqual(["ensureAccountQuota", "writePhpFpmMain", "installPool", "startPhpFpm", "installVhost", "reloadNginx", "ensureDatabaseUser"]);
     await serves(a, "v3 first,second,third, on b");
     await convergeOk(b, replicaSpec);
     expect(await exists(b.siteDir(username, siteId))).toBe(false);

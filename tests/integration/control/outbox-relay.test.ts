@@ -108,7 +108,14 @@ describe("outbox relay", () => {
     const before = await queue.getJobCountByTypes("waiting", "delayed", "active", "completed", "failed");
     const [r1, r2] = await Promise.all([startOutboxRelay({ ...relayOpts(), pollMs: 20 }), startOutboxRelay({ ...relayOpts(), pollMs: 20 })]);
     try {
-      await Promise.all(Array.from({ length: 250 }, (_, i) => change(`site-pair-${i}`)));
+      // 250 commits while both relays poll, from 10 writers at a time: the race under test is the
+      // relays', and 250 interactive transactions opened at once would only queue for the pool's
+      // few connections (and time out waiting on a busy machine).
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, w) => {
+          for (let i = w; i < 250; i += 10) await change(`site-pair-${i}`);
+        }),
+      );
       await until(async () => (await unpublishedCount()) === 0, 10_000);
       const after = await queue.getJobCountByTypes("waiting", "delayed", "active", "completed", "failed");
       expect(after - before).toBe(250);
