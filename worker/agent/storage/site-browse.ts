@@ -103,19 +103,32 @@ async function openLiveParent(snapshotDir: string, site: FileHandle, segments: s
   let snapDir = snapshotDir;
   for (const segment of segments) {
     snapDir = path.join(snapDir, segment);
-    let next = await openDirAt(dir, segment).catch((e: unknown) => {
-      if (errno(e) === "ENOENT") return null;
-      if (["ELOOP", "ENOTDIR"].includes(errno(e) ?? "")) {
-        throw new StorageError("CONFLICT", `${segment} in the live site is not a directory (a file or symlink is in the way).`);
-      }
-      throw e;
-    });
+    const openLive = () =>
+      openDirAt(dir, segment).catch((e: unknown) => {
+        if (errno(e) === "ENOENT") return null;
+        if (["ELOOP", "ENOTDIR"].includes(errno(e) ?? "")) {
+          throw new StorageError("CONFLICT", `${segment} in the live site is not a directory (a file or symlink is in the way).`);
+        }
+        throw e;
+      });
+    let next = await openLive();
     if (!next) {
       const s = await lstat(snapDir);
-      await mkdir(fdPath(dir, segment), { mode: 0o700 });
-      next = await openDirAt(dir, segment);
-      await next.chown(s.uid, s.gid);
-      await next.chmod(s.mode & 0o7777);
+      // The account may make the name meanwhile: then it is theirs, opened as any other (and
+      // refused if it is not a directory), and root does not chown what it did not make.
+      const made = await mkdir(fdPath(dir, segment), { mode: 0o700 }).then(
+        () => true,
+        (e: unknown) => {
+          if (errno(e) === "EEXIST") return false;
+          throw e;
+        },
+      );
+      next = await openLive();
+      if (!next) throw new StorageError("CONFLICT", `${segment} in the live site changed while the file was restored; try again.`);
+      if (made) {
+        await next.chown(s.uid, s.gid);
+        await next.chmod(s.mode & 0o7777);
+      }
     }
     opened.push(next);
     dir = next;
@@ -127,7 +140,11 @@ async function openLiveParent(snapshotDir: string, site: FileHandle, segments: s
 async function replaceFile(dir: FileHandle, last: string, full: string, source: Stats, relPath: string): Promise<void> {
   const temp = fdPath(dir, `.shoal-restore-${randomBytes(6).toString("hex")}`);
   // COPYFILE_EXCL creates with O_EXCL, which also refuses a symlink planted at the name.
-  await copyFile(full, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE);
+  await copyFile(full, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE).catch((e: unknown) => {
+    // The directory was removed under its descriptor (the account deleted it meanwhile).
+    if (errno(e) === "ENOENT") throw new StorageError("CONFLICT", `${relPath}: its directory was removed from the live site while the file was restored; try again.`);
+    throw e;
+  });
   try {
     const out = await open(temp, constants.O_WRONLY | constants.O_NOFOLLOW);
     try {
@@ -145,6 +162,8 @@ async function replaceFile(dir: FileHandle, last: string, full: string, source: 
     });
   } catch (e) {
     await unlink(temp).catch(() => undefined);
+    // The account removed the directory or the temporary file meanwhile.
+    if (errno(e) === "ENOENT") throw new StorageError("CONFLICT", `${relPath} changed in the live site while the file was restored; try again.`);
     throw e;
   }
 }
