@@ -176,6 +176,8 @@ export async function ensureNodeLayout(node: NodeRoot): Promise<void> {
     // (nginx creates the socket for anyone to connect to).
     [path.dirname(node.backendSocket), wwwData, 0o750],
     [node.phpFpmRunDir, 0, 0o700],
+    // Each account's disk limit and sites (storage/account-quota.ts).
+    [path.join(node.root, "quota"), 0, 0o700],
     [node.snapshotsDir, 0, 0o700],
     [node.storageStagingDir, 0, 0o700],
     [path.dirname(node.mailSpoolRoot), 0, 0o711],

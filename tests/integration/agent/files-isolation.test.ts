@@ -226,7 +226,7 @@ describe("native code as one account", () => {
       path.join(varDir, "auth-secret"),
       path.join(varDir, "cluster-secret"),
     ];
-    const listings = [node.homeDir, node.vhostDir, node.poolsDir, node.phpSocketDir, node.logDir, varDir, node.accountHome(bob)];
+    const listings = [node.homeDir, node.vhostDir, node.poolsDir, node.phpSocketDir, node.logDir, path.join(node.root, "quota"), varDir, node.accountHome(bob)];
     const script = [
       ...targets.map((t) => `if cat ${t} >/dev/null 2>&1; then echo "READ ${t}"; fi`),
       ...listings.map((d) => `if ls ${d} >/dev/null 2>&1; then echo "LISTED ${d}"; fi`),
