@@ -36,6 +36,7 @@ tsx_node() { node --import tsx "$@"; }
 ensure_cluster_secret() { # like ensure_auth_secret: kept in var/ so agent tokens survive restarts
   if [ -z "${SHOAL_CLUSTER_SECRET:-}" ]; then
     [ -f "$VAR/cluster-secret" ] || (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$VAR/cluster-secret")
+    chmod 600 "$VAR/cluster-secret"
     SHOAL_CLUSTER_SECRET="$(cat "$VAR/cluster-secret")"
   fi
   [ "${#SHOAL_CLUSTER_SECRET}" -ge 32 ] || die "SHOAL_CLUSTER_SECRET must be at least 32 characters"
@@ -104,7 +105,9 @@ ensure_node_store() { # ensure_node_store root
     findmnt -no OPTIONS "$store" | grep -qw noatime || mount -o remount,noatime "$store" || warn "could not remount $store noatime"
     return 0
   fi
-  [ -e "$image" ] || truncate -s "$CLUSTER_STORE_SIZE" "$image"
+  [ -e "$image" ] || (umask 077; truncate -s "$CLUSTER_STORE_SIZE" "$image")
+  # Every account's files are in it: root's alone (an image from an earlier version too).
+  chmod 600 "$image"
   type="$(blkid -p -o value -s TYPE "$image" 2>/dev/null || true)"
   if [ -z "$type" ]; then
     mkfs.btrfs -q "$image" >/dev/null || die "mkfs.btrfs failed on $image"

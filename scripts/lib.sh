@@ -9,6 +9,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 VAR="$ROOT/var"
 mkdir -p "$VAR"
+# var/ holds secrets (auth-secret, cluster-secret), the demo logins and logs: the owner's alone.
+# The chmod also tightens a var/ made by an earlier version.
+chmod 700 "$VAR"
 
 say() { printf '\033[1;36m==>\033[0m %s\n' "$*"; }
 warn() { printf '\033[1;33m!!\033[0m %s\n' "$*" >&2; }
@@ -95,7 +98,8 @@ ensure_redis() {
 
 ensure_auth_secret() {
   if [ -z "${AUTH_SECRET:-}" ]; then
-    [ -f "$VAR/auth-secret" ] || head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$VAR/auth-secret"
+    [ -f "$VAR/auth-secret" ] || (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$VAR/auth-secret")
+    chmod 600 "$VAR/auth-secret"
     AUTH_SECRET="$(cat "$VAR/auth-secret")"
     export AUTH_SECRET
   fi

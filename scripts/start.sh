@@ -18,7 +18,9 @@ export SHOAL_LOG_PRETTY="${SHOAL_LOG_PRETTY:-1}"
 say "migrating the database"
 migrate "$DATABASE_URL"
 say "seeding demo data"
-npx tsx prisma/seed.ts >"$VAR/demo-logins.txt"
+# The demo logins are passwords: written owner-only (a file from an earlier version is tightened).
+(umask 077; npx tsx prisma/seed.ts >"$VAR/demo-logins.txt")
+chmod 600 "$VAR/demo-logins.txt"
 
 pids=()
 cluster_started=0

@@ -9,6 +9,7 @@ import * as nginx from "./drivers/nginx";
 import * as cgroup from "./drivers/cgroup";
 import * as egress from "./drivers/egress";
 import * as phpFpm from "./drivers/php-fpm";
+import { ensureSendmail } from "./drivers/sendmail";
 import * as siteStore from "./drivers/site-store";
 import * as unixUser from "./drivers/unix-user";
 import { ensureNodeLayout, type NodeRoot } from "./node-root";
@@ -184,6 +185,8 @@ export type ConvergeOptions = {
 export async function converge(node: NodeRoot, input: unknown, options: ConvergeOptions = {}): Promise<StepResult[]> {
   const spec = parseNodeSpec(input);
   await ensureNodeLayout(node);
+  // Every pool's sendmail_path names it; it must exist before any pool can run mail().
+  await ensureSendmail(node);
   const observed = await observeNode(node, new Map(spec.sites.map((s) => [s.id, s.documentRoot])));
   await cgroup.ensureNodeCgroup(node);
   const steps = diffNode(observed, planNode(node, spec, await egress.nodeGroup(node)));

@@ -3,6 +3,7 @@ import { isIPv4 } from "node:net";
 import { ipv4OrCidrSchema, listenAddressSchema } from "../../server/contract/node-spec";
 import path from "node:path";
 import { z } from "zod";
+import { storeImage } from "./storage/loop-store";
 import { lookupSystemGroupId, lookupSystemUser } from "./system-users";
 
 // A node's layout on disk. Everything the node's own nginx, php-fpm and MariaDB masters use lives
@@ -104,6 +105,9 @@ export function nodeRoot(input: NodeConfig) {
     poolsDir: join("etc/php-fpm/pools"),
     // The program php's mail() runs: it queues the message for the account (drivers/sendmail.ts).
     sendmailPath: join("bin/sendmail"),
+    // Where it queues: one directory per account, the account's own and 0700 (drivers/sendmail.ts).
+    mailSpoolRoot: join("spool/mail"),
+    mailSpool: (username: string) => join("spool/mail", username),
     // The node's egress rules as last applied (drivers/egress.ts).
     egressRulesFile: join("etc/egress.nft"),
     mysqlDataDir: join("mysql"),
@@ -127,38 +131,72 @@ export function nodeRoot(input: NodeConfig) {
   };
 }
 
-/** Creates the node's directories (idempotent); MariaDB's are owned by mysql, who writes them. */
+/**
+ * Creates the node's directories (idempotent) and sets their owners and modes on every start, so
+ * a node made by an earlier version is tightened too. MariaDB's are owned by mysql, who writes them.
+ *
+ * Who reads what: nginx's and every php-fpm master run as root (they read their configs as root);
+ * nginx's workers run as www-data and need the suspended page, their temp directories, the pool
+ * sockets and the site files; mysqld runs as mysql. A customer's process (an account user) needs
+ * only its own home, its spool and the sendmail program. So no config that names other customers,
+ * no log of their requests and no listing of the homes is open to an account.
+ */
 export async function ensureNodeLayout(node: NodeRoot): Promise<void> {
   if (node.storage === "btrfs") await assertBtrfsMount(node.storeDir);
-  for (const dir of [node.root, ...(node.storage === "btrfs" ? [node.storeDir] : []), node.homeDir, node.logDir]) {
-    await mkdir(dir, { recursive: true });
-    // www-data and the account users must traverse down to the site directories.
-    await chmod(dir, 0o755);
-  }
-  for (const dir of [node.vhostDir, path.dirname(node.suspendedPage), node.phpFpmAccountsDir, node.poolsDir, node.nginxTempDir]) {
-    await mkdir(dir, { recursive: true, mode: 0o755 });
-  }
-  await mkdir(node.phpSocketDir, { recursive: true, mode: 0o755 });
   const wwwData = await lookupSystemGroupId("www-data");
   if (wwwData === undefined) throw new Error("The www-data group is missing: install nginx (scripts/node-lib.sh).");
-  await mkdir(path.dirname(node.backendSocket), { recursive: true });
-  await chown(path.dirname(node.backendSocket), 0, wwwData);
-  await chmod(path.dirname(node.backendSocket), 0o750);
-  for (const dir of [node.phpFpmRunDir, path.join(node.logDir, "php-fpm")]) {
-    await mkdir(dir, { recursive: true });
-    await chmod(dir, 0o700);
-  }
-  for (const dir of [node.snapshotsDir, node.storageStagingDir]) {
-    await mkdir(dir, { recursive: true });
-    await chmod(dir, 0o700);
-  }
   const mysql = await lookupSystemUser("mysql");
   if (!mysql) throw new Error("The mysql system user is missing: install mariadb-server (scripts/node-lib.sh).");
+  const etc = path.join(node.root, "etc");
+  const run = path.join(node.root, "run");
+  // [directory, group, mode], parents before children; the owner is root.
+  const layout: [string, number, number][] = [
+    // www-data and the account users pass through these to the site directories.
+    [node.root, 0, 0o755],
+    ...(node.storage === "btrfs" ? [[node.storeDir, 0, 0o755] as [string, number, number]] : []),
+    // Passable, not listable: an account reaches its own home by name and can't see the others'.
+    [node.homeDir, 0, 0o711],
+    // Every customer's requests are logged here; mysqld passes through to its own log directory.
+    [node.logDir, mysql.gid, 0o710],
+    [path.join(node.logDir, "php-fpm"), 0, 0o700],
+    [etc, wwwData, 0o710],
+    [node.nginxDir, wwwData, 0o710],
+    // Vhosts name every site and domain of the node: root (nginx's master) reads them.
+    [node.vhostDir, 0, 0o700],
+    [path.dirname(node.suspendedPage), wwwData, 0o750],
+    [node.phpFpmDir, 0, 0o700],
+    [node.phpFpmAccountsDir, 0, 0o700],
+    [node.poolsDir, 0, 0o700],
+    [run, 0, 0o711],
+    // nginx's master makes its temp directories in here for the workers.
+    [node.nginxTempDir, wwwData, 0o710],
+    // The pool sockets (named by site): only nginx's workers connect.
+    [node.phpSocketDir, wwwData, 0o710],
+    // The backend's socket, whose forwarding headers the backend believes: nginx's workers only
+    // (nginx creates the socket for anyone to connect to).
+    [path.dirname(node.backendSocket), wwwData, 0o750],
+    [node.phpFpmRunDir, 0, 0o700],
+    // Each account's disk limit and sites (storage/account-quota.ts).
+    [path.join(node.root, "quota"), 0, 0o700],
+    [node.snapshotsDir, 0, 0o700],
+    [node.storageStagingDir, 0, 0o700],
+    [path.dirname(node.mailSpoolRoot), 0, 0o711],
+    [node.mailSpoolRoot, 0, 0o711],
+  ];
+  for (const [dir, gid, mode] of layout) {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    await chown(dir, 0, gid);
+    await chmod(dir, mode);
+  }
   for (const [dir, mode] of [[node.mysqlDataDir, 0o750], [node.mysqlLogDir, 0o750], [node.mysqlRunDir, 0o750]] as const) {
     await mkdir(dir, { recursive: true });
     await chown(dir, mysql.uid, mysql.gid);
     await chmod(dir, mode);
   }
+  // A loop-mounted store's image (storage/loop-store.ts) holds every account's files.
+  await chmod(storeImage(node), 0o600).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== "ENOENT") throw e;
+  });
 }
 
 const btrfsMagic = 0x9123683e;

@@ -12,7 +12,7 @@ import { converge } from "../../../worker/agent/converge";
 import type { StepResult } from "../../../server/contract/node-apply";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { InvalidSpecError } from "../../../server/contract/node-spec";
-import { lookupSystemUser } from "../../../worker/agent/system-users";
+import { lookupSystemGroupId, lookupSystemUser } from "../../../worker/agent/system-users";
 import { backendGet, destroyNode, httpGet, makeNode, uniqueUsername, whoamiPhp, type Response } from "./node-harness";
 
 // One-click apps on a real node: WordPress against the node's own MariaDB and DokuWiki in files,
@@ -187,7 +187,10 @@ describe("one-click apps on a real node", () => {
     const user = (await lookupSystemUser(username))!;
     const file = path.join(node.siteDir(username, "wp1"), "public/whoami.php");
     await writeFile(file, whoamiPhp, { mode: 0o640 });
-    await chown(file, user.uid, user.gid);
+    // Group www-data, as every file made in the site gets (its directory is setgid): nginx opens a
+    // script before passing it on, to refuse a symlink to another owner's file, so it must be
+    // able to read it.
+    await chown(file, user.uid, (await lookupSystemGroupId("www-data"))!);
     const res = await backendGet(node, wpHost, "/whoami.php");
     expect(res.body).toBe(`user=${username}`);
   });

@@ -149,6 +149,13 @@ ${[...new Set(trusted)].map((from) => `    set_real_ip_from ${from};
   return `${head}
     root ${site.siteDir}/${site.documentRoot};
     index index.php index.html index.htm;
+    # nginx's workers read every account's files (group www-data), so a symlink the account
+    # planted (to another account's wp-config.php, /etc/passwd, the node's config) would serve
+    # what the account itself cannot read. Below the site directory a symlink is followed only
+    # when the link and its target have the same owner: the account's links to its own files
+    # still work. Above it the path is the node's own (checked once, not per request). It also
+    # governs try_files, so a .php link never reaches php-fpm either.
+    disable_symlinks if_not_owner from=${site.siteDir};
 
     # Dotfiles (.env, .git, .htaccess with secrets) are never served; ACME challenges are.
     location ~ /\\.(?!well-known/) {

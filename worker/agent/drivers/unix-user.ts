@@ -4,6 +4,7 @@ import type { NodeRoot } from "../node-root";
 import { runCommand } from "../run-command";
 import { lookupSystemGroupId, readSystemUsers, type SystemUser } from "../system-users";
 import { removeAccountCgroup } from "./cgroup";
+import { ensureMailSpool, mailSpoolReady, removeMailSpool } from "./sendmail";
 
 // A Linux user per hosting account: php-fpm runs the account's sites as this user, so accounts
 // can't read each other's files. No login shell and no skeleton files: nobody logs in as it.
@@ -15,7 +16,7 @@ export type ObservedAccount = {
   username: string;
   /** The comment of the system user, or null if there is no such user. */
   userComment: string | null;
-  /** The home directory exists with owner user:www-data and mode 0750. */
+  /** The home directory exists with owner user:www-data and mode 0750, and the mail spool is the user's. */
   homeReady: boolean;
 };
 
@@ -38,7 +39,13 @@ export async function observeAccounts(node: NodeRoot): Promise<ObservedAccount[]
       username,
       userComment: user ? user.comment : null,
       homeReady:
-        !!user && !!home && home.isDirectory() && home.uid === user.uid && home.gid === wwwData && (home.mode & 0o7777) === 0o750,
+        !!user &&
+        !!home &&
+        home.isDirectory() &&
+        home.uid === user.uid &&
+        home.gid === wwwData &&
+        (home.mode & 0o7777) === 0o750 &&
+        (await mailSpoolReady(node, user)),
     });
   }
   return observed;
@@ -70,6 +77,8 @@ export async function ensureUnixUser(node: NodeRoot, account: { id: string; user
   // Group www-data so nginx can reach the site directories; nobody else can look inside.
   await chown(home, user.uid, wwwData);
   await chmod(home, 0o750);
+  // Where PHP's mail() queues the account's messages (drivers/sendmail.ts).
+  await ensureMailSpool(node, user);
 }
 
 /** Whether any process on this machine runs as `uid` (another node's, on a one-machine cluster). */
@@ -98,6 +107,7 @@ export async function removeUnixUser(node: NodeRoot, username: string): Promise<
   // (nodes sharing a machine run the same user in their own groups).
   await removeAccountCgroup(node, username);
   await rm(home, { recursive: true, force: true });
+  await removeMailSpool(node, username);
   // The same user can serve this account on several nodes of one machine (the local cluster);
   // only the node whose root holds its passwd home deletes it, and not while another node still
   // runs processes as it (userdel would refuse, and the uid must not be reused under them).

@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, stat, truncate, writeFile } from "node:fs/promises";
 import type { NodeRoot } from "../node-root";
 import { runCommand } from "../run-command";
 
@@ -30,6 +30,8 @@ export async function ensureLoopStore(node: Pick<NodeRoot, "root" | "storeDir">,
     await writeFile(image, "", { flag: "wx", mode: 0o600 });
     await truncate(image, sizeBytes);
   }
+  // It holds every account's files: root's alone, an image made by an earlier version too.
+  await chmod(image, 0o600);
   const { stdout } = await runCommand("/usr/sbin/blkid", ["-p", "-o", "value", "-s", "TYPE", image]).catch(() => ({ stdout: "" }));
   const type = stdout.trim();
   if (type === "") await runCommand("/usr/sbin/mkfs.btrfs", ["-q", image], { timeoutMs: 60_000 });
