@@ -36,6 +36,10 @@ const limitLabels: Record<PlanLimitKey, { label: string; unit?: string }> = {
   keepAllMinutes: { label: "Keep every snapshot for", unit: "minutes" },
   keepHourlyDays: { label: "Keep hourly snapshots for", unit: "days" },
   keepDailyDays: { label: "Keep daily snapshots for", unit: "days" },
+  cpuPercent: { label: "CPU per server", unit: "% of a core" },
+  memoryMb: { label: "Memory per server", unit: "MB" },
+  pids: { label: "Processes per server" },
+  ioWeight: { label: "Disk IO weight", unit: "100 = even share" },
 };
 const limitFields = planLimitKeys.map((key) => ({ key, ...limitLabels[key], ...planLimitBounds[key] }));
 
@@ -50,6 +54,10 @@ const defaults: PlanLimits = {
   keepAllMinutes: 60,
   keepHourlyDays: 7,
   keepDailyDays: 30,
+  cpuPercent: 100,
+  memoryMb: 512,
+  pids: 128,
+  ioWeight: 100,
 };
 
 const number = new Intl.NumberFormat();
