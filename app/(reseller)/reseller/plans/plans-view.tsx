@@ -280,7 +280,8 @@ function PlanDialog({
           <Button variant="secondary" onClick={onClose} disabled={active.isPending}>
             Cancel
           </Button>
-          <Button type="submit" loading={active.isPending}>
+          {/* A new plan's defaults are fitted to the bounds first, so they are never sent unfitted. */}
+          <Button type="submit" loading={active.isPending} disabled={!clamped}>
             {plan ? "Save" : "Create plan"}
           </Button>
         </div>
