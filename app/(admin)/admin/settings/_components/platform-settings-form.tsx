@@ -16,9 +16,9 @@ import { platformBoundKeys, platformBoundRange, type PlatformBoundKey, type Plat
 const boundLabels: Record<PlatformBoundKey, { label: string; unit: string }> = {
   maxCpuPercent: { label: "Most CPU per server", unit: "% of a core" },
   maxMemoryMb: { label: "Most memory per server", unit: "MB" },
-  maxPids: { label: "Most processes per server", unit: "processes" },
+  maxPids: { label: "Most processes per server", unit: "at once" },
   maxDiskMb: { label: "Most disk", unit: "MB" },
-  minSnapshotCadenceSec: { label: "Snapshots at most every", unit: "seconds" },
+  minSnapshotCadenceSec: { label: "Shortest time between snapshots", unit: "seconds" },
   maxKeepAllMinutes: { label: "Keep every snapshot for at most", unit: "minutes" },
   maxKeepHourlyDays: { label: "Keep hourly snapshots for at most", unit: "days" },
   maxKeepDailyDays: { label: "Keep daily snapshots for at most", unit: "days" },
