@@ -108,6 +108,10 @@ describe("buildNodeSpec", () => {
     const all: string[] = [];
     await handleOutboxEvent(db, { outboxId: String(event.id), topic: "settings.changed", aggregateType: event.aggregateType, aggregateId: event.aggregateId }, async () => undefined, async () => void all.push("all"));
     expect(all).toEqual(["all"]);
+    // So is a node's: its address is in every node's egress rules.
+    const some: string[] = [];
+    await handleOutboxEvent(db, { outboxId: "1", topic: "node.changed", aggregateType: "Node", aggregateId: nodeB.id }, async (ids) => void some.push(...ids), async () => void some.push("all"));
+    expect(some).toEqual(["all"]);
   });
 });
 
