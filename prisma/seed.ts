@@ -76,7 +76,20 @@ async function seedReseller(r: ResellerSeed, paths: Map<string, string>) {
 
 async function seedPlan(resellerId: string) {
   const id = `${resellerId}-plan-standard`;
-  const plan = { name: "Standard", maxSites: 10, diskMb: 20_000, maxDatabases: 10, maxMailboxes: 25, trafficGbMonth: 500 };
+  // Each account gets one core, 512 MB and 128 processes on every node it runs on: room for a
+  // few WordPress sites, and inside the platform's default bounds (PlatformSettings).
+  const plan = {
+    name: "Standard",
+    maxSites: 10,
+    diskMb: 20_000,
+    maxDatabases: 10,
+    maxMailboxes: 25,
+    trafficGbMonth: 500,
+    cpuPercent: 100,
+    memoryMb: 512,
+    pids: 128,
+    ioWeight: 100,
+  };
   await db.plan.upsert({ where: { id }, create: { id, resellerId, ...plan }, update: plan });
   return id;
 }

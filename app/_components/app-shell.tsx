@@ -15,6 +15,7 @@ const navs: Record<Audience, NavItem[]> = {
     { href: "/admin/customers", label: "Customers", icon: "users" },
     { href: "/admin/nodes", label: "Nodes", icon: "server" },
     { href: "/admin/cluster", label: "Cluster", icon: "map" },
+    { href: "/admin/settings", label: "Limits", icon: "shield" },
     { href: "/admin/audit", label: "Audit log", icon: "list" },
   ],
   reseller: [

@@ -29,6 +29,10 @@ export const permissions = {
   "operation.retry": ["ADMIN", "RESELLER", "CUSTOMER"],
   "node.read": ["ADMIN"],
   "node.write": ["ADMIN"],
+  // Platform-wide: the bounds on plans and the egress allow list. Resellers see the bounds only
+  // through plan.bounds, as the plan form's hints.
+  "settings.read": ["ADMIN"],
+  "settings.write": ["ADMIN"],
   "audit.read": ["ADMIN", "RESELLER"],
   "impersonate": ["ADMIN", "RESELLER"],
 } as const satisfies Record<string, readonly Role[]>;

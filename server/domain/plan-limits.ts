@@ -12,6 +12,12 @@ export const planLimitBounds = {
   keepAllMinutes: { min: 0, max: 1_440 },
   keepHourlyDays: { min: 0, max: 90 },
   keepDailyDays: { min: 0, max: 3_650 },
+  // An account's share of each node it is live on (its cgroup there); inside what the node spec
+  // accepts (server/contract/node-spec.ts, accountLimitsSchema). cpuPercent is of one core.
+  cpuPercent: { min: 5, max: 6_400 },
+  memoryMb: { min: 64, max: 262_144 },
+  pids: { min: 16, max: 65_536 },
+  ioWeight: { min: 1, max: 10_000 },
 } as const;
 
 export type PlanLimitKey = keyof typeof planLimitBounds;

@@ -19,6 +19,7 @@ export const OUTBOX_TOPICS = [
   "reseller.changed",
   "reseller.suspended",
   "reseller.unsuspended",
+  "settings.changed",
   "site.reconcile",
   "site.move",
   "site.restoreFile",

@@ -12,6 +12,7 @@ import { auditRouter } from "./routers/audit/router";
 import { operationRouter } from "./routers/operation/router";
 import { dashboardRouter } from "./routers/dashboard/router";
 import { clusterRouter } from "./routers/cluster/router";
+import { settingsRouter } from "./routers/settings/router";
 
 export const appRouter = router({
   session: sessionRouter,
@@ -27,6 +28,7 @@ export const appRouter = router({
   operation: operationRouter,
   dashboard: dashboardRouter,
   cluster: clusterRouter,
+  settings: settingsRouter,
 });
 
 export type AppRouter = typeof appRouter;

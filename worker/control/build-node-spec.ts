@@ -3,7 +3,9 @@ import type { Prisma } from "../../server/generated/prisma/client";
 import { appCatalog } from "../../server/domain/app-catalog";
 import { providerFromBrand } from "../../server/domain/provider";
 import { appAdminPassword, databasePassword } from "../../server/contract/cluster-secrets";
-import type { AccountSpecInput, DatabaseSpecInput, NodeSpecInput, SiteSpecInput } from "../../server/contract/node-spec";
+import { ipv4OrCidrSchema, type AccountSpecInput, type DatabaseSpecInput, type EgressSpec, type NodeSpecInput, type SiteSpecInput } from "../../server/contract/node-spec";
+import { readPlatformSettings } from "../../server/services/settings/read-platform-settings";
+import { controlAddresses } from "./control-addresses";
 
 // A node's desired state, read fresh from Postgres (level-triggered: a job carries the node's id
 // and nothing else). The result is exactly what the agent's PUT /v1/spec takes
@@ -98,6 +100,17 @@ function siteSpec(s: PlacedSite, adminEmail: string, clusterSecret: string): Sit
   };
 }
 
+/**
+ * Where customers' code may connect: the admin's allow list, and the addresses it may not reach
+ * even when public: every node's (another node's agent, backend and MariaDB ports included) and
+ * the control plane's. Sorted, so the spec's hash changes only when the sets do.
+ */
+async function egressSpec(db: Db): Promise<EgressSpec> {
+  const [settings, nodes] = await Promise.all([readPlatformSettings(db), db.node.findMany({ select: { address: true } })]);
+  const addresses = [...nodes.map((n) => n.address), ...controlAddresses()].filter((a) => ipv4OrCidrSchema.safeParse(a).success);
+  return { allow: settings.egressAllow, clusterAddresses: [...new Set(addresses)].sort() };
+}
+
 export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: string, exclude: SpecExclusions = new Set()): Promise<BuiltNodeSpec> {
   const [placements, replicaPlacements, databases, blockedResellers] = await readNodeRows(db, nodeId);
   const sites = placements.map((p) => p.site).filter((s) => !exclude.has(s.id) && s.domain.deletedAt === null);
@@ -113,6 +126,7 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
       username: true,
       status: true,
       generation: true,
+      plan: { select: { cpuPercent: true, memoryMb: true, pids: true, ioWeight: true, diskMb: true } },
       customer: { select: { email: true, status: true, reseller: { select: { path: true, brand: { select: { displayName: true, supportEmail: true } } } } } },
     },
   });
@@ -140,11 +154,15 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
           a.status === "ACTIVE" && a.customer.status === "ACTIVE" && !blocked.some((b) => a.customer.reseller.path.includes(b)) ? "ACTIVE" : "SUSPENDED",
         // The reseller the customer bought from names the page a suspended site shows.
         provider: providerFromBrand(a.customer.reseller.brand),
+        // The plan's values as they are, even past a bound the admin lowered since: a bound limits
+        // what is sold next, it does not take resources from running sites without anyone saying so.
+        limits: { cpuPercent: a.plan.cpuPercent, memoryMb: a.plan.memoryMb, pids: a.plan.pids, ioWeight: a.plan.ioWeight, diskMb: a.plan.diskMb },
       })),
       sites: specSites,
       databases: specDatabases,
       // Only when there are any, so a node without replicas gets the spec shape it always had.
       ...(replicas.length ? { replicas: replicas.filter((r) => kept.has(r.accountId)).map((r) => ({ siteId: r.id, accountId: r.accountId })) } : {}),
+      egress: await egressSpec(db),
     },
     objects: {
       sites: sites.filter((s) => kept.has(s.accountId)).map((s) => ({ id: s.id, generation: s.generation })),

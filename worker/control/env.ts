@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { minClusterSecretLength } from "../../server/contract/cluster-secrets";
+import { ipv4OrCidrSchema } from "../../server/contract/node-spec";
 import { loadEnvOrExit, sharedEnv } from "../../server/parse-env";
 import { balancerModeSchema } from "./balance";
 import { controlMetricsEnv } from "./control-metrics";
@@ -24,6 +25,17 @@ export const controlEnvSchema = z.object({
   SHOAL_REREPLICATE_AFTER_MS: z.coerce.number().int().min(0).default(60_000),
   /** At most this many new replicas receive their first (full) copy at once, cluster-wide. */
   SHOAL_REREPLICATE_BUDGET: z.coerce.number().int().min(1).max(100).default(3),
+  /**
+   * Addresses of the control plane that DATABASE_URL and REDIS_URL do not show (the panel, other
+   * workers), comma-separated IPv4 or CIDR: customers' code on the nodes may not connect to them.
+   */
+  SHOAL_CONTROL_ADDRESSES: z
+    .string()
+    .default("")
+    .refine(
+      (v) => v.split(",").every((a) => a.trim() === "" || ipv4OrCidrSchema.safeParse(a.trim()).success),
+      "SHOAL_CONTROL_ADDRESSES must be IPv4 addresses or CIDR blocks, separated by commas.",
+    ),
   /** /metrics (control-metrics.ts): SHOAL_METRICS_PORT, _HOST, _TOKEN. */
   ...controlMetricsEnv,
 });

@@ -36,13 +36,15 @@ export async function handleOutboxEvent(db: Db, event: OutboxEventPayload, enque
       await placeSites(sites.map((s) => s.id));
       return enqueue([...sites.flatMap((s) => s.placements.map((p) => p.nodeId)), ...databases.map((d) => d.nodeId!)]);
     }
-    case "Node":
-      return enqueue([event.aggregateId]);
     // Suspension of a reseller reaches every account below it, and a brand's name and support
-    // address are on its customers' suspended pages: on any node.
+    // address are on its customers' suspended pages: on any node. Every node's egress rules list
+    // every node's address and the admin's allow list, so a node's change or the platform
+    // settings' reach them all; a plan's limits reach each node its accounts are on.
+    case "Node":
     case "Reseller":
     case "Plan":
     case "Brand":
+    case "PlatformSettings":
       return enqueueAll();
     default:
       // Customers' contact details, ...: nothing on the nodes depends on them.

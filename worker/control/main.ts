@@ -5,6 +5,7 @@ import { cappedBackoff } from "../../server/jobs/reconcile-node";
 import { QUEUES, createRedisConnection } from "../../server/jobs/queues";
 import { SCHEDULES } from "../../server/jobs/schedules";
 import { errorFields, processLogger, toLog } from "../../server/observability/logger";
+import { controlAddressesFrom, setControlAddresses } from "./control-addresses";
 import { startControlMetrics } from "./control-metrics";
 import { errorText, type ControlDeps } from "./control-deps";
 import { loadControlEnv, type ControlEnv } from "./env";
@@ -26,6 +27,7 @@ import { registerSchedules, runScheduleJob, scheduleJobs, type ScheduleJobs } fr
 type Connections = { producer: Redis; lockRedis: Redis; queues: { reconcile: Queue; schedules: Queue; heartbeat: Queue } };
 
 function connect(env: ControlEnv): { deps: ControlDeps; conns: Connections } {
+  setControlAddresses(controlAddressesFrom([env.DATABASE_URL, env.REDIS_URL], env.SHOAL_CONTROL_ADDRESSES));
   const db = createPrismaClient(env.DATABASE_URL, { poolSize: 10 });
   const prefix = env.SHOAL_QUEUE_PREFIX;
   // JSON lines on stdout (server/observability/logger.ts), ids as fields: log(msg, { siteId, ... }).

@@ -13,6 +13,7 @@ import { ProgressBar } from "@/app/_components/progress-bar";
 import { Spinner } from "@/app/_components/spinner";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { formatSize } from "../sites/snapshot-format";
+import { DiskLimitAlert, LimitsCard } from "./_components/limits-card";
 import { activeRefetchMs, isActive, OperationProgress } from "./_components/operation-progress";
 import { useForgetStaleAccount, useSelectedAccount } from "./_components/selected-account";
 
@@ -119,7 +120,8 @@ export function DashboardView() {
               your provider reactivates it.
             </div>
           )}
-          {data.disk.overLimit && (
+          <DiskLimitAlert limits={data.limits} />
+          {data.disk.overLimit && !data.limits.atDiskLimit && (
             <div
               role="alert"
               className="rounded-xl border border-red-300 bg-red-50 px-4 py-3 text-sm text-red-900 lg:col-span-3 dark:border-red-800 dark:bg-red-950/50 dark:text-red-200"
@@ -156,6 +158,7 @@ export function DashboardView() {
               </LinkButton>
             </CardBody>
           </Card>
+          <LimitsCard limits={data.limits} />
           <Card className="lg:col-span-3">
             <CardHeader title="Recent activity" description="Changes you made and how far the cluster has got with them." />
             {data.recentOperations.length === 0 ? (

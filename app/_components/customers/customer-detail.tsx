@@ -2,7 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState, type FormEvent } from "react";
-import { StatusBadge } from "@/app/_components/badge";
+import { Badge, StatusBadge } from "@/app/_components/badge";
 import { Button } from "@/app/_components/button";
 import { Card, CardBody, CardFooter, CardHeader, DetailList } from "@/app/_components/card";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
@@ -125,7 +125,14 @@ export function CustomerDetail({ id, audience }: { id: string; audience: "admin"
                       {a.plan.name} plan · since {dateTime.format(a.createdAt)}
                     </span>
                   </span>
-                  <StatusBadge status={a.deletedAt ? "DELETED" : a.status} label={a.deletedAt ? "Removed" : undefined} />
+                  <span className="flex items-center gap-2">
+                    {!a.deletedAt && a.nodeUsage.length > 0 && (
+                      <Badge tone="danger" dot>
+                        At its disk limit: uploads and new files fail
+                      </Badge>
+                    )}
+                    <StatusBadge status={a.deletedAt ? "DELETED" : a.status} label={a.deletedAt ? "Removed" : undefined} />
+                  </span>
                 </li>
               ))}
             </ul>

@@ -27,6 +27,8 @@ export const customerDetailSelect = {
       createdAt: true,
       deletedAt: true,
       plan: { select: { id: true, name: true } },
+      // Whether a node refuses the account's writes (its disk limit): the flag only, not which node.
+      nodeUsage: { where: { atDiskLimit: true }, take: 1, select: { atDiskLimit: true } },
     },
   },
   users: {

@@ -4,6 +4,7 @@ import type { TenantStatus } from "../../generated/prisma/enums";
 import { resolveAccount } from "../account/resolve-account";
 import { listOperations } from "../operation/list-operations";
 import type { OperationView } from "../operation/operation-select";
+import { readAccountLimits, type AccountLimitsView } from "./account-limits";
 
 export type Usage = { used: number; limit: number | null };
 
@@ -31,13 +32,15 @@ export type Dashboard = {
   accounts: { id: string; username: string; status: TenantStatus; planName: string }[];
   usage: { sites: Usage; databases: Usage; domains: Usage; diskMb: Usage };
   disk: DiskUsage;
+  /** The plan's limits on each server and what the servers last reported against them. */
+  limits: AccountLimitsView;
   recentOperations: OperationView[];
 };
 
 export async function getDashboard(scope: Scope, input: { accountId?: string | null }): Promise<Dashboard> {
   const account = await resolveAccount(db, scope, input.accountId);
   const live = { accountId: account.id, deletedAt: null };
-  const [sites, disk, unmeasuredSites, databases, domains, accounts, recent] = await Promise.all([
+  const [sites, disk, unmeasuredSites, databases, domains, accounts, recent, limits] = await Promise.all([
     db.site.count({ where: live }),
     db.site.aggregate({ where: live, _sum: { filesBytes: true, databaseBytes: true, snapshotBytes: true }, _min: { usageAt: true } }),
     db.site.count({ where: { ...live, usageAt: null } }),
@@ -50,6 +53,7 @@ export async function getDashboard(scope: Scope, input: { accountId?: string | n
       select: { id: true, username: true, status: true, plan: { select: { name: true } } },
     }),
     listOperations(scope, { accountId: account.id, limit: 5 }),
+    readAccountLimits(db, account.id),
   ]);
   const filesBytes = Number(disk._sum.filesBytes ?? 0n);
   const databaseBytes = Number(disk._sum.databaseBytes ?? 0n);
@@ -67,6 +71,7 @@ export async function getDashboard(scope: Scope, input: { accountId?: string | n
       diskMb: { used: Math.ceil(totalBytes / bytesPerMb), limit: account.plan.diskMb },
     },
     disk: { filesBytes, databaseBytes, snapshotBytes, totalBytes, limitBytes, overLimit: totalBytes > limitBytes, measuredAt: disk._min.usageAt, unmeasuredSites },
+    limits,
     recentOperations: recent.items,
   };
 }

@@ -5,6 +5,7 @@ import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
 import type { PlanLimits } from "../../domain/plan-limits";
 import { planSelect, type PlanRow } from "./plan-select";
+import { assertPlanWithinBounds } from "./assert-plan-bounds";
 
 export type CreatePlanInput = PlanLimits & {
   name: string;
@@ -24,6 +25,8 @@ export async function createPlan(actor: Actor, input: CreatePlanInput): Promise<
         select: { id: true },
       });
       if (!reseller) throw AppError.field("resellerId", "Reseller not found.", "NOT_FOUND");
+      const { name: _name, ...limits } = data;
+      await assertPlanWithinBounds(tx, limits);
       const plan = await tx.plan.create({ data: { ...data, resellerId: reseller.id }, select: planSelect });
       await recordChange(tx, actor, {
         action: "plan.create",

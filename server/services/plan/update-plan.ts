@@ -5,6 +5,7 @@ import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
 import { planLimitKeys, type PlanLimits } from "../../domain/plan-limits";
 import { planSelect, type PlanRow } from "./plan-select";
+import { assertPlanWithinBounds } from "./assert-plan-bounds";
 
 export type UpdatePlanInput = Partial<PlanLimits> & { id: string; name?: string };
 
@@ -24,6 +25,9 @@ export async function updatePlan(actor: Actor, input: UpdatePlanInput): Promise<
         }
       }
       if (Object.keys(data).length === 0) return current;
+      // Only the values that change: one left over a bound lowered since stays until it is edited.
+      const { name: _name, ...changedLimits } = data;
+      await assertPlanWithinBounds(tx, changedLimits);
       const plan = await tx.plan.update({
         where: { id },
         data: { ...data, generation: { increment: 1 } },

@@ -10,6 +10,7 @@ import { databaseCases } from "../database/authz-cases";
 import { operationCases } from "../operation/authz-cases";
 import { dashboardCases } from "../dashboard/authz-cases";
 import { clusterCases } from "../cluster/authz-cases";
+import { settingsCases } from "../settings/authz-cases";
 
 // One entry per procedure; see matrix.ts for what each field means.
 export const cases: Record<string, MatrixCase> = {
@@ -24,4 +25,5 @@ export const cases: Record<string, MatrixCase> = {
   ...operationCases,
   ...dashboardCases,
   ...clusterCases,
+  ...settingsCases,
 };

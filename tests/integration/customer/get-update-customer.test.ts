@@ -19,9 +19,19 @@ describe("customer.get", () => {
     const got = await callerFor(w.users.resellerA).customer.get({ id: customer.id });
     expect(got).toMatchObject({ id: customer.id, name: "Customer A", status: "ACTIVE", reseller: { id: w.resellerA.id } });
     expect(got.accounts).toEqual([
-      { id: account.id, username: account.username, status: "ACTIVE", createdAt: account.createdAt, deletedAt: null, plan: { id: plan.id, name: plan.name } },
+      { id: account.id, username: account.username, status: "ACTIVE", createdAt: account.createdAt, deletedAt: null, plan: { id: plan.id, name: plan.name }, nodeUsage: [] },
     ]);
     expect(got.users).toEqual([{ id: w.users.customerA.id, email: w.users.customerA.email }]);
+  });
+
+  it("says when a node refuses an account's writes at its disk limit, without naming the node", async () => {
+    const { customer, account } = w.customers.a;
+    const node = await db.node.create({ data: { name: "customer-get-node", address: "127.0.41.40", status: "HEALTHY" } });
+    await db.accountNodeUsage.create({ data: { accountId: account.id, nodeId: node.id, atDiskLimit: true, measuredAt: new Date() } });
+    const got = await callerFor(w.users.resellerA).customer.get({ id: customer.id });
+    expect(got.accounts[0]!.nodeUsage).toEqual([{ atDiskLimit: true }]);
+    await db.node.delete({ where: { id: node.id } });
+    expect((await callerFor(w.users.resellerA).customer.get({ id: customer.id })).accounts[0]!.nodeUsage).toEqual([]);
   });
 
   it("lets A see subA's customers, and reads other trees' customers as not found", async () => {

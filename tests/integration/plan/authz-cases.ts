@@ -12,11 +12,16 @@ const limits = {
   maxDatabases: 5,
   maxMailboxes: 5,
   trafficGbMonth: 10,
-  copies: 2,
+  // The matrix's world has no nodes: a plan may then have one copy.
+  copies: 1,
   snapshotCadenceSec: 60,
   keepAllMinutes: 60,
   keepHourlyDays: 7,
   keepDailyDays: 30,
+  cpuPercent: 100,
+  memoryMb: 512,
+  pids: 128,
+  ioWeight: 100,
 };
 
 let plans = 0;
@@ -25,6 +30,7 @@ const freshName = () => `Matrix plan ${++plans}`;
 
 export const planCases: Record<string, MatrixCase> = {
   "plan.list": { plainInput: {} },
+  "plan.bounds": { plainInput: undefined },
   "plan.get": { input: async (w, t) => ({ id: tenantPlan(w, t).id }) },
   "plan.create": { input: async (w, t) => ({ resellerId: tenantReseller(w, t).id, name: freshName(), ...limits }) },
   "plan.update": { input: async (w, t) => ({ id: tenantPlan(w, t).id, maxSites: 7 }) },

@@ -7,7 +7,17 @@ type World = Awaited<ReturnType<typeof makeWorld>>;
 let w: World;
 beforeAll(async () => {
   w = await makeWorld();
+  // Copies are bounded by the nodes that can hold one: rows are enough, nothing is contacted.
+  for (let i = 1; i <= 5; i++) await db.node.create({ data: { name: `plan-node-${i}`, address: `127.0.41.${i}`, agentPort: 17410 + i, status: "HEALTHY" } });
 });
+
+/** The widest bounds the platform settings can hold, so the system's own ranges are what is tested. */
+async function widestBounds() {
+  await db.platformSettings.update({
+    where: { id: 1 },
+    data: { maxCpuPercent: 6_400, maxMemoryMb: 262_144, maxPids: 65_536, maxDiskMb: 10_000_000, minSnapshotCadenceSec: 1, maxKeepAllMinutes: 1_440, maxKeepHourlyDays: 90, maxKeepDailyDays: 3_650 },
+  });
+}
 
 const limits = {
   maxSites: 10,
@@ -20,6 +30,10 @@ const limits = {
   keepAllMinutes: 60,
   keepHourlyDays: 7,
   keepDailyDays: 30,
+  cpuPercent: 100,
+  memoryMb: 512,
+  pids: 128,
+  ioWeight: 100,
 };
 
 let n = 0;
@@ -91,6 +105,12 @@ describe("plan.create", () => {
     ["keepHourlyDays", 91],
     ["keepDailyDays", 3_651],
     ["maxSites", 1.5],
+    ["cpuPercent", 4],
+    ["cpuPercent", 6_401],
+    ["memoryMb", 63],
+    ["pids", 15],
+    ["ioWeight", 0],
+    ["ioWeight", 10_001],
   ])("rejects %s = %s next to the field", async (field, value) => {
     const before = await counts();
     const f = await expectFailure(callerFor(w.users.resellerA).plan.create({ name: planName(), ...limits, [field]: value }));
@@ -100,10 +120,15 @@ describe("plan.create", () => {
   });
 
   it("accepts the bounds themselves", async () => {
-    const low = { maxSites: 1, diskMb: 100, maxDatabases: 0, maxMailboxes: 0, trafficGbMonth: 1, copies: 1, snapshotCadenceSec: 1, keepAllMinutes: 0, keepHourlyDays: 0, keepDailyDays: 0 };
-    const high = { maxSites: 10_000, diskMb: 10_000_000, maxDatabases: 10_000, maxMailboxes: 100_000, trafficGbMonth: 1_000_000, copies: 5, snapshotCadenceSec: 86_400, keepAllMinutes: 1_440, keepHourlyDays: 90, keepDailyDays: 3_650 };
-    await callerFor(w.users.resellerA).plan.create({ name: planName(), ...low });
-    await callerFor(w.users.resellerA).plan.create({ name: planName(), ...high });
+    await widestBounds();
+    const low = { maxSites: 1, diskMb: 100, maxDatabases: 0, maxMailboxes: 0, trafficGbMonth: 1, copies: 1, snapshotCadenceSec: 1, keepAllMinutes: 0, keepHourlyDays: 0, keepDailyDays: 0, cpuPercent: 5, memoryMb: 64, pids: 16, ioWeight: 1 };
+    const high = { maxSites: 10_000, diskMb: 10_000_000, maxDatabases: 10_000, maxMailboxes: 100_000, trafficGbMonth: 1_000_000, copies: 5, snapshotCadenceSec: 86_400, keepAllMinutes: 1_440, keepHourlyDays: 90, keepDailyDays: 3_650, cpuPercent: 6_400, memoryMb: 262_144, pids: 65_536, ioWeight: 10_000 };
+    try {
+      await callerFor(w.users.resellerA).plan.create({ name: planName(), ...low });
+      await callerFor(w.users.resellerA).plan.create({ name: planName(), ...high });
+    } finally {
+      await db.platformSettings.deleteMany();
+    }
   });
 
   it.each([["Gold\nX-Injected: 1"], ["Gold\r"], ["Gold\0"], [""], ["   "], ["x".repeat(81)]])(
@@ -247,8 +272,112 @@ describe("plan.* for a customer login", () => {
       () => c.plan.create({ name: planName(), ...limits }),
       () => c.plan.update({ id, maxSites: 2 }),
       () => c.plan.archive({ id }),
+      () => c.plan.bounds(),
+      () => c.settings.get(),
     ]) {
       expect((await expectFailure(call())).code).toBe("FORBIDDEN");
+    }
+  });
+});
+
+describe("the admin's bounds on plans", () => {
+  const admin = () => callerFor(w.users.admin);
+  const settingsInput = async () => {
+    const current = await admin().settings.get();
+    return { bounds: current.bounds, egressAllow: current.egressAllow };
+  };
+
+  it("refuses a plan over a bound with the message on that field, and writes nothing", async () => {
+    const input = await settingsInput();
+    await admin().settings.update({ ...input, bounds: { ...input.bounds, maxMemoryMb: 1_024, maxCpuPercent: 200 } });
+    const before = await counts();
+    const f = await expectFailure(callerFor(w.users.resellerA).plan.create({ name: planName(), ...limits, memoryMb: 2_048 }));
+    expect(f).toMatchObject({ code: "BAD_REQUEST", appCode: "BAD_INPUT" });
+    expect(f.fields).toEqual({ memoryMb: "Must be at most 1,024 (the platform's limit)." });
+    // Every field past its bound gets its own message.
+    const g = await expectFailure(callerFor(w.users.resellerA).plan.create({ name: planName(), ...limits, memoryMb: 2_048, cpuPercent: 400, snapshotCadenceSec: 10 }));
+    expect(Object.keys(g.fields).sort()).toEqual(["cpuPercent", "memoryMb", "snapshotCadenceSec"]);
+    expect(await counts()).toEqual(before);
+    // The bound itself is allowed.
+    await callerFor(w.users.resellerA).plan.create({ name: planName(), ...limits, memoryMb: 1_024, cpuPercent: 200 });
+    await db.platformSettings.deleteMany();
+  });
+
+  it("refuses more copies than the nodes that can hold one (drained nodes do not count)", async () => {
+    await callerFor(w.users.resellerA).plan.create({ name: planName(), ...limits, copies: 5 });
+    await db.node.updateMany({ where: { name: "plan-node-5" }, data: { status: "DRAINING" } });
+    const f = await expectFailure(callerFor(w.users.resellerA).plan.create({ name: planName(), ...limits, copies: 5 }));
+    expect(f.fields).toEqual({ copies: "Must be at most 4 (the cluster has 4 nodes)." });
+    const bounds = await callerFor(w.users.resellerA).plan.bounds();
+    expect(bounds.copyNodes).toBe(4);
+    expect(bounds.fields.copies).toEqual({ min: 1, max: 4, why: "the cluster has 4 nodes" });
+    await db.node.updateMany({ where: { name: "plan-node-5" }, data: { status: "HEALTHY" } });
+  });
+
+  it("refuses an update over a bound on its field and leaves the plan as it was", async () => {
+    const plan = await callerFor(w.users.resellerA).plan.create({ name: planName(), ...limits });
+    const input = await settingsInput();
+    await admin().settings.update({ ...input, bounds: { ...input.bounds, maxPids: 256 } });
+    const before = await counts();
+    const f = await expectFailure(callerFor(w.users.resellerA).plan.update({ id: plan.id, name: "Renamed", pids: 512, maxSites: 3 }));
+    expect(f.fields).toEqual({ pids: "Must be at most 256 (the platform's limit)." });
+    expect(await counts()).toEqual(before);
+    expect(await db.plan.findUniqueOrThrow({ where: { id: plan.id } })).toMatchObject({ name: plan.name, pids: 128, maxSites: limits.maxSites, generation: 1 });
+    await db.platformSettings.deleteMany();
+  });
+
+  it("leaves a plan over a lowered bound as it is until that value is changed", async () => {
+    const plan = await callerFor(w.users.resellerA).plan.create({ name: planName(), ...limits, diskMb: 50_000 });
+    const input = await settingsInput();
+    await admin().settings.update({ ...input, bounds: { ...input.bounds, maxDiskMb: 30_000 } });
+    expect((await db.plan.findUniqueOrThrow({ where: { id: plan.id } })).diskMb).toBe(50_000);
+    expect((await admin().settings.get()).plansOverBounds.maxDiskMb).toBeGreaterThanOrEqual(1);
+    // Other fields can still be edited, the form sending the old disk value with them.
+    const renamed = await callerFor(w.users.resellerA).plan.update({ id: plan.id, ...limits, diskMb: 50_000, maxSites: 4 });
+    expect(renamed).toMatchObject({ diskMb: 50_000, maxSites: 4 });
+    const f = await expectFailure(callerFor(w.users.resellerA).plan.update({ id: plan.id, diskMb: 40_000 }));
+    expect(Object.keys(f.fields)).toEqual(["diskMb"]);
+    expect((await callerFor(w.users.resellerA).plan.update({ id: plan.id, diskMb: 30_000 })).diskMb).toBe(30_000);
+    await db.platformSettings.deleteMany();
+  });
+});
+
+describe("settings.update", () => {
+  it("records bound changes without touching nodes, and sends an egress change to every node", async () => {
+    const admin = callerFor(w.users.admin);
+    const current = await admin.settings.get();
+    const outbox = () => db.outboxEvent.count({ where: { topic: "settings.changed" } });
+    const before = await outbox();
+    const audits = await db.auditEvent.count({ where: { action: "settings.update" } });
+    const updated = await admin.settings.update({ bounds: { ...current.bounds, maxPids: 2_000 }, egressAllow: current.egressAllow });
+    expect(updated.bounds.maxPids).toBe(2_000);
+    expect(await outbox()).toBe(before);
+    expect(await db.auditEvent.count({ where: { action: "settings.update" } })).toBe(audits + 1);
+    const allow = [{ address: "203.0.113.0/24", port: 443 }, { address: "198.51.100.7", port: null }];
+    expect((await admin.settings.update({ bounds: updated.bounds, egressAllow: allow })).egressAllow).toEqual(allow);
+    expect(await outbox()).toBe(before + 1);
+    expect((await db.outboxEvent.findFirstOrThrow({ where: { topic: "settings.changed" } })).aggregateType).toBe("PlatformSettings");
+  });
+
+  it("puts each error next to its field and saves nothing", async () => {
+    const admin = callerFor(w.users.admin);
+    const current = await admin.settings.get();
+    const f = await expectFailure(
+      admin.settings.update({
+        bounds: { ...current.bounds, maxMemoryMb: 10, minSnapshotCadenceSec: 0 },
+        egressAllow: [{ address: "203.0.113.1", port: 443 }, { address: "10.0.0.0/33", port: 70_000 }],
+      }),
+    );
+    expect(Object.keys(f.fields).sort()).toEqual(["bounds.maxMemoryMb", "bounds.minSnapshotCadenceSec", "egressAllow.1.address", "egressAllow.1.port"]);
+    expect(await admin.settings.get()).toEqual(current);
+  });
+
+  it("is for admins only", async () => {
+    const current = await callerFor(w.users.admin).settings.get();
+    for (const user of [w.users.resellerA, w.users.subA, w.users.customerA]) {
+      const c = callerFor(user);
+      expect((await expectFailure(c.settings.get())).code).toBe("FORBIDDEN");
+      expect((await expectFailure(c.settings.update({ bounds: current.bounds, egressAllow: [] }))).code).toBe("FORBIDDEN");
     }
   });
 });

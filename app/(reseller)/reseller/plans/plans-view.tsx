@@ -1,6 +1,6 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Badge } from "@/app/_components/badge";
 import { Button } from "@/app/_components/button";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
@@ -36,6 +36,10 @@ const limitLabels: Record<PlanLimitKey, { label: string; unit?: string }> = {
   keepAllMinutes: { label: "Keep every snapshot for", unit: "minutes" },
   keepHourlyDays: { label: "Keep hourly snapshots for", unit: "days" },
   keepDailyDays: { label: "Keep daily snapshots for", unit: "days" },
+  cpuPercent: { label: "CPU per server", unit: "% of a core" },
+  memoryMb: { label: "Memory per server", unit: "MB" },
+  pids: { label: "Processes per server" },
+  ioWeight: { label: "Disk IO weight", unit: "100 = even share" },
 };
 const limitFields = planLimitKeys.map((key) => ({ key, ...limitLabels[key], ...planLimitBounds[key] }));
 
@@ -50,6 +54,10 @@ const defaults: PlanLimits = {
   keepAllMinutes: 60,
   keepHourlyDays: 7,
   keepDailyDays: 30,
+  cpuPercent: 100,
+  memoryMb: 512,
+  pids: 128,
+  ioWeight: 100,
 };
 
 const number = new Intl.NumberFormat();
@@ -187,12 +195,27 @@ function PlanDialog({
   onSaved: (name: string) => Promise<void>;
 }) {
   const trpc = useTRPC();
+  // What the admin allows now (and copies by the nodes there are): the hints, and a new plan's
+  // defaults kept inside them. The server checks the same bounds.
+  const bounds = useQuery(trpc.plan.bounds.queryOptions());
+  const allowed = (key: PlanLimitKey) => bounds.data?.fields[key] ?? { ...planLimitBounds[key], why: null };
   const [name, setName] = useState(plan?.name ?? "");
   const [resellerId, setResellerId] = useState("");
   // Kept as typed text so an empty or half-typed number reaches the server and gets its message.
   const [limits, setLimits] = useState<Record<keyof PlanLimits, string>>(
     () => Object.fromEntries(limitFields.map((f) => [f.key, String((plan ?? defaults)[f.key])])) as Record<keyof PlanLimits, string>,
   );
+  const [clamped, setClamped] = useState(plan !== null);
+  useEffect(() => {
+    if (clamped || !bounds.data) return;
+    const fields = bounds.data.fields;
+    setLimits(
+      Object.fromEntries(
+        limitFields.map((f) => [f.key, String(Math.min(Math.max(defaults[f.key], fields[f.key].min), fields[f.key].max))]),
+      ) as Record<keyof PlanLimits, string>,
+    );
+    setClamped(true);
+  }, [bounds.data, clamped]);
   const create = useMutation(trpc.plan.create.mutationOptions({ onSuccess: (p) => onSaved(p.name) }));
   const update = useMutation(trpc.plan.update.mutationOptions({ onSuccess: (p) => onSaved(p.name) }));
   const active = plan ? update : create;
@@ -225,25 +248,28 @@ function PlanDialog({
               </Select>
             </Field>
           )}
-          {limitFields.map((f) => (
-            <Field
-              key={f.key}
-              label={f.unit ? `${f.label} (${f.unit})` : f.label}
-              hint={`${number.format(f.min)} to ${number.format(f.max)}`}
-              required
-              error={fieldErrors[f.key]}
-            >
-              <Input
-                type="number"
-                inputMode="numeric"
-                min={f.min}
-                max={f.max}
-                step={1}
-                value={limits[f.key]}
-                onChange={(e) => setLimits((l) => ({ ...l, [f.key]: e.target.value }))}
-              />
-            </Field>
-          ))}
+          {limitFields.map((f) => {
+            const range = allowed(f.key);
+            return (
+              <Field
+                key={f.key}
+                label={f.unit ? `${f.label} (${f.unit})` : f.label}
+                hint={`${number.format(range.min)} to ${number.format(range.max)}${range.why ? ` (${range.why})` : ""}`}
+                required
+                error={fieldErrors[f.key]}
+              >
+                <Input
+                  type="number"
+                  inputMode="numeric"
+                  min={range.min}
+                  max={range.max}
+                  step={1}
+                  value={limits[f.key]}
+                  onChange={(e) => setLimits((l) => ({ ...l, [f.key]: e.target.value }))}
+                />
+              </Field>
+            );
+          })}
         </div>
         {plan && plan._count.accounts > 0 && (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">
@@ -254,7 +280,8 @@ function PlanDialog({
           <Button variant="secondary" onClick={onClose} disabled={active.isPending}>
             Cancel
           </Button>
-          <Button type="submit" loading={active.isPending}>
+          {/* A new plan's defaults are fitted to the bounds first, so they are never sent unfitted. */}
+          <Button type="submit" loading={active.isPending} disabled={!clamped}>
             {plan ? "Save" : "Create plan"}
           </Button>
         </div>

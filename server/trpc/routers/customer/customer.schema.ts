@@ -33,6 +33,7 @@ export const customerDetailOutput = customerRowOutput.extend({
       createdAt: z.date(),
       deletedAt: z.date().nullable(),
       plan: z.object({ id: z.string(), name: z.string() }),
+      nodeUsage: z.array(z.object({ atDiskLimit: z.boolean() })),
     }),
   ),
   users: z.array(z.object({ id: z.string(), email: z.string() })),
