@@ -31,14 +31,15 @@ function rejection(mutate: (spec: ReturnType<typeof valid>) => void): string[] {
 
 describe("parseNodeSpec", () => {
   it("accepts a valid spec unchanged", () => {
-    // replicas, egress and an account's limits are optional on the wire and always present once
-    // parsed (an older control plane's spec still confines every account).
+    // replicas, egress, held and an account's limits are optional on the wire and always present
+    // once parsed (an older control plane's spec still confines every account).
     const spec = valid();
     expect(parseNodeSpec(spec)).toEqual({
       ...spec,
       accounts: spec.accounts.map((a) => ({ ...a, limits: defaultAccountLimits })),
       replicas: [],
       egress: { allow: [], clusterAddresses: [] },
+      held: [],
     });
   });
 
