@@ -3,7 +3,7 @@ import path from "node:path";
 import { installApp } from "./apps/install-app";
 import { readAppMarker } from "./apps/marker";
 import { readTextIfExists, replaceAllChecked } from "./config-file";
-import { nonConvergentSteps, reloadCause, reloadOf, withoutHeld } from "./convergence";
+import { nonConvergentSteps, reloadCause, reloadOf, RewriteCounter, rewrittenResult, withoutHeld } from "./convergence";
 import { describeStep, diffNode, planNode, stepObjects, type ObservedNode, type Step } from "./diff-node";
 import * as mariadb from "./drivers/mariadb";
 import * as nginx from "./drivers/nginx";
@@ -182,6 +182,9 @@ export type ConvergeOptions = {
   deferNginxReload?: { pending: boolean };
 };
 
+/** The agent's memory of recent config writes, across converges (see RewriteCounter). */
+const rewrites = new RewriteCounter();
+
 export async function converge(node: NodeRoot, input: unknown, options: ConvergeOptions = {}): Promise<StepResult[]> {
   const spec = parseNodeSpec(input);
   await ensureNodeLayout(node);
@@ -273,7 +276,15 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
   // converge, and saying so (instead of success) lets the control plane hold its object rather
   // than send the same spec, and reload, again and again.
   const again = withoutHeld(diffNode(await observeNode(node, documentRoots), desired), held, spec);
-  for (const { step, result } of nonConvergentSteps([...succeeded.keys()], again, spec)) results[succeeded.get(step)!] = result;
+  const notConverging = nonConvergentSteps([...succeeded.keys()], again, spec);
+  for (const { step, result } of notConverging) results[succeeded.get(step)!] = result;
+  // Written and read back, but the same write again and again: undone between converges.
+  const now = Date.now();
+  for (const [step, index] of succeeded) {
+    // A node-wide config (nginx.conf) names no object to hold: the drift repair keeps it.
+    if (notConverging.some((n) => n.step === step) || stepObjects(step, spec).length === 0) continue;
+    if (rewrites.written(node.root, step, now)) results[index] = rewrittenResult(step, spec, rewrites);
+  }
   return results;
 }
 

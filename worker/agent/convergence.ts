@@ -110,3 +110,53 @@ export function nonConvergentSteps(succeeded: readonly Step[], again: readonly S
       return { step, result: { step: describeStep(step), kind: step.kind, ok: false, error, objects, nonConvergent: true } };
     });
 }
+
+/**
+ * Something that undoes a write between converges (rather than at once) escapes the check right
+ * after the steps: each drift repair writes the same config again and reloads. This remembers, per
+ * object config, the content last written and how often that same content was written lately; a
+ * write of different content starts again (a site suspended and resumed writes two contents, in
+ * turn), and so does removing the config (a site that leaves the node and comes back). Only config
+ * writes that make a master reload are counted: a master started again after a crash must never
+ * be held. Once the limit is reached the object's count starts again, so a retry after the cause
+ * is fixed gets a fresh count.
+ */
+export class RewriteCounter {
+  private readonly seen = new Map<string, { content: string; at: number[] }>();
+
+  constructor(
+    private readonly limit = 3,
+    private readonly windowMs = 10 * 60_000,
+  ) {}
+
+  /** Records a successful write; true when it is the `limit`th of the same content in the window. */
+  written(scope: string, step: Step, now: number): boolean {
+    if (reloadCause(step) === null || !("content" in step)) return false;
+    const key = `${scope}|${stepKey(step)}`;
+    if (step.content === null) {
+      this.seen.delete(key);
+      return false;
+    }
+    const last = this.seen.get(key);
+    const at = last?.content === step.content ? [...last.at.filter((t) => now - t < this.windowMs), now] : [now];
+    if (at.length >= this.limit) {
+      this.seen.delete(key);
+      return true;
+    }
+    this.seen.set(key, { content: step.content, at });
+    return false;
+  }
+
+  /** What the result says: how often, and in how long. */
+  describe(): string {
+    return `${this.limit} times in ${Math.round(this.windowMs / 60_000)} minutes`;
+  }
+}
+
+/** The failed result of a config that something keeps undoing between converges. */
+export function rewrittenResult(step: Step, spec: NodeSpec, counter: RewriteCounter): FailedStepResult {
+  const objects = stepObjects(step, spec);
+  const what = step.kind === "installVhost" ? "its vhost" : step.kind === "installPool" ? "its php-fpm pool" : "its php-fpm master config";
+  const error = `${label(step, objects)}: ${what} was written the same way ${counter.describe()} (something keeps changing it back); it does not converge, so it is not applied again.`;
+  return { step: describeStep(step), kind: step.kind, ok: false, error, objects, nonConvergent: true };
+}

@@ -122,4 +122,30 @@ describe("a converge that cannot converge an object", () => {
       stop();
     }
   }, 120_000);
+
+  it("holds a vhost that something changes back between converges once it was written the same way three times", async () => {
+    const sites = [site("good1", "acc1"), site("slow1", "acc2")];
+    expect((await converge(node, spec(sites))).filter((r) => !r.ok)).toEqual([]);
+    const file = node.vhostFile("slow1");
+    let held: string[] = [];
+    const reloaded: number[] = [];
+    const reported: string[] = [];
+    for (let round = 1; round <= 10; round++) {
+      // Between converges (never during one), something puts its own version back.
+      const content = await readFile(file, "utf8");
+      if (!content.endsWith("# rewritten\n")) await writeFile(file, `${content}# rewritten\n`);
+      const before = await nginxChildren();
+      const results = await converge(node, spec(sites, held));
+      if ((await nginxChildren()) !== before) reloaded.push(round);
+      for (const r of results) if (!r.ok && r.nonConvergent) reported.push(r.error);
+      held = [...new Set([...held, ...results.flatMap((r) => (!r.ok && r.nonConvergent ? (r.objects ?? []).map((o) => o.id) : []))])];
+    }
+    // Written at the start, then twice more: the third write is reported and the site held.
+    expect(reloaded).toEqual([1, 2]);
+    expect(reported).toEqual([
+      "site slow1: its vhost was written the same way 3 times in 10 minutes (something keeps changing it back); it does not converge, so it is not applied again.",
+    ]);
+    expect(held).toEqual(["slow1"]);
+    expect((await backendGet(node, "good1.reload.test", "/index.php")).body).toBe(`user=${alice}`);
+  }, 120_000);
 });

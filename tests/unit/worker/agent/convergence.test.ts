@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseNodeSpec, type NodeSpec } from "../../../../server/contract/node-spec";
-import { nonConvergentSteps, reloadCause, reloadOf, stepKey, withoutHeld } from "../../../../worker/agent/convergence";
+import { nonConvergentSteps, reloadCause, reloadOf, RewriteCounter, rewrittenResult, stepKey, withoutHeld } from "../../../../worker/agent/convergence";
 import type { Step } from "../../../../worker/agent/diff-node";
 
 // The rules that keep a converge from looping: reloads only for a change made, a step wanted again
@@ -132,5 +132,62 @@ describe("nonConvergentSteps", () => {
     const [found] = nonConvergentSteps([{ kind: "writeNginxMain", content: "x" }], [{ kind: "writeNginxMain", content: "x" }], spec());
     expect(found!.result.objects).toEqual([]);
     expect(found!.result.error).toMatch(/^the node: nginx.conf does not read back as written/);
+  });
+});
+
+describe("RewriteCounter", () => {
+  const minute = 60_000;
+
+  it("fires on the third write of the same content within ten minutes, then counts afresh", () => {
+    const counter = new RewriteCounter();
+    expect(counter.written("n1", vhost("site1"), 0)).toBe(false);
+    expect(counter.written("n1", vhost("site1"), 1 * minute)).toBe(false);
+    expect(counter.written("n1", vhost("site1"), 2 * minute)).toBe(true);
+    // A retry after the hold starts from one again.
+    expect(counter.written("n1", vhost("site1"), 3 * minute)).toBe(false);
+    expect(counter.written("n1", vhost("site1"), 4 * minute)).toBe(false);
+  });
+
+  it("forgets writes older than the window", () => {
+    const counter = new RewriteCounter();
+    counter.written("n1", vhost("site1"), 0);
+    counter.written("n1", vhost("site1"), 6 * minute);
+    expect(counter.written("n1", vhost("site1"), 11 * minute)).toBe(false);
+    expect(counter.written("n1", vhost("site1"), 12 * minute)).toBe(true);
+  });
+
+  it("starts again on different content or a removal, and keeps objects and nodes apart", () => {
+    const counter = new RewriteCounter();
+    const suspended: Step = { kind: "installVhost", siteId: "site1", content: "suspended" };
+    // Suspend and resume, again and again: each write differs from the one before.
+    for (let i = 0; i < 6; i++) expect(counter.written("n1", i % 2 ? suspended : vhost("site1"), i)).toBe(false);
+    counter.written("n1", vhost("site2"), 10);
+    counter.written("n1", vhost("site2"), 11);
+    expect(counter.written("n1", { kind: "installVhost", siteId: "site2", content: null }, 12)).toBe(false);
+    expect(counter.written("n1", vhost("site2"), 13)).toBe(false);
+    counter.written("n2", vhost("site3"), 0);
+    counter.written("n2", vhost("site3"), 1);
+    expect(counter.written("n3", vhost("site3"), 2)).toBe(false);
+    expect(counter.written("n2", vhost("site3"), 3)).toBe(true);
+  });
+
+  it("counts only config writes that reload a master", () => {
+    const counter = new RewriteCounter(2);
+    const start: Step = { kind: "startPhpFpm", username: "alice", sockets: ["site1"] };
+    const store: Step = { kind: "ensureSiteStore", siteId: "site1", username: "alice", documentRoot: "public" };
+    for (const step of [start, store, reloadNginx]) {
+      expect(counter.written("n1", step, 0)).toBe(false);
+      expect(counter.written("n1", step, 1)).toBe(false);
+    }
+    counter.written("n1", pool("site1", "alice"), 0);
+    expect(counter.written("n1", pool("site1", "alice"), 1)).toBe(true);
+  });
+
+  it("says what was rewritten and how often, naming the site", () => {
+    const result = rewrittenResult(pool("site1", "alice"), spec(), new RewriteCounter());
+    expect(result).toMatchObject({ ok: false, kind: "installPool", nonConvergent: true, objects: [{ kind: "site", id: "site1" }] });
+    expect(result.error).toBe(
+      "site site1: its php-fpm pool was written the same way 3 times in 10 minutes (something keeps changing it back); it does not converge, so it is not applied again.",
+    );
   });
 });
