@@ -239,6 +239,8 @@ async function recordApplied(ctx: ReconcileContext, read: NodeRead, applied: App
     throw new ReconcileRetry(message);
   }
   await forgetTornDown(db, read);
+  // Holds the spec no longer applies (the object changed, or left this node) are done with.
+  await db.convergeHold.deleteMany({ where: { nodeId: node.id, objectId: { notIn: built.spec.held ?? [] } } });
   await db.node.update({ where: { id: node.id }, data: { appliedSpecHash: applied.hash, lastAppliedAt: new Date(), lastError: null } });
 }
 

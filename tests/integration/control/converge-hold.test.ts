@@ -119,6 +119,7 @@ describe("a site its node cannot converge", () => {
       expect((await httpGet(node, "hold-good.test", "/")).status).toBe(200);
       expect((await db.node.findUniqueOrThrow({ where: { id: nodeId } })).lastError).toBeNull();
       // Still held, still as the outside writer left it, and its operation still failed.
+      expect(await db.convergeHold.count({ where: { nodeId, objectId: bad.id } })).toBe(1);
       expect((await opOf(bad.id)).status).toBe("FAILED");
       expect(readFileSync(node.vhostFile(bad.id), "utf8")).toMatch(/# rewritten\n$/);
     } finally {
