@@ -3,7 +3,7 @@ import path from "node:path";
 import { installApp } from "./apps/install-app";
 import { readAppMarker } from "./apps/marker";
 import { readTextIfExists, replaceAllChecked } from "./config-file";
-import { nonConvergentSteps, reloadCause, reloadOf, RewriteCounter, rewrittenResult, withoutHeld } from "./convergence";
+import { concernsSpecObject, nonConvergentSteps, reloadCause, reloadOf, RewriteCounter, rewrittenResult, withoutHeld } from "./convergence";
 import { describeStep, diffNode, planNode, stepObjects, type ObservedNode, type Step } from "./diff-node";
 import * as mariadb from "./drivers/mariadb";
 import * as nginx from "./drivers/nginx";
@@ -282,7 +282,7 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
   const now = Date.now();
   for (const [step, index] of succeeded) {
     // A node-wide config (nginx.conf) names no object to hold: the drift repair keeps it.
-    if (notConverging.some((n) => n.step === step) || stepObjects(step, spec).length === 0) continue;
+    if (notConverging.some((n) => n.step === step) || !concernsSpecObject(step, spec)) continue;
     if (rewrites.written(node.root, step, now)) results[index] = rewrittenResult(step, spec, rewrites);
   }
   return results;

@@ -96,6 +96,16 @@ function label(step: Step, objects: readonly StepObject[]): string {
 }
 
 /**
+ * Whether a step concerns an object of the spec, which the control plane can hold. A step about
+ * the node as a whole (nginx.conf) or about something the spec no longer has (a stray vhost being
+ * removed) is left to the drift repair as before: reported as a failure, it would make the control
+ * plane retry within seconds instead, and re-apply it, reloading, each time.
+ */
+export function concernsSpecObject(step: Step, spec: NodeSpec): boolean {
+  return stepObjects(step, spec).some((o) => o.kind !== "site" || spec.sites.some((s) => s.id === o.id));
+}
+
+/**
  * The steps that succeeded in this converge and that a diff taken right after it still asks for,
  * each as the failed result that replaces its success. A reload is never one of them: it is due
  * again only because its cause is, and the cause is what gets reported.
@@ -103,7 +113,7 @@ function label(step: Step, objects: readonly StepObject[]): string {
 export function nonConvergentSteps(succeeded: readonly Step[], again: readonly Step[], spec: NodeSpec): { step: Step; result: FailedStepResult }[] {
   const wanted = new Set(again.filter((s) => reloadOf(s) === null).map(stepKey));
   return succeeded
-    .filter((s) => reloadOf(s) === null && wanted.has(stepKey(s)))
+    .filter((s) => reloadOf(s) === null && wanted.has(stepKey(s)) && concernsSpecObject(s, spec))
     .map((step) => {
       const objects = stepObjects(step, spec);
       const error = `${label(step, objects)}: ${symptom(step)}; it does not converge, so it is not applied again.`;

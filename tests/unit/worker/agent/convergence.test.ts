@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseNodeSpec, type NodeSpec } from "../../../../server/contract/node-spec";
-import { nonConvergentSteps, reloadCause, reloadOf, RewriteCounter, rewrittenResult, stepKey, withoutHeld } from "../../../../worker/agent/convergence";
+import { concernsSpecObject, nonConvergentSteps, reloadCause, reloadOf, RewriteCounter, rewrittenResult, stepKey, withoutHeld } from "../../../../worker/agent/convergence";
 import type { Step } from "../../../../worker/agent/diff-node";
 
 // The rules that keep a converge from looping: reloads only for a change made, a step wanted again
@@ -128,10 +128,14 @@ describe("nonConvergentSteps", () => {
     ]);
   });
 
-  it("reports a node-wide step as the node's, with no object to hold", () => {
-    const [found] = nonConvergentSteps([{ kind: "writeNginxMain", content: "x" }], [{ kind: "writeNginxMain", content: "x" }], spec());
-    expect(found!.result.objects).toEqual([]);
-    expect(found!.result.error).toMatch(/^the node: nginx.conf does not read back as written/);
+  it("leaves a step with nothing to hold to the drift repair: a node-wide one, or one about an object the spec lacks", () => {
+    const main: Step = { kind: "writeNginxMain", content: "x" };
+    const stray: Step = { kind: "installVhost", siteId: "gone1", content: null };
+    expect(nonConvergentSteps([main, stray], [main, stray], spec())).toEqual([]);
+    expect(concernsSpecObject(main, spec())).toBe(false);
+    expect(concernsSpecObject(stray, spec())).toBe(false);
+    expect(concernsSpecObject(vhost("site1"), spec())).toBe(true);
+    expect(concernsSpecObject({ kind: "ensureDatabase", name: "bob_shop" }, spec())).toBe(true);
   });
 });
 
