@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import http from "node:http";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +9,9 @@ import { nginxPid } from "../../../worker/agent/drivers/nginx";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
 import { waitFor } from "../../../worker/agent/wait-for";
+import type { MetricsServer } from "../../../server/observability/metrics-http";
 import { buildNodeSpec } from "../../../worker/control/build-node-spec";
+import { startControlMetrics } from "../../../worker/control/control-metrics";
 import { customerReason } from "../../../worker/control/converge-holds";
 import { handleOutboxEvent } from "../../../worker/control/handle-outbox-event";
 import { settleOperations } from "../../../worker/control/operation-progress";
@@ -30,6 +33,8 @@ let agent: AgentServer;
 let nodeId: string;
 const nodeName = `itest-hold-${randomBytes(3).toString("hex")}`;
 let world: Awaited<ReturnType<typeof makeWorld>>;
+let metrics: MetricsServer | null = null;
+const metricsToken = "converge-hold-metrics-token-0123";
 const asA = () => callerFor(world.users.customerA);
 const ctx = { db, clusterSecret };
 
@@ -38,6 +43,19 @@ async function deliver(aggregateId: string) {
   const nodes = new Set<string>();
   await handleOutboxEvent(db, { outboxId: "1", topic: "site.reconcile", aggregateType: "Site", aggregateId }, async (ids) => ids.forEach((i) => nodes.add(i)), async () => void nodes.add(nodeId));
   for (const id of nodes) await reconcileNode(ctx, id, false);
+}
+
+/** The control worker's shoal_converge_holds for this node's sites, as a scrape shows it. */
+function heldSitesMetric(): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port: metrics!.port, path: "/metrics", agent: false, headers: { authorization: `Bearer ${metricsToken}` } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => (body += c));
+      res.on("end", () => resolve(new RegExp(`^shoal_converge_holds\\{node="${nodeName}",kind="site"\\} (\\S+)$`, "m").exec(body)?.[1] ?? null));
+    });
+    req.on("error", reject);
+  });
 }
 
 const opOf = (targetId: string) => db.operation.findFirstOrThrow({ where: { targetId }, orderBy: { createdAt: "desc" } });
@@ -77,9 +95,18 @@ beforeAll(async () => {
   node = await makeNode(address, 17434, 17435, { backendPort: 17436, holdPort: 17437 });
   nodeId = (await db.node.create({ data: { name: nodeName, address, agentPort, httpPort: 17434, backendPort: 17436, status: "HEALTHY" } })).id;
   agent = await startAgentServer({ host: address, port: agentPort, secret: agentSecret(clusterSecret, nodeName), nodeRoot: node });
+  metrics = await startControlMetrics({
+    db,
+    redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
+    prefix: `itest-hold-${randomBytes(3).toString("hex")}`,
+    workers: [],
+    log: () => {},
+    env: { SHOAL_METRICS_PORT: "0", SHOAL_METRICS_TOKEN: metricsToken },
+  });
 }, 60_000);
 
 afterAll(async () => {
+  await metrics?.close();
   await agent?.close();
   await destroyNode(node);
 }, 60_000);
@@ -102,7 +129,8 @@ describe("a site its node cannot converge", () => {
       const hold = await db.convergeHold.findFirstOrThrow({ where: { nodeId, objectId: bad.id } });
       expect(hold).toMatchObject({ objectKind: "site", generation: 1 });
       expect(hold.reason).toMatch(new RegExp(`^site ${bad.id}: its vhost does not read back as written`));
-      // The admin sees the agent's words on the node.
+      // The admin sees it in the control worker's metrics, and the agent's words on the node.
+      expect(await heldSitesMetric()).toBe("1");
       expect((await db.node.findUniqueOrThrow({ where: { id: nodeId } })).lastError).toContain("does not read back as written");
 
       // The next spec holds it (sent, so not torn down; not among what the reconcile records).
@@ -140,6 +168,7 @@ describe("a site its node cannot converge", () => {
     // The cause gone, a retry releases the hold and the node converges the site.
     await asA().operation.retry({ id: (await opOf(bad.id)).id });
     expect(await db.convergeHold.count({ where: { objectId: bad.id } })).toBe(0);
+    expect(await heldSitesMetric()).toBeNull();
     expect((await buildNodeSpec(db, nodeId, clusterSecret)).spec.held).toBeUndefined();
     await deliver(bad.id);
     await succeeded(bad.id);
