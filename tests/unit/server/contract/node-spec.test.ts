@@ -65,6 +65,7 @@ describe("parseNodeSpec", () => {
     ["a password with a NUL", (s: ReturnType<typeof valid>) => (s.databases[0]!.users[0]!.password = "correct-horse\0battery"), "databases.0.users.0.password: Must not contain control characters."],
     ["a site of an unknown account", (s: ReturnType<typeof valid>) => (s.sites[0]!.accountId = "acc9"), 'sites.0.accountId: Account "acc9" is not in this spec.'],
     ["an unknown status", (s: ReturnType<typeof valid>) => (s.accounts[0]!.status = "DELETED"), "accounts.0.status:"],
+    ["a held id with a path in it", (s: ReturnType<typeof valid>) => Object.assign(s, { held: ["site1", "../etc"] }), "held.1: Must be 1-40"],
   ])("rejects %s with the field's path and reason", (_name, mutate, expected) => {
     expect(rejection(mutate).some((issue) => issue.startsWith(expected))).toBe(true);
   });
