@@ -25,6 +25,12 @@ export const stepResultSchema = z.union([
      * agent that does not say, which the control plane treats like empty.
      */
     objects: z.array(stepObjectSchema).optional(),
+    /**
+     * The step succeeded, yet observing the node right after it still asked for it: what it
+     * wrote does not read back as written. Applying it again cannot help, so the control plane
+     * holds the object (spec.held) instead of re-running the converge.
+     */
+    nonConvergent: z.literal(true).optional(),
   }),
 ]);
 export type StepResult = z.infer<typeof stepResultSchema>;

@@ -266,6 +266,13 @@ export const nodeSpecSchema = z
     databases: z.array(databaseSpecSchema).max(5000),
     replicas: z.array(replicaSpecSchema).max(5000).default([]),
     egress: egressSpecSchema.default({ allow: [], clusterAddresses: [] }),
+    /**
+     * Objects (site, database or account ids) the agent leaves exactly as they are: no step is
+     * planned for them, and being in the spec they are not removed either. The control plane
+     * holds an object here after it failed to converge (it kept needing the same steps), so
+     * that its node stops re-applying and reloading for it until an admin retries it.
+     */
+    held: z.array(objectIdSchema).max(15000).default([]),
   })
   .superRefine((spec, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });

@@ -3,6 +3,7 @@ import path from "node:path";
 import { installApp } from "./apps/install-app";
 import { readAppMarker } from "./apps/marker";
 import { readTextIfExists, replaceAllChecked } from "./config-file";
+import { concernsSpecObject, nonConvergentSteps, reloadCause, reloadOf, RewriteCounter, rewrittenResult, withoutHeld } from "./convergence";
 import { describeStep, diffNode, planNode, stepObjects, type ObservedNode, type Step } from "./diff-node";
 import * as mariadb from "./drivers/mariadb";
 import * as nginx from "./drivers/nginx";
@@ -182,14 +183,20 @@ export type ConvergeOptions = {
   deferNginxReload?: { pending: boolean };
 };
 
+/** The agent's memory of recent config writes, across converges (see RewriteCounter). */
+const rewrites = new RewriteCounter();
+
 export async function converge(node: NodeRoot, input: unknown, options: ConvergeOptions = {}): Promise<StepResult[]> {
   const spec = parseNodeSpec(input);
   await ensureNodeLayout(node);
   // Every pool's sendmail_path names it; it must exist before any pool can run mail().
   await ensureSendmail(node);
-  const observed = await observeNode(node, new Map(spec.sites.map((s) => [s.id, s.documentRoot])));
+  const documentRoots = new Map(spec.sites.map((s) => [s.id, s.documentRoot]));
+  const observed = await observeNode(node, documentRoots);
   await cgroup.ensureNodeCgroup(node);
-  const steps = diffNode(observed, planNode(node, spec, await egress.nodeGroup(node)));
+  const desired = planNode(node, spec, await egress.nodeGroup(node));
+  const held = new Set(spec.held);
+  const steps = withoutHeld(diffNode(observed, desired), held, spec);
   const accountOf = new Map(spec.sites.map((s) => [s.id, spec.accounts.find((a) => a.id === s.accountId)!.username]));
   // A site whose account or store could not be made must not get a pool or vhost: php-fpm would
   // happily run it as a same-named user that is not the account's.
@@ -227,6 +234,16 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
     const ok = await replaceAllChecked(run.map((s) => ({ file: file(s), content: s.content })), check).then(() => true, () => false);
     if (ok) run.forEach((s) => batched.add(s));
   };
+  // What this converge changed, for the reloads (see convergence.ts), and the steps that
+  // succeeded with where their results are, for the check after the last step.
+  const changed = new Set<string>();
+  const succeeded = new Map<Step, number>();
+  const succeed = (step: Step) => {
+    const cause = reloadCause(step);
+    if (cause) changed.add(cause);
+    succeeded.set(step, results.length);
+    results.push({ step: describeStep(step), kind: step.kind, ok: true });
+  };
   for (const [index, step] of steps.entries()) {
     const base = { step: describeStep(step), kind: step.kind };
     const failed = (error: string): StepResult => ({ ...base, ok: false, error, objects: stepObjects(step, spec) });
@@ -238,13 +255,17 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
       continue;
     }
     if (batched.has(step)) {
-      results.push({ ...base, ok: true });
+      succeed(step);
       continue;
     }
+    // A reload whose every cause failed or was skipped would change nothing: it is not a step
+    // this converge takes (a site that keeps failing must not reload its neighbours each time).
+    const reload = reloadOf(step);
+    if (reload !== null && !changed.has(reload)) continue;
     try {
       if (step.kind === "reloadNginx" && options.deferNginxReload && (await nginx.nginxPid(node))) options.deferNginxReload.pending = true;
       else await applyStep(node, step);
-      results.push({ ...base, ok: true });
+      succeed(step);
     } catch (e) {
       results.push(failed(e instanceof Error ? e.message : String(e)));
       if (step.kind === "ensureAccount") blocked.set(`account:${step.username}`, `account ${step.username} failed`);
@@ -252,6 +273,20 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
       if (step.kind === "applyEgressRules") blocked.set("egress", "the node's egress rules could not be applied");
       if (step.kind === "ensureSiteStore") blocked.set(step.siteId, `the store of site ${step.siteId} failed`);
     }
+  }
+  if (succeeded.size === 0) return results;
+  // Observed again, the node must not want what was just done: a step it still wants does not
+  // converge, and saying so (instead of success) lets the control plane hold its object rather
+  // than send the same spec, and reload, again and again.
+  const again = withoutHeld(diffNode(await observeNode(node, documentRoots), desired), held, spec);
+  const notConverging = nonConvergentSteps([...succeeded.keys()], again, spec);
+  for (const { step, result } of notConverging) results[succeeded.get(step)!] = result;
+  // Written and read back, but the same write again and again: undone between converges.
+  const now = Date.now();
+  for (const [step, index] of succeeded) {
+    // A node-wide config (nginx.conf) names no object to hold: the drift repair keeps it.
+    if (notConverging.some((n) => n.step === step) || !concernsSpecObject(step, spec)) continue;
+    if (rewrites.written(node.root, step, now)) results[index] = rewrittenResult(step, spec, rewrites);
   }
   return results;
 }

@@ -67,7 +67,19 @@ function readNodeRows(db: Db, nodeId: string) {
       select: { id: true, generation: true, accountId: true, name: true, users: { where: { deletedAt: null }, orderBy: { username: "asc" }, select: { id: true, username: true } } },
     }),
     db.reseller.findMany({ where: { status: { not: "ACTIVE" } }, select: { id: true } }),
+    db.convergeHold.findMany({ where: { nodeId }, select: { objectId: true, generation: true } }),
   ]);
+}
+
+/**
+ * The objects this node leaves alone (ConvergeHold rows still at the object's generation); a held
+ * account holds its sites and databases here too, since its own steps come first.
+ */
+function heldIds(holds: { objectId: string; generation: number }[], objects: NodeSpecObjects, owners: Map<string, string>): Set<string> {
+  const generation = new Map([...objects.sites, ...objects.databases, ...objects.accounts].map((o) => [o.id, o.generation]));
+  const held = new Set(holds.filter((h) => generation.get(h.objectId) === h.generation).map((h) => h.objectId));
+  for (const [id, accountId] of owners) if (held.has(accountId)) held.add(id);
+  return held;
 }
 
 type PlacedSite = Awaited<ReturnType<typeof readNodeRows>>[0][number]["site"];
@@ -112,7 +124,7 @@ async function egressSpec(db: Db): Promise<EgressSpec> {
 }
 
 export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: string, exclude: SpecExclusions = new Set()): Promise<BuiltNodeSpec> {
-  const [placements, replicaPlacements, databases, blockedResellers] = await readNodeRows(db, nodeId);
+  const [placements, replicaPlacements, databases, blockedResellers, holds] = await readNodeRows(db, nodeId);
   const sites = placements.map((p) => p.site).filter((s) => !exclude.has(s.id) && s.domain.deletedAt === null);
   const dbs = databases.filter((d) => !exclude.has(d.id));
 
@@ -144,6 +156,15 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
       name: d.name,
       users: d.users.map((u) => ({ username: u.username, password: databasePassword(clusterSecret, u.id) })),
     }));
+  const objects: NodeSpecObjects = {
+    sites: sites.filter((s) => kept.has(s.accountId)).map((s) => ({ id: s.id, generation: s.generation })),
+    databases: dbs.filter((d) => kept.has(d.accountId)).map((d) => ({ id: d.id, generation: d.generation })),
+    accounts: accounts.map((a) => ({ id: a.id, generation: a.generation })),
+  };
+  const held = heldIds(holds, objects, new Map([...specSites, ...specDatabases].map((o) => [o.id, o.accountId])));
+  // A held object is sent (so it is not torn down) but not converged: its generation is not one
+  // the reconcile may record as observed.
+  const notHeld = <T extends { id: string }>(rows: T[]) => rows.filter((r) => !held.has(r.id));
   return {
     spec: {
       accounts: accounts.map((a): AccountSpecInput => ({
@@ -163,11 +184,9 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
       // Only when there are any, so a node without replicas gets the spec shape it always had.
       ...(replicas.length ? { replicas: replicas.filter((r) => kept.has(r.accountId)).map((r) => ({ siteId: r.id, accountId: r.accountId })) } : {}),
       egress: await egressSpec(db),
+      // Only when there are any, like replicas.
+      ...(held.size ? { held: [...held].sort() } : {}),
     },
-    objects: {
-      sites: sites.filter((s) => kept.has(s.accountId)).map((s) => ({ id: s.id, generation: s.generation })),
-      databases: dbs.filter((d) => kept.has(d.accountId)).map((d) => ({ id: d.id, generation: d.generation })),
-      accounts: accounts.map((a) => ({ id: a.id, generation: a.generation })),
-    },
+    objects: { sites: notHeld(objects.sites), databases: notHeld(objects.databases), accounts: notHeld(objects.accounts) },
   };
 }

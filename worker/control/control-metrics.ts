@@ -92,6 +92,20 @@ new Gauge({
   },
 });
 
+new Gauge({
+  name: "shoal_converge_holds",
+  help: "Objects a node could not converge and now leaves alone until a change or a retry (ConvergeHold rows), by node and kind (site, database, account).",
+  labelNames: ["node", "kind"] as const,
+  registers: [controlRegistry],
+  async collect() {
+    this.reset();
+    if (!sources) return;
+    for (const h of await sources.db.convergeHold.findMany({ select: { objectKind: true, node: { select: { name: true } } } })) {
+      this.inc({ node: h.node.name, kind: h.objectKind });
+    }
+  },
+});
+
 /** Records every job the workers finish in shoal_job_duration_seconds. */
 export function observeWorkers(workers: readonly Worker[]): void {
   const seconds = (job: Job) => (job.processedOn && job.finishedOn ? Math.max(0, job.finishedOn - job.processedOn) / 1000 : null);

@@ -3,6 +3,7 @@ import type { Db } from "../../server/db";
 import type { FailedStepResult, StepResult as AgentStepResult } from "../../server/contract/node-apply";
 import { AgentRejectedError, AgentUnreachableError, agentClient, type AgentClient } from "./agent-client";
 import { buildNodeSpec, type BuiltNodeSpec } from "./build-node-spec";
+import { holdNonConvergent, holdsFor } from "./converge-holds";
 import { failPermanently, markApplying, recordWaiting, settleOperations, type EdgeProbe } from "./operation-progress";
 import { readRouteTable } from "./read-route-table";
 import { reconcileSeconds } from "./control-metrics";
@@ -218,6 +219,13 @@ async function recordApplied(ctx: ReconcileContext, read: NodeRead, applied: App
   const { node } = read;
   const { built, results } = applied;
   const failed = results.filter((r): r is Extract<AgentStepResult, { ok: false }> => !r.ok);
+  // What does not converge is held from now on (the retry below sends it as held, and the node
+  // stops touching it); applying it again would only find the same steps, and reload, again.
+  const holds = holdsFor(built, failed);
+  if (holds.length) {
+    const held = await holdNonConvergent(db, node.id, built, holds);
+    ctx.log?.(`node ${node.name}: holding ${held.join(", ")}: ${holds.map((h) => h.reason).join("; ")}`, { nodeId: node.id });
+  }
   const notConverged = new Set<string>();
   for (const f of failed) {
     const ids = objectsOfStep(built, f);
@@ -231,6 +239,8 @@ async function recordApplied(ctx: ReconcileContext, read: NodeRead, applied: App
     throw new ReconcileRetry(message);
   }
   await forgetTornDown(db, read);
+  // Holds the spec no longer applies (the object changed, or left this node) are done with.
+  await db.convergeHold.deleteMany({ where: { nodeId: node.id, objectId: { notIn: built.spec.held ?? [] } } });
   await db.node.update({ where: { id: node.id }, data: { appliedSpecHash: applied.hash, lastAppliedAt: new Date(), lastError: null } });
 }
 

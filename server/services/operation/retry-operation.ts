@@ -31,6 +31,20 @@ async function bumpGeneration(tx: Tx, scope: Scope, targetType: RetryableTarget,
 }
 
 /**
+ * A node that could not converge the target holds it (ConvergeHold): the retry lets every node try
+ * again, with the hosting account it belongs to (a held account holds its sites and databases).
+ * The new generation would release the target's own hold anyway; its account's it would not.
+ */
+async function releaseHolds(tx: Tx, scope: Scope, targetType: RetryableTarget, id: string): Promise<void> {
+  const owner =
+    targetType === "Site"
+      ? await tx.site.findFirst({ where: { id, ...siteWhere(scope) }, select: { accountId: true } })
+      : await tx.database.findFirst({ where: { id, ...databaseWhere(scope) }, select: { accountId: true } });
+  if (!owner) return;
+  await tx.convergeHold.deleteMany({ where: { objectId: { in: [id, owner.accountId] } } });
+}
+
+/**
  * Puts a FAILED operation back in the queue: it and its failed steps return to PENDING with their
  * errors cleared (attempts stay, so the history shows how often a step was tried), the target's
  * generation goes up and its reconcile outbox row is written, audited, in one transaction.
@@ -63,6 +77,7 @@ export async function retryOperation(actor: Actor, input: { id: string }): Promi
     if ((await bumpGeneration(tx, actor.scope, op.targetType, op.targetId)) === 0) {
       throw AppError.notFound(op.targetType);
     }
+    await releaseHolds(tx, actor.scope, op.targetType, op.targetId);
     const { topic, idKey } = reconcileTopics[op.targetType];
     await recordChange(tx, actor, {
       action: "operation.retry",

@@ -31,14 +31,15 @@ function rejection(mutate: (spec: ReturnType<typeof valid>) => void): string[] {
 
 describe("parseNodeSpec", () => {
   it("accepts a valid spec unchanged", () => {
-    // replicas, egress and an account's limits are optional on the wire and always present once
-    // parsed (an older control plane's spec still confines every account).
+    // replicas, egress, held and an account's limits are optional on the wire and always present
+    // once parsed (an older control plane's spec still confines every account).
     const spec = valid();
     expect(parseNodeSpec(spec)).toEqual({
       ...spec,
       accounts: spec.accounts.map((a) => ({ ...a, limits: defaultAccountLimits })),
       replicas: [],
       egress: { allow: [], clusterAddresses: [] },
+      held: [],
     });
   });
 
@@ -64,6 +65,7 @@ describe("parseNodeSpec", () => {
     ["a password with a NUL", (s: ReturnType<typeof valid>) => (s.databases[0]!.users[0]!.password = "correct-horse\0battery"), "databases.0.users.0.password: Must not contain control characters."],
     ["a site of an unknown account", (s: ReturnType<typeof valid>) => (s.sites[0]!.accountId = "acc9"), 'sites.0.accountId: Account "acc9" is not in this spec.'],
     ["an unknown status", (s: ReturnType<typeof valid>) => (s.accounts[0]!.status = "DELETED"), "accounts.0.status:"],
+    ["a held id with a path in it", (s: ReturnType<typeof valid>) => Object.assign(s, { held: ["site1", "../etc"] }), "held.1: Must be 1-40"],
   ])("rejects %s with the field's path and reason", (_name, mutate, expected) => {
     expect(rejection(mutate).some((issue) => issue.startsWith(expected))).toBe(true);
   });
