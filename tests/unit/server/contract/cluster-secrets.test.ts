@@ -1,45 +1,50 @@
+import { createHmac } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { agentSecret, appAdminPassword, databasePassword, purposeKey, secretPurposes } from "../../../../server/contract/cluster-secrets";
+import { agentSecret, appAdminPassword, databasePassword, purposeKey } from "../../../../server/contract/cluster-secrets";
 import { bearerAuth } from "../../../../worker/agent/auth";
 
-// One key per purpose from the cluster secret; a purpose's key derives that purpose's secrets,
-// exactly as the cluster secret does, and nothing else.
+// The panel's app-admin key derives exactly the app passwords the control worker derives from the
+// cluster secret, and nothing else: no agent token, no database password, no other key.
 
 const cluster = "unit-test-cluster-secret-0123456789abcdef";
 const withToken = (token: string) => ({ headers: { authorization: `Bearer ${token}` } }) as IncomingMessage;
+const panelKey = purposeKey(cluster, "app-admin");
 
-describe("purpose keys", () => {
-  it("derive the same secrets as the cluster secret, for their own purpose", () => {
-    expect(appAdminPassword(purposeKey(cluster, "app-admin"), "site1")).toBe(appAdminPassword(cluster, "site1"));
-    expect(agentSecret(purposeKey(cluster, "agent"), "node-1")).toBe(agentSecret(cluster, "node-1"));
-    expect(databasePassword(purposeKey(cluster, "database-user"), "u1")).toBe(databasePassword(cluster, "u1"));
-    expect(appAdminPassword(cluster, "site1")).toHaveLength(24);
+describe("the app-admin key", () => {
+  it("derives the same app passwords as the cluster secret", () => {
+    expect(appAdminPassword(panelKey, "site1")).toBe(appAdminPassword(cluster, "site1"));
+    expect(appAdminPassword(panelKey, "site1")).toHaveLength(24);
+    expect(appAdminPassword(panelKey, "site2")).not.toBe(appAdminPassword(panelKey, "site1"));
   });
 
-  it("differ by purpose and by cluster secret, and never contain the cluster secret", () => {
-    const keys = secretPurposes.map((p) => purposeKey(cluster, p));
-    expect(new Set(keys).size).toBe(secretPurposes.length);
-    for (const key of keys) expect(key).not.toContain(cluster);
-    expect(purposeKey(`${cluster}x`, "app-admin")).not.toBe(purposeKey(cluster, "app-admin"));
-    expect(purposeKey(cluster, "app-admin")).toMatch(/^shoal-key:app-admin:[A-Za-z0-9_-]{43}$/);
+  it("depends on the cluster secret and does not contain it", () => {
+    expect(panelKey).toMatch(/^shoal-key:app-admin:[A-Za-z0-9_-]{43}$/);
+    expect(panelKey).not.toContain(cluster);
+    expect(purposeKey(`${cluster}x`, "app-admin")).not.toBe(panelKey);
   });
 
-  it("are refused for another purpose", () => {
-    const panelKey = purposeKey(cluster, "app-admin");
-    expect(() => agentSecret(panelKey, "node-1")).toThrow("A key for app-admin cannot derive agent secrets.");
-    expect(() => databasePassword(panelKey, "u1")).toThrow("A key for app-admin cannot derive database-user secrets.");
-    expect(() => appAdminPassword(purposeKey(cluster, "agent"), "site1")).toThrow(/key for agent cannot derive app-admin/);
-    // A key gives no other keys: only the cluster secret does.
-    expect(() => purposeKey(panelKey, "agent")).toThrow(/not the cluster secret/);
+  it("is refused for every other purpose, and gives no other key", () => {
+    expect(() => agentSecret(panelKey, "node-1")).toThrow("A key for app-admin cannot derive agent tokens: only the cluster secret does.");
+    expect(() => databasePassword(panelKey, "u1")).toThrow("A key for app-admin cannot derive database passwords: only the cluster secret does.");
+    expect(() => purposeKey(panelKey, "app-admin")).toThrow(/only the cluster secret/);
+    // Relabelled by hand as some other purpose's key, it is not the app-admin key either.
+    expect(() => appAdminPassword(panelKey.replace(":app-admin:", ":agent:"), "site1")).toThrow("A key for agent cannot derive app-admin secrets.");
   });
 
-  it("relabelled by hand, derive a token the agent refuses", () => {
+  it("used as the MAC key by hand, makes no token the agent accepts", () => {
     const agentAccepts = bearerAuth(agentSecret(cluster, "node-1"));
     expect(agentAccepts(withToken(agentSecret(cluster, "node-1")))).toBe(true);
-    const relabelled = purposeKey(cluster, "app-admin").replace("shoal-key:app-admin:", "shoal-key:agent:");
-    expect(agentAccepts(withToken(agentSecret(relabelled, "node-1")))).toBe(false);
-    // Nor is an app password, for the same node name or any other id, an agent token.
-    expect(agentAccepts(withToken(appAdminPassword(cluster, "node-1")))).toBe(false);
+    const raw = panelKey.slice("shoal-key:app-admin:".length);
+    for (const forged of [createHmac("sha256", raw).update("agent\0node-1").digest("base64url"), appAdminPassword(cluster, "node-1"), panelKey]) {
+      expect(agentAccepts(withToken(forged))).toBe(false);
+    }
+  });
+});
+
+describe("agent tokens and database passwords", () => {
+  it("keep their derivation from the cluster secret (running agents and installed apps hold them)", () => {
+    expect(agentSecret(cluster, "node-1")).toBe(createHmac("sha256", cluster).update("agent\0node-1").digest("base64url"));
+    expect(databasePassword(cluster, "u1")).toBe(createHmac("sha256", cluster).update("database-user\0u1").digest("base64url"));
   });
 });
