@@ -174,9 +174,10 @@ start_cluster_agents() {
   done
 }
 
-agent_health() { # agent_health N : the agent's /v1/health with its own token (not on argv)
-  printf 'Authorization: Bearer %s\n' "${CLUSTER_SECRETS[node-$1]}" |
-    curl -fsS --max-time 2 -H @- "http://$(cluster_address "$1"):$CLUSTER_AGENT_PORT/v1/health" >/dev/null 2>&1
+agent_health() { # agent_health N : the agent's /v1/health, signed with its own token (not on argv)
+  port_open "$(cluster_address "$1")" "$CLUSTER_AGENT_PORT" || return 1
+  printf '%s' "${CLUSTER_SECRETS[node-$1]}" |
+    tsx_node scripts/cluster/agent-health.ts "$(cluster_address "$1")" "$CLUSTER_AGENT_PORT" >/dev/null 2>&1
 }
 
 wait_cluster_agents() {
