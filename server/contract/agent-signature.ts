@@ -38,3 +38,12 @@ export function signedHeaders(token: string, method: string, path: string, body:
     [contentHashHeader]: contentSha256,
   };
 }
+
+/**
+ * The bearer token a Prometheus scrape of an agent's /metrics presents (a scraper cannot sign).
+ * Derived from the node's token, not the token itself: a scrape seen on the wire gives nobody a
+ * way to sign an API call.
+ */
+export function scrapeToken(agentToken: string): string {
+  return createHmac("sha256", agentToken).update("shoal metrics scrape", "utf8").digest("base64url");
+}

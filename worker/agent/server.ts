@@ -3,7 +3,7 @@ import { startEdge, type EdgeOptions } from "../edge/edge-routes";
 import { isMetricsRequest } from "../../server/observability/metrics-http";
 import { createAgentMetrics } from "./agent-metrics";
 import { bearerAuth, signedRequestAuth } from "./auth";
-import { signatureScheme } from "../../server/contract/agent-signature";
+import { scrapeToken, signatureScheme } from "../../server/contract/agent-signature";
 import { AgentError } from "./agent-error";
 import { createMetricsSampler } from "./metrics";
 import type { NodeRoot } from "./node-root";
@@ -39,14 +39,15 @@ export type AgentServer = { port: number; close(): Promise<void> };
 
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const { nodeRoot: node, onRoutesApplied } = options;
-  // Prometheus series at GET /metrics (agent-metrics.ts): loopback callers or the node's secret.
+  // Prometheus series at GET /metrics (agent-metrics.ts): loopback callers or the scrape token.
   const prom = createAgentMetrics();
   // The front door's route table and the hold service (worker/edge/edge-routes.ts).
   const edge = await startEdge(node, { ...options.edge, countHeld: prom.held });
   prom.watchHeld(() => edge.hold.heldCount());
-  // API calls are signed (no replay); a Prometheus scrape from off the node presents the secret.
+  // API calls are signed (no replay); a Prometheus scrape from off the node presents its own
+  // token, derived from the secret, which signs nothing.
   const authorised = signedRequestAuth(options.secret, { mayBeUnsigned: isStreamUpload });
-  const scrapeAuthorised = bearerAuth(options.secret);
+  const scrapeAuthorised = bearerAuth(scrapeToken(options.secret));
   const startedAt = Date.now();
   const lock = serialise();
   const metrics = createMetricsSampler(node, { startedAt, onRequest: prom.frontDoorRequest, log: options.edge?.log });
