@@ -33,6 +33,9 @@ cluster_root() { echo "$CLUSTER_NODES_DIR/node-$1"; }
 # node with the tsx loader: one process (not npx's two), so a pid file names the process itself.
 tsx_node() { node --import tsx "$@"; }
 
+# The cluster secret stays a variable of this shell, never exported: each process is handed what
+# it needs explicitly. The control worker gets the secret itself (it derives every purpose's
+# secrets), each agent only its own token, the panel only the app-admin key (use_panel_env).
 ensure_cluster_secret() { # like ensure_auth_secret: kept in var/ so agent tokens survive restarts
   if [ -z "${SHOAL_CLUSTER_SECRET:-}" ]; then
     [ -f "$VAR/cluster-secret" ] || (umask 077; head -c 48 /dev/urandom | base64 | tr -d '\n/+=' >"$VAR/cluster-secret")
@@ -40,7 +43,22 @@ ensure_cluster_secret() { # like ensure_auth_secret: kept in var/ so agent token
     SHOAL_CLUSTER_SECRET="$(cat "$VAR/cluster-secret")"
   fi
   [ "${#SHOAL_CLUSTER_SECRET}" -ge 32 ] || die "SHOAL_CLUSTER_SECRET must be at least 32 characters"
-  export SHOAL_CLUSTER_SECRET
+  # One given by the caller's environment would otherwise reach every child.
+  export -n SHOAL_CLUSTER_SECRET
+  SHOAL_APP_ADMIN_KEY="$(purpose_key app-admin)" || die "could not derive the app-admin key"
+  export -n SHOAL_APP_ADMIN_KEY
+}
+
+purpose_key() { # purpose_key PURPOSE : one purpose's key (server/contract/cluster-secrets.ts)
+  SHOAL_CLUSTER_SECRET="$SHOAL_CLUSTER_SECRET" tsx_node scripts/cluster/purpose-key.ts "$1"
+}
+
+# The panel's environment, set in the (sub)shell that then execs the panel or its build: the
+# app-admin key, and no cluster secret even if one was exported before this script ran. Used as
+# `(use_panel_env; exec next ...) &`, so that $! is still the panel's own pid.
+use_panel_env() {
+  unset SHOAL_CLUSTER_SECRET
+  export SHOAL_APP_ADMIN_KEY
 }
 
 # A pid file's process, if it is still alive and still runs `what` (pids are reused).
@@ -124,7 +142,7 @@ start_cluster_agents() {
   [ "$(id -u)" = 0 ] || die "the local cluster's agents run as root (they create Unix users and own nginx, php-fpm and MariaDB): run npm start as root"
   local i names=() name secret address root extra storage
   for ((i = 1; i <= CLUSTER_SIZE; i++)); do names+=("node-$i"); done
-  while read -r name secret; do CLUSTER_SECRETS[$name]="$secret"; done < <(tsx_node scripts/cluster/agent-secrets.ts "${names[@]}")
+  while read -r name secret; do CLUSTER_SECRETS[$name]="$secret"; done < <(SHOAL_CLUSTER_SECRET="$SHOAL_CLUSTER_SECRET" tsx_node scripts/cluster/agent-secrets.ts "${names[@]}")
   mkdir -p "$CLUSTER_NODES_DIR"
   # www-data, mysql and the account users must traverse down to their directories.
   chmod 755 "$(dirname "$CLUSTER_NODES_DIR")" "$CLUSTER_NODES_DIR"
@@ -159,9 +177,10 @@ start_cluster_agents() {
   done
 }
 
-agent_health() { # agent_health N : the agent's /v1/health with its own token (not on argv)
-  printf 'Authorization: Bearer %s\n' "${CLUSTER_SECRETS[node-$1]}" |
-    curl -fsS --max-time 2 -H @- "http://$(cluster_address "$1"):$CLUSTER_AGENT_PORT/v1/health" >/dev/null 2>&1
+agent_health() { # agent_health N : the agent's /v1/health, signed with its own token (not on argv)
+  port_open "$(cluster_address "$1")" "$CLUSTER_AGENT_PORT" || return 1
+  printf '%s' "${CLUSTER_SECRETS[node-$1]}" |
+    tsx_node scripts/cluster/agent-health.ts "$(cluster_address "$1")" "$CLUSTER_AGENT_PORT" >/dev/null 2>&1
 }
 
 wait_cluster_agents() {
@@ -191,7 +210,7 @@ start_control_worker() {
     return 0
   fi
   # /metrics on a free loopback port, which the worker logs ("metrics on http://127.0.0.1:N/metrics").
-  SHOAL_QUEUE_PREFIX="${SHOAL_QUEUE_PREFIX:-shoal}" SHOAL_METRICS_PORT="${SHOAL_METRICS_PORT:-0}" \
+  SHOAL_CLUSTER_SECRET="$SHOAL_CLUSTER_SECRET" SHOAL_QUEUE_PREFIX="${SHOAL_QUEUE_PREFIX:-shoal}" SHOAL_METRICS_PORT="${SHOAL_METRICS_PORT:-0}" \
     setsid node --import tsx worker/control/main.ts >"$VAR/control.log" 2>&1 &
   pids+=($!)
   echo $! >"$VAR/control.pid"

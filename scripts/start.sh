@@ -47,9 +47,9 @@ cluster_started=1
 start_cluster_agents
 
 say "building the panel"
-NEXT_DIST_DIR=.next npx next build >"$VAR/next-build.log" 2>&1 || { tail -40 "$VAR/next-build.log"; die "next build failed (var/next-build.log)"; }
+(use_panel_env; NEXT_DIST_DIR=.next exec npx next build) >"$VAR/next-build.log" 2>&1 || { tail -40 "$VAR/next-build.log"; die "next build failed (var/next-build.log)"; }
 
-NEXT_DIST_DIR=.next setsid node node_modules/next/dist/bin/next start -H 127.0.0.1 -p "$PORT" >"$VAR/panel.log" 2>&1 &
+(use_panel_env; NEXT_DIST_DIR=.next exec setsid node node_modules/next/dist/bin/next start -H 127.0.0.1 -p "$PORT") >"$VAR/panel.log" 2>&1 &
 pids+=($!)
 wait_port 127.0.0.1 "$PORT" 60 || { tail -40 "$VAR/panel.log"; die "the panel did not start (var/panel.log)"; }
 

@@ -1,5 +1,4 @@
 import { z } from "zod";
-import { minClusterSecretLength } from "./contract/cluster-secrets";
 import { parseEnv, sharedEnv } from "./parse-env";
 
 // The panel's environment, validated once at start-up; a missing or malformed variable stops the
@@ -22,14 +21,17 @@ const schema = z.object({
   /// The bearer token that lets a scrape of the panel's /metrics in from anywhere but this machine's
   /// loopback (server/observability/panel-metrics.ts). Unset: loopback callers only. An empty value counts as not set.
   SHOAL_METRICS_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().min(16, "SHOAL_METRICS_TOKEN must be at least 16 characters").optional()),
-  /// The cluster secret the control worker derives agent tokens and passwords from
-  /// (server/contract/cluster-secrets.ts). The panel needs it only to reveal an installed app's
-  /// derived admin password once; without it the panel runs, and that reveal answers
-  /// PRECONDITION_FAILED "the cluster secret is not configured".
+  /// The app-admin purpose key (server/contract/cluster-secrets.ts), the one secret of the
+  /// cluster the panel holds: it reveals an installed app's derived admin password once. The
+  /// panel is never given the cluster secret itself (scripts/cluster.sh derives this key when it
+  /// starts the panel). Without it the panel runs, and that reveal answers PRECONDITION_FAILED.
   /// An empty value (a blank line in an env file) counts as not set.
-  SHOAL_CLUSTER_SECRET: z.preprocess(
+  SHOAL_APP_ADMIN_KEY: z.preprocess(
     (v) => (v === "" ? undefined : v),
-    z.string().min(minClusterSecretLength, `SHOAL_CLUSTER_SECRET must be at least ${minClusterSecretLength} characters`).optional(),
+    z
+      .string()
+      .refine((v) => v.startsWith("shoal-key:app-admin:"), "SHOAL_APP_ADMIN_KEY must be the app-admin key (shoal-key:app-admin:...), not the cluster secret or another purpose's key")
+      .optional(),
   ),
 });
 

@@ -1,34 +1,77 @@
 import { createHmac } from "node:crypto";
 
 // Secrets the control plane needs again and again (each node's agent token, each database user's
-// password, an app's first admin password) are derived from one cluster secret with HMAC-SHA256
-// rather than stored: Postgres, its backups and the audit log never hold them, and the control
-// plane can recompute any of them at any time (a converge must send a database user's password
-// so the agent can check it is still current). Rotating SHOAL_CLUSTER_SECRET rotates them all.
+// password, an app's first admin password) are derived rather than stored: Postgres, its backups
+// and the audit log never hold them, and the control plane can recompute any of them at any time
+// (a converge must send a database user's password so the agent can check it is still current).
+// Rotating SHOAL_CLUSTER_SECRET rotates them all.
 //
-// The purpose string is part of the MAC input, so an agent token can never equal a password.
+// A process that needs one kind of secret is given a key for that purpose, never the cluster
+// secret: the panel holds the app-admin key alone (HMAC-SHA256 of the cluster secret with the
+// purpose as its label), so a panel that leaks can reveal app passwords but cannot call an agent
+// or log in to a database. A key carries its purpose in its text ("shoal-key:app-admin:..."),
+// a derivation refuses a key of another purpose, and the purpose is also inside every MAC, so
+// even a key relabelled by hand derives nothing another purpose accepts.
+//
+// Agent tokens and database passwords are derived straight from the cluster secret, as they
+// always were: only the control worker computes them, and a new derivation would change every
+// running agent's token and the password in every installed app's config at once.
 
 export const minClusterSecretLength = 32;
 
-function derive(clusterSecret: string, purpose: string, id: string): string {
-  if (clusterSecret.length < minClusterSecretLength) {
+export const secretPurposes = ["app-admin"] as const;
+export type SecretPurpose = (typeof secretPurposes)[number];
+
+const keyPrefix = "shoal-key:";
+
+/** Whether `value` is a purpose key (as opposed to the cluster secret itself). */
+export function isPurposeKey(value: string): boolean {
+  return value.startsWith(keyPrefix);
+}
+
+function checkClusterSecret(secret: string, what: string): void {
+  if (isPurposeKey(secret)) {
+    const given = secret.slice(keyPrefix.length).split(":")[0];
+    throw new Error(`A key for ${given} cannot derive ${what}: only the cluster secret does.`);
+  }
+  if (secret.length < minClusterSecretLength) {
     throw new Error(`The cluster secret must be at least ${minClusterSecretLength} characters.`);
   }
-  // base64url: printable, no spaces, safe in a bearer header, a config file and a PHP string.
-  return createHmac("sha256", clusterSecret).update(`${purpose}\0${id}`, "utf8").digest("base64url");
 }
 
-/** The bearer token a node's agent accepts (43 characters). */
+// base64url: printable, no spaces, safe in a bearer header, a config file and a PHP string.
+const mac = (key: string, label: string, id: string) => createHmac("sha256", key).update(`${label}\0${id}`, "utf8").digest("base64url");
+
+/** The key of one purpose, derived from the cluster secret (printable, no spaces: an env value). */
+export function purposeKey(clusterSecret: string, purpose: SecretPurpose): string {
+  checkClusterSecret(clusterSecret, "other keys");
+  return `${keyPrefix}${purpose}:${mac(clusterSecret, "shoal purpose key", purpose)}`;
+}
+
+/** The MAC key for `purpose` from the cluster secret (the control plane) or that purpose's own key. */
+function keyFor(secret: string, purpose: SecretPurpose): string {
+  const key = isPurposeKey(secret) ? secret : purposeKey(secret, purpose);
+  const prefix = `${keyPrefix}${purpose}:`;
+  if (!key.startsWith(prefix)) {
+    const given = key.slice(keyPrefix.length).split(":")[0];
+    throw new Error(`A key for ${given} cannot derive ${purpose} secrets.`);
+  }
+  return key.slice(prefix.length);
+}
+
+/** The bearer token a node's agent accepts (43 characters); from the cluster secret only. */
 export function agentSecret(clusterSecret: string, nodeName: string): string {
-  return derive(clusterSecret, "agent", nodeName);
+  checkClusterSecret(clusterSecret, "agent tokens");
+  return mac(clusterSecret, "agent", nodeName);
 }
 
-/** A MariaDB user's password (43 characters), by the DatabaseUser's id. */
+/** A MariaDB user's password (43 characters), by the DatabaseUser's id; from the cluster secret only. */
 export function databasePassword(clusterSecret: string, databaseUserId: string): string {
-  return derive(clusterSecret, "database-user", databaseUserId);
+  checkClusterSecret(clusterSecret, "database passwords");
+  return mac(clusterSecret, "database-user", databaseUserId);
 }
 
-/** The first admin password of an installed app, by the Site's id (24 characters). */
-export function appAdminPassword(clusterSecret: string, siteId: string): string {
-  return derive(clusterSecret, "app-admin", siteId).slice(0, 24);
+/** The first admin password of an installed app, by the Site's id (24 characters); `secret`: the cluster secret or the app-admin key. */
+export function appAdminPassword(secret: string, siteId: string): string {
+  return mac(keyFor(secret, "app-admin"), "app-admin", siteId).slice(0, 24);
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeMetricsSchema } from "../../server/contract/node-metrics";
 import { db } from "../../server/db";
 import { startCluster, type Cluster } from "./harness";
+import { signedHeaders } from "../../server/contract/agent-signature";
 
 // Three real agents, no control worker: each answers only its own token, reports metrics the
 // control plane accepts, and a restart of the agent leaves its node's front door serving
@@ -17,7 +18,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-const bearer = (secret: string) => ({ headers: { authorization: `Bearer ${secret}` } });
+const signedBy = (secret: string, urlPath: string) => ({ headers: signedHeaders(secret, "GET", urlPath) });
 
 describe("a three-node cluster's agents", () => {
   it("are registered as nodes with their addresses and ports", async () => {
@@ -32,7 +33,7 @@ describe("a three-node cluster's agents", () => {
       expect(await ok.json()).toMatchObject({ ok: true });
       const other = cluster.nodes[node.index % cluster.nodes.length]!;
       expect(other.secret).not.toBe(node.secret);
-      const refused = await cluster.agentFetch(node, "/v1/health", bearer(other.secret));
+      const refused = await cluster.agentFetch(node, "/v1/health", signedBy(other.secret, "/v1/health"));
       expect(refused.status, `${node.name} with ${other.name}'s secret`).toBe(401);
       await refused.body?.cancel();
     }

@@ -18,7 +18,7 @@
  *   exists, else none), with a BullMQ prefix of their own (`cluster.queuePrefix`).
  *
  * Helpers (node and worker numbers are 1-based, as in the node names)
- * - agentFetch(i, path, init?): fetch to node i's agent with node i's bearer token (an
+ * - agentFetch(i, path, init?): fetch to node i's agent signed with node i's token (an
  *   `authorization` header in init wins, to test other tokens). Returns the fetch Response.
  * - edgeGet(i, host, path): GET through node i's front door with that Host header:
  *   { status, body }.
@@ -60,6 +60,7 @@ import { chmod, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/
 import path from "node:path";
 import { Redis } from "ioredis";
 import { agentSecret } from "../../server/contract/cluster-secrets";
+import { signedHeaders, unsignedPayload } from "../../server/contract/agent-signature";
 import { agentNodeFlags, buildAgent } from "../../scripts/cluster/build-agent";
 import { registerNodes } from "../../scripts/cluster/register-local-nodes";
 import { findNodeMasters, stopNodeMasters } from "../../scripts/cluster/stop-node";
@@ -360,7 +361,11 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   async function agentFetch(ref: number | ClusterNode, urlPath: string, init: RequestInit = {}) {
     const node = nodeAt(ref);
     const headers = new Headers(init.headers);
-    if (!headers.has("authorization")) headers.set("authorization", `Bearer ${node.secret}`);
+    // Signed with the node's secret as the control plane signs (a string body hashed, a stream not).
+    if (!headers.has("authorization")) {
+      const body = init.body == null ? "" : typeof init.body === "string" ? init.body : unsignedPayload;
+      for (const [name, value] of Object.entries(signedHeaders(node.secret, init.method ?? "GET", urlPath, body))) headers.set(name, value);
+    }
     return fetch(`http://${node.address}:${clusterPorts.agent}${urlPath}`, { ...init, headers, signal: init.signal ?? AbortSignal.timeout(120_000) });
   }
 

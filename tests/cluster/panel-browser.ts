@@ -4,6 +4,7 @@ import path from "node:path";
 import { chromium, type Browser } from "@playwright/test";
 import { waitFor } from "../../worker/agent/wait-for";
 import { clusterAddress, type Cluster } from "./harness";
+import { purposeKey } from "../../server/contract/cluster-secrets";
 
 // The panel and Chromium for the cluster tier's browser tests: the demo seed in the cluster's
 // database, the production build (`distDir`, built here if missing), `next start` on `port` (on
@@ -16,7 +17,9 @@ export type PanelBrowser = { browser: Browser; stop(): Promise<void> };
 
 export async function startPanelBrowser(cluster: Cluster, opts: { port: number; distDir?: string }): Promise<PanelBrowser> {
   const distDir = opts.distDir ?? ".next-test";
-  const env = { ...process.env, DATABASE_URL: cluster.databaseUrl, PANEL_URL: `http://localhost:${opts.port}`, SHOAL_CLUSTER_SECRET: cluster.clusterSecret, SHOAL_QUEUE_PREFIX: cluster.queuePrefix, NODE_ENV: "production", NEXT_DIST_DIR: distDir } as NodeJS.ProcessEnv;
+  // As scripts/cluster.sh starts it: the app-admin key, never the cluster secret.
+  const env = { ...process.env, DATABASE_URL: cluster.databaseUrl, PANEL_URL: `http://localhost:${opts.port}`, SHOAL_APP_ADMIN_KEY: purposeKey(cluster.clusterSecret, "app-admin"), SHOAL_QUEUE_PREFIX: cluster.queuePrefix, NODE_ENV: "production", NEXT_DIST_DIR: distDir } as NodeJS.ProcessEnv;
+  delete env.SHOAL_CLUSTER_SECRET;
   execFileSync(process.execPath, ["--import", "tsx", "prisma/seed.ts"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });
   if (!existsSync(path.join(root, distDir, "BUILD_ID"))) {
     execFileSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], { cwd: root, env, stdio: ["ignore", "ignore", "inherit"] });

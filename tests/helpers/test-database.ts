@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll } from "vitest";
+import { purposeKey } from "../../server/contract/cluster-secrets";
 
 // Runs before each integration test file's imports: the file gets its own database, cloned from
 // the migrated template, so files run in parallel without seeing each other's rows. server/db.ts
@@ -16,8 +17,10 @@ await admin.end();
 
 process.env.DATABASE_URL = `${server}/${name}`;
 process.env.AUTH_SECRET ??= "test-secret-test-secret-test-secret-0123456789";
-// Lets site.revealAppAdmin derive app passwords (server/env.ts: optional for the panel).
+// The control plane's secret, and the one key of it the panel holds (server/env.ts: optional),
+// which lets site.revealAppAdmin derive app passwords.
 process.env.SHOAL_CLUSTER_SECRET ??= "test-cluster-secret-test-cluster-secret-0123";
+process.env.SHOAL_APP_ADMIN_KEY ??= purposeKey(process.env.SHOAL_CLUSTER_SECRET, "app-admin");
 // Its own BullMQ queues too (the panel's questions to nodes, server/jobs/node-read.ts), so files
 // running at once, or a dev cluster on this Redis, never take each other's jobs.
 process.env.SHOAL_QUEUE_PREFIX ??= name;

@@ -19,8 +19,8 @@ export type AgentMetrics = {
   /** Where the number of requests waiting now is read at scrape time. */
   watchHeld(count: () => number): void;
   /**
-   * Answers GET /metrics: to a loopback caller or one with the node's agent secret (the same
-   * bearer check as every other agent call). `refresh` runs first (reads the access log).
+   * Answers GET /metrics: to a loopback caller or one `authorised` accepts (the node's scrape
+   * token as a bearer, server.ts). `refresh` runs first (reads the access log).
    */
   serve(req: IncomingMessage, res: ServerResponse, authorised: (req: IncomingMessage) => boolean, refresh?: () => Promise<unknown>): Promise<void>;
 };

@@ -1,12 +1,22 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import {
+  contentHashHeader,
+  dateHeader,
+  nonceHeader,
+  requestSignature,
+  signatureScheme,
+  signatureWindowMs,
+  unsignedPayload,
+} from "../../server/contract/agent-signature";
 
-// Every agent call carries the node's secret as a bearer token (the agent trusts nothing but the
-// control plane). Both sides are hashed before the compare so timingSafeEqual always sees
-// 32 bytes: a token of the wrong length costs the same time as a wrong token of the right length,
-// and the compare reveals neither the secret's length nor how much of it matched.
+// Every agent API call is signed with the node's secret (server/contract/agent-signature.ts):
+// the secret itself never travels, and a request seen on the wire cannot be sent again. Compares
+// go through SHA-256 first so timingSafeEqual always sees 32 bytes: a value of the wrong length
+// costs the same time as a wrong value of the right length, and reveals neither.
 
 const digest = (value: string) => createHash("sha256").update(value, "utf8").digest();
+const sameSecret = (given: string, expected: Buffer) => timingSafeEqual(digest(given), expected) && given !== "";
 
 export function bearerToken(req: IncomingMessage): string | null {
   const header = req.headers.authorization;
@@ -15,12 +25,62 @@ export function bearerToken(req: IncomingMessage): string | null {
   return match?.[1] ?? null;
 }
 
-/** Returns a checker bound to one secret; its digest is computed once. */
+/**
+ * Bearer checker bound to one secret, for Prometheus scrapes of /metrics only (a scraper cannot
+ * sign); its digest is computed once.
+ */
 export function bearerAuth(secret: string): (req: IncomingMessage) => boolean {
   const expected = digest(secret);
+  // A missing token is still compared, so "no token" and "wrong token" take the same path.
+  return (req) => sameSecret(bearerToken(req) ?? "", expected);
+}
+
+const scheme = new RegExp(`^${signatureScheme} ([A-Za-z0-9_-]{43})$`);
+
+const header = (req: IncomingMessage, name: string) => {
+  const value = req.headers[name];
+  return typeof value === "string" ? value : null;
+};
+
+export type SignedAuthOptions = {
+  /** Requests whose body may go unhashed (UNSIGNED-PAYLOAD): snapshot stream uploads. */
+  mayBeUnsigned?: (req: IncomingMessage) => boolean;
+  windowMs?: number;
+  now?: () => number;
+};
+
+/**
+ * The checker of signed requests for one node secret: the signature over the request, a
+ * timestamp within the window, and a nonce not seen before. Only a request whose signature holds
+ * uses up its nonce, so nobody without the secret can fill the cache. A nonce is kept for twice
+ * the window after it arrived: by then its timestamp is out of the window anyway. The body's hash
+ * is checked where the body is read (readJsonBody in router.ts).
+ */
+export function signedRequestAuth(secret: string, options: SignedAuthOptions = {}): (req: IncomingMessage) => boolean {
+  const windowMs = options.windowMs ?? signatureWindowMs;
+  const now = options.now ?? Date.now;
+  // Insertion order is arrival order, so the oldest entries are at the front.
+  const seen = new Map<string, number>();
+  const forget = (at: number) => {
+    for (const [nonce, until] of seen) {
+      if (until > at) break;
+      seen.delete(nonce);
+    }
+  };
   return (req) => {
-    // A missing token is still compared, so "no token" and "wrong token" take the same path.
-    const token = bearerToken(req) ?? "";
-    return timingSafeEqual(digest(token), expected) && token !== "";
+    const match = scheme.exec(header(req, "authorization") ?? "");
+    const date = header(req, dateHeader);
+    const nonce = header(req, nonceHeader);
+    const contentSha256 = header(req, contentHashHeader);
+    if (!match || !date || !/^[0-9]{1,16}$/.test(date) || !nonce || !/^[A-Za-z0-9_-]{16,64}$/.test(nonce) || !contentSha256) return false;
+    if (contentSha256 === unsignedPayload ? !options.mayBeUnsigned?.(req) : !/^[0-9a-f]{64}$/.test(contentSha256)) return false;
+    const expected = requestSignature(secret, { method: req.method ?? "GET", path: req.url ?? "/", date, nonce, contentSha256 });
+    if (!sameSecret(match[1]!, digest(expected))) return false;
+    const at = now();
+    if (Math.abs(at - Number(date)) > windowMs) return false;
+    forget(at);
+    if (seen.has(nonce)) return false;
+    seen.set(nonce, at + 2 * windowMs);
+    return true;
   };
 }

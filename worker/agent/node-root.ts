@@ -34,8 +34,9 @@ export const nodeConfigSchema = z.strictObject({
   // More "IPv4:port" listeners for the front door, such as 127.0.0.1:80 on the local cluster's
   // first node.
   extraListen: z.array(listenAddressSchema).max(8).default([]),
-  // Peers whose X-Forwarded-For the backend believes (other nodes' front doors); loopback and this
-  // node's own address are always trusted. IPv4 addresses or IPv4 CIDR blocks.
+  // Peers whose X-Forwarded-For the backend believes (other nodes' front doors); this node's own
+  // address and unix socket are always trusted, the rest of loopback never. IPv4 addresses or
+  // IPv4 CIDR blocks.
   trustedProxies: z.array(ipv4OrCidrSchema).max(256).default([]),
   // More directories a customer's processes must not see on this machine (a one-machine cluster's
   // control-plane state, say), hidden in their mount namespace like the platform's own sockets

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { AgentErrorBody } from "../../server/contract/agent-error";
 import { AgentError } from "./agent-error";
 import { StorageError } from "./storage/site-storage";
+import { contentHashHeader, sha256Hex } from "../../server/contract/agent-signature";
 
 // Dispatches the agent's requests to the route modules (routes/, storage/routes.ts) and turns
 // whatever they throw into the one error body of the node API.
@@ -49,8 +50,11 @@ export async function readJsonBody(req: IncomingMessage, limit = maxSpecBytes): 
     if (size > limit) throw new AgentError(413, "PAYLOAD_TOO_LARGE", `The body must be at most ${limit} bytes.`);
     chunks.push(chunk);
   }
+  const body = Buffer.concat(chunks);
+  // The request's signature covers this hash (auth.ts): a body swapped on the way is refused.
+  if (sha256Hex(body) !== req.headers[contentHashHeader]) throw new AgentError(401, "UNAUTHENTICATED", "The body is not the one the request was signed with.");
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)));
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(body));
   } catch (e) {
     throw new AgentError(400, "BAD_REQUEST", `The body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
   }

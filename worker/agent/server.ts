@@ -2,7 +2,8 @@ import http from "node:http";
 import { startEdge, type EdgeOptions } from "../edge/edge-routes";
 import { isMetricsRequest } from "../../server/observability/metrics-http";
 import { createAgentMetrics } from "./agent-metrics";
-import { bearerAuth } from "./auth";
+import { bearerAuth, signedRequestAuth } from "./auth";
+import { scrapeToken, signatureScheme } from "../../server/contract/agent-signature";
 import { AgentError } from "./agent-error";
 import { createMetricsSampler } from "./metrics";
 import type { NodeRoot } from "./node-root";
@@ -13,8 +14,8 @@ import { specRoutes } from "./routes/spec-routes";
 import { serialise } from "./serialise";
 import { isStreamUpload, storageRoutes } from "./storage/routes";
 
-// The agent's HTTP API, on the node's own address. Only the control plane calls it, with the
-// node's secret; nothing is read from a request (not even its body) before the secret checks out.
+// The agent's HTTP API, on the node's own address. Only the control plane calls it, each request
+// signed with the node's secret (auth.ts); nothing is read from a request (not even its body) before the secret checks out.
 // The routes live in modules by topic (routes/, storage/routes.ts); their requests and answers
 // are the node API's contract (server/contract/).
 
@@ -38,12 +39,15 @@ export type AgentServer = { port: number; close(): Promise<void> };
 
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const { nodeRoot: node, onRoutesApplied } = options;
-  // Prometheus series at GET /metrics (agent-metrics.ts): loopback callers or the node's secret.
+  // Prometheus series at GET /metrics (agent-metrics.ts): loopback callers or the scrape token.
   const prom = createAgentMetrics();
   // The front door's route table and the hold service (worker/edge/edge-routes.ts).
   const edge = await startEdge(node, { ...options.edge, countHeld: prom.held });
   prom.watchHeld(() => edge.hold.heldCount());
-  const authorised = bearerAuth(options.secret);
+  // API calls are signed (no replay); a Prometheus scrape from off the node presents its own
+  // token, derived from the secret, which signs nothing.
+  const authorised = signedRequestAuth(options.secret, { mayBeUnsigned: isStreamUpload });
+  const scrapeAuthorised = bearerAuth(scrapeToken(options.secret));
   const startedAt = Date.now();
   const lock = serialise();
   const metrics = createMetricsSampler(node, { startedAt, onRequest: prom.frontDoorRequest, log: options.edge?.log });
@@ -58,12 +62,12 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
 
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     // Before the bearer check: a loopback scrape needs no token (agent-metrics.ts checks who asks).
-    if (isMetricsRequest(req)) return prom.serve(req, res, authorised, () => metrics.sample());
+    if (isMetricsRequest(req)) return prom.serve(req, res, scrapeAuthorised, () => metrics.sample());
     if (!authorised(req)) {
       // The unread body is not wanted: close the connection rather than drain it.
       res.setHeader("connection", "close");
-      res.setHeader("www-authenticate", 'Bearer realm="shoal-agent"');
-      return sendError(req, res, new AgentError(401, "UNAUTHENTICATED", "A valid bearer token is required."));
+      res.setHeader("www-authenticate", `${signatureScheme} realm="shoal-agent"`);
+      return sendError(req, res, new AgentError(401, "UNAUTHENTICATED", "A request signed with the node's secret is required, with a current timestamp and a nonce not used before."));
     }
     await route(req, res);
   }

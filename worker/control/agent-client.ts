@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { snapshotName } from "../../server/domain/snapshot-name";
 import { agentSecret } from "../../server/contract/cluster-secrets";
+import { signedHeaders, unsignedPayload } from "../../server/contract/agent-signature";
 import { agentErrorBodySchema, type AgentIssue } from "../../server/contract/agent-error";
 import { applyAnswerSchema, specAnswerSchema, type ApplyRequest } from "../../server/contract/node-apply";
 import type { NodeSpecInput } from "../../server/contract/node-spec";
@@ -88,13 +89,24 @@ async function readAnswer<S extends z.ZodType>(nodeName: string, res: Response, 
 /** One agent as the client reaches it. */
 type Connection = { node: AgentAddress; base: string; token: string; timeoutMs: number | undefined };
 
+/**
+ * The URL of a call and the headers that sign it (server/contract/agent-signature.ts): the path
+ * signed is the one fetch sends, after URL parsing. Each call is signed afresh, with its own nonce.
+ */
+function signed(c: Connection, method: string, pathAndQuery: string, body?: string): { url: string; headers: Record<string, string> } {
+  const url = new URL(`${c.base}${pathAndQuery}`);
+  return { url: url.href, headers: signedHeaders(c.token, method, url.pathname + url.search, body) };
+}
+
 async function call<S extends z.ZodType>(c: Connection, method: string, path: string, schema: S, body?: unknown, timeoutMs = c.timeoutMs ?? 120_000): Promise<z.output<S>> {
   let res: Response;
+  const text = body === undefined ? undefined : JSON.stringify(body);
+  const request = signed(c, method, path, text);
   try {
-    res = await fetch(`${c.base}${path}`, {
+    res = await fetch(request.url, {
       method,
-      headers: { authorization: `Bearer ${c.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { ...request.headers, ...(text === undefined ? {} : { "content-type": "application/json" }) },
+      body: text,
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
@@ -118,7 +130,8 @@ async function sendSnapshotTo(c: Connection, target: StreamReceiver, siteId: str
   const path = snapshotPath(siteId, name, "stream");
   let source: Response;
   try {
-    source = await fetch(`${c.base}${path}${parent ? `?parent=${encodeURIComponent(parent)}` : ""}`, { headers: { authorization: `Bearer ${c.token}` }, signal: AbortSignal.timeout(3_600_000) });
+    const request = signed(c, "GET", `${path}${parent ? `?parent=${encodeURIComponent(parent)}` : ""}`);
+    source = await fetch(request.url, { headers: request.headers, signal: AbortSignal.timeout(3_600_000) });
   } catch (e) {
     throw unreachable(c.node.name, e);
   }
@@ -140,9 +153,11 @@ async function sendSnapshotTo(c: Connection, target: StreamReceiver, siteId: str
 async function receiveStream(c: Connection, path: string, body: ReadableStream<Uint8Array>, storage: string, sizeLater = false): Promise<SnapshotInfoAnswer> {
   let res: Response;
   try {
-    res = await fetch(`${c.base}${path}${sizeLater ? "?sizeLater=1" : ""}`, {
+    // Streamed as it is read: its hash cannot be known before it is sent.
+    const request = signed(c, "PUT", `${path}${sizeLater ? "?sizeLater=1" : ""}`, unsignedPayload);
+    res = await fetch(request.url, {
       method: "PUT",
-      headers: { authorization: `Bearer ${c.token}`, "content-type": "application/octet-stream", [streamStorageHeader]: storage },
+      headers: { ...request.headers, "content-type": "application/octet-stream", [streamStorageHeader]: storage },
       body,
       // @ts-expect-error Node's fetch streams a request body only in half-duplex mode.
       duplex: "half",
@@ -166,7 +181,8 @@ async function receiveStream(c: Connection, path: string, body: ReadableStream<U
 async function snapshotEntry(c: Connection, siteId: string, name: string, relPath: string): Promise<SnapshotEntryInfo> {
   let res: Response;
   try {
-    res = await fetch(`${c.base}${snapshotPath(siteId, name, "files")}?path=${encodeURIComponent(relPath)}`, { headers: { authorization: `Bearer ${c.token}` }, signal: AbortSignal.timeout(c.timeoutMs ?? 30_000) });
+    const request = signed(c, "GET", `${snapshotPath(siteId, name, "files")}?path=${encodeURIComponent(relPath)}`);
+    res = await fetch(request.url, { headers: request.headers, signal: AbortSignal.timeout(c.timeoutMs ?? 30_000) });
   } catch (e) {
     throw unreachable(c.node.name, e);
   }

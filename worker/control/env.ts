@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { minClusterSecretLength } from "../../server/contract/cluster-secrets";
+import { isPurposeKey, minClusterSecretLength } from "../../server/contract/cluster-secrets";
 import { ipv4OrCidrSchema } from "../../server/contract/node-spec";
 import { loadEnvOrExit, sharedEnv } from "../../server/parse-env";
 import { balancerModeSchema } from "./balance";
@@ -7,7 +7,12 @@ import { controlMetricsEnv } from "./control-metrics";
 
 export const controlEnvSchema = z.object({
   ...sharedEnv,
-  SHOAL_CLUSTER_SECRET: z.string({ error: "SHOAL_CLUSTER_SECRET is required." }).min(minClusterSecretLength, `SHOAL_CLUSTER_SECRET must be at least ${minClusterSecretLength} characters.`),
+  // The control worker derives every purpose's secrets (agent tokens, database and app passwords),
+  // so it alone holds the cluster secret itself (server/contract/cluster-secrets.ts).
+  SHOAL_CLUSTER_SECRET: z
+    .string({ error: "SHOAL_CLUSTER_SECRET is required." })
+    .min(minClusterSecretLength, `SHOAL_CLUSTER_SECRET must be at least ${minClusterSecretLength} characters.`)
+    .refine((v) => !isPurposeKey(v), "SHOAL_CLUSTER_SECRET must be the cluster secret, not a purpose key."),
   SHOAL_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** The balancer: "on" (default), "dry-run" (logs the moves it would start) or "off". */
   SHOAL_BALANCER: balancerModeSchema,

@@ -87,6 +87,8 @@ export async function startEdge(node: NodeRoot, options: EdgeOptions = {}): Prom
     timeoutMs: options.holdTimeoutMs,
     maxHeld: options.maxHeld,
     localAddress: node.address,
+    // The front door's hop here is bound to the node's address (render-edge.ts, proxy_bind).
+    frontDoor: node.address,
     count: options.countHeld,
   });
 

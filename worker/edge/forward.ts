@@ -28,6 +28,17 @@ export function answer(res: ServerResponse, status: number, html: string, extra:
   res.end(html);
 }
 
+/**
+ * Only `frontDoor` (this node's front door, whose hop is bound to the node's address) speaks for
+ * the client: anyone else who connects is the client, whatever forwarding headers it wrote.
+ */
+export function pinClientAddress(req: IncomingMessage, frontDoor: string | undefined): void {
+  const peer = req.socket.remoteAddress ?? "";
+  if (frontDoor !== undefined && peer === frontDoor) return;
+  req.headers["x-forwarded-for"] = peer;
+  req.headers["x-real-ip"] = peer;
+}
+
 /** Idempotent and without a body: sending it again after a failed connection changes nothing. */
 function replayable(req: IncomingMessage): boolean {
   const method = req.method ?? "GET";
@@ -91,7 +102,7 @@ export function forwarder(inFlight: InFlight, localAddress: string | undefined) 
       port: target.port,
       method: req.method,
       path: req.url,
-      // Host, X-Forwarded-For (the client, set by the front door) and X-Shoal-Edge pass unchanged.
+      // Host, X-Forwarded-For (the client: set by the front door, or pinned) and X-Shoal-Edge pass unchanged.
       headers: endToEnd(req.headers),
       agent: retry ? freshAgent : agent,
       localAddress,

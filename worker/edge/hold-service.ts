@@ -1,5 +1,5 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
-import { answer, forwarder, inFlightTracker } from "./forward";
+import { answer, forwarder, inFlightTracker, pinClientAddress } from "./forward";
 import { holdFullPage, holdTimeoutPage, unknownHostPage } from "./pages";
 import { normaliseHost, type RouteDecision } from "./route-table";
 
@@ -26,6 +26,8 @@ export type HoldServiceOptions = {
   maxHeld?: number;
   /** Source address for the hop to a backend, so the backend trusts its X-Forwarded-For. */
   localAddress?: string;
+  /** The front door's address, the one peer whose X-Forwarded-For is passed on (unset: nobody's). */
+  frontDoor?: string;
   /** Told how each request that met a paused site left (the agent's Prometheus counter). */
   count?: (outcome: HoldOutcome) => void;
 };
@@ -92,6 +94,9 @@ export function startHoldService(options: HoldServiceOptions): Promise<HoldServi
   }
 
   const server = http.createServer((req, res) => {
+    // The port is on the node's address: a client that reaches it directly must not choose the
+    // address the backend believes.
+    pinClientAddress(req, options.frontDoor);
     dispatch(req, res, options.decide(normaliseHost(req.headers.host)));
   });
   // Longer than nginx's upstream keepalive_timeout (60 s), so nginx is the side that closes an

@@ -38,8 +38,9 @@ export function renderEdgeConf(node: NodeRoot, table: RouteTable): string {
   entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   const upstreams = [...targets.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1));
   // This node's own backend is reached through its unix socket (same vhosts, cheaper hop).
-  const server = (t: RouteTarget) =>
-    t.address === node.address && t.port === node.backendPort ? `unix:${node.backendSocket}` : `${t.address}:${t.port}`;
+  const local = (t: RouteTarget) => t.address === node.address && t.port === node.backendPort;
+  const server = (t: RouteTarget) => (local(t) ? `unix:${node.backendSocket}` : `${t.address}:${t.port}`);
+  const localUpstreams = upstreams.filter(([, t]) => local(t)).map(([name]) => name);
 
   // nginx builds the map's hash at the end of the map block, with the sizes set before it. A
   // bucket must hold the longest key (253 characters); the table must be able to spread every key.
@@ -77,6 +78,12 @@ map $host $shoal_route {
     hostnames;
     default "";
 ${entries.map(([domain, upstream]) => `    ${domain} ${upstream};\n`).join("")}}
+
+# The hop's source address (proxy_bind): the node's own, which the backends and the hold service
+# believe X-Forwarded-For from. Not on this node's unix socket, where an address cannot be bound.
+map $shoal_route $shoal_bind {
+    default ${node.address};
+${localUpstreams.map((name) => `    ${name} "";\n`).join("")}}
 `;
 }
 
@@ -107,6 +114,9 @@ ${listens}        server_name _;
         proxy_set_header Host $host;
         # The client is whoever connected here; a client's own X-Forwarded-For is not passed on.
         proxy_set_header X-Forwarded-For $remote_addr;
+        proxy_set_header X-Real-IP $remote_addr;
+        # From the node's address (edge.conf's map), the only source the next hop believes.
+        proxy_bind $shoal_bind;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_set_header X-Shoal-Edge ${node.address};
         add_header X-Shoal-Edge ${node.address} always;

@@ -10,7 +10,7 @@ import { recordChange } from "../audit/record-change";
 
 export type AppAdminLogin = { username: string; password: string; loginUrl: string };
 
-export const clusterSecretMissingMessage = "The admin password cannot be shown: the cluster secret is not configured.";
+export const appAdminKeyMissingMessage = "The admin password cannot be shown: the app-admin key is not configured.";
 
 /** The site's address as a browser opens it (the edges serve plain HTTP until TLS arrives). */
 export function siteUrl(domainName: string): string {
@@ -49,11 +49,11 @@ function alreadyShown(at: Date, appLabel: string): AppError {
 
 /**
  * Shows an installed app's first admin login exactly once. The password is derived from the
- * cluster secret (never stored); the conditional update on appAdminShownAt is the once-only gate,
+ * app-admin purpose key (never stored); the conditional update on appAdminShownAt is the once-only gate,
  * so of two concurrent calls Postgres lets one row update through and the other sees it taken.
  * The audit row says that it was shown and to whom, never the password.
  */
-export async function revealAppAdmin(actor: Actor, input: { id: string }, clusterSecret: string | undefined): Promise<AppAdminLogin> {
+export async function revealAppAdmin(actor: Actor, input: { id: string }, appAdminKey: string | undefined): Promise<AppAdminLogin> {
   const site = await db.site.findFirst({
     where: { id: input.id, deletedAt: null, ...siteWhere(actor.scope) },
     select: {
@@ -74,8 +74,8 @@ export async function revealAppAdmin(actor: Actor, input: { id: string }, cluste
   if (createStatus !== "SUCCEEDED") {
     throw new AppError("PRECONDITION_FAILED", `${app.label} is not installed yet: the admin login can be shown once the site is live.`);
   }
-  // Checked before the update: a panel without the secret must not use up the only reveal.
-  if (!clusterSecret) throw new AppError("PRECONDITION_FAILED", clusterSecretMissingMessage);
+  // Checked before the update: a panel without the key must not use up the only reveal.
+  if (!appAdminKey) throw new AppError("PRECONDITION_FAILED", appAdminKeyMissingMessage);
 
   const username = app.adminUsernameDefault ?? "admin";
   await db.$transaction(async (tx) => {
@@ -96,7 +96,7 @@ export async function revealAppAdmin(actor: Actor, input: { id: string }, cluste
   });
   return {
     username,
-    password: appAdminPassword(clusterSecret, site.id),
+    password: appAdminPassword(appAdminKey, site.id),
     loginUrl: `http://${site.domain.name}${app.adminLoginPath}`,
   };
 }

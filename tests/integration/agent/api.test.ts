@@ -6,10 +6,11 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
+import { signedHeaders, unsignedPayload } from "../../../server/contract/agent-signature";
 import { waitFor } from "../../../worker/agent/wait-for";
 import { backendGet, destroyNode, httpGet, makeNode, uniqueUsername, whoamiPhp } from "./node-harness";
 
-// The agent's HTTP API in front of a real node: nothing gets past the bearer check, a bad spec is
+// The agent's HTTP API in front of a real node: nothing gets past the signature check (no replay), a bad spec is
 // refused with its path before anything is touched, a good one converges (the site answers through
 // the node's nginx), and repeated or concurrent PUTs are idempotent and never interleave.
 
@@ -31,8 +32,8 @@ type Reply = { status: number; headers: http.IncomingHttpHeaders; json: any };
 
 function call(method: string, urlPath: string, opts: { token?: string | null; body?: string; headers?: Record<string, string> } = {}): Promise<Reply> {
   const token = opts.token === undefined ? secret : opts.token;
-  const headers: Record<string, string> = { ...opts.headers };
-  if (token !== null) headers.authorization = `Bearer ${token}`;
+  // Signed as the control plane signs (a fresh nonce each time); `headers` may replace any of it.
+  const headers: Record<string, string> = { ...(token === null ? {} : signedHeaders(token, method, urlPath, opts.body)), ...opts.headers };
   if (opts.body !== undefined) {
     headers["content-type"] ??= "application/json";
     headers["content-length"] = String(Buffer.byteLength(opts.body));
@@ -83,6 +84,28 @@ describe("agent HTTP API", () => {
     expect(lowerCase.status).toBe(401);
     const basic = await call("GET", "/v1/health", { token: null, headers: { authorization: `Basic ${secret}` } });
     expect(basic.status).toBe(401);
+  });
+
+  it("refuses the right secret as a bearer token, a request sent again, a stale one, and one whose path or body changed", async () => {
+    expect((await call("GET", "/v1/health", { token: null, headers: { authorization: `Bearer ${secret}` } })).status).toBe(401);
+    // A captured request: accepted once, refused when sent again as it was.
+    const captured = signedHeaders(secret, "GET", "/v1/health");
+    expect((await call("GET", "/v1/health", { token: null, headers: captured })).status).toBe(200);
+    const replayed = await call("GET", "/v1/health", { token: null, headers: captured });
+    expect(replayed.status).toBe(401);
+    expect(replayed.json.error.code).toBe("UNAUTHENTICATED");
+    // Signed well, but a minute old (or from a minute ahead): outside the window.
+    for (const skew of [-60_000, 60_000]) {
+      expect((await call("GET", "/v1/health", { token: null, headers: signedHeaders(secret, "GET", "/v1/health", "", Date.now() + skew) })).status).toBe(401);
+    }
+    // The signature covers the path and the body.
+    expect((await call("GET", "/v1/state", { token: null, headers: signedHeaders(secret, "GET", "/v1/health") })).status).toBe(401);
+    const probe = JSON.stringify({ address, port: 18199, timeoutMs: 500 });
+    const swapped = await call("POST", "/v1/probe", { token: null, body: probe, headers: signedHeaders(secret, "POST", "/v1/probe", JSON.stringify({ address, port: 18198, timeoutMs: 500 })) });
+    expect(swapped.status).toBe(401);
+    // Only a snapshot stream upload may leave its body unhashed.
+    expect((await call("POST", "/v1/probe", { token: null, body: probe, headers: signedHeaders(secret, "POST", "/v1/probe", unsignedPayload) })).status).toBe(401);
+    expect((await call("POST", "/v1/probe", { body: probe })).status).toBe(200);
   });
 
   it("does not converge an unauthenticated PUT, even a valid spec", async () => {

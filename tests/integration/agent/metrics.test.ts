@@ -9,6 +9,7 @@ import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
 import { waitFor } from "../../../worker/agent/wait-for";
 import { destroyNode, makeNode } from "./node-harness";
+import { signedHeaders } from "../../../server/contract/agent-signature";
 
 // GET /v1/metrics on a real agent in front of a real node: behind the bearer check like every
 // route, a report the control plane's schema accepts, per-site rates from the front door's access
@@ -21,7 +22,7 @@ let agent: AgentServer;
 
 async function getMetrics(token: string | null = secret): Promise<{ status: number; json: any }> {
   const res = await fetch(`http://${address}:${agent.port}/v1/metrics`, {
-    headers: token === null ? {} : { authorization: `Bearer ${token}` },
+    headers: token === null ? {} : signedHeaders(token, "GET", "/v1/metrics"),
   });
   return { status: res.status, json: await res.json() };
 }

@@ -10,6 +10,7 @@ import { databaseExists } from "../../../worker/agent/storage/db-dumps";
 import { siteStorage } from "../../../worker/agent/storage/site-storage";
 import { waitFor } from "../../../worker/agent/wait-for";
 import { backendGet, destroyNode, makeNode, uniqueUsername } from "./node-harness";
+import { signedHeaders } from "../../../server/contract/agent-signature";
 
 // A site's round trip between two nodes, as a planned move does it: A serves the site, B keeps a
 // replica (account only, snapshots streamed full then incrementally), B promotes the newest
@@ -52,9 +53,10 @@ let b: NodeRoot;
 const servers: AgentServer[] = [];
 
 const url = (n: NodeRoot, p: string) => `http://${n.address}:${agentPort}${p}`;
-const auth = { authorization: `Bearer ${secret}` };
+/** Signed as the control plane signs each call (server/contract/agent-signature.ts). */
+const auth = (method: string, p: string, body?: string | Uint8Array) => signedHeaders(secret, method, p, body);
 const post = (n: NodeRoot, p: string, body: unknown) =>
-  fetch(url(n, p), { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+  fetch(url(n, p), { method: "POST", headers: { ...auth("POST", p, JSON.stringify(body)), "content-type": "application/json" }, body: JSON.stringify(body) });
 const snapshot = async (n: NodeRoot, name: string) => {
   const res = await post(n, `/v1/sites/${siteId}/snapshots`, { name, databases: [db] });
   expect(res.status).toBe(201);
@@ -64,12 +66,13 @@ const promote = (n: NodeRoot, body: unknown) => post(n, `/v1/sites/${siteId}/pro
 /** GET stream on `from` piped into PUT stream on `to`, as the control plane does (worker/control/agent-client.ts). */
 async function stream(from: NodeRoot, to: NodeRoot, name: string, parent?: string): Promise<number> {
   const path = `/v1/sites/${siteId}/snapshots/${name}/stream`;
-  const source = await fetch(url(from, `${path}${parent ? `?parent=${parent}` : ""}`), { headers: auth });
+  const sourcePath = `${path}${parent ? `?parent=${parent}` : ""}`;
+  const source = await fetch(url(from, sourcePath), { headers: auth("GET", sourcePath) });
   expect(source.status).toBe(200);
   const body = Buffer.from(await source.arrayBuffer());
   const res = await fetch(url(to, path), {
     method: "PUT",
-    headers: { ...auth, "content-type": "application/octet-stream", "x-shoal-storage": source.headers.get("x-shoal-storage")! },
+    headers: { ...auth("PUT", path, body), "content-type": "application/octet-stream", "x-shoal-storage": source.headers.get("x-shoal-storage")! },
     body,
   });
   expect(res.status, await res.clone().text()).toBe(201);
@@ -134,11 +137,8 @@ describe("replicas and promotion", () => {
   });
 
   it("refuses a replica of an unknown account with the field's path, and a promote of a snapshot the node lacks", async () => {
-    const res = await fetch(url(b, "/v1/spec"), {
-      method: "PUT",
-      headers: { ...auth, "content-type": "application/json" },
-      body: JSON.stringify({ ...replicaSpec, replicas: [{ siteId, accountId: "acc1" }, { siteId: "other1", accountId: "acc9" }] }),
-    });
+    const spec = JSON.stringify({ ...replicaSpec, replicas: [{ siteId, accountId: "acc1" }, { siteId: "other1", accountId: "acc9" }] });
+    const res = await fetch(url(b, "/v1/spec"), { method: "PUT", headers: { ...auth("PUT", "/v1/spec", spec), "content-type": "application/json" }, body: spec });
     expect(res.status).toBe(422);
     expect(((await res.json()) as { error: { issues: unknown[] } }).error.issues).toEqual([
       { path: "replicas.1.accountId", message: 'Account "acc9" is not in this spec.' },

@@ -10,6 +10,7 @@ import { runCommand } from "../../../worker/agent/run-command";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
 import { siteStorage, StorageError, type SiteStorage } from "../../../worker/agent/storage/site-storage";
 import { backendGet, uniqueUsername } from "./node-harness";
+import { signedHeaders, unsignedPayload } from "../../../server/contract/agent-signature";
 
 // The storage contract, run against each driver (storage-dir.test.ts, storage-btrfs.test.ts) on a
 // real node: its own MariaDB, nginx and php-fpm, a WordPress site, and a second node root that
@@ -292,9 +293,11 @@ export function storageSuite(options: StorageTestOptions): void {
         servers.push(await startAgentServer({ host: node.address, port: options.agentPort, secret, nodeRoot: node }));
         servers.push(await startAgentServer({ host: peer.address, port: options.agentPort, secret, nodeRoot: peer }));
         const url = (n: NodeRoot, p: string) => `http://${n.address}:${options.agentPort}${p}`;
-        const auth = { authorization: `Bearer ${secret}` };
+        // Each call signed as the control plane signs it (server/contract/agent-signature.ts).
+        const auth = (method: string, p: string, body?: string) => signedHeaders(secret, method, p, body);
         const post = (n: NodeRoot, p: string, body: unknown) =>
-          fetch(url(n, p), { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify(body) });
+          fetch(url(n, p), { method: "POST", headers: { ...auth("POST", p, JSON.stringify(body)), "content-type": "application/json" }, body: JSON.stringify(body) });
+        const get = (n: NodeRoot, p: string) => fetch(url(n, p), { headers: auth("GET", p) });
         const name = `s-${stamp(40)}`;
 
         expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots`))).status).toBe(401);
@@ -311,32 +314,32 @@ export function storageSuite(options: StorageTestOptions): void {
         expect(JSON.stringify(await badReuse.json())).toContain("reuseIfUnchanged");
         expect((await storage.listSnapshots(siteId)).map((x) => x.name)).not.toContain(`s-${stamp(41)}`);
         expect((await post(node, `/v1/sites/nosuchsite/snapshots`, { name: `s-${stamp(41)}`, databases: [] })).status).toBe(404);
-        expect((await fetch(url(node, `/v1/sites/BAD..ID/snapshots`), { headers: auth })).status).toBe(422);
-        const listed = (await (await fetch(url(node, `/v1/sites/${siteId}/snapshots`), { headers: auth })).json()) as { storage: string; snapshots: { name: string }[] };
+        expect((await get(node, `/v1/sites/BAD..ID/snapshots`)).status).toBe(422);
+        const listed = (await (await get(node, `/v1/sites/${siteId}/snapshots`)).json()) as { storage: string; snapshots: { name: string }[] };
         expect(listed.storage).toBe(options.storage);
         expect(listed.snapshots.map((s) => s.name)).toContain(name);
 
-        const listing = await fetch(url(node, `/v1/sites/${siteId}/snapshots/${name}/files?path=public`), { headers: auth });
+        const listing = await get(node, `/v1/sites/${siteId}/snapshots/${name}/files?path=public`);
         expect(((await listing.json()) as { type: string }).type).toBe("dir");
-        const bytes = await fetch(url(node, `/v1/sites/${siteId}/snapshots/${name}/files?path=public/keep.txt`), { headers: auth });
+        const bytes = await get(node, `/v1/sites/${siteId}/snapshots/${name}/files?path=public/keep.txt`);
         expect(bytes.headers.get("content-type")).toBe("application/octet-stream");
         const keep = await bytes.text();
-        expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots/${name}/files?path=${encodeURIComponent("public/../../..")}`), { headers: auth })).status).toBe(422);
+        expect((await get(node, `/v1/sites/${siteId}/snapshots/${name}/files?path=${encodeURIComponent("public/../../..")}`)).status).toBe(422);
         await writeFile(path.join(siteDir, "public/keep.txt"), "overwritten\n");
         expect((await post(node, `/v1/sites/${siteId}/restore-file`, { name, path: "public/keep.txt" })).status).toBe(200);
         expect(await readFile(path.join(siteDir, "public/keep.txt"), "utf8")).toBe(keep);
 
-        const stream = await fetch(url(node, `/v1/sites/${siteId}/snapshots/${name}/stream`), { headers: auth });
+        const stream = await get(node, `/v1/sites/${siteId}/snapshots/${name}/stream`);
         expect(stream.headers.get("x-shoal-storage")).toBe(options.storage);
         const wrongKind = await fetch(url(peer, `/v1/sites/${siteId}/snapshots/${name}/stream`), {
           method: "PUT",
-          headers: { ...auth, "content-type": "application/octet-stream", "x-shoal-storage": options.storage === "dir" ? "btrfs" : "dir" },
+          headers: { ...auth("PUT", `/v1/sites/${siteId}/snapshots/${name}/stream`, "x"), "content-type": "application/octet-stream", "x-shoal-storage": options.storage === "dir" ? "btrfs" : "dir" },
           body: "x",
         });
         expect(wrongKind.status).toBe(422);
         const received = await fetch(url(peer, `/v1/sites/${siteId}/snapshots/${name}/stream`), {
           method: "PUT",
-          headers: { ...auth, "content-type": "application/octet-stream", "x-shoal-storage": stream.headers.get("x-shoal-storage")! },
+          headers: { ...auth("PUT", `/v1/sites/${siteId}/snapshots/${name}/stream`, unsignedPayload), "content-type": "application/octet-stream", "x-shoal-storage": stream.headers.get("x-shoal-storage")! },
           body: stream.body,
           duplex: "half",
         } as RequestInit);
@@ -347,8 +350,8 @@ export function storageSuite(options: StorageTestOptions): void {
         const restored = await post(node, `/v1/sites/${siteId}/restore`, { name, keepCurrentAs: `pre-${stamp(42)}`, databases: [dbName] });
         expect(restored.status).toBe(200);
         expect(((await rows()).notes as { id: number }[]).map((r) => r.id)).not.toContain(99);
-        expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`), { method: "DELETE", headers: auth })).status).toBe(200);
-        expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`), { method: "DELETE", headers: auth })).status).toBe(404);
+        expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`), { method: "DELETE", headers: auth("DELETE", `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`) })).status).toBe(200);
+        expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`), { method: "DELETE", headers: auth("DELETE", `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`) })).status).toBe(404);
       } finally {
         for (const server of servers) await server.close();
       }

@@ -53,8 +53,9 @@ echo 'addr=', $_SERVER['REMOTE_ADDR'], ' edge=', $_SERVER['HTTP_X_SHOAL_EDGE'] ?
 `;
 
 beforeAll(async () => {
-  a = await makeNode("127.0.20.1", 18201, 13201, { backendPort: 18202, holdPort: 18203 });
-  b = await makeNode("127.0.20.2", 18211, 13211, { backendPort: 18212, holdPort: 18213 });
+  // Each believes the other's front door, as the cluster configures its nodes.
+  a = await makeNode("127.0.20.1", 18201, 13201, { backendPort: 18202, holdPort: 18203, trustedProxies: ["127.0.20.2"] });
+  b = await makeNode("127.0.20.2", 18211, 13211, { backendPort: 18212, holdPort: 18213, trustedProxies: ["127.0.20.1"] });
   agentA = await startAgent(a, 20_000);
   agentB = await startAgent(b, 1_500);
   const spec = {

@@ -13,6 +13,7 @@ import { handleOutboxEvent } from "../../../worker/control/handle-outbox-event";
 import { reconcileNode } from "../../../worker/control/reconcile-node";
 import { callerFor, makeWorld } from "../../helpers/fixtures";
 import { destroyNode, httpGet, makeNode } from "../agent/node-harness";
+import { scrapeToken } from "../../../server/contract/agent-signature";
 
 // /metrics of the three kinds of process, scraped while a site is installed for real: the panel's
 // site.create call, the outbox event's placement, the reconcile's converge on a real agent (nginx,
@@ -128,10 +129,11 @@ describe("/metrics", () => {
   });
 
   it("refuses a scrape from another machine without the token, and answers it with the token", async () => {
-    // The agent: the node's own secret, as every other agent call.
+    // The agent: its scrape token, derived from the node's secret; the secret itself travels nowhere.
     expect((await scrape(address, agentPort, { from: elsewhere })).status).toBe(401);
     expect((await scrape(address, agentPort, { from: elsewhere, token: "not-the-secret" })).status).toBe(401);
-    const withSecret = await scrape(address, agentPort, { from: elsewhere, token: secret });
+    expect((await scrape(address, agentPort, { from: elsewhere, token: secret })).status).toBe(401);
+    const withSecret = await scrape(address, agentPort, { from: elsewhere, token: scrapeToken(secret) });
     expect(withSecret.status).toBe(200);
     expect(withSecret.body).toContain("shoal_frontdoor_requests_total");
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../../server/db";
 import { appAdminPassword } from "../../../server/contract/cluster-secrets";
-import { clusterSecretMissingMessage, revealAppAdmin } from "../../../server/services/site/reveal-app-admin";
+import { appAdminKeyMissingMessage, revealAppAdmin } from "../../../server/services/site/reveal-app-admin";
 import type { Actor } from "../../../server/services/actor";
 import { loadScope } from "../../../server/auth/load-scope";
 import type { SessionUser } from "../../../server/auth/auth-state";
@@ -24,7 +24,10 @@ beforeAll(async () => {
 const asA = () => callerFor(owner.user);
 const asB = () => callerFor(world.users.customerB);
 const site = { phpVersion: "8.2", documentRoot: "public" } as const;
+// The control worker derives the password it installs from the cluster secret; the panel holds
+// only the app-admin key, and both must come to the same password.
 const secret = process.env.SHOAL_CLUSTER_SECRET!;
+const panelKey = process.env.SHOAL_APP_ADMIN_KEY!;
 
 /** What the control worker does when a node has installed the app and every edge serves it. */
 async function settleCreate(siteId: string) {
@@ -124,7 +127,7 @@ describe("site.revealAppAdmin", () => {
     expect((await asA().site.revealAppAdmin({ id: s.id })).username).toBe("admin");
   });
 
-  it("refuses clearly without a cluster secret, and keeps the reveal for later", async () => {
+  it("refuses clearly without the app-admin key, and keeps the reveal for later", async () => {
     const s = await installedSite("reveal-nosecret.test");
     const actor: Actor = {
       userId: owner.user.id,
@@ -133,8 +136,8 @@ describe("site.revealAppAdmin", () => {
       ip: null,
       scope: await loadScope(db, owner.user),
     };
-    await expect(revealAppAdmin(actor, { id: s.id }, undefined)).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: clusterSecretMissingMessage });
+    await expect(revealAppAdmin(actor, { id: s.id }, undefined)).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: appAdminKeyMissingMessage });
     expect((await db.site.findUniqueOrThrow({ where: { id: s.id } })).appAdminShownAt).toBeNull();
-    expect((await revealAppAdmin(actor, { id: s.id }, secret)).password).toBe(appAdminPassword(secret, s.id));
+    expect((await revealAppAdmin(actor, { id: s.id }, panelKey)).password).toBe(appAdminPassword(secret, s.id));
   });
 });

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,6 +8,7 @@ import { agentSecret } from "../../../server/contract/cluster-secrets";
 import { db } from "../../../server/db";
 import { QUEUES, createRedisConnection } from "../../../server/jobs/queues";
 import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";
+import { signedRequestAuth } from "../../../worker/agent/auth";
 import { agentRouter } from "../../../worker/agent/router";
 import { storageRoutes } from "../../../worker/agent/storage/routes";
 import { siteStorage } from "../../../worker/agent/storage/site-storage";
@@ -49,10 +49,10 @@ beforeAll(async () => {
   node = nodeRoot({ root: path.join(base, "node"), address: "127.0.0.1", httpPort: 1, backendPort: 2, holdPort: 3, mysqlPort: 4, storage: "dir" });
   await ensureNodeLayout(node);
   const handle = agentRouter(storageRoutes(node, { lock: { run: (task) => task() } }));
-  const token = Buffer.from(`Bearer ${agentSecret(process.env.SHOAL_CLUSTER_SECRET!, nodeName)}`);
+  // The agent's own check of a signed request, with the node's token.
+  const authorised = signedRequestAuth(agentSecret(process.env.SHOAL_CLUSTER_SECRET!, nodeName));
   server = http.createServer((req, res) => {
-    const got = Buffer.from(req.headers.authorization ?? "");
-    if (got.length !== token.length || !timingSafeEqual(got, token)) {
+    if (!authorised(req)) {
       res.writeHead(401).end();
       return;
     }

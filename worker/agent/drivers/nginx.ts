@@ -112,8 +112,10 @@ export type VhostInput = {
 export function renderVhost(node: NodeRoot, site: VhostInput): string {
   // The backend port: only front doors and the hold service connect here. They set
   // X-Forwarded-For to the client they saw, so PHP's REMOTE_ADDR is the client's, believed only
-  // from those peers (anyone else's header is ignored).
-  const trusted = ["unix:", "127.0.0.0/8", node.address, ...node.trustedProxies];
+  // from those peers: this node's front door (the unix socket), a hop bound to this node's address
+  // (the hold service, the front door to its own TCP port) and other nodes' front doors. Not all of
+  // loopback: any local process can connect from 127.0.0.1 and say whatever it likes.
+  const trusted = ["unix:", node.address, ...node.trustedProxies];
   const head = `# Shoal site ${site.siteId}; written by the agent, changes are overwritten.
 server {
     listen ${node.address}:${node.backendPort};
@@ -170,6 +172,10 @@ ${[...new Set(trusted)].map((from) => `    set_real_ip_from ${from};
         try_files $fastcgi_script_name =404;
         include /etc/nginx/fastcgi_params;
         fastcgi_param SCRIPT_FILENAME $document_root$fastcgi_script_name;
+        # The headers PHP apps read for the client's address say what REMOTE_ADDR says (nginx then
+        # drops the request's own), so no app believes an address a client wrote.
+        fastcgi_param HTTP_X_FORWARDED_FOR $remote_addr;
+        fastcgi_param HTTP_X_REAL_IP $remote_addr;
         fastcgi_pass unix:${node.poolSocket(site.siteId)};
     }
 }

@@ -9,4 +9,4 @@ export const revealAppAdminProcedure = procedure
   .meta({ access: "site.revealAppAdmin" })
   .input(revealAppAdminInput)
   .output(revealAppAdminOutput)
-  .mutation(({ ctx, input }) => revealAppAdmin(signedIn(ctx).actor, input, env.SHOAL_CLUSTER_SECRET));
+  .mutation(({ ctx, input }) => revealAppAdmin(signedIn(ctx).actor, input, env.SHOAL_APP_ADMIN_KEY));

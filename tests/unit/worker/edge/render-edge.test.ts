@@ -72,6 +72,12 @@ map $host $shoal_route {
     d.example.test shoal_backend_127_0_20_2_8080;
     held.example.test shoal_hold;
 }
+
+# The hop's source address (proxy_bind): the node's own, which the backends and the hold service
+# believe X-Forwarded-For from. Not on this node's unix socket, where an address cannot be bound.
+map $shoal_route $shoal_bind {
+    default 127.0.20.1;
+}
 `);
   });
 
@@ -79,6 +85,8 @@ map $host $shoal_route {
     const conf = renderEdgeConf(node, parseRouteTable({ routes: [route("site1", ["a.example.test"], { target: { address: "127.0.20.1", port: 8080 } })] }));
     expect(conf).toContain("upstream shoal_backend_127_0_20_1_8080 {\n    server unix:/var/lib/shoal/node1/run/backend/nginx.sock max_fails=0;\n");
     expect(conf).toContain("    a.example.test shoal_backend_127_0_20_1_8080;\n");
+    // A socket has no address to bind the hop to: that upstream alone is reached unbound.
+    expect(conf).toContain("map $shoal_route $shoal_bind {\n    default 127.0.20.1;\n    shoal_backend_127_0_20_1_8080 \"\";\n}\n");
   });
 
   it("sends a viaHold site to the hold service whether paused or not, so its pause and release render the same file", () => {
@@ -114,6 +122,9 @@ describe("the front door and the backend in nginx.conf", () => {
     expect(conf).toContain("include /var/lib/shoal/node1/etc/nginx/edge.conf;");
     expect(conf).toContain("proxy_pass http://$shoal_route;");
     expect(conf).toContain("proxy_set_header X-Shoal-Edge 127.0.20.1;");
+    // The client is the front door's peer, and the next hop comes from the node's address.
+    expect(conf).toContain("proxy_set_header X-Forwarded-For $remote_addr;\n        proxy_set_header X-Real-IP $remote_addr;\n");
+    expect(conf).toContain("proxy_bind $shoal_bind;");
     expect(conf).toContain("proxy_read_timeout 100s;");
     // The backend's own default server, so an unknown Host on the backend port is a 404 too.
     expect(conf).toMatch(
@@ -136,8 +147,10 @@ describe("the front door and the backend in nginx.conf", () => {
     expect(vhost).toContain("    listen 127.0.20.1:8080;\n    listen unix:/var/lib/shoal/node1/run/backend/nginx.sock;\n");
     expect(vhost).not.toContain(":80;");
     expect(vhost).toContain(
-      "    set_real_ip_from unix:;\n    set_real_ip_from 127.0.0.0/8;\n    set_real_ip_from 127.0.20.1;\n    set_real_ip_from 10.0.0.0/24;\n    real_ip_header X-Forwarded-For;\n",
+      "    set_real_ip_from unix:;\n    set_real_ip_from 127.0.20.1;\n    set_real_ip_from 10.0.0.0/24;\n    real_ip_header X-Forwarded-For;\n",
     );
+    // PHP's copies of the forwarding headers are the address nginx settled on, never the client's own.
+    expect(vhost).toContain("        fastcgi_param HTTP_X_FORWARDED_FOR $remote_addr;\n        fastcgi_param HTTP_X_REAL_IP $remote_addr;\n");
   });
 
   it("refuses a node config whose ports clash or whose extra listeners are not IPv4:port", () => {
