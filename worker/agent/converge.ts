@@ -4,6 +4,7 @@ import { installApp } from "./apps/install-app";
 import { readAppMarker } from "./apps/marker";
 import { readTextIfExists, replaceAllChecked } from "./config-file";
 import { concernsSpecObject, nonConvergentSteps, reloadCause, reloadOf, RewriteCounter, rewrittenResult, withoutHeld } from "./convergence";
+import { settleEachLimited } from "./each-limited";
 import { describeStep, diffNode, planNode, stepObjects, type ObservedNode, type Step } from "./diff-node";
 import * as mariadb from "./drivers/mariadb";
 import * as nginx from "./drivers/nginx";
@@ -183,6 +184,9 @@ export type ConvergeOptions = {
   deferNginxReload?: { pending: boolean };
 };
 
+/** How many accounts' php-fpm masters are checked, started or reloaded at once. */
+const masterConcurrency = 4;
+
 /** The agent's memory of recent config writes, across converges (see RewriteCounter). */
 const rewrites = new RewriteCounter();
 
@@ -227,7 +231,9 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
     const check =
       first.kind === "installPool"
         ? async () => {
-            for (const username of usernames) await phpFpm.checkPhpFpmConfig(node, username);
+            // Each account's master config with its pools; independent of the others'.
+            const errors = (await settleEachLimited(usernames, masterConcurrency, (username) => phpFpm.checkPhpFpmConfig(node, username))).filter((e) => e !== null);
+            if (errors[0]) throw errors[0];
           }
         : () => nginx.checkNginxConfig(node);
     for (const username of usernames) await mkdir(node.poolDir(username), { recursive: true, mode: 0o700 });
@@ -244,11 +250,23 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
     succeeded.set(step, results.length);
     results.push({ step: describeStep(step), kind: step.kind, ok: true });
   };
+  // Starts and reloads of different accounts' masters that follow one another run side by side
+  // (each waits for its own sockets); their outcomes are taken in order below.
+  const masterOutcomes = new Map<Step, Error | null>();
+  const runMasters = async (i: number) => {
+    let j = i;
+    while (j < steps.length && (steps[j]!.kind === "startPhpFpm" || steps[j]!.kind === "reloadPhpFpm")) j++;
+    const run = steps.slice(i, j).filter((s) => !blockReason(s) && (reloadOf(s) === null || changed.has(reloadOf(s)!)));
+    const outcomes = await settleEachLimited(run, masterConcurrency, (s) => applyStep(node, s));
+    run.forEach((s, k) => masterOutcomes.set(s, outcomes[k] ?? null));
+  };
   for (const [index, step] of steps.entries()) {
     const base = { step: describeStep(step), kind: step.kind };
     const failed = (error: string): StepResult => ({ ...base, ok: false, error, objects: stepObjects(step, spec) });
     const previous = steps[index - 1];
     if ((step.kind === "installPool" || step.kind === "installVhost") && previous?.kind !== step.kind) await tryBatch(index);
+    const isMaster = step.kind === "startPhpFpm" || step.kind === "reloadPhpFpm";
+    if (isMaster && previous?.kind !== "startPhpFpm" && previous?.kind !== "reloadPhpFpm") await runMasters(index);
     const reason = blockReason(step);
     if (reason) {
       results.push(failed(`Skipped: ${reason}.`));
@@ -264,7 +282,10 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
     if (reload !== null && !changed.has(reload)) continue;
     try {
       if (step.kind === "reloadNginx" && options.deferNginxReload && (await nginx.nginxPid(node))) options.deferNginxReload.pending = true;
-      else await applyStep(node, step);
+      else if (masterOutcomes.has(step)) {
+        const error = masterOutcomes.get(step);
+        if (error) throw error;
+      } else await applyStep(node, step);
       succeed(step);
     } catch (e) {
       results.push(failed(e instanceof Error ? e.message : String(e)));
