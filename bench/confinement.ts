@@ -4,6 +4,7 @@ import { converge } from "../worker/agent/converge";
 import { removeEgressRules } from "../worker/agent/drivers/egress";
 import { phpFpmPid, stopPhpFpm } from "../worker/agent/drivers/php-fpm";
 import { runCommand } from "../worker/agent/run-command";
+import { median, wrk as wrkRun, type WrkFigures } from "./lib/wrk";
 import { waitFor } from "../worker/agent/wait-for";
 import { startEdge, type Edge } from "../worker/edge/edge-routes";
 import { destroyNode, httpGet, makeNode, uniqueUsername } from "../tests/integration/agent/node-harness";
@@ -25,33 +26,8 @@ const seconds = Number(process.env.CONFINE_BENCH_SECONDS ?? 8);
 const connections = Number(process.env.CONFINE_BENCH_CONNECTIONS ?? 8);
 const host = "confine.bench.test";
 
-type Figures = { rps: number; p50: number; p99: number };
-
-function micros(text: string): number {
-  const match = /^([0-9.]+)(us|ms|s)$/.exec(text);
-  if (!match) throw new Error(`Unreadable wrk latency "${text}"`);
-  const value = Number(match[1]);
-  return match[2] === "us" ? value : match[2] === "ms" ? value * 1_000 : value * 1_000_000;
-}
-
-async function wrk(url: string): Promise<Figures> {
-  const { stdout } = await runCommand("/usr/bin/wrk", ["-t2", `-c${connections}`, `-d${seconds}s`, "--timeout", "10s", "--latency", "-H", `Host: ${host}`, url], {
-    timeoutMs: (seconds + 30) * 1_000,
-  });
-  const rps = /Requests\/sec:\s+([0-9.]+)/.exec(stdout)?.[1];
-  const p50 = /^\s+50%\s+(\S+)/m.exec(stdout)?.[1];
-  const p99 = /^\s+99%\s+(\S+)/m.exec(stdout)?.[1];
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1];
-  if (!rps || !p50 || !p99) throw new Error(`Unreadable wrk output:\n${stdout}`);
-  if (errors) throw new Error(`${url}: ${errors} responses were not 2xx/3xx`);
-  return { rps: Number(rps), p50: micros(p50), p99: micros(p99) };
-}
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+type Figures = WrkFigures;
+const wrk = (url: string) => wrkRun(url, { host, connections, seconds, timeout: "10s" });
 
 async function main(): Promise<void> {
   if (!existsSync("/usr/bin/wrk")) throw new Error("wrk is missing: apt-get install -y wrk.");

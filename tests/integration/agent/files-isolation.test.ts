@@ -1,16 +1,15 @@
-import { spawn } from "node:child_process";
-import { chmod, chown, cp, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge } from "../../../worker/agent/converge";
-import { asUser, confinedCommand } from "../../../worker/agent/drivers/account-runtime";
 import { maxMessageBytes, spooledMessages } from "../../../worker/agent/drivers/sendmail";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { runCommand } from "../../../worker/agent/run-command";
 import { storeImage } from "../../../worker/agent/storage/loop-store";
-import { lookupSystemGroupId, lookupSystemUser } from "../../../worker/agent/system-users";
+import { lookupSystemUser } from "../../../worker/agent/system-users";
 import { startEdge, type Edge } from "../../../worker/edge/edge-routes";
 import { destroyNode, httpGet, makeNode, uniqueUsername } from "./node-harness";
+import { putSiteFile, runAsCustomer } from "../../helpers/customer-code";
 
 // What one account can reach of another's files and of the node's own, on a real node: through
 // nginx (a symlink the account plants in its site, fetched through the front door), through PHP's
@@ -39,30 +38,8 @@ const spec = {
 
 const bobSecret = "bob-private-content-7d1f";
 
-async function put(username: string, siteId: string, documentRoot: string, name: string, content: string): Promise<string> {
-  const user = (await lookupSystemUser(username))!;
-  const file = path.join(node.siteDir(username, siteId), documentRoot, name);
-  await writeFile(file, content);
-  await chown(file, user.uid, (await lookupSystemGroupId("www-data"))!);
-  return file;
-}
-
-/** Runs `script` with sh as the account's user, confined as the agent confines its processes. */
-async function asCustomer(username: string, script: string): Promise<{ code: number | null; out: string }> {
-  const user = (await lookupSystemUser(username))!;
-  const [file, args] = await confinedCommand(node, username, asUser(user, ["/bin/sh", "-c", script]));
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { cwd: "/", env: { PATH: "/usr/bin:/bin" } as unknown as NodeJS.ProcessEnv });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
+const put = (username: string, siteId: string, documentRoot: string, name: string, content: string) => putSiteFile(node, username, siteId, name, content, documentRoot);
+const asCustomer = (username: string, script: string) => runAsCustomer(node, username, script);
 
 const front = (host: string, urlPath: string) => httpGet(node, host, urlPath);
 const mode = async (file: string) => (await stat(file)).mode & 0o7777;
