@@ -1,4 +1,4 @@
-import { chmod, cp, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { converge } from "../../../worker/agent/converge";
@@ -66,6 +66,9 @@ beforeAll(async () => {
   scriptsRoot = path.join(path.dirname(node.root), "repo");
   await mkdir(path.join(scriptsRoot, "scripts"), { recursive: true });
   for (const name of ["lib.sh", "node-lib.sh", "cluster.sh"]) await cp(path.join("scripts", name), path.join(scriptsRoot, "scripts", name));
+  // What the scripts run to derive the panel's purpose key (scripts/cluster/purpose-key.ts), as
+  // links to the repository's own.
+  for (const name of ["node_modules", "server", "scripts/cluster"]) await symlink(path.resolve(name), path.join(scriptsRoot, name));
   await mkdir(path.join(scriptsRoot, "var"), { mode: 0o755 });
   await chmod(path.join(scriptsRoot, "var"), 0o755);
   await writeFile(path.join(scriptsRoot, "var/auth-secret"), "an-auth-secret-from-an-earlier-version-0123456789", { mode: 0o644 });
