@@ -106,6 +106,18 @@ export function concernsSpecObject(step: Step, spec: NodeSpec): boolean {
 }
 
 /**
+ * Whether a step that does not converge holds its object. Not an account's own steps (its Unix
+ * user, cgroup, disk limit): they reload nothing, every site of the account depends on them, and
+ * on a machine that runs several nodes another node makes the same user at the same moment, so
+ * holding the account on such a race would stop all its sites until an admin retries. They are
+ * left to the next reconcile, as before.
+ */
+const accountSteps = new Set<Step["kind"]>(["ensureAccount", "ensureAccountCgroup", "ensureAccountQuota", "removeAccount"]);
+function holdable(step: Step): boolean {
+  return !accountSteps.has(step.kind);
+}
+
+/**
  * The steps that succeeded in this converge and that a diff taken right after it still asks for,
  * each as the failed result that replaces its success. A reload is never one of them: it is due
  * again only because its cause is, and the cause is what gets reported.
@@ -113,7 +125,7 @@ export function concernsSpecObject(step: Step, spec: NodeSpec): boolean {
 export function nonConvergentSteps(succeeded: readonly Step[], again: readonly Step[], spec: NodeSpec): { step: Step; result: FailedStepResult }[] {
   const wanted = new Set(again.filter((s) => reloadOf(s) === null).map(stepKey));
   return succeeded
-    .filter((s) => reloadOf(s) === null && wanted.has(stepKey(s)) && concernsSpecObject(s, spec))
+    .filter((s) => reloadOf(s) === null && holdable(s) && wanted.has(stepKey(s)) && concernsSpecObject(s, spec))
     .map((step) => {
       const objects = stepObjects(step, spec);
       const error = `${label(step, objects)}: ${symptom(step)}; it does not converge, so it is not applied again.`;
