@@ -157,16 +157,16 @@ describe("network: Alice's PHP connects to nothing but her node's MariaDB and th
 });
 
 describe("unix sockets: the platform's services have no socket a customer can find", () => {
-  const sockets = () => [
-    ["Postgres", "/run/postgresql/.s.PGSQL.5432"],
-    ["the machine's MariaDB", "/run/mysqld/mysqld.sock"],
-    ["the other node's MariaDB", n2.root.mysqlSocket],
-    ["its node's backend (which trusts forwarding headers)", n1.root.backendSocket],
+  // Paths as functions: the nodes' roots are known once the cluster runs.
+  const sockets: [string, () => string][] = [
+    ["Postgres", () => "/run/postgresql/.s.PGSQL.5432"],
+    ["the machine's MariaDB", () => "/run/mysqld/mysqld.sock"],
+    ["the other node's MariaDB", () => n2.root.mysqlSocket],
+    ["its node's backend", () => n1.root.backendSocket],
   ];
-  for (const i of [0, 1, 2, 3]) {
-    attempt("sockets", `PHP to a unix socket: ${["Postgres", "the machine's MariaDB", "the other node's MariaDB", "its node's backend"][i]}`, "refused or not found", async () => {
-      const [, socket] = sockets()[i]!;
-      const res = await php(`<?php $s = @fsockopen('unix://${socket}', -1, $e, $m, 2); echo $s ? 'connected' : "refused: $m";`);
+  for (const [label, socket] of sockets) {
+    attempt("sockets", `PHP to a unix socket: ${label}`, "refused or not found", async () => {
+      const res = await php(`<?php $s = @fsockopen('unix://${socket()}', -1, $e, $m, 2); echo $s ? 'connected' : "refused: $m";`);
       return { held: res.status === 200 && !res.body.includes("connected"), observed: `${res.status} ${first(res.body)}` };
     });
   }

@@ -227,12 +227,14 @@ function siteStoreSteps(observed: ObservedNode, desired: DesiredNode): { steps: 
  */
 function quotaSteps(observed: ObservedNode, desired: DesiredNode, moved: Set<string>): Step[] {
   const steps: Step[] = [];
-  const storedUnder = (siteId: string) => observed.siteStores.find((s) => s.siteId === siteId)?.username;
+  const storedUnder = new Map(observed.siteStores.map((s) => [s.siteId, s.username]));
+  const sitesOf = new Map<string, string[]>();
+  for (const site of desired.sites) {
+    const owner = moved.has(site.id) ? storedUnder.get(site.id) : site.username;
+    if (owner !== undefined) sitesOf.set(owner, [...(sitesOf.get(owner) ?? []), site.id]);
+  }
   for (const account of desired.accounts) {
-    const siteIds = desired.sites
-      .filter((s) => (moved.has(s.id) ? storedUnder(s.id) : s.username) === account.username)
-      .map((s) => s.id)
-      .sort();
+    const siteIds = (sitesOf.get(account.username) ?? []).sort();
     const seen = observed.quotas[account.username];
     if (seen?.limitBytes !== account.limits.diskMb * 1024 ** 2 || !sameStrings(seen.siteIds, siteIds)) {
       steps.push({ kind: "ensureAccountQuota", username: account.username, diskMb: account.limits.diskMb, siteIds });

@@ -1,4 +1,3 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -6,7 +5,7 @@ import type { StepResult } from "../../../server/contract/node-apply";
 import { converge } from "../../../worker/agent/converge";
 import { nginxPid } from "../../../worker/agent/drivers/nginx";
 import type { NodeRoot } from "../../../worker/agent/node-root";
-import { backendGet, destroyNode, makeNode, uniqueUsername, whoamiPhp } from "./node-harness";
+import { backendGet, destroyNode, makeNode, startRewriter, uniqueUsername, whoamiPhp } from "./node-harness";
 
 // Ten rounds of converge on a real node with two sites that cannot converge beside good ones:
 // - "bad1": something outside the agent keeps rewriting its vhost (the agent writes it, and
@@ -50,16 +49,6 @@ async function nginxChildren(): Promise<string> {
 async function phpFpmReloads(username: string): Promise<number> {
   const log = await readFile(node.phpFpmLog(username), "utf8").catch(() => "");
   return log.split("\n").filter((line) => line.includes("Reloading in progress")).length;
-}
-
-/** Keeps bad1's vhost different from what the agent writes (a comment appended), every ms. */
-function startRewriter(file: string): () => void {
-  const timer = setInterval(() => {
-    if (!existsSync(file)) return;
-    const content = readFileSync(file, "utf8");
-    if (!content.endsWith("# rewritten\n")) writeFileSync(file, `${content}# rewritten\n`);
-  }, 1);
-  return () => clearInterval(timer);
 }
 
 beforeAll(async () => {

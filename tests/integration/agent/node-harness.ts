@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import path from "node:path";
@@ -88,3 +89,16 @@ export function backendGet(node: NodeRoot, host: string, urlPath: string): Promi
 }
 
 export const whoamiPhp = "<?php echo 'user=', posix_getpwuid(posix_geteuid())['name'];\n";
+
+/**
+ * Something outside the agent that keeps undoing its write: appends a comment to `file` whenever it
+ * lacks one, every millisecond, until the returned function is called.
+ */
+export function startRewriter(file: string): () => void {
+  const timer = setInterval(() => {
+    if (!existsSync(file)) return;
+    const content = readFileSync(file, "utf8");
+    if (!content.endsWith("# rewritten\n")) writeFileSync(file, `${content}# rewritten\n`);
+  }, 1);
+  return () => clearInterval(timer);
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../../server/db";
@@ -17,7 +17,7 @@ import { handleOutboxEvent } from "../../../worker/control/handle-outbox-event";
 import { settleOperations } from "../../../worker/control/operation-progress";
 import { ReconcileRetry, reconcileNode } from "../../../worker/control/reconcile-node";
 import { callerFor, makeWorld } from "../../helpers/fixtures";
-import { destroyNode, httpGet, makeNode } from "../agent/node-harness";
+import { destroyNode, httpGet, makeNode, startRewriter } from "../agent/node-harness";
 
 // The control plane and a real node against a site that cannot converge (something on the node
 // keeps rewriting its vhost): the reconcile holds it (its operation fails, in words a customer may
@@ -73,16 +73,6 @@ async function succeeded(targetId: string) {
 async function nginxChildren(): Promise<string> {
   const master = await nginxPid(node);
   return (await readFile(`/proc/${master}/task/${master}/children`, "utf8").catch(() => "")).trim().split(" ").sort().join(" ");
-}
-
-/** Keeps a vhost different from what the agent writes (a comment appended), every ms. */
-function startRewriter(file: string): () => void {
-  const timer = setInterval(() => {
-    if (!existsSync(file)) return;
-    const content = readFileSync(file, "utf8");
-    if (!content.endsWith("# rewritten\n")) writeFileSync(file, `${content}# rewritten\n`);
-  }, 1);
-  return () => clearInterval(timer);
 }
 
 async function newSite(name: string) {
