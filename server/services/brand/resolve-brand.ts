@@ -1,4 +1,7 @@
 import { db } from "../../db";
+import { env } from "../../env";
+import { normaliseHost } from "../../http/request-host";
+import { rememberHostBrand } from "./last-known-brand";
 import type { AuthState } from "../../auth/auth-state";
 
 export type ResolvedBrand = {
@@ -29,21 +32,6 @@ const FALLBACK: ResolvedBrand = {
   isPlatform: true,
 };
 
-/** "Panel.Example.COM:3000" → "panel.example.com"; "[::1]:3000" → "::1"; junk → null. */
-export function normaliseHost(host: string | null): string | null {
-  if (!host) return null;
-  let h = host.trim().toLowerCase();
-  if (h.startsWith("[")) {
-    const end = h.indexOf("]");
-    h = end > 0 ? h.slice(1, end) : "";
-  } else {
-    h = h.replace(/:\d*$/, "");
-  }
-  h = h.replace(/\.$/, "");
-  if (h === "" || h.length > 253 || !/^[a-z0-9.:-]+$/.test(h)) return null;
-  return h;
-}
-
 /**
  * The brand a visitor sees, in this order: the reseller that owns the request's host name
  * (BrandHostname), else the signed-in user's reseller, else the platform root. A reseller with no
@@ -71,14 +59,24 @@ async function lookup(hostname: string | null, auth: AuthState | null): Promise<
   if (hostname) {
     const owner = await db.brandHostname.findUnique({ where: { hostname }, select: { resellerId: true } });
     const brand = owner && (await brandOf({ resellerId: owner.resellerId }));
-    if (brand) return brand;
+    if (brand) {
+      // A reseller's own host: its brand is what the maintenance page shows there.
+      rememberHostBrand(hostname, brand);
+      return brand;
+    }
   }
   if (auth) {
     const brand = await brandOf({ resellerId: auth.user.resellerId });
     if (brand) return brand;
   }
-  return (await brandOf({ reseller: { isPlatform: true, parentId: null } })) ?? FALLBACK;
+  const platform = (await brandOf({ reseller: { isPlatform: true, parentId: null } })) ?? FALLBACK;
+  // Only the platform's own host is remembered with the platform's brand (any Host header a
+  // client invents would reach this line too, and must not crowd the real hosts out).
+  if (hostname && hostname === platformHost) rememberHostBrand(hostname, platform);
+  return platform;
 }
+
+const platformHost = normaliseHost(new URL(env.PANEL_URL).host);
 
 async function brandOf(where: { resellerId: string } | { reseller: { isPlatform: true; parentId: null } }) {
   const brand = await db.brand.findFirst({

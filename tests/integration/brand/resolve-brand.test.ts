@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "../../../server/db";
-import { clearBrandCache, normaliseHost, resolveBrand } from "../../../server/services/brand/resolve-brand";
+import { normaliseHost } from "../../../server/http/request-host";
+import { clearBrandCache, resolveBrand } from "../../../server/services/brand/resolve-brand";
 import { authFor, makeWorld } from "../../helpers/fixtures";
 
 let world: Awaited<ReturnType<typeof makeWorld>>;
