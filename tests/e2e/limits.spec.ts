@@ -77,6 +77,11 @@ test("the admin lowers the memory bound, and the reseller's plan edit past it ge
   await expect(planMemory).toHaveAttribute("aria-invalid", "true");
   await expect(planMemory).toHaveAccessibleDescription(/Must be at most 1,024 \(the platform's limit\)\./);
   await shot(reseller, "limits-03-reseller-plan-memory-over-bound");
+  // The plan says, as typed, what its customers are promised if a server fails.
+  const recovery = dialog.getByTestId("recovery-preview");
+  await expect(recovery).toContainText("Changes made in the last 1 minute before a failure");
+  await dialog.getByLabel(label("Copies of each site")).fill("1");
+  await expect(recovery).toContainText("kept on one server only: if that server fails, they are offline until it is back");
   // Nothing was saved: the plan still has its memory.
   await dialog.getByRole("button", { name: "Cancel" }).click();
   await reseller.getByRole("button", { name: "Edit Standard" }).click();
@@ -101,6 +106,8 @@ test("the customer's dashboard shows its limits and says when it is at its disk 
   await expect(card.getByRole("progressbar", { name: "Memory: 180 MB of 512 MB" })).toBeVisible();
   await expect(card.getByRole("progressbar", { name: "Processes: 14 of 128" })).toBeVisible();
   await expect(card).toContainText("340 times, 12.5 s in all");
+  await expect(card.getByTestId("recovery-point")).toContainText("they start again on another server within seconds");
+  await expect(card.getByTestId("recovery-point")).toContainText("Changes made in the last 1 minute before a failure (new files, database writes) may be lost");
   await card.scrollIntoViewIfNeeded();
   await shot(page, "limits-04-customer-dashboard-limits");
   await card.screenshot({ path: "var/test-results/screenshots/limits-05-customer-limits-card.png" });

@@ -6,7 +6,7 @@ import type { Db } from "../../db";
  * server's (disk, memory, processes) and the sums of the kernel's counters over all of them.
  */
 export type AccountLimitsView = {
-  plan: { cpuPercent: number; memoryMb: number; pids: number; ioWeight: number; diskMb: number };
+  plan: { cpuPercent: number; memoryMb: number; pids: number; ioWeight: number; diskMb: number; copies: number; snapshotCadenceSec: number };
   /** Servers that reported the account (where it has live sites). */
   servers: number;
   /** Writes fail on at least one server: uploads and new files are refused there. */
@@ -37,7 +37,7 @@ export async function readAccountLimits(db: Db, accountId: string): Promise<Acco
   const row = await db.hostingAccount.findUniqueOrThrow({
     where: { id: accountId },
     select: {
-      plan: { select: { cpuPercent: true, memoryMb: true, pids: true, ioWeight: true, diskMb: true } },
+      plan: { select: { cpuPercent: true, memoryMb: true, pids: true, ioWeight: true, diskMb: true, copies: true, snapshotCadenceSec: true } },
       nodeUsage: { orderBy: { nodeId: "asc" } },
     },
   });

@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { getDashboardOutput } from "@/server/trpc/routers/dashboard/get-dashboard.schema";
 import { Card, CardBody, CardHeader } from "@/app/_components/card";
 import { ProgressBar } from "@/app/_components/progress-bar";
+import { recoveryPoint } from "@/server/domain/recovery-point";
 
 type Limits = z.infer<typeof getDashboardOutput>["limits"];
 
@@ -99,7 +100,21 @@ export function LimitsCard({ limits }: { limits: Limits }) {
           <Fact label="Processes stopped for lack of memory" value={number.format(limits.oomKills)} warn={limits.oomKills > 0} />
           <Fact label="New processes refused" value={number.format(limits.pidsLimitHits)} warn={limits.pidsLimitHits > 0} />
         </div>
+        <RecoveryFacts plan={plan} />
       </CardBody>
     </Card>
+  );
+}
+
+/** What the plan promises if a server fails, in the same words the reseller's plans page uses. */
+function RecoveryFacts({ plan }: { plan: Limits["plan"] }) {
+  const recovery = recoveryPoint(plan);
+  return (
+    <div className="text-sm md:col-span-2" data-testid="recovery-point">
+      <h3 className="font-medium text-zinc-900 dark:text-zinc-100">If a server fails</h3>
+      <p className="mt-1 text-zinc-600 dark:text-zinc-400">
+        {recovery.failover} {recovery.dataLoss}
+      </p>
+    </div>
   );
 }

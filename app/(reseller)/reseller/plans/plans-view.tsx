@@ -14,6 +14,7 @@ import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { useFieldErrors } from "@/app/_components/use-field-errors";
 import { planLimitBounds, planLimitKeys, type PlanLimitKey, type PlanLimits } from "@/server/domain/plan-limits";
+import { recoveryPoint } from "@/server/domain/recovery-point";
 
 type Plan = PlanLimits & {
   id: string;
@@ -100,6 +101,12 @@ export function PlansView() {
     { key: "sites", header: "Sites", cell: (p) => number.format(p.maxSites) },
     { key: "disk", header: "Disk", cell: (p) => `${number.format(p.diskMb / 1000)} GB`, hideOnMobile: true },
     { key: "copies", header: "Copies", cell: (p) => p.copies, hideOnMobile: true },
+    {
+      key: "recovery",
+      header: "If a server fails",
+      cell: (p) => <span title={`${recoveryPoint(p).failover} ${recoveryPoint(p).dataLoss}`}>{recoveryPoint(p).short}</span>,
+      hideOnMobile: true,
+    },
     { key: "accounts", header: "Accounts", cell: (p) => number.format(p._count.accounts) },
     {
       key: "actions",
@@ -271,6 +278,7 @@ function PlanDialog({
             );
           })}
         </div>
+        <RecoveryPreview copies={limits.copies} snapshotCadenceSec={limits.snapshotCadenceSec} />
         {plan && plan._count.accounts > 0 && (
           <p className="text-sm text-zinc-600 dark:text-zinc-400">
             {plan._count.accounts} account{plan._count.accounts === 1 ? "" : "s"} on this plan pick up the new limits.
@@ -287,5 +295,18 @@ function PlanDialog({
         </div>
       </form>
     </Dialog>
+  );
+}
+
+/** What the plan as typed promises customers if a server fails (their dashboard says the same). */
+function RecoveryPreview({ copies, snapshotCadenceSec }: { copies: string; snapshotCadenceSec: string }) {
+  const plan = { copies: Number(copies), snapshotCadenceSec: Number(snapshotCadenceSec) };
+  if (!Number.isInteger(plan.copies) || !Number.isInteger(plan.snapshotCadenceSec) || plan.copies < 1 || plan.snapshotCadenceSec < 1) return null;
+  const recovery = recoveryPoint(plan);
+  return (
+    <p className="text-sm text-zinc-600 dark:text-zinc-400" data-testid="recovery-preview">
+      <span className="font-medium text-zinc-900 dark:text-zinc-100">Customers read: </span>
+      {recovery.failover} {recovery.dataLoss}
+    </p>
   );
 }

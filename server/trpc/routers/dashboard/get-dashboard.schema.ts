@@ -22,7 +22,15 @@ export const getDashboardOutput = z.object({
     unmeasuredSites: z.number().int().min(0),
   }),
   limits: z.object({
-    plan: z.object({ cpuPercent: z.number().int(), memoryMb: z.number().int(), pids: z.number().int(), ioWeight: z.number().int(), diskMb: z.number().int() }),
+    plan: z.object({
+      cpuPercent: z.number().int(),
+      memoryMb: z.number().int(),
+      pids: z.number().int(),
+      ioWeight: z.number().int(),
+      diskMb: z.number().int(),
+      copies: z.number().int(),
+      snapshotCadenceSec: z.number().int(),
+    }),
     servers: z.number().int().min(0),
     atDiskLimit: z.boolean(),
     diskBytes: z.number().int().min(0).nullable(),
