@@ -1,8 +1,13 @@
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
+import { env } from "../env";
 import { AppError } from "../errors";
 
 // Keyset pagination for every list: order by (sortField, id) and continue after the last row's
 // pair, so page N costs the same as page 1 (the indexes in schema.prisma end in `id`).
+// A cursor is the pair and a MAC over it (keyed by the panel's auth secret): its value goes into
+// a query typed by the sort field, so only a cursor this panel made is read at all. An edited one
+// is "no longer valid", never a value of the wrong type handed to the database.
 
 export const pageInputSchema = z.object({
   cursor: z.string().max(500).nullish(),
@@ -17,19 +22,27 @@ export type Page<T> = { items: T[]; nextCursor: string | null };
 type CursorValue = string | number | null;
 type Cursor = { v: CursorValue; id: string; d?: boolean };
 
+const mac = (payload: string) => createHmac("sha256", env.AUTH_SECRET).update(`shoal-page-cursor:${payload}`).digest().subarray(0, 16);
+
 export function encodeCursor(value: unknown, id: string): string {
   const c: Cursor =
     value instanceof Date ? { v: value.toISOString(), id, d: true } : { v: value as CursorValue, id };
-  return Buffer.from(JSON.stringify(c)).toString("base64url");
+  const payload = Buffer.from(JSON.stringify(c)).toString("base64url");
+  return `${payload}.${mac(payload).toString("base64url")}`;
 }
 
 function decodeCursor(cursor: string): { value: unknown; id: string } {
+  const invalid = () => AppError.field("cursor", "This page link is no longer valid; start from the first page.");
+  const [payload = "", tag = "", ...rest] = cursor.split(".");
+  const given = Buffer.from(tag, "base64url");
+  const expected = mac(payload);
+  if (rest.length > 0 || given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
   try {
-    const c = JSON.parse(Buffer.from(cursor, "base64url").toString()) as Cursor;
+    const c = JSON.parse(Buffer.from(payload, "base64url").toString()) as Cursor;
     if (typeof c.id !== "string") throw new Error("bad cursor");
     return { value: c.d && typeof c.v === "string" ? new Date(c.v) : c.v, id: c.id };
   } catch {
-    throw AppError.field("cursor", "This page link is no longer valid; start from the first page.");
+    throw invalid();
   }
 }
 

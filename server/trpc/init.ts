@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z } from "zod";
@@ -10,6 +11,7 @@ import type { Scope } from "../auth/scope";
 import { loadScope } from "../auth/load-scope";
 import type { Actor } from "../services/actor";
 import { clientIp } from "../http/client-ip";
+import { errorFields, panelLogger } from "../observability/logger";
 import { panelMetrics } from "../observability/panel-metrics";
 
 export type Context = {
@@ -41,13 +43,13 @@ const t = initTRPC
   .meta<Meta>()
   .create({
     transformer: superjson,
-    errorFormatter({ shape, error }) {
+    errorFormatter({ shape, error, path }) {
       const cause = error.cause;
       const app = cause instanceof AppError ? cause : null;
       const zod = cause instanceof z.ZodError ? cause : null;
       return {
         ...shape,
-        message: zod ? "Please correct the highlighted fields." : shape.message,
+        message: zod ? "Please correct the highlighted fields." : app ? shape.message : clientMessage(error, path),
         data: {
           ...shape.data,
           stack: undefined,
@@ -57,6 +59,18 @@ const t = initTRPC
       };
     },
   });
+
+/**
+ * What a client reads of an error no service chose to show: a database or driver error's text
+ * names tables, columns, ids of other scopes and the query itself, so an unexpected failure is
+ * logged in full under an incident id and the client gets only that id.
+ */
+function clientMessage(error: TRPCError, path: string | undefined): string {
+  if (error.code !== "INTERNAL_SERVER_ERROR") return error.message;
+  const incident = randomBytes(6).toString("hex");
+  panelLogger().error({ ...errorFields(error.cause ?? error), path, incident }, "procedure failed");
+  return `Something went wrong on our side (incident ${incident}). Try again; if it keeps happening, contact support and quote the incident.`;
+}
 
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
@@ -82,8 +96,32 @@ const measure = t.middleware(async ({ path, next }) => {
   return result;
 });
 
+/** The path of the first string in `value` that holds a NUL character, or null. */
+export function nulPath(value: unknown, path: string[] = [], depth = 0): string[] | null {
+  if (typeof value === "string") return value.includes("\u0000") ? path : null;
+  if (depth > 32 || value === null || typeof value !== "object") return null;
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    if (key.includes("\u0000")) return [...path, key];
+    const found = nulPath(child, [...path, key], depth + 1);
+    if (found) return found;
+  }
+  return null;
+}
+
+// Postgres stores no NUL character in text, and no name, search or id of the panel's has a use
+// for one: refused with the field's path before any schema or query sees it (else the driver's
+// "invalid byte sequence" would be a 500).
+const refuseNulBytes = t.middleware(async ({ getRawInput, next }) => {
+  const path = nulPath(await getRawInput());
+  if (path) {
+    const field = path.join(".") || "_";
+    throw new AppError("BAD_INPUT", "Please correct the highlighted fields.", { [field]: "Must not contain a NUL character." });
+  }
+  return next();
+});
+
 /** Every procedure starts here and must say who may call it with `.meta({ access })`. */
-export const procedure = t.procedure.use(measure).use(mapAppErrors).use(async ({ ctx, meta, next }) => {
+export const procedure = t.procedure.use(measure).use(mapAppErrors).use(refuseNulBytes).use(async ({ ctx, meta, next }) => {
   const access = meta?.access;
   if (!access) {
     // A procedure without a rule is a bug; the authorisation matrix test catches it first.
