@@ -20,11 +20,13 @@ export type Context = {
   auth: AuthState | null;
   /** Response headers, for the few procedures that set cookies ("log in as"). */
   resHeaders?: Headers;
+  /** The HTTP request came from another site's page (server/http/same-origin.ts): no mutation runs. */
+  crossSite?: boolean;
 };
 
-export async function createContext(opts: { headers: Headers; resHeaders?: Headers }): Promise<Context> {
+export async function createContext(opts: { headers: Headers; resHeaders?: Headers; crossSite?: boolean }): Promise<Context> {
   const auth = await getAuthState(opts.headers);
-  return { headers: opts.headers, ip: clientIp(opts.headers), auth, resHeaders: opts.resHeaders };
+  return { headers: opts.headers, ip: clientIp(opts.headers), auth, resHeaders: opts.resHeaders, crossSite: opts.crossSite };
 }
 
 export type Meta = { access: Access };
@@ -120,8 +122,15 @@ const refuseNulBytes = t.middleware(async ({ getRawInput, next }) => {
   return next();
 });
 
+// A change rides on the visitor's cookie: it must come from the panel's own page, as better-auth's
+// own routes already require of theirs. Reads are not checked (another site cannot read the answer).
+const refuseCrossSiteChanges = t.middleware(({ ctx, type, next }) => {
+  if (type === "mutation" && ctx.crossSite) throw new AppError("FORBIDDEN", "This change was sent from another site's page and was not made.");
+  return next();
+});
+
 /** Every procedure starts here and must say who may call it with `.meta({ access })`. */
-export const procedure = t.procedure.use(measure).use(mapAppErrors).use(refuseNulBytes).use(async ({ ctx, meta, next }) => {
+export const procedure = t.procedure.use(measure).use(mapAppErrors).use(refuseCrossSiteChanges).use(refuseNulBytes).use(async ({ ctx, meta, next }) => {
   const access = meta?.access;
   if (!access) {
     // A procedure without a rule is a bug; the authorisation matrix test catches it first.

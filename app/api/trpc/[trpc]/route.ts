@@ -1,5 +1,6 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { appRouter } from "@/server/trpc/root";
+import { sameOriginRequest } from "@/server/http/same-origin";
 import { createContext } from "@/server/trpc/init";
 
 function handler(req: Request) {
@@ -7,7 +8,7 @@ function handler(req: Request) {
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: ({ resHeaders }) => createContext({ headers: req.headers, resHeaders }),
+    createContext: ({ resHeaders }) => createContext({ headers: req.headers, resHeaders, crossSite: !sameOriginRequest(req.headers) }),
   });
 }
 
