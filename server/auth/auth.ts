@@ -9,7 +9,7 @@ import { clientIp } from "../http/client-ip";
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from "./password";
 import { sendPasswordMail } from "./password-mail";
 import { resellerForHost, userBelongsToTree } from "./panel-host";
-import { assertNotLimited, consume, limitKeys, recordFailure } from "./rate-limit";
+import { limitKeys, refundAttempt, reserveAttempt, type LimitedKey } from "./rate-limit";
 import { hashVerificationIdentifier } from "./verification-identifier";
 
 export const AUTH_BASE_PATH = "/api/auth";
@@ -30,6 +30,9 @@ function rateLimited(error: unknown): never {
 }
 
 type HookCtx = Parameters<Parameters<typeof createAuthMiddleware>[0]>[0];
+
+/** The keys an HTTP attempt was counted against in the before hook, for the after hook's refund. */
+const reserved = new WeakMap<Request, LimitedKey[]>();
 
 /** The request body's fields (better-auth types the body as any). */
 function body(ctx: HookCtx): Record<string, unknown> {
@@ -82,8 +85,8 @@ async function assertMayUseHost(ctx: HookCtx): Promise<void> {
   const reseller = await resellerForHost(requestHeaders(ctx));
   const refused = user.disabledAt !== null || (reseller !== null && !(await userBelongsToTree(user.id, reseller.path)));
   if (!refused) return;
+  // Counted already (reserveAttempt), like any attempt.
   await hashPassword(bodyText(ctx, "password"));
-  await recordFailure(await attemptKeys(ctx) ?? []);
   throw new APIError("UNAUTHORIZED", INVALID_EMAIL_OR_PASSWORD);
 }
 
@@ -193,7 +196,8 @@ export const auth = betterAuth({
     before: createAuthMiddleware(async (ctx) => {
       if (ctx.path === resetRequestPath) {
         const ip = clientIp(requestHeaders(ctx));
-        await consume([limitKeys.resetAccount(bodyText(ctx, "email")), limitKeys.resetIp(ip)]).catch(rateLimited);
+        // A reset request counts whether or not a mail goes out.
+        await reserveAttempt([limitKeys.resetAccount(bodyText(ctx, "email")), limitKeys.resetIp(ip)]).catch(rateLimited);
         return;
       }
       if (ctx.path === "/two-factor/enable" || ctx.path === "/two-factor/disable") {
@@ -213,15 +217,17 @@ export const auth = betterAuth({
       }
       const keys = await attemptKeys(ctx);
       if (!keys) return;
-      await assertNotLimited(keys).catch(rateLimited);
+      // Counted before the password or code is looked at (rate-limit.ts says why).
+      await reserveAttempt(keys).catch(rateLimited);
+      if (ctx.request) reserved.set(ctx.request, keys);
       if (ctx.path === signInPath) await assertMayUseHost(ctx);
     }),
     after: createAuthMiddleware(async (ctx) => {
       if (ctx.path !== signInPath && !challengePaths.has(ctx.path)) return;
-      const returned = ctx.context.returned;
-      if (!isAPIError(returned) || (returned.status !== "UNAUTHORIZED" && returned.status !== "BAD_REQUEST")) return;
-      const keys = await attemptKeys(ctx);
-      if (keys) await recordFailure(keys);
+      const keys = ctx.request ? reserved.get(ctx.request) : undefined;
+      if (!keys) return;
+      // A failure stays counted; a success (right password, right code) is given back.
+      if (!isAPIError(ctx.context.returned)) await refundAttempt(keys);
     }),
   },
   plugins: [

@@ -41,27 +41,25 @@ export async function hit({ key, rule }: LimitedKey, now = new Date()): Promise<
   return rows[0]!;
 }
 
-/** Throws RATE_LIMITED when any of the keys has used up its window. Counts nothing. */
-export async function assertNotLimited(keys: LimitedKey[], now = new Date()): Promise<void> {
-  const rows = await db.rateLimit.findMany({
-    where: { key: { in: keys.map((k) => k.key) }, resetAt: { gt: now } },
-    select: { key: true, count: true, resetAt: true },
-  });
+/**
+ * Counts this attempt before it is evaluated, on every key at once, and throws RATE_LIMITED when
+ * it is over any key's limit. Counting first is what holds under concurrency: a burst of 200
+ * parallel guesses takes counts 1 to 200 atomically, and only the first `max` are evaluated at
+ * all. The attempt stays counted when it is refused or fails; refundAttempt gives it back when it
+ * succeeds.
+ */
+export async function reserveAttempt(keys: LimitedKey[], now = new Date()): Promise<void> {
   let retryAt: Date | null = null;
-  for (const row of rows) {
-    const rule = keys.find((k) => k.key === row.key)!.rule;
-    if (row.count >= rule.max && (!retryAt || row.resetAt > retryAt)) retryAt = row.resetAt;
+  for (const k of keys) {
+    const { count, resetAt } = await hit(k, now);
+    if (count > k.rule.max && (!retryAt || resetAt > retryAt)) retryAt = resetAt;
   }
   if (retryAt) throw tooManyAttempts(retryAt, now);
 }
 
-/** Counts a failure on every key (the account and the IP). */
-export async function recordFailure(keys: LimitedKey[], now = new Date()): Promise<void> {
-  for (const k of keys) await hit(k, now);
-}
-
-/** For requests that count whether or not they succeed (password-reset mails): check, then count. */
-export async function consume(keys: LimitedKey[], now = new Date()): Promise<void> {
-  await assertNotLimited(keys, now);
-  await recordFailure(keys, now);
+/** A reserved attempt that succeeded is not a failure: its count is given back (in its window). */
+export async function refundAttempt(keys: LimitedKey[], now = new Date()): Promise<void> {
+  for (const { key } of keys) {
+    await db.$executeRaw`UPDATE "RateLimit" SET "count" = GREATEST("count" - 1, 0) WHERE "key" = ${key} AND "resetAt" > ${now}`;
+  }
 }
