@@ -98,26 +98,34 @@ const measure = t.middleware(async ({ path, next }) => {
   return result;
 });
 
-/** The path of the first string in `value` that holds a NUL character, or null. */
-export function nulPath(value: unknown, path: string[] = [], depth = 0): string[] | null {
-  if (typeof value === "string") return value.includes("\u0000") ? path : null;
+/**
+ * The first string in `value` (a key or a value) that no text column can hold, with its path and
+ * the reason: a NUL character (Postgres stores none) or a lone UTF-16 surrogate (not Unicode at
+ * all: the database driver cannot encode it). Null when there is none.
+ */
+export function unstorableText(value: unknown, path: string[] = [], depth = 0): { path: string[]; message: string } | null {
+  const check = (text: string, at: string[]) =>
+    text.includes("\u0000")
+      ? { path: at, message: "Must not contain a NUL character." }
+      : text.isWellFormed()
+        ? null
+        : { path: at, message: "Must be valid Unicode text." };
+  if (typeof value === "string") return check(value, path);
   if (depth > 32 || value === null || typeof value !== "object") return null;
   for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-    if (key.includes("\u0000")) return [...path, key];
-    const found = nulPath(child, [...path, key], depth + 1);
+    const found = check(key, [...path, key]) ?? unstorableText(child, [...path, key], depth + 1);
     if (found) return found;
   }
   return null;
 }
 
-// Postgres stores no NUL character in text, and no name, search or id of the panel's has a use
-// for one: refused with the field's path before any schema or query sees it (else the driver's
-// "invalid byte sequence" would be a 500).
-const refuseNulBytes = t.middleware(async ({ getRawInput, next }) => {
-  const path = nulPath(await getRawInput());
-  if (path) {
-    const field = path.join(".") || "_";
-    throw new AppError("BAD_INPUT", "Please correct the highlighted fields.", { [field]: "Must not contain a NUL character." });
+// No name, search or id of the panel's has a use for such text: refused with the field's path
+// before any schema or query sees it (else the driver's error would be a 500).
+const refuseUnstorableText = t.middleware(async ({ getRawInput, next }) => {
+  const found = unstorableText(await getRawInput());
+  if (found) {
+    const field = found.path.join(".") || "_";
+    throw new AppError("BAD_INPUT", "Please correct the highlighted fields.", { [field]: found.message });
   }
   return next();
 });
@@ -130,7 +138,7 @@ const refuseCrossSiteChanges = t.middleware(({ ctx, type, next }) => {
 });
 
 /** Every procedure starts here and must say who may call it with `.meta({ access })`. */
-export const procedure = t.procedure.use(measure).use(mapAppErrors).use(refuseCrossSiteChanges).use(refuseNulBytes).use(async ({ ctx, meta, next }) => {
+export const procedure = t.procedure.use(measure).use(mapAppErrors).use(refuseCrossSiteChanges).use(refuseUnstorableText).use(async ({ ctx, meta, next }) => {
   const access = meta?.access;
   if (!access) {
     // A procedure without a rule is a bug; the authorisation matrix test catches it first.

@@ -1,4 +1,3 @@
-import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -7,42 +6,13 @@ import { procedure, router, type Context } from "../../../server/trpc/init";
 import { authFor, makeWorld } from "../../helpers/fixtures";
 import { dropNodeReads, startNodeReads, type NodeReads } from "../../helpers/node-reads";
 import { cases } from "./cases";
+import { leaks, procedures, sendHttp as send, stringLeaves, withLeaf } from "./http-call";
 import type { World } from "./matrix";
 
 // Every procedure through the real tRPC HTTP handler (transformer, middlewares, error formatter),
 // as a signed-in admin (whose scope reaches every tenant's objects): a NUL character in any string
 // of its input, and a forged pagination cursor, are 400s with the field named; nothing answers a
 // 5xx, and no answer carries database or driver text.
-
-type Proc = { _def: { type: string } };
-const procedures = Object.entries((appRouter as unknown as { _def: { procedures: Record<string, Proc> } })._def.procedures).filter(
-  ([, p]) => p._def.type !== "subscription",
-);
-
-async function send(r: typeof appRouter | ReturnType<typeof router>, ctx: Context, path: string, type: string, input: unknown) {
-  const serialized = JSON.stringify(superjson.serialize(input));
-  const url = `http://panel.test/api/trpc/${path}${type === "query" ? `?input=${encodeURIComponent(serialized)}` : ""}`;
-  const req = new Request(url, type === "query" ? {} : { method: "POST", body: serialized, headers: { "content-type": "application/json" } });
-  const res = await fetchRequestHandler({ endpoint: "/api/trpc", req, router: r, createContext: () => ctx });
-  const text = await res.text();
-  return { status: res.status, text, body: JSON.parse(text) as { error?: { json?: { message?: string; data?: { fieldErrors?: Record<string, string> | null } } } } };
-}
-
-/** Paths (and values) of every string in `value`. */
-function stringLeaves(value: unknown, path: (string | number)[] = []): (string | number)[][] {
-  if (typeof value === "string") return [path];
-  if (value === null || typeof value !== "object" || value instanceof Date) return [];
-  return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) => stringLeaves(v, [...path, Array.isArray(value) ? Number(k) : k]));
-}
-
-function withLeaf(value: unknown, path: (string | number)[], leaf: string): unknown {
-  if (path.length === 0) return leaf;
-  const copy = (Array.isArray(value) ? [...value] : { ...(value as object) }) as Record<string | number, unknown>;
-  copy[path[0]!] = withLeaf(copy[path[0]!], path.slice(1), leaf);
-  return copy;
-}
-
-const leaks = /prisma|invalid byte sequence|SELECT |INSERT |UPDATE |"public"\.|\bat .*\.(?:ts|js):\d+/i;
 
 let reads: NodeReads;
 let w: World;
@@ -58,7 +28,7 @@ afterAll(async () => {
 });
 
 describe("hostile input through the HTTP handler", () => {
-  it("a NUL character in any string of any procedure's input is a 400 naming the field, never a 5xx", async () => {
+  it("a NUL character or a lone surrogate in any string of any procedure's input is a 400 naming the field, never a 5xx", async () => {
     const seen: string[] = [];
     let sent = 0;
     for (const [path, proc] of procedures) {
@@ -68,18 +38,22 @@ describe("hostile input through the HTTP handler", () => {
       const targets = stringLeaves(base);
       const extended = base !== null && typeof base === "object" && !Array.isArray(base) ? { ...base, search: "ok", id: "ok" } : base;
       for (const leaf of [...targets, ...(extended !== base ? [["search"], ["id"]] : [])]) {
-        const input = withLeaf(extended, leaf, "a\u0000b");
-        const answer = await send(appRouter, admin, path, proc._def.type, input);
-        sent++;
-        const field = answer.body.error?.json?.data?.fieldErrors?.[leaf.join(".")];
-        if (answer.status !== 400 || field !== "Must not contain a NUL character." || leaks.test(answer.text)) {
-          seen.push(`${path} ${leaf.join(".")}: ${answer.status} ${answer.text.slice(0, 200)}`);
+        for (const [bad, message] of [
+          ["a\u0000b", "Must not contain a NUL character."],
+          ["a\ud800b", "Must be valid Unicode text."],
+        ] as const) {
+          const answer = await send(appRouter, admin, path, proc._def.type, withLeaf(extended, leaf, bad));
+          sent++;
+          const field = answer.body.error?.json?.data?.fieldErrors?.[leaf.join(".")];
+          if (answer.status !== 400 || field !== message || leaks.test(answer.text)) {
+            seen.push(`${path} ${leaf.join(".")}: ${answer.status} ${answer.text.slice(0, 200)}`);
+          }
         }
       }
     }
     expect(seen).toEqual([]);
     expect(sent).toBeGreaterThan(procedures.length);
-    console.log(`NUL in input: ${sent} calls over ${procedures.length} procedures, all 400 with the field named`);
+    console.log(`NUL or broken Unicode in input: ${sent} calls over ${procedures.length} procedures, all 400 with the field named`);
   });
 
   it("a forged or edited pagination cursor is a 400 on the cursor field for every list, never a 5xx or query text", async () => {
