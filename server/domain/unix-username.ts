@@ -41,6 +41,17 @@ export function parseUnixUsername(input: string): Parsed<string> {
 export const unixUsernameSchema = schemaFromParser(parseUnixUsername);
 
 /**
+ * The shorter usernames that `name` would extend at an underscore ("cafe_noir_ltd" → "cafe",
+ * "cafe_noir"). An account's databases are named "<username>_<rest>", so two accounts where one's
+ * name is the other's plus "_..." ("cafe" and "cafe_noir") could both own "cafe_noir_shop": such
+ * pairs are never both given out (services/account/username-clash.ts).
+ */
+export function usernamePrefixes(name: string): string[] {
+  const parts = name.split("_");
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join("_"));
+}
+
+/**
  * At most 24 characters, so a caller resolving a collision can append up to 8 digits and still
  * have a valid name.
  */

@@ -5,6 +5,7 @@ import { createLogin } from "../../auth/create-login";
 import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
 import { customerDetailSelect, type CustomerDetail } from "./customer-select";
+import { usernameClash } from "../account/username-clash";
 import { pickUnixUsername } from "./pick-unix-username";
 
 export type CreateCustomerInput = {
@@ -91,6 +92,16 @@ async function chooseUsername(tx: Tx, input: CreateCustomerInput): Promise<strin
   if (!input.unixUsername) return pickUnixUsername(tx, input.name);
   const taken = await tx.hostingAccount.findFirst({ where: { username: input.unixUsername, deletedAt: null }, select: { id: true } });
   if (taken) throw AppError.field("unixUsername", "This username is taken.", "ALREADY_EXISTS");
+  const clash = await usernameClash(tx, input.unixUsername);
+  if (clash) {
+    throw AppError.field(
+      "unixUsername",
+      clash === input.unixUsername
+        ? "This username belonged to an account that is still being removed; choose another."
+        : `Too close to the existing username "${clash}": database names of the two accounts could be the same. Choose another (for example without the underscore).`,
+      "ALREADY_EXISTS",
+    );
+  }
   return input.unixUsername;
 }
 

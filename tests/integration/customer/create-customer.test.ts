@@ -75,6 +75,38 @@ describe("customer.create", () => {
     expect([one, two, three].map((c) => c.accounts[0]!.username)).toEqual(["blue_whale_ltd", "blue_whale_ltd2", "blue_whale_ltd3"]);
   });
 
+  it("never gives out two usernames where one extends the other at an underscore (their database names could collide)", async () => {
+    const caller = callerFor(w.users.resellerA);
+    const deli = await caller.customer.create(input({ unixUsername: "deli" }));
+    expect(deli.accounts[0]!.username).toBe("deli");
+    // Chosen: refused on the field, whichever way round, and nothing saved.
+    const f = await rejectsOn("unixUsername", () => caller.customer.create(input({ unixUsername: "deli_noir" })));
+    expect(f.fields.unixUsername).toMatch(/Too close to the existing username "deli"/);
+    await caller.customer.create(input({ unixUsername: "bistro_bar" }));
+    await rejectsOn("unixUsername", () => caller.customer.create(input({ unixUsername: "bistro" })));
+    // Suggested: the same name without underscores, then numbered.
+    const noir = await caller.customer.create(input({ name: "Deli Noir", unixUsername: undefined }));
+    expect(noir.accounts[0]!.username).toBe("delinoir");
+    const noir2 = await caller.customer.create(input({ name: "Deli Noir", unixUsername: undefined }));
+    expect(noir2.accounts[0]!.username).toBe("delinoir2");
+  });
+
+  it("keeps a deleted account's username from a new owner while its sites still have placements", async () => {
+    const caller = callerFor(w.users.resellerA);
+    const gone = await caller.customer.create(input({ unixUsername: "goner" }));
+    const account = await db.hostingAccount.findFirstOrThrow({ where: { customerId: gone.id } });
+    const node = await db.node.create({ data: { name: `clash-node-${n}`, address: `127.0.43.${n % 250}` } });
+    const domain = await db.domain.create({ data: { accountId: account.id, name: `goner-${n}.test`, displayName: `goner-${n}.test` } });
+    const site = await db.site.create({ data: { accountId: account.id, domainId: domain.id, documentRoot: "public" } });
+    await db.placement.create({ data: { siteId: site.id, nodeId: node.id, role: "PRIMARY" } });
+    await caller.customer.terminate({ id: gone.id, confirmName: gone.name });
+    const f = await rejectsOn("unixUsername", () => caller.customer.create(input({ unixUsername: "goner" })));
+    expect(f.fields.unixUsername).toMatch(/still being removed/);
+    // Its nodes have torn it down (its placements are gone): the name is free again.
+    await db.placement.deleteMany({ where: { siteId: site.id } });
+    expect((await caller.customer.create(input({ unixUsername: "goner" }))).accounts[0]!.username).toBe("goner");
+  });
+
   it("takes a chosen username and reports a taken one next to the field", async () => {
     const caller = callerFor(w.users.resellerA);
     const chosen = await caller.customer.create(input({ unixUsername: "Chosen_One" }));

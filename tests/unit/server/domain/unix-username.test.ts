@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  usernamePrefixes,
   parseUnixUsername,
   reservedUnixUsernames,
   suggestedUnixUsernameMaxLength,
@@ -153,6 +154,24 @@ describe("parseUnixUsername properties", () => {
         expect(parseUnixUsername(`${suggestion}${n}`).ok).toBe(true);
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe("usernamePrefixes", () => {
+  it("lists the shorter names at each underscore", () => {
+    expect(usernamePrefixes("cafe_noir_ltd")).toEqual(["cafe", "cafe_noir"]);
+    expect(usernamePrefixes("cafe")).toEqual([]);
+  });
+
+  it("for any valid name: each prefix is extended by the name at an underscore, and every such prefix is listed", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z][a-z0-9]{0,6}(_[a-z0-9]{1,6}){0,4}$/), (name) => {
+        const prefixes = usernamePrefixes(name);
+        for (const p of prefixes) expect(name.startsWith(`${p}_`)).toBe(true);
+        const expected = [...name.matchAll(/_/g)].map((m) => name.slice(0, m.index));
+        expect(prefixes).toEqual(expected);
+      }),
     );
   });
 });
