@@ -1,5 +1,6 @@
 import { db } from "../../db";
 import type { AuthState } from "../../auth/auth-state";
+import { platformHostname } from "../../auth/panel-host";
 
 export type ResolvedBrand = {
   resellerId: string;
@@ -47,7 +48,9 @@ export function normaliseHost(host: string | null): string | null {
 /**
  * The brand a visitor sees, in this order: the reseller that owns the request's host name
  * (BrandHostname), else the signed-in user's reseller, else the platform root. A reseller with no
- * Brand row is skipped, so the order falls through to the next candidate.
+ * Brand row is skipped, so the order falls through to the next candidate. The platform's own panel
+ * host never resolves through BrandHostname (such a row is refused when written, and ignored here
+ * should one predate that rule), so its sign-in page always wears the platform's brand.
  */
 export async function resolveBrand(host: string | null, auth: AuthState | null): Promise<ResolvedBrand> {
   const hostname = normaliseHost(host);
@@ -68,7 +71,7 @@ export function clearBrandCache(): void {
 }
 
 async function lookup(hostname: string | null, auth: AuthState | null): Promise<ResolvedBrand> {
-  if (hostname) {
+  if (hostname && hostname !== platformHostname()) {
     const owner = await db.brandHostname.findUnique({ where: { hostname }, select: { resellerId: true } });
     const brand = owner && (await brandOf({ resellerId: owner.resellerId }));
     if (brand) return brand;
