@@ -6,6 +6,7 @@ import { db } from "../db";
 import { env } from "../env";
 import { AppError } from "../errors";
 import { clientIp } from "../http/client-ip";
+import { applyPanelRules } from "./endpoint-rules";
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from "./password";
 import { sendPasswordMail } from "./password-mail";
 import { resellerForHost, userBelongsToTree } from "./panel-host";
@@ -191,6 +192,9 @@ export const auth = betterAuth({
   },
   hooks: {
     before: createAuthMiddleware(async (ctx) => {
+      // Profile and password writes obey the same rules as the panel's create-login.
+      const checked = applyPanelRules(ctx.path, body(ctx));
+      if (checked) return { context: { body: checked } };
       if (ctx.path === resetRequestPath) {
         const ip = clientIp(requestHeaders(ctx));
         await consume([limitKeys.resetAccount(bodyText(ctx, "email")), limitKeys.resetIp(ip)]).catch(rateLimited);
