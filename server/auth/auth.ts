@@ -183,7 +183,7 @@ export const auth = betterAuth({
     },
   },
   advanced: {
-    cookiePrefix: "shoal",
+    cookiePrefix: "panel",
     useSecureCookies: env.PANEL_URL.startsWith("https://"),
     defaultCookieAttributes: { httpOnly: true, sameSite: "lax" },
     ipAddress: { disableIpTracking: true },

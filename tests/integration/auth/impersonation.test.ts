@@ -34,6 +34,7 @@ describe("log in as", () => {
 
     const started = await callAs(reseller.jar, (c) => c.session.startImpersonation({ userId: customer.userId }));
     expect(started.redirectTo).toBe("/");
+    for (const name of reseller.jar.keys()) expect(name).not.toMatch(/shoal/i);
     const as = await getAuthState(headersFor(reseller.jar));
     expect(as?.user.id).toBe(customer.userId);
     expect(as?.impersonator).toMatchObject({ id: reseller.userId, email: reseller.email });
