@@ -1,13 +1,7 @@
 import { platformHostname } from "../../auth/panel-host";
 import type { Tx } from "../../db";
-import { isUnder } from "../../domain/dns-name";
+import { isUnder, selfAndParents } from "../../domain/dns-name";
 import { AppError } from "../../errors";
-
-/** Every name a hostname sits under, itself included: a.b.example.com → itself, b.example.com, example.com, com. */
-function selfAndParents(hostname: string): string[] {
-  const labels = hostname.split(".");
-  return labels.map((_, i) => labels.slice(i).join("."));
-}
 
 /**
  * Why a panel hostname is reserved for someone else, or null. Reserved: the platform's own panel
