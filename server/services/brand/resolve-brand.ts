@@ -1,6 +1,7 @@
 import { db } from "../../db";
 import type { AuthState } from "../../auth/auth-state";
 import { platformHostname } from "../../auth/panel-host";
+import { presentingReseller } from "./presenting-reseller";
 
 export type ResolvedBrand = {
   resellerId: string;
@@ -47,7 +48,8 @@ export function normaliseHost(host: string | null): string | null {
 
 /**
  * The brand a visitor sees, in this order: the reseller that owns the request's host name
- * (BrandHostname), else the signed-in user's reseller, else the platform root. A reseller with no
+ * (BrandHostname), else the signed-in user's reseller as it presents itself (its nearest ancestor
+ * with a panel host when it has none: presentingReseller), else the platform root. A reseller with no
  * Brand row is skipped, so the order falls through to the next candidate. The platform's own panel
  * host never resolves through BrandHostname (such a row is refused when written, and ignored here
  * should one predate that rule), so its sign-in page always wears the platform's brand.
@@ -77,7 +79,7 @@ async function lookup(hostname: string | null, auth: AuthState | null): Promise<
     if (brand) return brand;
   }
   if (auth) {
-    const brand = await brandOf({ resellerId: auth.user.resellerId });
+    const brand = await brandOf({ resellerId: (await presentingReseller(auth.user.resellerId)).resellerId });
     if (brand) return brand;
   }
   return (await brandOf({ reseller: { isPlatform: true, parentId: null } })) ?? FALLBACK;
