@@ -98,6 +98,17 @@ describe("domain.create", () => {
     }
   });
 
+  it("refuses a domain above or below another tree's panel host, allows it in the panel's own tree", async () => {
+    await db.brandHostname.create({ data: { hostname: "cp.b-brand.test", resellerId: world.resellerB.id } });
+    for (const name of ["b-brand.test", "x.cp.b-brand.test"]) {
+      const before = await rowCounts();
+      const err = await rejection(asA().domain.create({ name }));
+      expect(err.fieldErrors.name).toMatch(/control panel's or a cluster server's address/);
+      expect(await rowCounts()).toEqual(before);
+    }
+    await asB().domain.create({ name: "b-brand.test" });
+  });
+
   it("two accounts racing for a name and its subdomain: exactly one gets it", async () => {
     for (let round = 0; round < 5; round++) {
       const parent = `race${round}.test`;

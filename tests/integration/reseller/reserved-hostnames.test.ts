@@ -78,6 +78,17 @@ describe("reserved panel hostnames", () => {
   });
 });
 
+describe("the platform's panel host as a website's domain", () => {
+  it("is refused, with the domain above it and the names under it", async () => {
+    for (const name of ["panel.platform.test", "platform.test", "x.panel.platform.test"]) {
+      const f = await expectFailure(callerFor(w.users.customerA).domain.create({ name }));
+      expect(f.code, name).toBe("BAD_REQUEST");
+      expect(f.fields.name).toMatch(/control panel's or a cluster server's address/);
+    }
+    expect(await db.domain.count({ where: { name: { endsWith: "platform.test" } } })).toBe(0);
+  });
+});
+
 describe("the platform's sign-in page", () => {
   it("shows the platform's brand even if a reseller row names the platform host", async () => {
     // A row written before the reservation existed.
