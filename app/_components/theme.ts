@@ -1,6 +1,6 @@
 // Shared by the root layout (server: reads the cookie so the first paint has the right class) and
 // the toggle (client: writes it).
-export const THEME_COOKIE = "shoal-theme";
+export const THEME_COOKIE = "panel-theme";
 export type ThemePreference = "light" | "dark" | "system";
 
 export function parseTheme(value: string | undefined | null): ThemePreference {

@@ -6,6 +6,7 @@ import { db } from "../db";
 import { env } from "../env";
 import { AppError } from "../errors";
 import { clientIp } from "../http/client-ip";
+import { applyPanelRules } from "./endpoint-rules";
 import { hashPassword, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, verifyPassword } from "./password";
 import { sendPasswordMail } from "./password-mail";
 import { resellerForHost, userBelongsToTree } from "./panel-host";
@@ -185,7 +186,7 @@ export const auth = betterAuth({
     },
   },
   advanced: {
-    cookiePrefix: "shoal",
+    cookiePrefix: "panel",
     useSecureCookies: env.PANEL_URL.startsWith("https://"),
     defaultCookieAttributes: { httpOnly: true, sameSite: "lax" },
     ipAddress: { disableIpTracking: true },
@@ -194,6 +195,9 @@ export const auth = betterAuth({
   },
   hooks: {
     before: createAuthMiddleware(async (ctx) => {
+      // Profile and password writes obey the same rules as the panel's create-login.
+      const checked = applyPanelRules(ctx.path, body(ctx));
+      if (checked) return { context: { body: checked } };
       if (ctx.path === resetRequestPath) {
         const ip = clientIp(requestHeaders(ctx));
         // A reset request counts whether or not a mail goes out.

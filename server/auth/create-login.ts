@@ -7,15 +7,18 @@ import { hashPassword, passwordSchema } from "./password";
 import { passwordLinkTtlSeconds, sendPasswordMail } from "./password-mail";
 import { hashVerificationIdentifier, resetPasswordIdentifier } from "./verification-identifier";
 
+/** A login's display name; better-auth's profile update applies it too (endpoint-rules.ts). */
+export const loginNameSchema = z
+  .string()
+  .trim()
+  .min(1, "Enter a name.")
+  .max(120, "Use at most 120 characters.")
+  .refine((v) => !/[\r\n\0]/.test(v), "Must not contain line breaks.");
+
 const createLoginSchema = z
   .object({
     email: z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address.").max(254)),
-    name: z
-      .string()
-      .trim()
-      .min(1, "Enter a name.")
-      .max(120)
-      .refine((v) => !/[\r\n\0]/.test(v), "Must not contain line breaks."),
+    name: loginNameSchema,
     role: z.enum(Role),
     resellerId: z.string().min(1),
     customerId: z.string().min(1).nullish(),

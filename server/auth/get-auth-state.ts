@@ -1,5 +1,6 @@
 import { db } from "../db";
 import { env } from "../env";
+import { impersonationStillAllowed } from "../services/session/impersonation-scope";
 import { auth } from "./auth";
 import type { AuthState } from "./auth-state";
 
@@ -59,7 +60,13 @@ export async function getAuthState(headers: Headers): Promise<AuthState | null> 
   const impersonator = session.impersonatedBy
     ? await db.user.findUnique({ where: { id: session.impersonatedBy }, select: { id: true, email: true, name: true } })
     : null;
-  if (session.impersonatedBy && !impersonator) return null;
+  // The impersonator's right is checked again on every request; a session whose impersonator was
+  // disabled, lost the role, was suspended with its reseller, or whose target left its tree is
+  // deleted, so it cannot come back if the right is restored later.
+  if (session.impersonatedBy && (!impersonator || !(await impersonationStillAllowed(db, session.impersonatedBy, user.id)))) {
+    await db.session.deleteMany({ where: { id: session.id } });
+    return null;
+  }
 
   const { disabledAt: _disabled, ...sessionUser } = user;
   return {

@@ -1,4 +1,10 @@
 import { db } from "../db";
+import { env } from "../env";
+
+/** The platform's own panel host name (what PANEL_URL names), lower-cased, without port. */
+export function platformHostname(): string {
+  return new URL(env.PANEL_URL).hostname.toLowerCase().replace(/^\[|\]$/g, "");
+}
 
 /** The request's host name, lower-cased, without port (the Host header the browser sent). */
 export function requestHostname(headers: Headers): string | null {

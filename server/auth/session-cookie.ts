@@ -5,7 +5,7 @@ import { auth } from "./auth";
 // so it writes the same signed cookie better-auth would, with better-auth's own name and
 // attributes. The real person's session token waits in a second httpOnly cookie; it is only ever
 // honoured after checking that it is a live session of the impersonating user (stop-impersonation).
-const ORIGINAL_SESSION_COOKIE = "shoal.original_session";
+const ORIGINAL_SESSION_COOKIE = "panel.original_session";
 
 async function sessionCookieConfig() {
   const ctx = await auth.$context;

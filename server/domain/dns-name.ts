@@ -109,3 +109,9 @@ export function checkAsciiName(name: string, noun: string): string | null {
 export function isUnder(name: string, suffix: string): boolean {
   return name === suffix || name.endsWith(`.${suffix}`);
 }
+
+/** The name and every name above it: a.b.example.com → itself, b.example.com, example.com, com. */
+export function selfAndParents(name: string): string[] {
+  const labels = name.split(".");
+  return labels.map((_, i) => labels.slice(i).join("."));
+}

@@ -1,6 +1,7 @@
 import { domainToASCII, domainToUnicode } from "node:url";
 import { checkAsciiName, isUnder, prepareName, stripRootDot } from "./dns-name";
 import { fail, ok, schemaFromParser, type Parsed } from "./parsed";
+import { homoglyphReason } from "./script-mix";
 
 // Server-only: the IDNA conversion is Node's (node:url). Client forms can validate loosely and
 // let the tRPC input schema give the final word.
@@ -39,7 +40,10 @@ export function parseDomainName(input: string): Parsed<DomainName> {
   const ascii = stripRootDot(name);
   const error = checkAsciiName(ascii, "domain name") ?? reservedReason(ascii, { allowLocalhost: false });
   if (error) return fail(error);
-  return ok({ ascii, unicode: domainToUnicode(ascii) });
+  const unicode = domainToUnicode(ascii);
+  const homoglyph = homoglyphReason(unicode);
+  if (homoglyph) return fail(homoglyph);
+  return ok({ ascii, unicode });
 }
 
 export const domainNameSchema = schemaFromParser(parseDomainName);

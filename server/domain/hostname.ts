@@ -1,6 +1,8 @@
+import { domainToUnicode } from "node:url";
 import { checkAsciiName, prepareName, stripRootDot } from "./dns-name";
 import { reservedReason } from "./domain-name";
 import { fail, ok, schemaFromParser, type Parsed } from "./parsed";
+import { homoglyphReason } from "./script-mix";
 
 /**
  * A reseller's panel hostname or a nameserver name. ASCII only: these go into TLS SNI matching,
@@ -15,7 +17,8 @@ export function parseHostname(input: string): Parsed<string> {
     return fail("Use only ASCII letters, digits, hyphens and dots; write an internationalised name in its xn-- form.");
   }
   const host = stripRootDot(prepared.value);
-  const error = checkAsciiName(host, "hostname") ?? reservedReason(host, { allowLocalhost: true });
+  const error =
+    checkAsciiName(host, "hostname") ?? reservedReason(host, { allowLocalhost: true }) ?? homoglyphReason(domainToUnicode(host));
   if (error) return fail(error);
   return ok(host);
 }

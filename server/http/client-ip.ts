@@ -2,28 +2,25 @@ import type { BlockList } from "node:net";
 import { env } from "../env";
 import { clientIpFromForwardedFor, parseTrustedProxies } from "./trusted-proxies";
 
-// How the socket peer reaches a Next 16 route handler (checked in node_modules/next/dist/server/
-// base-server.js, handleRequestImpl): it does not, directly. Next's server does
+// How the socket peer reaches a Next 16 route handler: it does not, directly. Next's server does
 //   req.headers['x-forwarded-for'] ??= originalRequest.socket.remoteAddress
-// i.e. it writes the peer address into X-Forwarded-For only when the request has no such header,
-// and neither appends to nor overwrites one that is already there. `NextRequest.ip` no longer
-// exists and no other request field carries the socket address.
-//
-// Consequences, and the design:
-// - A client that talks to Next directly without the header: X-Forwarded-For is exactly its socket
-//   address, so the rightmost entry is right.
-// - Behind proxies that append their peer (nginx `$proxy_add_x_forwarded_for`): Next leaves the
-//   chain alone (the proxy's own address is not added), so we walk it from the right, skipping
-//   addresses in TRUSTED_PROXY_CIDRS (multi-hop set-ups), and take the first untrusted one. Entries
-//   left of it were written by the client and are never believed.
-// - A client that reaches Next directly AND sends its own X-Forwarded-For chooses the value: Next
-//   hides its socket address, so no code in a route handler can tell. The per-IP login limit is
-//   only as good as the deployment: Next must listen where only the trusted proxies reach it (the
-//   edge), and that proxy must append or overwrite the header. The per-account limit does not
-//   depend on this.
+// (base-server.js, handleRequestImpl), i.e. it writes the peer only when the client sent no such
+// header, so a client reaching Next directly could pick its own address. The panel therefore
+// stamps the peer itself before Next sees the request (peer-forwarding.ts, installed from
+// instrumentation.ts): from an untrusted peer the header is exactly the peer's address; from a
+// trusted proxy the peer is appended to the proxy's chain. The walk below then reads:
+// - the panel reached directly (no TRUSTED_PROXY_CIDRS): the socket address, whatever was sent;
+// - behind proxies that append their peer (nginx `$proxy_add_x_forwarded_for`), listed in
+//   TRUSTED_PROXY_CIDRS: walking from the right, trusted hops are skipped and the first untrusted
+//   address is the client; entries left of it were written by the client and never believed.
 let trusted: BlockList | undefined;
 
-export function clientIp(headers: Headers): string | null {
+/** The configured trusted proxies (TRUSTED_PROXY_CIDRS), parsed once. */
+export function trustedProxies(): BlockList {
   trusted ??= parseTrustedProxies(env.TRUSTED_PROXY_CIDRS);
-  return clientIpFromForwardedFor(headers.get("x-forwarded-for"), trusted);
+  return trusted;
+}
+
+export function clientIp(headers: Headers): string | null {
+  return clientIpFromForwardedFor(headers.get("x-forwarded-for"), trustedProxies());
 }

@@ -39,11 +39,15 @@ export type AuditEventRow = Omit<Prisma.AuditEventGetPayload<{ select: typeof au
 // Newest first; (createdAt, id) is the keyset, so events written in the same millisecond still
 // page exactly once.
 export async function listAuditEvents(scope: Scope, input: ListAuditEventsInput): Promise<Page<AuditEventRow>> {
+  // Outside the platform, its staff are one anonymous "Platform support": never their address, id
+  // or IP, and a search by address cannot find their rows either.
+  const staffIds = scope.kind === "admin" ? new Set<string>() : await platformStaffIds();
   const where: Prisma.AuditEventWhereInput = {
     AND: [
       auditWhere(scope),
       input.action ? { action: input.actionPrefix ? { startsWith: input.action } : input.action } : {},
       input.actorEmail ? { actorEmail: { contains: input.actorEmail, mode: "insensitive" } } : {},
+      input.actorEmail && staffIds.size > 0 ? { NOT: { actorId: { in: [...staffIds] } } } : {},
       input.targetType ? { targetType: input.targetType } : {},
       input.from ? { createdAt: { gte: input.from } } : {},
       input.to ? { createdAt: { lte: input.to } } : {},
@@ -67,9 +71,30 @@ export async function listAuditEvents(scope: Scope, input: ListAuditEventsInput)
   const emailOf = new Map(people.map((p) => [p.id, p.email]));
   return {
     nextCursor: page.nextCursor,
-    items: page.items.map(({ impersonatorId, ...row }) => ({
-      ...row,
-      impersonatorEmail: impersonatorId ? (emailOf.get(impersonatorId) ?? "(deleted user)") : null,
-    })),
+    items: page.items.map(({ impersonatorId, ...row }) => {
+      const byStaff = row.actorId !== null && staffIds.has(row.actorId);
+      const throughStaff = impersonatorId !== null && staffIds.has(impersonatorId);
+      return {
+        ...row,
+        ...(byStaff ? { actorId: null, actorEmail: PLATFORM_SUPPORT } : {}),
+        ...(byStaff || throughStaff ? { ip: null } : {}),
+        impersonatorEmail: !impersonatorId
+          ? null
+          : throughStaff
+            ? PLATFORM_SUPPORT
+            : (emailOf.get(impersonatorId) ?? "(deleted user)"),
+      };
+    }),
   };
+}
+
+export const PLATFORM_SUPPORT = "Platform support";
+
+/** Admins and every other login of the platform's own reseller. */
+async function platformStaffIds(): Promise<Set<string>> {
+  const staff = await db.user.findMany({
+    where: { OR: [{ role: "ADMIN" }, { reseller: { isPlatform: true } }] },
+    select: { id: true },
+  });
+  return new Set(staff.map((u) => u.id));
 }

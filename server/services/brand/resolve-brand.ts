@@ -3,6 +3,8 @@ import { env } from "../../env";
 import { normaliseHost } from "../../http/request-host";
 import { rememberHostBrand } from "./last-known-brand";
 import type { AuthState } from "../../auth/auth-state";
+import { platformHostname } from "../../auth/panel-host";
+import { presentingReseller } from "./presenting-reseller";
 
 export type ResolvedBrand = {
   resellerId: string;
@@ -34,8 +36,11 @@ const FALLBACK: ResolvedBrand = {
 
 /**
  * The brand a visitor sees, in this order: the reseller that owns the request's host name
- * (BrandHostname), else the signed-in user's reseller, else the platform root. A reseller with no
- * Brand row is skipped, so the order falls through to the next candidate.
+ * (BrandHostname), else the signed-in user's reseller as it presents itself (its nearest ancestor
+ * with a panel host when it has none: presentingReseller), else the platform root. A reseller with no
+ * Brand row is skipped, so the order falls through to the next candidate. The platform's own panel
+ * host never resolves through BrandHostname (such a row is refused when written, and ignored here
+ * should one predate that rule), so its sign-in page always wears the platform's brand.
  */
 export async function resolveBrand(host: string | null, auth: AuthState | null): Promise<ResolvedBrand> {
   const hostname = normaliseHost(host);
@@ -56,7 +61,7 @@ export function clearBrandCache(): void {
 }
 
 async function lookup(hostname: string | null, auth: AuthState | null): Promise<ResolvedBrand> {
-  if (hostname) {
+  if (hostname && hostname !== platformHostname()) {
     const owner = await db.brandHostname.findUnique({ where: { hostname }, select: { resellerId: true } });
     const brand = owner && (await brandOf({ resellerId: owner.resellerId }));
     if (brand) {
@@ -66,7 +71,7 @@ async function lookup(hostname: string | null, auth: AuthState | null): Promise<
     }
   }
   if (auth) {
-    const brand = await brandOf({ resellerId: auth.user.resellerId });
+    const brand = await brandOf({ resellerId: (await presentingReseller(auth.user.resellerId)).resellerId });
     if (brand) return brand;
   }
   const platform = (await brandOf({ reseller: { isPlatform: true, parentId: null } })) ?? FALLBACK;

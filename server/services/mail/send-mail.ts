@@ -2,6 +2,7 @@ import { z } from "zod";
 import { db, type Db, type Tx } from "../../db";
 import { AppError } from "../../errors";
 import { escapeHtml } from "./escape-html";
+import { presentingReseller } from "../brand/presenting-reseller";
 import { panelUrlFor } from "./panel-url";
 
 // Header injection: the address and subject end up in SMTP headers when delivery is wired.
@@ -21,15 +22,18 @@ const mailSchema = z.object({
 export type MailInput = z.infer<typeof mailSchema>;
 
 /**
- * Queues a mail under the reseller's brand: sender name, support address and primary colour come
+ * Queues a mail under the reseller's brand (or the ancestor's it presents under): sender name, support address and primary colour come
  * from Brand, and nothing else is added, so a reseller's customer never sees the platform's name.
  * Dev and tests deliver nothing; the MailMessage row is the mail. Pass `tx` to send only if the
  * caller's transaction commits.
  */
 export async function sendMail(input: MailInput, client: Db | Tx = db): Promise<{ id: string }> {
   const mail = mailSchema.parse(input);
+  // The brand and host the recipient knows: a sub-reseller without its own host mails under the
+  // ancestor whose panel its customers use (presentingReseller).
+  const presenting = await presentingReseller(mail.resellerId, client);
   const brand = await client.brand.findUnique({
-    where: { resellerId: mail.resellerId },
+    where: { resellerId: presenting.resellerId },
     select: { displayName: true, emailSenderName: true, supportEmail: true, primaryColor: true },
   });
   if (!brand) throw AppError.notFound("Brand");

@@ -1,19 +1,12 @@
 import { generateRandomString } from "better-auth/crypto";
 import { db } from "../../db";
 import { AppError } from "../../errors";
-import type { Prisma } from "../../generated/prisma/client";
-import { customerWhere, type Scope } from "../../auth/scope";
 import type { Actor } from "../actor";
 import { recordChange } from "../audit/record-change";
+import { impersonableWhere } from "./impersonation-scope";
 
 /** A "log in as" session is short: long enough to help a customer, too short to forget about. */
 export const IMPERSONATION_TTL_MS = 60 * 60 * 1000;
-
-// Admins may become anyone but another admin; resellers only the customer logins of their tree.
-function impersonableWhere(scope: Scope): Prisma.UserWhereInput {
-  if (scope.kind === "admin") return {};
-  return { role: "CUSTOMER", customer: { ...customerWhere(scope), deletedAt: null } };
-}
 
 /**
  * Starts a session as `userId` on behalf of the actor, keeping the actor's own session to return

@@ -90,14 +90,32 @@ describe("audit.list", () => {
       targetType: "Customer",
       targetId: w.customers.a.customer.id,
       actorEmail: w.users.resellerA.email,
-      impersonatorEmail: w.users.admin.email,
-      ip: "203.0.113.9",
+      // Platform staff are "Platform support" to a reseller: no address, no IP.
+      impersonatorEmail: "Platform support",
+      ip: null,
       before: { name: "Customer A" },
       after: { name: "Customer A2" },
       reseller: { id: w.resellerA.id, name: "Reseller A" },
     });
+    const asAdmin = await callerFor(w.users.admin).audit.list({ impersonatedOnly: true });
+    expect(asAdmin.items.find((e) => e.targetId === w.customers.a.customer.id)).toMatchObject({
+      impersonatorEmail: w.users.admin.email,
+      ip: "203.0.113.9",
+    });
     // B's audit log does not show A's event.
     expect((await callerFor(w.users.resellerB).audit.list({ impersonatedOnly: true })).items).toEqual([]);
+  });
+
+  it("shows an admin's own change in a reseller's tree as Platform support, and a search by the admin's address finds nothing", async () => {
+    await callerFor(w.users.admin).customer.update({ id: w.customers.b.customer.id, name: "Customer B2" });
+    const seen = (await callerFor(w.users.resellerB).audit.list({ action: "customer.update" })).items;
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ actorEmail: "Platform support", actorId: null, ip: null });
+    expect(JSON.stringify(seen)).not.toContain(w.users.admin.email);
+    expect(JSON.stringify(seen)).not.toContain(w.users.admin.id);
+    expect((await callerFor(w.users.resellerB).audit.list({ actorEmail: w.users.admin.email })).items).toEqual([]);
+    const asAdmin = (await callerFor(w.users.admin).audit.list({ action: "customer.update", actorEmail: w.users.admin.email })).items;
+    expect(asAdmin.some((e) => e.actorEmail === w.users.admin.email)).toBe(true);
   });
 
   it("is forbidden to a customer login", async () => {

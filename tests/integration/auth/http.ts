@@ -76,7 +76,7 @@ export async function totpFor(userId: string): Promise<string> {
 }
 
 export function sessionCookieName(jar: Jar): string | undefined {
-  return [...jar.keys()].find((k) => k.endsWith("shoal.session_token"));
+  return [...jar.keys()].find((k) => k.endsWith("panel.session_token"));
 }
 
 /** Enrols TOTP the way the set-up page does: enable with the password, confirm with a code. */

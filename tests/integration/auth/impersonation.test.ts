@@ -34,6 +34,7 @@ describe("log in as", () => {
 
     const started = await callAs(reseller.jar, (c) => c.session.startImpersonation({ userId: customer.userId }));
     expect(started.redirectTo).toBe("/");
+    for (const name of reseller.jar.keys()) expect(name).not.toMatch(/shoal/i);
     const as = await getAuthState(headersFor(reseller.jar));
     expect(as?.user.id).toBe(customer.userId);
     expect(as?.impersonator).toMatchObject({ id: reseller.userId, email: reseller.email });
@@ -98,5 +99,40 @@ describe("log in as", () => {
     const { jar } = await signIn(customer.email);
     const err = await callAs(jar, (c) => c.session.startImpersonation({ userId: world.users.customerB.id })).catch((e: unknown) => e);
     expect((err as TRPCError).code).toBe("FORBIDDEN");
+  });
+
+  describe("ends when the impersonator loses the right", () => {
+    const cases: Array<[string, (w: Awaited<ReturnType<typeof makeWorld>>, impersonatorId: string, customerId: string) => Promise<unknown>]> = [
+      ["the impersonator's login is disabled", (_w, id) => db.user.update({ where: { id }, data: { disabledAt: new Date() } })],
+      ["the impersonator's role changes", (_w, id) => db.user.update({ where: { id }, data: { role: "CUSTOMER" } })],
+      ["the impersonator's reseller is suspended", (w) => db.reseller.update({ where: { id: w.resellerA.id }, data: { status: "SUSPENDED" } })],
+      ["the target customer moves out of the tree", (w, _id, customerId) => db.customer.update({ where: { id: customerId }, data: { resellerId: w.resellerB.id } })],
+    ];
+    for (const [name, change] of cases) {
+      it(`${name}: the session is deleted, not just refused`, async () => {
+        const world = await makeWorld();
+        const reseller = await signedInWithTotp("RESELLER", world.resellerA.id);
+        const customer = await makeLogin("CUSTOMER", world.subA.id, world.customers.s.customer.id);
+        await callAs(reseller.jar, (c) => c.session.startImpersonation({ userId: customer.userId }));
+        const as = await getAuthState(headersFor(reseller.jar));
+        expect(as?.user.id).toBe(customer.userId);
+
+        await change(world, reseller.userId, world.customers.s.customer.id);
+        expect(await getAuthState(headersFor(reseller.jar))).toBeNull();
+        expect(await db.session.count({ where: { id: as!.sessionId } })).toBe(0);
+      });
+    }
+
+    it("an admin's impersonation ends when the admin is disabled", async () => {
+      const world = await makeWorld();
+      const admin = await signedInWithTotp("ADMIN", world.platform.id);
+      const customer = await makeLogin("CUSTOMER", world.resellerA.id, world.customers.a.customer.id);
+      await callAs(admin.jar, (c) => c.session.startImpersonation({ userId: customer.userId }));
+      const as = await getAuthState(headersFor(admin.jar));
+      expect(as?.impersonator?.id).toBe(admin.userId);
+      await db.user.update({ where: { id: admin.userId }, data: { disabledAt: new Date() } });
+      expect(await getAuthState(headersFor(admin.jar))).toBeNull();
+      expect(await db.session.count({ where: { id: as!.sessionId } })).toBe(0);
+    });
   });
 });

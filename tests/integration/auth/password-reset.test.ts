@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { db } from "../../../server/db";
 import { getAuthState } from "../../../server/auth/get-auth-state";
-import { makeWorld } from "../../helpers/fixtures";
+import { clearBrandCache, resolveBrand } from "../../../server/services/brand/resolve-brand";
+import { authFor, makeWorld } from "../../helpers/fixtures";
 import { headersFor, makeLogin, post, signIn } from "./http";
 
 async function resetLinkToken(to: string): Promise<string> {
@@ -40,6 +41,28 @@ describe("password reset", () => {
     expect(again.status).toBe(400);
     expect((await signIn(email, "a-brand-new-password")).res.status).toBe(200);
     expect((await signIn(email, "yet-another-password")).res.status).toBe(401);
+  });
+
+  it("a sub-reseller without a host of its own mails under its nearest ancestor's host and brand", async () => {
+    const world = await makeWorld();
+    await db.brand.update({ where: { resellerId: world.resellerA.id }, data: { displayName: "Alpha Hosting", supportEmail: null, emailSenderName: null } });
+    await db.brandHostname.create({ data: { hostname: "panel.alpha-parent.test", resellerId: world.resellerA.id } });
+    const { email } = await makeLogin("CUSTOMER", world.subA.id, world.customers.s.customer.id);
+
+    expect((await post("/request-password-reset", { email }, new Map(), { host: "panel.alpha-parent.test:3000" })).status).toBe(200);
+    const mail = await db.mailMessage.findFirstOrThrow({ where: { toAddress: email } });
+    expect(mail.resellerId).toBe(world.subA.id);
+    expect(mail.fromName).toBe("Alpha Hosting");
+    expect(mail.fromAddress).toBe("no-reply@panel.alpha-parent.test");
+    expect(mail.text).toContain("http://panel.alpha-parent.test:3000/reset-password/new?token=");
+    for (const body of [mail.text, mail.html, mail.subject, mail.fromName, mail.fromAddress]) {
+      expect(body).not.toMatch(/shoal|localhost/i);
+    }
+
+    // Pages too: signed in on the platform's host, the customer sees the ancestor's brand.
+    clearBrandCache();
+    const brand = await resolveBrand("localhost:3000", authFor(world.users.customerSubA));
+    expect(brand).toMatchObject({ resellerId: world.resellerA.id, displayName: "Alpha Hosting", isPlatform: false });
   });
 
   it("answers the same for an unknown address and sends nothing", async () => {

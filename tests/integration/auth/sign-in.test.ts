@@ -2,15 +2,30 @@ import { describe, expect, it } from "vitest";
 import { db } from "../../../server/db";
 import { getAuthState } from "../../../server/auth/get-auth-state";
 import { makeWorld } from "../../helpers/fixtures";
-import { headersFor, makeLogin, post, sessionCookieName, signIn } from "./http";
+import { THEME_COOKIE } from "../../../app/_components/theme";
+import { enrolTotp, headersFor, makeLogin, post, sessionCookieName, signIn } from "./http";
 
 describe("sign-in", () => {
+  it("names no cookie after the platform on a reseller's host (session, second-factor challenge, theme)", async () => {
+    const world = await makeWorld();
+    await db.brandHostname.create({ data: { hostname: "panel.neutral.test", resellerId: world.resellerA.id } });
+    const host = "panel.neutral.test";
+    const reseller = await makeLogin("RESELLER", world.resellerA.id);
+    const first = await signIn(reseller.email, undefined, { host });
+    await enrolTotp(first.jar, reseller.userId, { host });
+    const second = await signIn(reseller.email, undefined, { host });
+    expect(second.json).toMatchObject({ twoFactorRedirect: true });
+    const names = [...first.res.headers.getSetCookie(), ...second.res.headers.getSetCookie()].map((c) => c.split("=")[0]!);
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    for (const name of [...names, THEME_COOKIE]) expect(name).not.toMatch(/shoal/i);
+  });
+
   it("sets an httpOnly, SameSite=Lax session cookie and getAuthState sees the user", async () => {
     const world = await makeWorld();
     const { email, userId } = await makeLogin("CUSTOMER", world.resellerA.id, world.customers.a.customer.id);
     const { res, jar } = await signIn(email);
     expect(res.status).toBe(200);
-    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith("shoal.session_token="))!;
+    const setCookie = res.headers.getSetCookie().find((c) => c.startsWith("panel.session_token="))!;
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
     expect(setCookie).not.toMatch(/Secure/i);
@@ -85,7 +100,7 @@ describe("sign-in", () => {
     const { res, json } = await signIn(email, "not-the-password", { ip: "198.51.100.7" });
     expect(res.status).toBe(401);
     expect(json?.code).toBe("INVALID_EMAIL_OR_PASSWORD");
-    expect(res.headers.getSetCookie().some((c) => c.startsWith("shoal.session_token=") && !/Max-Age=0/i.test(c))).toBe(false);
+    expect(res.headers.getSetCookie().some((c) => c.startsWith("panel.session_token=") && !/Max-Age=0/i.test(c))).toBe(false);
     // Other tests' successful sign-ins were counted and given back (count 0).
     const counters = await db.rateLimit.findMany({ where: { count: { gt: 0 } }, orderBy: { key: "asc" } });
     expect(counters.map((c) => [c.key, c.count])).toEqual([

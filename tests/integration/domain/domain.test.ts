@@ -63,8 +63,72 @@ describe("domain.create", () => {
     const before = await rowCounts();
     const err = await rejection(asB().domain.create({ name: "TAKEN.test" }));
     expect(err.code).toBe("CONFLICT");
-    expect(err.fieldErrors.name).toBe("This domain is already hosted here.");
+    expect(err.fieldErrors.name).toMatch(/attached to another account; proving control by a DNS TXT record comes with DNS hosting/);
     expect(await rowCounts()).toEqual(before);
+  });
+
+  it.each([
+    ["a subdomain of it", "tree.test", "shop.tree.test"],
+    ["a deeper subdomain of it", "deep.test", "a.b.deep.test"],
+    ["a parent of it", "blog.parent.test", "parent.test"],
+  ])("refuses %s held by another account, and writes nothing", async (_what, held, claimed) => {
+    await asA().domain.create({ name: held });
+    const before = await rowCounts();
+    const err = await rejection(asB().domain.create({ name: claimed }));
+    expect(err.code).toBe("CONFLICT");
+    expect(err.fieldErrors.name).toMatch(/attached to another account; proving control by a DNS TXT record comes with DNS hosting/);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it("lets the same account add subdomains of its own domain", async () => {
+    await asA().domain.create({ name: "mine.test" });
+    await asA().domain.create({ name: "shop.mine.test" });
+    expect(await db.domain.count({ where: { name: { in: ["mine.test", "shop.mine.test"] }, deletedAt: null } })).toBe(2);
+  });
+
+  it("refuses a panel's address and a node's name as a website's domain", async () => {
+    await db.brandHostname.create({ data: { hostname: "panel.brand-b.test", resellerId: world.resellerB.id } });
+    await db.node.create({ data: { name: "n1.cluster-nodes.test", address: "192.0.2.61", agentPort: 1 } });
+    for (const name of ["panel.brand-b.test", "n1.cluster-nodes.test"]) {
+      const before = await rowCounts();
+      const err = await rejection(asA().domain.create({ name }));
+      expect(err.code).toBe("BAD_REQUEST");
+      expect(err.fieldErrors.name).toMatch(/control panel's or a cluster server's address/);
+      expect(await rowCounts()).toEqual(before);
+    }
+  });
+
+  it("refuses a domain above or below another tree's panel host, allows it in the panel's own tree", async () => {
+    await db.brandHostname.create({ data: { hostname: "cp.b-brand.test", resellerId: world.resellerB.id } });
+    for (const name of ["b-brand.test", "x.cp.b-brand.test"]) {
+      const before = await rowCounts();
+      const err = await rejection(asA().domain.create({ name }));
+      expect(err.fieldErrors.name).toMatch(/control panel's or a cluster server's address/);
+      expect(await rowCounts()).toEqual(before);
+    }
+    await asB().domain.create({ name: "b-brand.test" });
+  });
+
+  it("two accounts racing for a name and its subdomain: exactly one gets it", async () => {
+    for (let round = 0; round < 5; round++) {
+      const parent = `race${round}.test`;
+      const results = await Promise.allSettled([
+        asA().domain.create({ name: parent }),
+        asB().domain.create({ name: `www.${parent}` }),
+      ]);
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+      expect(await db.domain.count({ where: { name: { endsWith: parent }, deletedAt: null } })).toBe(1);
+    }
+  });
+
+  it("refuses a mixed-script name and its xn-- form with a message on the name field", async () => {
+    for (const name of ["аpple.test", "xn--pple-43d.test", "раураӏ.com"]) {
+      const before = await rowCounts();
+      const err = await rejection(asA().domain.create({ name }));
+      expect(err.code).toBe("BAD_REQUEST");
+      expect(err.fieldErrors.name).toMatch(/scripts|look like Latin/);
+      expect(await rowCounts()).toEqual(before);
+    }
   });
 
   it("frees the name on soft delete so another customer can add it", async () => {

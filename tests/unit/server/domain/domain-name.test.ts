@@ -1,4 +1,4 @@
-import { domainToUnicode } from "node:url";
+import { domainToASCII, domainToUnicode } from "node:url";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -129,9 +129,20 @@ const validAsciiDomain = fc
   .map(([labels, t]) => [...labels, t].join("."))
   .filter((d) => d.length <= 253 && !isReservedDomain(d));
 
-// Letters that IDNA maps to themselves and that need no bidi or joiner context.
-const unicodeLetter = fc.constantFrom(..."abcxyzäöüßéèñçøåæœşğıžčłпримерωλ日本語例えテストひらがな한국");
-const unicodeLabel = fc.string({ unit: unicodeLetter, minLength: 1, maxLength: 10 });
+// Letters that IDNA maps to themselves and that need no bidi or joiner context, by script: a label
+// keeps to one script (or Latin with Japanese), as the homoglyph rule requires.
+const latinLetters = "abcxyzäöüßéèñçøåæœşğıžčł";
+const cyrillicLetters = "пример";
+const greekLetters = "ωλ";
+const scriptLabel = (letters: string) => fc.string({ unit: fc.constantFrom(...letters), minLength: 1, maxLength: 10 });
+const unicodeLabel = fc.oneof(
+  scriptLabel(latinLetters),
+  // "и" reads as no Latin letter, so the label is never a whole-script confusable.
+  scriptLabel(cyrillicLetters).map((l) => `и${l}`.slice(0, 10)),
+  scriptLabel(greekLetters),
+  scriptLabel(`abc日本語例えテストひらがな`),
+  scriptLabel("한국"),
+);
 const unicodeDomain = fc
   .tuple(fc.array(unicodeLabel, { minLength: 1, maxLength: 3 }), fc.oneof(tld, unicodeLabel))
   .map(([labels, t]) => [...labels, t].join("."));
@@ -255,3 +266,54 @@ describe("parseDomainName properties", () => {
     );
   });
 });
+
+describe("homoglyphs", () => {
+  const latin = fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz"), minLength: 1, maxLength: 8 });
+  const cyrillic = fc.constantFrom(..."абвгдежзиклмнопрстуфхцчшщыэюя");
+  const greek = fc.constantFrom(..."αβγδεζηθικλμνξοπρστυφχψω");
+
+  it("refuses a label mixing Latin with Cyrillic or Greek, typed in Unicode or in its xn-- form", () => {
+    fc.assert(
+      fc.property(latin, fc.oneof(cyrillic, greek), fc.nat(), tld, (l, other, at, t) => {
+        const i = at % (l.length + 1);
+        const name = `${l.slice(0, i)}${other}${l.slice(i)}.${t}`;
+        const result = parseDomainName(name);
+        expect(result.ok).toBe(false);
+        if (!result.ok) expect(result.error).toMatch(/mixes letters of different scripts/);
+        const ascii = domainToASCII(name);
+        if (ascii) expect(parseDomainName(ascii).ok).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("refuses whole-script Cyrillic look-alikes of Latin names under an ASCII ending", () => {
+    for (const name of ["аррӏе.com", "xn--80ak6aa92e.com", "ѕсоре.net", "раураӏ.com"]) {
+      const result = parseDomainName(name);
+      expect(result.ok, name).toBe(false);
+      if (!result.ok) expect(result.error).toMatch(/look like Latin/);
+    }
+    // Real Cyrillic words, and look-alikes under a Cyrillic ending, stay allowed.
+    expect(parseDomainName("пример.com").ok).toBe(true);
+    expect(parseDomainName("арре.рф").ok).toBe(true);
+  });
+
+  it("keeps real mixed names: Latin with Japanese, Latin with accents, digits and hyphens", () => {
+    for (const name of ["sony-ソニー.jp", "例え-abc.jp", "bücher-2.de", "한국어.kr", "ελλάδα.gr"]) {
+      expect(parseDomainName(name).ok, name).toBe(true);
+    }
+  });
+
+  it("judges a name the same in its Unicode and xn-- forms", () => {
+    fc.assert(
+      fc.property(fc.array(fc.oneof(latin, fc.string({ unit: fc.oneof(cyrillic, greek), minLength: 1, maxLength: 6 })), { minLength: 1, maxLength: 3 }), tld, (labels, t) => {
+        const name = `${labels.join("")}.${t}`;
+        const ascii = domainToASCII(name);
+        if (!ascii) return;
+        expect(parseDomainName(ascii).ok).toBe(parseDomainName(name).ok);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+

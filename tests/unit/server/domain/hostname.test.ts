@@ -120,4 +120,12 @@ describe("parseHostname properties", () => {
       { numRuns: 300 },
     );
   });
+
+  it("refuses an xn-- name that decodes to a homoglyph (mixed scripts or Cyrillic look-alikes)", () => {
+    for (const host of ["xn--80ak6aa92e.com", "xn--pple-43d.com"]) {
+      const result = parseHostname(host);
+      expect(result.ok, host).toBe(false);
+    }
+    expect(parseHostname("xn--bcher-kva.de").ok).toBe(true);
+  });
 });
