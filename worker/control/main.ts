@@ -73,7 +73,10 @@ function startWorkers(deps: ControlDeps, schedules: ScheduleJobs): Worker[] {
   const heartbeat = new Worker(QUEUES.heartbeat, heartbeatJob(deps), { connection: connection(), prefix, concurrency: 2 });
   // A slot per schedule: a re-replication round streaming a new replica's first copy must not hold up the snapshots.
   const scheduled = new Worker(QUEUES.schedules, runScheduleJob(deps, schedules), { connection: connection(), prefix, concurrency: Object.keys(SCHEDULES).length });
-  return [outbox, nodeRead, reconcile, scheduled, heartbeat];
+  const workers = [outbox, nodeRead, reconcile, scheduled, heartbeat];
+  // One line, not a stack: a job whose keys vanished (Redis restarted empty under it) is expected.
+  for (const w of workers) w.on("error", (e) => deps.log(`${w.name} worker: ${errorText(e)}`));
+  return workers;
 }
 
 async function registerRepeats(conns: Connections, schedules: ScheduleJobs): Promise<void> {
