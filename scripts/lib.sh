@@ -89,8 +89,14 @@ ensure_redis() {
   if ! port_open 127.0.0.1 6379; then
     ensure_apt redis-server
     say "starting Redis"
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' --appendonly no \
-      --dir "$VAR" --logfile "$VAR/redis.log"
+    # Persistent, as a production Redis should be: an append-only file fsynced every second
+    # (var/redis/), so a restart keeps the queues and the schedules. The control workers also
+    # rebuild them after a restart that lost them (worker/control/schedule-keeper.ts). On a Redis
+    # you run yourself, set `appendonly yes` and `appendfsync everysec` in its configuration.
+    mkdir -p "$VAR/redis"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save '' \
+      --appendonly yes --appendfsync everysec \
+      --dir "$VAR/redis" --logfile "$VAR/redis.log"
     wait_port 127.0.0.1 6379 10 || die "Redis did not start on 127.0.0.1:6379"
   fi
   export REDIS_URL="redis://127.0.0.1:6379"

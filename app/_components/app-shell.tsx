@@ -35,8 +35,11 @@ const navs: Record<Audience, NavItem[]> = {
 
 const audienceLabels: Record<Audience, string | null> = { admin: "Platform admin", reseller: "Reseller", customer: null };
 
-/** The branded frame of every signed-in page: sidebar, top bar, impersonation banner, main. */
-export async function AppShell({ audience, auth, children }: { audience: Audience; auth: AuthState; children: ReactNode }) {
+/**
+ * The branded frame of every signed-in page: sidebar, top bar, impersonation banner, main.
+ * `notice` is an audience's own banner under it (the admin's control-plane status).
+ */
+export async function AppShell({ audience, auth, notice, children }: { audience: Audience; auth: AuthState; notice?: ReactNode; children: ReactNode }) {
   const [brand, theme] = await Promise.all([currentBrand(), currentTheme()]);
   return (
     <ShellFrame
@@ -45,12 +48,15 @@ export async function AppShell({ audience, auth, children }: { audience: Audienc
       brandMark={<BrandMark brand={brand} />}
       audienceLabel={audienceLabels[audience]}
       banner={
-        auth.impersonator ? (
-          <ImpersonationBanner
-            userName={auth.user.name || auth.user.email}
-            impersonatorName={auth.impersonator.name || auth.impersonator.email}
-          />
-        ) : null
+        <>
+          {auth.impersonator ? (
+            <ImpersonationBanner
+              userName={auth.user.name || auth.user.email}
+              impersonatorName={auth.impersonator.name || auth.impersonator.email}
+            />
+          ) : null}
+          {notice}
+        </>
       }
       topBarEnd={
         <>

@@ -1,6 +1,8 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { clientIp } from "../http/client-ip";
 import { env } from "../env";
+import { readPanelHealth } from "../services/health/read-panel-health";
+import { registerHealthGauges } from "./health-metrics";
 import { bearerMatches, isLoopback } from "./metrics-http";
 
 // The panel's Prometheus series, served at GET /metrics (app/metrics/route.ts). One registry per
@@ -14,6 +16,7 @@ const globalForMetrics = globalThis as unknown as { shoalPanelMetrics?: PanelMet
 function create(): PanelMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registerHealthGauges(registry, () => readPanelHealth());
   return {
     registry,
     requests: new Counter({

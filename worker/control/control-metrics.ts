@@ -6,6 +6,8 @@ import { QUEUES, createRedisConnection } from "../../server/jobs/queues";
 import type { Log } from "../../server/observability/logger";
 import { startMetricsServer, type MetricsServer } from "../../server/observability/metrics-http";
 import { parseEnv } from "../../server/parse-env";
+import { registerHealthGauges } from "../../server/observability/health-metrics";
+import { readControlPlaneHealth } from "../../server/services/health/read-control-plane-health";
 
 // The control worker's Prometheus series, all in one registry. Counters are incremented where the
 // event happens (one line there); the gauges that describe shared state (queue depths, heartbeat
@@ -155,7 +157,11 @@ export async function startControlMetrics(options: ControlMetricsOptions): Promi
     collectDefaultMetrics({ register: controlRegistry });
     // Its own connection, failing fast: a scrape while Redis is away must answer, not hang.
     const connection = createRedisConnection(options.redisUrl, { forWorker: false });
+    connection.on("error", () => undefined);
     sources = { db: options.db, queues: Object.values(QUEUES).map((name) => new Queue(name, { connection, prefix: options.prefix })) };
+    // The control plane's own health, as the panel and /api/health see it.
+    const health = { db: options.db, redis: connection, prefix: options.prefix };
+    registerHealthGauges(controlRegistry, () => readControlPlaneHealth(health));
   }
   const server = await startMetricsServer({ host: env.SHOAL_METRICS_HOST, port: env.SHOAL_METRICS_PORT, registry: controlRegistry, token: env.SHOAL_METRICS_TOKEN });
   options.log(`metrics on http://${env.SHOAL_METRICS_HOST}:${server.port}/metrics`, { metricsPort: server.port });

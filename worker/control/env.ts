@@ -18,6 +18,12 @@ export const controlEnvSchema = z.object({
   SHOAL_BALANCER: balancerModeSchema,
   /** Heartbeat silence before a node is SUSPECT (DEGRADED) and its peers are asked to probe it. */
   SHOAL_SUSPECT_AFTER_MS: z.coerce.number().int().min(500).default(1500),
+  /**
+   * How often each control worker re-asserts the cluster's schedules in Redis, checks for a Redis
+   * that came back empty and says it is alive (schedule-keeper.ts). At most 5 s: the panel counts a
+   * worker unseen for 15 s as gone.
+   */
+  SHOAL_KEEPER_MS: z.coerce.number().int().min(100).max(5_000).default(2_000),
   /** A node enters or leaves DEAD at most once per this (a flapping link does not fail over and back). */
   SHOAL_HOLD_DOWN_MS: z.coerce.number().int().min(0).default(30_000),
   /** How often the snapshot schedule looks for due snapshots: the finest cadence a plan gets. */

@@ -4,6 +4,8 @@ import { failOver } from "./failover";
 import { collectHeartbeats, type HeartbeatHooks } from "./heartbeat";
 import { leaseKey, underLease } from "./node-lock";
 import { readRouteTable } from "./read-route-table";
+import { recordScheduleRun } from "./record-schedule-run";
+import { SCHEDULES } from "../../server/jobs/schedules";
 import { rejoinNode } from "./rejoin";
 
 // The heartbeat queue's one job: a tick of failure detection, and what its verdicts set off
@@ -26,6 +28,8 @@ export function heartbeatJob(deps: ControlDeps): () => Promise<void> {
         if (heldReasons.get(nodeId) !== why) log(`node ${nodeId} not failed over: ${why}`, { nodeId });
       }
       heldReasons = new Map(Object.entries(tick.held));
+      // A finished tick, not a scheduled one: a tick stuck on its lease is a heartbeat that stopped.
+      await recordScheduleRun(deps.db, SCHEDULES.heartbeat.id, SCHEDULES.heartbeat.every);
     });
   };
 }

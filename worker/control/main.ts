@@ -15,7 +15,8 @@ import { startNodeReadWorker } from "./node-read";
 import { outboxHandlers, runOutboxJob } from "./outbox-jobs";
 import { startOutboxRelay } from "./outbox-relay";
 import { logReconcileFailure, reconcileEnqueuer, reconcileJob } from "./reconcile-job";
-import { registerSchedules, runScheduleJob, scheduleJobs, type ScheduleJobs } from "./schedule-jobs";
+import { ensureSchedules, runScheduleJob, scheduleJobs, type ScheduleJobs } from "./schedule-jobs";
+import { startScheduleKeeper, type ScheduleKeeper } from "./schedule-keeper";
 
 // A control worker: the outbox relay, the outbox consumer (placement, fan-out), the per-node
 // reconcile and the cluster schedules, in one process. Any number of them can run: the relay
@@ -59,7 +60,7 @@ function connect(env: ControlEnv): { deps: ControlDeps; conns: Connections } {
 function startWorkers(deps: ControlDeps, schedules: ScheduleJobs): Worker[] {
   const { env, prefix } = deps;
   const connection = () => createRedisConnection(env.REDIS_URL, { forWorker: true });
-  const outbox = new Worker(QUEUES.outbox, runOutboxJob(outboxHandlers(deps)), { connection: connection(), prefix, concurrency: 8 });
+  const outbox = new Worker(QUEUES.outbox, runOutboxJob(deps.db, outboxHandlers(deps)), { connection: connection(), prefix, concurrency: 8 });
   // The panel's questions to a site's live node (previews, snapshot listings), answered at once.
   const nodeRead = startNodeReadWorker({ db: deps.db, clusterSecret: env.SHOAL_CLUSTER_SECRET }, { connection: connection(), prefix });
   const reconcile = new Worker(QUEUES.reconcile, reconcileJob(deps), {
@@ -72,24 +73,28 @@ function startWorkers(deps: ControlDeps, schedules: ScheduleJobs): Worker[] {
   const heartbeat = new Worker(QUEUES.heartbeat, heartbeatJob(deps), { connection: connection(), prefix, concurrency: 2 });
   // A slot per schedule: a re-replication round streaming a new replica's first copy must not hold up the snapshots.
   const scheduled = new Worker(QUEUES.schedules, runScheduleJob(deps, schedules), { connection: connection(), prefix, concurrency: Object.keys(SCHEDULES).length });
-  return [outbox, nodeRead, reconcile, scheduled, heartbeat];
+  const workers = [outbox, nodeRead, reconcile, scheduled, heartbeat];
+  // One line, not a stack: a job whose keys vanished (Redis restarted empty under it) is expected.
+  for (const w of workers) w.on("error", (e) => deps.log(`${w.name} worker: ${errorText(e)}`));
+  return workers;
 }
 
 async function registerRepeats(conns: Connections, schedules: ScheduleJobs): Promise<void> {
   const { queues } = conns;
   // The heartbeat once ran on the schedules queue; a scheduler left there would tick it twice.
   await queues.schedules.removeJobScheduler(SCHEDULES.heartbeat.id);
-  await queues.heartbeat.upsertJobScheduler(SCHEDULES.heartbeat.id, { every: SCHEDULES.heartbeat.every }, { name: SCHEDULES.heartbeat.id, opts: { removeOnComplete: true, removeOnFail: 100 } });
-  await registerSchedules(queues.schedules, schedules);
+  // At start, as the keeper does every few seconds after (schedule-keeper.ts).
+  await ensureSchedules(queues, schedules);
 }
 
 /** SIGTERM and SIGINT: the jobs in hand finish, then every connection closes and the process exits. */
-function stopOnSignal(deps: ControlDeps, conns: Connections, workers: Worker[], relay: { stop(): Promise<void> }): void {
+function stopOnSignal(deps: ControlDeps, conns: Connections, workers: Worker[], relay: { stop(): Promise<void> }, keeper: ScheduleKeeper): void {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     deps.log(`${signal}: finishing the jobs in hand`);
+    await keeper.stop();
     await Promise.allSettled(workers.map((w) => w.close()));
     await relay.stop();
     await Promise.allSettled(Object.values(conns.queues).map((q) => q.close()));
@@ -115,10 +120,11 @@ async function main(): Promise<void> {
   const schedules = scheduleJobs(deps);
   const workers = startWorkers(deps, schedules);
   await registerRepeats(conns, schedules);
+  const keeper = startScheduleKeeper(deps, conns.queues, schedules, env.SHOAL_KEEPER_MS);
   // /metrics on loopback when SHOAL_METRICS_PORT is set (control-metrics.ts); job durations always.
   await startControlMetrics({ db: deps.db, redisUrl: env.REDIS_URL, prefix: deps.prefix, workers, log: deps.log });
   deps.log(`control worker started (balancer ${env.SHOAL_BALANCER})`);
-  stopOnSignal(deps, conns, workers, relay);
+  stopOnSignal(deps, conns, workers, relay, keeper);
 }
 
 main().catch((e: unknown) => {

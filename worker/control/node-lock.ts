@@ -6,7 +6,12 @@ import type { Redis } from "ioredis";
 // killed with -9 stops renewing, so its lease lapses after `leaseMs` and another takes over.
 
 const release = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("del", KEYS[1]) else return 0 end`;
-const renew = `if redis.call("get", KEYS[1]) == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) else return 0 end`;
+// A holder whose key has vanished (Redis restarted empty under it) takes it back at its next
+// renewal: it is still doing the work, and another worker may only slip in for that long.
+const renew = `local v = redis.call("get", KEYS[1])
+if v == ARGV[1] then return redis.call("pexpire", KEYS[1], ARGV[2]) end
+if not v then redis.call("set", KEYS[1], ARGV[1], "PX", ARGV[2]) return 1 end
+return 0`;
 
 export type Lease = { lost: () => boolean; release(): Promise<void> };
 

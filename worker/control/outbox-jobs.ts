@@ -1,4 +1,5 @@
 import type { Job } from "bullmq";
+import type { Db } from "../../server/db";
 import { outboxEventPayload, type OutboxEventPayload, type OutboxTopic } from "../../server/jobs/outbox-event";
 import type { ControlDeps } from "./control-deps";
 import { handleOutboxEvent } from "./handle-outbox-event";
@@ -34,10 +35,16 @@ export function outboxHandlers(deps: ControlDeps): Record<OutboxTopic, OutboxHan
   };
 }
 
-/** The outbox worker's processor. */
-export function runOutboxJob(handlers: Record<OutboxTopic, OutboxHandler>) {
+/**
+ * The outbox worker's processor. A row is handled once its handler has finished (handledAt): until
+ * then its job lives only in Redis, and a Redis that comes back empty gets it again
+ * (recover-redis-wipe.ts).
+ */
+export function runOutboxJob(db: Db, handlers: Record<OutboxTopic, OutboxHandler>) {
   return async (job: Job): Promise<unknown> => {
     const event = outboxEventPayload.parse(job.data);
-    return handlers[event.topic](event);
+    const result = await handlers[event.topic](event);
+    await db.outboxEvent.updateMany({ where: { id: BigInt(event.outboxId), handledAt: null }, data: { handledAt: new Date() } });
+    return result;
   };
 }

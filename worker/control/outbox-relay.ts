@@ -138,17 +138,20 @@ async function publishBatch(db: Db, queue: Queue, publishTimeoutMs: number, onEr
         SELECT "id", "topic", "aggregateType", "aggregateId" FROM "OutboxEvent"
         WHERE "publishedAt" IS NULL ORDER BY "id" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
       if (rows.length === 0) return 0;
+      const skipped: bigint[] = [];
       const jobs = rows.flatMap((r) => {
         const data = outboxEventPayload.safeParse({ outboxId: r.id.toString(), topic: r.topic, aggregateType: r.aggregateType, aggregateId: r.aggregateId });
         if (!data.success) {
           onError(new Error(`outbox row ${r.id} (topic "${r.topic}") skipped: ${data.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`));
+          skipped.push(r.id);
           return [];
         }
         return [{ name: OUTBOX_EVENT_JOB, data: data.data, opts: { ...outboxEventOptions, jobId: outboxJobId(data.data.outboxId) } }];
       });
       await withTimeout(queue.addBulk(jobs), publishTimeoutMs, "outbox relay: Redis publish timed out");
       const ids = rows.map((r) => r.id);
-      await tx.$executeRaw`UPDATE "OutboxEvent" SET "publishedAt" = now() WHERE "id" = ANY(${ids})`;
+      // A skipped row is done with too: no handler will ever take it, even after a Redis wipe.
+      await tx.$executeRaw`UPDATE "OutboxEvent" SET "publishedAt" = now(), "handledAt" = CASE WHEN "id" = ANY(${skipped}) THEN now() ELSE "handledAt" END WHERE "id" = ANY(${ids})`;
       return rows.length;
     },
     { timeout: publishTimeoutMs + 10_000 },

@@ -6,6 +6,7 @@ import { leaseKey, underLease, type LeasedRun } from "./node-lock";
 import { reReplicate } from "./re-replicate";
 import { takeDueSnapshots } from "./snapshots";
 import { sweep } from "./sweep";
+import { recordScheduleRun } from "./record-schedule-run";
 import { collectUsage } from "./usage";
 
 // The schedules queue's jobs, by schedule id: adding a schedule is an entry in SCHEDULES and one
@@ -62,19 +63,44 @@ async function reconcilesPending(deps: ControlDeps): Promise<boolean> {
   return (counts.active ?? 0) + (counts.waiting ?? 0) + (counts.prioritized ?? 0) > 0;
 }
 
-/** The schedules worker's processor: the job's entry, under its lease if it has one. */
+/** The schedules worker's processor: the job's entry, under its lease if it has one; each run is recorded (ScheduleRun). */
 export function runScheduleJob(deps: ControlDeps, jobs: ScheduleJobs) {
   return async (job: Job): Promise<unknown> => {
     const entry = (jobs as Partial<Record<string, ScheduleJob>>)[job.name];
     if (!entry) return undefined;
+    await recordScheduleRun(deps.db, job.name, scheduleEvery(job.name as keyof ScheduleJobs, entry));
     if (!entry.lease) return entry.run();
     return underLease(deps.lockRedis, leaseKey(deps.prefix, job.name), entry.lease, entry.run);
   };
 }
 
-/** Creates or updates each schedule's job scheduler with its period. */
-export async function registerSchedules(queue: Queue, jobs: ScheduleJobs): Promise<void> {
-  for (const [id, entry] of Object.entries(jobs) as [keyof ScheduleJobs, ScheduleJob][]) {
-    await queue.upsertJobScheduler(id, { every: entry.every ?? SCHEDULES[id].every }, { name: id, opts: { removeOnComplete: true, removeOnFail: 100 } });
+const scheduleEvery = (id: keyof ScheduleJobs, entry: ScheduleJob) => entry.every ?? SCHEDULES[id].every;
+
+export type ScheduleQueues = { schedules: Queue; heartbeat: Queue };
+
+/** Every cluster schedule with the queue it runs on and its period. */
+export function scheduleSpecs(queues: ScheduleQueues, jobs: ScheduleJobs): { id: ScheduleId; queue: Queue; every: number }[] {
+  return [
+    { id: SCHEDULES.heartbeat.id, queue: queues.heartbeat, every: SCHEDULES.heartbeat.every },
+    ...(Object.entries(jobs) as [keyof ScheduleJobs, ScheduleJob][]).map(([id, entry]) => ({ id, queue: queues.schedules, every: scheduleEvery(id, entry) })),
+  ];
+}
+
+/**
+ * Makes sure each schedule's job scheduler exists in Redis with its period and is ticking;
+ * returns the ids it (re)created. Cheap when all is well (one read per schedule): a scheduler is
+ * written only when it is missing (Redis restarted empty), has another period, or its next run
+ * is long overdue (its next job was lost). Idempotent, and safe from several workers at once:
+ * BullMQ names a scheduler's next job after the scheduler and its time.
+ */
+export async function ensureSchedules(queues: ScheduleQueues, jobs: ScheduleJobs, now = Date.now()): Promise<ScheduleId[]> {
+  const created: ScheduleId[] = [];
+  for (const { id, queue, every } of scheduleSpecs(queues, jobs)) {
+    const current = await queue.getJobScheduler(id);
+    const overdue = current?.next !== undefined && current.next < now - Math.max(3 * every, 10_000);
+    if (current && Number(current.every) === every && !overdue) continue;
+    await queue.upsertJobScheduler(id, { every }, { name: id, opts: { removeOnComplete: true, removeOnFail: 100 } });
+    created.push(id);
   }
+  return created;
 }

@@ -4,6 +4,8 @@ import { AppError } from "../../errors";
 import type { NodeStatus, TenantStatus } from "../../generated/prisma/enums";
 import type { Scope } from "../../auth/scope";
 import { nodeMetricsSchema } from "../../contract/node-metrics";
+import { heartbeatSilenceSec } from "../../domain/control-plane-health";
+import { readSuspectWindow } from "../health/read-suspect-window";
 import { operationKind, pausedStepKinds as pausedSteps } from "../../domain/operation-kinds";
 
 // The admin's live cluster map: every node with its health and load, every placed site as a mark
@@ -27,6 +29,8 @@ export type ClusterNodeView = {
   name: string;
   status: NodeStatus;
   heartbeatAgeSec: number | null;
+  /** Seconds silent past the suspect window: the status is then not the node's health. Null when fresh (or DEAD, PENDING). */
+  silentSec: number | null;
   capacitySites: number;
   load: { cpuPct: number; load1: number; cores: number; memoryUsedMb: number; memoryTotalMb: number; requestsPerSec: number } | null;
   liveSites: number;
@@ -76,9 +80,9 @@ type NodeEntry = { view: ClusterNodeView; siteRates: Record<string, { requestsPe
 
 export async function getClusterMap(scope: Scope, db: Db = defaultDb): Promise<ClusterMapView> {
   assertClusterViewer(scope);
-  const picture = await readPicture(db);
+  const [picture, suspectAfterMs] = await Promise.all([readPicture(db), readSuspectWindow(db)]);
   const now = new Date();
-  const nodeViews = picture.nodes.map((n) => nodeView(n, now));
+  const nodeViews = picture.nodes.map((n) => nodeView(n, now, suspectAfterMs));
   const nodeById = new Map(nodeViews.map((n) => [n.view.id, n]));
   const snapshotAt = new Map(picture.snapshots.map((s) => [`${s.siteId}\u0000${s.nodeId}`, s._max.takenAt]));
   const placementsBySite = new Map<string, Picture["placements"]>();
@@ -129,7 +133,7 @@ function readPicture(db: Db) {
 }
 
 /** A node as the map shows it; its site counts are filled in as the sites are read. */
-function nodeView(n: Picture["nodes"][number], now: Date): NodeEntry {
+function nodeView(n: Picture["nodes"][number], now: Date, suspectAfterMs: number): NodeEntry {
   // Node.metrics was validated when written, but may predate this code: parse again, and show
   // nothing rather than something wrong.
   const parsed = nodeMetricsSchema.safeParse(n.metrics);
@@ -140,6 +144,7 @@ function nodeView(n: Picture["nodes"][number], now: Date): NodeEntry {
       name: n.name,
       status: n.status,
       heartbeatAgeSec: ageSec(now, n.lastHeartbeatAt),
+      silentSec: heartbeatSilenceSec(n.status, n.lastHeartbeatAt, now, suspectAfterMs),
       capacitySites: n.capacitySites,
       load: m
         ? {

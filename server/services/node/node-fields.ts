@@ -1,5 +1,6 @@
 import type { Prisma } from "../../generated/prisma/client";
 import { nodeMetricsSchema } from "../../contract/node-metrics";
+import { defaultSuspectAfterMs, heartbeatSilenceSec } from "../../domain/control-plane-health";
 
 /** The columns an admin sets when registering or editing a node. */
 export type NodeSpec = {
@@ -68,13 +69,19 @@ export function nodeLoad(metrics: unknown): NodeLoad | null {
   };
 }
 
-export function toNodeView(row: NodeRow, now: Date = new Date()) {
+/**
+ * A node as the admin sees it. `suspectAfterMs` is the failure detector's window
+ * (readSuspectWindow): past it, `silentSec` says how long the node has been silent, and the
+ * status it carries is not shown as its health (nobody has observed it since).
+ */
+export function toNodeView(row: NodeRow, now: Date = new Date(), suspectAfterMs = defaultSuspectAfterMs) {
   const { _count, metrics, ...rest } = row;
   return {
     ...rest,
     siteCount: _count.placements,
     // Measured against the server's clock (which wrote lastHeartbeatAt), not the browser's.
     heartbeatAgeSec: row.lastHeartbeatAt ? Math.max(0, Math.floor((now.getTime() - row.lastHeartbeatAt.getTime()) / 1000)) : null,
+    silentSec: heartbeatSilenceSec(row.status, row.lastHeartbeatAt, now, suspectAfterMs),
     load: nodeLoad(metrics),
   };
 }

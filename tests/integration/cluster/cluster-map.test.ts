@@ -93,6 +93,10 @@ describe("getClusterMap", () => {
       replicaSites: 0,
     });
     expect(nodes["map-1"]!.heartbeatAgeSec).toBeGreaterThanOrEqual(2);
+    // Heard 2 s ago, past the default suspect window (1.5 s): its HEALTHY is not shown as its health.
+    expect(nodes["map-1"]!.silentSec).toBeGreaterThanOrEqual(2);
+    // DEAD says so itself.
+    expect(nodes["map-3"]!.silentSec).toBeNull();
     expect(nodes["map-2"]).toMatchObject({ liveSites: 1, replicaSites: 2 });
     expect(nodes["map-3"]).toMatchObject({ status: "DEAD", load: null, liveSites: 0, replicaSites: 1 });
     // Nodes are in name order (a stable layout for the page).

@@ -217,6 +217,7 @@ describe("node.list heartbeat figures", () => {
     expect(page.summary).toEqual({
       nodes: before.nodes + 2,
       byStatus: { ...before.byStatus, HEALTHY: before.byStatus.HEALTHY + 1, PENDING: before.byStatus.PENDING + 1 },
+      silent: before.silent,
       sites: before.sites + 1,
     });
     expect(page.summary.nodes).toBe(await db.node.count());

@@ -11,6 +11,7 @@ const nodeView = z.object({
   name: z.string(),
   status: nodeStatusSchema,
   heartbeatAgeSec: z.number().int().nullable(),
+  silentSec: z.number().int().nullable(),
   capacitySites: z.number().int(),
   load: nodeLoadOutput.omit({ diskUsedMb: true, diskTotalMb: true }).nullable(),
   liveSites: z.number().int(),

@@ -6,5 +6,5 @@ export const listNodesInput = pageInputSchema.extend({ sort: z.enum(["name", "cr
 export const listNodesOutput = z.object({
   items: z.array(nodeOutput),
   nextCursor: z.string().nullable(),
-  summary: z.object({ nodes: z.number().int(), byStatus: z.record(nodeStatusSchema, z.number().int()), sites: z.number().int() }),
+  summary: z.object({ nodes: z.number().int(), byStatus: z.record(nodeStatusSchema, z.number().int()), silent: z.number().int(), sites: z.number().int() }),
 });

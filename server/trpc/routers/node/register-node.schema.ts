@@ -51,6 +51,8 @@ export const nodeOutput = z.object({
   status: nodeStatusSchema,
   lastHeartbeatAt: z.date().nullable(),
   heartbeatAgeSec: z.number().int().nullable(),
+  /** Seconds without a heartbeat past the suspect window (its status is then not its health); null when fresh. */
+  silentSec: z.number().int().nullable(),
   lastAppliedAt: z.date().nullable(),
   lastError: z.string().nullable(),
   load: nodeLoadOutput.nullable(),

@@ -1,7 +1,7 @@
 "use client";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { createContext, useContext, useEffect, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
-import { Badge, StatusBadge } from "@/app/_components/badge";
+import { Badge } from "@/app/_components/badge";
 import { Card } from "@/app/_components/card";
 import { Button } from "@/app/_components/button";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
@@ -9,6 +9,7 @@ import { Dialog } from "@/app/_components/dialog";
 import { Field, Select } from "@/app/_components/field";
 import { cx } from "@/app/_components/cx";
 import { EmptyState } from "@/app/_components/empty-state";
+import { NodeHealthBadge } from "@/app/_components/node-health-badge";
 import { Spinner } from "@/app/_components/spinner";
 import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
@@ -472,11 +473,11 @@ function NodeCard({
           <div className="min-w-0">
             <h2 className="truncate text-sm font-semibold text-zinc-900 dark:text-zinc-100">{node.name}</h2>
             <p className="text-xs text-zinc-500 dark:text-zinc-400">
-              {node.heartbeatAgeSec === null ? "never heard from" : `heartbeat ${node.heartbeatAgeSec} s ago`} · {node.liveSites}/{node.capacitySites} sites
+              {node.heartbeatAgeSec === null ? "never heard from" : `last heartbeat ${node.heartbeatAgeSec} s ago`} · {node.liveSites}/{node.capacitySites} sites
               {node.replicaSites > 0 && ` · ${node.replicaSites} ${node.replicaSites === 1 ? "replica" : "replicas"}`}
             </p>
           </div>
-          <StatusBadge status={node.status} />
+          <NodeHealthBadge status={node.status} silentSec={node.silentSec} />
         </div>
         {node.load ? (
           <div className="space-y-2">

@@ -1,11 +1,11 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { StatusBadge } from "@/app/_components/badge";
 import { Button } from "@/app/_components/button";
 import { ConfirmDialog } from "@/app/_components/confirm-dialog";
 import { DataTable, useTableState, type Column } from "@/app/_components/data-table";
 import { EmptyState } from "@/app/_components/empty-state";
+import { NodeHealthBadge } from "@/app/_components/node-health-badge";
 import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { NodeFormDialog, type NodeRow } from "./node-form-dialog";
@@ -17,6 +17,7 @@ type Sort = "name" | "createdAt";
 /** What node.list adds to the editable fields: the last heartbeat's figures, parsed on the server. */
 type LiveNodeRow = NodeRow & {
   heartbeatAgeSec: number | null;
+  silentSec: number | null;
   lastError: string | null;
   load: z.infer<typeof nodeLoadOutput> | null;
 };
@@ -43,13 +44,17 @@ const statusWords = [
   ["PENDING", "pending"],
 ] as const;
 
-/** "3 nodes · 3 healthy · 12 sites"; other states appear only when some node is in them. */
-function fleetLine(summary: { nodes: number; byStatus: Record<string, number>; sites: number }): string {
+/**
+ * "3 nodes · 3 healthy · 12 sites"; other states appear only when some node is in them, and
+ * nodes silent past the suspect window count as "without heartbeat", never as healthy.
+ */
+function fleetLine(summary: { nodes: number; byStatus: Record<string, number>; silent: number; sites: number }): string {
   const parts = [`${summary.nodes} ${summary.nodes === 1 ? "node" : "nodes"}`];
   for (const [status, word] of statusWords) {
     const n = summary.byStatus[status] ?? 0;
     if (status === "HEALTHY" || n > 0) parts.push(`${n} ${word}`);
   }
+  if (summary.silent > 0) parts.push(`${summary.silent} without heartbeat`);
   parts.push(`${summary.sites} ${summary.sites === 1 ? "site" : "sites"}`);
   return parts.join(" · ");
 }
@@ -69,7 +74,7 @@ export function NodesTable() {
 
   const columns: Array<Column<LiveNodeRow, Sort>> = [
     { key: "name", header: "Name", sortKey: "name", cell: (n) => <span className="font-medium text-zinc-900 dark:text-zinc-100">{n.name}</span> },
-    { key: "status", header: "Status", cell: (n) => <StatusBadge status={n.status} /> },
+    { key: "status", header: "Status", cell: (n) => <NodeHealthBadge status={n.status} silentSec={n.silentSec} /> },
     {
       key: "address",
       header: "Agent",
