@@ -40,9 +40,10 @@
 //   the source and the same pair can never be moved the other way by this rule (with equal
 //   weights: source − 1 ≥ target + 1). Each such move lowers Σ count² / weight, so under a steady
 //   cluster the moves run out: no flapping. The moved site is the cheapest one: a replica already
-//   on the target first, then the lowest request rate. The target's projected load (CPU sample,
-//   and its 1-minute load per core when known) must stay at or below hot − hysteresisBand, so a
-//   count move never makes a node hot, and the load rules have nothing to undo. Pins, busy sites,
+//   on the target first, then the lowest request rate. A site that carries load may go only where
+//   the target's projected load (CPU sample, and its 1-minute load per core when known) stays at
+//   or below hot − hysteresisBand, so a count move never makes a node hot, and the load rules have
+//   nothing to undo; a site with no measured requests adds no load and is not held back by it. Pins, busy sites,
 //   cool-down, room, budgets and one move per node apply as to every other move.
 
 export type BalancerNode = {
@@ -549,7 +550,9 @@ function countMoveBetween(round: Round, src: CountEntry, tgt: CountEntry, weight
     const work = workOf(srcW, siteId);
     const after = { source: (srcW.work - work) / srcW.cores, target: (tgtW.work + work) / tgtW.cores };
     const load1After = tgtW.load1PerCore === null ? null : tgtW.load1PerCore + work / tgtW.cores;
-    if (after.target > limit || (load1After !== null && load1After > limit)) {
+    // A site with no measured requests adds no load anywhere: it may go even to a busy target (on
+    // one machine, as in the local cluster, every node shows the same busy figures).
+    if (work > 0 && (after.target > limit || (load1After !== null && load1After > limit))) {
       tooHot++;
       continue;
     }
