@@ -30,6 +30,21 @@
 // - Room: the target must have a free site slot (unless it already holds a replica) and disk use
 //   below maxTargetDiskPct.
 // - Cheap first: a target that already holds a replica needs only a delta, so it wins ties.
+// - Site counts, after the load rules and with what budget they leave: when a node comes back
+//   from a failover or joins, it serves nothing while the others serve everything. Each HEALTHY
+//   node has a fair share of the live sites, total × its weight / all weights (the weight is its
+//   capacitySites when every healthy node states one, else its cores), and a surplus, its live
+//   sites minus that share. One site moves from a node to another only when (a) the source's
+//   surplus exceeds the target's by at least countBand, and (b) the pair stays in order after it:
+//   (source − 1) / its weight ≥ (target + 1) / its weight, so the target never ends fuller than
+//   the source and the same pair can never be moved the other way by this rule (with equal
+//   weights: source − 1 ≥ target + 1). Each such move lowers Σ count² / weight, so under a steady
+//   cluster the moves run out: no flapping. The moved site is the cheapest one: a replica already
+//   on the target first, then the lowest request rate. A site that carries load may go only where
+//   the target's projected load (CPU sample, and its 1-minute load per core when known) stays at
+//   or below hot − hysteresisBand, so a count move never makes a node hot, and the load rules have
+//   nothing to undo; a site with no measured requests adds no load and is not held back by it. Pins, busy sites,
+//   cool-down, room, budgets and one move per node apply as to every other move.
 
 export type BalancerNode = {
   id: string;
@@ -103,6 +118,13 @@ export type BalancerSettings = {
   minImprovement: number;
   /** A target at or above this disk use (0..1) takes no site. */
   maxTargetDiskPct: number;
+  /**
+   * Site counts: a site moves from a node to another only when the first's surplus of live sites
+   * over its fair share exceeds the second's by at least this many (whole sites; 0 turns the
+   * count rule off). With equal nodes and the default 2: 11/6/1 becomes 6/6/6, 7/6/5 becomes
+   * 6/6/6, and 7/6/6 stays (one move could not close it without reversing the pair).
+   */
+  countBand: number;
 };
 
 export const defaultBalancerSettings: BalancerSettings = {
@@ -116,14 +138,15 @@ export const defaultBalancerSettings: BalancerSettings = {
   nodeSettleMs: 60_000,
   minImprovement: 0.05,
   maxTargetDiskPct: 0.9,
+  countBand: 2,
 };
 
 export type BalancerMove = {
   siteId: string;
   fromNodeId: string;
   toNodeId: string;
-  /** "balance": hot to cold; "pin": an admin pinned the site to the target. */
-  kind: "balance" | "pin";
+  /** "balance": hot to cold; "pin": an admin pinned the site to the target; "count": fullest to emptiest by live sites. */
+  kind: "balance" | "pin" | "count";
   /** The target already holds a replica: only the delta since its last snapshot is sent. */
   toReplica: boolean;
   requestsPerSec: number;
@@ -151,6 +174,7 @@ export function validateBalancerSettings(s: BalancerSettings): string | null {
   if (s.coldThreshold + s.hysteresisBand > s.hotThreshold) return "the cold threshold plus the hysteresis band must not exceed the hot threshold";
   if (![s.maxMovesPerRound, s.maxMovesPerWindow].every((n) => Number.isInteger(n) && n >= 0)) return "the move budgets are whole numbers";
   if (![s.coolDownMs, s.budgetWindowMs, s.nodeSettleMs].every((ms) => Number.isFinite(ms) && ms >= 0)) return "the cool-down, budget window and settle time are durations";
+  if (!Number.isInteger(s.countBand) || s.countBand < 0 || s.countBand > 1000) return "the site count band is a whole number of sites from 0 (off) to 1000";
   return null;
 }
 
@@ -209,6 +233,18 @@ export function planMoves(
     apply(round, chosen.move, chosen.work);
     round.movedThisRound.add(chosen.move.siteId);
     round.liveOf.set(chosen.move.siteId, chosen.move.toNodeId);
+  }
+  // Then site counts, with what the load rules left of the budget.
+  while (settings.countBand > 0 && round.moves.length < round.budget) {
+    const chosen = countPass(round);
+    if (!chosen) break;
+    apply(round, chosen.move, chosen.work);
+    round.movedThisRound.add(chosen.move.siteId);
+    round.liveOf.set(chosen.move.siteId, chosen.move.toNodeId);
+  }
+  if (settings.countBand > 0 && round.moves.length >= round.budget) {
+    const spread = countSpread(round);
+    if (spread) round.notes.push(`site counts ${spread} wait: ${round.budgetNote()}`);
   }
   // Hot nodes left hot because the budget ran out say so (once).
   if (round.moves.length >= round.budget) {
@@ -422,4 +458,133 @@ function candidatesFrom(round: Round, src: Working, cold: Working[]): { candidat
     }
   }
   return { candidates, blocked, full };
+}
+
+/** Each HEALTHY node's live sites (as this round's moves leave them), weight and surplus over its fair share. */
+type CountEntry = { node: BalancerNode; count: number; weight: number; surplus: number };
+
+function countTable(round: Round): { entries: CountEntry[]; weighted: boolean } {
+  const healthy = [...round.nodeById.values()].filter((n) => n.status === "HEALTHY");
+  // Capacity when every healthy node states one (an admin's statement of its size), else cores.
+  const byCapacity = healthy.length > 0 && healthy.every((n) => n.capacitySites !== undefined && n.capacitySites > 0);
+  const weightOf = (n: BalancerNode) => (byCapacity ? n.capacitySites! : Math.max(1, n.cores));
+  const counts = new Map(healthy.map((n) => [n.id, 0]));
+  for (const nodeId of round.liveOf.values()) if (counts.has(nodeId)) counts.set(nodeId, counts.get(nodeId)! + 1);
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  const weights = healthy.map(weightOf);
+  const weightSum = weights.reduce((a, b) => a + b, 0);
+  const weighted = weights.some((w) => w !== weights[0]);
+  const entries = healthy.map((node, i) => {
+    const count = counts.get(node.id)!;
+    // Equal weights: the fair share is the same for all, and surplus differences are whole numbers exactly.
+    const surplus = weighted ? count - (total * weights[i]!) / weightSum : count;
+    return { node, count, weight: weights[i]!, surplus };
+  });
+  return { entries, weighted };
+}
+
+/** "node-1 11, node-2 6, node-3 1" when the fullest and emptiest healthy nodes are out of the band, else null. */
+function countSpread(round: Round): string | null {
+  const { entries } = countTable(round);
+  if (entries.length < 2) return null;
+  const sorted = [...entries].sort((a, b) => b.surplus - a.surplus);
+  if (sorted[0]!.surplus - sorted[sorted.length - 1]!.surplus < round.settings.countBand - 1e-9) return null;
+  return `(${entries.map((e) => `${e.node.name} ${e.count}`).join(", ")})`;
+}
+
+/** The best count move of this pass (fullest to emptiest pair that has one), or null. */
+function countPass(round: Round): Chosen | null {
+  const { settings } = round;
+  const { entries, weighted } = countTable(round);
+  const free = entries.filter((e) => !round.involved.has(e.node.id));
+  const sources = [...free].sort((a, b) => b.surplus - a.surplus || a.node.name.localeCompare(b.node.name));
+  const targets = [...free].sort((a, b) => a.surplus - b.surplus || a.node.name.localeCompare(b.node.name));
+  // Only the first pair's trouble is noted: it is the widest gap, and the one a reader looks for.
+  const notesBefore = round.notes.length;
+  for (const src of sources) {
+    for (const tgt of targets) {
+      if (tgt === src) continue;
+      // (a) out of the band, (b) the pair stays in order after the move (so it cannot be reversed).
+      if (src.surplus - tgt.surplus < settings.countBand - 1e-9) break;
+      if ((src.count - 1) * tgt.weight < (tgt.count + 1) * src.weight) continue;
+      const chosen = countMoveBetween(round, src, tgt, weighted);
+      if (chosen) {
+        round.notes.length = notesBefore;
+        return chosen;
+      }
+    }
+  }
+  round.notes.length = Math.min(round.notes.length, notesBefore + 1);
+  return null;
+}
+
+/** The cheapest site on `src` that `tgt` can take without turning hot, or null (with a note saying why). */
+function countMoveBetween(round: Round, src: CountEntry, tgt: CountEntry, weighted: boolean): Chosen | null {
+  const { settings } = round;
+  const srcW = round.working.get(src.node.id);
+  const tgtW = round.working.get(tgt.node.id);
+  const gap = `${src.node.name} serves ${src.count} live sites, ${tgt.node.name} ${tgt.count}`;
+  // The load projection needs both nodes' figures: a node without a heartbeat yet waits for one.
+  if (!srcW || !tgtW) {
+    round.notes.push(`${gap}, but ${!tgtW ? tgt.node.name : src.node.name} reports no load yet`);
+    return null;
+  }
+  const limit = settings.hotThreshold - settings.hysteresisBand;
+  const candidates: Array<{ site: BalancerSite; work: number; siteRate: number; toReplica: boolean; after: { source: number; target: number } }> = [];
+  let blocked = 0;
+  let tooHot = 0;
+  let full: string | null = null;
+  for (const [siteId, liveNodeId] of round.liveOf) {
+    if (liveNodeId !== src.node.id) continue;
+    const site = round.siteById.get(siteId);
+    if (!site) continue;
+    if (site.pinnedNodeId || site.busy || round.movedThisRound.has(siteId) || round.cooling(site)) {
+      blocked++;
+      continue;
+    }
+    const why = noRoom(settings, tgt.node, site);
+    if (why) {
+      full = why;
+      continue;
+    }
+    const work = workOf(srcW, siteId);
+    const after = { source: (srcW.work - work) / srcW.cores, target: (tgtW.work + work) / tgtW.cores };
+    const load1After = tgtW.load1PerCore === null ? null : tgtW.load1PerCore + work / tgtW.cores;
+    // A site with no measured requests adds no load anywhere: it may go even to a busy target (on
+    // one machine, as in the local cluster, every node shows the same busy figures).
+    if (work > 0 && (after.target > limit || (load1After !== null && load1After > limit))) {
+      tooHot++;
+      continue;
+    }
+    candidates.push({ site, work, siteRate: srcW.rates.get(siteId) ?? 0, toReplica: site.replicaNodeIds.includes(tgt.node.id), after });
+  }
+  if (candidates.length === 0) {
+    round.notes.push(
+      full !== null && blocked + tooHot === 0
+        ? `${gap}, but ${full}`
+        : tooHot > 0
+          ? `${gap}, but every site that may move would put ${tgt.node.name} above ${pct(limit)} CPU`
+          : `${gap}, but every site on ${src.node.name} is pinned, cooling down or already moving`,
+    );
+    return null;
+  }
+  // Cheapest first: a replica already there (only a delta to send), then the quietest site.
+  candidates.sort((a, b) => Number(b.toReplica) - Number(a.toReplica) || a.siteRate - b.siteRate || a.site.name.localeCompare(b.site.name));
+  const c = candidates[0]!;
+  const share = weighted ? ` (weighted by capacity: ${src.weight} and ${tgt.weight})` : "";
+  return {
+    work: c.work,
+    move: {
+      siteId: c.site.id,
+      fromNodeId: src.node.id,
+      toNodeId: tgt.node.id,
+      kind: "count",
+      toReplica: c.toReplica,
+      requestsPerSec: c.siteRate,
+      projected: c.after,
+      reason:
+        `${gap}${share}, at least ${settings.countBand} apart: move ${c.site.name} (${rate(c.siteRate)} req/s) to ${tgt.node.name}` +
+        `${c.toReplica ? " (already a replica)" : ""}, leaving ${src.count - 1} and ${tgt.count + 1}; ${tgt.node.name} expected at ${pct(c.after.target)} CPU`,
+    },
+  };
 }

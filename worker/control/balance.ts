@@ -1,7 +1,7 @@
 import { z } from "zod";
 import type { Db } from "../../server/db";
 import { nodeMetricsSchema } from "../../server/contract/node-metrics";
-import { defaultBalancerSettings, planMoves, type BalancerHistory, type BalancerPlan, type BalancerSettings, type RecentMove } from "../../server/domain/balancer";
+import { defaultBalancerSettings, planMoves, validateBalancerSettings, type BalancerHistory, type BalancerPlan, type BalancerSettings, type RecentMove } from "../../server/domain/balancer";
 import { AppError } from "../../server/errors";
 import type { Actor } from "../../server/services/actor";
 import { readBalancerInputs } from "../../server/services/cluster/cluster-inputs";
@@ -16,10 +16,50 @@ import type { Log } from "../../server/observability/logger";
 // itself runs in the outbox worker (worker/control/move-site.ts), like any other.
 //
 // SHOAL_BALANCER: "on" (default), "dry-run" (plans and logs what it would move, starts nothing),
-// "off" (no round at all).
+// "off" (no round at all). SHOAL_BALANCE_TICK_MS and SHOAL_BALANCER_SETTINGS (below) retime and
+// retune it, for a bench or a cluster that wants other bands and budgets.
 
 export const balancerModeSchema = z.enum(["on", "dry-run", "off"]).default("on");
 export type BalancerMode = z.infer<typeof balancerModeSchema>;
+
+const settingKeys = Object.keys(defaultBalancerSettings) as [keyof BalancerSettings, ...(keyof BalancerSettings)[]];
+
+/**
+ * SHOAL_BALANCER_SETTINGS: a JSON object overriding some of the planner's settings
+ * ({"countBand":3,"coolDownMs":120000}); unknown keys and settings the planner would refuse stop
+ * the worker at start with the reason, instead of failing every round.
+ */
+export const balancerSettingsEnvSchema = z
+  .string()
+  .default("{}")
+  .transform((text, ctx) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      ctx.addIssue({ code: "custom", message: "SHOAL_BALANCER_SETTINGS must be a JSON object." });
+      return z.NEVER;
+    }
+    const parsed = z.object(Object.fromEntries(settingKeys.map((k) => [k, z.number().optional()]))).strict().safeParse(raw);
+    if (!parsed.success) {
+      ctx.addIssue({ code: "custom", message: `SHOAL_BALANCER_SETTINGS takes numbers for ${settingKeys.join(", ")}: ${parsed.error.issues.map((i) => i.message).join("; ")}` });
+      return z.NEVER;
+    }
+    const settings: BalancerSettings = { ...defaultBalancerSettings, ...(parsed.data as Partial<BalancerSettings>) };
+    const invalid = validateBalancerSettings(settings);
+    if (invalid) {
+      ctx.addIssue({ code: "custom", message: `SHOAL_BALANCER_SETTINGS: ${invalid}.` });
+      return z.NEVER;
+    }
+    return settings;
+  });
+
+/** The balancer's part of the control worker's environment (worker/control/env.ts). */
+export const balancerEnv = {
+  /** How often the balancer plans a round (default 15 s, server/jobs/schedules.ts). */
+  SHOAL_BALANCE_TICK_MS: z.coerce.number().int().min(500).max(3_600_000).optional(),
+  SHOAL_BALANCER_SETTINGS: balancerSettingsEnvSchema,
+};
 
 /** Who the audit log and the operation name for the balancer's moves: no user, an admin's reach. */
 export const balancerActor: Actor = {

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isPurposeKey, minClusterSecretLength } from "../../server/contract/cluster-secrets";
 import { ipv4OrCidrSchema } from "../../server/contract/node-spec";
 import { loadEnvOrExit, sharedEnv } from "../../server/parse-env";
-import { balancerModeSchema } from "./balance";
+import { balancerEnv, balancerModeSchema } from "./balance";
 import { controlMetricsEnv } from "./control-metrics";
 
 export const controlEnvSchema = z.object({
@@ -47,6 +47,8 @@ export const controlEnvSchema = z.object({
       (v) => v.split(",").every((a) => a.trim() === "" || ipv4OrCidrSchema.safeParse(a.trim()).success),
       "SHOAL_CONTROL_ADDRESSES must be IPv4 addresses or CIDR blocks, separated by commas.",
     ),
+  /** The balancer's period and settings (balance.ts): SHOAL_BALANCE_TICK_MS, SHOAL_BALANCER_SETTINGS. */
+  ...balancerEnv,
   /** /metrics (control-metrics.ts): SHOAL_METRICS_PORT, _HOST, _TOKEN. */
   ...controlMetricsEnv,
 });

@@ -34,8 +34,9 @@ export function scheduleJobs(deps: ControlDeps): ScheduleJobs {
     sweep: { run: () => sweep(db, deps.enqueue) },
     // Two overlapping rounds could each start a move on a node.
     balance: {
+      every: env.SHOAL_BALANCE_TICK_MS,
       lease: { ttlMs: 10_000, onError: logged("balancer: round failed") },
-      run: () => balanceTick({ db, mode: env.SHOAL_BALANCER, log, memo: balancerMemo }),
+      run: () => balanceTick({ db, mode: env.SHOAL_BALANCER, settings: env.SHOAL_BALANCER_SETTINGS, log, memo: balancerMemo }),
     },
     // Two overlapping rounds could each place a replica for the same site.
     rereplicate: {

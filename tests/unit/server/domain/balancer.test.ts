@@ -11,7 +11,14 @@ import {
 } from "../../../../server/domain/balancer";
 
 const now = new Date("2030-01-01T12:00:00Z");
-const settings: BalancerSettings = { ...defaultBalancerSettings, maxMovesPerRound: 1 };
+/** Deterministic noise for the properties' rounds. */
+const lcg = (seed: number) => {
+  let x = seed >>> 0;
+  return () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 4294967296);
+};
+// The examples below isolate the load rules (their clusters have uneven site counts on purpose);
+// the count rule has its own examples further down.
+const settings: BalancerSettings = { ...defaultBalancerSettings, maxMovesPerRound: 1, countBand: 0 };
 
 const node = (name: string, cpuPct: number | null, rates: Record<string, number> = {}, over: Partial<BalancerNode> = {}): BalancerNode => ({
   id: name,
@@ -248,7 +255,7 @@ describe("planMoves", () => {
     expect(() => planMoves([], [], { ...defaultBalancerSettings, hotThreshold: 1.5 }, now)).toThrow(/settings/);
   });
 
-  it("property: every move is a pin move to its pin, or hot to cold between healthy nodes, unpinned, cooled down, within both budgets, one per node, and leaves the target cooler than the source was", () => {
+  it("property: every move is a pin move to its pin, hot to cold, or fullest to emptiest by site count out of the band, between healthy nodes, unpinned, cooled down, within both budgets, one per node, and leaves the target cooler than the source was", () => {
     const arbNode = fc.record({
       cpuPct: fc.option(fc.integer({ min: 0, max: 100 }), { nil: null }),
       cores: fc.integer({ min: 1, max: 8 }),
@@ -328,6 +335,25 @@ describe("planMoves", () => {
               expect(m.toNodeId).toBe(st.pinnedNodeId);
               continue;
             }
+            if (m.kind === "count") {
+              // Out of the band by surplus over the fair share, the pair still in order after the
+              // move, and the target clear of the hot line by the band (CPU and load average).
+              const healthy = nodes.filter((n) => n.status === "HEALTHY");
+              const byCapacity = healthy.every((n) => n.capacitySites !== undefined && n.capacitySites > 0);
+              const weight = (n: BalancerNode) => (byCapacity ? n.capacitySites! : Math.max(1, n.cores));
+              const live = (n: BalancerNode) => sites.filter((x) => x.liveNodeId === n.id).length;
+              const total = healthy.reduce((a, n) => a + live(n), 0);
+              const weightSum = healthy.reduce((a, n) => a + weight(n), 0);
+              const surplus = (n: BalancerNode) => live(n) - (total * weight(n)) / weightSum;
+              expect(surplus(from) - surplus(to)).toBeGreaterThanOrEqual(s.countBand - 1e-9);
+              expect((live(from) - 1) / weight(from)).toBeGreaterThanOrEqual((live(to) + 1) / weight(to) - 1e-12);
+              // The target ends clear of the hot line by the band, or the site adds no load to it.
+              const limit = s.hotThreshold - s.hysteresisBand + 1e-9;
+              const addsNothing = Math.abs(m.projected!.target - to.cpuPct! / 100) < 1e-9;
+              expect(m.projected!.target <= limit || addsNothing).toBe(true);
+              if (to.load1 != null) expect(to.load1 / Math.max(1, to.cores) <= limit || addsNothing).toBe(true);
+              continue;
+            }
             expect(m.kind).toBe("balance");
             expect(from.cpuPct! / 100).toBeGreaterThanOrEqual(s.hotThreshold);
             expect(to.cpuPct! / 100).toBeLessThanOrEqual(s.coldThreshold);
@@ -358,7 +384,8 @@ describe("planMoves", () => {
         const ids = c.cores.map((_, i) => `n${i}`);
         const state = c.sites.map((s, i) => ({ id: `s${i}`, live: ids[s.node % ids.length]!, replicas: [ids[s.replica % ids.length]!], rate: s.rate, pinned: s.pinned, lastMovedAt: null as Date | null }));
         for (const s of state) s.replicas = s.replicas.filter((r) => r !== s.live);
-        const s = { ...defaultBalancerSettings, maxMovesPerRound: c.budget };
+        // The load rules alone (the count rule's rounds are the property after this one).
+        const s = { ...defaultBalancerSettings, maxMovesPerRound: c.budget, countBand: 0 };
         const recentMoves: RecentMove[] = [];
         const hops = new Map<string, Array<{ from: string; to: string }>>();
         const rounds = 40;
@@ -400,5 +427,188 @@ describe("planMoves", () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  describe("site counts", () => {
+    // Quiet nodes (nobody hot): only the count rule acts. 18 sites, 11/6/1 as two failovers left them.
+    const counts = (spread: Record<string, number>, over: (id: string) => Partial<BalancerSite> = () => ({})) =>
+      Object.entries(spread).flatMap(([n, k]) => Array.from({ length: k }, (_, i) => site(`${n}${i}`, n, over(`${n}${i}`))));
+    const quiet = (names: string[], over: Partial<BalancerNode> = {}) => names.map((n) => node(n, 20, {}, over));
+    const s = { ...defaultBalancerSettings, maxMovesPerRound: 1 };
+
+    it("moves one site from the fullest node to the emptiest, cheapest first, and says why", () => {
+      const sites = counts({ a: 11, b: 6, c: 1 }, (id) => (id === "a7" ? { replicaNodeIds: ["c"] } : {}));
+      const rates = { a0: 3, a1: 0.2, a7: 9 };
+      const nodes = [node("a", 20, rates), node("b", 20), node("c", 5)];
+      const plan = planMoves(nodes, sites, s, now);
+      // a7 already has a replica on c (only a delta to send): it wins over the quieter a1.
+      expect(plan.moves).toMatchObject([{ siteId: "a7", fromNodeId: "a", toNodeId: "c", kind: "count", toReplica: true }]);
+      expect(plan.moves[0]!.reason).toBe("a serves 11 live sites, c 1, at least 2 apart: move a7.test (9.0 req/s) to c (already a replica), leaving 10 and 2; c expected at 20% CPU");
+      // Without a replica there, the quietest site goes (no traffic before some; names break ties).
+      const plain = planMoves(nodes, counts({ a: 11, b: 6, c: 1 }), s, now);
+      expect(plain.moves.map((m) => m.siteId)).toEqual(["a10"]);
+    });
+
+    it("acts only out of the band, and only when the pair stays in order after the move", () => {
+      const move = (spread: Record<string, number>, extra: Partial<BalancerSettings> = {}) =>
+        planMoves(quiet(Object.keys(spread)), counts(spread), { ...s, ...extra }, now).moves.map((m) => `${m.fromNodeId}→${m.toNodeId}`);
+      expect(move({ a: 7, b: 6, c: 6 })).toEqual([]);
+      expect(move({ a: 7, b: 6, c: 5 })).toEqual(["a→c"]);
+      expect(move({ a: 7, b: 6, c: 5 }, { countBand: 3 })).toEqual([]);
+      expect(move({ a: 8, b: 6, c: 5 }, { countBand: 3 })).toEqual(["a→c"]);
+      // A band of 1 still needs a gap of 2 between equal nodes: 1/0 moved would be 0/1.
+      expect(move({ a: 1, b: 0 }, { countBand: 1 })).toEqual([]);
+      expect(move({ a: 9, b: 0 }, { countBand: 0 })).toEqual([]);
+    });
+
+    it("weights nodes by their stated capacity, or by cores when a node states none", () => {
+      const move = (nodes: BalancerNode[], spread: Record<string, number>) => planMoves(nodes, counts(spread), s, now).moves.map((m) => `${m.fromNodeId}→${m.toNodeId}`);
+      // b may hold twice what a holds: 6 and 12 is even.
+      const byCapacity = [node("a", 20, {}, { capacitySites: 100, siteCount: 0 }), node("b", 20, {}, { capacitySites: 200, siteCount: 0 })];
+      expect(move(byCapacity, { a: 6, b: 12 })).toEqual([]);
+      expect(move(byCapacity, { a: 9, b: 9 })).toEqual(["a→b"]);
+      const plan = planMoves(byCapacity, counts({ a: 9, b: 9 }), s, now);
+      expect(plan.moves[0]!.reason).toContain("(weighted by capacity: 100 and 200)");
+      // Cores when capacity is unknown: a 4-core node takes twice a 2-core node's share.
+      expect(move([node("a", 20), node("b", 20, {}, { cores: 4 })], { a: 6, b: 12 })).toEqual([]);
+      expect(move([node("a", 20), node("b", 20, {}, { cores: 4 })], { a: 12, b: 6 })).toEqual(["a→b"]);
+    });
+
+    it("never turns the target hot: a site whose load would take it past hot − band stays", () => {
+      // c at 60% of 2 cores; a's heavy site carries 0.4 cores (c would reach 80%), the light one 0.05.
+      const nodes = [node("a", 50, { heavy: 40, light: 5, idle: 0 }), node("b", 40), node("c", 60)];
+      const sites = [site("heavy", "a", { replicaNodeIds: ["c"] }), site("light", "a"), site("idle", "a"), site("b0", "b")];
+      const plan = planMoves(nodes, sites, s, now);
+      // heavy has the replica there, but would make c hot: light... no, idle (quieter) goes.
+      expect(plan.moves.map((m) => m.siteId)).toEqual(["idle"]);
+      // Only the heavy site left to give: nothing moves, and the note says why.
+      const stuck = planMoves(nodes, [sites[0]!, site("b0", "b"), site("x", "a", { pinnedNodeId: "a" }), site("y", "a", { pinnedNodeId: "a" })], s, now);
+      expect(stuck.moves).toEqual([]);
+      expect(stuck.notes).toEqual(["a serves 3 live sites, c 0, but every site that may move would put c above 70% CPU"]);
+      // Nor when the 1-minute load says c is busier than its sample.
+      expect(planMoves([node("a", 50, { a0: 5, a1: 5, a2: 5 }, { load1: 1 }), node("c", 20, {}, { load1: 1.5 })], counts({ a: 3 }), s, now).moves).toEqual([]);
+    });
+
+    it("moves a site without requests even onto a busy node: it adds no load (nodes on one machine all look busy)", () => {
+      const shared = { load1: 6, cores: 2 };
+      const plan = planMoves([node("a", 99, { a0: 2 }, shared), node("b", 99, {}, shared)], counts({ a: 4 }), s, now);
+      expect(plan.moves).toMatchObject([{ siteId: "a1", kind: "count", requestsPerSec: 0 }]);
+      // The one with requests stays.
+      expect(planMoves([node("a", 99, { a0: 2, a1: 2 }, shared), node("b", 99, {}, shared)], counts({ a: 2 }), s, now).moves).toEqual([]);
+    });
+
+    it("leaves pinned, busy and cooling sites alone, and notes why nothing moved", () => {
+      const sites = counts({ a: 4 }, (id) => ({ a0: { pinnedNodeId: "a" }, a1: { busy: true }, a2: { lastMovedAt: new Date(now.getTime() - 60_000) }, a3: { pinnedNodeId: "b" } })[id] ?? {});
+      const plan = planMoves([node("a", 20), node("b", 20, {}, { status: "DEAD" }), node("c", 20)], sites, s, now);
+      expect(plan.moves).toEqual([]);
+      expect(plan.notes).toContain("a serves 4 live sites, c 0, but every site on a is pinned, cooling down or already moving");
+    });
+
+    it("only HEALTHY nodes with a known load give or take: a draining, suspect, dead or new node is no target", () => {
+      for (const status of ["DRAINING", "DEGRADED", "DEAD", "PENDING"]) {
+        expect(planMoves([node("a", 20), node("b", 20, {}, { status })], counts({ a: 6 }), s, now).moves).toEqual([]);
+        // And its sites count for nobody: a DRAINING node's sites are its drain's business.
+        expect(planMoves([node("a", 20, {}, { status }), node("b", 20), node("c", 20)], counts({ a: 6, b: 1 }), s, now).moves).toEqual([]);
+      }
+      const unknown = planMoves([node("a", 20), node("b", null)], counts({ a: 6 }), s, now);
+      expect(unknown.moves).toEqual([]);
+      expect(unknown.notes).toEqual(["a serves 6 live sites, b 0, but b reports no load yet"]);
+    });
+
+    it("needs room on the target, like every move", () => {
+      const plan = planMoves([node("a", 20), node("b", 20, {}, { diskUsedPct: 95 })], counts({ a: 6 }), s, now);
+      expect(plan.moves).toEqual([]);
+      expect(plan.notes).toEqual(["a serves 6 live sites, b 0, but b's disk is 95% full"]);
+    });
+
+    it("comes after the load rules, shares their budget, and each node is in one move a round", () => {
+      // a is hot; c is the one cold node. The load move a→c comes first; the count rule then has
+      // b and d left: b (5) gives to d (1).
+      const rates = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`a${i}`, 15]));
+      const nodes = [node("a", 90, rates), node("b", 55), node("c", 10), node("d", 55)];
+      const sites = counts({ a: 6, b: 5, c: 0, d: 1 });
+      const plan = planMoves(nodes, sites, { ...s, maxMovesPerRound: 3 }, now);
+      expect(plan.moves.map((m) => [m.kind, m.fromNodeId, m.toNodeId])).toEqual([
+        ["balance", "a", "c"],
+        ["count", "b", "d"],
+      ]);
+      const one = planMoves(nodes, sites, { ...s, maxMovesPerRound: 1 }, now);
+      expect(one.moves.map((m) => m.kind)).toEqual(["balance"]);
+      expect(one.notes).toContain("site counts (a 5, b 5, c 1, d 1) wait: move budget spent: 1 move this round");
+      // A node settling after a move sits out: c took a move a moment ago, so d is the target.
+      const settling: RecentMove = { siteId: "z", fromNodeId: "x", toNodeId: "c", startedAt: new Date(now.getTime() - 40_000), finishedAt: new Date(now.getTime() - 10_000) };
+      expect(planMoves(quiet(["a", "b", "c", "d"]), counts({ a: 6, b: 4, c: 0, d: 1 }), s, now, { recentMoves: [settling] }).moves).toMatchObject([{ fromNodeId: "a", toNodeId: "d" }]);
+    });
+
+    it("rejects a band that is no whole number of sites", () => {
+      expect(validateBalancerSettings({ ...defaultBalancerSettings, countBand: 1.5 })).toMatch(/count band/);
+      expect(validateBalancerSettings({ ...defaultBalancerSettings, countBand: -1 })).toMatch(/count band/);
+      expect(validateBalancerSettings({ ...defaultBalancerSettings, countBand: 0 })).toBeNull();
+    });
+
+    it("property: rounds on a steady cluster reach the band and stop; every count move lowers Σ count²/weight, and no site returns to a node it left", () => {
+      const arb = fc.record({
+        nodes: fc.array(fc.record({ cores: fc.integer({ min: 1, max: 4 }), capacity: fc.option(fc.integer({ min: 20, max: 60 }), { nil: undefined }), status: fc.constantFrom("HEALTHY", "HEALTHY", "HEALTHY", "DRAINING") }), { minLength: 2, maxLength: 5 }),
+        sites: fc.array(fc.record({ node: fc.nat(4), rate: fc.integer({ min: 0, max: 20 }), pinned: fc.boolean(), replica: fc.nat(4) }), { maxLength: 30 }),
+        budget: fc.integer({ min: 1, max: 3 }),
+        band: fc.integer({ min: 1, max: 3 }),
+        seed: fc.integer(),
+      });
+      fc.assert(
+        fc.property(arb, (c) => {
+          const ids = c.nodes.map((_, i) => `n${i}`);
+          const rand = lcg(c.seed);
+          const state = c.sites.map((x, i) => ({ id: `s${i}`, live: ids[x.node % ids.length]!, replicas: [ids[x.replica % ids.length]!], rate: x.rate, pinned: x.pinned && rand() < 0.3, lastMovedAt: null as Date | null }));
+          for (const st of state) st.replicas = st.replicas.filter((r) => r !== st.live);
+          const st = { ...defaultBalancerSettings, maxMovesPerRound: c.budget, countBand: c.band, coolDownMs: 5 * 60_000, nodeSettleMs: 30_000, budgetWindowMs: 5 * 60_000 };
+          const recentMoves: RecentMove[] = [];
+          const left = new Map<string, Set<string>>();
+          const roundMs = 15_000;
+          const rounds = 400;
+          let lastMoveRound = -1;
+          const healthyIds = ids.filter((_, i) => c.nodes[i]!.status === "HEALTHY");
+          const byCapacity = healthyIds.every((id) => c.nodes[ids.indexOf(id)]!.capacity !== undefined);
+          const weight = (id: string) => (byCapacity ? c.nodes[ids.indexOf(id)]!.capacity! : c.nodes[ids.indexOf(id)]!.cores);
+          const live = (id: string) => state.filter((x) => x.live === id).length;
+          const potential = () => healthyIds.reduce((a, id) => a + live(id) ** 2 / weight(id), 0);
+          for (let round = 0; round < rounds; round++) {
+            const at = new Date(now.getTime() + round * roundMs);
+            const nodes = ids.map((id, i) => {
+              const rates: Record<string, number> = {};
+              for (const x of state) if (x.live === id && x.rate > 0) rates[x.id] = x.rate;
+              // 2 ms a request, low load with noise: the count rule never meets the hot line here.
+              const busy = Object.values(rates).reduce((a, r) => a + r * 0.002, 0);
+              const cpu = Math.min(100, 5 + (100 * busy) / c.nodes[i]!.cores + (rand() * 2 - 1) * 3);
+              const n = c.nodes[i]!;
+              return node(id, Math.max(0, cpu), rates, { cores: n.cores, status: n.status, capacitySites: n.capacity, siteCount: n.capacity === undefined ? undefined : state.filter((x) => x.live === id || x.replicas.includes(id)).length });
+            });
+            const view = state.map((x) => site(x.id, x.live, { pinnedNodeId: x.pinned ? x.live : null, replicaNodeIds: x.replicas, lastMovedAt: x.lastMovedAt }));
+            const plan = planMoves(nodes, view, st, at, { recentMoves });
+            for (const m of plan.moves) {
+              expect(m.kind).toBe("count");
+              const before = potential();
+              const x = state.find((y) => y.id === m.siteId)!;
+              expect(x.pinned).toBe(false);
+              expect(left.get(m.siteId)?.has(m.toNodeId) ?? false).toBe(false);
+              left.set(m.siteId, new Set([...(left.get(m.siteId) ?? []), m.fromNodeId]));
+              x.replicas = [...x.replicas.filter((r) => r !== m.toNodeId), m.fromNodeId];
+              x.live = m.toNodeId;
+              x.lastMovedAt = at;
+              // A move takes one round to finish.
+              recentMoves.push({ siteId: m.siteId, fromNodeId: m.fromNodeId, toNodeId: m.toNodeId, startedAt: at, finishedAt: new Date(at.getTime() + roundMs) });
+              expect(potential()).toBeLessThan(before);
+              lastMoveRound = round;
+            }
+          }
+          expect(lastMoveRound).toBeLessThan(rounds - 40);
+          // Settled inside the band, unless pins or room hold sites back.
+          const healthyLive = healthyIds.map(live);
+          const unconstrained = !state.some((x) => x.pinned) && healthyIds.every((id) => c.nodes[ids.indexOf(id)]!.capacity === undefined);
+          const equal = healthyIds.every((id) => weight(id) === weight(healthyIds[0]!));
+          if (unconstrained && equal && healthyIds.length > 1) expect(Math.max(...healthyLive) - Math.min(...healthyLive)).toBeLessThan(Math.max(2, c.band));
+        }),
+        { numRuns: 150 },
+      );
+    });
   });
 });
