@@ -27,8 +27,9 @@
  * - signalNode(i, signal): signals all of node i's processes at once (SIGKILL: the node dies;
  *   SIGSTOP/SIGCONT: it hangs and comes back); restartNode(i) starts a killed node's agent, which
  *   resumes its masters.
- * - restartAgent(i): stops node i's agent if it runs (SIGTERM), starts it again and waits for
- *   /v1/health.
+ * - restartAgent(i, env?): stops node i's agent if it runs (SIGTERM), starts it again and waits for
+ *   /v1/health; `env` is merged over agentEnv for node i's agent from then on (a bench switching
+ *   one node's behaviour between rounds).
  * - startWorker(): starts one more control worker, returns its number.
  * - killWorker(j, signal = "SIGTERM"): signals worker j and waits until it has exited.
  * - waitFor(what, check, { timeoutMs = 30_000 }): polls check until it returns a value other than
@@ -160,7 +161,7 @@ export type Cluster = {
   restoreLink(node: number): Promise<void>;
   /** Netns mode: the network (names, range, bridge address); null on loopback. */
   network: NetnsNetwork | null;
-  restartAgent(node: number): Promise<void>;
+  restartAgent(node: number, env?: Record<string, string>): Promise<void>;
   startWorker(): Promise<number>;
   killWorker(worker: number, signal?: NodeJS.Signals): Promise<void>;
   waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, options?: { timeoutMs?: number; intervalMs?: number }): Promise<T>;
@@ -347,6 +348,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
   const nodes: ClusterNode[] = [];
   const agents = new Map<number, Proc>();
+  /** Each node's own environment over agentEnv (restartAgent's `env`). */
+  const agentEnvOf = new Map<number, Record<string, string>>();
   const workers = new Map<number, Proc>();
   let nextWorker = 1;
 
@@ -394,6 +397,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         // The repository's var/ (secrets, logs, the agent bundle) is not the customers' to see.
         NODE_PRIVATE_PATHS: path.resolve("var"),
         ...options.agentEnv,
+        ...agentEnvOf.get(i),
       },
       agentLog(i),
       network ? network.exec(i) : [],
@@ -484,8 +488,9 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       nodeAt(i);
       await stopProc(agents.get(i), signal);
     },
-    async restartAgent(i) {
+    async restartAgent(i, env) {
       nodeAt(i);
+      if (env) agentEnvOf.set(i, { ...agentEnvOf.get(i), ...env });
       await stopProc(agents.get(i), "SIGTERM");
       await startAgent(i);
     },

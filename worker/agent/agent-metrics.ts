@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
 import { answerScrape, isLoopback } from "../../server/observability/metrics-http";
-import type { HoldOutcome } from "../edge/hold-service";
+import type { HoldCause, HoldOutcome } from "../edge/hold-service";
 
 // One agent's Prometheus series (its own registry: tests run several agents in one process).
 // Front-door requests are counted from the node's nginx access log, which the heartbeat sampler
@@ -14,8 +14,8 @@ export type AgentMetrics = {
   registry: Registry;
   /** One front-door request nginx logged, with its status code. */
   frontDoorRequest: (status: number) => void;
-  /** A request the hold service parked, or could not, and how it left. */
-  held: (outcome: HoldOutcome) => void;
+  /** A request the hold service parked, or could not, how it left and why it waited. */
+  held: (outcome: HoldOutcome, cause: HoldCause) => void;
   /** Where the number of requests waiting now is read at scrape time. */
   watchHeld(count: () => number): void;
   /**
@@ -36,8 +36,8 @@ export function createAgentMetrics(): AgentMetrics {
   });
   const hold = new Counter({
     name: "shoal_edge_held_requests_total",
-    help: "Requests for a paused (moving) site at the hold service, by how they left: released (to the site's new backend), timed_out or closed (503 after waiting), refused_full or refused_closing (503 at once).",
-    labelNames: ["outcome"] as const,
+    help: "Requests that waited at the hold service, by why (cause: paused, a moving or failing-over site; unreachable, a backend that took no connection) and how they left: released (to the site's backend), timed_out or closed (503 after waiting), refused_full or refused_closing (503 at once), refused_unreachable (502 at once: the backend has been unreachable for longer than a hold lasts).",
+    labelNames: ["outcome", "cause"] as const,
     registers: [registry],
   });
   let heldNow: () => number = () => 0;
@@ -52,7 +52,7 @@ export function createAgentMetrics(): AgentMetrics {
   return {
     registry,
     frontDoorRequest: (status) => frontDoor.inc({ code: String(status) }),
-    held: (outcome) => hold.inc({ outcome }),
+    held: (outcome, cause) => hold.inc({ outcome, cause }),
     watchHeld(count) {
       heldNow = count;
     },

@@ -46,6 +46,9 @@ const envSchema = z.object({
   // Directories customers' processes must not see, "path,path" (the control plane's state when it
   // shares the machine).
   NODE_PRIVATE_PATHS: commaList,
+  // Bench only (bench/node-loss.ts compares against it): "1" gives a GET whose site's backend is
+  // unreachable the 502 page at once, as before such requests waited. Never set on a real node.
+  SHOAL_BENCH_FAIL_UNREACHABLE: z.enum(["0", "1"]).default("0"),
 });
 
 async function main(): Promise<void> {
@@ -78,7 +81,7 @@ async function main(): Promise<void> {
     nodeRoot: node,
     onRoutesApplied: resumed.routesApplied,
     awaitingRoutes: resumed.awaitingRoutes,
-    edge: { log: toLog(edgeLogger, "warn") },
+    edge: { log: toLog(edgeLogger, "warn"), failUnreachable: env.SHOAL_BENCH_FAIL_UNREACHABLE === "1" },
   });
   logger.info({ address: env.AGENT_HOST, port: server.port, nodeRoot: node.root }, `Shoal agent listening on http://${env.AGENT_HOST}:${server.port} for node ${node.root}`);
 

@@ -212,8 +212,9 @@ async function startPrimaries(round: Round, ok: FailoverOutcome[]): Promise<void
 
 /**
  * release: every site goes on, to its new primary (or, if its promote failed, back to the dead
- * one, which answers 502 at once instead of making clients wait out the hold's timeout; the next
- * tick tries the failover again). Each operation ends with its outcome.
+ * one: its GETs wait at the edges for it to take connections or for the next tick's failover,
+ * bounded by the hold's timeout, and anything else gets 502 at once instead of waiting out the
+ * hold). Each operation ends with its outcome.
  */
 async function release(round: Round, movable: FailoverDecision[], outcomes: FailoverOutcome[]): Promise<void> {
   const { ctx } = round;

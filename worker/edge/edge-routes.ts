@@ -4,7 +4,7 @@ import path from "node:path";
 import { readTextIfExists, replaceChecked, writeFileAtomic } from "../agent/config-file";
 import { checkNginxConfig, nginxPid, reloadNginxAndWait } from "../agent/drivers/nginx";
 import type { NodeRoot } from "../agent/node-root";
-import { startHoldService, type HoldOutcome, type HoldService } from "./hold-service";
+import { startHoldService, type HoldCause, type HoldOutcome, type HoldService } from "./hold-service";
 import { renderEdgeConf } from "./render-edge";
 import { loadRouteTable, saveRouteTable } from "./route-store";
 import {
@@ -18,7 +18,8 @@ import type { RoutesAnswer } from "../../server/contract/route-table";
 import { processLogger, toLog, type Log } from "../../server/observability/logger";
 
 // The agent's side of the front door: the route table in memory and on disk, edge.conf rendered
-// from it into the node's nginx, and the hold service that parks paused sites' requests. The
+// from it into the node's nginx, and the hold service that parks the requests of paused sites and
+// of backends that take no connection. The
 // agent's HTTP server calls put() for PUT /v1/routes (under its converge lock, see ../agent/routes/front-door-routes.ts).
 
 export type EdgeOptions = {
@@ -26,8 +27,10 @@ export type EdgeOptions = {
   maxHeld?: number;
   /** The edge's log (the agent's logger, component "edge"). */
   log?: Log;
-  /** Counts how each request that met a paused site left (the agent's metrics). */
-  countHeld?: (outcome: HoldOutcome) => void;
+  /** Counts how each request that waited left, and why it waited (the agent's metrics). */
+  countHeld?: (outcome: HoldOutcome, cause: HoldCause) => void;
+  /** Bench only (hold-service.ts): requests whose backend is unreachable get 502 at once, as before they waited. */
+  failUnreachable?: boolean;
 };
 
 /** What put() answers: what PUT /v1/routes sends back. */
@@ -90,6 +93,7 @@ export async function startEdge(node: NodeRoot, options: EdgeOptions = {}): Prom
     // The front door's hop here is bound to the node's address (render-edge.ts, proxy_bind).
     frontDoor: node.address,
     count: options.countHeld,
+    failUnreachable: options.failUnreachable,
   });
 
   // A crash between writing edge.conf and routes.json, or a changed node config (ports), leaves

@@ -4,7 +4,9 @@ import type { RouteTarget } from "./route-table";
 
 // The hold service's hop to a site's backend: a request passed on with its body streamed, its
 // response streamed back, and each site's requests counted while in flight so that a move can
-// wait for them to finish (drain).
+// wait for them to finish (drain). A request that can be sent again (no body, idempotent) and
+// found its backend unreachable goes back to the caller instead of getting the 502 page, which
+// then waits for the backend or a new route (hold-service.ts).
 
 // Hop-by-hop headers (RFC 9110 7.6.1) belong to one connection and are never passed on.
 const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
@@ -40,7 +42,7 @@ export function pinClientAddress(req: IncomingMessage, frontDoor: string | undef
 }
 
 /** Idempotent and without a body: sending it again after a failed connection changes nothing. */
-function replayable(req: IncomingMessage): boolean {
+export function replayable(req: IncomingMessage): boolean {
   const method = req.method ?? "GET";
   const noBody = req.headers["transfer-encoding"] === undefined && (req.headers["content-length"] ?? "0") === "0";
   return noBody && (method === "GET" || method === "HEAD" || method === "OPTIONS");
@@ -65,6 +67,8 @@ export function inFlightTracker() {
       res.once("close", () => finished(siteId, res));
     },
     count: (siteId: string) => bySite.get(siteId)?.size ?? 0,
+    /** The request no longer is in flight although its response is still open (it waits again). */
+    remove: (siteId: string, res: ServerResponse) => finished(siteId, res),
     all: () => [...all],
     /** Resolves with the site's count once it is 0, or after timeoutMs. */
     drain(siteId: string, timeoutMs: number): Promise<number> {
@@ -87,15 +91,29 @@ export function inFlightTracker() {
 
 export type InFlight = ReturnType<typeof inFlightTracker>;
 
-/** Forwards requests to backends; `localAddress` is the hop's source, so the backend trusts its X-Forwarded-For. */
-export function forwarder(inFlight: InFlight, localAddress: string | undefined) {
+/** A connection to the backend that was not made in time: the backend is unreachable, not slow. */
+class ConnectTimeoutError extends Error {}
+
+/** How a request the backend never answered came back instead of being answered 502. */
+export type Unreachable = () => void;
+
+/**
+ * Forwards requests to backends; `localAddress` is the hop's source, so the backend trusts its
+ * X-Forwarded-For. A connection not made within `connectTimeoutMs` counts as a failed one.
+ */
+export function forwarder(inFlight: InFlight, localAddress: string | undefined, connectTimeoutMs = 120_000) {
   // Released requests reuse connections to the backend; the cap keeps a release of thousands of
   // requests from opening thousands of connections at once (the rest queue in the agent).
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   // A retry never reuses a kept-alive connection: the one that just failed was probably not alone.
   const freshAgent = new http.Agent({ keepAlive: false, maxSockets: 256 });
 
-  function forward(req: IncomingMessage, res: ServerResponse, siteId: string, target: RouteTarget, retry = false): void {
+  /**
+   * `again`: the request was sent before (its body, if any, is consumed). `unreachable`: called
+   * instead of answering 502 when no response came, unless the backend timed out answering (a slow
+   * backend has the request: sending it again would run it twice).
+   */
+  function forward(req: IncomingMessage, res: ServerResponse, siteId: string, target: RouteTarget, again: boolean, unreachable?: Unreachable, retry = false): void {
     if (!retry) inFlight.add(siteId, res);
     const upstream = http.request({
       host: target.address,
@@ -108,17 +126,36 @@ export function forwarder(inFlight: InFlight, localAddress: string | undefined) 
       localAddress,
       timeout: 120_000,
     });
+    let answerTimedOut = false;
+    upstream.on("socket", (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => upstream.destroy(new ConnectTimeoutError("The backend took no connection in time.")), connectTimeoutMs);
+      socket.once("connect", () => clearTimeout(timer));
+      socket.once("close", () => clearTimeout(timer));
+    });
     upstream.on("response", (response) => {
       res.writeHead(response.statusCode ?? 502, endToEnd(response.headers));
       response.pipe(res);
+      // The backend went away in the middle of its answer: the client must see it cut, not wait.
+      response.on("error", () => res.destroy());
+      response.once("close", () => {
+        if (!response.complete) res.destroy();
+      });
     });
-    upstream.on("timeout", () => upstream.destroy(new Error("The backend did not answer in time.")));
+    upstream.on("timeout", () => {
+      answerTimedOut = true;
+      upstream.destroy(new Error("The backend did not answer in time."));
+    });
     upstream.on("error", () => {
       // The backend's nginx closed a kept-alive connection just as we reused it (a reload closes
       // its idle connections, and a move reloads the target's nginx just before the release): a
       // request without a body that got no response yet is safe to send once more.
       if (!retry && upstream.reusedSocket && !res.headersSent && !res.destroyed && replayable(req)) {
-        return forward(req, res, siteId, target, true);
+        return forward(req, res, siteId, target, true, unreachable, true);
+      }
+      if (unreachable && !answerTimedOut && !res.headersSent && !res.destroyed) {
+        inFlight.remove(siteId, res);
+        return unreachable();
       }
       if (!res.headersSent) answer(res, 502, unreachablePage);
       else res.destroy();
@@ -129,13 +166,18 @@ export function forwarder(inFlight: InFlight, localAddress: string | undefined) 
     };
     res.once("close", abandon);
     upstream.once("close", () => res.off("close", abandon));
-    // A replayed request has no body, and its first attempt already consumed the end of it.
-    if (retry) upstream.end();
+    // A request sent before has no body, and its first attempt already consumed the end of it.
+    if (retry || again) upstream.end();
     else req.pipe(upstream);
   }
 
   return {
-    forward: (req: IncomingMessage, res: ServerResponse, siteId: string, target: RouteTarget) => forward(req, res, siteId, target),
+    /**
+     * `again`: this request was forwarded before and came back through `unreachable`. Pass
+     * `unreachable` only for a request that is `replayable`.
+     */
+    forward: (req: IncomingMessage, res: ServerResponse, siteId: string, target: RouteTarget, opts: { again?: boolean; unreachable?: Unreachable } = {}) =>
+      forward(req, res, siteId, target, opts.again ?? false, opts.unreachable),
     destroy(): void {
       agent.destroy();
       freshAgent.destroy();

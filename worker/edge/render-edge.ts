@@ -91,8 +91,17 @@ const quoted = (html: string) => `'${html}'`;
 
 /**
  * The front door: every hosted domain arrives here and is proxied, Host preserved, to the upstream
- * the map names. The timeouts are long because a paused site's request waits in the hold service
- * (up to 30 s) and then runs on the backend, whose own fastcgi timeout (60 s) must fire first.
+ * the map names. The read timeouts are long because a request may wait in the hold service (up to
+ * 30 s) and then run on the backend, whose own fastcgi timeout (60 s) must fire first.
+ *
+ * When the hop itself fails, a GET or HEAD is not answered with an error page but goes to this
+ * node's hold service (@shoal_wait), which keeps it until the backend takes a connection again or
+ * the route table sends the site to another node (a failover), bounded by the hold's timeout
+ * (hold-service.ts). That is the case for a backend that refused the connection or closed it
+ * without an answer (a node that died, with a request inside it or not: an idempotent request is
+ * safe to send again) and for one that took no connection in time (a node cut off). A backend
+ * that took the request and did not answer in time is slow, not gone: its request is not sent
+ * again (the 504 page). Other methods get the error page at once: a POST may have run.
  */
 export function renderFrontDoor(node: NodeRoot): string {
   const listens = [`${node.address}:${node.httpPort}`, ...node.extraListen]
@@ -120,12 +129,15 @@ ${listens}        server_name _;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_set_header X-Shoal-Edge ${node.address};
         add_header X-Shoal-Edge ${node.address} always;
-        proxy_connect_timeout 5s;
+        # A node on the cluster's network takes a connection in well under a millisecond; this
+        # leaves room for one lost SYN (sent again after a second). Each of a backend's two
+        # entries gets it, so a node that takes no connection costs 4 s before its GETs wait.
+        proxy_connect_timeout 2s;
         proxy_send_timeout 100s;
         proxy_read_timeout 100s;
-        # Only failures of the hop itself: a site's own 502 passes through untouched.
-        error_page 502 @shoal_unreachable;
-        error_page 504 @shoal_timeout;
+        # Each failure of the hop goes through the named locations below, one after the other
+        # (each has error pages of its own); a site's own 502 passes through untouched.
+        recursive_error_pages on;
 
         location / {
             if ($http_x_shoal_edge) {
@@ -134,22 +146,40 @@ ${listens}        server_name _;
             if ($shoal_route = "") {
                 return 404 ${quoted(unknownHostPage)};
             }
-            # A hop that failed on both tries (cached connections a reload was closing) gets one
-            # more on a new connection (edge.conf's <upstream>_fresh), GET and HEAD only. Recursive:
-            # that try's own failure goes on to the unreachable page (and no further). A location
-            # with an error_page of its own inherits none: 504 is said again.
-            recursive_error_pages on;
             error_page 502 = @shoal_retry;
-            error_page 504 @shoal_timeout;
+            error_page 504 = @shoal_timed_out;
             proxy_pass http://$shoal_route;
         }
+        # A hop that failed on both tries (cached connections a reload was closing) gets one more
+        # on a new connection (edge.conf's <upstream>_fresh), GET and HEAD only.
         location @shoal_retry {
-            error_page 502 @shoal_unreachable;
-            error_page 504 @shoal_timeout;
+            error_page 502 = @shoal_wait;
+            error_page 504 = @shoal_timed_out;
             if ($request_method !~ ^(GET|HEAD)$) {
                 return 502 ${quoted(unreachablePage)};
             }
             proxy_pass http://\${shoal_route}${freshSuffix};
+        }
+        # A timeout: the connection was not made (the last try's connect time is "-"), or the
+        # backend has the request and is slow.
+        location @shoal_timed_out {
+            error_page 418 = @shoal_wait;
+            if ($request_method !~ ^(GET|HEAD)$) {
+                return 504 ${quoted(timeoutPage)};
+            }
+            if ($upstream_connect_time !~ "-$") {
+                return 504 ${quoted(timeoutPage)};
+            }
+            return 418;
+        }
+        # GET and HEAD whose backend is unreachable wait in this node's hold service. It is on
+        # the node's address, which it believes X-Forwarded-For from (also for a route to this
+        # node's own unix socket, where $shoal_bind is empty).
+        location @shoal_wait {
+            error_page 502 @shoal_unreachable;
+            error_page 504 @shoal_timeout;
+            proxy_bind ${node.address};
+            proxy_pass http://${holdUpstream};
         }
         location @shoal_unreachable {
             return 502 ${quoted(unreachablePage)};

@@ -1,10 +1,12 @@
 import { readFile, writeFile } from "node:fs/promises";
+import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
 import { runOpenLoop } from "../../../bench/lib/open-loop";
 import { reloadNginx } from "../../../worker/agent/drivers/nginx";
+import { runCommand } from "../../../worker/agent/run-command";
 import { waitFor } from "../../../worker/agent/wait-for";
 import { renderEdgeConf } from "../../../worker/edge/render-edge";
 import { destroyNode, makeNode, uniqueUsername } from "../agent/node-harness";
@@ -13,7 +15,8 @@ import { agentCall, request, track } from "./edge-harness";
 // Two nodes on one machine, each with its own nginx (front door + backend) and agent: a site
 // converged on A answers through A's front door and through B's (one hop to A's backend); the
 // route table is fenced by epoch, survives an agent restart, and a paused site's requests wait in
-// the hold service until the site is released (or time out with 503).
+// the hold service until the site is released (or time out with 503). So do GETs whose backend
+// is unreachable, until it is back or the site is routed elsewhere; a POST gets 502 at once.
 
 const secret = "edge-test-secret-0123456789abcdef0123456789";
 const client = "127.0.20.50"; // the test's own source address: what PHP must see as REMOTE_ADDR
@@ -28,6 +31,11 @@ const api = (node: NodeRoot, agent: AgentServer) => ({ address: node.address, po
 const agentPort = (node: NodeRoot) => node.httpPort + 3;
 const startAgent = (node: NodeRoot, holdTimeoutMs: number) =>
   startAgentServer({ host: node.address, port: agentPort(node), secret, nodeRoot: node, edge: { holdTimeoutMs } });
+
+// Backends on addresses no node uses: nothing listens on the first (a dead node, connections
+// refused); the second is cut off by nftables in one test (connections unanswered).
+const deadTarget = { address: "127.0.20.3", port: 18299 };
+const cutTarget = { address: "127.0.20.4", port: 18299 };
 
 const siteRoute = (epoch: number, extra: Record<string, unknown> = {}) => ({
   siteId: "site1",
@@ -167,13 +175,20 @@ describe("the front door of two nodes", () => {
       { siteId: "site2", domains: ["down.example.test"], target: { address: "127.0.20.3", port: 18299 }, epoch: 1, paused: false },
       { siteId: "site3", domains: ["nowhere.example.test"], target: null, epoch: 1, paused: false },
     ]);
+    // A GET waits in the hold service for the backend to come back (B's hold lasts 1.5 s here),
+    // then is told the server is unreachable, with a Retry-After.
+    let started = Date.now();
     const down = await front(b, "down.example.test", "/");
-    expect(down.status).toBe(502);
+    expect(down.status).toBe(503);
+    expect(down.headers["retry-after"]).toBe("5");
     expect(down.body).toContain("<h1>Site temporarily unreachable</h1>");
-    // A POST is not tried again on a new connection (it may have run), and gets the same page.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
+    // A POST is not tried again (it may have run) and gets the 502 page at once.
+    started = Date.now();
     const downPost = await front(b, "down.example.test", "/form", { method: "POST", body: "a=1" });
     expect(downPost.status).toBe(502);
     expect(downPost.body).toContain("<h1>Site temporarily unreachable</h1>");
+    expect(Date.now() - started).toBeLessThan(1_000);
     expect((await front(b, "nowhere.example.test", "/")).status).toBe(404);
     const loop = await front(b, domain, "/", { headers: { "x-shoal-edge": a.address } });
     expect(loop.status).toBe(508);
@@ -242,5 +257,76 @@ describe("the front door of two nodes", () => {
     const res = await front(a, domain, "/info.php");
     expect(res.status).toBe(200);
     expect(res.body).toContain(`edge=${a.address}`);
+  });
+
+  it("holds a GET whose backend refuses connections and sends it to the site's new node when the route table moves it", async () => {
+    // Site1 lives on a node that died (nothing listens there), as in the ~second before a failover.
+    await putRoutes(a, agentA, [siteRoute(8, { target: deadTarget })]);
+    const get = track(front(a, domain, "/info.php", { timeoutMs: 30_000 }));
+    const head = track(front(a, domain, "/hello.html", { method: "HEAD", timeoutMs: 30_000 }));
+    await waitFor("a GET and a HEAD to wait", async () => (await agentCall(api(a, agentA), "GET", "/v1/routes")).json.held === 2);
+    // A POST in the same window is not held: it gets the 502 page at once.
+    const started = Date.now();
+    const post = await front(a, domain, "/info.php", { method: "POST", body: "a=1" });
+    expect(post.status).toBe(502);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(get.settled()).toBe(false);
+
+    // The failover's release: the site is on A's own backend now, at a higher epoch.
+    await putRoutes(a, agentA, [siteRoute(9)]);
+    const [released, headed] = await Promise.all([get.promise, head.promise]);
+    expect(released.status).toBe(200);
+    // The client's address and the edge it came through are kept across the wait.
+    expect(released.body).toBe(`addr=${client} edge=${a.address} host=${domain} proto=http len=0`);
+    expect(headed.status).toBe(200);
+  });
+
+  it("holds a GET whose backend refuses connections and sends it to the same backend once it takes connections again (no new route)", async () => {
+    const back = "back.example.test";
+    await putRoutes(b, agentB, [siteRoute(9), { siteId: "site2", domains: [back], target: deadTarget, epoch: 1, paused: false }]);
+    // B's hold lasts 1.5 s: the backend comes back well within it.
+    const get = track(front(b, back, "/", { timeoutMs: 30_000 }));
+    await waitFor("the GET to wait", async () => (await agentCall(api(b, agentB), "GET", "/v1/routes")).json.held === 1);
+    const server = http.createServer((req, res) => res.end(`back: ${req.headers.host} from ${String(req.headers["x-shoal-edge"])}`));
+    await new Promise<void>((r) => server.listen(deadTarget.port, deadTarget.address, r));
+    try {
+      const res = await get.promise;
+      expect(res.status).toBe(200);
+      expect(res.body).toBe(`back: ${back} from ${b.address}`);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    await putRoutes(b, agentB, [siteRoute(9)]);
+  });
+
+  it("holds a GET whose backend takes no connection (its link is down) and sends it on once it does", { timeout: 60_000 }, async () => {
+    // nftables drops what is sent to the backend: connections go unanswered, as to a node cut off.
+    const table = "shoal_test_edge_blackhole";
+    const nft = (...args: string[]) => runCommand("/usr/sbin/nft", args);
+    await nft("delete", "table", "inet", table).catch(() => undefined);
+    await nft("add", "table", "inet", table);
+    const server = http.createServer((_req, res) => res.end("reached at last"));
+    await new Promise<void>((r) => server.listen(cutTarget.port, cutTarget.address, r));
+    try {
+      await nft("add", "chain", "inet", table, "input", "{ type filter hook input priority 0; policy accept; }");
+      await nft("add", "rule", "inet", table, "input", "ip", "daddr", cutTarget.address, "tcp", "dport", String(cutTarget.port), "drop");
+      await putRoutes(a, agentA, [siteRoute(9), { siteId: "site2", domains: ["cut.example.test"], target: cutTarget, epoch: 1, paused: false }]);
+      const started = Date.now();
+      const get = track(front(a, "cut.example.test", "/", { timeoutMs: 40_000 }));
+      // The front door's two tries time out connecting (2 s each), then the GET waits.
+      await waitFor("the GET to wait", async () => (await agentCall(api(a, agentA), "GET", "/v1/routes")).json.held === 1, { timeoutMs: 15_000 });
+      expect(get.settled()).toBe(false);
+      await nft("delete", "table", "inet", table);
+      const res = await get.promise;
+      expect(res.status).toBe(200);
+      expect(res.body).toBe("reached at last");
+      console.log(`a GET to a backend that took no connection: answered ${Date.now() - started} ms after it was sent, once the link was back`);
+    } finally {
+      await nft("delete", "table", "inet", table).catch(() => undefined);
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+    await putRoutes(a, agentA, [siteRoute(9)]);
   });
 });

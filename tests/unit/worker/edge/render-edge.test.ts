@@ -135,6 +135,27 @@ describe("the front door and the backend in nginx.conf", () => {
     expect(conf.indexOf("edge.conf")).toBeLessThan(conf.indexOf("sites/*.conf"));
   });
 
+  it("sends a GET or HEAD whose hop failed to the hold service, and everything else to an error page", () => {
+    const location = (name: string) => {
+      const start = conf.indexOf(`        location ${name} {\n`);
+      return conf.slice(start, conf.indexOf("\n        }\n", start));
+    };
+    // Refused or closed twice, then once more on a new connection (GET and HEAD only), then wait.
+    expect(location("/")).toContain("error_page 502 = @shoal_retry;\n            error_page 504 = @shoal_timed_out;\n");
+    expect(location("@shoal_retry")).toContain("error_page 502 = @shoal_wait;");
+    expect(location("@shoal_retry")).toContain(`if ($request_method !~ ^(GET|HEAD)$) {\n                return 502 '${pages.unreachablePage}';`);
+    // A timeout waits only when the connection was never made; a slow backend's 504 is final.
+    const timedOut = location("@shoal_timed_out");
+    expect(timedOut).toContain('if ($upstream_connect_time !~ "-$") {');
+    expect(timedOut).toContain("error_page 418 = @shoal_wait;");
+    expect(timedOut).toContain(`return 504 '${pages.timeoutPage}';`);
+    // The hold service is on the node's address, whatever the route's own hop was bound to.
+    expect(location("@shoal_wait")).toContain("proxy_bind 127.0.20.1;\n            proxy_pass http://shoal_hold;");
+    expect(location("@shoal_wait")).toContain("error_page 502 @shoal_unreachable;");
+    expect(conf).toContain("proxy_connect_timeout 2s;");
+    expect(conf).toContain("recursive_error_pages on;");
+  });
+
   it("puts the site vhosts on the backend port and believes X-Forwarded-For only from front doors", () => {
     const trusting = nodeRoot({ ...config, trustedProxies: ["10.0.0.0/24"] });
     const vhost = renderVhost(trusting, {
