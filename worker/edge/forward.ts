@@ -120,7 +120,7 @@ export function forwarder(inFlight: InFlight, localAddress: string | undefined, 
       port: target.port,
       method: req.method,
       path: req.url,
-      // Host, X-Forwarded-For (the client: set by the front door, or pinned) and X-Shoal-Edge pass unchanged.
+      // Host, X-Forwarded-For (the client: set by the front door, or pinned) and X-Edge pass unchanged.
       headers: endToEnd(req.headers),
       agent: retry ? freshAgent : agent,
       localAddress,

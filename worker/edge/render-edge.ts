@@ -8,7 +8,7 @@ import type { RouteTable, RouteTarget } from "./route-table";
 //
 // One hop, never a loop: a front door proxies only to backend ports (site vhosts, which serve
 // files and PHP and never proxy) or to this agent's hold service (which forwards only to a
-// backend port). A request that already carries X-Shoal-Edge came from a front door, so a front
+// backend port). A request that already carries X-Edge came from a front door, so a front
 // door that receives one (a target wrongly pointing at a front door) refuses it with 508 instead
 // of passing it on again.
 
@@ -127,8 +127,8 @@ ${listens}        server_name _;
         # From the node's address (edge.conf's map), the only source the next hop believes.
         proxy_bind $shoal_bind;
         proxy_set_header X-Forwarded-Proto $scheme;
-        proxy_set_header X-Shoal-Edge ${node.address};
-        add_header X-Shoal-Edge ${node.address} always;
+        proxy_set_header X-Edge ${node.address};
+        add_header X-Edge ${node.address} always;
         # A node on the cluster's network takes a connection in well under a millisecond; this
         # leaves room for one lost SYN (sent again after a second). Each of a backend's two
         # entries gets it, so a node that takes no connection costs 4 s before its GETs wait.
@@ -140,7 +140,7 @@ ${listens}        server_name _;
         recursive_error_pages on;
 
         location / {
-            if ($http_x_shoal_edge) {
+            if ($http_x_edge) {
                 return 508 ${quoted(loopPage)};
             }
             if ($shoal_route = "") {

@@ -217,7 +217,7 @@ describe("agent HTTP API", () => {
     const res = await httpGet(node, "api.example.test", "/whoami.php");
     expect(res.status).toBe(200);
     expect(res.body).toBe(`user=${username}`);
-    expect(res.headers["x-shoal-edge"]).toBe(address);
+    expect(res.headers["x-edge"]).toBe(address);
 
     const again = await putSpec(spec);
     expect(again.status).toBe(200);

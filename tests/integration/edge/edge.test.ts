@@ -56,7 +56,7 @@ const front = (node: NodeRoot, host: string, urlPath: string, extra: Partial<Par
 // What the site's PHP saw of the request: client address, the edge it came through, Host, body.
 const infoPhp = `<?php
 header('Content-Type: text/plain');
-echo 'addr=', $_SERVER['REMOTE_ADDR'], ' edge=', $_SERVER['HTTP_X_SHOAL_EDGE'] ?? '-', ' host=', $_SERVER['HTTP_HOST'],
+echo 'addr=', $_SERVER['REMOTE_ADDR'], ' edge=', $_SERVER['HTTP_X_EDGE'] ?? '-', ' host=', $_SERVER['HTTP_HOST'],
   ' proto=', $_SERVER['HTTP_X_FORWARDED_PROTO'] ?? '-', ' len=', strlen(file_get_contents('php://input'));
 `;
 
@@ -121,7 +121,9 @@ describe("the front door of two nodes", () => {
       const res = await front(node, domain, "/info.php", { headers: { "x-forwarded-for": "6.6.6.6" } });
       expect(res.status).toBe(200);
       expect(res.body).toBe(`addr=${client} edge=${node.address} host=${domain} proto=http len=0`);
-      expect(res.headers["x-shoal-edge"]).toBe(node.address);
+      expect(res.headers["x-edge"]).toBe(node.address);
+      // Nothing a visitor sees names the platform.
+      expect(Object.keys(res.headers).filter((h) => /shoal/i.test(h) || /shoal/i.test(String(res.headers[h])))).toEqual([]);
       const page = await front(node, domain, "/hello.html");
       expect(page.status).toBe(200);
       expect(page.headers["content-type"]).toBe("text/html");
@@ -190,7 +192,7 @@ describe("the front door of two nodes", () => {
     expect(downPost.body).toContain("<h1>Site temporarily unreachable</h1>");
     expect(Date.now() - started).toBeLessThan(1_000);
     expect((await front(b, "nowhere.example.test", "/")).status).toBe(404);
-    const loop = await front(b, domain, "/", { headers: { "x-shoal-edge": a.address } });
+    const loop = await front(b, domain, "/", { headers: { "x-edge": a.address } });
     expect(loop.status).toBe(508);
     await putRoutes(b, agentB, [siteRoute(1)]);
   });
@@ -287,7 +289,7 @@ describe("the front door of two nodes", () => {
     // B's hold lasts 1.5 s: the backend comes back well within it.
     const get = track(front(b, back, "/", { timeoutMs: 30_000 }));
     await waitFor("the GET to wait", async () => (await agentCall(api(b, agentB), "GET", "/v1/routes")).json.held === 1);
-    const server = http.createServer((req, res) => res.end(`back: ${req.headers.host} from ${String(req.headers["x-shoal-edge"])}`));
+    const server = http.createServer((req, res) => res.end(`back: ${req.headers.host} from ${String(req.headers["x-edge"])}`));
     await new Promise<void>((r) => server.listen(deadTarget.port, deadTarget.address, r));
     try {
       const res = await get.promise;

@@ -121,7 +121,7 @@ describe("the front door and the backend in nginx.conf", () => {
     expect(conf).toContain("access_log /var/lib/shoal/node1/log/edge-access.log shoal_edge buffer=32k flush=1s;");
     expect(conf).toContain("include /var/lib/shoal/node1/etc/nginx/edge.conf;");
     expect(conf).toContain("proxy_pass http://$shoal_route;");
-    expect(conf).toContain("proxy_set_header X-Shoal-Edge 127.0.20.1;");
+    expect(conf).toContain("proxy_set_header X-Edge 127.0.20.1;");
     // The client is the front door's peer, and the next hop comes from the node's address.
     expect(conf).toContain("proxy_set_header X-Forwarded-For $remote_addr;\n        proxy_set_header X-Real-IP $remote_addr;\n");
     expect(conf).toContain("proxy_bind $shoal_bind;");
