@@ -38,7 +38,11 @@ function runOnce(limits: "on" | "off"): Promise<Result> {
     });
     let out = "";
     child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => (out += chunk));
+    child.stdout.on("data", (chunk: string) => {
+      out += chunk;
+      // Each run's own report goes to stderr as it comes; stdout keeps the comparison.
+      process.stderr.write(chunk.split("\n").filter((l) => !l.startsWith("RESULT ")).join("\n"));
+    });
     child.on("error", reject);
     child.on("exit", (code) => {
       const line = out.split("\n").find((l) => l.startsWith("RESULT "));

@@ -114,11 +114,20 @@ async function waitForSockets(node: NodeRoot, username: string, wanted: readonly
   for (const id of wanted) if ((await readTextIfExists(node.poolFile(username, id))) !== null) present.push(id);
   // A reload waits for running requests (up to the grace php-fpm.ts gives them) before the new
   // pools listen.
-  await waitFor(`the php-fpm pool sockets of ${username} to match its pools`, async () => {
+  // A master that died meanwhile never makes its sockets: say so now rather than after the grace
+  // (gone for a second on end, since a master from before -F changes its pid at each reload).
+  let goneSince: number | null = null;
+  const outcome = await waitFor(`the php-fpm pool sockets of ${username} to match its pools`, async () => {
+    if ((await phpFpm.phpFpmPid(node, username)) === null) {
+      goneSince ??= Date.now();
+      return Date.now() - goneSince >= 1000 ? "gone" : false;
+    }
+    goneSince = null;
     for (const id of present) if (!(await isSocket(node.poolSocket(id)))) return false;
     for (const id of gone) if (await isSocket(node.poolSocket(id))) return false;
-    return true;
+    return "ready";
   }, { timeoutMs: (phpFpm.reloadGraceSeconds + 10) * 1000, intervalMs: 10 });
+  if (outcome === "gone") throw new Error(`php-fpm of ${username} stopped before its pools were listening; see its log.`);
 }
 
 async function applyStep(node: NodeRoot, step: Step): Promise<void> {
