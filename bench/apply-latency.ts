@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { loadavg, runClusterBench, summary, type BenchCluster } from "./cluster-bench";
+import { formatTimings, scrapeConvergeTimings, since } from "./lib/converge-timing";
 
 // Apply latency: a customer's "create site" acknowledged by the panel (the tRPC mutation returns:
 // desired state, operation and outbox row committed) → applied and verified (the operation is
@@ -7,9 +8,14 @@ import { loadavg, runClusterBench, summary, type BenchCluster } from "./cluster-
 // front door answered). 200 plain sites arrive open-loop at RATE per second from 20 customers.
 // Agent memory: the agents' own RSS (VmRSS of the agent processes) sampled through the run.
 // Targets: p50 ≤ 1 s, p99 ≤ 3 s; agent RSS ≤ 100 MB.
+// LIMITS=off starts the agents with SHOAL_BENCH_UNCONFINED=1 (no cgroup limits, egress rules, disk
+// quotas or mount namespaces: worker/agent/node-root.ts), for apply-latency-limits.ts, which
+// alternates runs with and without them. The last line, "RESULT {json}", is for that wrapper.
 
 const SITES = Number(process.env.SITES ?? 200);
 const RATE = Number(process.env.RATE ?? 5);
+const LIMITS = process.env.LIMITS ?? "on";
+if (LIMITS !== "on" && LIMITS !== "off") throw new Error('LIMITS must be "on" or "off".');
 const CUSTOMERS = 20;
 
 async function agentRssMb(): Promise<number[]> {
@@ -31,7 +37,7 @@ async function agentRssMb(): Promise<number[]> {
   return out;
 }
 
-async function main({ db, fixtures }: BenchCluster) {
+async function main({ db, fixtures, cluster }: BenchCluster) {
   const t0 = Date.now();
   const world = await fixtures.makeWorld();
   const plan = await db.plan.create({ data: { resellerId: world.resellerA.id, name: "Bench", maxSites: 50, diskMb: 100_000, maxDatabases: 50, maxMailboxes: 1, trafficGbMonth: 1 } });
@@ -48,8 +54,9 @@ async function main({ db, fixtures }: BenchCluster) {
     const caller = callers[i % CUSTOMERS]!;
     domains.push({ caller, id: (await caller.domain.create({ name: `apply-${i}.test` })).id });
   }
-  console.log(`set-up ${((Date.now() - t0) / 1000).toFixed(1)} s; ${SITES} sites at ${RATE}/s, load ${await loadavg()}`);
+  console.log(`set-up ${((Date.now() - t0) / 1000).toFixed(1)} s; ${SITES} sites at ${RATE}/s, limits ${LIMITS}, load ${await loadavg()}`);
 
+  const timingsBefore = await scrapeConvergeTimings(cluster);
   const acks: { operationId: string; ackedAt: number }[] = [];
   const rss: number[] = [];
   const sampler = setInterval(() => void agentRssMb().then((v) => rss.push(...v)), 1000);
@@ -100,7 +107,15 @@ async function main({ db, fixtures }: BenchCluster) {
   const [w, ap, ec] = [summary(waits), summary(applies), summary(edgesAndCheck)];
   console.log(`  of which: until its node's reconcile starts p50 ${w.p50} ms (p99 ${w.p99}); that reconcile p50 ${ap.p50} ms (p99 ${ap.p99}); other edges + serve check p50 ${ec.p50} ms (p99 ${ec.p99})`);
   console.log(`agent RSS over the run: p50 ${m.p50.toFixed(1)} MB   max ${m.max.toFixed(1)} MB      target ≤ 100 MB`);
-  console.log(`load at the end: ${await loadavg()}`);
+  const timingsAfter = await scrapeConvergeTimings(cluster);
+  const phases = since(timingsAfter.phases, timingsBefore.phases);
+  const stepTimes = since(timingsAfter.steps, timingsBefore.steps);
+  console.log("agents' converges over the run, summed over the nodes (shoal_agent_converge_*_seconds):");
+  console.log(formatTimings("phases", phases));
+  console.log(formatTimings("steps by kind", stepTimes));
+  const load = await loadavg();
+  console.log(`load at the end: ${load}`);
+  console.log(`RESULT ${JSON.stringify({ limits: LIMITS, sites: s.n, failed, p50: s.p50, p90: s.p90, p99: s.p99, max: s.max, wait: w.p50, reconcile: ap.p50, edges: ec.p50, load, phases: Object.fromEntries(phases), steps: Object.fromEntries(stepTimes) })}`);
 }
 
-runClusterBench(main, { workers: 1, storage: "btrfs" });
+runClusterBench(main, { workers: 1, storage: "btrfs", agentEnv: LIMITS === "off" ? { SHOAL_BENCH_UNCONFINED: "1" } : {} });

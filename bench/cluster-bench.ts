@@ -10,7 +10,7 @@ import { BENCH_AUTH_SECRET, benchServerUrl } from "./bench-env";
 export const BENCH_CLUSTER_DATABASE = "shoal_bench_cluster";
 const root = path.resolve(import.meta.dirname, "..");
 
-export async function startBenchCluster(opts: { nodes?: number; workers?: number; workerEnv?: Record<string, string>; storage?: "btrfs" | "dir" } = {}) {
+export async function startBenchCluster(opts: { nodes?: number; workers?: number; workerEnv?: Record<string, string>; agentEnv?: Record<string, string>; storage?: "btrfs" | "dir" } = {}) {
   const server = benchServerUrl();
   const admin = new pg.Client({ connectionString: `${server}/postgres` });
   await admin.connect();
@@ -27,7 +27,7 @@ export async function startBenchCluster(opts: { nodes?: number; workers?: number
   const { startCluster } = await import("../tests/cluster/harness");
   const { db } = await import("../server/db");
   const fixtures = await import("../tests/helpers/fixtures");
-  const cluster = await startCluster({ nodes: opts.nodes ?? 3, workers: opts.workers ?? 1, workerEnv: opts.workerEnv, storage: opts.storage });
+  const cluster = await startCluster({ nodes: opts.nodes ?? 3, workers: opts.workers ?? 1, workerEnv: opts.workerEnv, agentEnv: opts.agentEnv, storage: opts.storage });
   return { cluster, db, fixtures };
 }
 

@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Counter, Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { answerScrape, isLoopback } from "../../server/observability/metrics-http";
 import type { HoldCause, HoldOutcome } from "../edge/hold-service";
+import type { ConvergeTiming } from "./converge-timing";
 
 // One agent's Prometheus series (its own registry: tests run several agents in one process).
 // Front-door requests are counted from the node's nginx access log, which the heartbeat sampler
 // (metrics.ts) already reads: every request nginx answered, whatever it proxied to, counted when
 // the log is next read (the heartbeat's poll or a scrape). The hold service counts the requests it
-// parked and how each left.
+// parked and how each left. Each converge's phases and steps are timed (converge-timing.ts).
 
 
 export type AgentMetrics = {
@@ -16,6 +17,10 @@ export type AgentMetrics = {
   frontDoorRequest: (status: number) => void;
   /** A request the hold service parked, or could not, how it left and why it waited. */
   held: (outcome: HoldOutcome, cause: HoldCause) => void;
+  /** One converge step's own time (the timer's onStep). */
+  convergeStep: (kind: string, ms: number) => void;
+  /** One converge's phases, once it is done. */
+  converged: (timing: ConvergeTiming) => void;
   /** Where the number of requests waiting now is read at scrape time. */
   watchHeld(count: () => number): void;
   /**
@@ -40,6 +45,23 @@ export function createAgentMetrics(): AgentMetrics {
     labelNames: ["outcome", "cause"] as const,
     registers: [registry],
   });
+  // Steps range from a file write (under a millisecond) to a php-fpm master's start or a reload
+  // that waits for running requests (up to two minutes).
+  const buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120];
+  const convergeSeconds = new Histogram({
+    name: "shoal_agent_converge_seconds",
+    help: "Converges of the node's spec, by phase: prepare (node layout), observe (reading the node), steps (all steps, wall clock), recheck (observing again to prove convergence, only after a change), total.",
+    labelNames: ["phase"] as const,
+    buckets,
+    registers: [registry],
+  });
+  const stepSeconds = new Histogram({
+    name: "shoal_agent_converge_step_seconds",
+    help: "Converge steps by kind (diff-node.ts), each step's own time; steps of different accounts run side by side, and pool or vhost writes checked together count as one.",
+    labelNames: ["kind"] as const,
+    buckets,
+    registers: [registry],
+  });
   let heldNow: () => number = () => 0;
   new Gauge({
     name: "shoal_edge_held_requests",
@@ -53,6 +75,11 @@ export function createAgentMetrics(): AgentMetrics {
     registry,
     frontDoorRequest: (status) => frontDoor.inc({ code: String(status) }),
     held: (outcome, cause) => hold.inc({ outcome, cause }),
+    convergeStep: (kind, ms) => stepSeconds.observe({ kind }, ms / 1000),
+    converged(timing) {
+      convergeSeconds.observe({ phase: "total" }, timing.totalMs / 1000);
+      for (const [phase, ms] of Object.entries(timing.phases)) if (phase !== "recheck" || ms > 0) convergeSeconds.observe({ phase }, ms / 1000);
+    },
     watchHeld(count) {
       heldNow = count;
     },

@@ -3,6 +3,7 @@ import path from "node:path";
 import { installApp } from "./apps/install-app";
 import { readAppMarker } from "./apps/marker";
 import { readTextIfExists, replaceAllChecked } from "./config-file";
+import { startConvergeTimer, type ConvergeTimer } from "./converge-timing";
 import { concernsSpecObject, nonConvergentSteps, reloadCause, reloadOf, RewriteCounter, rewrittenResult, withoutHeld } from "./convergence";
 import { settleEachLimited } from "./each-limited";
 import { describeStep, diffNode, planNode, stepObjects, type ObservedNode, type Step } from "./diff-node";
@@ -15,7 +16,7 @@ import { ensureSendmail } from "./drivers/sendmail";
 import * as siteStore from "./drivers/site-store";
 import * as unixUser from "./drivers/unix-user";
 import { ensureNodeLayout, type NodeRoot } from "./node-root";
-import { ensureAccountQuota, readLimitRecords, removeAccountQuota } from "./storage/account-quota";
+import { ensureAccountQuotas, readLimitRecords, removeAccountQuota } from "./storage/account-quota";
 import type { StepResult } from "../../server/contract/node-apply";
 import { objectIdPattern, parseNodeSpec } from "../../server/contract/node-spec";
 import { waitFor } from "./wait-for";
@@ -48,12 +49,29 @@ async function observePhpFpm(node: NodeRoot): Promise<ObservedNode["phpFpm"]> {
   return { legacy: await phpFpm.hasLegacyPhpFpm(node), mains, pools };
 }
 
-export async function observeNode(node: NodeRoot, documentRoots: ReadonlyMap<string, string>): Promise<ObservedNode> {
-  const mariadbRunning = (await mariadb.mariadbPid(node)) !== null;
+/**
+ * What a recheck (observing again right after the steps) may take from the first observation: the
+ * parts that cost a process or a database round trip, when no step that succeeded touched them.
+ * Only steps that succeeded are checked against the second diff (convergence.ts), and an
+ * account's own steps never are, so its cgroup and quota figures are never needed again.
+ */
+export type Recheck = { previous: ObservedNode; egress: boolean; mariadb: boolean };
+
+const databaseKinds = new Set<Step["kind"]>(["startMariadb", "ensureDatabase", "setDatabaseUserLock", "ensureDatabaseUser", "dropDatabaseUser", "dropDatabase"]);
+
+/** The recheck for these succeeded steps: the egress rules and MariaDB only if a step changed them. */
+export function recheckOf(previous: ObservedNode, succeeded: Iterable<Step>): Recheck {
+  const kinds = new Set([...succeeded].map((s) => s.kind));
+  return { previous, egress: kinds.has("applyEgressRules"), mariadb: [...kinds].some((k) => databaseKinds.has(k)) };
+}
+
+export async function observeNode(node: NodeRoot, documentRoots: ReadonlyMap<string, string>, recheck?: Recheck): Promise<ObservedNode> {
   const accounts = await unixUser.observeAccounts(node);
-  const cgroups: ObservedNode["cgroups"] = {};
-  for (const username of new Set([...accounts.map((a) => a.username), ...(await cgroup.accountGroups(node))])) {
-    cgroups[username] = await cgroup.readAccountCgroupLimits(node, username);
+  const cgroups: ObservedNode["cgroups"] = recheck ? recheck.previous.cgroups : {};
+  if (!recheck) {
+    for (const username of new Set([...accounts.map((a) => a.username), ...(await cgroup.accountGroups(node))])) {
+      cgroups[username] = await cgroup.readAccountCgroupLimits(node, username);
+    }
   }
   const siteStores = await siteStore.observeSiteStores(node, documentRoots);
   const appMarkers: Record<string, string | null> = {};
@@ -68,18 +86,19 @@ export async function observeNode(node: NodeRoot, documentRoots: ReadonlyMap<str
       vhosts: await readConfigs(node.vhostDir),
     },
     phpFpm: await observePhpFpm(node),
-    egress: await egress.observeEgressRules(node),
+    egress: recheck && !recheck.egress ? recheck.previous.egress : await egress.observeEgressRules(node),
     accounts,
     cgroups,
-    quotas: Object.fromEntries(await readLimitRecords(node)),
+    quotas: recheck ? recheck.previous.quotas : Object.fromEntries(await readLimitRecords(node)),
     siteStores,
-    mariadb: {
-      running: mariadbRunning,
-      initialised: await mariadb.mariadbInitialised(node),
-      state: mariadbRunning ? await mariadb.observeDatabases(node) : null,
-    },
+    mariadb: recheck && !recheck.mariadb ? recheck.previous.mariadb : await observeMariadb(node),
     appMarkers,
   };
+}
+
+async function observeMariadb(node: NodeRoot): Promise<ObservedNode["mariadb"]> {
+  const running = (await mariadb.mariadbPid(node)) !== null;
+  return { running, initialised: await mariadb.mariadbInitialised(node), state: running ? await mariadb.observeDatabases(node) : null };
 }
 
 async function isSocket(file: string): Promise<boolean> {
@@ -95,11 +114,20 @@ async function waitForSockets(node: NodeRoot, username: string, wanted: readonly
   for (const id of wanted) if ((await readTextIfExists(node.poolFile(username, id))) !== null) present.push(id);
   // A reload waits for running requests (up to the grace php-fpm.ts gives them) before the new
   // pools listen.
-  await waitFor(`the php-fpm pool sockets of ${username} to match its pools`, async () => {
+  // A master that died meanwhile never makes its sockets: say so now rather than after the grace
+  // (gone for a second on end, since a master from before -F changes its pid at each reload).
+  let goneSince: number | null = null;
+  const outcome = await waitFor(`the php-fpm pool sockets of ${username} to match its pools`, async () => {
+    if ((await phpFpm.phpFpmPid(node, username)) === null) {
+      goneSince ??= Date.now();
+      return Date.now() - goneSince >= 1000 ? "gone" : false;
+    }
+    goneSince = null;
     for (const id of present) if (!(await isSocket(node.poolSocket(id)))) return false;
     for (const id of gone) if (await isSocket(node.poolSocket(id))) return false;
-    return true;
-  }, { timeoutMs: (phpFpm.reloadGraceSeconds + 10) * 1000 });
+    return "ready";
+  }, { timeoutMs: (phpFpm.reloadGraceSeconds + 10) * 1000, intervalMs: 10 });
+  if (outcome === "gone") throw new Error(`php-fpm of ${username} stopped before its pools were listening; see its log.`);
 }
 
 async function applyStep(node: NodeRoot, step: Step): Promise<void> {
@@ -124,12 +152,14 @@ async function applyStep(node: NodeRoot, step: Step): Promise<void> {
       return siteStore.ensureSiteStore(node, step);
     case "installPool":
       return phpFpm.installPool(node, step.username, step.siteId, step.content);
-    case "startPhpFpm":
-      await phpFpm.startPhpFpm(node, step.username);
-      return waitForSockets(node, step.username, step.sockets, []);
-    case "reloadPhpFpm":
-      await phpFpm.reloadPhpFpm(node, step.username);
-      return waitForSockets(node, step.username, step.sockets, step.goneSockets);
+    case "startPhpFpm": {
+      const started = await phpFpm.startPhpFpm(node, step.username);
+      return Promise.race([waitForSockets(node, step.username, step.sockets, []), started.exited]);
+    }
+    case "reloadPhpFpm": {
+      const started = await phpFpm.reloadPhpFpm(node, step.username);
+      return Promise.race([waitForSockets(node, step.username, step.sockets, step.goneSockets), started.exited]);
+    }
     case "stopPhpFpm":
       return phpFpm.stopPhpFpm(node, step.username);
     case "installVhost":
@@ -161,8 +191,11 @@ async function applyStep(node: NodeRoot, step: Step): Promise<void> {
       return siteStore.removeSiteStore(node, step);
     case "demoteSiteStore":
       return siteStore.removeSiteStore(node, step, { keepSnapshots: true });
-    case "ensureAccountQuota":
-      return ensureAccountQuota(node, step.username, step.diskMb, step.siteIds);
+    case "ensureAccountQuota": {
+      const [error] = await ensureAccountQuotas(node, [step]);
+      if (error) throw error;
+      return;
+    }
     case "removeAccount":
       await removeAccountQuota(node, step.username);
       return unixUser.removeUnixUser(node, step.username);
@@ -182,6 +215,8 @@ export type ConvergeOptions = {
    * the caller's to settle.
    */
   deferNginxReload?: { pending: boolean };
+  /** Where the converge's phases and steps are timed (converge-timing.ts); the caller reports them. */
+  timer?: ConvergeTimer;
 };
 
 /** How many accounts' php-fpm masters are checked, started or reloaded at once. */
@@ -192,13 +227,19 @@ const rewrites = new RewriteCounter();
 
 export async function converge(node: NodeRoot, input: unknown, options: ConvergeOptions = {}): Promise<StepResult[]> {
   const spec = parseNodeSpec(input);
-  await ensureNodeLayout(node);
-  // Every pool's sendmail_path names it; it must exist before any pool can run mail().
-  await ensureSendmail(node);
+  const timer = options.timer ?? startConvergeTimer();
+  await timer.phase("prepare", async () => {
+    await ensureNodeLayout(node);
+    // Every pool's sendmail_path names it; it must exist before any pool can run mail().
+    await ensureSendmail(node);
+  });
   const documentRoots = new Map(spec.sites.map((s) => [s.id, s.documentRoot]));
-  const observed = await observeNode(node, documentRoots);
-  await cgroup.ensureNodeCgroup(node);
-  const desired = planNode(node, spec, await egress.nodeGroup(node));
+  const observed = await timer.phase("observe", () => observeNode(node, documentRoots));
+  const group = await timer.phase("prepare", async () => {
+    await cgroup.ensureNodeCgroup(node);
+    return egress.nodeGroup(node);
+  });
+  const desired = planNode(node, spec, group);
   const held = new Set(spec.held);
   const steps = withoutHeld(diffNode(observed, desired), held, spec);
   const accountOf = new Map(spec.sites.map((s) => [s.id, spec.accounts.find((a) => a.id === s.accountId)!.username]));
@@ -231,13 +272,12 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
     const check =
       first.kind === "installPool"
         ? async () => {
-            // Each account's master config with its pools; independent of the others'.
-            const errors = (await settleEachLimited(usernames, masterConcurrency, (username) => phpFpm.checkPhpFpmConfig(node, username))).filter((e) => e !== null);
-            if (errors[0]) throw errors[0];
+            // Every account's pools in one php-fpm; on failure the loop installs them one by one.
+            await phpFpm.checkPoolsTogether(node, usernames);
           }
         : () => nginx.checkNginxConfig(node);
     for (const username of usernames) await mkdir(node.poolDir(username), { recursive: true, mode: 0o700 });
-    const ok = await replaceAllChecked(run.map((s) => ({ file: file(s), content: s.content })), check).then(() => true, () => false);
+    const ok = await timer.step(first.kind, () => replaceAllChecked(run.map((s) => ({ file: file(s), content: s.content })), check)).then(() => true, () => false);
     if (ok) run.forEach((s) => batched.add(s));
   };
   // What this converge changed, for the reloads (see convergence.ts), and the steps that
@@ -257,8 +297,20 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
     let j = i;
     while (j < steps.length && (steps[j]!.kind === "startPhpFpm" || steps[j]!.kind === "reloadPhpFpm")) j++;
     const run = steps.slice(i, j).filter((s) => !blockReason(s) && (reloadOf(s) === null || changed.has(reloadOf(s)!)));
-    const outcomes = await settleEachLimited(run, masterConcurrency, (s) => applyStep(node, s));
+    const outcomes = await settleEachLimited(run, masterConcurrency, (s) => timer.step(s.kind, () => applyStep(node, s)));
     run.forEach((s, k) => masterOutcomes.set(s, outcomes[k] ?? null));
+  };
+  const stepsStarted = performance.now();
+  // The disk limits of every account that needs one, in one pass over the quota table (its
+  // outcomes taken in order below, like the masters').
+  const quotaOutcomes = new Map<Step, Error | null>();
+  const runQuotas = async (i: number) => {
+    let j = i;
+    while (j < steps.length && steps[j]!.kind === "ensureAccountQuota") j++;
+    const run = steps.slice(i, j).filter((s) => !blockReason(s)) as Extract<Step, { kind: "ensureAccountQuota" }>[];
+    if (run.length < 2) return;
+    const outcomes = await timer.step("ensureAccountQuota", () => ensureAccountQuotas(node, run));
+    run.forEach((s, k) => quotaOutcomes.set(s, outcomes[k] ?? null));
   };
   for (const [index, step] of steps.entries()) {
     const base = { step: describeStep(step), kind: step.kind };
@@ -267,6 +319,7 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
     if ((step.kind === "installPool" || step.kind === "installVhost") && previous?.kind !== step.kind) await tryBatch(index);
     const isMaster = step.kind === "startPhpFpm" || step.kind === "reloadPhpFpm";
     if (isMaster && previous?.kind !== "startPhpFpm" && previous?.kind !== "reloadPhpFpm") await runMasters(index);
+    if (step.kind === "ensureAccountQuota" && previous?.kind !== step.kind) await runQuotas(index);
     const reason = blockReason(step);
     if (reason) {
       results.push(failed(`Skipped: ${reason}.`));
@@ -282,10 +335,10 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
     if (reload !== null && !changed.has(reload)) continue;
     try {
       if (step.kind === "reloadNginx" && options.deferNginxReload && (await nginx.nginxPid(node))) options.deferNginxReload.pending = true;
-      else if (masterOutcomes.has(step)) {
-        const error = masterOutcomes.get(step);
+      else if (masterOutcomes.has(step) || quotaOutcomes.has(step)) {
+        const error = masterOutcomes.get(step) ?? quotaOutcomes.get(step);
         if (error) throw error;
-      } else await applyStep(node, step);
+      } else await timer.step(step.kind, () => applyStep(node, step));
       succeed(step);
     } catch (e) {
       results.push(failed(e instanceof Error ? e.message : String(e)));
@@ -295,11 +348,13 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
       if (step.kind === "ensureSiteStore") blocked.set(step.siteId, `the store of site ${step.siteId} failed`);
     }
   }
+  timer.addPhase("steps", performance.now() - stepsStarted);
   if (succeeded.size === 0) return results;
   // Observed again, the node must not want what was just done: a step it still wants does not
   // converge, and saying so (instead of success) lets the control plane hold its object rather
   // than send the same spec, and reload, again and again.
-  const again = withoutHeld(diffNode(await observeNode(node, documentRoots), desired), held, spec);
+  const recheck = recheckOf(observed, succeeded.keys());
+  const again = withoutHeld(diffNode(await timer.phase("recheck", () => observeNode(node, documentRoots, recheck)), desired), held, spec);
   const notConverging = nonConvergentSteps([...succeeded.keys()], again, spec);
   for (const { step, result } of notConverging) results[succeeded.get(step)!] = result;
   // Written and read back, but the same write again and again: undone between converges.

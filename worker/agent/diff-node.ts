@@ -35,6 +35,8 @@ export type DesiredNode = {
   databases: { name: string; users: { username: string; password: string; locked: boolean }[] }[];
   /** Sites kept here as snapshots only (spec.replicas): the account exists, nothing is served. */
   replicas: { id: string; username: string }[];
+  /** The bench's node without limits (node-root.ts): no egress rules, cgroup limits or disk quotas. */
+  unconfined?: true;
 };
 
 export type ObservedNode = {
@@ -143,6 +145,7 @@ export function planNode(node: NodeRoot, spec: NodeSpec, group: NodeGroup): Desi
       })),
     })),
     replicas: spec.replicas.map((r) => ({ id: r.siteId, username: account(r.accountId).username })),
+    ...(node.unconfined ? { unconfined: true as const } : {}),
   };
 }
 
@@ -158,16 +161,17 @@ export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
   if (observed.nginx.main !== desired.nginxMain) steps.push({ kind: "writeNginxMain", content: desired.nginxMain });
   if (observed.phpFpm.legacy) steps.push({ kind: "retireSharedPhpFpm" });
   // Before any account's code starts: nothing of a customer runs without its egress rules.
-  if (observed.egress !== desired.egressRules) steps.push({ kind: "applyEgressRules", content: desired.egressRules });
+  const confined = !desired.unconfined;
+  if (confined && observed.egress !== desired.egressRules) steps.push({ kind: "applyEgressRules", content: desired.egressRules });
   steps.push(...accountSteps(observed, desired));
-  for (const account of desired.accounts) {
+  for (const account of confined ? desired.accounts : []) {
     if (!limitsMatch(observed.cgroups[account.username] ?? null, account.limits)) {
       steps.push({ kind: "ensureAccountCgroup", username: account.username, limits: account.limits });
     }
   }
   const { steps: storeSteps, moved } = siteStoreSteps(observed, desired);
   steps.push(...storeSteps);
-  steps.push(...quotaSteps(observed, desired, moved));
+  if (confined) steps.push(...quotaSteps(observed, desired, moved));
   // A site refused as moved is left as it is: nothing is written for it, and (it is in `keep`)
   // nothing of it is removed.
   const desiredSites = desired.sites.filter((s) => !moved.has(s.id));

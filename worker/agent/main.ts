@@ -49,6 +49,8 @@ const envSchema = z.object({
   // Bench only (bench/node-loss.ts compares against it): "1" gives a GET whose site's backend is
   // unreachable the 502 page at once, as before such requests waited. Never set on a real node.
   SHOAL_BENCH_FAIL_UNREACHABLE: z.enum(["0", "1"]).default("0"),
+  // Bench only: "1" runs the node's accounts without limits, egress rules or quotas (node-root.ts).
+  SHOAL_BENCH_UNCONFINED: z.enum(["0", "1"], { error: 'SHOAL_BENCH_UNCONFINED must be "0" or "1".' }).default("0"),
 });
 
 async function main(): Promise<void> {
@@ -64,12 +66,14 @@ async function main(): Promise<void> {
     mysqlPort: env.NODE_MYSQL_PORT,
     storage: env.NODE_STORAGE,
     privatePaths: env.NODE_PRIVATE_PATHS,
+    unconfined: env.SHOAL_BENCH_UNCONFINED === "1",
   });
   if (!config.success) {
     logger.fatal(describeIssues("node's configuration", config.error));
     process.exit(1);
   }
   const node = nodeRoot(config.data);
+  if (node.unconfined) logger.warn("SHOAL_BENCH_UNCONFINED=1: this node's accounts run without cgroup limits, egress rules, disk quotas or mount namespaces. For benchmarks only.");
   // After a crash or reboot of the node its masters come back as they were, the front door once
   // the control plane has sent the current routes (resume.ts).
   const resumed = await resumeNode(node, { log: toLog(logger) });

@@ -49,6 +49,11 @@ export const nodeConfigSchema = z.strictObject({
   // Where the sites' files and their snapshots live (worker/agent/storage/site-storage.ts):
   // "btrfs" needs a btrfs file system mounted at <root>/store before the agent starts.
   storage: z.enum(["btrfs", "dir"]).default("dir"),
+  // Bench only (SHOAL_BENCH_UNCONFINED, bench/apply-latency.ts): accounts get no cgroup limits,
+  // no egress rules and no disk quota, and their masters start outside any mount namespace, so
+  // the cost of those limits can be measured against the same code without them. Never on a
+  // node that hosts strangers.
+  unconfined: z.boolean().default(false),
 }).superRefine((config, ctx) => {
   const ports = [config.httpPort, config.backendPort, config.holdPort];
   if (new Set(ports).size !== ports.length) {

@@ -41,7 +41,7 @@ export async function resumeNode(node: NodeRoot, opts: { routesTimeoutMs?: numbe
       log(`Could not restore the egress rules, so no site's PHP is started: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
-    for (const username of await phpFpmAccounts(node)) await attempt(`php-fpm of ${username}`, () => startPhpFpm(node, username));
+    for (const username of await phpFpmAccounts(node)) await attempt(`php-fpm of ${username}`, async () => void (await startPhpFpm(node, username)));
   })();
   if (mysqlReady) void attempt("MariaDB", () => startMariadb(node));
 

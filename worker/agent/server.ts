@@ -55,7 +55,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   let documentRoots: ReadonlyMap<string, string> = new Map();
   const route = agentRouter([
     ...nodeRoutes({ node, startedAt, metrics, documentRoots: () => documentRoots, awaitingRoutes: options.awaitingRoutes }),
-    ...specRoutes({ node, edge, lock, onRoutesApplied, converged: (spec) => (documentRoots = new Map(spec.sites.map((s) => [s.id, s.documentRoot]))) }),
+    ...specRoutes({ node, edge, lock, onRoutesApplied, metrics: prom, converged: (spec) => (documentRoots = new Map(spec.sites.map((s) => [s.id, s.documentRoot]))) }),
     ...frontDoorRoutes({ edge, lock, onRoutesApplied }),
     ...storageRoutes(node, { lock }),
   ]);

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepAccount } from "../../../worker/agent/account-sweeper";
 import { converge } from "../../../worker/agent/converge";
 import { accountPids } from "../../../worker/agent/drivers/cgroup";
-import { reloadPhpFpm } from "../../../worker/agent/drivers/php-fpm";
+import { phpFpmPid, reloadPhpFpm } from "../../../worker/agent/drivers/php-fpm";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { waitFor } from "../../../worker/agent/wait-for";
 import { connectPhp, putSiteFile, runAsCustomer } from "../../helpers/customer-code";
@@ -127,6 +127,7 @@ describe("a site's processes on a real node", () => {
     const aliceSlow = backendGet(node, "alice.example.test", "/slow.php");
     const bobSlow = backendGet(node, "bob.example.test", "/slow.php");
     await new Promise((r) => setTimeout(r, 300));
+    const master = await phpFpmPid(node, alice);
     for (let i = 0; i < 10; i++) {
       await reloadPhpFpm(node, alice);
       await new Promise((r) => setTimeout(r, 100));
@@ -134,6 +135,10 @@ describe("a site's processes on a real node", () => {
     const [a, b] = await Promise.all([aliceSlow, bobSlow]);
     expect([a.status, a.body]).toEqual([200, "finished"]);
     expect([b.status, b.body]).toEqual([200, "finished"]);
+    // The master runs in the foreground: a reload execs it in place, so its pid (the one the
+    // sweeper spares) never changes, and the sweeper had nothing to stop meanwhile.
+    expect(await phpFpmPid(node, alice)).toBe(master);
+    expect(await sweepAccount(node, alice)).toBe(0);
     // And a converge that changes one pool reloads only that account's master.
     const results = await converge(node, spec({ memory_limit: "64M" }));
     expect(results.filter((r) => r.kind === "reloadPhpFpm" || r.kind === "startPhpFpm").map((r) => r.step)).toEqual([`reload php-fpm of ${alice}`]);

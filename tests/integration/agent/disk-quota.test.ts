@@ -8,7 +8,7 @@ import { cgroupLayout, ensureAccountCgroup, nodeGroupName, removeAccountCgroup }
 import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";
 import { runCommand } from "../../../worker/agent/run-command";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
-import { ensureAccountQuota, removeAccountQuota } from "../../../worker/agent/storage/account-quota";
+import { ensureAccountQuota, ensureAccountQuotas, removeAccountQuota } from "../../../worker/agent/storage/account-quota";
 import { accountGroupId, readQgroups } from "../../../worker/agent/storage/btrfs-quota";
 import { ensureLoopStore, releaseLoopStore } from "../../../worker/agent/storage/loop-store";
 import { siteStorage, type SiteStorage } from "../../../worker/agent/storage/site-storage";
@@ -171,6 +171,43 @@ describe("disk quota on btrfs", () => {
     expect(report.get(a.username)?.atDiskLimit).toBe(true);
     expect(report.get(a.username)?.diskLimitBytes).toBe(20 * MiB);
     expect(report.get(b.username)?.atDiskLimit).toBe(false);
+  });
+
+  it("sets several accounts' limits in one pass: new sites need no rescan, a volume sharing extents outside its group gets one", async () => {
+    const c = { username: "dqcharlie", uid: 64104, siteId: "dqsitec1" };
+    const d = { username: "dqdelta", uid: 64105, siteId: "dqsited1" };
+    const dirC = await makeSite(node, storage, c.username, c.siteId, c.uid);
+    const dirD = await makeSite(node, storage, d.username, d.siteId, d.uid);
+    expect((await writeAs(c.uid, path.join(dirC, "data.bin"), 2)).ok).toBe(true);
+    expect((await writeAs(d.uid, path.join(dirD, "data.bin"), 2)).ok).toBe(true);
+    await sync();
+    expect(await ensureAccountQuotas(node, [{ username: c.username, diskMb: 8, siteIds: [c.siteId] }, { username: d.username, diskMb: 8, siteIds: [d.siteId] }])).toEqual([null, null]);
+    // Volumes made in their site's group hold only their own bytes: the kernel carries them into
+    // the account's group at once, consistent, with no rescan to wait for.
+    await sync();
+    const groups = (await readQgroups(node.storeDir))!;
+    expect(groups.inconsistent).toBe(false);
+    for (const x of [c, d]) {
+      expect(groups.rows.get(accountGroupId(x.username))).toMatchObject({ maxRfer: 8 * MiB });
+      expect(groups.rows.get(accountGroupId(x.username))!.rfer).toBeGreaterThanOrEqual(2 * MiB);
+    }
+    const over = await writeAs(c.uid, path.join(dirC, "over.bin"), 16);
+    expect(over.ok).toBe(false);
+    expect(over.stderr).toMatch(/Disk quota exceeded/);
+
+    // A snapshot made outside the site's group (as before quotas were on) shares all its extents
+    // with the live volume: joining the group leaves the numbers inconsistent, so a rescan starts
+    // and the numbers settle.
+    await mkdir(path.join(node.snapshotsDir, d.siteId), { recursive: true });
+    await runCommand("/usr/bin/btrfs", ["subvolume", "snapshot", "-r", dirD, path.join(node.snapshotsDir, d.siteId, "s-20261207T080000Z")]);
+    await sync();
+    expect(await ensureAccountQuotas(node, [{ username: d.username, diskMb: 8, siteIds: [d.siteId] }])).toEqual([null]);
+    await waitFor("the rescan to settle the numbers", async () => {
+      await sync();
+      return (await readQgroups(node.storeDir))?.inconsistent === false;
+    }, { timeoutMs: 30_000, intervalMs: 100 });
+    expect((await readQgroups(node.storeDir))!.rows.get(accountGroupId(d.username))!.rfer).toBeGreaterThanOrEqual(2 * MiB);
+    for (const x of [c, d]) await removeAccountQuota(node, x.username);
   });
 
   it("drops the account's group when the account goes", async () => {

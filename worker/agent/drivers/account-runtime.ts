@@ -68,6 +68,8 @@ export function hiddenPaths(node: NodeRoot): string[] {
  * itself); a command for the user itself goes through setpriv inside `argv`.
  */
 export async function confinedCommand(node: NodeRoot, username: string, argv: readonly string[]): Promise<[string, string[]]> {
+  // The bench's unconfined node (node-root.ts): the same command, as root, outside everything.
+  if (node.unconfined) return [argv[0]!, argv.slice(1)];
   const procs = await accountProcsFiles(node, username);
   const hidden = hiddenPaths(node);
   return [

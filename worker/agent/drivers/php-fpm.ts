@@ -1,4 +1,7 @@
-import { access, mkdir, readdir, rm } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { access, mkdir, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { replaceChecked } from "../config-file";
 import { runningPid, stopDaemon } from "../daemon";
 import type { NodeRoot } from "../node-root";
@@ -12,6 +15,12 @@ import { confinedCommand } from "./account-runtime";
 // limits hold for the account as a whole and the egress rules match its sockets. A change to one
 // account's pools reloads only that account's master, and a reload lets running requests finish
 // (process_control_timeout), so no reload ever cuts another tenant's request.
+//
+// The master runs in the foreground (-F) of a process the agent starts detached, in a session of
+// its own, so it outlives the agent like a daemon. Daemonized, php-fpm forks again at every reload
+// (SIGUSR2 makes it exec itself): the master's pid changed under the agent and the account
+// sweeper, which found, for a moment, a master whose parent had just left the group and killed
+// it. In the foreground a reload keeps the pid.
 
 const phpFpmBinary = "/usr/sbin/php-fpm8.2";
 
@@ -103,6 +112,27 @@ export async function checkPhpFpmConfig(node: NodeRoot, username: string): Promi
   await runCommand(phpFpmBinary, ["-t", "-y", node.phpFpmConf(username)]);
 }
 
+/**
+ * The pools of several accounts checked by one `php-fpm -t` (each start of php-fpm loads PHP and
+ * its extensions: a converge that adds sites for ten accounts would otherwise pay that ten
+ * times). A global section of its own includes every account's pool directory; the masters'
+ * own configs are the fixed text of renderPhpFpmConf. Pool names and sockets are per site, so
+ * pools of different accounts never clash; when the check fails the caller checks one by one.
+ */
+export async function checkPoolsTogether(node: NodeRoot, usernames: readonly string[]): Promise<void> {
+  if (usernames.length === 1) return checkPhpFpmConfig(node, usernames[0]!);
+  if (usernames.length === 0) return;
+  // A dot name: phpFpmAccounts never takes it for an account's master config.
+  const file = path.join(node.phpFpmAccountsDir, `.check-${randomBytes(6).toString("hex")}.conf`);
+  const includes = usernames.map((u) => `include = ${node.poolDir(u)}/*.conf\n`).join("");
+  try {
+    await writeFile(file, `[global]\nerror_log = /dev/null\n${includes}`, { mode: 0o600 });
+    await runCommand(phpFpmBinary, ["-t", "-y", file]);
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
 export async function phpFpmPid(node: NodeRoot, username: string): Promise<number | null> {
   return runningPid(node.phpFpmPid(username), node.phpFpmConf(username));
 }
@@ -130,21 +160,52 @@ export async function installPool(node: NodeRoot, username: string, siteId: stri
   await replaceChecked(node.poolFile(username, siteId), content, content === null ? async () => undefined : () => checkPhpFpmConfig(node, username));
 }
 
-export async function startPhpFpm(node: NodeRoot, username: string): Promise<void> {
-  if (await phpFpmPid(node, username)) return;
-  const [file, args] = await confinedCommand(node, username, [phpFpmBinary, "-y", node.phpFpmConf(username)]);
-  await runCommand(file, args);
-  await waitFor(`php-fpm of ${username} to write its pid file`, () => phpFpmPid(node, username));
+/** Rejects if the master just started exits (never, for one that was already running). */
+export type StartedPhpFpm = { exited: Promise<never> };
+
+const never: StartedPhpFpm = { exited: new Promise<never>(() => undefined) };
+
+/** The last lines of the account's master log: why it stopped. */
+async function logTail(node: NodeRoot, username: string): Promise<string> {
+  const text = await readFile(node.phpFpmLog(username), "utf8").catch(() => "");
+  return text.trim().split("\n").slice(-3).join("\n");
+}
+
+/**
+ * Starts the account's master (confined, account-runtime.ts) unless it runs, and waits for its pid
+ * file. `exited` lets the caller stop waiting for its sockets when it dies during start-up (a
+ * socket it cannot bind, say).
+ */
+export async function startPhpFpm(node: NodeRoot, username: string): Promise<StartedPhpFpm> {
+  if (await phpFpmPid(node, username)) return never;
+  const [file, args] = await confinedCommand(node, username, [phpFpmBinary, "-F", "-y", node.phpFpmConf(username)]);
+  const log = await open(node.phpFpmLog(username), "a", 0o600);
+  try {
+    const child = spawn(file, args, { detached: true, stdio: ["ignore", log.fd, log.fd], env: { ...process.env, LC_ALL: "C" } });
+    child.unref();
+    const exited = new Promise<never>((_, reject) => {
+      child.once("error", reject);
+      child.once("exit", (code, signal) => {
+        void logTail(node, username).then((tail) => reject(new Error(`php-fpm of ${username} exited (${signal ?? code}): ${tail || "no output"}`)));
+      });
+    });
+    exited.catch(() => undefined);
+    await Promise.race([exited, waitFor(`php-fpm of ${username} to write its pid file`, () => phpFpmPid(node, username), { intervalMs: 10 })]);
+    return { exited };
+  } finally {
+    await log.close();
+  }
 }
 
 /**
  * SIGUSR2 makes the master re-read its config and replace its pools once the running requests
  * are done; the caller waits for the sockets it expects, since the signal returns before that.
  */
-export async function reloadPhpFpm(node: NodeRoot, username: string): Promise<void> {
+export async function reloadPhpFpm(node: NodeRoot, username: string): Promise<StartedPhpFpm> {
   const pid = await phpFpmPid(node, username);
   if (!pid) return startPhpFpm(node, username);
   process.kill(pid, "SIGUSR2");
+  return never;
 }
 
 export async function stopPhpFpm(node: NodeRoot, username: string): Promise<void> {

@@ -4,7 +4,10 @@ import { InvalidSpecError, parseNodeSpec, type NodeSpec } from "../../../server/
 import type { Edge } from "../../edge/edge-routes";
 import { InvalidRoutesError, parseRouteTable } from "../../edge/route-table";
 import { AgentError } from "../agent-error";
+import { processLogger, toLog, type Log } from "../../../server/observability/logger";
+import type { AgentMetrics } from "../agent-metrics";
 import { converge } from "../converge";
+import { startConvergeTimer, type ConvergeTimer } from "../converge-timing";
 import { reloadNginxAndWait } from "../drivers/nginx";
 import type { NodeRoot } from "../node-root";
 import { answer, maxSpecBytes, readJsonBody, type AgentRoute } from "../router";
@@ -23,6 +26,9 @@ export type SpecRoutesContext = {
   converged: (spec: NodeSpec) => void;
   /** After the edge accepted a route table from the control plane. */
   onRoutesApplied?: (() => void) | undefined;
+  /** Where each converge's timing goes (Prometheus); it is also logged when it changed something. */
+  metrics?: Pick<AgentMetrics, "convergeStep" | "converged">;
+  log?: Log;
 };
 
 /** The spec, or a 422 naming each offending field (under `prefix` when the spec is part of a body). */
@@ -43,6 +49,22 @@ function summary(results: StepResult[]): SpecAnswer {
 // PUT /v1/apply's two halves, each checked on its own; anything but an object has neither.
 const applyHalves = z.object({ spec: z.unknown(), routes: z.unknown() }).catch({ spec: undefined, routes: undefined });
 
+/** A timer for one converge, and what reports it once the converge (and its reload) is done. */
+function convergeTiming(context: SpecRoutesContext): { timer: ConvergeTimer; report: (results: StepResult[]) => void } {
+  const timer = startConvergeTimer({ onStep: context.metrics?.convergeStep });
+  const log = context.log ?? toLog(processLogger("agent"));
+  return {
+    timer,
+    report(results) {
+      const timing = timer.done();
+      context.metrics?.converged(timing);
+      if (results.length === 0) return;
+      const failed = results.filter((r) => !r.ok).length;
+      log(`Converged ${results.length - failed} changes (${failed} failed) in ${Math.round(timing.totalMs)} ms.`, { converge: timing });
+    },
+  };
+}
+
 export function specRoutes(context: SpecRoutesContext): AgentRoute[] {
   const { node, lock } = context;
   return [
@@ -53,7 +75,9 @@ export function specRoutes(context: SpecRoutesContext): AgentRoute[] {
           const input = await readJsonBody(req);
           return lock.run(async () => {
             const spec = specOr422(input);
-            const results = await converge(node, spec);
+            const { timer, report } = convergeTiming(context);
+            const results = await converge(node, spec, { timer });
+            report(results);
             context.converged(spec);
             return answer(specAnswerSchema, summary(results));
           });
@@ -89,7 +113,8 @@ export function specRoutes(context: SpecRoutesContext): AgentRoute[] {
 async function apply(context: SpecRoutesContext, spec: NodeSpec, routes: unknown): Promise<z.input<typeof applyAnswerSchema>> {
   const { node, edge } = context;
   const deferred = { pending: false };
-  const results = await converge(node, spec, { deferNginxReload: deferred });
+  const { timer, report } = convergeTiming(context);
+  const results = await converge(node, spec, { deferNginxReload: deferred, timer });
   context.converged(spec);
   // A route table nginx refuses must not strand the converge's reload: reload, then fail.
   let routed: Awaited<ReturnType<Edge["put"]>> | null = null;
@@ -103,7 +128,7 @@ async function apply(context: SpecRoutesContext, spec: NodeSpec, routes: unknown
   if (deferred.pending || routed?.needsReload) {
     const reloadStep = results.find((r) => r.kind === "reloadNginx");
     try {
-      await reloadNginxAndWait(node);
+      await timer.phase("steps", () => timer.step("reloadNginx", () => reloadNginxAndWait(node)));
     } catch (e) {
       const error = e instanceof Error ? e.message : String(e);
       if (reloadStep) Object.assign(reloadStep, { ok: false, error, objects: [] });
@@ -111,6 +136,7 @@ async function apply(context: SpecRoutesContext, spec: NodeSpec, routes: unknown
     }
     edge.released();
   }
+  report(results);
   if (routeError || !routed) throw routeError;
   const { needsReload, ...routesResult } = routed;
   return { spec: summary(results), routes: { ...routesResult, reloaded: needsReload } };

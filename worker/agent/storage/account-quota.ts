@@ -71,13 +71,48 @@ export async function readLimitRecords(node: NodeRoot, only?: string): Promise<M
  * volume joins it when created). Sites left out stop counting (moved away, removed).
  */
 export async function ensureAccountQuota(node: NodeRoot, username: string, diskMb: number, siteIds: readonly string[]): Promise<void> {
-  const limitBytes = diskMb * MiB;
-  if (node.storage === "btrfs") await applyBtrfsLimit(node, username, limitBytes, siteIds);
-  // Written last: it is what the converge compares with, so it must not claim a limit not applied.
-  await writeLimitRecord(node, username, { limitBytes, siteIds: [...siteIds].sort() });
+  const [error] = await ensureAccountQuotas(node, [{ username, diskMb, siteIds }]);
+  if (error) throw error;
 }
 
-async function applyBtrfsLimit(node: NodeRoot, username: string, limitBytes: number, siteIds: readonly string[]): Promise<void> {
+/**
+ * ensureAccountQuota for several accounts at once (a converge's quota steps): the quota table is
+ * read once for all of them, and a rescan starts only if the kernel says the numbers need one.
+ * Each account's outcome is its error or null, in order; one failing does not stop the others.
+ */
+export async function ensureAccountQuotas(node: NodeRoot, wanted: readonly { username: string; diskMb: number; siteIds: readonly string[] }[]): Promise<(Error | null)[]> {
+  const outcomes: (Error | null)[] = wanted.map(() => null);
+  const btrfs = node.storage === "btrfs" ? await btrfsSession(node).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))) : null;
+  for (const [i, account] of wanted.entries()) {
+    try {
+      if (btrfs instanceof Error) throw btrfs;
+      const limitBytes = account.diskMb * MiB;
+      if (btrfs) await btrfs.apply(account.username, limitBytes, account.siteIds);
+      // Written last: it is what the converge compares with, so it must not claim a limit not applied.
+      await writeLimitRecord(node, account.username, { limitBytes, siteIds: [...account.siteIds].sort() });
+    } catch (e) {
+      outcomes[i] = e instanceof Error ? e : new Error(String(e));
+    }
+  }
+  if (btrfs && !(btrfs instanceof Error)) {
+    const error = await btrfs.finish().then(() => null, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    // The limits are in force either way; numbers that stay inconsistent are the usage report's
+    // to flag (it starts a rescan itself), so this fails only the accounts that changed.
+    if (error) for (const [i, changed] of btrfs.changedAccounts.entries()) if (changed && !outcomes[i]) outcomes[i] = error;
+  }
+  return outcomes;
+}
+
+/**
+ * One pass over the btrfs quota table for a converge's accounts. A site's volume and snapshots are
+ * made in its group (`-i`), and a site group whose bytes are all its own (rfer equals excl) joins
+ * or leaves an account's group with the kernel's numbers kept consistent, so most changes need no
+ * rescan; one that shares extents outside the group (a volume from before quotas were on, a
+ * received replica) makes the kernel mark the numbers inconsistent, and only then is a rescan
+ * started. A rescan is not free: it rereads every extent of the store (its time grows with the
+ * store), and until it ends the numbers, limits included, count from zero again.
+ */
+async function btrfsSession(node: NodeRoot) {
   const mount = node.storeDir;
   let groups = await readQgroups(mount);
   if (!groups) {
@@ -85,17 +120,35 @@ async function applyBtrfsLimit(node: NodeRoot, username: string, limitBytes: num
     groups = await readQgroups(mount);
     if (!groups) throw new Error(`Quotas could not be enabled on ${mount}.`);
   }
-  // Volumes made before quotas were on (or received) join their site's group here; either change
-  // leaves the numbers to a rescan.
-  let changed = false;
-  for (const siteId of siteIds) {
-    const snapshots = (await readdir(path.join(node.snapshotsDir, siteId)).catch(() => [] as string[])).filter((n) => n !== ".meta");
-    const members = [node.siteDir(username, siteId), ...snapshots.map((n) => path.join(node.snapshotsDir, siteId, n))];
-    if (await ensureSiteMembers(mount, groups.rows, siteId, members.map((dir) => path.relative(mount, dir)))) changed = true;
-  }
-  if (changed) groups = (await readQgroups(mount)) ?? groups;
-  if (await ensureAccountGroup(mount, groups.rows, username, siteIds, limitBytes)) changed = true;
-  if (changed) await startRescan(mount);
+  let rows = groups.rows;
+  let anyChange = false;
+  const changedAccounts: boolean[] = [];
+  return {
+    changedAccounts,
+    async apply(username: string, limitBytes: number, siteIds: readonly string[]): Promise<void> {
+      const index = changedAccounts.push(false) - 1;
+      // Volumes made before quotas were on (or received) join their site's group here.
+      let members = false;
+      for (const siteId of siteIds) {
+        const snapshots = (await readdir(path.join(node.snapshotsDir, siteId)).catch(() => [] as string[])).filter((n) => n !== ".meta");
+        const paths = [node.siteDir(username, siteId), ...snapshots.map((n) => path.join(node.snapshotsDir, siteId, n))];
+        if (await ensureSiteMembers(mount, rows, siteId, paths.map((dir) => path.relative(mount, dir)))) members = true;
+      }
+      if (members) rows = (await readQgroups(mount))?.rows ?? rows;
+      const group = await ensureAccountGroup(mount, rows, username, siteIds, limitBytes);
+      // Later accounts read the table as it was: a group or relation made since is made again
+      // (or kept) without harm, and each account's own relations are its own.
+      if (members || group) {
+        changedAccounts[index] = true;
+        anyChange = true;
+      }
+    },
+    /** Starts a rescan if a change left the kernel's numbers inconsistent. */
+    async finish(): Promise<void> {
+      if (!anyChange) return;
+      if ((await readQgroups(mount))?.inconsistent) await startRescan(mount);
+    },
+  };
 }
 
 /** Idempotent: the account's limit and (btrfs) its quota group go; its sites' groups stay. */

@@ -576,6 +576,13 @@ describe("diffNode: one php-fpm per account, confined", () => {
     expect(kinds(diffNode(observed, desired))).toEqual(["applyEgressRules", "ensureAccountCgroup"]);
   });
 
+  it("plans no egress rules, cgroup limits or disk quotas on the bench's unconfined node, and everything else as usual", () => {
+    const bench = nodeRoot({ root: "/var/lib/shoal/node1", address: "127.0.10.1", httpPort: 80, mysqlPort: 3307, unconfined: true });
+    const steps = diffNode(empty(), planNode(bench, twoAccounts(), group));
+    expect(steps.filter((x) => ["applyEgressRules", "ensureAccountCgroup", "ensureAccountQuota"].includes(x.kind))).toEqual([]);
+    expect(kinds(steps)).toEqual(kinds(diffNode(empty(), plan(twoAccounts()))).filter((k) => !["applyEgressRules", "ensureAccountCgroup", "ensureAccountQuota"].includes(k)));
+  });
+
   it("sets each account's disk limit over its sites once their stores exist, and again only when either changes", () => {
     const steps = diffNode(empty(), plan(twoAccounts()));
     const quota = indexOf(steps, (x) => x.kind === "ensureAccountQuota" && x.username === "bob");
