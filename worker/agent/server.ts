@@ -101,7 +101,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   const inFlight = new Set<Promise<void>>();
   // A client certificate is asked for, and checked per request (peerRefusal) rather than by the
   // handshake, so that a scrape without one still reaches /metrics.
-  const server = https.createServer({ ...secureContext(identity), requestCert: true, rejectUnauthorized: false }, (req, res) => {
+  const server = https.createServer({ ...secureContext(identity), requestCert: true, rejectUnauthorized: false, handshakeTimeout: 10_000 }, (req, res) => {
     const done = new Promise<void>((resolve) => res.once("close", resolve));
     // What server.requestTimeout did, per request: a snapshot stream upload may take longer than
     // 30 s (it has an idle limit instead, storage/routes.ts).
@@ -115,7 +115,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     void done.then(() => inFlight.delete(done));
     handle(req, res).catch((e: unknown) => sendError(req, res, e));
   });
-  // A slow client must not hold a socket open for minutes; converge time is not part of this.
+  // A slow client must not hold a socket open for minutes (nor a handshake, above); converge time is not part of this.
   server.headersTimeout = 10_000;
   server.requestTimeout = 0;
 
