@@ -49,6 +49,15 @@ ensure_cluster_secret() { # like ensure_auth_secret: kept in var/ so agent token
   export -n SHOAL_APP_ADMIN_KEY
 }
 
+# The agent API's mutual TLS (server/contract/cluster-tls.ts): the cluster CA in var/cluster-ca
+# (its key read by scripts/cluster/cluster-tls.ts alone) and the control workers' client identity
+# in var/cluster-tls, made once and renewed near their end; each node's own identity is written
+# into its root by start_cluster_agents. The panel gets none of them.
+ensure_cluster_tls() { # openssl: setup_common installs it
+  CLUSTER_CA_DIR="$VAR/cluster-ca" tsx_node scripts/cluster/cluster-tls.ts control "$VAR/cluster-tls" >"$VAR/cluster-tls.log" 2>&1 ||
+    { cat "$VAR/cluster-tls.log"; die "could not make the cluster CA or the control plane's certificate (scripts/cluster/cluster-tls.ts)"; }
+}
+
 purpose_key() { # purpose_key PURPOSE : one purpose's key (server/contract/cluster-secrets.ts)
   SHOAL_CLUSTER_SECRET="$SHOAL_CLUSTER_SECRET" tsx_node scripts/cluster/purpose-key.ts "$1"
 }
@@ -140,12 +149,16 @@ ensure_node_store() { # ensure_node_store root
 start_cluster_agents() {
   tsx_node scripts/cluster/build-agent.ts || die "could not bundle the agent (scripts/cluster/build-agent.ts)"
   [ "$(id -u)" = 0 ] || die "the local cluster's agents run as root (they create Unix users and own nginx, php-fpm and MariaDB): run npm start as root"
-  local i names=() name secret address root extra storage
+  local i names=() name secret address root extra storage tls_args=()
   for ((i = 1; i <= CLUSTER_SIZE; i++)); do names+=("node-$i"); done
   while read -r name secret; do CLUSTER_SECRETS[$name]="$secret"; done < <(SHOAL_CLUSTER_SECRET="$SHOAL_CLUSTER_SECRET" tsx_node scripts/cluster/agent-secrets.ts "${names[@]}")
   mkdir -p "$CLUSTER_NODES_DIR"
   # www-data, mysql and the account users must traverse down to their directories.
   chmod 755 "$(dirname "$CLUSTER_NODES_DIR")" "$CLUSTER_NODES_DIR"
+  # Each node's certificate for its address, in its root (the agent's AGENT_TLS_DIR default).
+  for ((i = 1; i <= CLUSTER_SIZE; i++)); do tls_args+=(node "node-$i" "$(cluster_address "$i")" "$(cluster_root "$i")/tls"); done
+  CLUSTER_CA_DIR="$VAR/cluster-ca" tsx_node scripts/cluster/cluster-tls.ts "${tls_args[@]}" >>"$VAR/cluster-tls.log" 2>&1 ||
+    { cat "$VAR/cluster-tls.log"; die "could not issue the nodes' certificates (scripts/cluster/cluster-tls.ts)"; }
   for ((i = 1; i <= CLUSTER_SIZE; i++)); do
     address="$(cluster_address "$i")"
     root="$(cluster_root "$i")"
@@ -177,10 +190,10 @@ start_cluster_agents() {
   done
 }
 
-agent_health() { # agent_health N : the agent's /v1/health, signed with its own token (not on argv)
+agent_health() { # agent_health N : the agent's /v1/health over TLS, signed with its own token (not on argv)
   port_open "$(cluster_address "$1")" "$CLUSTER_AGENT_PORT" || return 1
   printf '%s' "${CLUSTER_SECRETS[node-$1]}" |
-    tsx_node scripts/cluster/agent-health.ts "$(cluster_address "$1")" "$CLUSTER_AGENT_PORT" >/dev/null 2>&1
+    SHOAL_CLUSTER_TLS_DIR="$VAR/cluster-tls" tsx_node scripts/cluster/agent-health.ts "$(cluster_address "$1")" "$CLUSTER_AGENT_PORT" >/dev/null 2>&1
 }
 
 wait_cluster_agents() {
@@ -210,7 +223,7 @@ start_control_worker() {
     return 0
   fi
   # /metrics on a free loopback port, which the worker logs ("metrics on http://127.0.0.1:N/metrics").
-  SHOAL_CLUSTER_SECRET="$SHOAL_CLUSTER_SECRET" SHOAL_QUEUE_PREFIX="${SHOAL_QUEUE_PREFIX:-shoal}" SHOAL_METRICS_PORT="${SHOAL_METRICS_PORT:-0}" \
+  SHOAL_CLUSTER_SECRET="$SHOAL_CLUSTER_SECRET" SHOAL_CLUSTER_TLS_DIR="$VAR/cluster-tls" SHOAL_QUEUE_PREFIX="${SHOAL_QUEUE_PREFIX:-shoal}" SHOAL_METRICS_PORT="${SHOAL_METRICS_PORT:-0}" \
     setsid node --import tsx worker/control/main.ts >"$VAR/control.log" 2>&1 &
   pids+=($!)
   echo $! >"$VAR/control.pid"

@@ -127,6 +127,8 @@ migrate() { # migrate URL
 
 setup_common() {
   ensure_node_deps
+  # Issues the cluster CA's certificates (scripts/cluster/cluster-ca.ts), for npm start and tests.
+  ensure_apt openssl
   ensure_postgres
   ensure_redis
   ensure_auth_secret

@@ -8,6 +8,7 @@ PORT="${PORT:-3000}"
 setup_common
 ensure_node_packages
 ensure_cluster_secret
+ensure_cluster_tls
 export DATABASE_URL="${DATABASE_URL:-$(ensure_database shoal)}"
 export PANEL_URL="${PANEL_URL:-http://localhost:$PORT}"
 export NODE_ENV=production
@@ -78,7 +79,7 @@ $nodes_list  $control_line
 
   Logs: var/panel.log, var/control.log, var/node-N.log    Stop: Ctrl-C (stops the nodes too)
   Metrics (Prometheus, from this machine only): curl http://127.0.0.1:$PORT/metrics (panel),
-    curl http://$(cluster_address 1):$CLUSTER_AGENT_PORT/metrics (node-1's agent); the control
+    curl --cacert var/cluster-tls/ca.crt https://$(cluster_address 1):$CLUSTER_AGENT_PORT/metrics (node-1's agent); the control
     worker's address is its "metrics on" line in var/control.log
 
 MSG

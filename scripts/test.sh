@@ -31,6 +31,8 @@ if wants integration || wants e2e || wants cluster || wants security; then
 else
   ensure_node_deps
   generate_client
+  # The unit tests of the certificate tool (scripts/cluster/cluster-ca.ts) run openssl.
+  ensure_apt openssl
 fi
 wants e2e && ensure_apt chromium
 # The cluster tier's netsplit (tests/cluster/harness.ts partition()): an nftables table on loopback.

@@ -11,7 +11,7 @@
  *   tests/helpers/fixtures.ts makeWorld() as `cluster.world` (pass `seed: false` to skip).
  * - Nodes: node i (1-based) is a real agent process (node on the bundle that npm start runs, as root) on 127.0.2.i (SHOAL_CLUSTER_NET changes the 127.0.2) with its
  *   own root under /var/tmp/shoal-cluster-test-*, its own token agentSecret(clusterSecret,
- *   "node-i"), and fixed ports on its address: agent 17400, front door 18080, backend 18081, hold
+ *   "node-i"), its certificate from the tests' cluster CA in <root>/tls (tests/helpers/cluster-tls.ts), and fixed ports on its address: agent 17400, front door 18080, backend 18081, hold
  *   18082, MariaDB 13306 (the dev cluster of `npm start` uses 127.0.1.x, so both can run). The
  *   agent starts nginx, php-fpm and MariaDB on its first PUT /v1/spec, like a fresh node.
  * - Control workers: `workers` processes of worker/control/main.ts (default 1 when that file
@@ -19,7 +19,8 @@
  *
  * Helpers (node and worker numbers are 1-based, as in the node names)
  * - agentFetch(i, path, init?): fetch to node i's agent signed with node i's token (an
- *   `authorization` header in init wins, to test other tokens). Returns the fetch Response.
+ *   `authorization` header in init wins, to test other tokens), over TLS with the control
+ *   plane's certificate as the control workers call. Returns the fetch Response.
  * - edgeGet(i, host, path): GET through node i's front door with that Host header:
  *   { status, body }.
  * - killAgent(i, signal = "SIGKILL"): stops node i's agent only; its nginx, php-fpm and MariaDB
@@ -60,8 +61,11 @@ import { existsSync } from "node:fs";
 import { chmod, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Redis } from "ioredis";
+import { Headers, type RequestInit as AgentRequestInit, type Response as AgentResponse } from "undici";
 import { agentSecret } from "../../server/contract/cluster-secrets";
 import { signedHeaders, unsignedPayload } from "../../server/contract/agent-signature";
+import { agentUrl, controlTransport } from "../../server/contract/agent-transport";
+import { ensureTestNodeTlsFiles, ensureTestTls, testControlTlsDir } from "../helpers/cluster-tls";
 import { agentNodeFlags, buildAgent } from "../../scripts/cluster/build-agent";
 import { registerNodes } from "../../scripts/cluster/register-local-nodes";
 import { findNodeMasters, stopNodeMasters } from "../../scripts/cluster/stop-node";
@@ -131,7 +135,7 @@ export type Cluster = {
   queuePrefix: string;
   databaseUrl: string;
   world: World | null;
-  agentFetch(node: number | ClusterNode, urlPath: string, init?: RequestInit): Promise<globalThis.Response>;
+  agentFetch(node: number | ClusterNode, urlPath: string, init?: AgentRequestInit): Promise<AgentResponse>;
   edgeGet(node: number | ClusterNode, host: string, urlPath?: string): Promise<EdgeResponse>;
   killAgent(node: number, signal?: NodeJS.Signals): Promise<void>;
   /**
@@ -339,6 +343,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   let owner: ProcessRef, agentScript: string, logDir: string;
   try {
     owner = await selfRef();
+    await ensureTestTls();
     agentScript = await buildAgent();
     logDir = await mkdtemp("/var/tmp/shoal-cluster-test-logs-");
   } catch (e) {
@@ -361,7 +366,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const agentLog = (i: number) => path.join(logDir, `agent-${i}.log`);
   const workerLog = (j: number) => path.join(logDir, `worker-${j}.log`);
 
-  async function agentFetch(ref: number | ClusterNode, urlPath: string, init: RequestInit = {}) {
+  async function agentFetch(ref: number | ClusterNode, urlPath: string, init: AgentRequestInit = {}) {
     const node = nodeAt(ref);
     const headers = new Headers(init.headers);
     // Signed with the node's secret as the control plane signs (a string body hashed, a stream not).
@@ -369,7 +374,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const body = init.body == null ? "" : typeof init.body === "string" ? init.body : unsignedPayload;
       for (const [name, value] of Object.entries(signedHeaders(node.secret, init.method ?? "GET", urlPath, body))) headers.set(name, value);
     }
-    return fetch(`http://${node.address}:${clusterPorts.agent}${urlPath}`, { ...init, headers, signal: init.signal ?? AbortSignal.timeout(120_000) });
+    return controlTransport().fetch(agentUrl({ address: node.address, port: clusterPorts.agent }, urlPath), { ...init, headers, signal: init.signal ?? AbortSignal.timeout(120_000) });
   }
 
   const waitFor: Cluster["waitFor"] = (what, check, opts = {}) =>
@@ -419,6 +424,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         DATABASE_URL: databaseUrl!,
         REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
         SHOAL_CLUSTER_SECRET: clusterSecret,
+        SHOAL_CLUSTER_TLS_DIR: testControlTlsDir,
         SHOAL_QUEUE_PREFIX: queuePrefix,
         ...options.workerEnv,
       },
@@ -582,6 +588,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         }),
         ...(network ? { netns: network.namespace(i) } : {}),
       });
+      await ensureTestNodeTlsFiles(nodes.at(-1)!.root, name);
     }
     await Promise.all(nodes.map((n) => startAgent(n.index)));
 

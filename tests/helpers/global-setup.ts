@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import pg from "pg";
+import { ensureTestTls } from "./cluster-tls";
 
 // Builds the migrated template database that every integration test file clones. scripts/test.sh
 // sets SHOAL_TEST_PG (a server URL without a database); a developer running vitest directly gets
@@ -12,6 +13,8 @@ export default async function setup() {
   const template = process.env.SHOAL_TEST_TEMPLATE ?? `shoal_tpl_${process.pid}`;
   process.env.SHOAL_TEST_PG = server;
   process.env.SHOAL_TEST_TEMPLATE = template;
+  // The tests' cluster CA, before any test file starts an agent or calls one.
+  await ensureTestTls();
   const admin = new pg.Client({ connectionString: `${server}/postgres` });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`);

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
+import { TLSSocket } from "node:tls";
 import {
   contentHashHeader,
   dateHeader,
@@ -9,6 +10,7 @@ import {
   signatureWindowMs,
   unsignedPayload,
 } from "../../server/contract/agent-signature";
+import { isControlPlaneCertificate } from "../../server/contract/cluster-tls";
 
 // Every agent API call is signed with the node's secret (server/contract/agent-signature.ts):
 // the secret itself never travels, and a request seen on the wire cannot be sent again. Compares
@@ -82,5 +84,34 @@ export function signedRequestAuth(secret: string, options: SignedAuthOptions = {
     if (seen.has(nonce)) return false;
     seen.set(nonce, at + 2 * windowMs);
     return true;
+  };
+}
+
+/** Why a connection's client certificate is not the control plane's, or null when it is. */
+export type PeerVerdict = string | null;
+
+/**
+ * The checker of the caller's TLS client certificate (server/contract/cluster-tls.ts): verified
+ * against the cluster CA by the TLS layer, and of the control-plane role, so a node's certificate
+ * (or anything else the CA signed for another purpose) is no way in. Judged once per connection:
+ * a kept-alive connection's certificate cannot change.
+ */
+export function controlPlanePeer(): (req: IncomingMessage) => PeerVerdict {
+  const verdicts = new WeakMap<TLSSocket, PeerVerdict>();
+  const judge = (socket: TLSSocket): PeerVerdict => {
+    const cert = socket.getPeerCertificate();
+    if (!cert || Object.keys(cert).length === 0) return "no client certificate was presented";
+    if (!socket.authorized) return `the client certificate does not verify against the cluster CA as a client's (${String(socket.authorizationError)})`;
+    return isControlPlaneCertificate(cert) ? null : "the client certificate is not the control plane's";
+  };
+  return (req) => {
+    const socket = req.socket;
+    if (!(socket instanceof TLSSocket)) return "the connection is not TLS";
+    let verdict = verdicts.get(socket);
+    if (verdict === undefined) {
+      verdict = judge(socket);
+      verdicts.set(socket, verdict);
+    }
+    return verdict;
   };
 }

@@ -6,6 +6,7 @@ import { nodeConfigSchema, nodeRoot } from "./node-root";
 import { startAccountSweeper } from "./account-sweeper";
 import { resumeNode } from "./resume";
 import { startAgentServer } from "./server";
+import { readTlsIdentity } from "../../server/contract/cluster-tls";
 
 // The agent's entry point: one per node, started by the cluster script (or systemd) as root,
 // because it creates Unix users and owns the node's nginx, php-fpm and MariaDB masters.
@@ -31,6 +32,9 @@ const envSchema = z.object({
     .min(32, "AGENT_SECRET must be at least 32 characters.")
     .regex(/^[\x21-\x7e]+$/, "AGENT_SECRET must be printable ASCII without spaces (it travels in a header)."),
   NODE_ROOT: z.string({ error: "NODE_ROOT is required: the directory that holds this node's files." }),
+  // The node's TLS identity (ca.crt, cert.pem, key.pem from scripts/cluster/cluster-tls.ts);
+  // default <NODE_ROOT>/tls. Read at start and again on SIGHUP (a renewed certificate).
+  AGENT_TLS_DIR: z.string().optional(),
   // The node's front door and its MariaDB listen on the same address as the agent.
   NODE_HTTP_PORT: port("NODE_HTTP_PORT").default(80),
   NODE_MYSQL_PORT: port("NODE_MYSQL_PORT").default(3306),
@@ -74,6 +78,9 @@ async function main(): Promise<void> {
   }
   const node = nodeRoot(config.data);
   if (node.unconfined) logger.warn("SHOAL_BENCH_UNCONFINED=1: this node's accounts run without cgroup limits, egress rules, disk quotas or mount namespaces. For benchmarks only.");
+  // Before anything starts: an agent without its certificate must not resume half a node.
+  const tlsDir = env.AGENT_TLS_DIR ?? node.tlsDir;
+  const identity = readTlsIdentity(tlsDir);
   // After a crash or reboot of the node its masters come back as they were, the front door once
   // the control plane has sent the current routes (resume.ts).
   const resumed = await resumeNode(node, { log: toLog(logger) });
@@ -83,11 +90,20 @@ async function main(): Promise<void> {
     port: env.AGENT_PORT,
     secret: env.AGENT_SECRET,
     nodeRoot: node,
+    tls: identity,
     onRoutesApplied: resumed.routesApplied,
     awaitingRoutes: resumed.awaitingRoutes,
     edge: { log: toLog(edgeLogger, "warn"), failUnreachable: env.SHOAL_BENCH_FAIL_UNREACHABLE === "1" },
   });
-  logger.info({ address: env.AGENT_HOST, port: server.port, nodeRoot: node.root }, `Shoal agent listening on http://${env.AGENT_HOST}:${server.port} for node ${node.root}`);
+  logger.info({ address: env.AGENT_HOST, port: server.port, nodeRoot: node.root }, `Shoal agent listening on https://${env.AGENT_HOST}:${server.port} for node ${node.root}`);
+  process.on("SIGHUP", () => {
+    try {
+      server.setTls(readTlsIdentity(tlsDir));
+      logger.info({ tlsDir }, "SIGHUP: new connections present the certificate now in the TLS directory.");
+    } catch (e) {
+      logger.error(errorFields(e), "SIGHUP: the TLS identity could not be read; the agent keeps the one it had.");
+    }
+  });
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {

@@ -114,6 +114,9 @@ export function nodeRoot(input: NodeConfig) {
     // Where it queues: one directory per account, the account's own and 0700 (drivers/sendmail.ts).
     mailSpoolRoot: join("spool/mail"),
     mailSpool: (username: string) => join("spool/mail", username),
+    // The agent's TLS identity (server/contract/cluster-tls.ts): the cluster CA's certificate, the
+    // node's certificate and its key, root's alone; AGENT_TLS_DIR may put it elsewhere.
+    tlsDir: join("tls"),
     // The node's egress rules as last applied (drivers/egress.ts).
     egressRulesFile: join("etc/egress.nft"),
     mysqlDataDir: join("mysql"),
@@ -184,6 +187,7 @@ export async function ensureNodeLayout(node: NodeRoot): Promise<void> {
     [node.phpFpmRunDir, 0, 0o700],
     // Each account's disk limit and sites (storage/account-quota.ts).
     [path.join(node.root, "quota"), 0, 0o700],
+    [node.tlsDir, 0, 0o700],
     [node.snapshotsDir, 0, 0o700],
     [node.storageStagingDir, 0, 0o700],
     [path.dirname(node.mailSpoolRoot), 0, 0o711],

@@ -1,8 +1,11 @@
-import http from "node:http";
+import type http from "node:http";
+import https from "node:https";
+import { createSecureContext } from "node:tls";
 import { startEdge, type EdgeOptions } from "../edge/edge-routes";
 import { isMetricsRequest } from "../../server/observability/metrics-http";
 import { createAgentMetrics } from "./agent-metrics";
-import { bearerAuth, signedRequestAuth } from "./auth";
+import { bearerAuth, controlPlanePeer, signedRequestAuth } from "./auth";
+import { readTlsIdentity, type TlsIdentity } from "../../server/contract/cluster-tls";
 import { scrapeToken, signatureScheme } from "../../server/contract/agent-signature";
 import { AgentError } from "./agent-error";
 import { createMetricsSampler } from "./metrics";
@@ -14,8 +17,12 @@ import { specRoutes } from "./routes/spec-routes";
 import { serialise } from "./serialise";
 import { isStreamUpload, storageRoutes } from "./storage/routes";
 
-// The agent's HTTP API, on the node's own address. Only the control plane calls it, each request
-// signed with the node's secret (auth.ts); nothing is read from a request (not even its body) before the secret checks out.
+// The agent's HTTP API, over TLS only, on the node's own address. Only the control plane calls it:
+// each API request must come over a connection whose client certificate is the control plane's
+// (from the cluster CA, server/contract/cluster-tls.ts) and be signed with the node's secret
+// (auth.ts); nothing is read from a request (not even its body) before both check out. The client
+// certificate is asked for but checked per request, not by the handshake, because /metrics also
+// answers a Prometheus scrape, which has its own rule and no client certificate.
 // The routes live in modules by topic (routes/, storage/routes.ts); their requests and answers
 // are the node API's contract (server/contract/).
 
@@ -33,12 +40,24 @@ export type AgentServerOptions = {
   awaitingRoutes?: () => boolean;
   /** The hold service's bounds (tests shorten the timeout). */
   edge?: EdgeOptions;
+  /** The node's TLS identity; default: the files in its root's tls directory. */
+  tls?: TlsIdentity;
 };
 
-export type AgentServer = { port: number; close(): Promise<void> };
+export type AgentServer = {
+  port: number;
+  /** New connections present this identity from now on (a renewed certificate, on SIGHUP). */
+  setTls(identity: TlsIdentity): void;
+  close(): Promise<void>;
+};
+
+const secureContext = (identity: TlsIdentity) => ({ key: identity.key, cert: identity.cert, ca: identity.ca, minVersion: "TLSv1.3" as const });
 
 export async function startAgentServer(options: AgentServerOptions): Promise<AgentServer> {
   const { nodeRoot: node, onRoutesApplied } = options;
+  // First: a node without its certificate must not leave a hold service listening.
+  const identity = options.tls ?? readTlsIdentity(node.tlsDir);
+  createSecureContext(secureContext(identity)); // throws here on a key that does not fit its certificate
   // Prometheus series at GET /metrics (agent-metrics.ts): loopback callers or the scrape token.
   const prom = createAgentMetrics();
   // The front door's route table and the hold service (worker/edge/edge-routes.ts).
@@ -47,6 +66,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   // API calls are signed (no replay); a Prometheus scrape from off the node presents its own
   // token, derived from the secret, which signs nothing.
   const authorised = signedRequestAuth(options.secret, { mayBeUnsigned: isStreamUpload });
+  const peerRefusal = controlPlanePeer();
   const scrapeAuthorised = bearerAuth(scrapeToken(options.secret));
   const startedAt = Date.now();
   const lock = serialise();
@@ -63,8 +83,13 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     // Before the bearer check: a loopback scrape needs no token (agent-metrics.ts checks who asks).
     if (isMetricsRequest(req)) return prom.serve(req, res, scrapeAuthorised, () => metrics.sample());
+    // The unread body is not wanted after a refusal: close the connection rather than drain it.
+    const refusal = peerRefusal(req);
+    if (refusal !== null) {
+      res.setHeader("connection", "close");
+      return sendError(req, res, new AgentError(401, "UNAUTHENTICATED", `The agent API needs a TLS client certificate of the cluster's control plane: ${refusal}.`));
+    }
     if (!authorised(req)) {
-      // The unread body is not wanted: close the connection rather than drain it.
       res.setHeader("connection", "close");
       res.setHeader("www-authenticate", `${signatureScheme} realm="shoal-agent"`);
       return sendError(req, res, new AgentError(401, "UNAUTHENTICATED", "A request signed with the node's secret is required, with a current timestamp and a nonce not used before."));
@@ -74,7 +99,9 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
 
   // Requests whose response has not been flushed yet; close() waits for them.
   const inFlight = new Set<Promise<void>>();
-  const server = http.createServer((req, res) => {
+  // A client certificate is asked for, and checked per request (peerRefusal) rather than by the
+  // handshake, so that a scrape without one still reaches /metrics.
+  const server = https.createServer({ ...secureContext(identity), requestCert: true, rejectUnauthorized: false, handshakeTimeout: 10_000 }, (req, res) => {
     const done = new Promise<void>((resolve) => res.once("close", resolve));
     // What server.requestTimeout did, per request: a snapshot stream upload may take longer than
     // 30 s (it has an idle limit instead, storage/routes.ts).
@@ -88,7 +115,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
     void done.then(() => inFlight.delete(done));
     handle(req, res).catch((e: unknown) => sendError(req, res, e));
   });
-  // A slow client must not hold a socket open for minutes; converge time is not part of this.
+  // A slow client must not hold a socket open for minutes (nor a handshake, above); converge time is not part of this.
   server.headersTimeout = 10_000;
   server.requestTimeout = 0;
 
@@ -101,6 +128,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
       const address = server.address();
       resolve({
         port: typeof address === "object" && address ? address.port : options.port,
+        setTls: (renewed) => server.setSecureContext(secureContext(renewed)),
         async close() {
           const closed = new Promise<void>((done) => server.close(() => done()));
           server.closeIdleConnections();

@@ -1,7 +1,11 @@
+import { TransformStream, type ReadableStream } from "node:stream/web";
+import type { Response } from "undici";
 import { z } from "zod";
 import { snapshotName } from "../../server/domain/snapshot-name";
 import { agentSecret } from "../../server/contract/cluster-secrets";
 import { signedHeaders, unsignedPayload } from "../../server/contract/agent-signature";
+import { controlTransport, type AgentFetch, type AgentTransport } from "../../server/contract/agent-transport";
+import { agentOrigin } from "../../server/contract/cluster-tls";
 import { agentErrorBodySchema, type AgentIssue } from "../../server/contract/agent-error";
 import { applyAnswerSchema, specAnswerSchema, type ApplyRequest } from "../../server/contract/node-apply";
 import type { NodeSpecInput } from "../../server/contract/node-spec";
@@ -25,14 +29,22 @@ import { streamStorageHeader, type CreateSnapshotRequest, type PromoteRequest, t
 
 // The control plane's side of the agent API (worker/agent/server.ts): every request and answer is
 // the contract's (server/contract/), and every answer is parsed with its schema, because what a
-// node reports back is untrusted too. Errors are classified so a reconcile can tell "the node is
+// node reports back is untrusted too. Calls go over mutual TLS with the control plane's
+// certificate (server/contract/agent-transport.ts), each one signed with the node's token. Errors are classified so a reconcile can tell "the node is
 // away, wait and retry" from "the node said no, show why".
 
 export type AgentAddress = { name: string; address: string; agentPort: number };
 
+/** TLS failures that mean the agent's certificate was refused (not the CA's, not for its address). */
+const untrustedCertificate = /^(ERR_TLS_CERT_ALTNAME_INVALID|UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_SIGNATURE_FAILURE|CERT_HAS_EXPIRED|CERT_NOT_YET_VALID|CERT_UNTRUSTED|CERT_REJECTED|INVALID_PURPOSE)$/;
+
 export class AgentUnreachableError extends Error {
   constructor(readonly nodeName: string, readonly causeCode: string) {
-    super(`Node ${nodeName} is not answering (${causeCode}); waiting for it to come back.`);
+    super(
+      untrustedCertificate.test(causeCode)
+        ? `Node ${nodeName}'s agent presented a certificate the control plane does not trust (${causeCode}); not talking to it.`
+        : `Node ${nodeName} is not answering (${causeCode}); waiting for it to come back.`,
+    );
     this.name = "AgentUnreachableError";
   }
 
@@ -55,7 +67,8 @@ export class AgentRejectedError extends Error {
   }
 }
 
-export type AgentClientOptions = { clusterSecret: string; timeoutMs?: number };
+/** `transport`: another identity than the control plane's own (controlTransport()). */
+export type AgentClientOptions = { clusterSecret: string; timeoutMs?: number; transport?: AgentTransport };
 
 /** A fetch that never reached the agent (refused, reset, timed out): the node is away. */
 function unreachable(nodeName: string, e: unknown): AgentUnreachableError {
@@ -87,7 +100,7 @@ async function readAnswer<S extends z.ZodType>(nodeName: string, res: Response, 
 }
 
 /** One agent as the client reaches it. */
-type Connection = { node: AgentAddress; base: string; token: string; timeoutMs: number | undefined };
+type Connection = { node: AgentAddress; base: string; token: string; timeoutMs: number | undefined; fetch: AgentFetch };
 
 /**
  * The URL of a call and the headers that sign it (server/contract/agent-signature.ts): the path
@@ -103,7 +116,7 @@ async function call<S extends z.ZodType>(c: Connection, method: string, path: st
   const text = body === undefined ? undefined : JSON.stringify(body);
   const request = signed(c, method, path, text);
   try {
-    res = await fetch(request.url, {
+    res = await c.fetch(request.url, {
       method,
       headers: { ...request.headers, ...(text === undefined ? {} : { "content-type": "application/json" }) },
       body: text,
@@ -131,7 +144,7 @@ async function sendSnapshotTo(c: Connection, target: StreamReceiver, siteId: str
   let source: Response;
   try {
     const request = signed(c, "GET", `${path}${parent ? `?parent=${encodeURIComponent(parent)}` : ""}`);
-    source = await fetch(request.url, { headers: request.headers, signal: AbortSignal.timeout(3_600_000) });
+    source = await c.fetch(request.url, { headers: request.headers, signal: AbortSignal.timeout(3_600_000) });
   } catch (e) {
     throw unreachable(c.node.name, e);
   }
@@ -155,11 +168,11 @@ async function receiveStream(c: Connection, path: string, body: ReadableStream<U
   try {
     // Streamed as it is read: its hash cannot be known before it is sent.
     const request = signed(c, "PUT", `${path}${sizeLater ? "?sizeLater=1" : ""}`, unsignedPayload);
-    res = await fetch(request.url, {
+    res = await c.fetch(request.url, {
       method: "PUT",
       headers: { ...request.headers, "content-type": "application/octet-stream", [streamStorageHeader]: storage },
       body,
-      // @ts-expect-error Node's fetch streams a request body only in half-duplex mode.
+      // fetch streams a request body only in half-duplex mode.
       duplex: "half",
       signal: AbortSignal.timeout(3_600_000),
     });
@@ -182,7 +195,7 @@ async function snapshotEntry(c: Connection, siteId: string, name: string, relPat
   let res: Response;
   try {
     const request = signed(c, "GET", `${snapshotPath(siteId, name, "files")}?path=${encodeURIComponent(relPath)}`);
-    res = await fetch(request.url, { headers: request.headers, signal: AbortSignal.timeout(c.timeoutMs ?? 30_000) });
+    res = await c.fetch(request.url, { headers: request.headers, signal: AbortSignal.timeout(c.timeoutMs ?? 30_000) });
   } catch (e) {
     throw unreachable(c.node.name, e);
   }
@@ -250,7 +263,13 @@ function snapshotCalls(c: Connection) {
 }
 
 export function agentClient(node: AgentAddress, opts: AgentClientOptions) {
-  const c: Connection = { node, base: `http://${node.address}:${node.agentPort}`, token: agentSecret(opts.clusterSecret, node.name), timeoutMs: opts.timeoutMs };
+  const c: Connection = {
+    node,
+    base: agentOrigin(node.address, node.agentPort),
+    token: agentSecret(opts.clusterSecret, node.name),
+    timeoutMs: opts.timeoutMs,
+    fetch: (opts.transport ?? controlTransport()).fetch,
+  };
   return {
     node,
     sendSnapshotTo: (target: StreamReceiver, siteId: string, name: string, parent: string | null, sizeLater = false) => sendSnapshotTo(c, target, siteId, name, parent, sizeLater),

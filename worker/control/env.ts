@@ -13,6 +13,11 @@ export const controlEnvSchema = z.object({
     .string({ error: "SHOAL_CLUSTER_SECRET is required." })
     .min(minClusterSecretLength, `SHOAL_CLUSTER_SECRET must be at least ${minClusterSecretLength} characters.`)
     .refine((v) => !isPurposeKey(v), "SHOAL_CLUSTER_SECRET must be the cluster secret, not a purpose key."),
+  /**
+   * The control plane's TLS identity for agent calls (ca.crt, cert.pem, key.pem; not the CA's
+   * key): read by controlTransport() (server/contract/agent-transport.ts); default var/cluster-tls.
+   */
+  SHOAL_CLUSTER_TLS_DIR: z.string().optional(),
   SHOAL_RECONCILE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   /** The balancer: "on" (default), "dry-run" (logs the moves it would start) or "off". */
   SHOAL_BALANCER: balancerModeSchema,

@@ -5,6 +5,7 @@ import { cappedBackoff } from "../../server/jobs/reconcile-node";
 import { QUEUES, createRedisConnection } from "../../server/jobs/queues";
 import { SCHEDULES } from "../../server/jobs/schedules";
 import { errorFields, processLogger, toLog } from "../../server/observability/logger";
+import { controlTransport } from "../../server/contract/agent-transport";
 import { controlAddressesFrom, setControlAddresses } from "./control-addresses";
 import { startControlMetrics } from "./control-metrics";
 import { errorText, type ControlDeps } from "./control-deps";
@@ -109,6 +110,9 @@ function stopOnSignal(deps: ControlDeps, conns: Connections, workers: Worker[], 
 
 async function main(): Promise<void> {
   const env = loadControlEnv();
+  // The certificate every agent call presents (SHOAL_CLUSTER_TLS_DIR): missing, the worker stops
+  // here with the file it lacks, not at its first call to a node.
+  controlTransport();
   const { deps, conns } = connect(env);
   const relay = await startOutboxRelay({
     db: deps.db,

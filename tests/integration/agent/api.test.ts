@@ -1,16 +1,21 @@
 import { existsSync } from "node:fs";
 import { readdir, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
+import https from "node:https";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
 import { signedHeaders, unsignedPayload } from "../../../server/contract/agent-signature";
+import { controlTlsDir } from "../../../server/contract/agent-transport";
+import { readTlsIdentity } from "../../../server/contract/cluster-tls";
+import { testNodeTls } from "../../helpers/cluster-tls";
 import { waitFor } from "../../../worker/agent/wait-for";
 import { backendGet, destroyNode, httpGet, makeNode, uniqueUsername, whoamiPhp } from "./node-harness";
 
-// The agent's HTTP API in front of a real node: nothing gets past the signature check (no replay), a bad spec is
+// The agent's HTTP API in front of a real node, called over TLS as the control plane calls it
+// (tls.test.ts tries the TLS layer itself): nothing gets past the signature check (no replay), a bad spec is
 // refused with its path before anything is touched, a good one converges (the site answers through
 // the node's nginx), and repeated or concurrent PUTs are idempotent and never interleave.
 
@@ -38,8 +43,11 @@ function call(method: string, urlPath: string, opts: { token?: string | null; bo
     headers["content-type"] ??= "application/json";
     headers["content-length"] = String(Buffer.byteLength(opts.body));
   }
+  // Raw https.request, not fetch: these calls send what no client of ours would (a huge body, a
+  // wrong content type) and read the agent's answer before it closes the connection.
+  const { ca, cert, key } = readTlsIdentity(controlTlsDir());
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: address, port: agent.port, method, path: urlPath, headers, agent: false, timeout: 60_000 }, (res) => {
+    const req = https.request({ host: address, port: agent.port, method, path: urlPath, headers, agent: false, timeout: 60_000, ca, cert, key }, (res) => {
       let text = "";
       res.setEncoding("utf8");
       res.on("data", (chunk: string) => (text += chunk));
@@ -61,7 +69,7 @@ const putSpec = (body: unknown) => call("PUT", "/v1/spec", { body: JSON.stringif
 
 beforeAll(async () => {
   node = await makeNode(address, 18103, 13103);
-  agent = await startAgentServer({ host: address, port: 17103, secret, nodeRoot: node });
+  agent = await startAgentServer({ host: address, port: 17103, secret, nodeRoot: node, tls: await testNodeTls(node) });
 });
 
 afterAll(async () => {

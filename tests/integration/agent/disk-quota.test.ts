@@ -8,6 +8,7 @@ import { cgroupLayout, ensureAccountCgroup, nodeGroupName, removeAccountCgroup }
 import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";
 import { runCommand } from "../../../worker/agent/run-command";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
+import { testNodeTls } from "../../helpers/cluster-tls";
 import { ensureAccountQuota, ensureAccountQuotas, removeAccountQuota } from "../../../worker/agent/storage/account-quota";
 import { accountGroupId, readQgroups } from "../../../worker/agent/storage/btrfs-quota";
 import { ensureLoopStore, releaseLoopStore } from "../../../worker/agent/storage/loop-store";
@@ -80,7 +81,7 @@ describe("disk quota on btrfs", () => {
     storage = siteStorage(node);
     dirA = await makeSite(node, storage, a.username, a.siteId, a.uid);
     dirB = await makeSite(node, storage, b.username, b.siteId, b.uid);
-    agent = await startAgentServer({ host: address, port, secret: agentSecret(clusterSecret, "disk-quota"), nodeRoot: node });
+    agent = await startAgentServer({ host: address, port, secret: agentSecret(clusterSecret, "disk-quota"), nodeRoot: node, tls: await testNodeTls(node) });
   }, 60_000);
 
   afterAll(async () => {

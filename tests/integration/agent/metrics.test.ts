@@ -10,6 +10,8 @@ import { startAgentServer, type AgentServer } from "../../../worker/agent/server
 import { waitFor } from "../../../worker/agent/wait-for";
 import { destroyNode, makeNode } from "./node-harness";
 import { signedHeaders } from "../../../server/contract/agent-signature";
+import { agentUrl, controlTransport } from "../../../server/contract/agent-transport";
+import { testNodeTls } from "../../helpers/cluster-tls";
 
 // GET /v1/metrics on a real agent in front of a real node: behind the bearer check like every
 // route, a report the control plane's schema accepts, per-site rates from the front door's access
@@ -21,7 +23,7 @@ let node: NodeRoot;
 let agent: AgentServer;
 
 async function getMetrics(token: string | null = secret): Promise<{ status: number; json: any }> {
-  const res = await fetch(`http://${address}:${agent.port}/v1/metrics`, {
+  const res = await controlTransport().fetch(agentUrl({ address, port: agent.port }, "/v1/metrics"), {
     headers: token === null ? {} : signedHeaders(token, "GET", "/v1/metrics"),
   });
   return { status: res.status, json: await res.json() };
@@ -29,7 +31,7 @@ async function getMetrics(token: string | null = secret): Promise<{ status: numb
 
 beforeAll(async () => {
   node = await makeNode(address, 18122, 13122);
-  agent = await startAgentServer({ host: address, port: 17122, secret, nodeRoot: node });
+  agent = await startAgentServer({ host: address, port: 17122, secret, nodeRoot: node, tls: await testNodeTls(node) });
 });
 
 afterAll(async () => {

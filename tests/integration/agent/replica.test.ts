@@ -11,6 +11,8 @@ import { siteStorage } from "../../../worker/agent/storage/site-storage";
 import { waitFor } from "../../../worker/agent/wait-for";
 import { backendGet, destroyNode, makeNode, uniqueUsername } from "./node-harness";
 import { signedHeaders } from "../../../server/contract/agent-signature";
+import { agentUrl, controlTransport, type AgentFetch } from "../../../server/contract/agent-transport";
+import { testNodeTls } from "../../helpers/cluster-tls";
 
 // A site's round trip between two nodes, as a planned move does it: A serves the site, B keeps a
 // replica (account only, snapshots streamed full then incrementally), B promotes the newest
@@ -52,11 +54,13 @@ let a: NodeRoot;
 let b: NodeRoot;
 const servers: AgentServer[] = [];
 
-const url = (n: NodeRoot, p: string) => `http://${n.address}:${agentPort}${p}`;
+const url = (n: NodeRoot, p: string) => agentUrl({ address: n.address, port: agentPort }, p);
+/** Over TLS with the control plane's certificate, as the control plane calls (server/contract/agent-transport.ts). */
+const agentFetch = (...args: Parameters<AgentFetch>) => controlTransport().fetch(...args);
 /** Signed as the control plane signs each call (server/contract/agent-signature.ts). */
 const auth = (method: string, p: string, body?: string | Uint8Array) => signedHeaders(secret, method, p, body);
 const post = (n: NodeRoot, p: string, body: unknown) =>
-  fetch(url(n, p), { method: "POST", headers: { ...auth("POST", p, JSON.stringify(body)), "content-type": "application/json" }, body: JSON.stringify(body) });
+  agentFetch(url(n, p), { method: "POST", headers: { ...auth("POST", p, JSON.stringify(body)), "content-type": "application/json" }, body: JSON.stringify(body) });
 const snapshot = async (n: NodeRoot, name: string) => {
   const res = await post(n, `/v1/sites/${siteId}/snapshots`, { name, databases: [db] });
   expect(res.status).toBe(201);
@@ -67,10 +71,10 @@ const promote = (n: NodeRoot, body: unknown) => post(n, `/v1/sites/${siteId}/pro
 async function stream(from: NodeRoot, to: NodeRoot, name: string, parent?: string): Promise<number> {
   const path = `/v1/sites/${siteId}/snapshots/${name}/stream`;
   const sourcePath = `${path}${parent ? `?parent=${parent}` : ""}`;
-  const source = await fetch(url(from, sourcePath), { headers: auth("GET", sourcePath) });
+  const source = await agentFetch(url(from, sourcePath), { headers: auth("GET", sourcePath) });
   expect(source.status).toBe(200);
   const body = Buffer.from(await source.arrayBuffer());
-  const res = await fetch(url(to, path), {
+  const res = await agentFetch(url(to, path), {
     method: "PUT",
     headers: { ...auth("PUT", path, body), "content-type": "application/octet-stream", "x-shoal-storage": source.headers.get("x-shoal-storage")! },
     body,
@@ -107,7 +111,7 @@ const snapshotNames = async (n: NodeRoot) => (await siteStorage(n).listSnapshots
 
 beforeAll(async () => {
   [a, b] = await Promise.all([makeNode("127.0.26.1", ports.httpPort, ports.mysqlPort, ports), makeNode("127.0.26.2", ports.httpPort, ports.mysqlPort, ports)]);
-  for (const n of [a, b]) servers.push(await startAgentServer({ host: n.address, port: agentPort, secret, nodeRoot: n }));
+  for (const n of [a, b]) servers.push(await startAgentServer({ host: n.address, port: agentPort, secret, nodeRoot: n, tls: await testNodeTls(n) }));
   // A first: the nodes share /etc/passwd, and the account's user is made (and later deleted) by
   // the node whose home its passwd entry names.
   await convergeOk(a, liveSpec);
@@ -138,7 +142,7 @@ describe("replicas and promotion", () => {
 
   it("refuses a replica of an unknown account with the field's path, and a promote of a snapshot the node lacks", async () => {
     const spec = JSON.stringify({ ...replicaSpec, replicas: [{ siteId, accountId: "acc1" }, { siteId: "other1", accountId: "acc9" }] });
-    const res = await fetch(url(b, "/v1/spec"), { method: "PUT", headers: { ...auth("PUT", "/v1/spec", spec), "content-type": "application/json" }, body: spec });
+    const res = await agentFetch(url(b, "/v1/spec"), { method: "PUT", headers: { ...auth("PUT", "/v1/spec", spec), "content-type": "application/json" }, body: spec });
     expect(res.status).toBe(422);
     expect(((await res.json()) as { error: { issues: unknown[] } }).error.issues).toEqual([
       { path: "replicas.1.accountId", message: 'Account "acc9" is not in this spec.' },

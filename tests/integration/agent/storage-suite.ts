@@ -11,6 +11,8 @@ import { startAgentServer, type AgentServer } from "../../../worker/agent/server
 import { siteStorage, StorageError, type SiteStorage } from "../../../worker/agent/storage/site-storage";
 import { backendGet, uniqueUsername } from "./node-harness";
 import { signedHeaders, unsignedPayload } from "../../../server/contract/agent-signature";
+import { agentUrl, controlTransport } from "../../../server/contract/agent-transport";
+import { testNodeTls } from "../../helpers/cluster-tls";
 
 // The storage contract, run against each driver (storage-dir.test.ts, storage-btrfs.test.ts) on a
 // real node: its own MariaDB, nginx and php-fpm, a WordPress site, and a second node root that
@@ -290,17 +292,19 @@ export function storageSuite(options: StorageTestOptions): void {
       const secret = "storage-test-secret-0123456789abcdef";
       const servers: AgentServer[] = [];
       try {
-        servers.push(await startAgentServer({ host: node.address, port: options.agentPort, secret, nodeRoot: node }));
-        servers.push(await startAgentServer({ host: peer.address, port: options.agentPort, secret, nodeRoot: peer }));
-        const url = (n: NodeRoot, p: string) => `http://${n.address}:${options.agentPort}${p}`;
+        servers.push(await startAgentServer({ host: node.address, port: options.agentPort, secret, nodeRoot: node, tls: await testNodeTls(node) }));
+        servers.push(await startAgentServer({ host: peer.address, port: options.agentPort, secret, nodeRoot: peer, tls: await testNodeTls(peer) }));
+        const url = (n: NodeRoot, p: string) => agentUrl({ address: n.address, port: options.agentPort }, p);
+        // Over TLS with the control plane's certificate (server/contract/agent-transport.ts).
+        const agentFetch = controlTransport().fetch;
         // Each call signed as the control plane signs it (server/contract/agent-signature.ts).
         const auth = (method: string, p: string, body?: string) => signedHeaders(secret, method, p, body);
         const post = (n: NodeRoot, p: string, body: unknown) =>
-          fetch(url(n, p), { method: "POST", headers: { ...auth("POST", p, JSON.stringify(body)), "content-type": "application/json" }, body: JSON.stringify(body) });
-        const get = (n: NodeRoot, p: string) => fetch(url(n, p), { headers: auth("GET", p) });
+          agentFetch(url(n, p), { method: "POST", headers: { ...auth("POST", p, JSON.stringify(body)), "content-type": "application/json" }, body: JSON.stringify(body) });
+        const get = (n: NodeRoot, p: string) => agentFetch(url(n, p), { headers: auth("GET", p) });
         const name = `s-${stamp(40)}`;
 
-        expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots`))).status).toBe(401);
+        expect((await agentFetch(url(node, `/v1/sites/${siteId}/snapshots`))).status).toBe(401);
         const made = await post(node, `/v1/sites/${siteId}/snapshots`, { name, databases: [dbName] });
         expect(made.status).toBe(201);
         expect(await made.json()).toMatchObject({ name, databases: [dbName] });
@@ -331,18 +335,18 @@ export function storageSuite(options: StorageTestOptions): void {
 
         const stream = await get(node, `/v1/sites/${siteId}/snapshots/${name}/stream`);
         expect(stream.headers.get("x-shoal-storage")).toBe(options.storage);
-        const wrongKind = await fetch(url(peer, `/v1/sites/${siteId}/snapshots/${name}/stream`), {
+        const wrongKind = await agentFetch(url(peer, `/v1/sites/${siteId}/snapshots/${name}/stream`), {
           method: "PUT",
           headers: { ...auth("PUT", `/v1/sites/${siteId}/snapshots/${name}/stream`, "x"), "content-type": "application/octet-stream", "x-shoal-storage": options.storage === "dir" ? "btrfs" : "dir" },
           body: "x",
         });
         expect(wrongKind.status).toBe(422);
-        const received = await fetch(url(peer, `/v1/sites/${siteId}/snapshots/${name}/stream`), {
+        const received = await agentFetch(url(peer, `/v1/sites/${siteId}/snapshots/${name}/stream`), {
           method: "PUT",
           headers: { ...auth("PUT", `/v1/sites/${siteId}/snapshots/${name}/stream`, unsignedPayload), "content-type": "application/octet-stream", "x-shoal-storage": stream.headers.get("x-shoal-storage")! },
           body: stream.body,
           duplex: "half",
-        } as RequestInit);
+        });
         expect(received.status).toBe(201);
         expect(await treeFingerprint(path.join(peer.snapshotsDir, siteId, name))).toEqual(await treeFingerprint(path.join(node.snapshotsDir, siteId, name)));
 
@@ -350,8 +354,8 @@ export function storageSuite(options: StorageTestOptions): void {
         const restored = await post(node, `/v1/sites/${siteId}/restore`, { name, keepCurrentAs: `pre-${stamp(42)}`, databases: [dbName] });
         expect(restored.status).toBe(200);
         expect(((await rows()).notes as { id: number }[]).map((r) => r.id)).not.toContain(99);
-        expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`), { method: "DELETE", headers: auth("DELETE", `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`) })).status).toBe(200);
-        expect((await fetch(url(node, `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`), { method: "DELETE", headers: auth("DELETE", `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`) })).status).toBe(404);
+        expect((await agentFetch(url(node, `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`), { method: "DELETE", headers: auth("DELETE", `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`) })).status).toBe(200);
+        expect((await agentFetch(url(node, `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`), { method: "DELETE", headers: auth("DELETE", `/v1/sites/${siteId}/snapshots/pre-${stamp(42)}`) })).status).toBe(404);
       } finally {
         for (const server of servers) await server.close();
       }

@@ -7,6 +7,7 @@ import { agentSecret } from "../../../server/contract/cluster-secrets";
 import { ensureNodeLayout, nodeRoot, type NodeRoot } from "../../../worker/agent/node-root";
 import { runCommand } from "../../../worker/agent/run-command";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
+import { testNodeTls } from "../../helpers/cluster-tls";
 import { ensureLoopStore, releaseLoopStore } from "../../../worker/agent/storage/loop-store";
 import { siteStorage, type SiteStorage } from "../../../worker/agent/storage/site-storage";
 import type { SiteUsage } from "../../../worker/agent/storage/usage";
@@ -71,7 +72,7 @@ describe.each([
     await storage.ensureSiteVolume({ username, siteId });
     await storage.ensureSiteVolume({ username, siteId: other });
     liveDir = node.siteDir(username, siteId);
-    agent = await startAgentServer({ host: address, port, secret: agentSecret(clusterSecret, `usage-${kind}`), nodeRoot: node });
+    agent = await startAgentServer({ host: address, port, secret: agentSecret(clusterSecret, `usage-${kind}`), nodeRoot: node, tls: await testNodeTls(node) });
   });
 
   afterAll(async () => {

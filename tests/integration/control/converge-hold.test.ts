@@ -8,6 +8,7 @@ import { agentSecret } from "../../../server/contract/cluster-secrets";
 import { nginxPid } from "../../../worker/agent/drivers/nginx";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
+import { testNodeTls } from "../../helpers/cluster-tls";
 import { waitFor } from "../../../worker/agent/wait-for";
 import type { MetricsServer } from "../../../server/observability/metrics-http";
 import { buildNodeSpec } from "../../../worker/control/build-node-spec";
@@ -84,7 +85,7 @@ beforeAll(async () => {
   world = await makeWorld();
   node = await makeNode(address, 17434, 17435, { backendPort: 17436, holdPort: 17437 });
   nodeId = (await db.node.create({ data: { name: nodeName, address, agentPort, httpPort: 17434, backendPort: 17436, status: "HEALTHY" } })).id;
-  agent = await startAgentServer({ host: address, port: agentPort, secret: agentSecret(clusterSecret, nodeName), nodeRoot: node });
+  agent = await startAgentServer({ host: address, port: agentPort, secret: agentSecret(clusterSecret, nodeName), nodeRoot: node, tls: await testNodeTls(node) });
   metrics = await startControlMetrics({
     db,
     redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",

@@ -4,6 +4,7 @@ import { db } from "../../../server/db";
 import { agentSecret } from "../../../server/contract/cluster-secrets";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
+import { testNodeTls } from "../../helpers/cluster-tls";
 import { handleOutboxEvent } from "../../../worker/control/handle-outbox-event";
 import { ReconcileRetry, reconcileNode } from "../../../worker/control/reconcile-node";
 import { sweep } from "../../../worker/control/sweep";
@@ -28,7 +29,7 @@ const asA = () => callerFor(world.users.customerA);
 const ctx = { db, clusterSecret };
 
 async function startAgent() {
-  agent = await startAgentServer({ host: address, port: agentPort, secret: agentSecret(clusterSecret, nodeName), nodeRoot: node });
+  agent = await startAgentServer({ host: address, port: agentPort, secret: agentSecret(clusterSecret, nodeName), nodeRoot: node, tls: await testNodeTls(node) });
 }
 
 /** What the outbox consumer and the queue would do for the latest events: place, then reconcile. */

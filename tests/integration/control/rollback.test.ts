@@ -7,6 +7,7 @@ import { db } from "../../../server/db";
 import { agentSecret, databasePassword } from "../../../server/contract/cluster-secrets";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
+import { testNodeTls } from "../../helpers/cluster-tls";
 import { handleOutboxEvent } from "../../../worker/control/handle-outbox-event";
 import { reconcileNode } from "../../../worker/control/reconcile-node";
 import { runRollback } from "../../../worker/control/run-rollback";
@@ -46,7 +47,7 @@ beforeAll(async () => {
   world = await makeWorld();
   node = await makeNode(address, 18241, 13241, { backendPort: 18242, holdPort: 18243 });
   nodeId = (await db.node.create({ data: { name: nodeName, address, agentPort: 17441, httpPort: 18241, backendPort: 18242, status: "HEALTHY" } })).id;
-  agent = await startAgentServer({ host: address, port: 17441, secret: agentSecret(clusterSecret, nodeName), nodeRoot: node });
+  agent = await startAgentServer({ host: address, port: 17441, secret: agentSecret(clusterSecret, nodeName), nodeRoot: node, tls: await testNodeTls(node) });
 }, 60_000);
 
 afterAll(async () => {

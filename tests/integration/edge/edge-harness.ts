@@ -1,5 +1,6 @@
 import http from "node:http";
 import { signedHeaders } from "../../../server/contract/agent-signature";
+import { agentUrl, controlTransport } from "../../../server/contract/agent-transport";
 
 // HTTP helpers for the edge tests: a request with a chosen source address (so the test knows the
 // client address PHP must see), any method and body; and a JSON call to an agent's API.
@@ -56,18 +57,14 @@ export function track<T>(promise: Promise<T>): { promise: Promise<T>; settled: (
 
 export type AgentCall = { status: number; json: any };
 
-/** A call signed with the agent's secret, as the control plane makes it. */
+/** A call signed with the agent's secret, over TLS with the control plane's certificate, as the control plane makes it. */
 export async function agentCall(agent: { address: string; port: number; secret: string }, method: string, path: string, body?: unknown): Promise<AgentCall> {
   const text = body === undefined ? undefined : JSON.stringify(body);
-  const reply = await request({
-    address: agent.address,
-    port: agent.port,
-    host: agent.address,
-    path,
+  const res = await controlTransport().fetch(agentUrl(agent, path), {
     method,
     body: text,
     headers: { ...signedHeaders(agent.secret, method, path, text), ...(text === undefined ? {} : { "content-type": "application/json" }) },
-    timeoutMs: 60_000,
+    signal: AbortSignal.timeout(60_000),
   });
-  return { status: reply.status, json: JSON.parse(reply.body) };
+  return { status: res.status, json: await res.json() };
 }

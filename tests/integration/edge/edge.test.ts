@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
+import { testNodeTls } from "../../helpers/cluster-tls";
 import { runOpenLoop } from "../../../bench/lib/open-loop";
 import { reloadNginx } from "../../../worker/agent/drivers/nginx";
 import { runCommand } from "../../../worker/agent/run-command";
@@ -29,8 +30,8 @@ let agentA: AgentServer;
 let agentB: AgentServer;
 const api = (node: NodeRoot, agent: AgentServer) => ({ address: node.address, port: agent.port, secret });
 const agentPort = (node: NodeRoot) => node.httpPort + 3;
-const startAgent = (node: NodeRoot, holdTimeoutMs: number) =>
-  startAgentServer({ host: node.address, port: agentPort(node), secret, nodeRoot: node, edge: { holdTimeoutMs } });
+const startAgent = async (node: NodeRoot, holdTimeoutMs: number) =>
+  startAgentServer({ host: node.address, port: agentPort(node), secret, nodeRoot: node, edge: { holdTimeoutMs }, tls: await testNodeTls(node) });
 
 // Backends on addresses no node uses: nothing listens on the first (a dead node, connections
 // refused); the second is cut off by nftables in one test (connections unanswered).

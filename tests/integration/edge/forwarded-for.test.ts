@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
+import { testNodeTls } from "../../helpers/cluster-tls";
 import { waitFor } from "../../../worker/agent/wait-for";
 import { destroyNode, makeNode, uniqueUsername } from "../agent/node-harness";
 import { agentCall, request, track } from "./edge-harness";
@@ -60,8 +61,8 @@ beforeAll(async () => {
   // A believes forwarding headers from B (another node's front door), as the cluster configures it.
   a = await makeNode("127.0.44.1", 17440, 17441, { backendPort: 17442, holdPort: 17443, trustedProxies: ["127.0.44.2"] });
   b = await makeNode("127.0.44.2", 17445, 17446, { backendPort: 17447, holdPort: 17448, trustedProxies: ["127.0.44.1"] });
-  agentA = await startAgentServer({ host: a.address, port: agentPort(a), secret, nodeRoot: a });
-  agentB = await startAgentServer({ host: b.address, port: agentPort(b), secret, nodeRoot: b });
+  agentA = await startAgentServer({ host: a.address, port: agentPort(a), secret, nodeRoot: a, tls: await testNodeTls(a) });
+  agentB = await startAgentServer({ host: b.address, port: agentPort(b), secret, nodeRoot: b, tls: await testNodeTls(b) });
   const spec = {
     accounts: [{ id: "acc1", username, status: "ACTIVE" }],
     sites: [{ id: "site1", accountId: "acc1", domains: [domain], documentRoot: "public", phpSettings: {}, status: "ACTIVE" }],

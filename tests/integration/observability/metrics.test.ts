@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import http from "node:http";
+import https from "node:https";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as panelMetricsRoute } from "../../../app/metrics/route";
 import { agentSecret } from "../../../server/contract/cluster-secrets";
@@ -8,12 +9,15 @@ import { scrapePanelMetrics } from "../../../server/observability/panel-metrics"
 import type { MetricsServer } from "../../../server/observability/metrics-http";
 import type { NodeRoot } from "../../../worker/agent/node-root";
 import { startAgentServer, type AgentServer } from "../../../worker/agent/server";
+import { testNodeTls } from "../../helpers/cluster-tls";
 import { startControlMetrics } from "../../../worker/control/control-metrics";
 import { handleOutboxEvent } from "../../../worker/control/handle-outbox-event";
 import { reconcileNode } from "../../../worker/control/reconcile-node";
 import { callerFor, makeWorld } from "../../helpers/fixtures";
 import { destroyNode, httpGet, makeNode } from "../agent/node-harness";
 import { scrapeToken } from "../../../server/contract/agent-signature";
+import { controlTlsDir } from "../../../server/contract/agent-transport";
+import { readTlsIdentity } from "../../../server/contract/cluster-tls";
 
 // /metrics of the three kinds of process, scraped while a site is installed for real: the panel's
 // site.create call, the outbox event's placement, the reconcile's converge on a real agent (nginx,
@@ -37,9 +41,11 @@ let world: Awaited<ReturnType<typeof makeWorld>>;
 
 type Scrape = { status: number; body: string };
 
-function scrape(host: string, port: number, opts: { from?: string; token?: string } = {}): Promise<Scrape> {
+/** `tls`: an agent's /metrics, over HTTPS as Prometheus scrapes it: trusting the cluster CA, with no client certificate. */
+function scrape(host: string, port: number, opts: { from?: string; token?: string; tls?: boolean } = {}): Promise<Scrape> {
+  const get = opts.tls ? (o: https.RequestOptions, cb: (res: http.IncomingMessage) => void) => https.get({ ...o, ca: readTlsIdentity(controlTlsDir()).ca }, cb) : http.get;
   return new Promise((resolve, reject) => {
-    const req = http.get(
+    const req = get(
       { host, port, path: "/metrics", localAddress: opts.from, agent: false, timeout: 10_000, headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {} },
       (res) => {
         let body = "";
@@ -69,14 +75,14 @@ const panel = async (headers: Record<string, string>) => {
   const res = await panelMetricsRoute(new Request("http://panel.test/metrics", { headers }));
   return { status: res.status, body: await res.text() };
 };
-const agentScrape = () => scrape(address, agentPort);
+const agentScrape = () => scrape(address, agentPort, { tls: true });
 const controlScrape = () => scrape("127.0.0.1", control!.port);
 
 beforeAll(async () => {
   world = await makeWorld();
   node = await makeNode(address, 18931, 13931, { backendPort: 18932, holdPort: 18933 });
   nodeId = (await db.node.create({ data: { name: nodeName, address, agentPort, httpPort: 18931, backendPort: 18932, status: "HEALTHY", lastHeartbeatAt: new Date() } })).id;
-  agent = await startAgentServer({ host: address, port: agentPort, secret, nodeRoot: node });
+  agent = await startAgentServer({ host: address, port: agentPort, secret, nodeRoot: node, tls: await testNodeTls(node) });
   control = await startControlMetrics({
     db,
     redisUrl: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
@@ -130,10 +136,10 @@ describe("/metrics", () => {
 
   it("refuses a scrape from another machine without the token, and answers it with the token", async () => {
     // The agent: its scrape token, derived from the node's secret; the secret itself travels nowhere.
-    expect((await scrape(address, agentPort, { from: elsewhere })).status).toBe(401);
-    expect((await scrape(address, agentPort, { from: elsewhere, token: "not-the-secret" })).status).toBe(401);
-    expect((await scrape(address, agentPort, { from: elsewhere, token: secret })).status).toBe(401);
-    const withSecret = await scrape(address, agentPort, { from: elsewhere, token: scrapeToken(secret) });
+    expect((await scrape(address, agentPort, { from: elsewhere, tls: true })).status).toBe(401);
+    expect((await scrape(address, agentPort, { from: elsewhere, token: "not-the-secret", tls: true })).status).toBe(401);
+    expect((await scrape(address, agentPort, { from: elsewhere, token: secret, tls: true })).status).toBe(401);
+    const withSecret = await scrape(address, agentPort, { from: elsewhere, token: scrapeToken(secret), tls: true });
     expect(withSecret.status).toBe(200);
     expect(withSecret.body).toContain("shoal_frontdoor_requests_total");
 

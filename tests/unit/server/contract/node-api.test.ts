@@ -1,4 +1,4 @@
-import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentErrorBodySchema } from "../../../../server/contract/agent-error";
@@ -8,6 +8,8 @@ import { drainRequestSchema, routeTableSchema, routesAnswerSchema } from "../../
 import { createdSnapshotSchema } from "../../../../server/contract/snapshot-answers";
 import { createSnapshotRequestSchema, restoreRequestSchema } from "../../../../server/contract/snapshot-requests";
 import { AgentRejectedError, agentClient } from "../../../../worker/control/agent-client";
+import { agentTransport, type AgentTransport } from "../../../../server/contract/agent-transport";
+import { controlSubject, nodeSubject, throwawayCa } from "../../../helpers/cluster-tls";
 
 // The node API's contract holds on both sides: a request the agent gets with a field renamed or
 // missing is refused, and so is an answer the client gets.
@@ -55,18 +57,27 @@ describe("the client's side: answers", () => {
 
 describe("agentClient", () => {
   let answer: unknown = null;
-  let server: http.Server;
+  let server: https.Server;
   let port = 0;
+  let transport: AgentTransport;
+  let ca: Awaited<ReturnType<typeof throwawayCa>>;
+  // A stand-in agent over TLS from a CA of this test's own; the client is the real one.
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
+    ca = await throwawayCa();
+    server = https.createServer(await ca.issue(nodeSubject("127.0.0.1")), (req, res) => {
       req.resume();
       req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(answer)));
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     port = (server.address() as AddressInfo).port;
+    transport = agentTransport(await ca.issue(controlSubject));
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const client = () => agentClient({ name: "node1", address: "127.0.0.1", agentPort: port }, { clusterSecret: "x".repeat(32), timeoutMs: 5_000 });
+  afterAll(async () => {
+    await transport.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await ca.remove();
+  });
+  const client = () => agentClient({ name: "node1", address: "127.0.0.1", agentPort: port }, { clusterSecret: "x".repeat(32), timeoutMs: 5_000, transport });
   const spec = { accounts: [], sites: [], databases: [] };
 
   it("parses an answer that keeps the contract", async () => {
