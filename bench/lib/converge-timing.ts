@@ -1,4 +1,5 @@
 import { scrapeToken } from "../../server/contract/agent-signature";
+import type { Cluster } from "../../tests/cluster/harness";
 
 // The agents' converge timings (shoal_agent_converge_step_seconds and shoal_agent_converge_seconds,
 // worker/agent/agent-metrics.ts), scraped from each node's /metrics and summed over the nodes, so
@@ -38,10 +39,8 @@ export function since(after: TimingTotals, before: TimingTotals): TimingTotals {
   return out;
 }
 
-type Scrapable = {
-  nodes: readonly { secret: string }[];
-  agentFetch(node: number, urlPath: string, init?: RequestInit): Promise<Response>;
-};
+/** The cluster harness's side this needs: its nodes' secrets and its (TLS) agent fetch. */
+type Scrapable = Pick<Cluster, "nodes" | "agentFetch">;
 
 /** Steps by kind and converge phases, summed over every node of the cluster. */
 export async function scrapeConvergeTimings(cluster: Scrapable): Promise<{ steps: TimingTotals; phases: TimingTotals }> {

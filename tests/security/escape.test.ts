@@ -64,7 +64,7 @@ function node2Spec() {
 
 async function put(node: ClusterNode, urlPath: string, body: unknown): Promise<unknown> {
   const res = await cluster.agentFetch(node, urlPath, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-  const json = (await res.json()) as unknown;
+  const json = (await res.json());
   if (res.status !== 200) throw new Error(`PUT ${urlPath} on ${node.name}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }
