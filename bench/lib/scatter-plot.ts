@@ -28,9 +28,9 @@ export interface ScatterPlotOptions {
   height?: number;
 }
 
-const FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif";
+export const FONT = "DejaVu Sans, Liberation Sans, Arial, sans-serif";
 
-function esc(s: string): string {
+export function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
