@@ -62,6 +62,8 @@ while :; do
   started_ms="$(now_ms)"
   setsid "$@" >>"$log" 2>&1 </dev/null &
   child=$!
+  # A stop that came before $child was known signalled nothing: pass it on now.
+  if [ "$stopping" = 1 ]; then stop; fi
   if ((restarts > 0)); then say "$name is running again (pid $child)"; fi
   wait "$child" 2>/dev/null
   status=$?
