@@ -1,6 +1,7 @@
 # The local cluster `npm start` runs: three nodes on one machine, each its own agent, front door
-# (nginx), php-fpm and MariaDB on its own loopback address, plus the control worker. Sourced by
-# scripts/start.sh after scripts/lib.sh (it uses say, warn, die, port_open, VAR and ROOT).
+# (nginx), php-fpm and MariaDB on its own loopback address, plus two control workers, each process
+# under its supervisor (scripts/supervise.sh). Sourced by scripts/start.sh after scripts/lib.sh (it
+# uses say, warn, die, port_open, VAR and ROOT).
 #
 # Ports are the production ones (80, 8080, 3306, ...), each bound on the node's own address, so
 # nothing clashes with another node or with the system MariaDB (which binds 127.0.0.1 only).
