@@ -1,6 +1,7 @@
 # The local cluster `npm start` runs: three nodes on one machine, each its own agent, front door
-# (nginx), php-fpm and MariaDB on its own loopback address, plus the control worker. Sourced by
-# scripts/start.sh after scripts/lib.sh (it uses say, warn, die, port_open, VAR and ROOT).
+# (nginx), php-fpm and MariaDB on its own loopback address, plus two control workers, each process
+# under its supervisor (scripts/supervise.sh). Sourced by scripts/start.sh after scripts/lib.sh (it
+# uses say, warn, die, port_open, VAR and ROOT).
 #
 # Ports are the production ones (80, 8080, 3306, ...), each bound on the node's own address, so
 # nothing clashes with another node or with the system MariaDB (which binds 127.0.0.1 only).
@@ -80,12 +81,13 @@ live_pid() { # live_pid file what
   echo "$pid"
 }
 
-stop_pid_file() { # stop_pid_file file what : TERM its process group, KILL after 10 s
+stop_pid_file() { # stop_pid_file file what : TERM its process group, KILL after 25 s
   local pid i
   pid="$(live_pid "$1" "$2")" || { rm -f "$1"; return 0; }
   say "stopping a leftover process from the last run (pid $pid, $2)"
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  # Longer than a supervisor's own grace for its child (scripts/supervise.sh).
+  for ((i = 0; i < 250; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL -- "-$pid" 2>/dev/null || true
   rm -f "$1"
 }
@@ -97,6 +99,10 @@ stop_leftover_cluster() {
   for file in "$VAR"/node-*.pid; do
     if [ -e "$file" ]; then stop_pid_file "$file" var/build/agent.mjs; fi
   done
+  for file in "$VAR"/control-*.pid; do
+    if [ -e "$file" ]; then stop_pid_file "$file" "supervise.sh control-"; fi
+  done
+  # The single, unsupervised worker of earlier versions.
   stop_pid_file "$VAR/control.pid" worker/control/main.ts
   stop_cluster_masters
 }
@@ -144,8 +150,20 @@ ensure_node_store() { # ensure_node_store root
   mount -o loop,noatime "$image" "$store" || die "could not mount $image on $store"
 }
 
-# Starts the agents in the background; their pids go into the caller's `pids` array (the trap in
-# start.sh signals each one's process group) and into var/node-N.pid for the next start.
+# Runs COMMAND under scripts/supervise.sh, which starts it again whenever it exits: NAME in its
+# messages, output to LOG (emptied first). The supervisor's pid goes into the caller's `pids` array
+# (the trap in start.sh signals it, and it stops its child) and into PIDFILE for the next start.
+# The environment this is called with is the child's.
+supervised() { # supervised NAME LOG PIDFILE COMMAND...
+  local name="$1" log="$2" pidfile="$3"
+  shift 3
+  : >"$log"
+  setsid bash "$ROOT/scripts/supervise.sh" "$name" "$log" "$@" &
+  pids+=($!)
+  echo $! >"$pidfile"
+}
+
+# Starts the agents in the background, each under its supervisor (see supervised).
 start_cluster_agents() {
   tsx_node scripts/cluster/build-agent.ts || die "could not bundle the agent (scripts/cluster/build-agent.ts)"
   [ "$(id -u)" = 0 ] || die "the local cluster's agents run as root (they create Unix users and own nginx, php-fpm and MariaDB): run npm start as root"
@@ -184,9 +202,7 @@ start_cluster_agents() {
       NODE_ROOT="$root" NODE_HTTP_PORT="$CLUSTER_HTTP_PORT" NODE_BACKEND_PORT="$CLUSTER_BACKEND_PORT" \
       NODE_HOLD_PORT="$CLUSTER_HOLD_PORT" NODE_MYSQL_PORT="$CLUSTER_MYSQL_PORT" NODE_EXTRA_LISTEN="$extra" \
       NODE_TRUSTED_PROXIES="${CLUSTER_ADDRESS_PREFIX}0/24" NODE_STORAGE="$storage" NODE_PRIVATE_PATHS="$VAR" \
-      setsid node --max-semi-space-size=2 "$ROOT/var/build/agent.mjs" >"$VAR/node-$i.log" 2>&1 &
-    pids+=($!)
-    echo $! >"$VAR/node-$i.pid"
+      supervised "node-$i" "$VAR/node-$i.log" "$VAR/node-$i.pid" node --max-semi-space-size=2 "$ROOT/var/build/agent.mjs"
   done
 }
 
@@ -201,7 +217,7 @@ wait_cluster_agents() {
   for ((i = 1; i <= CLUSTER_SIZE; i++)); do
     for ((n = 0; n < 600; n++)); do
       agent_health "$i" && break
-      kill -0 "$(cat "$VAR/node-$i.pid")" 2>/dev/null || { tail -20 "$VAR/node-$i.log"; die "node-$i's agent exited (var/node-$i.log)"; }
+      kill -0 "$(cat "$VAR/node-$i.pid")" 2>/dev/null || { tail -20 "$VAR/node-$i.log"; die "node-$i's agent's supervisor exited (var/node-$i.log)"; }
       sleep 0.1
     done
     agent_health "$i" || { tail -20 "$VAR/node-$i.log"; die "node-$i's agent did not answer /v1/health (var/node-$i.log)"; }
@@ -216,16 +232,22 @@ register_cluster_nodes() {
     { cat "$VAR/register-nodes.log"; die "could not register the nodes in Postgres"; }
 }
 
+# Two control workers, so that one dying (or being restarted by its supervisor) stops nothing: they
+# share the queues, and a node's reconcile or a schedule's round runs under a lease (node-lock.ts).
+CONTROL_WORKERS="${CONTROL_WORKERS:-2}"
 CONTROL_WORKER_RUNNING=0
 start_control_worker() {
   if [ ! -f worker/control/main.ts ]; then
     warn "worker/control/main.ts does not exist yet: no control worker runs, so nothing is deployed to the nodes"
     return 0
   fi
-  # /metrics on a free loopback port, which the worker logs ("metrics on http://127.0.0.1:N/metrics").
-  SHOAL_CLUSTER_SECRET="$SHOAL_CLUSTER_SECRET" SHOAL_CLUSTER_TLS_DIR="$VAR/cluster-tls" SHOAL_QUEUE_PREFIX="${SHOAL_QUEUE_PREFIX:-shoal}" SHOAL_METRICS_PORT="${SHOAL_METRICS_PORT:-0}" \
-    setsid node --import tsx worker/control/main.ts >"$VAR/control.log" 2>&1 &
-  pids+=($!)
-  echo $! >"$VAR/control.pid"
+  local j
+  # Bundled like the agent, so a restarted worker is back within a couple of seconds.
+  tsx_node scripts/cluster/build-agent.ts control || die "could not bundle the control worker (scripts/cluster/build-agent.ts)"
+  for ((j = 1; j <= CONTROL_WORKERS; j++)); do
+    # /metrics on a free loopback port, which the worker logs ("metrics on http://127.0.0.1:N/metrics").
+    SHOAL_CLUSTER_SECRET="$SHOAL_CLUSTER_SECRET" SHOAL_CLUSTER_TLS_DIR="$VAR/cluster-tls" SHOAL_QUEUE_PREFIX="${SHOAL_QUEUE_PREFIX:-shoal}" SHOAL_METRICS_PORT="${SHOAL_METRICS_PORT:-0}" \
+      supervised "control-$j" "$VAR/control-$j.log" "$VAR/control-$j.pid" node "$ROOT/var/build/control.mjs"
+  done
   CONTROL_WORKER_RUNNING=1
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# npm start: set up everything that is missing, then run the panel, the control worker and a local
-# three-node cluster (scripts/cluster.sh) until Ctrl-C.
+# npm start: set up everything that is missing, then run the panel, two control workers and a local
+# three-node cluster (scripts/cluster.sh) until Ctrl-C. Each of those processes runs under its own
+# supervisor (scripts/supervise.sh), which starts it again, and says so here, if it dies.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$ROOT/scripts/cluster.sh"
 
@@ -28,7 +29,7 @@ cluster_started=0
 stop() {
   trap - INT TERM EXIT
   say "stopping"
-  # Each child leads its own process group (setsid), so the signal reaches its workers too.
+  # Each pid is a supervisor leading its own process group (setsid); it stops its child's group.
   for pid in "${pids[@]}"; do kill -TERM -- "-$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   # The agents leave their nginx, php-fpm and MariaDB running on purpose (a restarted agent must
@@ -36,12 +37,13 @@ stop() {
   if [ "$cluster_started" = 1 ]; then
     say "stopping the nodes' nginx, php-fpm and MariaDB"
     stop_cluster_masters
-    rm -f "$VAR"/node-*.pid "$VAR/control.pid"
+    rm -f "$VAR"/node-*.pid "$VAR"/control*.pid "$VAR/panel.pid"
   fi
 }
 trap stop INT TERM EXIT
 
-# A run killed without its trap leaves agents and masters holding the nodes' ports.
+# A run killed without its trap leaves the panel, agents and masters holding their ports.
+stop_pid_file "$VAR/panel.pid" next/dist/bin/next
 stop_leftover_cluster
 say "starting the nodes' agents on $(cluster_address 1)-$CLUSTER_SIZE"
 cluster_started=1
@@ -50,8 +52,10 @@ start_cluster_agents
 say "building the panel"
 (use_panel_env; NEXT_DIST_DIR=.next exec npx next build) >"$VAR/next-build.log" 2>&1 || { tail -40 "$VAR/next-build.log"; die "next build failed (var/next-build.log)"; }
 
-(use_panel_env; NEXT_DIST_DIR=.next exec setsid node node_modules/next/dist/bin/next start -H 127.0.0.1 -p "$PORT") >"$VAR/panel.log" 2>&1 &
+: >"$VAR/panel.log"
+(use_panel_env; NEXT_DIST_DIR=.next exec setsid bash scripts/supervise.sh panel "$VAR/panel.log" node node_modules/next/dist/bin/next start -H 127.0.0.1 -p "$PORT") &
 pids+=($!)
+echo $! >"$VAR/panel.pid"
 wait_port 127.0.0.1 "$PORT" 60 || { tail -40 "$VAR/panel.log"; die "the panel did not start (var/panel.log)"; }
 
 wait_cluster_agents
@@ -62,7 +66,7 @@ nodes_list=""
 for ((i = 1; i <= CLUSTER_SIZE; i++)); do
   nodes_list+="    node-$i  $(cluster_address "$i")  front door :$CLUSTER_HTTP_PORT, agent :$CLUSTER_AGENT_PORT, MariaDB :$CLUSTER_MYSQL_PORT  (log var/node-$i.log, files $(cluster_root "$i"))"$'\n'
 done
-if [ "$CONTROL_WORKER_RUNNING" = 1 ]; then control_line="Control worker: running (var/control.log)"; else control_line="Control worker: NOT running (worker/control/main.ts does not exist yet)"; fi
+if [ "$CONTROL_WORKER_RUNNING" = 1 ]; then control_line="Control workers: $CONTROL_WORKERS running (var/control-N.log)"; else control_line="Control worker: NOT running (worker/control/main.ts does not exist yet)"; fi
 
 cat "$VAR/demo-logins.txt"
 cat <<MSG
@@ -77,10 +81,11 @@ $nodes_list  $control_line
     curl -H 'Host: myblog.test' http://$(cluster_address 2)/
     chromium --host-resolver-rules="MAP *.test $(cluster_address 1)" http://myblog.test/
 
-  Logs: var/panel.log, var/control.log, var/node-N.log    Stop: Ctrl-C (stops the nodes too)
+  Every process above runs under a supervisor that starts it again if it dies, and says so here.
+  Logs: var/panel.log, var/control-N.log, var/node-N.log    Stop: Ctrl-C (stops the nodes too)
   Metrics (Prometheus, from this machine only): curl http://127.0.0.1:$PORT/metrics (panel),
     curl --cacert var/cluster-tls/ca.crt https://$(cluster_address 1):$CLUSTER_AGENT_PORT/metrics (node-1's agent); the control
-    worker's address is its "metrics on" line in var/control.log
+    workers' addresses are their "metrics on" lines in var/control-N.log
 
 MSG
 wait "${pids[@]}"

@@ -16,6 +16,10 @@
  *   agent starts nginx, php-fpm and MariaDB on its first PUT /v1/spec, like a fresh node.
  * - Control workers: `workers` processes of worker/control/main.ts (default 1 when that file
  *   exists, else none), with a BullMQ prefix of their own (`cluster.queuePrefix`).
+ * - Supervised mode (opt-in: startCluster({ supervised: true })): every agent and worker runs
+ *   under scripts/supervise.sh, the worker from its bundle, as npm start runs them; a process
+ *   killed behind the harness's back comes back by itself. supervisedPid(kind, i) is the process
+ *   under supervisor i (killAgent, killWorker and signalNode stop the supervisor, not only it).
  *
  * Helpers (node and worker numbers are 1-based, as in the node names)
  * - agentFetch(i, path, init?): fetch to node i's agent signed with node i's token (an
@@ -57,7 +61,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, open, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Redis } from "ioredis";
@@ -66,7 +70,7 @@ import { agentSecret } from "../../server/contract/cluster-secrets";
 import { signedHeaders, unsignedPayload } from "../../server/contract/agent-signature";
 import { agentUrl, controlTransport } from "../../server/contract/agent-transport";
 import { ensureTestNodeTlsFiles, ensureTestTls, testControlTlsDir } from "../helpers/cluster-tls";
-import { agentNodeFlags, buildAgent } from "../../scripts/cluster/build-agent";
+import { agentNodeFlags, buildAgent, buildControlWorker } from "../../scripts/cluster/build-agent";
 import { registerNodes } from "../../scripts/cluster/register-local-nodes";
 import { findNodeMasters, stopNodeMasters } from "../../scripts/cluster/stop-node";
 import { stopDaemon } from "../../worker/agent/daemon";
@@ -80,6 +84,7 @@ import { cutLink, netnsNetwork, restoreLink, setupNetns, teardownNetns, type Net
 
 const repoRoot = path.resolve(import.meta.dirname, "../..");
 const controlMain = path.join(repoRoot, "worker/control/main.ts");
+const supervisor = path.join(repoRoot, "scripts/supervise.sh");
 
 export const clusterPorts = { agent: 17400, http: 18080, backend: 18081, hold: 18082, mysql: 13306 } as const;
 /**
@@ -125,6 +130,8 @@ export type ClusterOptions = {
    * every node on its loopback address in the root namespace.
    */
   netns?: boolean;
+  /** Agents and workers under scripts/supervise.sh, as npm start runs them (see the header); default false. */
+  supervised?: boolean;
 };
 
 type World = Awaited<ReturnType<typeof import("../helpers/fixtures").makeWorld>>;
@@ -170,6 +177,8 @@ export type Cluster = {
   killWorker(worker: number, signal?: NodeJS.Signals): Promise<void>;
   waitFor<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, options?: { timeoutMs?: number; intervalMs?: number }): Promise<T>;
   logTail(kind: "agent" | "worker", index: number, lines?: number): Promise<string>;
+  /** Supervised mode: the pid of the agent or worker its supervisor runs now (undefined between runs). */
+  supervisedPid(kind: "agent" | "worker", index: number): number | undefined;
   stop(): Promise<void>;
 };
 
@@ -340,11 +349,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const releaseLocks = async () => {
     for (const lock of locks) await lock.release();
   };
-  let owner: ProcessRef, agentScript: string, logDir: string;
+  let owner: ProcessRef, agentScript: string, logDir: string, controlScript: string | null = null;
   try {
     owner = await selfRef();
     await ensureTestTls();
     agentScript = await buildAgent();
+    if (options.supervised) controlScript = await buildControlWorker();
     logDir = await mkdtemp("/var/tmp/shoal-cluster-test-logs-");
   } catch (e) {
     await releaseLocks();
@@ -365,6 +375,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   };
   const agentLog = (i: number) => path.join(logDir, `agent-${i}.log`);
   const workerLog = (j: number) => path.join(logDir, `worker-${j}.log`);
+  // Supervised mode: the supervisor runs node in place of the harness (its own lines go to the log too).
+  const underSupervisor = (name: string, log: string) => (options.supervised ? ["bash", supervisor, name, log] : []);
 
   async function agentFetch(ref: number | ClusterNode, urlPath: string, init: AgentRequestInit = {}) {
     const node = nodeAt(ref);
@@ -405,7 +417,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         ...agentEnvOf.get(i),
       },
       agentLog(i),
-      network ? network.exec(i) : [],
+      [...(network ? network.exec(i) : []), ...underSupervisor(`node-${i}`, agentLog(i))],
     );
     agents.set(i, proc);
     await waitFor(`${node.name}'s agent to answer /v1/health`, async () => {
@@ -419,7 +431,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     if (!existsSync(controlMain)) throw new Error("worker/control/main.ts does not exist yet.");
     const j = nextWorker++;
     const proc = await spawnNode(
-      ["--import", "tsx", "worker/control/main.ts"],
+      controlScript ? [controlScript] : ["--import", "tsx", "worker/control/main.ts"],
       {
         DATABASE_URL: databaseUrl!,
         REDIS_URL: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
@@ -429,6 +441,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         ...options.workerEnv,
       },
       workerLog(j),
+      underSupervisor(`control-${j}`, workerLog(j)),
     );
     workers.set(j, proc);
     return j;
@@ -554,6 +567,18 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     },
     waitFor,
     logTail: (kind, index, lines) => tail(kind === "agent" ? agentLog(index) : workerLog(index), lines),
+    supervisedPid(kind, index) {
+      const proc = (kind === "agent" ? agents : workers).get(index);
+      if (!options.supervised || !proc || !running(proc)) return undefined;
+      const pid = proc.child.pid!;
+      let children = "";
+      try {
+        children = readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8");
+      } catch {
+        return undefined;
+      }
+      return children.trim().split(/\s+/).map(Number).find((c) => c > 0);
+    },
     stop,
   };
 

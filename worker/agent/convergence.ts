@@ -107,10 +107,11 @@ export function concernsSpecObject(step: Step, spec: NodeSpec): boolean {
 
 /**
  * Whether a step that does not converge holds its object. Not an account's own steps (its Unix
- * user, cgroup, disk limit): they reload nothing, every site of the account depends on them, and
- * on a machine that runs several nodes another node makes the same user at the same moment, so
- * holding the account on such a race would stop all its sites until an admin retries. They are
- * left to the next reconcile, as before.
+ * user, cgroup, disk limit): they reload nothing and every site of the account depends on them,
+ * so holding the account would stop all its sites until an admin retries, for a step that costs
+ * nothing to try again. They are left to the next reconcile, as before. (The race that first
+ * showed this, several nodes of one machine making the same user at once, is closed where it
+ * happened: useradd runs under a machine-wide lock, system-users.ts.)
  */
 const accountSteps = new Set<Step["kind"]>(["ensureAccount", "ensureAccountCgroup", "ensureAccountQuota", "removeAccount"]);
 function holdable(step: Step): boolean {

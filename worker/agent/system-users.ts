@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { runCommand } from "./run-command";
 
 // Reads the local account databases directly: useradd writes these files, and one read per
 // converge is cheaper than a getent process per account.
@@ -25,4 +26,18 @@ export async function lookupSystemGroupId(name: string): Promise<number | undefi
     if (group === name && gid !== undefined) return Number(gid);
   }
   return undefined;
+}
+
+/**
+ * Every agent on this machine takes this lock around useradd and userdel. The nodes of a
+ * one-machine cluster share /etc/passwd, and each converges the same account at the same moment:
+ * without it, two agents that both found the user missing ran useradd together and the second
+ * failed ("username already in use", or the shadow files' own lock refused it). A flock is
+ * released by the kernel when its holder dies, so a crashed agent never leaves it held.
+ */
+export const userDatabaseLock = "/run/lock/shoal-users.lock";
+
+/** Runs useradd, userdel, ... holding the machine-wide user database lock (waits up to 60 s for it). */
+export function runUserCommand(file: string, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+  return runCommand("/usr/bin/flock", ["--exclusive", "--timeout", "60", userDatabaseLock, file, ...args], { timeoutMs: 90_000 });
 }

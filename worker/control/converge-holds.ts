@@ -6,8 +6,9 @@ import { failPermanently } from "./operation-progress";
 // An object its node cannot converge (the agent's result says nonConvergent) is held on that node
 // (a ConvergeHold row; build-node-spec.ts lists it in spec.held) rather than sent again and again:
 // every reconcile would re-apply it and reload nginx or php-fpm for all the node's tenants. Its
-// open operations fail with words a customer may read; the agent's own words, which name files
-// on the node, go to the admin (the node's lastError and the hold's reason).
+// open operations fail with words a customer may read (their customerError); the agent's own
+// words, which name files on the node, go to the admin (the node's and the operations' lastError,
+// and the hold's reason).
 
 export type Hold = { kind: StepObject["kind"]; id: string; generation: number; reason: string };
 
@@ -48,15 +49,16 @@ export async function holdNonConvergent(db: Db, nodeId: string, built: BuiltNode
   for (const hold of holds) {
     const data = { objectKind: hold.kind, generation: hold.generation, reason: hold.reason.slice(0, 2000) };
     await db.convergeHold.upsert({ where: { nodeId_objectId: { nodeId, objectId: hold.id } }, create: { nodeId, objectId: hold.id, ...data }, update: data });
-    await failPermanently(db, hold.id, customerReason(hold.kind));
+    const detail = hold.reason.slice(0, 2000);
+    await failPermanently(db, hold.id, detail, customerReason(hold.kind));
     held.push(hold.id);
     if (hold.kind !== "account") continue;
     for (const s of built.spec.sites.filter((x) => x.accountId === hold.id)) {
-      await failPermanently(db, String(s.id), customerReason("site", "account"));
+      await failPermanently(db, String(s.id), detail, customerReason("site", "account"));
       held.push(String(s.id));
     }
     for (const d of built.spec.databases.filter((x) => x.accountId === hold.id)) {
-      await failPermanently(db, d.id, customerReason("database", "account"));
+      await failPermanently(db, d.id, detail, customerReason("database", "account"));
       held.push(d.id);
     }
   }

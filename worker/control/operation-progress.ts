@@ -8,6 +8,10 @@ import { countSettled } from "./control-metrics";
 // it is doing to each object, and `settleOperations` decides from Postgres alone (observed
 // generations, placements, each edge's applied route version) which steps are done. Nothing here
 // replays work: an operation finishes when the state it asked for is observed.
+//
+// Errors are kept twice: `lastError`, the detail (commands, node names, exit codes) for admins
+// and logs, and `customerError`, words for the customer where a caller has some. Left null, the
+// panel words it from the step's kind (server/domain/operation-errors.ts); both are cleared together.
 const openStatuses = ["PENDING", "RUNNING"] as const;
 /**
  * The operations a reconcile runs. A move, a rollback or a failover is its own job's to mark: a
@@ -26,7 +30,10 @@ async function openOps(db: Db, targetIds: readonly string[]): Promise<OpenOp[]> 
   });
 }
 
-type StepUpdate = { status: "RUNNING" | "SUCCEEDED" | "FAILED"; lastError?: string | null };
+type StepUpdate = { status: "RUNNING" | "SUCCEEDED" | "FAILED"; lastError?: string | null; customerError?: string | null };
+
+/** The error columns for `detail`, with the customer's words when the caller has them. */
+const errorColumns = (detail: string | null, customer: string | null = null) => ({ lastError: detail, customerError: detail === null ? null : customer });
 
 /** Sets the matching unfinished steps of many operations at once (a few statements in all). */
 async function setSteps(db: Db, operationIds: readonly string[], kinds: readonly StepKind[], data: StepUpdate, now: Date) {
@@ -40,13 +47,14 @@ async function setSteps(db: Db, operationIds: readonly string[], kinds: readonly
   await db.operationStep.updateMany({ where: { ...where, status: { in: ["PENDING", "RUNNING"] }, startedAt: null }, data: { startedAt: now } });
   await db.operationStep.updateMany({
     where: { ...where, status: { in: ["PENDING", "RUNNING", "FAILED"] } },
-    data: { status: data.status, finishedAt: now, ...(data.lastError !== undefined ? { lastError: data.lastError } : {}) },
+    data: { status: data.status, finishedAt: now, ...(data.lastError !== undefined ? errorColumns(data.lastError, data.customerError) : {}) },
   });
 }
 
 /**
  * One named step of a one-off operation (a move, a rollback): RUNNING counts an attempt, the
- * others finish it; `lastError` is left as it is when undefined.
+ * others finish it; `lastError` is left as it is when undefined (the customer reads words from the
+ * step's kind).
  */
 export async function markStep(db: Db, operationId: string, kind: StepKind, status: "RUNNING" | "SUCCEEDED" | "FAILED", lastError?: string | null, at?: Date): Promise<void> {
   // `at`: when it happened, for a caller that records its steps a moment later (a move's held window).
@@ -54,14 +62,18 @@ export async function markStep(db: Db, operationId: string, kind: StepKind, stat
   await db.operationStep.updateMany({ where: { operationId, kind, startedAt: null }, data: { startedAt: now } });
   await db.operationStep.updateMany({
     where: { operationId, kind },
-    data: { status, ...(status === "RUNNING" ? { attempts: { increment: 1 } } : { finishedAt: now }), ...(lastError !== undefined ? { lastError } : {}) },
+    data: { status, ...(status === "RUNNING" ? { attempts: { increment: 1 } } : { finishedAt: now }), ...(lastError !== undefined ? errorColumns(lastError) : {}) },
   });
 }
 
-/** A one-off operation ends FAILED at step `kind`, with `message` on both. */
-export async function failAtStep(db: Db, operationId: string, kind: StepKind, message: string): Promise<void> {
-  await markStep(db, operationId, kind, "FAILED", message);
-  countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", lastError: message, finishedAt: new Date() }, select: { kind: true } }), "failed");
+/**
+ * A one-off operation ends FAILED at step `kind`, with `message` on both; `customer`: the same for
+ * the customer, when `message` is not already in their words.
+ */
+export async function failAtStep(db: Db, operationId: string, kind: StepKind, message: string, customer: string | null = null): Promise<void> {
+  await db.operationStep.updateMany({ where: { operationId, kind, startedAt: null }, data: { startedAt: new Date() } });
+  await db.operationStep.updateMany({ where: { operationId, kind }, data: { status: "FAILED", finishedAt: new Date(), ...errorColumns(message, customer) } });
+  countSettled(await db.operation.update({ where: { id: operationId }, data: { status: "FAILED", ...errorColumns(message, customer), finishedAt: new Date() }, select: { kind: true } }), "failed");
 }
 
 /** The reconcile of `nodeName` starts applying these objects: their node-side steps run. */
@@ -76,30 +88,36 @@ export async function markApplying(db: Db, targetIds: readonly string[], nodeNam
   await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: { in: [...nodeStepKinds] }, status: "RUNNING" }, data: { attempts: { increment: 1 } } });
 }
 
-/** Something is in the way but may clear by itself (node away, a step failed): shown, retried. */
+/**
+ * Something is in the way but may clear by itself (node away, a step failed): shown, retried.
+ * `message` is the detail (it names the node and what failed there); customers read that we retry.
+ */
 export async function recordWaiting(db: Db, targetIds: readonly string[], message: string): Promise<void> {
   const ops = await openOps(db, targetIds);
   if (ops.length === 0) return;
   const ids = ops.map((o) => o.id);
-  await db.operation.updateMany({ where: { id: { in: ids } }, data: { lastError: message.slice(0, 2000) } });
-  await db.operationStep.updateMany({ where: { operationId: { in: ids }, status: "RUNNING" }, data: { lastError: message.slice(0, 2000) } });
+  await db.operation.updateMany({ where: { id: { in: ids } }, data: errorColumns(message.slice(0, 2000)) });
+  await db.operationStep.updateMany({ where: { operationId: { in: ids }, status: "RUNNING" }, data: errorColumns(message.slice(0, 2000)) });
 }
 
 /** A placement could not be made: the first step says why until a node can take the site. */
 export async function recordUnplaced(db: Db, targetId: string, message: string): Promise<void> {
   const ids = (await openOps(db, [targetId])).map((o) => o.id);
   if (ids.length === 0) return;
-  await db.operation.updateMany({ where: { id: { in: ids } }, data: { lastError: message } });
-  await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: stepKind.placement }, data: { lastError: message, attempts: { increment: 1 } } });
+  await db.operation.updateMany({ where: { id: { in: ids } }, data: errorColumns(message) });
+  await db.operationStep.updateMany({ where: { operationId: { in: ids }, kind: stepKind.placement }, data: { ...errorColumns(message), attempts: { increment: 1 } } });
 }
 
-/** The node said no and retrying cannot help (an invalid spec): stop with the reason. */
-export async function failPermanently(db: Db, targetId: string, message: string): Promise<void> {
+/**
+ * The node said no and retrying cannot help (an invalid spec): stop with the reason, `message`
+ * for admins and `customer` (when there are words for them) for the customer.
+ */
+export async function failPermanently(db: Db, targetId: string, message: string, customer: string | null = null): Promise<void> {
   const now = new Date();
   const ids = (await openOps(db, [targetId])).map((o) => o.id);
   if (ids.length === 0) return;
-  await setSteps(db, ids, [...nodeStepKinds], { status: "FAILED", lastError: message }, now);
-  countSettled(await db.operation.updateManyAndReturn({ where: { id: { in: ids }, status: { in: [...openStatuses] } }, data: { status: "FAILED", lastError: message, finishedAt: now }, select: { kind: true } }), "failed");
+  await setSteps(db, ids, [...nodeStepKinds], { status: "FAILED", lastError: message, customerError: customer }, now);
+  countSettled(await db.operation.updateManyAndReturn({ where: { id: { in: ids }, status: { in: [...openStatuses] } }, data: { status: "FAILED", ...errorColumns(message, customer), finishedAt: now }, select: { kind: true } }), "failed");
 }
 
 export type EdgeProbe = (edge: { address: string; httpPort: number }, host: string) => Promise<number>;
@@ -177,19 +195,19 @@ export async function settleOperations(db: Db, probe: EdgeProbe = probeEdge): Pr
       checks.slice(i, i + 16).map(async (c) => {
         const statuses = await Promise.all(edges.map((e) => probe(e, c.host)));
         if (statuses.every((s) => served(s, c.suspended))) passed.push(c.id);
-        else failing.push({ id: c.id, message: `Edges answered ${statuses.join(", ")}; checking again.` });
+        else failing.push({ id: c.id, message: `Edges ${edges.map((e) => e.address).join(", ")} answered ${statuses.join(", ")}; checking again.` });
       }),
     );
   }
   await setSteps(db, passed, [stepKind.serveCheck], { status: "SUCCEEDED", lastError: null }, new Date());
   for (const f of failing) {
-    await db.operationStep.updateMany({ where: { operationId: f.id, kind: stepKind.serveCheck }, data: { status: "RUNNING", startedAt: now, lastError: f.message } });
+    await db.operationStep.updateMany({ where: { operationId: f.id, kind: stepKind.serveCheck }, data: { status: "RUNNING", startedAt: now, ...errorColumns(f.message) } });
   }
   const candidates = [...new Set(nodeDone)];
   if (candidates.length === 0) return 0;
   // Finished when every step is: one statement for all of them.
   const finished = await db.$queryRaw<{ kind: string }[]>`
-    UPDATE "Operation" o SET "status" = 'SUCCEEDED', "finishedAt" = now(), "lastError" = NULL
+    UPDATE "Operation" o SET "status" = 'SUCCEEDED', "finishedAt" = now(), "lastError" = NULL, "customerError" = NULL
     WHERE o."id" = ANY(${candidates}) AND o."status" IN ('PENDING', 'RUNNING')
       AND NOT EXISTS (SELECT 1 FROM "OperationStep" s WHERE s."operationId" = o."id" AND s."status" <> 'SUCCEEDED')
     RETURNING o."kind"`;

@@ -19,7 +19,7 @@ export type RestoreFileContext = { db: Db; clusterSecret: string };
 
 const restoreStep = stepKind.restoreFile;
 
-const fail = (db: Db, operationId: string, message: string) => failAtStep(db, operationId, restoreStep, message);
+const fail = (db: Db, operationId: string, message: string, customer: string | null = null) => failAtStep(db, operationId, restoreStep, message, customer);
 
 export async function runRestoreFile(ctx: RestoreFileContext, outboxId: string): Promise<void> {
   const { db } = ctx;
@@ -35,7 +35,8 @@ export async function runRestoreFile(ctx: RestoreFileContext, outboxId: string):
     db.placement.findFirst({ where: { siteId: op.targetId, role: "PRIMARY", site: { deletedAt: null } }, select: { node: { select: { id: true, name: true, address: true, agentPort: true } } } }),
   ]);
   if (!snapshot || !placement || snapshot.nodeId !== placement.node.id) {
-    return fail(db, operationId, "That snapshot is no longer on the node that serves the site; restore the file from a newer snapshot.");
+    const gone = "That snapshot is no longer on the server that runs the site; restore the file from a newer snapshot.";
+    return fail(db, operationId, gone, gone);
   }
   await db.operation.updateMany({ where: { id: operationId, status: "PENDING" }, data: { status: "RUNNING", startedAt: new Date() } });
   await markStep(db, operationId, restoreStep, "RUNNING");

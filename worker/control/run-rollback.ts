@@ -35,7 +35,9 @@ export async function runRollback(ctx: RollbackContext, outboxId: string): Promi
     db.database.findMany({ where: { siteId: op.targetId, deletedAt: null }, orderBy: { name: "asc" }, select: { name: true } }),
   ]);
   if (!snapshot || !placement || snapshot.nodeId !== placement.node.id) {
-    return failAtStep(db, operationId, "restore files and databases", "That snapshot is no longer on the node that serves the site; pick another point in time.");
+    // Already in the customer's words: it names no node and says what to do.
+    const gone = "That snapshot is no longer on the server that runs the site; pick another point in time.";
+    return failAtStep(db, operationId, "restore files and databases", gone, gone);
   }
   await db.operation.updateMany({ where: { id: operationId, status: "PENDING" }, data: { status: "RUNNING", startedAt: new Date() } });
   // A retry after the restore itself went through only checks the edges again.

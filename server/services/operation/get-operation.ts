@@ -1,10 +1,10 @@
 import { db } from "../../db";
 import { AppError } from "../../errors";
 import { operationWhere, type Scope } from "../../auth/scope";
-import { operationSelect, type OperationView } from "./operation-select";
+import { operationSelect, toOperationView, type OperationView } from "./operation-select";
 
 export async function getOperation(scope: Scope, input: { id: string }): Promise<OperationView> {
   const op = await db.operation.findFirst({ where: { id: input.id, ...operationWhere(scope) }, select: operationSelect });
   if (!op) throw AppError.notFound("Operation");
-  return op;
+  return toOperationView(op, scope);
 }

@@ -2,7 +2,7 @@ import { db } from "../../db";
 import { operationWhere, type Scope } from "../../auth/scope";
 import { resolveAccount } from "../account/resolve-account";
 import { afterCursor, keysetOrder, toPage, type Page } from "../pagination";
-import { operationSelect, type OperationView } from "./operation-select";
+import { operationSelect, toOperationView, type OperationView } from "./operation-select";
 
 export type ListOperationsInput = {
   accountId?: string | null;
@@ -35,5 +35,6 @@ export async function listOperations(scope: Scope, input: ListOperationsInput): 
     take: input.limit + 1,
     select: operationSelect,
   });
-  return toPage(rows, input.limit, "createdAt");
+  const page = toPage(rows, input.limit, "createdAt");
+  return { ...page, items: page.items.map((op) => toOperationView(op, scope)) };
 }

@@ -67,12 +67,12 @@ export async function retryOperation(actor: Actor, input: { id: string }): Promi
     // The status condition makes this the gate: of two concurrent retries only one finds it FAILED.
     const reset = await tx.operation.updateMany({
       where: { id: op.id, status: "FAILED" },
-      data: { status: "PENDING", lastError: null, finishedAt: null },
+      data: { status: "PENDING", lastError: null, customerError: null, finishedAt: null },
     });
     if (reset.count === 0) throw new AppError("PRECONDITION_FAILED", "This operation is already being retried.");
     const steps = await tx.operationStep.updateMany({
       where: { operationId: op.id, status: "FAILED" },
-      data: { status: "PENDING", lastError: null, startedAt: null, finishedAt: null },
+      data: { status: "PENDING", lastError: null, customerError: null, startedAt: null, finishedAt: null },
     });
     if ((await bumpGeneration(tx, actor.scope, op.targetType, op.targetId)) === 0) {
       throw AppError.notFound(op.targetType);

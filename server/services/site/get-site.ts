@@ -10,6 +10,6 @@ export async function getSite(scope: Scope, input: { id: string; accountId?: str
     select: siteSelect,
   });
   if (!site) throw AppError.notFound("Site");
-  const [item] = await toSiteItems([site]);
+  const [item] = await toSiteItems([site], scope);
   return item!;
 }

@@ -31,11 +31,11 @@ export type SiteListItem = Omit<SiteRow, "filesBytes" | "databaseBytes" | "snaps
 export const divergentNoticeDays = 30;
 
 /** Adds what a site row shows beside its columns: progress, its address, the once-only login. */
-export async function toSiteItems(rows: SiteRow[]): Promise<SiteListItem[]> {
+export async function toSiteItems(rows: SiteRow[], scope: Scope): Promise<SiteListItem[]> {
   const ids = rows.map((s) => s.id);
   const since = new Date(Date.now() - divergentNoticeDays * 86_400_000);
   const [ops, creates, divergent] = await Promise.all([
-    latestSiteOperations(ids),
+    latestSiteOperations(ids, scope),
     latestCreateStatuses(ids),
     db.snapshot.groupBy({ by: ["siteId"], where: { siteId: { in: ids }, kind: "DIVERGENT", takenAt: { gte: since } }, _max: { takenAt: true } }),
   ]);
@@ -83,5 +83,5 @@ export async function listSites(scope: Scope, input: ListSitesInput): Promise<Pa
     select: siteSelect,
   });
   const page = toPage(rows, input.limit, "createdAt");
-  return { items: await toSiteItems(page.items), nextCursor: page.nextCursor };
+  return { items: await toSiteItems(page.items, scope), nextCursor: page.nextCursor };
 }

@@ -115,8 +115,10 @@ describe("a site its node cannot converge", () => {
       await expect(deliver(bad.id)).rejects.toBeInstanceOf(ReconcileRetry);
       const failed = await opOf(bad.id);
       expect(failed.status).toBe("FAILED");
-      expect(failed.lastError).toBe(customerReason("site"));
-      expect(failed.lastError).not.toContain(nodeName);
+      // The customer's words name no node; the admin's detail is the agent's own.
+      expect(failed.customerError).toBe(customerReason("site"));
+      expect(failed.customerError).not.toContain(nodeName);
+      expect(failed.lastError).toMatch(new RegExp(`^site ${bad.id}: its vhost does not read back as written`));
       const hold = await db.convergeHold.findFirstOrThrow({ where: { nodeId, objectId: bad.id } });
       expect(hold).toMatchObject({ objectKind: "site", generation: 1 });
       expect(hold.reason).toMatch(new RegExp(`^site ${bad.id}: its vhost does not read back as written`));

@@ -1,8 +1,8 @@
 import { chmod, chown, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { NodeRoot } from "../node-root";
-import { runCommand } from "../run-command";
-import { lookupSystemGroupId, readSystemUsers, type SystemUser } from "../system-users";
+import { CommandError } from "../run-command";
+import { lookupSystemGroupId, readSystemUsers, runUserCommand, type SystemUser } from "../system-users";
 import { removeAccountCgroup } from "./cgroup";
 import { ensureMailSpool, mailSpoolReady, removeMailSpool } from "./sendmail";
 
@@ -51,26 +51,43 @@ export async function observeAccounts(node: NodeRoot): Promise<ObservedAccount[]
   return observed;
 }
 
-export async function ensureUnixUser(node: NodeRoot, account: { id: string; username: string }): Promise<void> {
-  const home = node.accountHome(account.username);
-  let user = (await readSystemUsers()).get(account.username);
-  if (user && user.comment !== accountComment(account.id)) {
+/** useradd's exit code for a user or group name that is already taken. */
+const nameInUse = 9;
+/** userdel's exit code for a user that does not exist. */
+const noSuchUser = 6;
+
+/** The account's system user: the one this node or another on the machine made, or a new one. */
+async function accountUser(home: string, account: { id: string; username: string }): Promise<SystemUser> {
+  const existing = (await readSystemUsers()).get(account.username);
+  if (!existing) {
+    try {
+      await runUserCommand("/usr/sbin/useradd", [
+        "--no-create-home",
+        "--home-dir", home,
+        "--shell", "/usr/sbin/nologin",
+        "--user-group",
+        "--comment", accountComment(account.id),
+        account.username,
+      ]);
+    } catch (e) {
+      // Another node on this machine made it between the read above and the lock: whether it
+      // is this account's user is decided below, as for one found at once.
+      if (!(e instanceof CommandError && e.exitCode === nameInUse)) throw e;
+    }
+  }
+  const user = existing ?? (await readSystemUsers()).get(account.username);
+  if (!user) throw new Error(`useradd reported success but "${account.username}" is not in /etc/passwd.`);
+  if (user.comment !== accountComment(account.id)) {
     throw new Error(
       `A system user "${account.username}" already exists and is not Shoal account ${account.id} (its comment is "${user.comment}"); refusing to take it over.`,
     );
   }
-  if (!user) {
-    await runCommand("/usr/sbin/useradd", [
-      "--no-create-home",
-      "--home-dir", home,
-      "--shell", "/usr/sbin/nologin",
-      "--user-group",
-      "--comment", accountComment(account.id),
-      account.username,
-    ]);
-    user = (await readSystemUsers()).get(account.username);
-    if (!user) throw new Error(`useradd reported success but "${account.username}" is not in /etc/passwd.`);
-  }
+  return user;
+}
+
+export async function ensureUnixUser(node: NodeRoot, account: { id: string; username: string }): Promise<void> {
+  const home = node.accountHome(account.username);
+  const user = await accountUser(home, account);
   const wwwData = await lookupSystemGroupId("www-data");
   if (wwwData === undefined) throw new Error("The www-data group is missing: install nginx (scripts/node-lib.sh).");
   await mkdir(home, { recursive: true });
@@ -112,6 +129,11 @@ export async function removeUnixUser(node: NodeRoot, username: string): Promise<
   // only the node whose root holds its passwd home deletes it, and not while another node still
   // runs processes as it (userdel would refuse, and the uid must not be reused under them).
   if (user && path.dirname(user.home) === node.homeDir && !(await hasProcesses(user.uid))) {
-    await runCommand("/usr/sbin/userdel", [username]);
+    try {
+      await runUserCommand("/usr/sbin/userdel", [username]);
+    } catch (e) {
+      // Gone already: another node of this machine removed the same account a moment before.
+      if (!(e instanceof CommandError && e.exitCode === noSuchUser)) throw e;
+    }
   }
 }

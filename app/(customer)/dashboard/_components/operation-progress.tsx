@@ -14,10 +14,18 @@ export type OperationLike = {
   id: string;
   kind: string;
   status: Status;
+  /** In the customer's words; `errorDetail` is the full error, sent to platform admins only. */
   lastError: string | null;
+  errorDetail?: string | null;
   createdAt: Date;
-  steps: { index: number; kind: string; target: string; status: Status; attempts: number; lastError: string | null }[];
+  steps: { index: number; kind: string; target: string; status: Status; attempts: number; lastError: string | null; errorDetail?: string | null }[];
 };
+
+/** The full error under the customer's words, for the platform admin (who alone is sent it). */
+function ErrorDetail({ detail }: { detail: string | null | undefined }) {
+  if (!detail) return null;
+  return <span className="block font-mono text-[11px] break-words text-zinc-500 dark:text-zinc-400">Detail (admins only): {detail}</span>;
+}
 
 /** The panel's name for an operation kind as stored (labels: server/domain/operation-kinds.ts). */
 export function operationLabel(kind: string): string {
@@ -91,6 +99,7 @@ export function OperationProgress({
               <span className="text-zinc-500 dark:text-zinc-400"> · {s.target}</span>
               <span className="sr-only"> ({m.label})</span>
               {s.lastError && <span className="block text-red-700 dark:text-red-400">{s.lastError}</span>}
+              <ErrorDetail detail={s.errorDetail} />
             </span>
           </li>
         );
@@ -149,6 +158,7 @@ function FailedOperation({ op }: { op: OperationLike }) {
           {op.lastError}
         </p>
       )}
+      <ErrorDetail detail={op.errorDetail} />
       {refusal ? (
         <p className="text-xs text-zinc-600 dark:text-zinc-400">{refusal}</p>
       ) : (

@@ -12,7 +12,10 @@ export const operationOutput = z.object({
   targetType: z.string(),
   targetId: z.string(),
   status: operationStatus,
+  /** In the customer's words, for every reader (server/domain/operation-errors.ts). */
   lastError: z.string().nullable(),
+  /** The full error (commands, nodes, exit codes): a platform admin's only, null for others. */
+  errorDetail: z.string().nullable(),
   createdAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
@@ -24,6 +27,7 @@ export const operationOutput = z.object({
       status: operationStatus,
       attempts: z.number().int(),
       lastError: z.string().nullable(),
+      errorDetail: z.string().nullable(),
       startedAt: z.date().nullable(),
       finishedAt: z.date().nullable(),
     }),
