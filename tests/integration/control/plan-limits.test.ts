@@ -1,4 +1,4 @@
-import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "../../../server/db";
@@ -9,6 +9,7 @@ import { controlAddressesFrom, setControlAddresses } from "../../../worker/contr
 import { handleOutboxEvent } from "../../../worker/control/handle-outbox-event";
 import { collectUsage } from "../../../worker/control/usage";
 import { callerFor, makeWorld } from "../../helpers/fixtures";
+import { testNodeTls } from "../../helpers/cluster-tls";
 
 // The plan's limits and the admin's egress settings as the control plane hands them to nodes, and
 // what a node reports back stored per account. The "agent" here is a stub HTTP server answering
@@ -20,7 +21,7 @@ type World = Awaited<ReturnType<typeof makeWorld>>;
 let w: World;
 let nodeA: { id: string; address: string };
 let nodeB: { id: string; address: string };
-let stub: http.Server;
+let stub: https.Server;
 let report: UsageReport;
 
 function accountUsage(username: string, over: Partial<AccountUsage> = {}): AccountUsage {
@@ -45,7 +46,8 @@ function accountUsage(username: string, over: Partial<AccountUsage> = {}): Accou
 
 beforeAll(async () => {
   w = await makeWorld();
-  stub = http.createServer((req, res) => {
+  // An agent answers over TLS with its node certificate, as a real one does.
+  stub = https.createServer(await testNodeTls({ address: "127.0.41.30" }), (req, res) => {
     if (req.method === "GET" && req.url === "/v1/usage") res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(report));
     else res.writeHead(404).end();
   });

@@ -6,6 +6,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentNodeFlags, buildAgent } from "../../../scripts/cluster/build-agent";
 import { waitFor } from "../../../worker/agent/wait-for";
+import { agentUrl, controlTransport } from "../../../server/contract/agent-transport";
+import { ensureTestNodeTlsFiles } from "../../helpers/cluster-tls";
 
 // scripts/supervise.sh, the supervisor of every process `npm start` runs, with small child
 // programs: a child killed with -9 is back within a second and the restart is said on the
@@ -161,6 +163,8 @@ describe("scripts/supervise.sh", () => {
     const nodeDir = await mkdtemp("/var/tmp/shoal-supervise-agent-");
     const address = "127.0.44.9";
     const port = 17_449;
+    // The agent serves its API over TLS only: its node certificate where it reads it (NODE_ROOT/tls).
+    await ensureTestNodeTlsFiles({ address, tlsDir: path.join(nodeDir, "node", "tls") });
     const s = supervise("node-9", [...agentNodeFlags, bundle], {
       AGENT_HOST: address,
       AGENT_PORT: String(port),
@@ -173,7 +177,10 @@ describe("scripts/supervise.sh", () => {
       NODE_STORAGE: "dir",
     });
     // Any answer means it listens (an unsigned call is refused with 401).
-    const answers = () => fetch(`http://${address}:${port}/v1/health`, { signal: AbortSignal.timeout(1_000) }).then((r) => r.status > 0, () => false);
+    const answers = () =>
+      controlTransport()
+        .fetch(agentUrl({ address, port }, "/v1/health"), { signal: AbortSignal.timeout(1_000) })
+        .then((r) => r.status > 0, () => false);
     // The supervisor's child: the agent (bash started it through setsid, which execs it).
     const agentPid = () => {
       let children = "";

@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from "node:fs/promises";
-import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { Queue } from "bullmq";
@@ -17,6 +17,7 @@ import { expectFailure } from "../../helpers/expect-failure";
 import { callerFor, makeWorld } from "../../helpers/fixtures";
 import { dropNodeReads, startNodeReads, type NodeReads } from "../../helpers/node-reads";
 import { freshDomain, tenantCustomer } from "../domain/authz-fixtures";
+import { testNodeTls } from "../../helpers/cluster-tls";
 
 // site.previewRollback, site.browseSnapshot and site.restoreSnapshotFile against Postgres, Redis
 // and the agent's real storage API (worker/agent/storage/routes.ts over the directory driver, on
@@ -35,7 +36,7 @@ vi.hoisted(() => {
 let world: Awaited<ReturnType<typeof makeWorld>>;
 let base: string;
 let node: NodeRoot;
-let server: http.Server;
+let server: https.Server;
 let siteId: string;
 let siteDir: string;
 let snapshotId: string;
@@ -51,7 +52,8 @@ beforeAll(async () => {
   const handle = agentRouter(storageRoutes(node, { lock: { run: (task) => task() } }));
   // The agent's own check of a signed request, with the node's token.
   const authorised = signedRequestAuth(agentSecret(process.env.SHOAL_CLUSTER_SECRET!, nodeName));
-  server = http.createServer((req, res) => {
+  // Over TLS with the node's certificate, as the agent serves its API.
+  server = https.createServer(await testNodeTls(node), (req, res) => {
     if (!authorised(req)) {
       res.writeHead(401).end();
       return;
