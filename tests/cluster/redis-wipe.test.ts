@@ -12,6 +12,7 @@ import { SCHEDULES } from "../../server/jobs/schedules";
 import { callerFor } from "../helpers/fixtures";
 import { startCluster, type Cluster } from "./harness";
 import { failoverSucceeded, livePlacement, operationSucceeded } from "./operations";
+import { waitFor } from "../../worker/agent/wait-for";
 
 // Issue 13's test of schedules that cannot vanish, on a real 3-node cluster whose control worker
 // uses a Redis of this file's own (a redis-server without persistence on a free loopback port;
@@ -43,7 +44,8 @@ beforeAll(async () => {
   redisProc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir], { stdio: "ignore" });
   redis = new Redis(port, "127.0.0.1", { maxRetriesPerRequest: 1 });
   redis.on("error", () => undefined);
-  await redis.ping();
+  // redis-server listens a moment after it is spawned: a ping sent before that is refused.
+  await waitFor("the test's Redis to answer", () => redis.ping().then((p) => p === "PONG", () => false), { timeoutMs: 10_000, intervalMs: 50 });
   cluster = await startCluster({ nodes: 3, workers: 1, workerEnv: { REDIS_URL: `redis://127.0.0.1:${port}`, SHOAL_HOLD_DOWN_MS: "4000", SHOAL_SNAPSHOT_TICK_MS: "1000" } });
 }, 300_000);
 
