@@ -1,8 +1,3 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
-import os from "node:os";
-import path from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,9 +5,9 @@ import { db } from "../../server/db";
 import { QUEUES } from "../../server/jobs/queues";
 import { SCHEDULES } from "../../server/jobs/schedules";
 import { callerFor } from "../helpers/fixtures";
+import { startThrowawayRedis, type ThrowawayRedis } from "../helpers/throwaway-redis";
 import { startCluster, type Cluster } from "./harness";
 import { failoverSucceeded, livePlacement, operationSucceeded } from "./operations";
-import { waitFor } from "../../worker/agent/wait-for";
 
 // Issue 13's test of schedules that cannot vanish, on a real 3-node cluster whose control worker
 // uses a Redis of this file's own (a redis-server without persistence on a free loopback port;
@@ -22,42 +17,21 @@ import { waitFor } from "../../worker/agent/wait-for";
 // which nothing would have done before, since the heartbeat's schedule was gone with Redis.
 
 let cluster: Cluster;
-let redisProc: ChildProcess | null = null;
-let redisDir = "";
+let throwaway: ThrowawayRedis | undefined;
 let redis: Redis;
 const host = "wipe-failover.test";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 beforeAll(async () => {
-  redisDir = await mkdtemp(path.join(os.tmpdir(), "shoal-wipe-cluster-redis-"));
-  const port = await freePort();
-  redisProc = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir], { stdio: "ignore" });
-  redis = new Redis(port, "127.0.0.1", { maxRetriesPerRequest: 1 });
+  throwaway = await startThrowawayRedis();
+  redis = new Redis(throwaway.url, { maxRetriesPerRequest: 1 });
   redis.on("error", () => undefined);
-  // redis-server listens a moment after it is spawned: a ping sent before that is refused.
-  await waitFor("the test's Redis to answer", () => redis.ping().then((p) => p === "PONG", () => false), { timeoutMs: 10_000, intervalMs: 50 });
-  cluster = await startCluster({ nodes: 3, workers: 1, workerEnv: { REDIS_URL: `redis://127.0.0.1:${port}`, SHOAL_HOLD_DOWN_MS: "4000", SHOAL_SNAPSHOT_TICK_MS: "1000" } });
+  cluster = await startCluster({ nodes: 3, workers: 1, workerEnv: { REDIS_URL: throwaway.url, SHOAL_HOLD_DOWN_MS: "4000", SHOAL_SNAPSHOT_TICK_MS: "1000" } });
 }, 300_000);
 
 afterAll(async () => {
   await cluster?.stop();
   redis?.disconnect();
-  if (redisProc && redisProc.exitCode === null) {
-    const exited = new Promise((r) => redisProc!.once("exit", r));
-    redisProc.kill("SIGKILL");
-    await exited;
-  }
-  if (redisDir) await rm(redisDir, { recursive: true, force: true });
+  await throwaway?.stop();
 }, 120_000);
 
 describe("Redis restarted empty, then a node killed", () => {

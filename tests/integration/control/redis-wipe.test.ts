@@ -1,7 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import net from "node:net";
-import os from "node:os";
 import path from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
@@ -10,6 +7,7 @@ import { db } from "../../../server/db";
 import { QUEUES } from "../../../server/jobs/queues";
 import { SCHEDULES } from "../../../server/jobs/schedules";
 import { waitFor } from "../../../worker/agent/wait-for";
+import { startThrowawayRedis, type ThrowawayRedis } from "../../helpers/throwaway-redis";
 
 // A real control worker (worker/control/main.ts, as npm start runs it) on a Redis of this file's
 // own (a redis-server without persistence on a free loopback port, never the shared one). Redis is
@@ -21,42 +19,11 @@ import { waitFor } from "../../../worker/agent/wait-for";
 const root = path.resolve(import.meta.dirname, "../../..");
 const keeperMs = 2_000;
 const prefix = `itest-wipe-${process.pid}`;
-let redisDir = "";
-let redisPort = 0;
-let redisProc: ChildProcess | null = null;
+let throwaway: ThrowawayRedis | undefined;
 let worker: ChildProcess | null = null;
 let workerLog = "";
 let redis: Redis;
 let queues: { heartbeat: Queue; schedules: Queue };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function startRedis(): Promise<void> {
-  redisProc = spawn("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", redisDir], { stdio: "ignore" });
-  const probe = new Redis(redisPort, "127.0.0.1", { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on("error", () => undefined);
-  await waitFor("the test's Redis to answer", () => probe.connect().then(() => probe.ping()).then((p) => p === "PONG").catch(() => false), { timeoutMs: 10_000 });
-  probe.disconnect();
-}
-
-async function stopRedis(): Promise<void> {
-  const proc = redisProc;
-  redisProc = null;
-  if (!proc || proc.exitCode !== null) return;
-  await new Promise<void>((resolve) => {
-    proc.once("exit", () => resolve());
-    proc.kill("SIGKILL");
-  });
-}
 
 const schedulesPresent = async () => {
   const found = await Promise.all(
@@ -86,10 +53,8 @@ const lostEvent = () =>
   db.outboxEvent.create({ data: { topic: "settings.changed", aggregateType: "PlatformSettings", aggregateId: "1", publishedAt: new Date() } });
 
 beforeAll(async () => {
-  redisDir = await mkdtemp(path.join(os.tmpdir(), "shoal-wipe-redis-"));
-  redisPort = await freePort();
-  await startRedis();
-  const url = `redis://127.0.0.1:${redisPort}`;
+  throwaway = await startThrowawayRedis();
+  const url = throwaway.url;
   redis = new Redis(url, { maxRetriesPerRequest: 1 });
   redis.on("error", () => undefined);
   queues = { heartbeat: new Queue(QUEUES.heartbeat, { connection: redis, prefix }), schedules: new Queue(QUEUES.schedules, { connection: redis, prefix }) };
@@ -118,8 +83,7 @@ afterAll(async () => {
   }
   await Promise.allSettled([queues?.heartbeat.close(), queues?.schedules.close()]);
   redis?.disconnect();
-  await stopRedis();
-  if (redisDir) await rm(redisDir, { recursive: true, force: true });
+  await throwaway?.stop();
 });
 
 describe("a Redis that comes back empty", () => {
@@ -150,8 +114,7 @@ describe("a Redis that comes back empty", () => {
   it("a restart with nothing kept: the same, once the worker has reconnected", async () => {
     const lost = await lostEvent();
     const healed = await healAfter("a restart of Redis without persistence", async () => {
-      await stopRedis();
-      await startRedis();
+      await throwaway!.restart();
     });
     // Reconnecting adds ioredis's backoff to the keeper's period.
     expect(healed.heartbeatMs).toBeLessThanOrEqual(keeperMs + 5_000);
