@@ -10,20 +10,25 @@ import { BENCH_AUTH_SECRET, benchServerUrl } from "./bench-env";
 export const BENCH_CLUSTER_DATABASE = "shoal_bench_cluster";
 const root = path.resolve(import.meta.dirname, "..");
 
-export async function startBenchCluster(opts: { nodes?: number; workers?: number; workerEnv?: Record<string, string>; agentEnv?: Record<string, string>; storage?: "btrfs" | "dir" } = {}) {
+/** Drops and re-creates the bench database `name`, migrates it, and points DATABASE_URL at it. */
+export async function freshBenchDatabase(name: string): Promise<void> {
   const server = benchServerUrl();
   const admin = new pg.Client({ connectionString: `${server}/postgres` });
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${BENCH_CLUSTER_DATABASE}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${BENCH_CLUSTER_DATABASE}"`);
+  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
-  process.env.DATABASE_URL = `${server}/${BENCH_CLUSTER_DATABASE}`;
+  process.env.DATABASE_URL = `${server}/${name}`;
   process.env.AUTH_SECRET ??= BENCH_AUTH_SECRET;
   execFileSync(process.execPath, [path.join(root, "node_modules/prisma/build/index.js"), "migrate", "deploy"], {
     cwd: root,
     env: { ...process.env, NODE_OPTIONS: `--require ${path.join(root, "scripts/unref-timers.cjs")}` },
     stdio: ["ignore", "ignore", "inherit"],
   });
+}
+
+export async function startBenchCluster(opts: { nodes?: number; workers?: number; workerEnv?: Record<string, string>; agentEnv?: Record<string, string>; storage?: "btrfs" | "dir" } = {}) {
+  await freshBenchDatabase(BENCH_CLUSTER_DATABASE);
   const { startCluster } = await import("../tests/cluster/harness");
   const { db } = await import("../server/db");
   const fixtures = await import("../tests/helpers/fixtures");

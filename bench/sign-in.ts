@@ -5,29 +5,13 @@
 // made before the change (one SELECT of both keys, reproduced here as it was).
 //
 //   npx tsx bench/sign-in.ts        (ROUNDS=4 PER_ROUND=25; its own database, shoal_bench_signin)
-import { execFileSync } from "node:child_process";
-import path from "node:path";
-import pg from "pg";
-import { BENCH_AUTH_SECRET, benchServerUrl } from "./bench-env";
-import { loadavg, summary } from "./cluster-bench";
+import { freshBenchDatabase, loadavg, summary } from "./cluster-bench";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 4);
 const PER_ROUND = Number(process.env.PER_ROUND ?? 25);
 const DATABASE = "shoal_bench_signin";
-const root = path.resolve(import.meta.dirname, "..");
 
-const admin = new pg.Client({ connectionString: `${benchServerUrl()}/postgres` });
-await admin.connect();
-await admin.query(`DROP DATABASE IF EXISTS "${DATABASE}" WITH (FORCE)`);
-await admin.query(`CREATE DATABASE "${DATABASE}"`);
-await admin.end();
-process.env.DATABASE_URL = `${benchServerUrl()}/${DATABASE}`;
-process.env.AUTH_SECRET ??= BENCH_AUTH_SECRET;
-execFileSync(process.execPath, [path.join(root, "node_modules/prisma/build/index.js"), "migrate", "deploy"], {
-  cwd: root,
-  env: { ...process.env, NODE_OPTIONS: `--require ${path.join(root, "scripts/unref-timers.cjs")}` },
-  stdio: ["ignore", "ignore", "inherit"],
-});
+await freshBenchDatabase(DATABASE);
 
 const { db } = await import("../server/db");
 const { limitKeys, reserveAttempt, refundAttempt } = await import("../server/auth/rate-limit");
