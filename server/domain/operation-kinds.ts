@@ -80,11 +80,41 @@ export type StepKind = (typeof stepKind)[keyof typeof stepKind];
 export const stepKinds: readonly StepKind[] = Object.values(stepKind);
 
 /**
- * What the panel shows for each step. Today every step reads as its stored kind (people and the
- * end-to-end tests know them by it); a step that needs other words gets an entry in `renamed`.
+ * What the panel shows for each step, in the customer's words: the stored kinds name the platform's
+ * internals ("vhost + php-fpm pool"), which a customer cannot act on. Admins see the stored kind
+ * beside these words where they look at the machinery (the cluster map).
  */
-const renamed: Partial<Record<StepKind, string>> = {};
-export const stepKindLabels: Readonly<Record<StepKind, string>> = Object.fromEntries(stepKinds.map((k) => [k, renamed[k] ?? k])) as Record<StepKind, string>;
+export const stepKindLabels: Readonly<Record<StepKind, string>> = {
+  placement: "Choosing servers",
+  account: "Preparing your account",
+  "site store": "Preparing your site",
+  "vhost + php-fpm pool": "Publishing on every server",
+  database: "Creating the database",
+  "database user": "Setting up database access",
+  "app install": "Installing the app",
+  route: "Directing visitors",
+  "serve check": "Checking it answers",
+  "DNS zone": "Publishing DNS records",
+  "keep current state": "Keeping a copy of the current site",
+  "restore files and databases": "Restoring files and databases",
+  "restore file": "Restoring the file",
+  "pre-copy": "Copying your files",
+  pause: "Holding new requests",
+  drain: "Finishing running requests",
+  "final-delta": "Copying the last changes",
+  "start-target": "Starting on the new server",
+  release: "Releasing held requests",
+  "source becomes replica": "Keeping the old server as a standby",
+  hold: "Holding new requests",
+  promote: "Bringing up the standby copy",
+  fence: "Shutting out the unreachable server",
+  start: "Starting the site",
+  place: "Choosing a server for the copy",
+  converge: "Preparing the copy",
+  seed: "Copying your files",
+  unplace: "Removing the copy",
+  clean: "Cleaning up",
+};
 
 export function isOperationKind(kind: string): kind is OperationKind {
   return Object.hasOwn(operationKindLabels, kind);

@@ -16,7 +16,7 @@ export function AddDomainForm({ accountId }: { accountId: string | undefined }) 
   const create = useMutation(
     trpc.domain.create.mutationOptions({
       onSuccess: async () => {
-        toast({ title: `${name.trim()} added`, description: "Its DNS zone is waiting for a node.", tone: "success" });
+        toast({ title: `${name.trim()} added`, description: "Its DNS records are being published.", tone: "success" });
         setName("");
         await Promise.all([
           queryClient.invalidateQueries(trpc.domain.list.pathFilter()),

@@ -13,22 +13,26 @@ export type ListOperationsInput = {
 
 // Operations carry the customer, not the hosting account, so "this account's operations" means
 // operations on any of its domains, sites or databases, including deleted ones (their delete
-// operations are part of the history).
-async function accountTargetIds(accountId: string): Promise<string[]> {
+// operations are part of the history). Each target's name comes with it: a list of the whole
+// account says which site, domain or database every entry is about.
+async function accountTargets(accountId: string): Promise<Map<string, string>> {
   const where = { accountId };
   const [domains, sites, databases] = await Promise.all([
-    db.domain.findMany({ where, select: { id: true } }),
-    db.site.findMany({ where, select: { id: true } }),
-    db.database.findMany({ where, select: { id: true } }),
+    db.domain.findMany({ where, select: { id: true, displayName: true } }),
+    db.site.findMany({ where, select: { id: true, domain: { select: { displayName: true } } } }),
+    db.database.findMany({ where, select: { id: true, name: true } }),
   ]);
-  return [...domains, ...sites, ...databases].map((r) => r.id);
+  return new Map([
+    ...domains.map((d) => [d.id, d.displayName] as const),
+    ...sites.map((s) => [s.id, s.domain.displayName] as const),
+    ...databases.map((d) => [d.id, d.name] as const),
+  ]);
 }
 
 /** Newest first: for one target when given (tenancy from operationWhere), else for the whole account. */
 export async function listOperations(scope: Scope, input: ListOperationsInput): Promise<Page<OperationView>> {
-  const targetFilter = input.target
-    ? { targetType: input.target.type, targetId: input.target.id }
-    : { targetId: { in: await accountTargetIds((await resolveAccount(db, scope, input.accountId)).id) } };
+  const targets = input.target ? null : await accountTargets((await resolveAccount(db, scope, input.accountId)).id);
+  const targetFilter = input.target ? { targetType: input.target.type, targetId: input.target.id } : { targetId: { in: [...targets!.keys()] } };
   const rows = await db.operation.findMany({
     where: { AND: [operationWhere(scope), targetFilter, afterCursor("createdAt", "desc", input.cursor)] },
     orderBy: keysetOrder("createdAt", "desc"),
@@ -36,5 +40,5 @@ export async function listOperations(scope: Scope, input: ListOperationsInput): 
     select: operationSelect,
   });
   const page = toPage(rows, input.limit, "createdAt");
-  return { ...page, items: page.items.map((op) => toOperationView(op, scope)) };
+  return { ...page, items: page.items.map((op) => ({ ...toOperationView(op, scope), subject: targets?.get(op.targetId) ?? null })) };
 }

@@ -42,7 +42,12 @@ type Errors = {
   errorDetail: string | null;
 };
 export type OperationStepView = Omit<StepRow, "lastError" | "customerError"> & Errors;
-export type OperationView = Omit<OperationRow, "lastError" | "customerError" | "steps"> & Errors & { steps: OperationStepView[] };
+export type OperationView = Omit<OperationRow, "lastError" | "customerError" | "steps"> &
+  Errors & {
+    steps: OperationStepView[];
+    /** The name of the site, domain or database it is about, where a list mixes targets. */
+    subject?: string | null;
+  };
 
 const state = (status: string) => (status === "FAILED" ? "failed" : "retrying");
 

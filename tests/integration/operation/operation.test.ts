@@ -73,6 +73,21 @@ describe("operation.list", () => {
     expect(new Set(all).size).toBe(all.length);
   });
 
+  it("names each entry's site, domain or database in a list of the whole account (a rollback's steps name none)", async () => {
+    const d = await asA().domain.create({ name: "ops-subject.test" });
+    const site = await asA().site.create({ domainId: d.id, app: "NONE", phpVersion: "8.2", documentRoot: "public" });
+    const database = await asA().database.create({ name: "opssubject" });
+    const rollback = await db.operation.create({
+      data: { kind: "site.rollback", targetType: "Site", targetId: site.id, resellerId: world.resellerA.id, customerId: world.customers.a.customer.id, steps: { create: [{ index: 0, kind: "keep current state", target: "snapshot" }] } },
+    });
+    const list = await asA().operation.list({ limit: 10 });
+    const subject = (id: string) => list.items.find((o) => o.id === id)?.subject;
+    expect(subject(rollback.id)).toBe("ops-subject.test");
+    expect(subject(site.operationId)).toBe("ops-subject.test");
+    expect(subject(d.operationId)).toBe("ops-subject.test");
+    expect(subject(database.operationId)).toBe((await db.database.findUniqueOrThrow({ where: { id: database.id } })).name);
+  });
+
   it("keeps customer B out of customer A's targets and account", async () => {
     const d = await asA().domain.create({ name: "ops-b.test" });
     const viaTarget = await asB().operation.list({ target: { type: "Domain", id: d.id } });

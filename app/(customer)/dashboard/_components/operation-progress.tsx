@@ -18,6 +18,7 @@ export type OperationLike = {
   lastError: string | null;
   errorDetail?: string | null;
   createdAt: Date;
+  subject?: string | null;
   steps: { index: number; kind: string; target: string; status: Status; attempts: number; lastError: string | null; errorDetail?: string | null }[];
 };
 
@@ -32,12 +33,13 @@ export function operationLabel(kind: string): string {
   return operationKindLabel(kind);
 }
 
-// The step that names what the operation is about: the domain for sites and domains, the database
+// What the operation is about: the name the server gives (lists of a whole account), else the step
+// that names it: the domain for sites and domains, the database
 // name for databases (the first step of a site is its account, which says less).
 const subjectSteps: readonly string[] = [stepKind.siteStore, stepKind.route, stepKind.dnsZone, stepKind.database] satisfies StepKind[];
 
-export function operationSubject(op: Pick<OperationLike, "steps">): string | null {
-  return op.steps.find((s) => subjectSteps.includes(s.kind))?.target ?? null;
+export function operationSubject(op: Pick<OperationLike, "steps" | "subject">): string | null {
+  return op.subject ?? op.steps.find((s) => subjectSteps.includes(s.kind))?.target ?? null;
 }
 
 /** Poll while something is still to happen; the page reads progress from Postgres, never a queue. */
@@ -53,7 +55,7 @@ export const activeRefetchMs = 1000;
 
 function summary(op: OperationLike): string {
   const started = op.steps.some((s) => s.status !== "PENDING");
-  if (op.status === "PENDING" && !started) return "Pending: waiting for a node";
+  if (op.status === "PENDING" && !started) return "Waiting to start";
   if (op.status === "SUCCEEDED") return "Done";
   // The error itself is shown in full under the bar, next to the Retry button.
   if (op.status === "FAILED") return "Failed";

@@ -16,6 +16,8 @@ export const operationOutput = z.object({
   lastError: z.string().nullable(),
   /** The full error (commands, nodes, exit codes): a platform admin's only, null for others. */
   errorDetail: z.string().nullable(),
+  /** The site's domain, the domain or the database it is about, in lists of a whole account. */
+  subject: z.string().nullable().optional(),
   createdAt: z.date(),
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),

@@ -64,11 +64,15 @@ describe("operation kinds", () => {
 });
 
 describe("step kinds", () => {
-  it("has a label for every kind, today the stored string itself", () => {
+  it("has a label for every kind, in the customer's words, naming none of the platform's parts", () => {
     expect(new Set(stepKinds).size).toBe(stepKinds.length);
     expect(Object.keys(stepKindLabels).sort()).toEqual([...stepKinds].sort());
-    for (const kind of stepKinds) expect(stepKindLabels[kind]).toBe(kind);
-    expect(stepKindLabel("vhost + php-fpm pool")).toBe("vhost + php-fpm pool");
+    for (const kind of stepKinds) {
+      const label = stepKindLabels[kind];
+      expect(label, kind).toMatch(/^[A-Z][A-Za-z ]+$/);
+      expect(label, kind).not.toMatch(/vhost|php|fpm|nginx|pool|node|epoch|fence|replica|delta|shoal/i);
+    }
+    expect(stepKindLabel("vhost + php-fpm pool")).toBe("Publishing on every server");
     expect(stepKindLabel("an old step")).toBe("an old step");
     expect(isStepKind("constructor")).toBe(false);
   });

@@ -15,7 +15,6 @@ import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { toFieldErrors } from "@/app/_components/use-field-errors";
 import type { ClusterMapOutput } from "@/server/trpc/routers/cluster/get-cluster-map.schema";
-import { stepKindLabel } from "@/server/domain/operation-kinds";
 
 type ClusterNode = ClusterMapOutput["nodes"][number];
 type ClusterSite = ClusterMapOutput["sites"][number];
@@ -533,7 +532,7 @@ function describeSite(site: ClusterSite, kind: "live" | "replica", lagSec: numbe
     parts.push(site.protected ? "protected" : "unprotected");
   }
   if (site.pinnedNodeId) parts.push(`pinned to ${names.get(site.pinnedNodeId) ?? "a removed node"}`);
-  if (site.move) parts.push(`moving${site.move.step ? ` (${stepKindLabel(site.move.step)}, step ${site.move.stepsDone + 1} of ${site.move.stepsTotal})` : ""}`);
+  if (site.move) parts.push(`moving${site.move.step ? ` (${site.move.step}, step ${site.move.stepsDone + 1} of ${site.move.stepsTotal})` : ""}`);
   if (site.paused) parts.push("paused: requests held");
   if (site.status === "SUSPENDED") parts.push("suspended");
   return parts.join(" · ");
