@@ -146,10 +146,12 @@ export function DataTable<T extends { id: string }, S extends string = string>({
       )}
 
       <div className="overflow-x-auto">
-        <table className="w-full text-left text-sm" aria-busy={isLoading || undefined}>
+        {/* Below the sm breakpoint each row is a stacked card, so every cell, row actions included,
+            fits a phone's width without sideways scrolling. */}
+        <table className="w-full text-left text-sm max-sm:block" aria-busy={isLoading || undefined}>
           <caption className="sr-only">{label}</caption>
-          <thead className="bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900/80 dark:text-zinc-400">
-            <tr>
+          <thead className="bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 max-sm:block dark:bg-zinc-900/80 dark:text-zinc-400">
+            <tr className="max-sm:flex max-sm:flex-wrap">
               {columns.map((col) => {
                 const active = col.sortKey !== undefined && col.sortKey === table.sort;
                 return (
@@ -157,7 +159,7 @@ export function DataTable<T extends { id: string }, S extends string = string>({
                     key={col.key}
                     scope="col"
                     aria-sort={active ? (table.direction === "asc" ? "ascending" : "descending") : undefined}
-                    className={cx("px-4 py-2.5 font-medium", col.hideOnMobile && "hidden sm:table-cell", col.className)}
+                    className={cx("px-4 py-2.5 font-medium", (col.hideOnMobile || col.sortKey === undefined) && "max-sm:hidden", col.hideOnMobile && "hidden sm:table-cell", col.className)}
                   >
                     {col.sortKey !== undefined ? (
                       <button
@@ -176,24 +178,24 @@ export function DataTable<T extends { id: string }, S extends string = string>({
               })}
             </tr>
           </thead>
-          <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
+          <tbody className="divide-y divide-zinc-100 max-sm:block dark:divide-zinc-800">
             {error ? (
-              <tr>
-                <td colSpan={columns.length} className="px-4 py-10 text-center text-sm text-red-700 dark:text-red-400" role="alert">
+              <tr className="max-sm:block">
+                <td colSpan={columns.length} className="px-4 py-10 text-center max-sm:block text-sm text-red-700 dark:text-red-400" role="alert">
                   Could not load {label.toLowerCase()}: {error.message}
                 </td>
               </tr>
             ) : isLoading && items.length === 0 ? (
-              <tr>
-                <td colSpan={columns.length} className="px-4 py-10">
+              <tr className="max-sm:block">
+                <td colSpan={columns.length} className="px-4 py-10 max-sm:block">
                   <span className="flex items-center justify-center gap-2 text-zinc-500 dark:text-zinc-400">
                     <Spinner /> Loading…
                   </span>
                 </td>
               </tr>
             ) : items.length === 0 ? (
-              <tr>
-                <td colSpan={columns.length}>
+              <tr className="max-sm:block">
+                <td colSpan={columns.length} className="max-sm:block">
                   {table.page.search ? (
                     <EmptyState
                       title="No matches"
@@ -214,7 +216,7 @@ export function DataTable<T extends { id: string }, S extends string = string>({
                 <tr
                   key={row.id}
                   className={cx(
-                    "text-zinc-700 dark:text-zinc-300",
+                    "text-zinc-700 max-sm:block max-sm:py-2 dark:text-zinc-300",
                     rowHref && "relative hover:bg-zinc-50 focus-within:bg-zinc-50 dark:hover:bg-zinc-800/60 dark:focus-within:bg-zinc-800/60",
                     isLoading && "opacity-60",
                   )}
@@ -222,7 +224,7 @@ export function DataTable<T extends { id: string }, S extends string = string>({
                   {columns.map((col, i) => (
                     <td
                       key={col.key}
-                      className={cx("px-4 py-3 align-middle", col.hideOnMobile && "hidden sm:table-cell", col.className)}
+                      className={cx("px-4 py-3 align-middle max-sm:block max-sm:py-1", col.hideOnMobile && "hidden sm:table-cell", col.className, "max-sm:text-left")}
                     >
                       {rowHref && i === 0 ? (
                         // The ::after overlay stretches the link over the whole row, so a click
@@ -234,7 +236,13 @@ export function DataTable<T extends { id: string }, S extends string = string>({
                           {col.cell(row)}
                         </Link>
                       ) : (
-                        col.cell(row)
+                        <>
+                          {/* Stacked on a phone, a cell says what it is: the header row is hidden there. */}
+                          {i > 0 && typeof col.header === "string" && (
+                            <span className="mr-1.5 text-xs text-zinc-500 sm:hidden dark:text-zinc-400">{col.header}:</span>
+                          )}
+                          {col.cell(row)}
+                        </>
                       )}
                     </td>
                   ))}

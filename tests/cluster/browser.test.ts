@@ -116,6 +116,21 @@ describe("the panel on a live cluster, in Chromium", () => {
     await expect(site).toHaveTitle(/my-first-blog\.test/);
     await expect(site).not.toHaveTitle(/Renamed by mistake/);
     await shot(site, "cluster-08-after-rollback");
+
+    // A database created on the Databases page turns Ready by itself: the list follows its
+    // operation as the Sites list does, with no reload.
+    await page.goto(`${panelUrl}/databases`);
+    await page.getByLabel(label("Database name")).fill("notes");
+    await page.getByRole("button", { name: "Create database" }).click();
+    const notesRow = page.getByRole("row", { name: /_notes/ });
+    await expect(notesRow).toBeVisible();
+    await expect(notesRow.getByText("Ready")).toBeVisible({ timeout: 60_000 });
+    await shot(page, "cluster-09-database-ready");
+    // Recent activity names each entry's site or database, in the customer's words.
+    await page.goto(`${panelUrl}/dashboard`);
+    await expect(page.getByRole("listitem").filter({ hasText: "Rolling back" }).filter({ hasText: "· my-first-blog.test" })).toBeVisible();
+    await page.getByText(/\d+ of \d+ steps/).first().click();
+    await expect(page.getByText("vhost + php-fpm pool")).toHaveCount(0);
     await context.close();
   });
 

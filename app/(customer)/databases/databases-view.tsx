@@ -11,6 +11,7 @@ import { EmptyState } from "@/app/_components/empty-state";
 import { PageHeader } from "@/app/_components/page-header";
 import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
+import { activeRefetchMs } from "../dashboard/_components/operation-progress";
 import { useForgetStaleAccount, useSelectedAccount } from "../dashboard/_components/selected-account";
 import { NewDatabaseForm } from "./new-database-form";
 
@@ -32,6 +33,8 @@ export function DatabasesView() {
   const q = useQuery({
     ...trpc.database.list.queryOptions({ ...table.page, sort: table.sort, accountId }),
     placeholderData: keepPreviousData,
+    // A new database is applied within a second or two: follow it until no row is pending.
+    refetchInterval: (query) => (query.state.data?.items.some((d) => d.pending) ? activeRefetchMs : false),
   });
   useForgetStaleAccount(q.error);
   // Only for the account's name prefix shown in the form's hint.

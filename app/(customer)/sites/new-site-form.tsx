@@ -24,13 +24,17 @@ export function NewSiteForm({ accountId, initialDomainId }: { accountId: string 
   const [app, setApp] = useState<SiteAppKey>("WORDPRESS");
   const [documentRoot, setDocumentRoot] = useState("public");
   const [phpVersion, setPhpVersion] = useState<"8.2">("8.2");
-  const selected = free.find((d) => d.id === domainId) ? domainId : (free[0]?.id ?? "");
+  // Nothing is chosen for the customer: a pre-selected domain made one stray click a second install.
+  const selected = free.find((d) => d.id === domainId) ? domainId : "";
 
   const create = useMutation(
     trpc.site.create.mutationOptions({
       onSuccess: async () => {
         toast({ title: "Site created", description: "It goes live as soon as a node has run its steps.", tone: "success" });
         setDomainId("");
+        setApp("WORDPRESS");
+        setDocumentRoot("public");
+        setPhpVersion("8.2");
         await Promise.all([
           queryClient.invalidateQueries(trpc.site.list.pathFilter()),
           queryClient.invalidateQueries(trpc.domain.list.pathFilter()),
@@ -49,6 +53,17 @@ export function NewSiteForm({ accountId, initialDomainId }: { accountId: string 
     create.mutate({ accountId, domainId: selected, app, documentRoot, phpVersion });
   }
 
+  if (domains.isSuccess && domains.data.items.length === 0) {
+    return (
+      <p className="text-sm text-zinc-600 dark:text-zinc-400">
+        A site is served at one of your domains.{" "}
+        <Link href="/domains" className="font-medium text-zinc-900 underline dark:text-zinc-100">
+          Add your first domain
+        </Link>{" "}
+        to create a site.
+      </p>
+    );
+  }
   if (domains.isSuccess && free.length === 0) {
     return (
       <p className="text-sm text-zinc-600 dark:text-zinc-400">
@@ -66,6 +81,9 @@ export function NewSiteForm({ accountId, initialDomainId }: { accountId: string 
       <div className="grid gap-4 sm:grid-cols-2">
         <Field label="Domain" error={fieldErrors.domainId} required>
           <Select name="domainId" value={selected} onChange={(e) => setDomainId(e.target.value)} disabled={!domains.isSuccess}>
+            <option value="" disabled>
+              Choose a domain
+            </option>
             {free.map((d) => (
               <option key={d.id} value={d.id}>
                 {d.displayName}

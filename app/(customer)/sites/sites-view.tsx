@@ -55,6 +55,9 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
     refetchInterval: (query) => (query.state.data?.items.some((s) => isActive(s.latestOperation)) ? activeRefetchMs : false),
   });
   useForgetStaleAccount(q.error);
+  // The same query as the new-site form's (one request): with no domain there is no form to point at.
+  const domains = useQuery(trpc.domain.list.queryOptions({ accountId, limit: 100, sort: "name" }));
+  const noDomains = domains.isSuccess && domains.data.items.length === 0;
   const [deleting, setDeleting] = useState<Row | null>(null);
   const [snapshotsOf, setSnapshotsOf] = useState<Row | null>(null);
   const remove = useMutation(trpc.site.delete.mutationOptions());
@@ -151,7 +154,7 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
       header: <span className="sr-only">Actions</span>,
       className: "text-right",
       cell: (s) => (
-        <div className="flex flex-wrap justify-end gap-1">
+        <div className="flex flex-wrap justify-end gap-1 max-sm:justify-start">
           {isLive(s) && (
             <a
               href={s.url}
@@ -206,7 +209,12 @@ export function SitesView({ initialDomainId }: { initialDomainId?: string }) {
           isLoading={q.isFetching && !q.data}
           error={q.error}
           searchPlaceholder="Search by domain"
-          empty={<EmptyState title="No sites yet" description="Create your first site above." />}
+          empty={
+            <EmptyState
+              title="No sites yet"
+              description={noDomains ? "Add a domain on the Domains page first; its site is created here." : "Create your first site above."}
+            />
+          }
         />
       </div>
       <AppAdminDialog

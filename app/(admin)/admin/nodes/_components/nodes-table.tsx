@@ -148,7 +148,7 @@ export function NodesTable() {
       header: <span className="sr-only">Actions</span>,
       className: "text-right",
       cell: (n) => (
-        <div className="flex justify-end gap-1">
+        <div className="flex flex-wrap justify-end gap-1 max-sm:justify-start">
           <Button variant="ghost" size="sm" onClick={() => setEditing(n)} aria-label={`Edit ${n.name}`}>
             Edit
           </Button>
