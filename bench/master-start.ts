@@ -80,6 +80,13 @@ const median = (xs: number[]) => {
 async function main(): Promise<void> {
   const busy: ChildProcess[] = [];
   for (let i = 0; i < LOAD; i++) busy.push(spawn("/bin/sh", ["-c", "while :; do :; done"], { stdio: "ignore" }));
+  // A bench stopped from outside (timeout) must not leave its busy loops spinning.
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      for (const b of busy) b.kill("SIGKILL");
+      process.exit(1);
+    });
+  }
   const nodes: Record<Mode, NodeRoot | null> = { confined: null, unconfined: null };
   try {
     nodes.confined = await makeBenchNode("127.0.61.1", 18610, false);
