@@ -104,6 +104,8 @@ export function nodeRoot(input: NodeConfig) {
     phpFpmPid: (username: string) => join("run/php-fpm", `${username}.pid`),
     phpFpmLog: (username: string) => join("log/php-fpm", `${username}.log`),
     phpSocketDir: join("run/php"),
+    // The mount tables of the accounts' mount namespaces (drivers/account-runtime.ts), root's alone.
+    confineDir: join("run/confine"),
     poolSocket: (siteId: string) => join("run/php", `${siteId}.sock`),
     // Every account's pool directory is in here; so were the single master's pools of earlier versions.
     legacyPhpFpmConf: join("etc/php-fpm/php-fpm.conf"),

@@ -109,6 +109,39 @@ export async function ensureNodeCgroup(node: NodeRoot): Promise<void> {
   const l = await cgroupLayout();
   for (const mount of [l.unified, ...Object.values(l.v1)]) await mkdir(path.join(mount, nodeGroupName(node)), { recursive: true });
   await enableV2Controllers(l, node);
+  // Every converge: groups made by an agent from before the weights were kept get them too.
+  await balanceCpuWeights(node);
+}
+
+/**
+ * The CPU weight of the groups above the accounts: each account weighs as much as one process of
+ * the machine. The kernel shares CPU by weight among siblings, and an account's group sits two
+ * levels down (shoal, then the node), so with the default weight on every level all accounts of
+ * all nodes together weighed as much as one process in the root group. On a busy machine that
+ * starved the master starts and reloads the converge waits for (mount(8) and php-fpm's exec stood
+ * in the run queue behind every agent, Postgres and compiler), though the plans' limits did not
+ * ask for it: what an account may use is its own cpu.max, which is unchanged, as are the other
+ * limits and the equal weight of accounts against each other. Several agents share "shoal" on
+ * one machine; each counts every node's accounts, so the last write is right for the tree it saw.
+ */
+export async function balanceCpuWeights(node: NodeRoot): Promise<void> {
+  const l = await cgroupLayout();
+  const v2 = l.v2Controllers.has("cpu");
+  const mount = v2 ? l.unified : l.v1.cpu;
+  if (!mount) return;
+  const [file, unit, max] = v2 ? ["cpu.weight", 100, 10_000] : ["cpu.shares", 1024, 262_144];
+  const subdirs = async (dir: string) => (await readdir(dir, { withFileTypes: true }).catch(() => [])).filter((e) => e.isDirectory()).map((e) => e.name);
+  const shoal = path.join(mount, path.dirname(nodeGroupName(node)));
+  let total = 0;
+  let own = 0;
+  for (const nodeDir of await subdirs(shoal)) {
+    const accounts = (await subdirs(path.join(shoal, nodeDir))).length;
+    total += accounts;
+    if (path.join(shoal, nodeDir) === path.join(mount, nodeGroupName(node))) own = accounts;
+  }
+  const weight = (accounts: number) => String(Math.min(max, unit * Math.max(1, accounts)));
+  await writeIfExists(path.join(mount, nodeGroupName(node), file), weight(own));
+  await writeIfExists(path.join(shoal, file), weight(total));
 }
 
 /** Idempotent: makes the account's group and writes the plan's limits into it. */
@@ -116,6 +149,7 @@ export async function ensureAccountCgroup(node: NodeRoot, username: string, limi
   await ensureNodeCgroup(node);
   const dirs = await accountDirs(node, username);
   for (const dir of [dirs.v2, ...Object.values(dirs.v1)]) await mkdir(dir, { recursive: true });
+  await balanceCpuWeights(node);
   const memory = String(limits.memoryMb * 1024 * 1024);
   const periodUs = 100_000;
   const quotaUs = String(Math.round((limits.cpuPercent / 100) * periodUs));
@@ -187,6 +221,7 @@ export async function removeAccountCgroup(node: NodeRoot, username: string): Pro
       if (e.code !== "ENOENT") throw e;
     });
   }
+  await balanceCpuWeights(node);
 }
 
 const readNumber = async (file: string | undefined): Promise<number | null> => {
