@@ -45,6 +45,7 @@ function heartbeatHooks(deps: ControlDeps): HeartbeatHooks {
       }
     },
     pushRoutes: (nodeId, onlyIfBehind) => pushRoutesTo(deps, nodeId, onlyIfBehind),
+    onHealthySetChanged: () => deps.enqueueAll(),
     log,
   };
 }
