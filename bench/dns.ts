@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { Resolver } from "node:dns/promises";
-import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { loadavg, runClusterBench, summary } from "./cluster-bench";
 import { pdnsPaths } from "../worker/agent/drivers/pdns";
@@ -84,6 +84,8 @@ runClusterBench(async ({ cluster, db, fixtures }) => {
   const paths = pdnsPaths(node1.root);
   const shoalZone = await readFile(paths.zoneFile(zone), "utf8");
   const dir = await mkdtemp("/var/tmp/shoal-dns-static-");
+  // pdns reads its zone after dropping to the pdns user.
+  await chmod(dir, 0o755);
   const pdns = (await lookupSystemUser("pdns"))!;
   await mkdir(path.join(dir, "run"));
   await chown(path.join(dir, "run"), pdns.uid, pdns.gid);
@@ -113,8 +115,11 @@ runClusterBench(async ({ cluster, db, fixtures }) => {
     console.log(`  static zone file (${staticAddress}):     ${flat.map((q) => q.toFixed(0)).join(", ")}  mean ${mean(flat).toFixed(0)} q/s`);
     console.log(`  ratio: ${(mean(shoal) / mean(flat)).toFixed(2)}× (target ≥ 0.9×)`);
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((r) => child.once("exit", r));
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      await exited;
+    }
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -95,3 +95,16 @@ export const zoneSpecSchema = z
     }
   });
 export type ZoneSpec = z.infer<typeof zoneSpecSchema>;
+
+/**
+ * PUT /v1/zones: every zone, as in the spec, sent between converges so that a record change or a
+ * dead node's address leaving does not wait for each node's whole converge (worker/control/publish-zones.ts).
+ */
+export const zonesBodySchema = z.strictObject({ zones: z.array(zoneSpecSchema).max(20000) }).superRefine((body, ctx) => {
+  const seen = new Set<string>();
+  body.zones.forEach((zone, i) => {
+    if (seen.has(zone.name)) ctx.addIssue({ code: "custom", path: ["zones", i, "name"], message: `Zone "${zone.name}" appears more than once.` });
+    seen.add(zone.name);
+  });
+});
+export type ZonesBody = z.input<typeof zonesBodySchema>;

@@ -80,7 +80,9 @@ export function zoneContent(domain: DomainRow, nodeAddresses: readonly string[],
 export const contentHash = (content: Omit<ZoneSpec, "serial">) => createHash("sha256").update(JSON.stringify(content)).digest("hex");
 
 /**
- * Each changed zone's serial goes up by one, in one statement: concurrent builds (one per node)
+ * Each changed zone's serial goes up (to the current Unix time, or by one when that is not
+ * higher), in one statement, so serials are time-ordered even across a domain deleted and added
+ * again, whose old zone file a node may still hold: concurrent builds (one per node)
  * that see the same new content bump it once between them, since the update only applies while
  * the stored hash differs, and Postgres re-checks that on the row the other build just wrote.
  */
@@ -93,8 +95,8 @@ async function ensureSerials(db: Db, wanted: { domainId: string; hash: string }[
     const hashes = changed.map((c) => c.hash);
     await db.$executeRaw`
       INSERT INTO "DnsZone" ("domainId", "serial", "contentHash", "updatedAt")
-      SELECT id, 1, hash, now() FROM unnest(${ids}::text[], ${hashes}::text[]) AS t(id, hash)
-      ON CONFLICT ("domainId") DO UPDATE SET "serial" = "DnsZone"."serial" + 1, "contentHash" = EXCLUDED."contentHash", "updatedAt" = now()
+      SELECT id, extract(epoch FROM now())::int, hash, now() FROM unnest(${ids}::text[], ${hashes}::text[]) AS t(id, hash)
+      ON CONFLICT ("domainId") DO UPDATE SET "serial" = GREATEST("DnsZone"."serial" + 1, extract(epoch FROM now())::int), "contentHash" = EXCLUDED."contentHash", "updatedAt" = now()
       WHERE "DnsZone"."contentHash" <> EXCLUDED."contentHash"`;
     const fresh = await db.dnsZone.findMany({ where: { domainId: { in: ids } }, select: { domainId: true, serial: true, contentHash: true } });
     for (const f of fresh) serials.set(f.domainId, { serial: f.serial, hash: f.contentHash });

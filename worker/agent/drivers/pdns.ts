@@ -5,6 +5,7 @@ import type { StepResult } from "../../../server/contract/node-apply";
 import type { ZoneRecord, ZoneSpec } from "../../../server/contract/dns-zone";
 import { readTextIfExists, writeFileAtomic } from "../config-file";
 import { runningPid, stopDaemon } from "../daemon";
+import { serialise, type AgentLock } from "../serialise";
 import type { NodeRoot } from "../node-root";
 import { runCommand } from "../run-command";
 import { lookupSystemUser } from "../system-users";
@@ -206,7 +207,22 @@ async function purgeEach(node: NodeRoot, command: string, names: readonly string
  * removes the ones no longer wanted, starts pdns if it is not running, and otherwise has it
  * reload exactly the zones that changed. Idempotent: converged, it reads files and does nothing.
  */
-export async function convergeDns(node: NodeRoot, zones: readonly ZoneSpec[]): Promise<StepResult[]> {
+export function convergeDns(node: NodeRoot, zones: readonly ZoneSpec[]): Promise<StepResult[]> {
+  // The zones arrive two ways (a full spec, and PUT /v1/zones between converges): one at a time.
+  let lock = dnsLocks.get(node.root);
+  if (!lock) dnsLocks.set(node.root, (lock = serialise()));
+  return lock.run(() => convergeDnsNow(node, zones));
+}
+
+const dnsLocks = new Map<string, AgentLock>();
+
+/** The serial in a zone file the agent wrote (its SOA is the second line), or null. */
+export function storedSerial(content: string | null): number | null {
+  const m = content === null ? null : /^\S+ \d+ IN SOA \S+ \S+ (\d+) /m.exec(content);
+  return m ? Number(m[1]) : null;
+}
+
+async function convergeDnsNow(node: NodeRoot, zones: readonly ZoneSpec[]): Promise<StepResult[]> {
   const results: StepResult[] = [];
   const p = pdnsPaths(node);
   const run = async (step: string, kind: string, fn: () => Promise<void>): Promise<boolean> => {
@@ -230,7 +246,19 @@ export async function convergeDns(node: NodeRoot, zones: readonly ZoneSpec[]): P
   const wanted = new Map(zones.map((z) => [z.name, renderZoneFile(z)]));
   const stored = await storedZones(node);
   const changed: string[] = [];
-  for (const [name, content] of wanted) if ((await readTextIfExists(p.zoneFile(name))) !== content) changed.push(name);
+  for (const zone of zones) {
+    const content = wanted.get(zone.name)!;
+    const current = await readTextIfExists(p.zoneFile(zone.name));
+    if (current === content) continue;
+    // Serials only rise (worker/control/build-zones.ts): a zone older than the one served is a
+    // spec or a push that was overtaken by a newer one, and must not bring old answers back.
+    const served = storedSerial(current);
+    if (served !== null && served > zone.serial) {
+      wanted.set(zone.name, current!);
+      continue;
+    }
+    changed.push(zone.name);
+  }
   const removed = stored.filter((name) => !wanted.has(name));
   const named = renderNamedConf(node, [...wanted.keys()]);
   const namedChanged = (await readTextIfExists(p.namedConf)) !== named;
