@@ -84,9 +84,9 @@ describe("zone files", () => {
         expect(rdata.replace(/"(?:[^"\\]|\\.)*"/g, "")).not.toMatch(/[;$"()\\]/);
         if (type === "TXT") expect(Buffer.concat(unquote(rdata)).toString()).toBe(content);
       }),
-      { numRuns: 300 },
+      { numRuns: 100 },
     );
-  });
+  }, 30_000);
 
   it("a record's schema rejects control characters in TXT", () => {
     expect(zoneRecordSchema.safeParse({ name: zone, type: "TXT", ttl: 60, content: "a\nb", priority: null }).success).toBe(false);
