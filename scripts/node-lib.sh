@@ -15,14 +15,18 @@ node_packages_storage=(btrfs-progs)
 # Confinement of each account's processes: nftables for the egress rules
 # (worker/agent/drivers/egress.ts); unshare and setpriv come with util-linux.
 node_packages_confine=(nftables util-linux)
+# Authoritative DNS on every node: PowerDNS with the bind backend, the zone files written by the
+# agent (worker/agent/drivers/pdns.ts); dig for the tests, benches and operators.
+node_packages_dns=(pdns-server pdns-backend-bind bind9-dnsutils)
 # After the web packages: apt satisfies wordpress's "php" dependency with apache2 + mod_php when
 # php-fpm is not installed yet or in the same transaction.
 node_packages_apps=(wordpress wordpress-theme-twentytwentythree dokuwiki)
 
 ensure_node_packages() {
-  ensure_apt "${node_packages_web[@]}" "${node_packages_db[@]}" "${node_packages_storage[@]}" "${node_packages_confine[@]}"
+  ensure_apt "${node_packages_web[@]}" "${node_packages_db[@]}" "${node_packages_storage[@]}" "${node_packages_confine[@]}" "${node_packages_dns[@]}"
   ensure_apt "${node_packages_apps[@]}"
   stop_system_node_services
+  stop_system_pdns
 }
 
 # Stops and disables Debian's own nginx and php-fpm services if an install started them. MariaDB's
@@ -55,4 +59,15 @@ system_service_running() {
     *) return 1 ;;
   esac
   [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+}
+
+# Debian's pdns service (a systemd unit only) would answer on every address's port 53; each node
+# runs its own pdns_server on its own address instead.
+stop_system_pdns() {
+  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+    if systemctl is-enabled --quiet pdns 2>/dev/null || systemctl is-active --quiet pdns 2>/dev/null; then
+      say "disabling the system pdns service (each node runs its own)"
+      systemctl disable --now --quiet pdns || warn "could not disable pdns"
+    fi
+  fi
 }

@@ -35,7 +35,7 @@ stop() {
   # The agents leave their nginx, php-fpm and MariaDB running on purpose (a restarted agent must
   # not interrupt the sites); stopping the whole cluster stops them too.
   if [ "$cluster_started" = 1 ]; then
-    say "stopping the nodes' nginx, php-fpm and MariaDB"
+    say "stopping the nodes' nginx, php-fpm, MariaDB and PowerDNS"
     stop_cluster_masters
     rm -f "$VAR"/node-*.pid "$VAR"/control*.pid "$VAR/panel.pid"
   fi
@@ -64,7 +64,7 @@ start_control_worker
 
 nodes_list=""
 for ((i = 1; i <= CLUSTER_SIZE; i++)); do
-  nodes_list+="    node-$i  $(cluster_address "$i")  front door :$CLUSTER_HTTP_PORT, agent :$CLUSTER_AGENT_PORT, MariaDB :$CLUSTER_MYSQL_PORT  (log var/node-$i.log, files $(cluster_root "$i"))"$'\n'
+  nodes_list+="    node-$i  $(cluster_address "$i")  front door :$CLUSTER_HTTP_PORT, agent :$CLUSTER_AGENT_PORT, MariaDB :$CLUSTER_MYSQL_PORT, DNS $(cluster_address "$i"):53 UDP+TCP  (log var/node-$i.log, files $(cluster_root "$i"))"$'\n'
 done
 if [ "$CONTROL_WORKER_RUNNING" = 1 ]; then control_line="Control workers: $CONTROL_WORKERS running (var/control-N.log)"; else control_line="Control worker: NOT running (worker/control/main.ts does not exist yet)"; fi
 
@@ -80,6 +80,8 @@ $nodes_list  $control_line
   Browse a hosted site through any node's front door (each forwards to the node that hosts it):
     curl -H 'Host: myblog.test' http://$(cluster_address 2)/
     chromium --host-resolver-rules="MAP *.test $(cluster_address 1)" http://myblog.test/
+  Ask any node's DNS (PowerDNS, authoritative for every hosted domain):
+    dig @$(cluster_address 1) myblog.test A +short
 
   Every process above runs under a supervisor that starts it again if it dies, and says so here.
   Logs: var/panel.log, var/control-N.log, var/node-N.log    Stop: Ctrl-C (stops the nodes too)

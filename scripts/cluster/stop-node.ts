@@ -1,4 +1,4 @@
-// Stops a node's masters (nginx, php-fpm, mariadbd) for `npm start`'s Ctrl-C and before it starts
+// Stops a node's masters (nginx, php-fpm, mariadbd, pdns_server) for `npm start`'s Ctrl-C and before it starts
 // the cluster again, and for the cluster test harness. The agent leaves them running when it exits
 // (docs/architecture.md, invariant 5: restarting the agent never interrupts the sites), so
 // whoever owns the whole local cluster stops them here.
@@ -19,6 +19,7 @@ const masters: Record<string, { signal: NodeJS.Signals; timeoutMs: number }> = {
   "/usr/sbin/nginx": { signal: "SIGQUIT", timeoutMs: 10_000 },
   "/usr/sbin/php-fpm8.2": { signal: "SIGQUIT", timeoutMs: 10_000 },
   "/usr/sbin/mariadbd": { signal: "SIGTERM", timeoutMs: 30_000 },
+  "/usr/sbin/pdns_server": { signal: "SIGTERM", timeoutMs: 10_000 },
 };
 
 /** Masters running with `root` on their command line, whatever their pid files say. */

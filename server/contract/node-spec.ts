@@ -4,6 +4,7 @@ import { parseDatabaseName, parseDatabaseUser } from "../domain/database-name";
 import { parseDomainName } from "../domain/domain-name";
 import { providerSchema } from "../domain/provider";
 import { unixUsernameSchema } from "../domain/unix-username";
+import { zoneSpecSchema } from "./dns-zone";
 
 // The desired state the control plane sends to a node. The agent validates it again (what crosses
 // the wire is untrusted on both sides): every value here ends up in a config file, a path, a process
@@ -273,6 +274,11 @@ export const nodeSpecSchema = z
      * that its node stops re-applying and reloading for it until an admin retries it.
      */
     held: z.array(objectIdSchema).max(15000).default([]),
+    /**
+     * The zones this node's PowerDNS answers: the same on every node (any node answers for any
+     * domain), converged into its local store (worker/agent/drivers/pdns.ts).
+     */
+    zones: z.array(zoneSpecSchema).max(20000).default([]),
   })
   .superRefine((spec, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -328,6 +334,11 @@ export const nodeSpecSchema = z
         issue(at("database", "password"), `Does not match the password of database user "${user.username}".`);
       }
     }
+
+    const repeatedZones = duplicates(spec.zones.map((z) => z.name));
+    spec.zones.forEach((z, i) => {
+      if (repeatedZones.has(z.name)) issue(["zones", i, "name"], `Zone "${z.name}" appears more than once.`);
+    });
 
     const repeatedDatabaseIds = duplicates(spec.databases.map((d) => d.id));
     const repeatedDatabases = duplicates(spec.databases.map((d) => d.name));

@@ -12,6 +12,7 @@ import * as nginx from "./drivers/nginx";
 import * as cgroup from "./drivers/cgroup";
 import * as egress from "./drivers/egress";
 import * as phpFpm from "./drivers/php-fpm";
+import { convergeDns, stopPdns } from "./drivers/pdns";
 import { ensureSendmail } from "./drivers/sendmail";
 import * as siteStore from "./drivers/site-store";
 import * as unixUser from "./drivers/unix-user";
@@ -233,6 +234,10 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
     // Every pool's sendmail_path names it; it must exist before any pool can run mail().
     await ensureSendmail(node);
   });
+  // DNS first: its zones are the same on every node and need nothing below, so a record change
+  // (or a dead node's address leaving the answers) is in force before the rest of the node is
+  // even observed.
+  const dnsResults = await timer.phase("steps", () => convergeDns(node, spec.zones));
   const documentRoots = new Map(spec.sites.map((s) => [s.id, s.documentRoot]));
   const observed = await timer.phase("observe", () => observeNode(node, documentRoots));
   const group = await timer.phase("prepare", async () => {
@@ -246,7 +251,7 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
   // A site whose account or store could not be made must not get a pool or vhost: php-fpm would
   // happily run it as a same-named user that is not the account's.
   const blocked = new Map<string, string>();
-  const results: StepResult[] = [];
+  const results: StepResult[] = [...dnsResults];
   // Nothing of an account runs unless its limits and the node's egress rules are in force.
   const startsCode = (step: Step) => step.kind === "startPhpFpm" || step.kind === "reloadPhpFpm" || step.kind === "installApp";
   const blockReason = (step: Step) => {
@@ -367,9 +372,9 @@ export async function converge(node: NodeRoot, input: unknown, options: Converge
   return results;
 }
 
-/** Stops the node's masters (nginx, php-fpm, mariadbd); its files and data stay. */
+/** Stops the node's masters (nginx, php-fpm, mariadbd, pdns_server); its files and data stay. */
 export async function stopNode(node: NodeRoot): Promise<void> {
-  const stops = await Promise.allSettled([nginx.stopNginx(node), phpFpm.stopAllPhpFpm(node), mariadb.stopMariadb(node)]);
+  const stops = await Promise.allSettled([nginx.stopNginx(node), phpFpm.stopAllPhpFpm(node), mariadb.stopMariadb(node), stopPdns(node)]);
   const failed = stops.find((s): s is PromiseRejectedResult => s.status === "rejected");
   if (failed) throw failed.reason;
 }

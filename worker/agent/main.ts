@@ -4,6 +4,7 @@ import { errorFields, processLogger, toLog } from "../../server/observability/lo
 import { describeIssues, loadEnvOrExit } from "../../server/parse-env";
 import { nodeConfigSchema, nodeRoot } from "./node-root";
 import { startAccountSweeper } from "./account-sweeper";
+import { startDnsWatchdog } from "./drivers/pdns";
 import { resumeNode } from "./resume";
 import { startAgentServer } from "./server";
 import { readTlsIdentity } from "../../server/contract/cluster-tls";
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
   // the control plane has sent the current routes (resume.ts).
   const resumed = await resumeNode(node, { log: toLog(logger) });
   startAccountSweeper(node, { log: toLog(logger, "warn") });
+  startDnsWatchdog(node, { log: toLog(logger, "warn") });
   const server = await startAgentServer({
     host: env.AGENT_HOST,
     port: env.AGENT_PORT,

@@ -3,6 +3,7 @@ import { mariadbInitialised, startMariadb } from "./drivers/mariadb";
 import { nginxPid, startNginx } from "./drivers/nginx";
 import { restoreEgressRules } from "./drivers/egress";
 import { phpFpmAccounts, startPhpFpm } from "./drivers/php-fpm";
+import { pdnsPaths, startPdns } from "./drivers/pdns";
 import type { NodeRoot } from "./node-root";
 import { processLogger, toLog } from "../../server/observability/logger";
 
@@ -44,6 +45,9 @@ export async function resumeNode(node: NodeRoot, opts: { routesTimeoutMs?: numbe
     for (const username of await phpFpmAccounts(node)) await attempt(`php-fpm of ${username}`, async () => void (await startPhpFpm(node, username)));
   })();
   if (mysqlReady) void attempt("MariaDB", () => startMariadb(node));
+  // DNS answers from the zones on disk at once: unlike the front door, a zone a moment old is
+  // harmless (its A records name every node that was healthy, and any node's door serves any site).
+  if (existsSync(pdnsPaths(node).conf)) void attempt("pdns_server", () => startPdns(node));
 
   let waiting = nginxDown;
   const startFrontDoor = (why: string) => {

@@ -9,6 +9,7 @@ import { agentOrigin } from "../../server/contract/cluster-tls";
 import { agentErrorBodySchema, type AgentIssue } from "../../server/contract/agent-error";
 import { applyAnswerSchema, specAnswerSchema, type ApplyRequest } from "../../server/contract/node-apply";
 import type { NodeSpecInput } from "../../server/contract/node-spec";
+import type { ZonesBody } from "../../server/contract/dns-zone";
 import { nodeMetricsSchema } from "../../server/contract/node-metrics";
 import { probeAnswerSchema, type ProbeRequestBody } from "../../server/contract/node-probe";
 import { usageReportSchema } from "../../server/contract/node-usage";
@@ -211,6 +212,8 @@ async function snapshotEntry(c: Connection, siteId: string, name: string, relPat
 function nodeCalls(c: Connection) {
   return {
     putSpec: (spec: NodeSpecInput) => call(c, "PUT", "/v1/spec", specAnswerSchema, spec),
+    /** Every zone, between converges (PUT /v1/zones). */
+    putZones: (body: ZonesBody) => call(c, "PUT", "/v1/zones", specAnswerSchema, body, 10_000),
     putRoutes: (routes: RouteTableBody) => call(c, "PUT", "/v1/routes", routesAnswerSchema, routes, 30_000),
     /** Spec and route table under one nginx reload (PUT /v1/apply). */
     putApply: (spec: NodeSpecInput, routes: RouteTableBody) => call(c, "PUT", "/v1/apply", applyAnswerSchema, { spec, routes } satisfies ApplyRequest),

@@ -6,6 +6,7 @@ import { appAdminPassword, databasePassword } from "../../server/contract/cluste
 import { ipv4OrCidrSchema, type AccountSpecInput, type DatabaseSpecInput, type EgressSpec, type NodeSpecInput, type SiteSpecInput } from "../../server/contract/node-spec";
 import { readPlatformSettings } from "../../server/services/settings/read-platform-settings";
 import { controlAddresses } from "./control-addresses";
+import { buildZones } from "./build-zones";
 
 // A node's desired state, read fresh from Postgres (level-triggered: a job carries the node's id
 // and nothing else). The result is exactly what the agent's PUT /v1/spec takes
@@ -124,7 +125,7 @@ async function egressSpec(db: Db): Promise<EgressSpec> {
 }
 
 export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: string, exclude: SpecExclusions = new Set()): Promise<BuiltNodeSpec> {
-  const [placements, replicaPlacements, databases, blockedResellers, holds] = await readNodeRows(db, nodeId);
+  const [[placements, replicaPlacements, databases, blockedResellers, holds], { zones }] = await Promise.all([readNodeRows(db, nodeId), buildZones(db)]);
   const sites = placements.map((p) => p.site).filter((s) => !exclude.has(s.id) && s.domain.deletedAt === null);
   const dbs = databases.filter((d) => !exclude.has(d.id));
 
@@ -186,6 +187,7 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
       egress: await egressSpec(db),
       // Only when there are any, like replicas.
       ...(held.size ? { held: [...held].sort() } : {}),
+      zones,
     },
     objects: { sites: notHeld(objects.sites), databases: notHeld(objects.databases), accounts: notHeld(objects.accounts) },
   };

@@ -26,8 +26,12 @@ export async function handleOutboxEvent(db: Db, event: OutboxEventPayload, enque
       return afterPlacement(event.aggregateId, await ensureDatabasePlacement(db, event.aggregateId));
     case "Domain": {
       const sites = await db.site.findMany({ where: { domainId: event.aggregateId }, select: { id: true } });
-      return placeSites(sites.map((s) => s.id));
+      await placeSites(sites.map((s) => s.id));
+      // Its zone (added, changed or gone) is on every node's DNS.
+      return enqueueAll();
     }
+    case "DnsRecord":
+      return enqueueAll();
     case "HostingAccount": {
       const [sites, databases] = await Promise.all([
         db.site.findMany({ where: { accountId: event.aggregateId }, select: { id: true, placements: { select: { nodeId: true } } } }),

@@ -2,6 +2,7 @@ import { agentClient } from "./agent-client";
 import { errorText, type ControlDeps } from "./control-deps";
 import { failOver } from "./failover";
 import { collectHeartbeats, type HeartbeatHooks } from "./heartbeat";
+import { publishZones } from "./publish-zones";
 import { leaseKey, underLease } from "./node-lock";
 import { readRouteTable } from "./read-route-table";
 import { recordScheduleRun } from "./record-schedule-run";
@@ -45,6 +46,10 @@ function heartbeatHooks(deps: ControlDeps): HeartbeatHooks {
       }
     },
     pushRoutes: (nodeId, onlyIfBehind) => pushRoutesTo(deps, nodeId, onlyIfBehind),
+    onHealthySetChanged: async () => {
+      await publishZones({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, log });
+      await deps.enqueueAll();
+    },
     log,
   };
 }

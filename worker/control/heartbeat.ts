@@ -38,6 +38,11 @@ export type HeartbeatHooks = {
    * the hold-down; `onlyIfBehind`), or it came back from a crash and its front door waits for one.
    */
   pushRoutes(nodeId: string, onlyIfBehind: boolean): Promise<void>;
+  /**
+   * A node entered or left HEALTHY: every zone's A records name the healthy nodes, so every node's
+   * DNS must hear of it now (a dead node's address leaves the answers within 2 s).
+   */
+  onHealthySetChanged?(): Promise<void>;
   log?: Log;
 };
 
@@ -185,6 +190,9 @@ async function applyVerdict(db: Db, hooks: HeartbeatHooks, n: NodeRow, p: Poll, 
     hooks.log?.(`node ${n.name}: ${t.from ?? "new"} → ${state} (${t.reason})${p.ok ? "" : `; last poll: ${p.error}`}`, { nodeId: n.id });
   }
   if (changed && status === "HEALTHY" && (n.status === "DEGRADED" || n.status === "PENDING" || n.status === "DEAD")) await hooks.onRecovered(n.id);
+  if (changed && (status === "HEALTHY") !== (n.status === "HEALTHY")) {
+    await hooks.onHealthySetChanged?.().catch((e: unknown) => hooks.log?.(`zones after ${n.name} changed health: ${errorText(e)}`, { nodeId: n.id }));
+  }
   if (p.ok) {
     const waiting = p.metrics.edge?.confirmed === false;
     if (waiting || state === "DEAD") await pushRoutes(!waiting);

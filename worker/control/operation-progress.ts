@@ -3,6 +3,7 @@ import type { Db } from "../../server/db";
 import { ownJobOperationKinds } from "../../server/domain/operation-retry";
 import { nodeStepKinds, stepKind, type StepKind } from "../../server/domain/operation-kinds";
 import { countSettled } from "./control-metrics";
+import { settleDomainOperations } from "./settle-domain-operations";
 
 // Operations are the panel's view of work in flight: the reconcile records here what
 // it is doing to each object, and `settleOperations` decides from Postgres alone (observed
@@ -141,6 +142,12 @@ const served = (status: number, suspended: boolean) => (suspended ? status === 5
  * sweep; cheap when nothing is open.
  */
 export async function settleOperations(db: Db, probe: EdgeProbe = probeEdge): Promise<number> {
+  // Domains' operations finish on the nodes' DNS answers (settle-domain-operations.ts).
+  const domainsSettled = await settleDomainOperations(db);
+  return domainsSettled + (await settleObjectOperations(db, probe));
+}
+
+async function settleObjectOperations(db: Db, probe: EdgeProbe): Promise<number> {
   const ops = await db.operation.findMany({
     where: { status: { in: [...openStatuses] }, targetType: { in: ["Site", "Database"] }, ...byReconcile },
     orderBy: { createdAt: "asc" },

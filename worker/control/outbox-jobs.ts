@@ -3,6 +3,7 @@ import type { Db } from "../../server/db";
 import { outboxEventPayload, type OutboxEventPayload, type OutboxTopic } from "../../server/jobs/outbox-event";
 import type { ControlDeps } from "./control-deps";
 import { handleOutboxEvent } from "./handle-outbox-event";
+import { publishZones } from "./publish-zones";
 import { runMove } from "./move-site";
 import { runRestoreFile } from "./run-restore-file";
 import { runRollback } from "./run-rollback";
@@ -16,11 +17,16 @@ export type OutboxHandler = (event: OutboxEventPayload) => Promise<unknown>;
 export function outboxHandlers(deps: ControlDeps): Record<OutboxTopic, OutboxHandler> {
   const { db, env, log } = deps;
   const converge: OutboxHandler = (event) => handleOutboxEvent(db, event, (ids) => deps.enqueue(ids), deps.enqueueAll);
+  // A domain's zone changed: every node's DNS hears it at once, then every node reconciles.
+  const zonesFirst: OutboxHandler = async (event) => {
+    await publishZones({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, log });
+    return converge(event);
+  };
   return {
     "account.reconcile": converge,
     "brand.changed": converge,
     "database.reconcile": converge,
-    "domain.reconcile": converge,
+    "domain.reconcile": zonesFirst,
     "node.changed": converge,
     "node.removed": converge,
     "plan.reconcile": converge,

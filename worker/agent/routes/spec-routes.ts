@@ -7,6 +7,8 @@ import { AgentError } from "../agent-error";
 import { processLogger, toLog, type Log } from "../../../server/observability/logger";
 import type { AgentMetrics } from "../agent-metrics";
 import { converge } from "../converge";
+import { convergeDns } from "../drivers/pdns";
+import { zonesBodySchema } from "../../../server/contract/dns-zone";
 import { startConvergeTimer, type ConvergeTimer } from "../converge-timing";
 import { reloadNginxAndWait } from "../drivers/nginx";
 import type { NodeRoot } from "../node-root";
@@ -81,6 +83,21 @@ export function specRoutes(context: SpecRoutesContext): AgentRoute[] {
             context.converged(spec);
             return answer(specAnswerSchema, summary(results));
           });
+        },
+      },
+    },
+    // The zones alone, outside the converge lock: DNS needs nothing else of the node, and a
+    // record change must not wait behind a converge that installs WordPress (drivers/pdns.ts has
+    // its own lock, and keeps a zone whose served serial is higher than the one sent).
+    {
+      path: "/v1/zones",
+      methods: {
+        PUT: async ({ req }) => {
+          const parsed = zonesBodySchema.safeParse(await readJsonBody(req));
+          if (!parsed.success) {
+            throw new AgentError(422, "INVALID", "The zones are invalid.", parsed.error.issues.map((i) => ({ path: i.path.join(".") || "(zones)", message: i.message })));
+          }
+          return answer(specAnswerSchema, summary(await convergeDns(node, parsed.data.zones)));
         },
       },
     },
