@@ -48,6 +48,8 @@ ensure_cluster_secret() { # like ensure_auth_secret: kept in var/ so agent token
   export -n SHOAL_CLUSTER_SECRET
   SHOAL_APP_ADMIN_KEY="$(purpose_key app-admin)" || die "could not derive the app-admin key"
   export -n SHOAL_APP_ADMIN_KEY
+  SHOAL_CERTIFICATE_KEY="$(purpose_key certificate-key)" || die "could not derive the certificate key"
+  export -n SHOAL_CERTIFICATE_KEY
 }
 
 # The agent API's mutual TLS (server/contract/cluster-tls.ts): the cluster CA in var/cluster-ca
@@ -68,7 +70,7 @@ purpose_key() { # purpose_key PURPOSE : one purpose's key (server/contract/clust
 # `(use_panel_env; exec next ...) &`, so that $! is still the panel's own pid.
 use_panel_env() {
   unset SHOAL_CLUSTER_SECRET
-  export SHOAL_APP_ADMIN_KEY
+  export SHOAL_APP_ADMIN_KEY SHOAL_CERTIFICATE_KEY
 }
 
 # A pid file's process, if it is still alive and still runs `what` (pids are reused).
