@@ -5,7 +5,8 @@
 // starts one in the background for the local cluster and prints its directory URL; the root CA
 // it issues from is written to <dir>/root.pem after every start (Pebble makes a new root each time).
 import { execFile, spawn, type ChildProcess } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { openSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import https from "node:https";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -24,6 +25,8 @@ export type PebbleOptions = {
   listen?: { address: string; port: number };
   /** Certificates' lifetime in seconds (Pebble's default is five years); short to test renewals. */
   validitySeconds?: number;
+  /** Run detached, its output appended to this file (the local cluster's Pebble outlives this script). */
+  logFile?: string;
 };
 
 export type Pebble = {
@@ -81,12 +84,13 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
     // No sleeps before validation, no good nonce refused, no authorization reused: each order
     // runs every step, quickly.
     env: { ...process.env, PEBBLE_VA_NOSLEEP: "1", PEBBLE_WFE_NONCEREJECT: "0", PEBBLE_AUTHZREUSE: "0" },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: opts.logFile ? ["ignore", openSync(opts.logFile, "a"), openSync(opts.logFile, "a")] : ["ignore", "pipe", "pipe"],
+    detached: opts.logFile !== undefined,
   });
   let log = "";
   child.stdout?.on("data", (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
   child.stderr?.on("data", (c: Buffer) => (log = (log + c.toString()).slice(-4000)));
-  const listenerCa = await import("node:fs/promises").then((fs) => fs.readFile(cert, "utf8"));
+  const listenerCa = await readFile(cert, "utf8");
   const directoryUrl = `https://${listen.address}:${listen.port}/dir`;
   const deadline = Date.now() + 10_000;
   let root = "";
@@ -120,10 +124,8 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
 async function main(): Promise<void> {
   const [dir, dnsServer, httpPort] = process.argv.slice(2);
   if (!dir || !dnsServer || !httpPort) throw new Error("usage: pebble.ts <dir> <dnsServer> <httpPort>");
-  const pebble = await startPebble({ dir, dnsServer, httpPort: Number(httpPort) });
+  const pebble = await startPebble({ dir, dnsServer, httpPort: Number(httpPort), logFile: path.join(dir, "pebble.log") });
   await writeFile(path.join(dir, "pebble.pid"), String(pebble.process.pid));
-  pebble.process.stdout?.resume();
-  pebble.process.stderr?.resume();
   pebble.process.unref();
   console.log(pebble.directoryUrl);
   process.exit(0);
