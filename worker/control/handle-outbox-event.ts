@@ -45,6 +45,8 @@ export async function handleOutboxEvent(db: Db, event: OutboxEventPayload, enque
     case "Plan":
     case "Brand":
     case "PlatformSettings":
+    // Every front door serves every certificate (and the site's redirect and HSTS settings).
+    case "Certificate":
       return enqueueAll();
     default:
       // Customers' contact details, ...: nothing on the nodes depends on them.

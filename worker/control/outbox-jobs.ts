@@ -19,6 +19,7 @@ export function outboxHandlers(deps: ControlDeps): Record<OutboxTopic, OutboxHan
   return {
     "account.reconcile": converge,
     "brand.changed": converge,
+    "certificate.changed": converge,
     "database.reconcile": converge,
     "domain.reconcile": converge,
     "node.changed": converge,
