@@ -48,6 +48,8 @@ ensure_cluster_secret() { # like ensure_auth_secret: kept in var/ so agent token
   export -n SHOAL_CLUSTER_SECRET
   SHOAL_APP_ADMIN_KEY="$(purpose_key app-admin)" || die "could not derive the app-admin key"
   export -n SHOAL_APP_ADMIN_KEY
+  SHOAL_CERTIFICATE_KEY="$(purpose_key certificate-key)" || die "could not derive the certificate key"
+  export -n SHOAL_CERTIFICATE_KEY
 }
 
 # The agent API's mutual TLS (server/contract/cluster-tls.ts): the cluster CA in var/cluster-ca
@@ -68,7 +70,7 @@ purpose_key() { # purpose_key PURPOSE : one purpose's key (server/contract/clust
 # `(use_panel_env; exec next ...) &`, so that $! is still the panel's own pid.
 use_panel_env() {
   unset SHOAL_CLUSTER_SECRET
-  export SHOAL_APP_ADMIN_KEY
+  export SHOAL_APP_ADMIN_KEY SHOAL_CERTIFICATE_KEY
 }
 
 # A pid file's process, if it is still alive and still runs `what` (pids are reused).
@@ -104,6 +106,7 @@ stop_leftover_cluster() {
   done
   # The single, unsupervised worker of earlier versions.
   stop_pid_file "$VAR/control.pid" worker/control/main.ts
+  stop_pid_file "$VAR/pebble/pebble.pid" /usr/bin/pebble
   stop_cluster_masters
 }
 
@@ -232,6 +235,18 @@ register_cluster_nodes() {
     { cat "$VAR/register-nodes.log"; die "could not register the nodes in Postgres"; }
 }
 
+# The local ACME server (Debian's pebble, scripts/cluster/pebble.ts): the control workers order
+# every site's certificate from it, and nothing contacts a public CA. It resolves names through
+# node-1's PowerDNS and fetches HTTP-01 answers from the front doors' port 80. Pebble makes a new
+# root at every start: var/pebble/root.pem is what a browser or curl must trust (curl --cacert).
+start_pebble() {
+  ensure_apt pebble
+  stop_pid_file "$VAR/pebble/pebble.pid" /usr/bin/pebble
+  SHOAL_ACME_DIRECTORY_URL="$(tsx_node scripts/cluster/pebble.ts "$VAR/pebble" "${SHOAL_ACME_DNS_SERVER:-127.0.1.1:53}" "${NODE_HTTP_PORT:-80}")" ||
+    die "pebble did not start (scripts/cluster/pebble.ts; see var/pebble/pebble.log)"
+  say "ACME (Pebble) at $SHOAL_ACME_DIRECTORY_URL; its root for issued certificates: var/pebble/root.pem"
+}
+
 # Two control workers, so that one dying (or being restarted by its supervisor) stops nothing: they
 # share the queues, and a node's reconcile or a schedule's round runs under a lease (node-lock.ts).
 CONTROL_WORKERS="${CONTROL_WORKERS:-2}"
@@ -246,7 +261,8 @@ start_control_worker() {
   tsx_node scripts/cluster/build-agent.ts control || die "could not bundle the control worker (scripts/cluster/build-agent.ts)"
   for ((j = 1; j <= CONTROL_WORKERS; j++)); do
     # /metrics on a free loopback port, which the worker logs ("metrics on http://127.0.0.1:N/metrics").
-    SHOAL_CLUSTER_SECRET="$SHOAL_CLUSTER_SECRET" SHOAL_CLUSTER_TLS_DIR="$VAR/cluster-tls" SHOAL_QUEUE_PREFIX="${SHOAL_QUEUE_PREFIX:-shoal}" SHOAL_METRICS_PORT="${SHOAL_METRICS_PORT:-0}" \
+    SHOAL_CLUSTER_SECRET="$SHOAL_CLUSTER_SECRET" SHOAL_CLUSTER_TLS_DIR="$VAR/cluster-tls" \
+    SHOAL_ACME_DIRECTORY_URL="${SHOAL_ACME_DIRECTORY_URL:-}" SHOAL_ACME_CA_FILE="$VAR/pebble/listener-ca.pem" SHOAL_QUEUE_PREFIX="${SHOAL_QUEUE_PREFIX:-shoal}" SHOAL_METRICS_PORT="${SHOAL_METRICS_PORT:-0}" \
       supervised "control-$j" "$VAR/control-$j.log" "$VAR/control-$j.pid" node "$ROOT/var/build/control.mjs"
   done
   CONTROL_WORKER_RUNNING=1

@@ -129,6 +129,8 @@ setup_common() {
   ensure_node_deps
   # Issues the cluster CA's certificates (scripts/cluster/cluster-ca.ts), for npm start and tests.
   ensure_apt openssl
+  # The local ACME server the HTTPS tests and `npm start` order certificates from.
+  ensure_apt pebble
   ensure_postgres
   ensure_redis
   ensure_auth_secret

@@ -37,6 +37,7 @@ stop() {
   if [ "$cluster_started" = 1 ]; then
     say "stopping the nodes' nginx, php-fpm, MariaDB and PowerDNS"
     stop_cluster_masters
+    stop_pid_file "$VAR/pebble/pebble.pid" /usr/bin/pebble
     rm -f "$VAR"/node-*.pid "$VAR"/control*.pid "$VAR/panel.pid"
   fi
 }
@@ -60,6 +61,7 @@ wait_port 127.0.0.1 "$PORT" 60 || { tail -40 "$VAR/panel.log"; die "the panel di
 
 wait_cluster_agents
 register_cluster_nodes
+start_pebble
 start_control_worker
 
 nodes_list=""

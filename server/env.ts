@@ -33,6 +33,16 @@ const schema = z.object({
       .refine((v) => v.startsWith("shoal-key:app-admin:"), "SHOAL_APP_ADMIN_KEY must be the app-admin key (shoal-key:app-admin:...), not the cluster secret or another purpose's key")
       .optional(),
   ),
+  /// The certificate-key purpose key: encrypts the private key of a certificate a customer
+  /// uploads before it is stored (control workers derive the same key from the cluster secret to
+  /// ship it to the edges). Without it, uploads answer PRECONDITION_FAILED.
+  SHOAL_CERTIFICATE_KEY: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z
+      .string()
+      .refine((v) => v.startsWith("shoal-key:certificate-key:"), "SHOAL_CERTIFICATE_KEY must be the certificate-key key (shoal-key:certificate-key:...), not the cluster secret or another purpose's key")
+      .optional(),
+  ),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -19,7 +19,7 @@ import { createHmac } from "node:crypto";
 
 export const minClusterSecretLength = 32;
 
-export const secretPurposes = ["app-admin"] as const;
+export const secretPurposes = ["app-admin", "certificate-key"] as const;
 export type SecretPurpose = (typeof secretPurposes)[number];
 
 const keyPrefix = "shoal-key:";
@@ -74,4 +74,12 @@ export function databasePassword(clusterSecret: string, databaseUserId: string):
 /** The first admin password of an installed app, by the Site's id (24 characters); `secret`: the cluster secret or the app-admin key. */
 export function appAdminPassword(secret: string, siteId: string): string {
   return mac(keyFor(secret, "app-admin"), "app-admin", siteId).slice(0, 24);
+}
+
+/**
+ * The AES-256 key that encrypts certificates' private keys at rest (32 bytes); `secret`: the
+ * cluster secret (control workers) or the certificate-key purpose key (the panel, for uploads).
+ */
+export function certificateEncryptionKey(secret: string): Buffer {
+  return createHmac("sha256", keyFor(secret, "certificate-key")).update("certificate-key\0aes-256-gcm", "utf8").digest();
 }

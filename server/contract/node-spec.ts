@@ -253,6 +253,46 @@ const replicaSpecSchema = z.strictObject({
   accountId: objectIdSchema,
 });
 
+/** A certificate id: the Certificate row's id (a cuid), also its file names on the node. */
+const pemText = (label: string) =>
+  z
+    .string()
+    .max(65_536, "Must be at most 65536 characters.")
+    .refine((value) => new RegExp(`^(?:-----BEGIN ${label}-----\\n[A-Za-z0-9+/=\\n]+-----END ${label}-----\\n)+$`).test(value), `Must be PEM ${label} blocks.`);
+
+/**
+ * A certificate every front door serves (SNI picks it by name), with the site's HTTPS settings for
+ * the same names: "Redirect HTTP to HTTPS" and HSTS act only where a certificate is served.
+ */
+const certificateSpecSchema = z.strictObject({
+  id: objectIdSchema,
+  /** The names it is served for: the site's domains it covers (a name is on one certificate only). */
+  domains: z.array(asciiDomainSchema).min(1).max(100),
+  /** Leaf then intermediates. */
+  chain: pemText("CERTIFICATE"),
+  /** PKCS#8; written 0600 root on the node. */
+  key: pemText("PRIVATE KEY"),
+  redirectHttps: z.boolean().default(false),
+  hsts: z.boolean().default(false),
+});
+
+/**
+ * An HTTP-01 answer: every front door serves `keyAuthorization` at
+ * /.well-known/acme-challenge/<token>, so the CA may reach any node. The token is base64url
+ * (RFC 8555 section 8.3), which is also a safe file name.
+ */
+const acmeChallengeSpecSchema = z.strictObject({
+  token: z.string().regex(/^[A-Za-z0-9_-]{16,128}$/, "Must be 16-128 base64url characters."),
+  keyAuthorization: z.string().regex(/^[A-Za-z0-9_-]{16,128}\.[A-Za-z0-9_-]{43}$/, "Must be <token>.<thumbprint> in base64url."),
+});
+
+export const tlsSpecSchema = z.strictObject({
+  certificates: z.array(certificateSpecSchema).max(10_000),
+  challenges: z.array(acmeChallengeSpecSchema).max(1000),
+});
+export type TlsSpec = z.infer<typeof tlsSpecSchema>;
+export type CertificateSpec = TlsSpec["certificates"][number];
+
 function duplicates<T>(values: readonly T[]): Set<T> {
   const seen = new Set<T>();
   const repeated = new Set<T>();
@@ -279,6 +319,8 @@ export const nodeSpecSchema = z
      * domain), converged into its local store (worker/agent/drivers/pdns.ts).
      */
     zones: z.array(zoneSpecSchema).max(20000).default([]),
+    /** Every front door serves every certificate: the same section on every node. */
+    tls: tlsSpecSchema.default({ certificates: [], challenges: [] }),
   })
   .superRefine((spec, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -338,6 +380,19 @@ export const nodeSpecSchema = z
     const repeatedZones = duplicates(spec.zones.map((z) => z.name));
     spec.zones.forEach((z, i) => {
       if (repeatedZones.has(z.name)) issue(["zones", i, "name"], `Zone "${z.name}" appears more than once.`);
+    });
+    const repeatedCerts = duplicates(spec.tls.certificates.map((c) => c.id));
+    const certDomains = duplicates(spec.tls.certificates.flatMap((c) => [...new Set(c.domains)]));
+    spec.tls.certificates.forEach((c, i) => {
+      if (repeatedCerts.has(c.id)) issue(["tls", "certificates", i, "id"], `Certificate id "${c.id}" appears more than once.`);
+      c.domains.forEach((d, j) => {
+        if (certDomains.has(d)) issue(["tls", "certificates", i, "domains", j], `Domain "${d}" is on more than one certificate.`);
+      });
+    });
+    const repeatedTokens = duplicates(spec.tls.challenges.map((c) => c.token));
+    spec.tls.challenges.forEach((c, i) => {
+      if (repeatedTokens.has(c.token)) issue(["tls", "challenges", i, "token"], "This token appears more than once.");
+      if (!c.keyAuthorization.startsWith(`${c.token}.`)) issue(["tls", "challenges", i, "keyAuthorization"], "Must start with the token.");
     });
 
     const repeatedDatabaseIds = duplicates(spec.databases.map((d) => d.id));

@@ -43,6 +43,12 @@ const stepWork: Readonly<Record<StepKind, (target: string) => string>> = {
   [stepKind.seed]: (t) => `adding a standby copy of ${t}`,
   [stepKind.unplace]: (t) => `removing a spare copy of ${t}`,
   [stepKind.clean]: (t) => `removing a spare copy of ${t}`,
+  [stepKind.dnsCheck]: (t) => `checking that ${t} points at this cluster`,
+  [stepKind.acmeOrder]: (t) => `ordering a certificate for ${t}`,
+  [stepKind.challenge]: (t) => `publishing the certificate check for ${t}`,
+  [stepKind.validate]: (t) => `having the certificate authority check ${t}`,
+  [stepKind.finalize]: (t) => `getting the certificate for ${t}`,
+  [stepKind.deploy]: (t) => `putting the certificate for ${t} on every server`,
 };
 
 /** What each operation does, in the same words; by its stored kind. */

@@ -18,6 +18,7 @@ export const operationKind = {
   domainDelete: "domain.delete",
   databaseCreate: "database.create",
   databaseDelete: "database.delete",
+  certificateIssue: "certificate.issue",
 } as const;
 export type OperationKind = (typeof operationKind)[keyof typeof operationKind];
 export const operationKinds: readonly OperationKind[] = Object.values(operationKind);
@@ -36,6 +37,7 @@ export const operationKindLabels: Readonly<Record<OperationKind, string>> = {
   "domain.delete": "Removing domain",
   "database.create": "Creating database",
   "database.delete": "Removing database",
+  "certificate.issue": "Getting an HTTPS certificate",
 };
 
 /** Step kinds, by a name code can use. A kind shared by several operations ("route") is one entry. */
@@ -75,6 +77,13 @@ export const stepKind = {
   seed: "seed",
   unplace: "unplace",
   clean: "clean",
+  // A certificate order (worker/control/acme/issue-certificate.ts).
+  dnsCheck: "DNS points here",
+  acmeOrder: "order",
+  challenge: "HTTP-01 challenge on every edge",
+  validate: "CA validates",
+  finalize: "certificate issued",
+  deploy: "live on every edge",
 } as const;
 export type StepKind = (typeof stepKind)[keyof typeof stepKind];
 export const stepKinds: readonly StepKind[] = Object.values(stepKind);
@@ -174,3 +183,6 @@ export const releaseReplicaStepKinds = [stepKind.unplace, stepKind.clean] as con
 
 /** Operation kinds that change a site's live node: the last one finished is the site's last move. */
 export const siteRelocationKinds = [operationKind.siteMove, operationKind.siteFailover] as const satisfies readonly OperationKind[];
+
+/** A certificate order's steps, in order. */
+export const certificateStepKinds = [stepKind.dnsCheck, stepKind.acmeOrder, stepKind.challenge, stepKind.validate, stepKind.finalize, stepKind.deploy] as const satisfies readonly StepKind[];

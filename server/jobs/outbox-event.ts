@@ -10,6 +10,7 @@ export const OUTBOX_EVENT_JOB = "outbox-event";
  */
 export const OUTBOX_TOPICS = [
   "account.reconcile",
+  "certificate.changed",
   "brand.changed",
   "database.reconcile",
   "domain.reconcile",

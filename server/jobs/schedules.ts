@@ -21,6 +21,8 @@ export const SCHEDULES = {
   balance: { id: "balance", every: 15_000 },
   /** Sites short of their plan's copies get new replicas, a returning node's surplus is released (worker/control/re-replicate.ts). */
   rereplicate: { id: "rereplicate", every: 2_000 },
+  /** Certificates: new sites get a row, and due orders (first, renewal, retry) run (worker/control/acme/). */
+  certificates: { id: "certificates", every: 2_000 },
 } as const satisfies Record<string, { id: string } & Pick<RepeatOptions, "every">>;
 
 /** A schedule's id, which is also its job name. */

@@ -21,6 +21,7 @@ process.env.AUTH_SECRET ??= "test-secret-test-secret-test-secret-0123456789";
 // which lets site.revealAppAdmin derive app passwords.
 process.env.SHOAL_CLUSTER_SECRET ??= "test-cluster-secret-test-cluster-secret-0123";
 process.env.SHOAL_APP_ADMIN_KEY ??= purposeKey(process.env.SHOAL_CLUSTER_SECRET, "app-admin");
+process.env.SHOAL_CERTIFICATE_KEY ??= purposeKey(process.env.SHOAL_CLUSTER_SECRET, "certificate-key");
 // Its own BullMQ queues too (the panel's questions to nodes, server/jobs/node-read.ts), so files
 // running at once, or a dev cluster on this Redis, never take each other's jobs.
 process.env.SHOAL_QUEUE_PREFIX ??= name;

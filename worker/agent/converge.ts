@@ -15,6 +15,7 @@ import * as phpFpm from "./drivers/php-fpm";
 import { convergeDns, stopPdns } from "./drivers/pdns";
 import { ensureSendmail } from "./drivers/sendmail";
 import * as siteStore from "./drivers/site-store";
+import * as tls from "./drivers/tls";
 import * as unixUser from "./drivers/unix-user";
 import { ensureNodeLayout, type NodeRoot } from "./node-root";
 import { ensureAccountQuotas, readLimitRecords, removeAccountQuota } from "./storage/account-quota";
@@ -94,6 +95,7 @@ export async function observeNode(node: NodeRoot, documentRoots: ReadonlyMap<str
     siteStores,
     mariadb: recheck && !recheck.mariadb ? recheck.previous.mariadb : await observeMariadb(node),
     appMarkers,
+    tls: await tls.observeTls(node),
   };
 }
 
@@ -165,6 +167,12 @@ async function applyStep(node: NodeRoot, step: Step): Promise<void> {
       return phpFpm.stopPhpFpm(node, step.username);
     case "installVhost":
       return nginx.installVhost(node, step.siteId, step.content);
+    case "installCertificate":
+      return tls.installCertificate(node, step.certificateId, step.files);
+    case "writeTlsConf":
+      return tls.writeTlsConf(node, step.content);
+    case "writeChallenges":
+      return tls.writeChallenges(node, step.answers);
     case "startNginx":
       return nginx.startNginx(node);
     case "reloadNginx":

@@ -15,7 +15,10 @@ export function reloadCause(step: Step): string | null {
   switch (step.kind) {
     case "writeNginxMain":
     case "installVhost":
+    case "writeTlsConf":
       return "nginx";
+    case "installCertificate":
+      return step.files === null ? null : "nginx";
     case "writePhpFpmMain":
       return step.content === null ? null : `php-fpm:${step.username}`;
     case "installPool":

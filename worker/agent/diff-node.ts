@@ -1,6 +1,8 @@
 import { nativePasswordHash, userHost } from "./drivers/mariadb";
 import { renderNginxConf, renderVhost } from "./drivers/nginx";
 import { renderPhpFpmConf, renderPool } from "./drivers/php-fpm";
+import type { ObservedTls } from "./drivers/tls";
+import { certificateFiles, challengeFiles, renderTlsConf } from "../edge/render-tls";
 import { limitsMatch, type ObservedLimits } from "./drivers/cgroup";
 import { renderEgressRules, type NodeGroup } from "./drivers/egress";
 import type { ObservedSiteStore } from "./drivers/site-store";
@@ -35,6 +37,8 @@ export type DesiredNode = {
   databases: { name: string; users: { username: string; password: string; locked: boolean }[] }[];
   /** Sites kept here as snapshots only (spec.replicas): the account exists, nothing is served. */
   replicas: { id: string; username: string }[];
+  /** The front door's TLS (worker/edge/render-tls.ts): tls.conf, certificate files by id, challenge answers by token. */
+  tls: { conf: string; certificates: Record<string, { chain: string; key: string }>; challenges: Record<string, string> };
   /** The bench's node without limits (node-root.ts): no egress rules, cgroup limits or disk quotas. */
   unconfined?: true;
 };
@@ -64,6 +68,7 @@ export type ObservedNode = {
    * read; a site without a marker is absent.
    */
   appMarkers: Record<string, string | null>;
+  tls: ObservedTls;
 };
 
 export type Step =
@@ -81,6 +86,9 @@ export type Step =
   | { kind: "reloadPhpFpm"; username: string; sockets: string[]; goneSockets: string[] }
   | { kind: "stopPhpFpm"; username: string }
   | { kind: "installVhost"; siteId: string; content: string | null }
+  | { kind: "installCertificate"; certificateId: string; files: { chain: string; key: string } | null }
+  | { kind: "writeTlsConf"; content: string }
+  | { kind: "writeChallenges"; answers: Record<string, string> }
   | { kind: "startNginx" }
   | { kind: "reloadNginx" }
   | { kind: "startMariadb" }
@@ -145,6 +153,7 @@ export function planNode(node: NodeRoot, spec: NodeSpec, group: NodeGroup): Desi
       })),
     })),
     replicas: spec.replicas.map((r) => ({ id: r.siteId, username: account(r.accountId).username })),
+    tls: { conf: renderTlsConf(node, spec.tls), certificates: certificateFiles(spec.tls), challenges: challengeFiles(spec.tls) },
     ...(node.unconfined ? { unconfined: true as const } : {}),
   };
 }
@@ -177,7 +186,7 @@ export function diffNode(observed: ObservedNode, desired: DesiredNode): Step[] {
   const desiredSites = desired.sites.filter((s) => !moved.has(s.id));
   const keep = new Set(desired.sites.map((s) => s.id));
   steps.push(...poolSteps(observed, desired, desiredSites, keep));
-  steps.push(...vhostSteps(observed, desired, desiredSites, keep));
+  steps.push(...vhostSteps(observed, desired, desiredSites, keep, tlsSteps(observed, desired)));
   steps.push(...databaseSteps(observed, desired));
   steps.push(...appSteps(observed, desiredSites));
   steps.push(...leftoverStoreSteps(observed, desired, keep));
@@ -307,9 +316,9 @@ function poolSteps(observed: ObservedNode, desired: DesiredNode, desiredSites: D
 }
 
 /** nginx vhosts: one per site, active or suspended; then a start, or a reload when anything changed. */
-function vhostSteps(observed: ObservedNode, desired: DesiredNode, desiredSites: DesiredSite[], keep: Set<string>): Step[] {
-  const steps: Step[] = [];
-  let vhostsChanged = false;
+function vhostSteps(observed: ObservedNode, desired: DesiredNode, desiredSites: DesiredSite[], keep: Set<string>, tls: { before: Step[]; after: Step[] }): Step[] {
+  const steps: Step[] = [...tls.before];
+  let vhostsChanged = tls.before.some((s) => s.kind !== "writeChallenges");
   for (const site of desiredSites) {
     if ((observed.nginx.vhosts[site.id] ?? null) !== site.vhost) {
       steps.push({ kind: "installVhost", siteId: site.id, content: site.vhost });
@@ -324,7 +333,33 @@ function vhostSteps(observed: ObservedNode, desired: DesiredNode, desiredSites: 
   }
   if (!observed.nginx.running) steps.push({ kind: "startNginx" });
   else if (vhostsChanged || observed.nginx.main !== desired.nginxMain) steps.push({ kind: "reloadNginx" });
-  return steps;
+  return [...steps, ...tls.after];
+}
+
+/**
+ * The front door's TLS: new and changed certificates, then tls.conf that names them, before the
+ * reload; certificates no longer named go after it (the running config still reads them until
+ * then). Challenge answers are static files: no reload, first, so an order is never kept waiting
+ * behind a reload.
+ */
+function tlsSteps(observed: ObservedNode, desired: DesiredNode): { before: Step[]; after: Step[] } {
+  const before: Step[] = [];
+  const after: Step[] = [];
+  const seenChallenges = observed.tls.challenges;
+  const wantedChallenges = desired.tls.challenges;
+  const sameAnswers =
+    Object.keys(seenChallenges).length === Object.keys(wantedChallenges).length &&
+    Object.entries(wantedChallenges).every(([token, answer]) => seenChallenges[token] === answer);
+  if (!sameAnswers) before.push({ kind: "writeChallenges", answers: wantedChallenges });
+  for (const [id, files] of Object.entries(desired.tls.certificates).sort()) {
+    const seen = observed.tls.certificates[id];
+    if (seen?.chain !== files.chain || seen.key !== files.key) before.push({ kind: "installCertificate", certificateId: id, files });
+  }
+  if (observed.tls.conf !== desired.tls.conf) before.push({ kind: "writeTlsConf", content: desired.tls.conf });
+  for (const id of Object.keys(observed.tls.certificates).sort()) {
+    if (!(id in desired.tls.certificates)) after.push({ kind: "installCertificate", certificateId: id, files: null });
+  }
+  return { before, after };
 }
 
 /**
@@ -448,6 +483,12 @@ export function describeStep(step: Step): string {
       return `stop php-fpm of ${step.username}`;
     case "installVhost":
       return step.content === null ? `remove vhost ${step.siteId}` : `write vhost ${step.siteId}`;
+    case "installCertificate":
+      return step.files === null ? `remove certificate ${step.certificateId}` : `write certificate ${step.certificateId}`;
+    case "writeTlsConf":
+      return "write the front door's TLS config";
+    case "writeChallenges":
+      return `write ${Object.keys(step.answers).length} ACME challenge answer(s)`;
     case "startNginx":
       return "start nginx";
     case "reloadNginx":
@@ -497,6 +538,9 @@ export function stepObjects(step: Step, spec: NodeSpec): StepObject[] {
     case "startNginx":
     case "reloadNginx":
     case "startMariadb":
+    case "installCertificate":
+    case "writeTlsConf":
+    case "writeChallenges":
       return [];
     case "ensureAccount":
     case "removeAccount":

@@ -25,6 +25,8 @@ export const nodeConfigSchema = z.strictObject({
   // The front door: every hosted domain's public port (80 in the cluster). It proxies to the
   // backend port of the node that serves the site, or to the agent's hold service.
   httpPort: z.number().int().min(1).max(65535),
+  // The front door's TLS listener (443 in the cluster): every site with a certificate, by SNI.
+  httpsPort: z.number().int().min(1).max(65535).default(443),
   // The site vhosts. Only front doors (and the hold service) talk to it, so a request makes
   // exactly one hop. Defaults are fixed numbers, not derived from httpPort, so that a node's
   // ports are what its config says, the same on every node of a cluster.
@@ -55,9 +57,9 @@ export const nodeConfigSchema = z.strictObject({
   // node that hosts strangers.
   unconfined: z.boolean().default(false),
 }).superRefine((config, ctx) => {
-  const ports = [config.httpPort, config.backendPort, config.holdPort];
+  const ports = [config.httpPort, config.httpsPort, config.backendPort, config.holdPort];
   if (new Set(ports).size !== ports.length) {
-    ctx.addIssue({ code: "custom", path: ["backendPort"], message: "httpPort, backendPort and holdPort must differ." });
+    ctx.addIssue({ code: "custom", path: ["backendPort"], message: "httpPort, httpsPort, backendPort and holdPort must differ." });
   }
 });
 /** What callers pass (the edge fields have defaults); nodeRoot() returns the filled-in config. */
@@ -84,6 +86,15 @@ export function nodeRoot(input: NodeConfig) {
     // The front door's route table (written by PUT /v1/routes) and the nginx file rendered from it.
     routesFile: join("etc/routes.json"),
     edgeConf: join("etc/nginx/edge.conf"),
+    // The front door's TLS servers and the HTTPS settings' maps (worker/edge/render-tls.ts), and
+    // the certificates they name: <id>.crt world-readable, <id>.key root's alone (0600).
+    tlsConf: join("etc/nginx/tls.conf"),
+    certDir: join("etc/nginx/certs"),
+    certFile: (id: string) => join("etc/nginx/certs", `${id}.crt`),
+    certKeyFile: (id: string) => join("etc/nginx/certs", `${id}.key`),
+    // HTTP-01 answers, one file per token; nginx serves <acmeRoot>/.well-known/acme-challenge/<token>.
+    acmeRoot: join("etc/nginx/acme"),
+    acmeChallengeDir: join("etc/nginx/acme/.well-known/acme-challenge"),
     // Read by the metrics collector: one line per front-door request, format shoal_edge.
     edgeAccessLog: join("log/edge-access.log"),
     nginxPid: join("run/nginx.pid"),
@@ -174,6 +185,12 @@ export async function ensureNodeLayout(node: NodeRoot): Promise<void> {
     [node.nginxDir, wwwData, 0o710],
     // Vhosts name every site and domain of the node: root (nginx's master) reads them.
     [node.vhostDir, 0, 0o700],
+    // Private keys: the master (root) reads them; the workers never do.
+    [node.certDir, 0, 0o700],
+    // Challenge answers are public: the workers serve them.
+    [node.acmeRoot, wwwData, 0o750],
+    [path.dirname(node.acmeChallengeDir), wwwData, 0o750],
+    [node.acmeChallengeDir, wwwData, 0o750],
     [path.dirname(node.suspendedPage), wwwData, 0o750],
     [node.phpFpmDir, 0, 0o700],
     [node.phpFpmAccountsDir, 0, 0o700],

@@ -3,7 +3,8 @@ import type { Prisma } from "../../server/generated/prisma/client";
 import { appCatalog } from "../../server/domain/app-catalog";
 import { providerFromBrand } from "../../server/domain/provider";
 import { appAdminPassword, databasePassword } from "../../server/contract/cluster-secrets";
-import { ipv4OrCidrSchema, type AccountSpecInput, type DatabaseSpecInput, type EgressSpec, type NodeSpecInput, type SiteSpecInput } from "../../server/contract/node-spec";
+import { asciiDomainSchema, ipv4OrCidrSchema, type AccountSpecInput, type DatabaseSpecInput, type EgressSpec, type NodeSpecInput, type SiteSpecInput } from "../../server/contract/node-spec";
+import { openPrivateKey } from "../../server/services/certificate/certificate-key-box";
 import { readPlatformSettings } from "../../server/services/settings/read-platform-settings";
 import { controlAddresses } from "./control-addresses";
 import { buildZones } from "./build-zones";
@@ -124,6 +125,38 @@ async function egressSpec(db: Db): Promise<EgressSpec> {
   return { allow: settings.egressAllow, clusterAddresses: [...new Set(addresses)].sort() };
 }
 
+/**
+ * The front doors' certificates and open HTTP-01 answers: the same for every node (any node is a
+ * door for any site). A certificate is served from issue until it expires, whatever its latest
+ * order says; a name is on one certificate only (the oldest keeps it).
+ */
+export async function tlsSpec(db: Db, clusterSecret: string, now = new Date()): Promise<NonNullable<NodeSpecInput["tls"]>> {
+  const [certificates, challenges] = await Promise.all([
+    db.certificate.findMany({
+      where: { chainPem: { not: null }, keyEncrypted: { not: null }, notAfter: { gt: now }, site: { deletedAt: null, status: { not: "TERMINATED" }, domain: { deletedAt: null } } },
+      orderBy: { createdAt: "asc" },
+      select: { id: true, domains: true, chainPem: true, keyEncrypted: true, site: { select: { redirectHttps: true, hsts: true } } },
+    }),
+    db.acmeChallenge.findMany({ where: { expiresAt: { gt: now } }, orderBy: { token: "asc" }, select: { token: true, keyAuthorization: true } }),
+  ]);
+  const taken = new Set<string>();
+  const specs = [];
+  for (const c of certificates) {
+    const domains = c.domains.filter((d) => asciiDomainSchema.safeParse(d).success && !taken.has(d));
+    if (domains.length === 0) continue;
+    domains.forEach((d) => taken.add(d));
+    specs.push({
+      id: c.id,
+      domains,
+      chain: c.chainPem!,
+      key: openPrivateKey(clusterSecret, c.id, c.keyEncrypted!),
+      redirectHttps: c.site.redirectHttps,
+      hsts: c.site.hsts,
+    });
+  }
+  return { certificates: specs, challenges };
+}
+
 export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: string, exclude: SpecExclusions = new Set()): Promise<BuiltNodeSpec> {
   const [[placements, replicaPlacements, databases, blockedResellers, holds], { zones }] = await Promise.all([readNodeRows(db, nodeId), buildZones(db)]);
   const sites = placements.map((p) => p.site).filter((s) => !exclude.has(s.id) && s.domain.deletedAt === null);
@@ -185,6 +218,8 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
       // Only when there are any, so a node without replicas gets the spec shape it always had.
       ...(replicas.length ? { replicas: replicas.filter((r) => kept.has(r.accountId)).map((r) => ({ siteId: r.id, accountId: r.accountId })) } : {}),
       egress: await egressSpec(db),
+      // Only when there is something to serve, like replicas.
+      ...(await tlsSpec(db, clusterSecret).then((t) => (t.certificates.length || t.challenges.length ? { tls: t } : {}))),
       // Only when there are any, like replicas.
       ...(held.size ? { held: [...held].sort() } : {}),
       zones,

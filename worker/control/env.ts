@@ -52,6 +52,15 @@ export const controlEnvSchema = z.object({
       (v) => v.split(",").every((a) => a.trim() === "" || ipv4OrCidrSchema.safeParse(a.trim()).success),
       "SHOAL_CONTROL_ADDRESSES must be IPv4 addresses or CIDR blocks, separated by commas.",
     ),
+  /**
+   * The ACME directory certificates are ordered from (Pebble's in tests and `npm start`,
+   * scripts/cluster/pebble.ts). Unset: no certificate is ordered (uploaded ones are still served).
+   */
+  SHOAL_ACME_DIRECTORY_URL: z.preprocess((v) => (v === "" ? undefined : v), z.url().optional()),
+  /** PEM file of the CA that signed the ACME server's own TLS certificate, when it is not a public one (Pebble's). */
+  SHOAL_ACME_CA_FILE: z.string().optional(),
+  /** The DNS server ("address:port") that says whether a domain points here: node-1's PowerDNS locally. */
+  SHOAL_ACME_DNS_SERVER: z.string().regex(/^[0-9.]+:[0-9]{1,5}$/, "SHOAL_ACME_DNS_SERVER must be address:port.").default("127.0.1.1:53"),
   /** The balancer's period and settings (balance.ts): SHOAL_BALANCE_TICK_MS, SHOAL_BALANCER_SETTINGS. */
   ...balancerEnv,
   /** /metrics (control-metrics.ts): SHOAL_METRICS_PORT, _HOST, _TOKEN. */

@@ -43,12 +43,14 @@ export async function handleOutboxEvent(db: Db, event: OutboxEventPayload, enque
     // Suspension of a reseller reaches every account below it, and a brand's name and support
     // address are on its customers' suspended pages: on any node. Every node's egress rules list
     // every node's address and the admin's allow list, so a node's change or the platform
-    // settings' reach them all; a plan's limits reach each node its accounts are on.
+    // settings' reach them all; a plan's limits reach each node its accounts are on. Every front
+    // door serves every certificate (with the site's redirect and HSTS settings).
     case "Node":
     case "Reseller":
     case "Plan":
     case "Brand":
     case "PlatformSettings":
+    case "Certificate":
       return enqueueAll();
     default:
       // Customers' contact details, ...: nothing on the nodes depends on them.

@@ -25,6 +25,7 @@ export function outboxHandlers(deps: ControlDeps): Record<OutboxTopic, OutboxHan
   return {
     "account.reconcile": converge,
     "brand.changed": converge,
+    "certificate.changed": converge,
     "database.reconcile": converge,
     "domain.reconcile": zonesFirst,
     "node.changed": converge,

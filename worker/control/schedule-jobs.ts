@@ -1,5 +1,10 @@
 import type { Job, Queue } from "bullmq";
 import { SCHEDULES, type ScheduleId } from "../../server/jobs/schedules";
+import { readFileSync } from "node:fs";
+import https from "node:https";
+import * as acme from "acme-client";
+import { ensureCertificateRows } from "./acme/ensure-certificate-rows";
+import { orderDueCertificates } from "./acme/renew-certificates";
 import { balanceTick } from "./balance";
 import { errorText, type ControlDeps } from "./control-deps";
 import { leaseKey, underLease, type LeasedRun } from "./node-lock";
@@ -48,6 +53,18 @@ export function scheduleJobs(deps: ControlDeps): ScheduleJobs {
       every: env.SHOAL_USAGE_TICK_MS,
       lease: { ttlMs: 60_000, onError: logged("usage") },
       run: () => collectUsage(db, env.SHOAL_CLUSTER_SECRET, { log }),
+    },
+    // Two overlapping rounds could order the same certificate twice.
+    certificates: {
+      lease: { ttlMs: 120_000, onError: logged("certificates: round failed") },
+      run: async () => {
+        await ensureCertificateRows(db);
+        const directoryUrl = env.SHOAL_ACME_DIRECTORY_URL;
+        if (!directoryUrl) return;
+        // acme-client has one HTTP client per process: it trusts the ACME server's CA from here on.
+        if (env.SHOAL_ACME_CA_FILE && !acme.axios.defaults.httpsAgent) acme.axios.defaults.httpsAgent = new https.Agent({ ca: readFileSync(env.SHOAL_ACME_CA_FILE, "utf8") });
+        await orderDueCertificates({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET, directoryUrl, dnsServer: env.SHOAL_ACME_DNS_SERVER, publish: deps.enqueueAll, log });
+      },
     },
     // Overlapping ticks would take the same sites' snapshots twice.
     snapshots: {

@@ -113,7 +113,48 @@ export function renderFrontDoor(node: NodeRoot): string {
     # The front door (render-edge.ts). An unknown host gets a plain 404 page, never some other site.
     server {
 ${listens}        server_name _;
-        access_log ${node.edgeAccessLog} shoal_edge buffer=32k flush=1s;
+${frontDoorBody(node, "http")}    }
+`;
+}
+
+/**
+ * What every front-door server does, plain or TLS (render-tls.ts renders a server per certificate
+ * around this same body). On plain HTTP it also answers ACME HTTP-01 challenges from the files the
+ * agent writes (a token none of ours falls through to the site, which may answer its own) and
+ * sends a site that asked for it to HTTPS.
+ */
+export function frontDoorBody(node: NodeRoot, scheme: "http" | "https"): string {
+  const httpsAuthority = node.httpsPort === 443 ? "$host" : `$host:${node.httpsPort}`;
+  const plainOnly =
+    scheme === "http"
+      ? `        location ^~ /.well-known/acme-challenge/ {
+            root ${node.acmeRoot};
+            default_type "text/plain";
+            add_header X-Edge ${node.address} always;
+            try_files $uri @shoal_site;
+        }
+        location @shoal_site {
+            if ($http_x_edge) {
+                return 508 ${quoted(loopPage)};
+            }
+            if ($shoal_route = "") {
+                return 404 ${quoted(unknownHostPage)};
+            }
+            proxy_pass http://$shoal_route;
+        }
+`
+      : "";
+  const redirect =
+    scheme === "http"
+      ? `            if ($shoal_https_redirect) {
+                return 308 https://${httpsAuthority}$request_uri;
+            }
+`
+      : "";
+  // HSTS only over TLS (a browser ignores it on plain HTTP); an empty value adds no header.
+  const hsts = scheme === "https" ? `        add_header Strict-Transport-Security $shoal_hsts always;
+` : "";
+  return `        access_log ${node.edgeAccessLog} shoal_edge buffer=32k flush=1s;
         # The pages below are returned as text; proxied responses keep their own Content-Type.
         types { }
         default_type "text/html; charset=utf-8";
@@ -129,7 +170,7 @@ ${listens}        server_name _;
         proxy_set_header X-Forwarded-Proto $scheme;
         proxy_set_header X-Edge ${node.address};
         add_header X-Edge ${node.address} always;
-        # A node on the cluster's network takes a connection in well under a millisecond; this
+${hsts}        # A node on the cluster's network takes a connection in well under a millisecond; this
         # leaves room for one lost SYN (sent again after a second). Each of a backend's two
         # entries gets it, so a node that takes no connection costs 4 s before its GETs wait.
         proxy_connect_timeout 2s;
@@ -139,11 +180,11 @@ ${listens}        server_name _;
         # (each has error pages of its own); a site's own 502 passes through untouched.
         recursive_error_pages on;
 
-        location / {
+${plainOnly}        location / {
             if ($http_x_edge) {
                 return 508 ${quoted(loopPage)};
             }
-            if ($shoal_route = "") {
+${redirect}            if ($shoal_route = "") {
                 return 404 ${quoted(unknownHostPage)};
             }
             error_page 502 = @shoal_retry;
@@ -187,6 +228,5 @@ ${listens}        server_name _;
         location @shoal_timeout {
             return 504 ${quoted(timeoutPage)};
         }
-    }
 `;
 }

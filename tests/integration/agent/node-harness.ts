@@ -17,7 +17,7 @@ export async function makeNode(
   address: string,
   httpPort: number,
   mysqlPort: number,
-  edge: Pick<NodeConfig, "backendPort" | "holdPort" | "extraListen" | "trustedProxies"> = {},
+  edge: Pick<NodeConfig, "backendPort" | "holdPort" | "httpsPort" | "extraListen" | "trustedProxies"> = {},
 ): Promise<NodeRoot> {
   const dir = await mkdtemp("/var/tmp/shoal-agent-test-");
   // mkdtemp makes it 0700; mysql, www-data and the account users must pass through it.

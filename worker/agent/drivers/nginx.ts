@@ -1,6 +1,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { renderEdgeConf, renderFrontDoor } from "../../edge/render-edge";
+import { renderTlsConf } from "../../edge/render-tls";
 import { loadRouteTable } from "../../edge/route-store";
 import { readTextIfExists, replaceChecked, writeFileAtomic } from "../config-file";
 import { runningPid, stopDaemon } from "../daemon";
@@ -53,6 +54,8 @@ http {
 ${renderFrontDoor(node)}
     # The route table: upstreams and the Host map the front door reads (written by the agent).
     include ${node.edgeConf};
+    # TLS on the front door: a server per certificate, and the HTTPS settings' maps (render-tls.ts).
+    include ${node.tlsConf};
 
     # A host this node's backend does not serve gets a plain 404, never some other customer's site.
     server {
@@ -197,6 +200,8 @@ export async function ensureNginxMain(node: NodeRoot): Promise<void> {
     await writeFileAtomic(node.suspendedPage, suspendedPageHtml);
   }
   await ensureEdgeConf(node);
+  // Its maps are read by the front door above; the converge writes the real one next.
+  if ((await readTextIfExists(node.tlsConf)) === null) await writeFileAtomic(node.tlsConf, renderTlsConf(node, { certificates: [], challenges: [] }));
   await replaceChecked(node.nginxConf, renderNginxConf(node), () => checkNginxConfig(node));
 }
 

@@ -39,6 +39,7 @@ const empty = (): ObservedNode => ({
   siteStores: [],
   mariadb: { running: false, initialised: false, state: null },
   appMarkers: {},
+  tls: { conf: null, certificates: {}, challenges: {} },
 });
 
 /** What the node looks like once `desired` has been applied: the fixed point of diffNode. */
@@ -61,6 +62,7 @@ function converged(desired: DesiredNode): ObservedNode {
     ),
     siteStores: desired.sites.map((s) => ({ siteId: s.id, username: s.username, ready: true })),
     appMarkers: Object.fromEntries(desired.sites.flatMap((s) => (s.app ? [[s.id, s.app.kind]] : []))),
+    tls: { conf: desired.tls.conf, certificates: { ...desired.tls.certificates }, challenges: { ...desired.tls.challenges } },
     mariadb: {
       running: true,
       initialised: true,
@@ -100,6 +102,7 @@ describe("diffNode", () => {
       "writePhpFpmMain",
       "installPool",
       "startPhpFpm",
+      "writeTlsConf",
       "installVhost",
       "startNginx",
       "startMariadb",
@@ -447,6 +450,7 @@ describe("diffNode: replicas", () => {
       { kind: "ensureAccountCgroup", username: "alice", limits: desired.accounts[0]!.limits },
       // A replica's copy is not under the account's disk limit: a full account must not stop it.
       { kind: "ensureAccountQuota", username: "alice", diskMb: 1024, siteIds: [] },
+      { kind: "writeTlsConf", content: desired.tls.conf },
       { kind: "startNginx" },
       { kind: "startMariadb" },
     ]);
