@@ -270,6 +270,13 @@ describe("the site volume: its platform part is neither shown to Alice nor hers 
   // marker) side by side (worker/agent/storage/volume-layout.ts).
   const volume = () => n1.root.siteVolumeDir(alice, "secsite1");
   const platformName = /shoal|^meta$|\.sql$|snapshot\.json|app\.json/i;
+  const snapshotName = (second: number) => `s-20310101T0000${String(second).padStart(2, "0")}Z`;
+  const snapshot = (name: string) =>
+    cluster.agentFetch(n1, "/v1/sites/secsite1/snapshots", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name, databases: [`${alice}_app`] }) });
+  // A snapshot with her database first: the dumps exist, so there is something of the platform's to find.
+  beforeAll(async () => {
+    expect((await snapshot(snapshotName(1))).status).toBe(200);
+  }, 120_000);
 
   attempt("volume", "PHP lists its site directory and document root (scandir)", "nothing of the platform", async () => {
     const res = await php("<?php echo json_encode([scandir(dirname($_SERVER['DOCUMENT_ROOT'])), scandir($_SERVER['DOCUMENT_ROOT'])]);");
@@ -321,8 +328,8 @@ describe("the site volume: its platform part is neither shown to Alice nor hers 
   attempt("volume", "a dump planted under the earlier layout's name in its tree is loaded by a rollback", "never loaded", async () => {
     const db = `${alice}_app`;
     const { out } = await native(`mkdir -p ${aliceSite()}/.shoal-db && echo 'CREATE TABLE pwned (id INT);' > ${aliceSite()}/.shoal-db/${db}.sql && echo planted`);
-    const snap = `s-${new Date(Date.UTC(2031, 0, 1)).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z")}`;
-    const made = await cluster.agentFetch(n1, "/v1/sites/secsite1/snapshots", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name: snap, databases: [db] }) });
+    const snap = snapshotName(2);
+    const made = await snapshot(snap);
     const restored = await cluster.agentFetch(n1, "/v1/sites/secsite1/restore", {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -33,7 +33,7 @@ function writeAs(uid: number, file: string, mib: number): Promise<{ ok: boolean;
 }
 
 async function makeSite(node: NodeRoot, storage: SiteStorage, username: string, siteId: string, uid: number): Promise<string> {
-  await mkdir(path.dirname(node.siteDir(username, siteId)), { recursive: true });
+  await mkdir(path.dirname(node.siteVolumeDir(username, siteId)), { recursive: true });
   await storage.ensureSiteVolume({ username, siteId });
   const dir = node.siteDir(username, siteId);
   await chown(dir, uid, uid);

@@ -98,6 +98,7 @@ export async function ensureSiteStore(
   // The driver makes the volume, in the current layout (or converts one of the earlier layout),
   // with the customer's part siteDir set as the account's and the platform's part root's.
   await siteStorage(node).ensureSiteVolume({ username: site.username, siteId: site.siteId });
+  await ensureDir(siteDir, user.uid, wwwData, 0o2750);
   await ensureDir(path.join(home, "tmp"), 0, user.gid, 0o710);
   await ensureDir(node.siteTmpDir(site.username, site.siteId), user.uid, user.gid, 0o700);
 

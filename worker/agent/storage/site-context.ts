@@ -166,12 +166,11 @@ export class SiteContext {
     await ensureVolumeLayout(volume, await this.volumeOwner(username));
   }
 
-  /** The owner of an account's site files: the account, group www-data. */
-  async volumeOwner(username: string): Promise<VolumeOwner> {
+  /** The owner of an account's site files: the account, group www-data (undefined where there is no such user). */
+  async volumeOwner(username: string): Promise<VolumeOwner | undefined> {
     const user = (await readSystemUsers()).get(username);
     const wwwData = await lookupSystemGroupId("www-data");
-    if (!user || wwwData === undefined) throw new StorageError("CONFLICT", `Account ${username} or the www-data group does not exist on this node.`);
-    return { uid: user.uid, gid: wwwData };
+    return user && wwwData !== undefined ? { uid: user.uid, gid: wwwData } : undefined;
   }
 
   async ensureSnapshotDirs(siteId: string): Promise<void> {

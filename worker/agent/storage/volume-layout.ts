@@ -44,11 +44,15 @@ export type VolumeOwner = { uid: number; gid: number };
  * (every entry is reached through the volume's descriptor, and renames do not follow symlinks).
  * Answers whether anything was moved.
  */
-export async function ensureVolumeLayout(volume: FileHandle, owner: VolumeOwner): Promise<boolean> {
+export async function ensureVolumeLayout(volume: FileHandle, owner: VolumeOwner | undefined): Promise<boolean> {
   // A volume root the account owns is of the earlier layout. The conversion is marked by its
   // root-owned directory before the root changes hands, so a crash half-way is resumed, never
   // taken for the current layout.
-  const earlier = (await volume.stat()).uid !== 0;
+  const before = await volume.stat();
+  const earlier = before.uid !== 0;
+  // Without an account to give it (a volume made where no Unix user is involved, a bench), the
+  // customer's part keeps the owner the earlier root had, or stays as it is.
+  const target = owner ?? (earlier ? { uid: before.uid, gid: before.gid } : undefined);
   if (earlier && !(await convertingDir(volume))) await mkdtemp(fdPath(volume, convertingPrefix));
   await volume.chown(0, 0);
   await volume.chmod(0o711);
@@ -61,7 +65,7 @@ export async function ensureVolumeLayout(volume: FileHandle, owner: VolumeOwner)
     await mkdir(fdPath(volume, filesDirName), { mode: 0o700 }).catch((e: unknown) => {
       if (errno(e) !== "EEXIST") throw e;
     });
-    await setOwner(volume, filesDirName, owner, 0o2750);
+    if (target) await setOwner(volume, filesDirName, target, 0o2750);
     return false;
   }
   const entries = await readdir(fdPath(volume));
@@ -104,7 +108,7 @@ export async function ensureVolumeLayout(volume: FileHandle, owner: VolumeOwner)
   }
   // Root's until it has its name, so that a crash before leaves it findable (convertingDir).
   await rename(fdPath(volume, temp), fdPath(volume, filesDirName));
-  await setOwner(volume, filesDirName, owner, 0o2750);
+  if (target) await setOwner(volume, filesDirName, target, 0o2750);
   return moved;
 }
 
