@@ -33,14 +33,16 @@ while [ "$1" != "--" ]; do echo $$ > "$1"; shift; done
 shift
 exec "$@"`;
 
+// The tmpfs sources and the programs' names are what a customer's process reads in
+// /proc/self/mountinfo and ps: neutral, like everything else a customer sees.
 const hideAndExec = `set -e
 while [ "$1" != "--" ]; do
-  if [ -d "$1" ]; then mount -t tmpfs -o size=4k,mode=0755,nosuid,nodev,noexec shoal-hidden "$1"; fi
+  if [ -d "$1" ]; then mount -t tmpfs -o size=4k,mode=0755,nosuid,nodev,noexec hidden "$1"; fi
   shift
 done
 shift
 while [ "$1" != "--" ]; do
-  if [ -d "$1" ]; then mount -t tmpfs -o size=${tmpSize},mode=1777,nosuid,nodev shoal-scratch "$1"; fi
+  if [ -d "$1" ]; then mount -t tmpfs -o size=${tmpSize},mode=1777,nosuid,nodev scratch "$1"; fi
   shift
 done
 shift
@@ -75,9 +77,9 @@ export async function confinedCommand(node: NodeRoot, username: string, argv: re
   return [
     "/bin/sh",
     [
-      "-c", enterCgroup, "shoal-enter", ...procs, "--",
+      "-c", enterCgroup, "enter", ...procs, "--",
       "/usr/bin/unshare", "--mount", "--propagation", "private", "--",
-      "/bin/sh", "-c", hideAndExec, "shoal-confine", ...hidden, "--", ...scratchDirs(node), "--",
+      "/bin/sh", "-c", hideAndExec, "confine", ...hidden, "--", ...scratchDirs(node), "--",
       // No process of the account can gain privileges through a setuid program (su, mount, ...).
       "/usr/bin/setpriv", "--no-new-privs", "--",
       ...argv,
