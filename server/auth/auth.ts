@@ -3,6 +3,7 @@ import { prismaAdapter } from "better-auth/adapters/prisma";
 import { APIError, createAuthMiddleware, isAPIError } from "better-auth/api";
 import { twoFactor } from "better-auth/plugins/two-factor";
 import { db } from "../db";
+import { brandForReseller, neutralDisplayName } from "../services/brand/resolve-brand";
 import { env } from "../env";
 import { AppError } from "../errors";
 import { clientIp } from "../http/client-ip";
@@ -91,13 +92,17 @@ async function assertMayUseHost(ctx: HookCtx): Promise<void> {
   throw new APIError("UNAUTHORIZED", INVALID_EMAIL_OR_PASSWORD);
 }
 
-/** The TOTP issuer shown in authenticator apps: the user's brand, never the platform's to a customer. */
-async function issuerFor(userId: string): Promise<string | undefined> {
+/**
+ * The TOTP issuer shown in authenticator apps: the user's reseller's own brand, else the brand its
+ * panel presents (nearest ancestor with a host, then the platform's), never the software's name.
+ */
+async function issuerFor(userId: string): Promise<string> {
   const user = await db.user.findUnique({
     where: { id: userId },
-    select: { reseller: { select: { brand: { select: { displayName: true } } } } },
+    select: { resellerId: true, reseller: { select: { brand: { select: { displayName: true } } } } },
   });
-  return user?.reseller.brand?.displayName;
+  if (!user) return neutralDisplayName;
+  return user.reseller.brand?.displayName ?? (await brandForReseller(user.resellerId)).displayName;
 }
 
 // better-auth 1.7's two-factor plugin always writes lockout columns (failedVerificationCount,
@@ -122,7 +127,8 @@ const authDb = db.$extends({
 });
 
 export const auth = betterAuth({
-  appName: "Shoal",
+  // better-auth's default issuer and mail name: neutral (the enable hook below sets the brand's).
+  appName: neutralDisplayName,
   secret: env.AUTH_SECRET,
   // Links in mails are built per reseller (password-mail.ts); this URL is the platform host's
   // origin, which is trusted for CSRF along with every reseller panel host (trustedOrigins below).
@@ -215,9 +221,7 @@ export const auth = betterAuth({
           }
           return;
         }
-        const issuer = await issuerFor(session.user.id);
-        if (issuer) return { context: { body: { ...body(ctx), issuer } } };
-        return;
+        return { context: { body: { ...body(ctx), issuer: await issuerFor(session.user.id) } } };
       }
       const keys = await attemptKeys(ctx);
       if (!keys) return;
@@ -236,7 +240,7 @@ export const auth = betterAuth({
   },
   plugins: [
     twoFactor({
-      issuer: "Shoal",
+      issuer: neutralDisplayName,
       backupCodeOptions: { amount: 10, length: 10, storeBackupCodes: "encrypted" },
       accountLockout: { enabled: false },
     }),

@@ -115,9 +115,9 @@ describe("re-replication", () => {
     const newest = await cluster.waitFor("a snapshot on C taken after the last write", async () =>
       (await db.snapshot.findFirst({ where: { siteId, nodeId: cId, kind: "SCHEDULED", takenAt: { gt: new Date(lastOk.doneAt) } }, orderBy: { takenAt: "desc" } })) ?? undefined, { timeoutMs: 30_000 });
     const snapshotDir = path.join(c.root.snapshotsDir, siteId, newest.name);
-    const dump = await readFile(path.join(snapshotDir, ".shoal-db", `${dbName}.sql`), "utf8");
+    const dump = await readFile(path.join(snapshotDir, "meta/db", `${dbName}.sql`), "utf8");
     expect(dump).toContain(String(lastOk.at));
-    expect((await stat(path.join(snapshotDir, "public", "tick.php"))).isFile()).toBe(true);
+    expect((await stat(path.join(snapshotDir, "files", "public", "tick.php"))).isFile()).toBe(true);
     // The failover's candidates are the snapshots recorded per node: C counts as a copy.
     expect(await db.snapshot.count({ where: { siteId, nodeId: cId, name: newest.name } })).toBe(1);
   });

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFile, symlink, lchown } from "node:fs/promises";
+import { readdir, readFile, symlink, lchown } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect } from "vitest";
@@ -262,6 +262,91 @@ describe("files: nothing of another account or of the platform, through PHP, ngi
   attempt("files", "native code reads /etc/shadow", "permission denied", async () => {
     const { out } = await native("cat /etc/shadow 2>&1 | head -c 80");
     return { held: !out.includes("root:"), observed: first(out) };
+  });
+});
+
+describe("the site volume: its platform part is neither shown to Alice nor hers to write", () => {
+  // The volume holds her tree (files/, her site directory) and root's meta/ (dumps, the app
+  // marker) side by side (worker/agent/storage/volume-layout.ts).
+  const volume = () => n1.root.siteVolumeDir(alice, "secsite1");
+  const platformName = /shoal|^meta$|\.sql$|snapshot\.json|app\.json/i;
+  const snapshotName = (second: number) => `s-20310101T0000${String(second).padStart(2, "0")}Z`;
+  const snapshot = (name: string) =>
+    cluster.agentFetch(n1, "/v1/sites/secsite1/snapshots", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ name, databases: [`${alice}_app`] }) });
+  // A snapshot with her database first: the dumps exist, so there is something of the platform's to find.
+  beforeAll(async () => {
+    expect((await snapshot(snapshotName(1))).status).toBe(201);
+  }, 120_000);
+
+  attempt("volume", "PHP lists its site directory and document root (scandir)", "nothing of the platform", async () => {
+    const res = await php("<?php echo json_encode([scandir(dirname($_SERVER['DOCUMENT_ROOT'])), scandir($_SERVER['DOCUMENT_ROOT'])]);");
+    const [site, docroot] = JSON.parse(res.body) as [string[] | false, string[] | false];
+    const names = [...(site || []), ...(docroot || [])];
+    return { held: site !== false && site.includes("public") && !names.some((n) => platformName.test(n)), observed: first(JSON.stringify(site)) };
+  });
+  attempt("volume", "PHP lists the volume above its site directory", "refused", async () => {
+    const res = await php("<?php $l = @scandir(dirname($_SERVER['DOCUMENT_ROOT'], 2)); echo $l === false ? 'refused' : json_encode($l);");
+    return { held: res.body === "refused", observed: first(res.body) };
+  });
+  attempt("volume", "native code lists the volume root and the platform directory", "permission denied", async () => {
+    const { out } = await native(`ls -a ${volume()}; ls -a ${volume()}/meta; ls -a ${volume()}/meta/db`);
+    return { held: !/\.sql|snapshot\.json|app\.json|\bfiles\b/.test(out) && /denied/i.test(out), observed: first(out) };
+  });
+  attempt("volume", "native code writes a dump or a marker into the platform directory", "permission denied", async () => {
+    const { out } = await native(
+      `echo 'CREATE TABLE pwned (id INT);' > ${volume()}/meta/db/${alice}_app.sql; echo '{}' > ${volume()}/meta/app.json; mkdir ${volume()}/meta/x; echo done`,
+    );
+    // Judged by what is on disk (root's view), not by the shell's words.
+    const planted = await readFile(path.join(volume(), "meta/db", `${alice}_app.sql`), "utf8").catch(() => "");
+    const marker = await readFile(path.join(volume(), "meta/app.json"), "utf8").catch(() => "");
+    const made = await readdir(path.join(volume(), "meta")).catch(() => [] as string[]);
+    return { held: !planted.includes("pwned") && marker.trim() !== "{}" && !made.includes("x"), observed: `${first(out)}; meta: ${made.join(",")}` };
+  });
+  attempt("volume", "native code renames or symlinks its files into the platform directory or the volume root", "permission denied", async () => {
+    const site = aliceSite();
+    const { out } = await native(
+      [
+        `echo 'CREATE TABLE pwned (id INT);' > ${site}/public/plant.sql`,
+        `mv ${site}/public/plant.sql ${volume()}/meta/db/${alice}_app.sql`,
+        `mv ${site}/public ${volume()}/meta/public`,
+        `mv ${site} ${volume()}/files2`,
+        `ln -s ${site}/public/plant.sql ${volume()}/meta/db/planted.sql`,
+        `ln -s /etc ${volume()}/meta2`,
+        `mkdir ${volume()}/meta2`,
+        `echo done`,
+      ].join("; "),
+    );
+    const top = (await readdir(volume())).sort();
+    const dumps = await readdir(path.join(volume(), "meta/db")).catch(() => [] as string[]);
+    const held = JSON.stringify(top) === JSON.stringify(["files", "meta"]) && !dumps.includes("planted.sql") && (await front("/")).body === "alice ok";
+    return { held, observed: `${first(out)}; volume: ${top.join(",")}` };
+  });
+  attempt("volume", "the front door serves the platform directory through a symlink in the document root", "not served", async () => {
+    await php(`<?php @symlink('${volume()}/meta', 'pm'); @symlink('../../meta/db', 'pd'); echo 'made';`);
+    const a = await front("/pm/app.json");
+    const b = await front("/pd/snapshot.json");
+    const c = await front("/../../meta/db/snapshot.json");
+    // A missing path falls back to her index.php (200 "alice ok"): what counts is that no platform file's content comes back.
+    const leaked = [a, b, c].some((r) => /installedAt|"databases"|"takenAt"/.test(r.body));
+    return { held: !leaked, observed: `${a.status} ${first(a.body).slice(0, 20)}, ${b.status} ${first(b.body).slice(0, 20)} and ${c.status}` };
+  });
+  attempt("volume", "a dump planted under the earlier layout's name in its tree is loaded by a rollback", "never loaded", async () => {
+    const db = `${alice}_app`;
+    const { out } = await native(`mkdir -p ${aliceSite()}/.shoal-db && echo 'CREATE TABLE pwned (id INT);' > ${aliceSite()}/.shoal-db/${db}.sql && echo planted`);
+    const snap = snapshotName(2);
+    const made = await snapshot(snap);
+    const restored = await cluster.agentFetch(n1, "/v1/sites/secsite1/restore", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: snap, keepCurrentAs: snap.replace("s-", "pre-") }),
+    });
+    const tables = await php(
+      `<?php mysqli_report(MYSQLI_REPORT_OFF); $m = @new mysqli('${n1.address}', '${db}', '${dbPassword(alice)}', '${db}', ${clusterPorts.mysql}); $r = $m->query('SHOW TABLES'); $t = []; while ($r && $row = $r->fetch_row()) $t[] = $row[0]; echo json_encode($t);`,
+    );
+    return {
+      held: made.status === 201 && restored.status < 300 && !tables.body.includes("pwned"),
+      observed: `${first(out)}; snapshot ${made.status}, rollback ${restored.status}, tables ${first(tables.body)}`,
+    };
   });
 });
 

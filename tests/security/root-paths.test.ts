@@ -4,7 +4,6 @@ import { chmod, chown, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } 
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect } from "vitest";
 import { asUser } from "../../worker/agent/drivers/account-runtime";
-import { dumpDirName } from "../../worker/agent/storage/db-dumps";
 import { lookupSystemUser } from "../../worker/agent/system-users";
 import { clusterPorts, startCluster, type Cluster, type ClusterNode } from "../cluster/harness";
 import { putSiteFile } from "../helpers/customer-code";
@@ -148,8 +147,7 @@ async function untouched(): Promise<string[]> {
       const p = path.join(dir, entry.name);
       const s = await stat(p).catch(() => null);
       if (!s) continue;
-      // The dump directory is root's by design (db-dumps.ts): the account must never write a dump.
-      if (dir === site && entry.name === dumpDirName) continue;
+      // Nothing is excepted: the dumps are in the volume's platform part, not in her tree (volume-layout.ts).
       if (s.uid === 0 && !entry.isSymbolicLink()) problems.push(`root owns ${path.relative(site, p)}`);
       if (entry.isDirectory()) await walk(p);
     }

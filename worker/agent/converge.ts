@@ -78,7 +78,7 @@ export async function observeNode(node: NodeRoot, documentRoots: ReadonlyMap<str
   const siteStores = await siteStore.observeSiteStores(node, documentRoots);
   const appMarkers: Record<string, string | null> = {};
   for (const store of siteStores) {
-    const marker = await readAppMarker(node.siteDir(store.username, store.siteId));
+    const marker = await readAppMarker(node.siteVolumeDir(store.username, store.siteId));
     if (marker) appMarkers[store.siteId] = marker.kind;
   }
   return {

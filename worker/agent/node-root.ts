@@ -140,7 +140,12 @@ export function nodeRoot(input: NodeConfig) {
     mysqlLogDir: join("log/mysql"),
     homeDir,
     accountHome: (username: string) => path.join(homeDir, username),
-    siteDir: (username: string, siteId: string) => path.join(homeDir, username, "sites", siteId),
+    // The site's volume (a btrfs subvolume or a plain directory): what is snapshotted, replicated,
+    // moved and rolled back. Root's; it holds the customer's part and the platform's part
+    // (storage/volume-layout.ts).
+    siteVolumeDir: (username: string, siteId: string) => path.join(homeDir, username, "sites", siteId),
+    // The customer's part of the volume: the tree they see, upload to and serve from.
+    siteDir: (username: string, siteId: string) => path.join(homeDir, username, "sites", siteId, "files"),
     // Outside the site directory so that snapshots of a site never carry sessions or half uploads.
     siteTmpDir: (username: string, siteId: string) => path.join(homeDir, username, "tmp", siteId),
     // The btrfs mount point (unused by the dir driver).

@@ -23,10 +23,16 @@ const CACHE_MS = 3_000;
 const CACHE_MAX_ENTRIES = 1_000;
 const cache = new Map<string, { at: number; brand: ResolvedBrand }>();
 
+/**
+ * The name used where no brand applies (a fresh install with nothing seeded, better-auth's own
+ * defaults): neutral, so no page, mail or authenticator entry names the software the panel runs.
+ */
+export const neutralDisplayName = "Control panel";
+
 /** When nothing is seeded yet (a fresh install), pages still render under a neutral name. */
 const FALLBACK: ResolvedBrand = {
   resellerId: "",
-  displayName: "Shoal",
+  displayName: neutralDisplayName,
   primaryColor: "#0f766e",
   accentColor: "#f59e0b",
   logoUrl: null,
@@ -49,7 +55,7 @@ export async function resolveBrand(host: string | null, auth: AuthState | null):
   const hit = cache.get(key);
   if (hit && now - hit.at < CACHE_MS) return hit.brand;
 
-  const brand = await lookup(hostname, auth);
+  const brand = await lookup(hostname, auth?.user.resellerId ?? null);
   if (cache.size >= CACHE_MAX_ENTRIES) cache.clear();
   cache.set(key, { at: now, brand });
   return brand;
@@ -60,7 +66,12 @@ export function clearBrandCache(): void {
   cache.clear();
 }
 
-async function lookup(hostname: string | null, auth: AuthState | null): Promise<ResolvedBrand> {
+/** The brand a reseller's users see their panel (and their mails) under, whatever host they use. */
+export function brandForReseller(resellerId: string): Promise<ResolvedBrand> {
+  return lookup(null, resellerId);
+}
+
+async function lookup(hostname: string | null, resellerId: string | null): Promise<ResolvedBrand> {
   if (hostname && hostname !== platformHostname()) {
     const owner = await db.brandHostname.findUnique({ where: { hostname }, select: { resellerId: true } });
     const brand = owner && (await brandOf({ resellerId: owner.resellerId }));
@@ -70,8 +81,8 @@ async function lookup(hostname: string | null, auth: AuthState | null): Promise<
       return brand;
     }
   }
-  if (auth) {
-    const brand = await brandOf({ resellerId: (await presentingReseller(auth.user.resellerId)).resellerId });
+  if (resellerId !== null) {
+    const brand = await brandOf({ resellerId: (await presentingReseller(resellerId)).resellerId });
     if (brand) return brand;
   }
   const platform = (await brandOf({ reseller: { isPlatform: true, parentId: null } })) ?? FALLBACK;

@@ -20,8 +20,8 @@ export async function browseSnapshot(scope: Scope, input: { id: string; snapshot
   const entry = await readFromLiveNode({ kind: "entry", siteId: site.id, snapshotId: snapshot.id, path: input.path }, "path");
   if (entry.type !== "dir") return { path: input.path, ...entry };
   const sorted = entry.entries
-    // The dumps are root's and are restored with the databases, never file by file.
-    .filter((e) => !(input.path === "" && e.name === ".shoal-db"))
+    // The agent answers with the customer's tree only (worker/agent/storage/volume-layout.ts):
+    // the dumps and the platform's other files are not in it.
     .sort((a, b) => Number(b.type === "dir") - Number(a.type === "dir") || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return {
     path: input.path,

@@ -4,7 +4,7 @@ import http from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { installApp } from "../../../worker/agent/apps/install-app";
-import { appMarkerName } from "../../../worker/agent/apps/marker";
+
 import { stagePrefix } from "../../../worker/agent/apps/stage";
 import { placeholderHtml } from "../../../worker/agent/drivers/site-store";
 import { dokuwikiDataDir } from "../../../worker/agent/apps/dokuwiki";
@@ -136,7 +136,7 @@ describe("one-click apps on a real node", () => {
       { path: "sites.0.app.database.name", message: `Database "${username}_nope" is not in this spec.` },
       { path: "sites.1.app.database", message: "DokuWiki keeps its pages in files: the database must be null." },
     ]);
-    expect(existsSync(path.join(node.siteDir(username, "wp1"), appMarkerName))).toBe(false);
+    expect(existsSync(path.join(node.siteVolumeDir(username, "wp1"), "meta/app.json"))).toBe(false);
   });
 
   it("installs WordPress: the front page shows the title and the admin can sign in", async () => {
@@ -169,12 +169,17 @@ describe("one-click apps on a real node", () => {
     expect(cookiesOf(wrong).some((c) => c.startsWith("wordpress_logged_in_"))).toBe(false);
   });
 
-  it("keeps the marker in the site directory, outside the document root, and wp-config private", async () => {
+  it("keeps the marker in the volume's platform part, outside the customer's tree, and wp-config private", async () => {
     const siteDir = node.siteDir(username, "wp1");
-    const marker = JSON.parse(await readFile(path.join(siteDir, appMarkerName), "utf8"));
+    const markerFile = path.join(node.siteVolumeDir(username, "wp1"), "meta/app.json");
+    const marker = JSON.parse(await readFile(markerFile, "utf8"));
     expect(marker).toMatchObject({ kind: "wordpress" });
-    expect(existsSync(path.join(siteDir, "public", appMarkerName))).toBe(false);
-    expect((await backendGet(node, wpHost, `/${appMarkerName}`)).status).toBe(403);
+    const markerStat = await stat(markerFile);
+    expect([markerStat.uid, markerStat.mode & 0o777]).toEqual([0, 0o600]);
+    // Nothing of the platform's in the customer's tree: only what the app itself keeps there.
+    expect((await readdir(siteDir)).sort()).toEqual(["public"]);
+    expect((await readdir(node.siteVolumeDir(username, "wp1"))).sort()).toEqual(["files", "meta"]);
+    expect((await backendGet(node, wpHost, "/../meta/app.json")).status).not.toBe(200);
     const user = (await lookupSystemUser(username))!;
     const config = await stat(path.join(siteDir, "public/wp-config.php"));
     expect([config.uid, config.mode & 0o777]).toEqual([user.uid, 0o600]);
@@ -233,13 +238,15 @@ describe("one-click apps on a real node", () => {
     expect((error as Error).message).toMatch(new RegExp(`^WordPress could not connect to its database ${retryDb}: Access denied for user '${retryDb}'`));
     // No marker, no stage, and the document root still holds only the placeholder.
     expect((await readdir(siteDir)).sort()).toEqual(["public"]);
+    expect((await readdir(node.siteVolumeDir(username, site.siteId))).sort()).toEqual(["files", "meta"]);
     expect(await readdir(path.join(siteDir, "public"))).toEqual(["index.html"]);
     expect(await readFile(path.join(siteDir, "public/index.html"), "utf8")).toBe(placeholderHtml);
 
     // A stage left by a crash is removed first; then the install goes through.
-    await mkdir(path.join(siteDir, `${stagePrefix}crashed`));
+    await mkdir(path.join(node.siteVolumeDir(username, site.siteId), `${stagePrefix}crashed`));
     await installApp(node, { ...site, app: { ...app, database: { ...app.database, password: dbPassword } } as never });
-    expect((await readdir(siteDir)).sort()).toEqual([appMarkerName, "public"]);
+    expect((await readdir(siteDir)).sort()).toEqual(["public"]);
+    expect((await readdir(node.siteVolumeDir(username, site.siteId))).sort()).toEqual(["files", "meta"]);
     expect((await backendGet(node, retryHost, "/")).body).toContain("<title>Alice&#039;s &lt;Test&gt; Blog</title>");
   });
 

@@ -33,7 +33,7 @@ function writeAs(uid: number, file: string, mib: number): Promise<{ ok: boolean;
 }
 
 async function makeSite(node: NodeRoot, storage: SiteStorage, username: string, siteId: string, uid: number): Promise<string> {
-  await mkdir(path.dirname(node.siteDir(username, siteId)), { recursive: true });
+  await mkdir(path.dirname(node.siteVolumeDir(username, siteId)), { recursive: true });
   await storage.ensureSiteVolume({ username, siteId });
   const dir = node.siteDir(username, siteId);
   await chown(dir, uid, uid);
@@ -200,7 +200,7 @@ describe("disk quota on btrfs", () => {
     // with the live volume: joining the group leaves the numbers inconsistent, so a rescan starts
     // and the numbers settle.
     await mkdir(path.join(node.snapshotsDir, d.siteId), { recursive: true });
-    await runCommand("/usr/bin/btrfs", ["subvolume", "snapshot", "-r", dirD, path.join(node.snapshotsDir, d.siteId, "s-20261207T080000Z")]);
+    await runCommand("/usr/bin/btrfs", ["subvolume", "snapshot", "-r", path.dirname(dirD), path.join(node.snapshotsDir, d.siteId, "s-20261207T080000Z")]);
     await sync();
     expect(await ensureAccountQuotas(node, [{ username: d.username, diskMb: 8, siteIds: [d.siteId] }])).toEqual([null]);
     await waitFor("the rescan to settle the numbers", async () => {

@@ -139,14 +139,20 @@ export function storageSuite(options: StorageTestOptions): void {
   }, 60_000);
 
   describe(`${options.storage} storage`, () => {
-    it("makes the site directory a volume of the driver's kind", async () => {
+    it("makes the site a volume of the driver's kind, its customer part and platform part side by side", async () => {
       expect(storage.kind).toBe(options.storage);
+      const volume = await lstat(node.siteVolumeDir(username, siteId));
+      expect([volume.uid, volume.mode & 0o7777]).toEqual([0, 0o711]);
       const s = await lstat(siteDir);
       expect(s.isDirectory()).toBe(true);
       expect(s.mode & 0o7777).toBe(0o2750);
+      expect(path.dirname(siteDir)).toBe(node.siteVolumeDir(username, siteId));
+      const meta = await lstat(path.join(node.siteVolumeDir(username, siteId), "meta"));
+      expect([meta.uid, meta.mode & 0o7777]).toEqual([0, 0o700]);
+      expect((await readdir(node.siteVolumeDir(username, siteId))).sort()).toEqual(["files", "meta"]);
       if (options.storage === "btrfs") {
         // A subvolume's root directory has inode 256 on btrfs.
-        expect(s.ino).toBe(256);
+        expect(volume.ino).toBe(256);
         expect(siteDir.startsWith(`${node.storeDir}/`)).toBe(true);
       }
     });
@@ -163,10 +169,11 @@ export function storageSuite(options: StorageTestOptions): void {
       expect(first).toMatchObject({ name: `s-${stamp(1)}`, databases: [dbName] });
       expect(first.sizeBytes).toBeGreaterThan(200_000);
       console.log(`[${options.storage}] snapshot of a WordPress site: dump ${first.timingsMs.dump} ms, snapshot ${first.timingsMs.snapshot} ms, ${first.sizeBytes} bytes`);
-      // The dump is root's, outside the document root, and not served.
-      const dumpDir = await lstat(path.join(siteDir, ".shoal-db"));
+      // The dump is root's, in the volume's platform part (not the customer's tree), and not served.
+      const dumpDir = await lstat(path.join(node.siteVolumeDir(username, siteId), "meta/db"));
       expect([dumpDir.uid, dumpDir.mode & 0o777]).toEqual([0, 0o700]);
-      expect((await backendGet(node, host, "/../.shoal-db/snapshot.json")).status).not.toBe(200);
+      expect(await readdir(siteDir)).toEqual(["public"]);
+      expect((await backendGet(node, host, "/../../meta/db/snapshot.json")).status).not.toBe(200);
 
       await writeFile(path.join(siteDir, "public/keep.txt"), "version 2, longer\n");
       await unlink(path.join(siteDir, "public/gone.bin"));
@@ -185,15 +192,14 @@ export function storageSuite(options: StorageTestOptions): void {
       expect(rollback.kept.name).toBe(`pre-${stamp(2)}`);
       expect(await rows()).toEqual(before.rows);
       const restoredFiles = await liveFiles();
-      // The live dump directory holds the snapshot's dumps, as the snapshot does.
-      const withoutDumps = (f: Record<string, string>) => Object.fromEntries(Object.entries(f).filter(([k]) => !k.startsWith(".shoal-db")));
-      expect(withoutDumps(restoredFiles)).toEqual(withoutDumps(before.files));
+      // The customer's tree only: the dumps are in the volume's platform part.
+      expect(restoredFiles).toEqual(before.files);
       expect((await backendGet(node, host, "/")).body).toContain("Before The Rollback");
 
       const undo = await storage.restoreSnapshot(siteId, `pre-${stamp(2)}`, { keepCurrentAs: `pre-${stamp(3)}` });
       expect(undo.restored.databases).toEqual([dbName]);
       expect(await rows()).toEqual(after.rows);
-      expect(withoutDumps(await liveFiles())).toEqual(withoutDumps(after.files));
+      expect(await liveFiles()).toEqual(after.files);
       expect((await backendGet(node, host, "/")).body).toContain("After The Change");
 
       expect((await storage.listSnapshots(siteId)).map((s) => s.name)).toEqual([`s-${stamp(1)}`, `pre-${stamp(2)}`, `pre-${stamp(3)}`]);
@@ -212,7 +218,9 @@ export function storageSuite(options: StorageTestOptions): void {
 
       const top = await storage.readSnapshotFile(siteId, snap, "");
       expect(top.type).toBe("dir");
-      if (top.type === "dir") expect(top.entries.map((e) => e.name)).toEqual(expect.arrayContaining(["public", ".shoal-db"]));
+      // The customer's tree only: nothing of the platform's part is listed.
+      if (top.type === "dir") expect(top.entries.map((e) => e.name)).toEqual(["public"]);
+      await expect(storage.readSnapshotFile(siteId, snap, "meta")).rejects.toMatchObject({ code: "NOT_FOUND" });
       const link = await storage.readSnapshotFile(siteId, snap, "public/etc-link");
       expect(link).toEqual({ type: "symlink", target: "/etc" });
       const file = await storage.readSnapshotFile(siteId, snap, "public/deep/er/file.txt");
@@ -363,7 +371,7 @@ export function storageSuite(options: StorageTestOptions): void {
 
     it("keeps a dump no binlog event has touched since the last snapshot, and dumps again after a row or a DDL change to it", async () => {
       const name = (n: number) => `bl-${stamp(n)}`;
-      const dumpOf = (n: number) => readFile(path.join(node.snapshotsDir, siteId, name(n), ".shoal-db", `${dbName}.sql`), "utf8");
+      const dumpOf = (n: number) => readFile(path.join(node.snapshotsDir, siteId, name(n), "meta/db", `${dbName}.sql`), "utf8");
       // Another database on the node, written between the snapshots: not this site's change.
       const other = `${username}_other`;
       await query(`CREATE DATABASE \`${other}\``);
@@ -438,9 +446,9 @@ export function storageSuite(options: StorageTestOptions): void {
 
     it("removes the site volume with its snapshots", async () => {
       const other = "site2";
-      const sitesDir = path.dirname(siteDir);
+      const sitesDir = path.dirname(node.siteVolumeDir(username, siteId));
       await storage.ensureSiteVolume({ username, siteId: other });
-      await writeFile(path.join(sitesDir, other, "x.txt"), "x");
+      await writeFile(path.join(sitesDir, other, "files/x.txt"), "x");
       await storage.createSnapshot(other, `s-${stamp(30)}`);
       await storage.removeSiteVolume({ username, siteId: other });
       expect(await lstat(path.join(sitesDir, other)).catch(() => null)).toBeNull();

@@ -67,7 +67,7 @@ describe.each([
     node = nodeRoot({ root, address, httpPort: port + 1, mysqlPort: port + 2, storage: kind });
     if (kind === "btrfs") await ensureLoopStore(node, { sizeBytes: 512 * MiB });
     await ensureNodeLayout(node);
-    await mkdir(path.dirname(node.siteDir(username, siteId)), { recursive: true });
+    await mkdir(path.dirname(node.siteVolumeDir(username, siteId)), { recursive: true });
     storage = siteStorage(node);
     await storage.ensureSiteVolume({ username, siteId });
     await storage.ensureSiteVolume({ username, siteId: other });

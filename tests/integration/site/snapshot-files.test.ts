@@ -120,8 +120,8 @@ describe("site.previewRollback", () => {
     expect(preview.snapshotId).toBe(snapshotId);
     expect(preview.files).toMatchObject({ added: 1, removed: 1, changed: 1, unchanged: 1, complete: true, truncated: false });
     expect(preview.files.entries.map((e) => `${e.change} ${e.path}`)).toEqual(["added public/added.txt", "removed public/gone-later.html", "changed public/index.php"]);
-    // The dumps directory is compared as databases, never listed as files.
-    expect(JSON.stringify(preview.files)).not.toContain(".shoal-db");
+    // Only the customer's tree is compared: the dumps are compared as databases, never listed as files.
+    expect(preview.files.entries.every((e) => e.path.startsWith("public/"))).toBe(true);
     expect(preview.databases).toEqual([]);
   });
 
@@ -139,6 +139,27 @@ describe("site.browseSnapshot", () => {
     expect(pub.type === "dir" && pub.entries.map((e) => `${e.type}:${e.name}`)).toEqual(["dir:wp-content", "file:gone-later.html", "file:index.php"]);
     const f = await asA().site.browseSnapshot({ id: siteId, snapshotId, path: "public/index.php" });
     expect(f).toMatchObject({ type: "file", sizeBytes: "<?php echo 'old front page';\n".length });
+  });
+
+  it("shows only the customer's tree of a snapshot taken before the volume had its platform part: no dump, marker or stage", async () => {
+    // A snapshot as the earlier layout left it: the platform's files among the customer's at its top.
+    const name = "s-20261130T200000Z";
+    const dir = path.join(node.snapshotsDir, siteId, name);
+    await mkdir(path.join(dir, "public"), { recursive: true });
+    await writeFile(path.join(dir, "public/index.php"), "<?php echo 'older';\n");
+    await mkdir(path.join(dir, ".shoal-db"), { mode: 0o700 });
+    await writeFile(path.join(dir, ".shoal-db/snapshot.json"), "{}\n", { mode: 0o600 });
+    await writeFile(path.join(dir, ".shoal-app.json"), '{"kind":"wordpress"}\n');
+    await mkdir(path.join(dir, ".shoal-app-stage-x1"));
+    const takenAt = "2026-11-30T20:00:00.000Z";
+    await writeFile(path.join(node.snapshotsDir, siteId, ".meta", `${name}.json`), JSON.stringify({ name, takenAt, sizeBytes: 100, databases: [], startedAtMs: 0 }));
+    const row = await db.snapshot.create({ data: { siteId, nodeId: (await db.node.findFirstOrThrow({ where: { name: nodeName } })).id, name, takenAt: new Date(takenAt), sizeBytes: 100n }, select: { id: true } });
+    const top = await asA().site.browseSnapshot({ id: siteId, snapshotId: row.id, path: "" });
+    expect(top).toMatchObject({ type: "dir", total: 1, entries: [{ name: "public", type: "dir" }] });
+    for (const hidden of [".shoal-app.json", ".shoal-db/snapshot.json", ".shoal-app-stage-x1"]) {
+      expect((await expectFailure(asA().site.browseSnapshot({ id: siteId, snapshotId: row.id, path: hidden }))).code).toBe("NOT_FOUND");
+    }
+    await db.snapshot.delete({ where: { id: row.id } });
   });
 
   it("refuses a path that climbs out, is absolute or has NUL, next to the field; a missing one is not found", async () => {

@@ -17,9 +17,9 @@ export async function installApp(
   node: NodeRoot,
   site: { siteId: string; username: string; documentRoot: string; app: AppSpec },
 ): Promise<void> {
-  const siteDir = node.siteDir(site.username, site.siteId);
+  const volumeDir = node.siteVolumeDir(site.username, site.siteId);
   // diffNode saw no marker; one written since (a concurrent install) means there is nothing to do.
-  if (await readAppMarker(siteDir)) return;
+  if (await readAppMarker(volumeDir)) return;
   await installers[site.app.kind](node, site, site.app);
-  await writeAppMarker(siteDir, site.app.kind);
+  await writeAppMarker(volumeDir, site.app.kind);
 }

@@ -2,27 +2,33 @@ import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
 import { writeFileAtomic } from "../config-file";
+import { appMarkerFile, legacyNames, platformDirName } from "../storage/volume-layout";
 
-// `.shoal-app.json` in the SITE directory (never the document root, so it is never served) says
-// an app was installed here. Written last, atomically: its absence means "not installed" and a
-// retry starts over; its presence means the files are the customer's from now on.
-
-export const appMarkerName = ".shoal-app.json";
+// `meta/app.json` in the site VOLUME's platform part (storage/volume-layout.ts: root's 0700,
+// never in the customer's tree, so never served, listed or writable by the account) says an app
+// was installed here. Written last, atomically: its absence means "not installed" and a retry
+// starts over; its presence means the files are the customer's from now on. A volume not yet
+// converted to that layout has it at its root under the earlier name, which is read too.
 
 export type AppMarker = { kind: string | null; installedAt: string | null };
 
 /**
- * Reads the marker without following a symlink (the site directory is the account's: a marker
- * pointing at /etc/shadow must not be read as root). A present but unreadable marker still counts
- * as installed, with kind null: the agent never reinstalls over whatever is there.
+ * Reads the marker of the volume `volumeDir` without following a symlink (in a volume of the
+ * earlier layout the root was the account's: a marker pointing at /etc/shadow must not be read as
+ * root). A present but unreadable marker still counts as installed, with kind null: the agent
+ * never reinstalls over whatever is there.
  */
-export async function readAppMarker(siteDir: string): Promise<AppMarker | null> {
+export async function readAppMarker(volumeDir: string): Promise<AppMarker | null> {
+  return (await readMarkerFile(path.join(volumeDir, platformDirName, appMarkerFile))) ?? (await readMarkerFile(path.join(volumeDir, legacyNames.appMarker)));
+}
+
+async function readMarkerFile(file: string): Promise<AppMarker | null> {
   let handle;
   try {
-    handle = await open(path.join(siteDir, appMarkerName), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") return null;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
     if (code === "ELOOP") return { kind: null, installedAt: null };
     throw e;
   }
@@ -42,7 +48,7 @@ export async function readAppMarker(siteDir: string): Promise<AppMarker | null> 
   }
 }
 
-/** Root's file, 0644: rename over the name replaces whatever the account put there, never follows it. */
-export async function writeAppMarker(siteDir: string, kind: string, now = new Date()): Promise<void> {
-  await writeFileAtomic(path.join(siteDir, appMarkerName), `${JSON.stringify({ kind, installedAt: now.toISOString() })}\n`, 0o644);
+/** Root's 0600 file in root's platform directory (made with the volume, volume-layout.ts). */
+export async function writeAppMarker(volumeDir: string, kind: string, now = new Date()): Promise<void> {
+  await writeFileAtomic(path.join(volumeDir, platformDirName, appMarkerFile), `${JSON.stringify({ kind, installedAt: now.toISOString() })}\n`, 0o600);
 }

@@ -11,15 +11,16 @@ import { lookupSystemGroupId, readSystemUsers, type SystemUser } from "../system
 //   1. the site directory and the document root are opened with O_NOFOLLOW and checked to be
 //      exactly where they should be; every later reference goes through those descriptors
 //      (/proc/<agent pid>/fd/N), so renaming or replacing an entry afterwards changes nothing;
-//   2. the app is built in a fresh stage directory root creates inside the site directory
-//      (same file system, also once it is a btrfs subvolume, so the final move is a rename),
-//      verified root-owned, 0700 and empty through its own descriptor: the account can't enter it;
+//   2. the app is built in a fresh stage directory root creates in the site VOLUME's root, next
+//      to the customer's tree and never in it (same file system, so the final move is a rename;
+//      storage/volume-layout.ts), verified root-owned, 0700 and empty through its own descriptor:
+//      the account can't enter it, and can't list or write the volume root;
 //   3. only when every file is written and chowned does the stage open up to the account (its
 //      PHP finishes the install in there), then two renames move it into place. A rename never
 //      follows a symlink, so nothing the account does in that window reaches outside its site.
 // Any failure removes the stage and whatever was moved, so a retry starts from the same state.
 
-export const stagePrefix = ".shoal-app-stage-";
+export const stagePrefix = ".install-";
 
 export type Stage = {
   /** The stage for root's own work (cp, writes): through the agent's descriptor, never by name. */
@@ -115,11 +116,11 @@ async function checkDocumentRootEmpty(docHandle: FileHandle, documentRoot: strin
   );
 }
 
-/** Leftovers of an interrupted install: removed before anything else, so a retry starts clean. */
-async function removeStages(siteHandle: FileHandle): Promise<void> {
-  for (const name of await readdir(fdPath(siteHandle))) {
+/** Leftovers of an interrupted install (in the volume root): removed before anything else, so a retry starts clean. */
+async function removeStages(volumeHandle: FileHandle): Promise<void> {
+  for (const name of await readdir(fdPath(volumeHandle))) {
     // rm never follows a symlink: a planted one is unlinked, its target untouched.
-    if (name.startsWith(stagePrefix)) await rm(path.join(fdPath(siteHandle), name), { recursive: true, force: true });
+    if (name.startsWith(stagePrefix)) await rm(path.join(fdPath(volumeHandle), name), { recursive: true, force: true });
   }
 }
 
@@ -133,6 +134,7 @@ export async function installStaged(
   const wwwData = await lookupSystemGroupId("www-data");
   if (wwwData === undefined) throw new Error("The www-data group is missing: install nginx (scripts/node-lib.sh).");
   const siteDir = node.siteDir(site.username, site.siteId);
+  const volumeDir = node.siteVolumeDir(site.username, site.siteId);
   const finalDocumentRoot = path.join(siteDir, site.documentRoot);
   const topSegment = site.documentRoot.split("/")[0]!;
   for (const entry of install.siteEntries) {
@@ -148,9 +150,12 @@ export async function installStaged(
   let stageName: string | null = null;
   const moved: string[] = [];
   let siteHandle: FileHandle | null = null;
+  let volumeHandle: FileHandle | null = null;
   try {
+    volumeHandle = await keep(openDirExactly(volumeDir));
+    if ((await volumeHandle.stat()).uid !== 0) throw new Error(`${volumeDir} is not root's; the site store must be converged before an app installs.`);
     siteHandle = await keep(openDirExactly(siteDir));
-    await removeStages(siteHandle);
+    await removeStages(volumeHandle);
     const docHandle = await keep(openDirExactly(finalDocumentRoot));
     const parentHandle = await keep(openDirExactly(path.dirname(finalDocumentRoot)));
     const hasPlaceholder = await checkDocumentRootEmpty(docHandle, site.documentRoot);
@@ -159,10 +164,10 @@ export async function installStaged(
       if (existing) throw new Error(`${path.join(siteDir, entry)} already exists; the app keeps its data there.`);
     }
 
-    const stageByFd = await mkdtemp(path.join(fdPath(siteHandle), stagePrefix));
+    const stageByFd = await mkdtemp(path.join(fdPath(volumeHandle), stagePrefix));
     stageName = path.basename(stageByFd);
     const stageHandle = await keep(openStage(stageByFd, stageName));
-    const { stage, documentRootIno } = await layOutStage(stageHandle, stageName, { user, wwwData, siteDir, finalDocumentRoot });
+    const { stage, documentRootIno } = await layOutStage(stageHandle, stageName, volumeDir, { user, wwwData, siteDir, finalDocumentRoot });
 
     await install.build(stage);
     await chownTree(stage.rootPath, user.uid, wwwData, new Set(install.privateFiles));
@@ -183,7 +188,7 @@ export async function installStaged(
     }
     throw e;
   } finally {
-    if (siteHandle && stageName) await rm(path.join(fdPath(siteHandle), stageName), { recursive: true, force: true }).catch(() => {});
+    if (volumeHandle && stageName) await rm(path.join(fdPath(volumeHandle), stageName), { recursive: true, force: true }).catch(() => {});
     for (const h of handles) await h.close().catch(() => {});
   }
 }
@@ -192,7 +197,7 @@ export async function installStaged(
 async function openStage(stageByFd: string, stageName: string): Promise<FileHandle> {
   const stageHandle = await open(stageByFd, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   const stat = await stageHandle.stat();
-  // The site directory is setgid, so the stage inherits g+s and group www-data; what counts is root and no access for others.
+  // What counts is root and no access for others (a setgid parent would add g+s and a group).
   if (stat.uid !== 0 || (stat.mode & 0o777) !== 0o700 || (await readdir(fdPath(stageHandle))).length !== 0) {
     await stageHandle.close();
     throw new Error(`The stage ${stageName} was replaced while it was being created; refusing to install.`);
@@ -204,10 +209,11 @@ async function openStage(stageByFd: string, stageName: string): Promise<FileHand
 async function layOutStage(
   stageHandle: FileHandle,
   stageName: string,
+  volumeDir: string,
   where: Pick<Stage, "user" | "wwwData" | "siteDir" | "finalDocumentRoot">,
 ): Promise<{ stage: Stage; documentRootIno: number }> {
   const rootPath = fdPath(stageHandle);
-  const realPath = path.join(where.siteDir, stageName);
+  const realPath = path.join(volumeDir, stageName);
   await mkdir(path.join(rootPath, "root"), { mode: 0o700 });
   await mkdir(path.join(rootPath, "site"), { mode: 0o700 });
   const documentRootIno = (await lstat(path.join(rootPath, "root"))).ino;

@@ -36,6 +36,8 @@ while [ "$1" != "--" ]; do echo $$ > "$1"; shift; done
 shift
 exec "$@"`;
 
+// The tmpfs sources and the programs' names are what a customer's process reads in
+// /proc/self/mountinfo and ps: neutral, like everything else a customer sees.
 // Makes every mount of the namespace with one mount(8) process (the table in $1, confineTable
 // below), then runs the rest. One mount(8) per path cost a process start each: eight of them took
 // 0.4-0.7 s of a master start on a loaded two-core machine (bench/README.md). mount exits non-zero
@@ -73,9 +75,9 @@ const isDir = (p: string) => stat(p).then((s) => s.isDirectory(), () => false);
  */
 export async function confineTable(node: NodeRoot): Promise<string> {
   const lines: string[] = [];
-  for (const p of hiddenPaths(node)) if (await isDir(p)) lines.push(`shoal-hidden ${p} tmpfs size=4k,mode=0755,nosuid,nodev,noexec 0 0`);
-  for (const p of scratchDirs(node)) if (await isDir(p)) lines.push(`shoal-scratch ${p} tmpfs size=${tmpSize},mode=1777,nosuid,nodev 0 0`);
-  lines.push("shoal-proc /proc proc hidepid=invisible,nosuid,nodev,noexec 0 0");
+  for (const p of hiddenPaths(node)) if (await isDir(p)) lines.push(`hidden ${p} tmpfs size=4k,mode=0755,nosuid,nodev,noexec 0 0`);
+  for (const p of scratchDirs(node)) if (await isDir(p)) lines.push(`scratch ${p} tmpfs size=${tmpSize},mode=1777,nosuid,nodev 0 0`);
+  lines.push("proc /proc proc hidepid=invisible,nosuid,nodev,noexec 0 0");
   for (const line of lines) if (/[\s#\\]/.test(line.split(" ")[1]!)) throw new Error(`Refusing a mount path fstab cannot hold: ${line}`);
   const text = `${lines.join("\n")}\n`;
   const file = path.join(node.confineDir, `${createHash("sha256").update(text).digest("hex").slice(0, 16)}.fstab`);
@@ -100,9 +102,9 @@ export async function confinedCommand(node: NodeRoot, username: string, argv: re
   return [
     "/bin/sh",
     [
-      "-c", enterCgroup, "shoal-enter", ...procs, "--",
+      "-c", enterCgroup, "enter", ...procs, "--",
       "/usr/bin/unshare", "--mount", "--propagation", "private", "--",
-      "/bin/sh", "-c", mountAndExec, "shoal-confine", table,
+      "/bin/sh", "-c", mountAndExec, "confine", table,
       // No process of the account can gain privileges through a setuid program (su, mount, ...).
       "/usr/bin/setpriv", "--no-new-privs", "--",
       ...argv,

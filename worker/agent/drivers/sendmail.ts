@@ -25,7 +25,7 @@ export const maxSpooledMessages = 1000;
 export function renderSendmail(node: NodeRoot): string {
   // The node root's grammar (node-root.ts) has no quote, so it is safe inside '...'.
   return `#!/bin/sh
-# Written by the Shoal agent; changes are overwritten. Queues a message from stdin for delivery.
+# Written by the node agent; changes are overwritten. Queues a message from stdin for delivery.
 set -u
 PATH=/usr/bin:/bin
 IFS=' 	

@@ -3,15 +3,19 @@ import { mkdir, open, readdir, readlink, realpath, rm, stat } from "node:fs/prom
 import path from "node:path";
 import type { NodeRoot } from "../node-root";
 import { siteStorage } from "../storage/site-storage";
+import { platformDirName } from "../storage/volume-layout";
 import { lookupSystemGroupId, readSystemUsers } from "../system-users";
 
-// A directory per site under its account's home: a btrfs subvolume or a plain directory, made
+// A volume per site under its account's home: a btrfs subvolume or a plain directory, made
 // and deleted by the node's storage driver (../storage/site-storage.ts). Layout, for account alice and site s1:
-//   home/alice/            alice:www-data 0750
-//   home/alice/sites/      root:www-data  0751   root's, so the account can't swap entries here;
-//                                                 others may only pass (the home keeps them out)
-//   home/alice/sites/s1/   alice:www-data 2750   the site; setgid keeps new files group www-data
-//   home/alice/tmp/        root:alice     0710
+//   home/alice/                  alice:www-data 0750
+//   home/alice/sites/            root:www-data  0751   root's, so the account can't swap entries here;
+//                                                       others may only pass (the home keeps them out)
+//   home/alice/sites/s1/         root:root      0711   the volume (../storage/volume-layout.ts)
+//   home/alice/sites/s1/files/   alice:www-data 2750   the site's files (node.siteDir); setgid keeps
+//                                                       new files group www-data
+//   home/alice/sites/s1/meta/    root:root      0700   the platform's: dumps, the app marker
+//   home/alice/tmp/              root:alice     0710
 //   home/alice/tmp/s1/     alice:alice    0700   uploads, sessions (not snapshotted)
 // The agent runs as root inside directories the account can write to, so every directory it
 // changes is opened without following symlinks and checked to be where it should be before it
@@ -62,10 +66,13 @@ export async function observeSiteStores(node: NodeRoot, documentRoots: ReadonlyM
     const user = users.get(username);
     for (const siteId of (await readdir(path.join(node.accountHome(username), "sites")).catch(() => [])).sort()) {
       const siteDir = node.siteDir(username, siteId);
+      const volumeDir = node.siteVolumeDir(username, siteId);
       const documentRoot = documentRoots.get(siteId);
       const ready =
         !!user &&
-        (await isDir(path.dirname(siteDir), 0, wwwData, 0o751)) &&
+        (await isDir(path.dirname(volumeDir), 0, wwwData, 0o751)) &&
+        (await isDir(volumeDir, 0, 0, 0o711)) &&
+        (await isDir(path.join(volumeDir, platformDirName), 0, 0, 0o700)) &&
         (await isDir(siteDir, user.uid, wwwData, 0o2750)) &&
         (await isDir(node.siteTmpDir(username, siteId), user.uid, user.gid, 0o700)) &&
         (documentRoot === undefined || (await isDir(path.join(siteDir, documentRoot))));
@@ -88,7 +95,8 @@ export async function ensureSiteStore(
 
   await ensureDir(path.join(home, "sites"), 0, wwwData, 0o751);
   const siteDir = node.siteDir(site.username, site.siteId);
-  // The driver makes the volume (root's 0700); its owner and mode are set here like any directory.
+  // The driver makes the volume, in the current layout (or converts one of the earlier layout),
+  // with the customer's part siteDir set as the account's and the platform's part root's.
   await siteStorage(node).ensureSiteVolume({ username: site.username, siteId: site.siteId });
   await ensureDir(siteDir, user.uid, wwwData, 0o2750);
   await ensureDir(path.join(home, "tmp"), 0, user.gid, 0o710);

@@ -131,7 +131,7 @@ async function btrfsSession(node: NodeRoot) {
       let members = false;
       for (const siteId of siteIds) {
         const snapshots = (await readdir(path.join(node.snapshotsDir, siteId)).catch(() => [] as string[])).filter((n) => n !== ".meta");
-        const paths = [node.siteDir(username, siteId), ...snapshots.map((n) => path.join(node.snapshotsDir, siteId, n))];
+        const paths = [node.siteVolumeDir(username, siteId), ...snapshots.map((n) => path.join(node.snapshotsDir, siteId, n))];
         if (await ensureSiteMembers(mount, rows, siteId, paths.map((dir) => path.relative(mount, dir)))) members = true;
       }
       if (members) rows = (await readQgroups(mount))?.rows ?? rows;

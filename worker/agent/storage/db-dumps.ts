@@ -8,19 +8,18 @@ import { databaseNameSchema } from "../../../server/contract/storage-names";
 import { databasesChangedBetween, isBinlogMark, readBinlogMark, type BinlogMark } from "./binlog-mark";
 import { errno, fdPath, openDirAt } from "./safe-fs";
 import { startTool } from "./spawn-tool";
+import { dumpsDirName, ensurePlatformDir, platformDirName, snapshotDumpDir, verifiedPlatformDir } from "./volume-layout";
 import { processLogger } from "../../../server/observability/logger";
 
 // A snapshot holds the site's files and its databases together: just before the snapshot each
-// database is dumped into the site volume, in <siteDir>/.shoal-db/ (next to the document root,
-// never under it, so nginx never serves it).
+// database is dumped into the site volume, in its platform part <volume>/meta/db/
+// (volume-layout.ts): next to the customer's tree, never in it, so nginx never serves it and the
+// account's PHP never sees it.
 //
-// The directory and its dumps are root's (0700/0600) although they sit in the account's tree: a
-// restore loads them as MariaDB's root, so the account must never be able to write one (a planted
-// dump would be SQL run as root). The account can only rename or delete the directory as a whole
-// (it owns the parent); an entry there that is not root's directory is moved aside, never used.
-// Root-only also keeps the dumps out of the account's PHP, which has no business reading them.
+// The directory and its dumps are root's (0700/0600), in root's 0700 meta/ in the root-owned
+// volume root: a restore loads them as MariaDB's root, so the account must never be able to
+// write, replace or rename one (a planted dump would be SQL run as root).
 
-export const dumpDirName = ".shoal-db";
 export const snapshotInfoFile = "snapshot.json";
 
 /**
@@ -66,31 +65,41 @@ export const dumpArgs = (node: NodeRoot, db: string) => [
   db,
 ];
 
-/** Opens (creating or replacing) the site's dump directory, verified root's 0700, through the site's descriptor. */
+/** Opens (creating it if missing) the volume's dump directory, verified root's 0700, through the volume's descriptor. */
 async function openDumpDir(site: FileHandle): Promise<FileHandle> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    await mkdir(fdPath(site, dumpDirName), { mode: 0o700 }).catch((e: unknown) => {
+  const platform = await ensurePlatformDir(site);
+  try {
+    await mkdir(fdPath(platform, dumpsDirName), { mode: 0o700 }).catch((e: unknown) => {
       if (errno(e) !== "EEXIST") throw e;
     });
-    const handle = await openDirAt(site, dumpDirName).catch((e: unknown) => {
-      if (["ELOOP", "ENOTDIR", "ENOENT"].includes(errno(e) ?? "")) return null;
-      throw e;
-    });
-    if (handle) {
-      const s = await handle.stat();
-      if (s.uid === 0) {
-        await handle.chown(0, 0);
-        await handle.chmod(0o700);
-        return handle;
-      }
+    const handle = await openDirAt(platform, dumpsDirName);
+    const s = await handle.stat();
+    if (s.uid !== 0) {
       await handle.close();
+      throw new Error(`The dump directory of the site volume is not root's.`);
     }
-    // Not ours (a file, a symlink, the account's own directory): keep it under another name.
-    await rename(fdPath(site, dumpDirName), fdPath(site, `${dumpDirName}.moved-${Date.now()}`)).catch((e: unknown) => {
-      if (errno(e) !== "ENOENT") throw e;
-    });
+    await handle.chown(0, 0);
+    await handle.chmod(0o700);
+    return handle;
+  } finally {
+    await platform.close();
   }
-  throw new Error(`Could not make ${dumpDirName} in the site directory (it keeps being replaced).`);
+}
+
+/** The live volume's dump directory when it is there and root's, else null. */
+async function existingDumpDir(site: FileHandle): Promise<FileHandle | null> {
+  const platform = await verifiedPlatformDir(site).catch(() => null);
+  if (!platform) return null;
+  try {
+    const dir = await openDirAt(platform, dumpsDirName).catch(() => null);
+    if (dir && (await dir.stat()).uid !== 0) {
+      await dir.close();
+      return null;
+    }
+    return dir;
+  } finally {
+    await platform.close();
+  }
 }
 
 async function fileDigest(file: string): Promise<string> {
@@ -210,10 +219,9 @@ export async function writeDumps(node: NodeRoot, site: FileHandle, stamp: Snapsh
  * `databases` is untouched since its binlog mark: its dumps are then the databases as they are.
  */
 export async function dumpsCurrent(node: NodeRoot, site: FileHandle, name: string, databases: readonly string[]): Promise<boolean> {
-  const dir = await openDirAt(site, dumpDirName).catch(() => null);
+  const dir = await existingDumpDir(site);
   if (!dir) return false;
   try {
-    if ((await dir.stat()).uid !== 0) return false;
     const stamp = await readStampFile(fdPath(dir, snapshotInfoFile));
     if (!stamp || stamp.name !== name || databases.some((d) => !stamp.databases.includes(d))) return false;
     if (databases.length === 0) return true;
@@ -227,7 +235,8 @@ export async function dumpsCurrent(node: NodeRoot, site: FileHandle, name: strin
 
 /** The stamp inside a snapshot (null when it has none, e.g. a damaged or foreign tree). */
 export async function readStamp(snapshotDir: string): Promise<SnapshotStamp | null> {
-  return readStampFile(path.join(snapshotDir, dumpDirName, snapshotInfoFile));
+  const dir = await snapshotDumpDir(snapshotDir);
+  return dir === null ? null : readStampFile(path.join(dir, snapshotInfoFile));
 }
 
 async function readStampFile(file: string): Promise<SnapshotStamp | null> {
@@ -256,10 +265,8 @@ async function readStampFile(file: string): Promise<SnapshotStamp | null> {
  * the mark says "this live volume is snapshot `name`, and nothing has snapshotted it since".
  */
 export async function writePromotedMark(tree: string, name: string, options: { standby?: boolean } = {}): Promise<void> {
-  const dir = path.join(tree, dumpDirName);
-  await mkdir(dir, { mode: 0o700 }).catch((e: unknown) => {
-    if (errno(e) !== "EEXIST") throw e;
-  });
+  const dir = path.join(tree, platformDirName, dumpsDirName);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const out = await open(path.join(dir, promotedMarkFile), constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o600);
   try {
     await out.writeFile(`${JSON.stringify({ name, promotedAt: new Date().toISOString(), ...(options.standby ? { standby: true } : {}) })}\n`);
@@ -273,9 +280,9 @@ export async function writePromotedMark(tree: string, name: string, options: { s
  * the verified root-only dump directory, never a path the account could redirect).
  */
 export async function activateStandbyMark(site: FileHandle, name: string): Promise<void> {
-  const dir = await openDirAt(site, dumpDirName);
+  const dir = await existingDumpDir(site);
+  if (!dir) throw new Error("The site volume has no dump directory of root's.");
   try {
-    if ((await dir.stat()).uid !== 0) throw new Error(`${dumpDirName} is not root's.`);
     const temp = fdPath(dir, `.${promotedMarkFile}.tmp`);
     await unlink(temp).catch(() => undefined);
     const out = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
@@ -300,10 +307,9 @@ export async function readPromotedMark(site: FileHandle): Promise<string | null>
  * pause (promoteSnapshot with standby), not a live site: the final promote replaces it freely.
  */
 export async function readPromotedMarkInfo(site: FileHandle): Promise<{ name: string; standby: boolean } | null> {
-  const dir = await openDirAt(site, dumpDirName).catch(() => null);
+  const dir = await existingDumpDir(site);
   if (!dir) return null;
   try {
-    if ((await dir.stat()).uid !== 0) return null;
     const file = await open(fdPath(dir, promotedMarkFile), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOATIME).catch(() => null);
     if (!file) return null;
     try {
@@ -324,11 +330,10 @@ export async function readPromotedMarkInfo(site: FileHandle): Promise<{ name: st
 /** A database's dump in a snapshot, checked to be root's regular 0600 file (the agent wrote it). */
 export async function dumpFileIn(snapshotDir: string, db: string): Promise<string> {
   databaseNameSchema.parse(db);
-  const dir = path.join(snapshotDir, dumpDirName);
-  const d = await lstat(dir).catch(() => null);
-  const file = path.join(dir, `${db}.sql`);
-  const s = await lstat(file).catch(() => null);
-  if (!d?.isDirectory() || d.uid !== 0 || !s?.isFile() || s.uid !== 0 || (s.mode & 0o077) !== 0) {
+  const dir = await snapshotDumpDir(snapshotDir);
+  const file = dir === null ? null : path.join(dir, `${db}.sql`);
+  const s = file === null ? null : await lstat(file).catch(() => null);
+  if (file === null || !s?.isFile() || s.uid !== 0 || (s.mode & 0o077) !== 0) {
     throw new MissingDumpError(`The snapshot has no dump of database ${db}.`);
   }
   return file;

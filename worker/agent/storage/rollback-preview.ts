@@ -5,7 +5,8 @@ import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { mariadbPid } from "../drivers/mariadb";
 import type { NodeRoot } from "../node-root";
-import { databaseExists, dumpArgs, dumpDirName, dumpFileIn, MissingDumpError } from "./db-dumps";
+import { databaseExists, dumpArgs, dumpFileIn, MissingDumpError } from "./db-dumps";
+import { filesDirName, isLegacyPlatformName, snapshotTreeRoot } from "./volume-layout";
 import { databaseNameSchema, siteIdSchema, snapshotNameSchema } from "../../../server/contract/storage-names";
 import { errno, fdPath, openDirAt, openDirChecked } from "./safe-fs";
 import { StorageError, type SiteStorage } from "./site-storage";
@@ -42,11 +43,12 @@ function facts(s: AnyStats, target?: string): FileFacts | null {
   return { type, sizeBytes: Number(s.size), mtimeMs, mode: Number(s.mode) & 0o7777, ...(target !== undefined ? { target } : {}) };
 }
 
-/** The snapshot's tree (it never changes: walked by path), without the dump directory. */
-async function snapshotTree(dir: string, max: number): Promise<Map<string, FileFacts>> {
+/** The customer's tree in the snapshot (it never changes: walked by path), without the platform's part. */
+async function snapshotTree(snapshotDir: string, max: number): Promise<Map<string, FileFacts>> {
   const tree = new Map<string, FileFacts>();
+  const { dir, hidden } = await snapshotTreeRoot(snapshotDir);
   for await (const e of walkTree(dir)) {
-    if (e.path === "" || e.path === dumpDirName || e.path.startsWith(`${dumpDirName}/`)) continue;
+    if (e.path === "" || hidden(e.path.split("/")[0]!)) continue;
     if (tree.size >= max) throw new WalkLimit();
     const f = facts(e.stat, e.target);
     if (f) tree.set(e.path, f);
@@ -59,13 +61,13 @@ async function snapshotTree(dir: string, max: number): Promise<Map<string, FileF
  * its parent's descriptor without following symlinks (safe-fs.ts), so a symlink swapped in for a
  * directory is reported as a symlink and never walked into.
  */
-async function liveTree(site: FileHandle, max: number): Promise<Map<string, FileFacts>> {
+async function liveTree(site: FileHandle, max: number, hidden: (topName: string) => boolean): Promise<Map<string, FileFacts>> {
   const tree = new Map<string, FileFacts>();
   async function walk(dir: FileHandle, rel: string): Promise<void> {
     const names = (await readdir(fdPath(dir)).catch(() => [] as string[])).sort();
     for (const name of names) {
       const p = rel === "" ? name : `${rel}/${name}`;
-      if (p === dumpDirName) continue;
+      if (rel === "" && hidden(name)) continue;
       const s = await lstat(fdPath(dir, name)).catch(() => null);
       if (!s) continue; // gone meanwhile
       const target = s.isSymbolicLink() ? await readlink(fdPath(dir, name)).catch(() => "") : undefined;
@@ -88,6 +90,20 @@ async function liveTree(site: FileHandle, max: number): Promise<Map<string, File
   }
   await walk(site, "");
   return tree;
+}
+
+/**
+ * The live customer's tree: the volume's files/ (a volume not converged yet to that layout: its
+ * root, less the platform's names there).
+ */
+async function openLiveTree(sites: FileHandle, siteId: string): Promise<{ handle: FileHandle; hidden: (topName: string) => boolean }> {
+  const volume = await openDirAt(sites, siteId);
+  if ((await volume.stat()).uid !== 0) return { handle: volume, hidden: isLegacyPlatformName };
+  try {
+    return { handle: await openDirAt(volume, filesDirName), hidden: () => false };
+  } finally {
+    await volume.close();
+  }
 }
 
 /** Scans a dump stream; null when it is longer than `maxBytes` (the caller reports sizes only). */
@@ -152,23 +168,23 @@ export async function previewRollback(
   const started = Date.now();
   const usernames = [];
   for (const username of await readdir(node.homeDir).catch(() => [] as string[])) {
-    if ((await lstat(node.siteDir(username, siteId)).catch(() => null))?.isDirectory()) usernames.push(username);
+    if ((await lstat(node.siteVolumeDir(username, siteId)).catch(() => null))?.isDirectory()) usernames.push(username);
   }
   if (usernames.length !== 1) {
     throw new StorageError(usernames.length === 0 ? "NOT_FOUND" : "CONFLICT", usernames.length === 0 ? `Site ${siteId} has no live store on this node.` : `Site ${siteId} is stored under several accounts.`);
   }
-  const sites = await openDirChecked(path.dirname(node.siteDir(usernames[0]!, siteId)));
+  const sites = await openDirChecked(path.dirname(node.siteVolumeDir(usernames[0]!, siteId)));
   let files: RollbackPreview["files"];
   try {
-    const site = await openDirAt(sites, siteId);
+    const site = await openLiveTree(sites, siteId);
     try {
-      const [before, now] = await Promise.all([snapshotTree(snapshotDir, limits.walked), liveTree(site, limits.walked)]);
+      const [before, now] = await Promise.all([snapshotTree(snapshotDir, limits.walked), liveTree(site.handle, limits.walked, site.hidden)]);
       files = { ...diffTrees(before, now, limits.listed), complete: true };
     } catch (e) {
       if (!(e instanceof WalkLimit)) throw e;
       files = { added: 0, removed: 0, changed: 0, unchanged: 0, snapshotBytes: meta.sizeBytes, liveBytes: 0, entries: [], truncated: true, complete: false };
     } finally {
-      await site.close();
+      await site.handle.close();
     }
   } finally {
     await sites.close();

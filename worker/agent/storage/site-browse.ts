@@ -6,6 +6,7 @@ import { siteIdSchema, snapshotNameSchema } from "../../../server/contract/stora
 import { InvalidRelativePathError, parseRelativePath } from "./names";
 import { errno, fdPath, openDirAt } from "./safe-fs";
 import { check, type SiteContext } from "./site-context";
+import { openFilesDir, snapshotTreeRoot } from "./volume-layout";
 import { StorageError, type SiteStorage, type SnapshotEntry } from "./site-types";
 
 // Looking into a snapshot file by file, and putting one file of it back into the live site.
@@ -15,7 +16,7 @@ export function browseOps(ctx: SiteContext): Pick<SiteStorage, "readSnapshotFile
     async readSnapshotFile(siteId, name, relPath) {
       check(siteIdSchema, siteId, "site id");
       check(snapshotNameSchema, name, "snapshot name");
-      const { full } = await snapshotEntry(ctx, siteId, name, relPath);
+      const { full, root, hidden } = await snapshotEntry(ctx, siteId, name, relPath);
       const s = await lstat(full);
       if (s.isSymbolicLink()) return { type: "symlink", target: await readlink(full) };
       if (s.isFile()) {
@@ -28,20 +29,23 @@ export function browseOps(ctx: SiteContext): Pick<SiteStorage, "readSnapshotFile
         };
       }
       if (!s.isDirectory()) throw new StorageError("INVALID", `${relPath} is not a file, directory or symlink.`);
-      return { type: "dir", entries: await listDir(full) };
+      // Only the customer's tree is shown: in a snapshot of the earlier layout, the platform's names at its top are left out.
+      return { type: "dir", entries: (await listDir(full)).filter((e) => full !== root || !hidden(e.name)) };
     },
 
     async restoreFile(siteId, name, relPath) {
       check(siteIdSchema, siteId, "site id");
       check(snapshotNameSchema, name, "snapshot name");
       return ctx.lock(siteId, async () => {
-        const { full, segments } = await snapshotEntry(ctx, siteId, name, relPath);
+        const { full, segments, root } = await snapshotEntry(ctx, siteId, name, relPath);
         const source = await lstat(full);
         if (!source.isFile()) throw new StorageError("INVALID", `${relPath || "/"} is not a file in snapshot ${name}; only files are restored one at a time.`);
         const { sites, site } = await ctx.openSite(siteId);
         const opened: FileHandle[] = [sites, site];
         try {
-          const dir = await openLiveParent(ctx.snapshotDir(siteId, name), site, segments.slice(0, -1), opened);
+          const files = await openFilesDir(site);
+          opened.push(files);
+          const dir = await openLiveParent(root, files, segments.slice(0, -1), opened);
           await replaceFile(dir, segments.at(-1)!, full, source, relPath);
           return { path: segments.join("/"), sizeBytes: source.size };
         } finally {
@@ -69,8 +73,16 @@ async function listDir(full: string): Promise<DirEntries> {
   return entries;
 }
 
-/** The path of `relPath` in a finished snapshot, and its segments; refused when it is not there. */
-async function snapshotEntry(ctx: SiteContext, siteId: string, name: string, relPath: string): Promise<{ full: string; segments: string[] }> {
+/**
+ * The path of `relPath` in a finished snapshot's customer tree (`root`), and its segments;
+ * refused when it is not there or is one of the platform's names (`hidden`).
+ */
+async function snapshotEntry(
+  ctx: SiteContext,
+  siteId: string,
+  name: string,
+  relPath: string,
+): Promise<{ full: string; segments: string[]; root: string; hidden: (topName: string) => boolean }> {
   let segments: string[];
   try {
     segments = parseRelativePath(relPath);
@@ -79,9 +91,11 @@ async function snapshotEntry(ctx: SiteContext, siteId: string, name: string, rel
     throw e;
   }
   await ctx.requireMeta(siteId, name);
+  const { dir: root, hidden } = await snapshotTreeRoot(ctx.snapshotDir(siteId, name));
+  if (segments.length > 0 && hidden(segments[0]!)) throw new StorageError("NOT_FOUND", `${segments[0]} is not in snapshot ${name}.`);
   // A snapshot never changes, so walking it by path is race-free; a symlink on the way is
   // refused rather than followed (it could point anywhere on the node).
-  let full = ctx.snapshotDir(siteId, name);
+  let full = root;
   for (const [i, segment] of segments.entries()) {
     full = path.join(full, segment);
     const s = await lstat(full).catch(() => null);
@@ -90,7 +104,7 @@ async function snapshotEntry(ctx: SiteContext, siteId: string, name: string, rel
       throw new StorageError("INVALID", `${segments.slice(0, i + 1).join("/")} is ${s.isSymbolicLink() ? "a symlink" : "not a directory"} in snapshot ${name}; it is not followed.`);
     }
   }
-  return { full, segments };
+  return { full, segments, root, hidden };
 }
 
 /**
@@ -138,7 +152,7 @@ async function openLiveParent(snapshotDir: string, site: FileHandle, segments: s
 
 /** Copies the snapshot's file `full` to a temporary name in `dir`, as it was, then renames it over `last`. */
 async function replaceFile(dir: FileHandle, last: string, full: string, source: Stats, relPath: string): Promise<void> {
-  const temp = fdPath(dir, `.shoal-restore-${randomBytes(6).toString("hex")}`);
+  const temp = fdPath(dir, `.restore-${randomBytes(6).toString("hex")}`);
   // COPYFILE_EXCL creates with O_EXCL, which also refuses a symlink planted at the name.
   await copyFile(full, temp, constants.COPYFILE_EXCL | constants.COPYFILE_FICLONE).catch((e: unknown) => {
     // The directory was removed under its descriptor (the account deleted it meanwhile).

@@ -6,7 +6,9 @@ import type { NodeRoot } from "../node-root";
 import { btrfsDriver } from "./btrfs-driver";
 import { dirDriver } from "./dir-driver";
 import { snapshotNameSchema } from "../../../server/contract/storage-names";
-import { errno, openDirAt, openDirChecked } from "./safe-fs";
+import { errno, fdPath, openDirAt, openDirChecked } from "./safe-fs";
+import { lookupSystemGroupId, readSystemUsers } from "../system-users";
+import { ensureVolumeLayout, filesDirName, type VolumeOwner } from "./volume-layout";
 import { StorageError, type SnapshotInfo, type SnapshotMeta } from "./site-types";
 import { treeSize } from "./tree";
 import type { VolumeDriver } from "./volume-driver";
@@ -129,7 +131,7 @@ export class SiteContext {
   async locate(siteId: string): Promise<{ username: string } | null> {
     const found: string[] = [];
     for (const username of await readdir(this.node.homeDir).catch(() => [] as string[])) {
-      const s = await lstat(this.node.siteDir(username, siteId)).catch(() => null);
+      const s = await lstat(this.node.siteVolumeDir(username, siteId)).catch(() => null);
       if (s?.isDirectory()) found.push(username);
     }
     if (found.length > 1) throw new StorageError("CONFLICT", `Site ${siteId} is stored under several accounts (${found.join(", ")}).`);
@@ -139,14 +141,36 @@ export class SiteContext {
   async openSite(siteId: string): Promise<{ sites: FileHandle; site: FileHandle; username: string }> {
     const where = await this.locate(siteId);
     if (!where) throw new StorageError("NOT_FOUND", `Site ${siteId} has no store on this node.`);
-    const sites = await openDirChecked(path.dirname(this.node.siteDir(where.username, siteId)));
+    const sites = await openDirChecked(path.dirname(this.node.siteVolumeDir(where.username, siteId)));
     try {
       const site = await openDirAt(sites, siteId);
+      try {
+        await this.ensureLayout(site, where.username);
+      } catch (e) {
+        await site.close();
+        throw e;
+      }
       return { sites, site, username: where.username };
     } catch (e) {
       await sites.close();
       throw e;
     }
+  }
+
+  /**
+   * A volume of the earlier layout (the customer's tree at its root, not yet converged) is
+   * converted before any storage work reads or writes its platform part (volume-layout.ts).
+   */
+  async ensureLayout(volume: FileHandle, username: string): Promise<void> {
+    if ((await volume.stat()).uid === 0 && (await lstat(fdPath(volume, filesDirName)).catch(() => null))?.isDirectory()) return;
+    await ensureVolumeLayout(volume, await this.volumeOwner(username));
+  }
+
+  /** The owner of an account's site files: the account, group www-data (undefined where there is no such user). */
+  async volumeOwner(username: string): Promise<VolumeOwner | undefined> {
+    const user = (await readSystemUsers()).get(username);
+    const wwwData = await lookupSystemGroupId("www-data");
+    return user && wwwData !== undefined ? { uid: user.uid, gid: wwwData } : undefined;
   }
 
   async ensureSnapshotDirs(siteId: string): Promise<void> {

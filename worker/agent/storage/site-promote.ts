@@ -1,11 +1,12 @@
-import { chmod, chown, lstat, rm, stat } from "node:fs/promises";
+import { lstat, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { unixUsernameSchema } from "../../../server/domain/unix-username";
 import { mariadbPid, startMariadb } from "../drivers/mariadb";
 import { lookupSystemGroupId, readSystemUsers, type SystemUser } from "../system-users";
 import { activateStandbyMark, databaseExists, dumpFileIn, loadDump, readPromotedMarkInfo, readStamp, sameBytes, writePromotedMark } from "./db-dumps";
 import { siteIdSchema, snapshotNameSchema } from "../../../server/contract/storage-names";
-import { ensureDirOwned, openDirChecked } from "./safe-fs";
+import { ensureDirOwned, openDirChecked, withHandle } from "./safe-fs";
+import { ensureVolumeLayout, snapshotTreeRoot } from "./volume-layout";
 import { check, publicInfo, type SiteContext } from "./site-context";
 import { dumpsToLoad } from "./site-restore";
 import { snapshotLocked } from "./site-snapshots";
@@ -163,7 +164,7 @@ async function putInPlace(
   const { user, wwwData } = how;
   // The account's directories, as ensureSiteStore (drivers/site-store.ts) makes them, so the
   // converge that then serves the site finds its store ready and only adds the rest.
-  const sitesDir = path.dirname(ctx.node.siteDir(user.name, siteId));
+  const sitesDir = path.dirname(ctx.node.siteVolumeDir(user.name, siteId));
   await ensureDirOwned(sitesDir, 0, wwwData, 0o751);
   await ensureDirOwned(path.join(ctx.node.accountHome(user.name), "tmp"), 0, user.gid, 0o710);
   await ensureDirOwned(ctx.node.siteTmpDir(user.name, siteId), user.uid, user.gid, 0o700);
@@ -181,8 +182,8 @@ async function putInPlace(
 }
 
 /**
- * Sets the copy's top directory as the account's (it is what makes the store "ready" for
- * converge, drivers/site-store.ts) and marks which snapshot it is. Files inside keep the numeric
+ * Brings the copy to the current volume layout with its customer part the account's (what makes
+ * the store "ready" for converge, drivers/site-store.ts) and marks which snapshot it is. Files inside keep the numeric
  * uid/gid they had on the node the snapshot came from (both drivers' streams carry numbers):
  * right while the nodes share one /etc/passwd, as the local cluster's do. Separate machines
  * would need receiveSnapshot to map them (sender's uid -> username -> this node's uid) before
@@ -190,8 +191,7 @@ async function putInPlace(
  */
 async function ownAsStore(ctx: SiteContext, fresh: string, name: string, how: { user: SystemUser; wwwData: number; standby: boolean }): Promise<void> {
   try {
-    await chown(fresh, how.user.uid, how.wwwData);
-    await chmod(fresh, 0o2750);
+    await withHandle(openDirChecked(fresh), (volume) => ensureVolumeLayout(volume, { uid: how.user.uid, gid: how.wwwData }));
     await writePromotedMark(fresh, name, { standby: how.standby });
   } catch (e) {
     await ctx.driver.deleteVolume(fresh).catch(() => undefined);
@@ -227,7 +227,7 @@ async function accountOf(ctx: SiteContext, siteId: string, name: string): Promis
     throw new StorageError("INVALID", `Snapshot ${name} names an invalid account "${username}".`);
   }
   if (username === undefined) {
-    const uid = (await lstat(ctx.snapshotDir(siteId, name))).uid;
+    const uid = (await lstat((await snapshotTreeRoot(ctx.snapshotDir(siteId, name))).dir)).uid;
     username = [...users.values()].find((u) => u.uid === uid && u.comment.startsWith("Shoal account "))?.name;
     if (username === undefined) {
       throw new StorageError("CONFLICT", `The files of snapshot ${name} belong to uid ${uid}, which is no Shoal account on this node; converge a spec that lists the site's account first.`);

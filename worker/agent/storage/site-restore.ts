@@ -3,7 +3,7 @@ import { databaseNameSchema, siteIdSchema, snapshotNameSchema } from "../../../s
 import { check, publicInfo, type SiteContext } from "./site-context";
 import { snapshotLocked } from "./site-snapshots";
 import { StorageError, type SiteStorage } from "./site-types";
-import { swapIn } from "./site-volumes";
+import { convertCopy, swapIn } from "./site-volumes";
 
 // Rolling a site back to one of its snapshots, files and databases, keeping the state before as
 // a new snapshot so that the rollback can itself be undone.
@@ -45,9 +45,11 @@ async function thawAndSwapIn(ctx: SiteContext, siteId: string, name: string): Pr
   const fresh = ctx.staging("restore");
   await ctx.driver.thaw(ctx.snapshotDir(siteId, name), fresh, siteId);
   const old = ctx.staging("replaced");
-  const { sites, site } = await ctx.openSite(siteId);
+  const { sites, site, username } = await ctx.openSite(siteId);
   try {
     await site.close();
+    // A snapshot of the earlier layout comes back converted, before anyone can reach it.
+    await convertCopy(ctx, fresh, username);
     await swapIn(ctx, sites, siteId, fresh, old);
   } finally {
     await sites.close();

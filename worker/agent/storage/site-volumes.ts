@@ -1,12 +1,13 @@
 import { lstat, readdir, rename, rm, type FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { siteIdSchema } from "../../../server/contract/storage-names";
-import { errno, fdPath, openDirChecked } from "./safe-fs";
+import { errno, fdPath, openDirAt, openDirChecked, withHandle } from "./safe-fs";
+import { ensureVolumeLayout } from "./volume-layout";
 import { check, describeError, type SiteContext } from "./site-context";
 import type { SiteStorage } from "./site-types";
 import { processLogger } from "../../../server/observability/logger";
 
-// A site's live directory (node.siteDir: a btrfs subvolume or a plain directory): making it,
+// A site's live volume (node.siteVolumeDir: a btrfs subvolume or a plain directory): making it,
 // deleting it, and swapping a prepared copy in where it is.
 
 export function volumeOps(ctx: SiteContext): Pick<SiteStorage, "ensureSiteVolume" | "removeSiteVolume"> {
@@ -14,11 +15,18 @@ export function volumeOps(ctx: SiteContext): Pick<SiteStorage, "ensureSiteVolume
     async ensureSiteVolume(site) {
       check(siteIdSchema, site.siteId, "site id");
       return ctx.lock(site.siteId, async () => {
-        const sites = await openDirChecked(path.dirname(ctx.node.siteDir(site.username, site.siteId)));
+        const sites = await openDirChecked(path.dirname(ctx.node.siteVolumeDir(site.username, site.siteId)));
         try {
-          if (await lstat(fdPath(sites, site.siteId)).catch(() => null)) return { created: false };
-          await ctx.driver.createVolume(sites, site.siteId);
-          return { created: true };
+          const created = !(await lstat(fdPath(sites, site.siteId)).catch(() => null));
+          if (created) await ctx.driver.createVolume(sites, site.siteId);
+          // A new volume gets its two parts; one of the earlier layout is converted.
+          const volume = await openDirAt(sites, site.siteId);
+          try {
+            await ensureVolumeLayout(volume, await ctx.volumeOwner(site.username));
+          } finally {
+            await volume.close();
+          }
+          return { created };
         } finally {
           await sites.close();
         }
@@ -36,7 +44,7 @@ export function volumeOps(ctx: SiteContext): Pick<SiteStorage, "ensureSiteVolume
 }
 
 async function removeLiveVolume(ctx: SiteContext, site: { username: string; siteId: string }): Promise<void> {
-  const sitesDir = path.dirname(ctx.node.siteDir(site.username, site.siteId));
+  const sitesDir = path.dirname(ctx.node.siteVolumeDir(site.username, site.siteId));
   if (!(await lstat(sitesDir).catch(() => null))) return;
   const sites = await openDirChecked(sitesDir);
   try {
@@ -80,6 +88,20 @@ export async function swapIn(ctx: SiteContext, sites: FileHandle, siteId: string
       await rename(old, fdPath(sites, siteId));
       throw e;
     }
+  } catch (e) {
+    await ctx.driver.deleteVolume(fresh).catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Brings a writable copy of a snapshot (still in root's staging, out of the account's reach) to
+ * the current volume layout, its customer part the account's; deleted if that fails.
+ */
+export async function convertCopy(ctx: SiteContext, fresh: string, username: string): Promise<void> {
+  try {
+    const owner = await ctx.volumeOwner(username);
+    await withHandle(openDirChecked(fresh), (volume) => ensureVolumeLayout(volume, owner));
   } catch (e) {
     await ctx.driver.deleteVolume(fresh).catch(() => undefined);
     throw e;

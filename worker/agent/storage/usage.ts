@@ -5,7 +5,7 @@ import type { NodeRoot } from "../node-root";
 import type { AccountUsage } from "../../../server/contract/node-usage";
 import { accountUsage } from "./account-quota";
 import { ensureQuota, ensureSiteMembers, readQgroups, siteGroupId, startRescan, type QgroupRow } from "./btrfs-quota";
-import { dumpDirName } from "./db-dumps";
+import { dumpsDirName, platformDirName } from "./volume-layout";
 import { databaseNameSchema, siteIdSchema } from "../../../server/contract/storage-names";
 import { errno } from "./safe-fs";
 
@@ -26,7 +26,7 @@ export type SiteUsage = {
   siteId: string;
   /** The live volume without its database dumps; null while btrfs's numbers are being rescanned. */
   filesBytes: number | null;
-  /** The database dumps kept in the live volume (.shoal-db). */
+  /** The database dumps kept in the live volume (its platform part, volume-layout.ts). */
   dumpBytes: number;
   /** What the site's snapshots hold beyond the live volume; null while being rescanned. */
   snapshotBytes: number | null;
@@ -86,7 +86,7 @@ async function liveSites(node: NodeRoot): Promise<LiveSite[]> {
   for (const username of await readdir(node.homeDir).catch(() => [] as string[])) {
     const sitesDir = path.join(node.homeDir, username, "sites");
     for (const entry of await readdir(sitesDir, { withFileTypes: true }).catch(() => [] as Dirent[])) {
-      if (entry.isDirectory() && siteIdSchema.safeParse(entry.name).success) found.push({ siteId: entry.name, dir: node.siteDir(username, entry.name), username });
+      if (entry.isDirectory() && siteIdSchema.safeParse(entry.name).success) found.push({ siteId: entry.name, dir: node.siteVolumeDir(username, entry.name), username });
     }
   }
   return found.sort((a, b) => a.siteId.localeCompare(b.siteId));
@@ -114,8 +114,8 @@ async function dirSiteUsage(node: NodeRoot, site: { siteId: string; dir: string 
   const names = await snapshotNames(node, site.siteId);
   const snapshotWalk: Walk = { seen: new Set() };
   const [filesBytes, dumpBytes, snapshotSizes] = await Promise.all([
-    diskUsage(site.dir, { seen: new Set() }, new Set([dumpDirName])),
-    diskUsage(path.join(site.dir, dumpDirName), { seen: new Set() }),
+    diskUsage(site.dir, { seen: new Set() }, new Set([platformDirName])),
+    diskUsage(path.join(site.dir, platformDirName, dumpsDirName), { seen: new Set() }),
     Promise.all(names.map((n) => diskUsage(path.join(node.snapshotsDir, site.siteId, n), snapshotWalk))),
   ]);
   return { siteId: site.siteId, filesBytes, dumpBytes, snapshotBytes: snapshotSizes.reduce((a, b) => a + b, 0), snapshots: names.length };
@@ -156,7 +156,7 @@ async function btrfsUsage(node: NodeRoot, sites: LiveSite[]): Promise<Measured> 
   if (!consistent) await startRescan(mount);
   const result: SiteUsage[] = [];
   for (const { site, group, live, names } of plans) {
-    const dumpBytes = await filesIn(path.join(site.dir, dumpDirName));
+    const dumpBytes = await filesIn(path.join(site.dir, platformDirName, dumpsDirName));
     const groupRow = groups.rows.get(group);
     const known = consistent && live && groupRow;
     result.push({

@@ -324,7 +324,7 @@ describe("planNode", () => {
     expect(site.pool).toContain("listen.owner = www-data\n");
     expect(site.pool).toContain("pm = ondemand\n");
     expect(site.pool).toContain(
-      "php_admin_value[open_basedir] = /var/lib/shoal/node1/home/alice/sites/site1/:/var/lib/shoal/node1/home/alice/tmp/site1/\n",
+      "php_admin_value[open_basedir] = /var/lib/shoal/node1/home/alice/sites/site1/files/:/var/lib/shoal/node1/home/alice/tmp/site1/\n",
     );
     expect(site.pool).toMatch(/php_admin_value\[disable_functions\] = .*\bexec\b.*\bshell_exec\b.*\bproc_open\b/);
   });
@@ -333,7 +333,7 @@ describe("planNode", () => {
     const { vhost } = plan(spec()).sites[0]!;
     expect(vhost).toContain("listen 127.0.10.1:8080;");
     expect(vhost).toContain("server_name example.com www.example.com;");
-    expect(vhost).toContain("root /var/lib/shoal/node1/home/alice/sites/site1/public;");
+    expect(vhost).toContain("root /var/lib/shoal/node1/home/alice/sites/site1/files/public;");
     expect(vhost).toContain("include /etc/nginx/fastcgi_params;");
     expect(vhost).toContain("fastcgi_pass unix:/var/lib/shoal/node1/run/php/site1.sock;");
     expect(vhost).toContain("deny all;");

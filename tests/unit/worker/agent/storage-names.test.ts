@@ -17,7 +17,7 @@ describe("parseRelativePath", () => {
   it("splits plain paths and refuses anything that could climb out", () => {
     expect(parseRelativePath("")).toEqual([]);
     expect(parseRelativePath("public/wp-content/uploads/a b.jpg")).toEqual(["public", "wp-content", "uploads", "a b.jpg"]);
-    expect(parseRelativePath(".shoal-db/x.sql")).toEqual([".shoal-db", "x.sql"]);
+    expect(parseRelativePath(".data/x.sql")).toEqual([".data", "x.sql"]);
     for (const bad of ["/etc/passwd", "..", "../x", "a/../b", "a/./b", "a//b", "a/", "a/\0b", `a/${"x".repeat(256)}`]) {
       expect(() => parseRelativePath(bad), bad).toThrow(InvalidRelativePathError);
     }
