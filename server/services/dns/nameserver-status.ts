@@ -53,7 +53,8 @@ async function checkDelegation(zone: string, expected: string[]): Promise<{ live
  */
 export async function nameserverStatus(scope: Scope, input: { resellerId?: string | null; check: boolean }): Promise<NameserverStatus> {
   const resellerId = input.resellerId ?? scope.resellerId;
-  const reseller = await db.reseller.findFirst({ where: { id: resellerId, ...resellerWhere(scope) }, select: { id: true } });
+  // AND, not a spread: resellerWhere also filters on id, and a spread would replace the asked-for one.
+  const reseller = await db.reseller.findFirst({ where: { AND: [{ id: resellerId }, resellerWhere(scope)] }, select: { id: true } });
   if (!reseller) throw AppError.notFound("Brand");
   const { nameservers, own } = await resellerNameservers(db, reseller.id);
   const settings = await db.platformSettings.findUnique({ where: { id: 1 }, select: { defaultNameservers: true } });
