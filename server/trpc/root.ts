@@ -13,6 +13,7 @@ import { operationRouter } from "./routers/operation/router";
 import { dashboardRouter } from "./routers/dashboard/router";
 import { clusterRouter } from "./routers/cluster/router";
 import { settingsRouter } from "./routers/settings/router";
+import { dnsRouter } from "./routers/dns/router";
 
 export const appRouter = router({
   session: sessionRouter,
@@ -29,6 +30,7 @@ export const appRouter = router({
   dashboard: dashboardRouter,
   cluster: clusterRouter,
   settings: settingsRouter,
+  dns: dnsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -131,7 +131,7 @@ test("02 the reseller sets up 2FA on its own host, brands its panel, adds a plan
   await brandName.fill(reseller.brand);
   await page.getByLabel(label("Primary colour")).fill("#0b5d3b");
   await page.getByLabel(label("Accent colour")).fill("#8a3ffc");
-  // A reseller made by an admin starts without nameservers, and the brand needs two.
+  // A reseller made by an admin starts without nameservers (the platform's are used); this one sets its own.
   await page.getByLabel("Nameservers").fill(`ns1.e2e-${stamp}.test\nns2.e2e-${stamp}.test`);
   await page.getByRole("button", { name: "Save brand" }).click();
   await expect(page.getByText("Brand saved")).toBeVisible();

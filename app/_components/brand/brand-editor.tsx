@@ -108,9 +108,8 @@ function BrandForm({ brand, resellerId }: { brand: Brand; resellerId?: string })
               </div>
               <Field
                 label="Nameservers"
-                required
                 error={listFieldError(fieldErrors, "nameservers")}
-                hint="2 to 6, one per line. Your customers point their domains here."
+                hint="Optional: 2 to 6, one per line, such as ns1.your-domain.com. Leave empty to use the platform's nameservers."
               >
                 <Textarea value={form.nameservers} onChange={set("nameservers")} rows={3} spellCheck={false} className="font-mono" />
               </Field>
@@ -131,6 +130,7 @@ function BrandForm({ brand, resellerId }: { brand: Brand; resellerId?: string })
             </CardFooter>
           </form>
         </Card>
+        <NameserverCard resellerId={resellerId} />
         <LogoCard brand={brand} resellerId={resellerId} />
       </div>
       <div className="lg:sticky lg:top-6 lg:self-start">
@@ -261,4 +261,69 @@ function readAsBase64(file: File): Promise<string> {
     reader.onerror = () => reject(reader.error ?? new Error("The file could not be read."));
     reader.readAsDataURL(file);
   });
+}
+
+/**
+ * Where the reseller's customers point their domains: the platform's default nameservers, or the
+ * reseller's own with the glue addresses to set at its registrar and a live delegation check.
+ */
+function NameserverCard({ resellerId }: { resellerId?: string }) {
+  const trpc = useTRPC();
+  const [check, setCheck] = useState(false);
+  const q = useQuery(trpc.brand.nameserverStatus.queryOptions({ resellerId, check }));
+  const s = q.data;
+  return (
+    <Card aria-label="Nameserver status">
+      <CardHeader
+        title="Nameservers in use"
+        description={s?.own ? "Your own nameservers. Set these glue addresses at your domain's registrar." : "You have none of your own, so your customers' domains use the platform's."}
+      />
+      <CardBody className="flex flex-col gap-3 text-sm">
+        {!s ? (
+          <p className="flex items-center gap-2 text-zinc-500">
+            <Spinner /> Loading…
+          </p>
+        ) : s.own ? (
+          <>
+            <table className="w-full text-left">
+              <caption className="sr-only">Glue addresses</caption>
+              <thead className="text-xs uppercase tracking-wide text-zinc-500">
+                <tr>
+                  <th scope="col" className="py-1 font-medium">Nameserver</th>
+                  <th scope="col" className="py-1 font-medium">Glue address</th>
+                </tr>
+              </thead>
+              <tbody>
+                {s.glue.map((g) => (
+                  <tr key={g.name}>
+                    <td className="py-1 font-mono">{g.name}</td>
+                    <td className="py-1 font-mono">{g.address ?? "no node yet"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            <div className="flex items-center gap-3">
+              <Button size="sm" variant="secondary" loading={q.isFetching && check} onClick={() => (check ? void q.refetch() : setCheck(true))}>
+                Check delegation
+              </Button>
+              {s.delegation && (
+                <span className={s.delegation.live ? "text-emerald-700 dark:text-emerald-400" : "text-amber-700 dark:text-amber-400"}>
+                  {s.delegation.live ? "Live: " : "Not live yet: "}
+                  {s.delegation.detail}
+                </span>
+              )}
+            </div>
+          </>
+        ) : s.nameservers.length > 0 ? (
+          <ul className="font-mono">
+            {s.nameservers.map((n) => (
+              <li key={n}>{n}</li>
+            ))}
+          </ul>
+        ) : (
+          <p className="text-zinc-500">The platform has no default nameservers yet; the administrator sets them.</p>
+        )}
+      </CardBody>
+    </Card>
+  );
 }

@@ -7,6 +7,8 @@ import { recordChange } from "../audit/record-change";
 import { resolveWritableAccount } from "../account/resolve-account";
 import { startOperation } from "../operation/start-operation";
 import { operationKind, stepKind } from "../../domain/operation-kinds";
+import { nameserverTtl } from "../../domain/dns-record/platform-records";
+import { resellerNameservers } from "../dns/nameservers";
 
 export type CreateDomainInput = {
   accountId?: string | null;
@@ -64,6 +66,7 @@ async function isPanelOrNodeName(tx: Tx, resellerId: string, ascii: string): Pro
 
 /**
  * Desired state for a new domain: the Domain row, its zone's NS records from the reseller's brand
+ * (or the platform's default nameservers)
  * (A/AAAA records are written when a site on the domain is routed, as only then is there an
  * address to point at), an Operation for the DNS step, and audit + outbox, in one transaction.
  */
@@ -82,11 +85,12 @@ export async function createDomain(actor: Actor, input: CreateDomainInput): Prom
       if (isUniqueViolation(e)) throw AppError.field("name", domainTakenMessage, "ALREADY_EXISTS");
       throw e;
     }
-    const brand = await tx.brand.findUnique({ where: { resellerId: account.resellerId }, select: { nameservers: true } });
-    const nameservers = brand?.nameservers ?? [];
+    // The reseller's own nameservers, or the platform's defaults: the platform's rows (managed),
+    // which the zone editor shows but never edits.
+    const { nameservers } = await resellerNameservers(tx, account.resellerId);
     if (nameservers.length > 0) {
       await tx.dnsRecord.createMany({
-        data: nameservers.map((ns) => ({ domainId: domain.id, name: "@", type: "NS", content: ns })),
+        data: nameservers.map((ns) => ({ domainId: domain.id, name: "@", type: "NS" as const, content: ns, ttl: nameserverTtl, managed: true })),
       });
     }
     const op = await startOperation(tx, actor, {

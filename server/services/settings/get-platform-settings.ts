@@ -7,6 +7,7 @@ import { countCopyNodes, readPlatformSettings } from "./read-platform-settings";
 export type PlatformSettingsView = {
   bounds: PlatformBounds;
   egressAllow: EgressSpec["allow"];
+  defaultNameservers: string[];
   copyNodes: number;
   plansOverBounds: Partial<Record<PlatformBoundKey, number>>;
   updatedAt: Date;
@@ -29,6 +30,7 @@ export async function getPlatformSettings(tx: Db | Tx = db): Promise<PlatformSet
   return {
     bounds: settings.bounds,
     egressAllow: settings.egressAllow,
+    defaultNameservers: settings.defaultNameservers,
     copyNodes: await countCopyNodes(tx),
     plansOverBounds: await countPlansOverBounds(tx, settings.bounds),
     updatedAt: settings.updatedAt,

@@ -3,7 +3,7 @@ import type { EgressSpec } from "../../contract/node-spec";
 import { egressSpecSchema } from "../../contract/node-spec";
 import { effectivePlanBounds, platformBoundKeys, type PlanFieldBounds, type PlatformBounds } from "../../domain/platform-bounds";
 
-export type PlatformSettingsRow = { bounds: PlatformBounds; egressAllow: EgressSpec["allow"]; updatedAt: Date };
+export type PlatformSettingsRow = { bounds: PlatformBounds; egressAllow: EgressSpec["allow"]; defaultNameservers: string[]; updatedAt: Date };
 
 export const platformSettingsId = 1;
 
@@ -16,7 +16,7 @@ export async function readPlatformSettings(tx: Db | Tx): Promise<PlatformSetting
     (await tx.platformSettings.findUnique({ where: { id: platformSettingsId } })) ??
     (await tx.platformSettings.upsert({ where: { id: platformSettingsId }, create: { id: platformSettingsId }, update: {} }));
   const bounds = Object.fromEntries(platformBoundKeys.map((key) => [key, row[key]])) as PlatformBounds;
-  return { bounds, egressAllow: egressSpecSchema.shape.allow.parse(row.egressAllow), updatedAt: row.updatedAt };
+  return { bounds, egressAllow: egressSpecSchema.shape.allow.parse(row.egressAllow), defaultNameservers: row.defaultNameservers, updatedAt: row.updatedAt };
 }
 
 /** Nodes a site's copy can go to: every node but those being drained. */

@@ -6,7 +6,8 @@ import { recordChange } from "../audit/record-change";
 import { getPlatformSettings, type PlatformSettingsView } from "./get-platform-settings";
 import { platformSettingsId, readPlatformSettings } from "./read-platform-settings";
 
-export type UpdatePlatformSettingsInput = { bounds: PlatformBounds; egressAllow: EgressSpec["allow"] };
+/** defaultNameservers: left as they are when not given (older clients send only bounds and egress). */
+export type UpdatePlatformSettingsInput = { bounds: PlatformBounds; egressAllow: EgressSpec["allow"]; defaultNameservers?: string[] };
 
 /**
  * Bounds are policy for what is sold next: existing plans are not touched (a value past a lowered
@@ -16,16 +17,21 @@ export type UpdatePlatformSettingsInput = { bounds: PlatformBounds; egressAllow:
 export async function updatePlatformSettings(actor: Actor, input: UpdatePlatformSettingsInput): Promise<PlatformSettingsView> {
   return db.$transaction(async (tx) => {
     const before = await readPlatformSettings(tx);
-    await tx.platformSettings.update({ where: { id: platformSettingsId }, data: { ...input.bounds, egressAllow: input.egressAllow } });
+    await tx.platformSettings.update({
+      where: { id: platformSettingsId },
+      data: { ...input.bounds, egressAllow: input.egressAllow, ...(input.defaultNameservers ? { defaultNameservers: input.defaultNameservers } : {}) },
+    });
+    const nameserversChanged = input.defaultNameservers !== undefined && input.defaultNameservers.join() !== before.defaultNameservers.join();
     const egressChanged = JSON.stringify(before.egressAllow) !== JSON.stringify(input.egressAllow);
     await recordChange(tx, actor, {
       action: "settings.update",
       targetType: "PlatformSettings",
       targetId: String(platformSettingsId),
       resellerId: actor.scope.resellerId,
-      before: { ...before.bounds, egressAllow: before.egressAllow },
-      after: { ...input.bounds, egressAllow: input.egressAllow },
-      ...(egressChanged ? { outbox: { topic: "settings.changed" as const } } : {}),
+      before: { ...before.bounds, egressAllow: before.egressAllow, defaultNameservers: before.defaultNameservers },
+      after: { ...input.bounds, egressAllow: input.egressAllow, defaultNameservers: input.defaultNameservers ?? before.defaultNameservers },
+      // The default nameservers are the NS of every zone whose reseller has none of its own.
+      ...(egressChanged || nameserversChanged ? { outbox: { topic: "settings.changed" as const } } : {}),
     });
     return getPlatformSettings(tx);
   });

@@ -49,6 +49,7 @@ export const resellerCases: Record<string, MatrixCase> = {
   "reseller.unsuspend": { input: async (w, t) => ({ id: (await childOf(w, t)).id }) },
 
   "brand.get": { input: async (w, t) => ({ resellerId: tenantReseller(w, t).id }) },
+  "brand.nameserverStatus": { input: async (w, t) => ({ resellerId: tenantReseller(w, t).id, check: false }) },
   "brand.update": { input: async (w, t) => ({ resellerId: tenantReseller(w, t).id, ...brand }) },
   "brand.uploadLogo": {
     input: async (w, t) => ({

@@ -15,6 +15,7 @@ import { useToast } from "@/app/_components/toast";
 import { useTRPC } from "@/app/_components/trpc-provider";
 import { activeRefetchMs, isActive, OperationProgress } from "../../dashboard/_components/operation-progress";
 import { appLabels } from "../../sites/app-labels";
+import { DnsZone } from "./dns-zone";
 
 export function DomainView({ id }: { id: string }) {
   const trpc = useTRPC();
@@ -135,42 +136,7 @@ export function DomainView({ id }: { id: string }) {
             </ul>
           )}
         </Card>
-        <Card className="lg:col-span-2">
-          <CardHeader title="DNS records" description="What the cluster's nameservers will answer for this domain." />
-          {domain.records.length === 0 ? (
-            <EmptyState
-              title="No records yet"
-              description="Address records appear when a site on this domain goes live."
-            />
-          ) : (
-            <div className="overflow-x-auto">
-              <table className="w-full text-left text-sm">
-                <caption className="sr-only">DNS records</caption>
-                <thead className="bg-zinc-50 text-xs uppercase tracking-wide text-zinc-500 dark:bg-zinc-900/80 dark:text-zinc-400">
-                  <tr>
-                    <th scope="col" className="px-5 py-2.5 font-medium">Name</th>
-                    <th scope="col" className="px-5 py-2.5 font-medium">Type</th>
-                    <th scope="col" className="px-5 py-2.5 font-medium">Content</th>
-                    <th scope="col" className="px-5 py-2.5 font-medium">TTL</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-zinc-100 dark:divide-zinc-800">
-                  {domain.records.map((r) => (
-                    <tr key={r.id}>
-                      <td className="px-5 py-2.5 font-mono">{r.name}</td>
-                      <td className="px-5 py-2.5">{r.type}</td>
-                      <td className="px-5 py-2.5 font-mono break-all">
-                        {r.priority !== null ? `${r.priority} ` : ""}
-                        {r.content}
-                      </td>
-                      <td className="px-5 py-2.5">{r.ttl}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </Card>
+        <DnsZone domainId={domain.id} />
         <Card className="lg:col-span-2">
           <CardHeader title="Activity" />
           <CardBody className="flex flex-col gap-4">

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { hexColourSchema } from "../../../domain/colour";
-import { hostnameSchema } from "../../../domain/hostname";
+import { nameserverListSchema } from "../settings/platform-settings.schema";
 import { emailSchema, safeText } from "../../../domain/safe-text";
 import { brandOutput } from "./get-brand.schema";
 
@@ -14,17 +14,8 @@ export const updateBrandInput = z.object({
   displayName: safeText(100),
   primaryColor: hexColourSchema,
   accentColor: hexColourSchema,
-  nameservers: z
-    .array(hostnameSchema)
-    .min(2, "Enter at least 2 nameservers.")
-    .max(6, "Enter at most 6 nameservers.")
-    .superRefine((names, ctx) => {
-      const seen = new Set<string>();
-      names.forEach((n, i) => {
-        if (seen.has(n)) ctx.addIssue({ code: "custom", path: [i], message: `${n} is listed twice.`, input: n });
-        seen.add(n);
-      });
-    }),
+  // Optional: without its own, a reseller's domains use the platform's default nameservers.
+  nameservers: nameserverListSchema("to use the platform's nameservers").default([]),
   supportEmail: optional(emailSchema),
   // Becomes the display name in the From: header of every mail the reseller's customers get.
   emailSenderName: optional(safeText(100)),

@@ -3,7 +3,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent } from "react";
 import { Button } from "@/app/_components/button";
 import { Card, CardBody, CardHeader } from "@/app/_components/card";
-import { Field, Input } from "@/app/_components/field";
+import { Field, Input, Textarea } from "@/app/_components/field";
+import { linesToList, listFieldError } from "@/app/_components/resellers/hostnames";
 import { FormError } from "@/app/_components/form-error";
 import { Spinner } from "@/app/_components/spinner";
 import { useToast } from "@/app/_components/toast";
@@ -36,6 +37,7 @@ export function PlatformSettingsForm() {
   // Kept as typed text so an empty or half-typed number reaches the server and gets its message.
   const [bounds, setBounds] = useState<Record<PlatformBoundKey, string> | null>(null);
   const [egress, setEgress] = useState<EgressRow[]>([]);
+  const [nameservers, setNameservers] = useState("");
   const save = useMutation(
     trpc.settings.update.mutationOptions({
       onSuccess: async () => {
@@ -50,6 +52,7 @@ export function PlatformSettingsForm() {
     if (!q.data) return;
     setBounds(Object.fromEntries(platformBoundKeys.map((k) => [k, String(q.data.bounds[k])])) as Record<PlatformBoundKey, string>);
     setEgress(q.data.egressAllow.map((a) => ({ address: a.address, port: a.port === null ? "" : String(a.port) })));
+    setNameservers(q.data.defaultNameservers.join("\n"));
   }, [q.data]);
 
   if (q.error) return <FormError message={q.error.message} />;
@@ -69,6 +72,7 @@ export function PlatformSettingsForm() {
     save.mutate({
       bounds: Object.fromEntries(platformBoundKeys.map((k) => [k, num(bounds[k])])) as PlatformBounds,
       egressAllow: egress.map((r) => ({ address: r.address.trim(), port: r.port.trim() === "" ? null : num(r.port) })),
+      defaultNameservers: linesToList(nameservers),
     });
   }
 
@@ -139,6 +143,17 @@ export function PlatformSettingsForm() {
               Add destination
             </Button>
           </div>
+        </CardBody>
+      </Card>
+      <Card>
+        <CardHeader
+          title="Default nameservers"
+          description="Brand-neutral names (no reseller's brand in them) that the domains of resellers without their own nameservers are delegated to."
+        />
+        <CardBody>
+          <Field label="Nameservers" error={listFieldError(fieldErrors, "defaultNameservers")} hint="2 to 6, one per line, or none.">
+            <Textarea value={nameservers} onChange={(e) => setNameservers(e.target.value)} rows={3} spellCheck={false} className="font-mono" />
+          </Field>
         </CardBody>
       </Card>
       <div className="flex justify-end">
