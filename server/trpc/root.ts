@@ -13,6 +13,7 @@ import { operationRouter } from "./routers/operation/router";
 import { dashboardRouter } from "./routers/dashboard/router";
 import { clusterRouter } from "./routers/cluster/router";
 import { settingsRouter } from "./routers/settings/router";
+import { apiTokenRouter } from "./routers/api-token/router";
 
 export const appRouter = router({
   session: sessionRouter,
@@ -29,6 +30,7 @@ export const appRouter = router({
   dashboard: dashboardRouter,
   cluster: clusterRouter,
   settings: settingsRouter,
+  apiToken: apiTokenRouter,
 });
 
 export type AppRouter = typeof appRouter;
