@@ -78,6 +78,14 @@ function queryInput(route: CompiledRoute, query: URLSearchParams): Record<string
       if ((types.has("integer") || types.has("number")) && text.trim() !== "" && Number.isFinite(Number(text))) return Number(text);
       if (types.has("boolean") && (text === "true" || text === "false")) return text === "true";
       if (types.has("null") && text === "null") return null;
+      // An object parameter travels as JSON text (the document says so with a content type).
+      if (types.has("object")) {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          return text;
+        }
+      }
       return text;
     };
     out[name] = types.has("array") ? all.map(one) : one(all[all.length - 1]!);

@@ -58,7 +58,12 @@ function operationFor(route: CompiledRoute) {
   let requestBody: Record<string, unknown> | undefined;
   const rest = Object.keys(props).filter((k) => !route.params.includes(k));
   if (route.method === "GET" || route.method === "DELETE") {
-    for (const k of rest) parameters.push({ name: k === "cursor" ? "next" : k, in: "query", required: required.has(k), schema: props[k] });
+    for (const k of rest) {
+      const name = k === "cursor" ? "next" : k;
+      const schema = props[k]!;
+      const isObject = schema.type === "object" || (schema.anyOf as JsonSchema[] | undefined)?.some((a) => a.type === "object");
+      parameters.push(isObject ? { name, in: "query", required: required.has(k), content: { "application/json": { schema } } } : { name, in: "query", required: required.has(k), schema });
+    }
   } else if (rest.length) {
     const body: JsonSchema = { ...input, properties: Object.fromEntries(rest.map((k) => [k, props[k]!])), required: [...required].filter((k) => rest.includes(k)) };
     requestBody = { required: body.required!.length > 0, content: { "application/json": { schema: body } } };
