@@ -23,7 +23,47 @@ const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 export type RestOptions = { rateLimit?: LimitRule; now?: () => Date };
 
-type Answer = { status: number; body: string; headers: Record<string, string> };
+type Answer = { status: number; body: string; headers: Record<string, string>; stream?: ReadableStream<Uint8Array> };
+
+const STREAM_POLL_MS = 1_000;
+const STREAM_MAX_MS = 15 * 60_000;
+const finished = new Set(["SUCCEEDED", "FAILED", "CANCELLED"]);
+
+/**
+ * Server-sent events for a query (an Operation): its answer now, then each time it changes, read
+ * from Postgres once a second as the panel's own progress view does; ends when the work has
+ * finished, the client goes away, or after a bound. The first read happens before the stream
+ * starts, so a refusal (404, 403) is an ordinary problem answer.
+ */
+async function streamAnswer(caller: ReturnType<typeof createCaller>, route: CompiledRoute, input: unknown): Promise<Answer> {
+  const first = JSON.stringify(await call(caller, route.procedure, input));
+  const encoder = new TextEncoder();
+  let stopped = false;
+  const stream = new ReadableStream<Uint8Array>({
+    async start(controller) {
+      let last = first;
+      const started = Date.now();
+      controller.enqueue(encoder.encode(`event: operation\ndata: ${first}\n\n`));
+      try {
+        while (!stopped && !finished.has((JSON.parse(last) as { status?: string }).status ?? "") && Date.now() - started < STREAM_MAX_MS) {
+          await new Promise((r) => setTimeout(r, STREAM_POLL_MS));
+          if (stopped) break;
+          const now = JSON.stringify(await call(caller, route.procedure, input));
+          if (now !== last) controller.enqueue(encoder.encode(`event: operation\ndata: ${now}\n\n`));
+          else controller.enqueue(encoder.encode(`: still running\n\n`));
+          last = now;
+        }
+      } catch {
+        controller.enqueue(encoder.encode(`event: error\ndata: {"detail":"The operation could not be read."}\n\n`));
+      }
+      if (!stopped) controller.close();
+    },
+    cancel() {
+      stopped = true;
+    },
+  });
+  return { status: 200, body: "", headers: { "content-type": "text/event-stream", "cache-control": "no-store", "x-accel-buffering": "no" }, stream };
+}
 
 const json = (status: number, value: unknown, headers: Record<string, string> = {}): Answer => ({
   status,
@@ -38,7 +78,7 @@ export function etagOf(body: string): string {
 function toResponse(answer: Answer, extra: Headers): Response {
   const headers = new Headers(answer.headers);
   extra.forEach((v, k) => headers.set(k, v));
-  return new Response(answer.status === 204 || answer.status === 304 ? null : answer.body, { status: answer.status, headers });
+  return new Response(answer.stream ?? (answer.status === 204 || answer.status === 304 ? null : answer.body), { status: answer.status, headers });
 }
 
 async function fromResponse(res: Response): Promise<Answer> {
@@ -250,6 +290,8 @@ async function run(
       }
     }
   }
+
+  if (route.stream) return streamAnswer(caller, route, input);
 
   const output = await call(caller, route.procedure, input);
 

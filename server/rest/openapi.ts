@@ -82,7 +82,12 @@ function operationFor(route: CompiledRoute) {
   }
   const etagHeader = { ETag: { description: "The version of this representation, for If-Match.", schema: { type: "string" } } };
   const responses: Record<string, unknown> = {};
-  if (startsOperation(proc)) {
+  if (route.stream) {
+    responses["200"] = {
+      description: "text/event-stream: an `operation` event with the Operation each time it changes; the stream ends when it has finished.",
+      content: { "text/event-stream": { schema: { type: "string" }, itemSchema: { $ref: "#/components/schemas/Operation" } } },
+    };
+  } else if (startsOperation(proc)) {
     responses["202"] = {
       description: "Accepted: the work runs as this Operation (poll GET /operations/{id}).",
       headers: { Location: { schema: { type: "string" } } },
@@ -101,7 +106,7 @@ function operationFor(route: CompiledRoute) {
   if (route.current) responses["412"] = problemRef;
   if (route.method === "POST") responses["422"] = problemRef;
   return {
-    operationId: camel(route.procedure),
+    operationId: camel(route.procedure) + (route.stream ? "Events" : ""),
     summary: route.summary,
     tags: [route.path.split("/")[1]!],
     "x-shoal-procedure": route.procedure,

@@ -16,6 +16,8 @@ export type RestRoute = {
   summary: string;
   /** For a PATCH/PUT: the query whose answer is the resource's representation (ETag, If-Match). */
   current?: string;
+  /** Answered as server-sent events: the query's answer each time it changes, until `final` says stop. */
+  stream?: boolean;
 };
 
 export const restRoutes: RestRoute[] = [
@@ -72,6 +74,7 @@ export const restRoutes: RestRoute[] = [
 
   { method: "GET", path: "/operations", procedure: "operation.list", summary: "List operations" },
   { method: "GET", path: "/operations/{id}", procedure: "operation.get", summary: "Get an operation and its steps" },
+  { method: "GET", path: "/operations/{id}/events", procedure: "operation.get", summary: "Follow an operation as server-sent events", stream: true },
   { method: "POST", path: "/operations/{id}/retry", procedure: "operation.retry", summary: "Retry a failed operation" },
 
   { method: "GET", path: "/audit-events", procedure: "audit.list", summary: "Search the audit log" },

@@ -3,6 +3,7 @@ import { db } from "../../../server/db";
 import { permissions, type Permission } from "../../../server/auth/permissions";
 import { grantableScopes } from "../../../server/auth/token-scopes";
 import { compiledRoutes } from "../../../server/rest/procedures";
+import { handleRest } from "../../../server/rest/handler";
 import type { Role } from "../../../server/generated/prisma/enums";
 import { makeWorld } from "../../helpers/fixtures";
 import { dropNodeReads, startNodeReads, type NodeReads } from "../../helpers/node-reads";
@@ -236,6 +237,28 @@ describe("conventions", () => {
     expect(polled.status).toBe(200);
     expect(polled.body.id).toBe(answer.body.id);
     expect((await rest(tokens.customerB!, "GET", location.replace("/api/v1", ""))).status).toBe(404);
+  });
+
+  it("follows an operation as server-sent events until it has finished", async () => {
+    const t = (await makeToken(w.users.customerA, ["domains:write", "operations:read"])).token;
+    const started = await rest(t, "POST", "/domains", { body: { name: `sse-${Date.now()}.test` } });
+    const id = started.body.id as string;
+    const res = await handleRest(new Request(`http://panel.test/api/v1/operations/${id}/events`, { headers: { authorization: `Bearer ${t}`, "x-forwarded-for": "127.0.0.1" } }));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream");
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = decoder.decode((await reader.read()).value);
+    expect(text).toMatch(/^event: operation\ndata: \{.*"id":"/);
+    await db.operation.update({ where: { id }, data: { status: "SUCCEEDED", finishedAt: new Date() } });
+    for (;;) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += decoder.decode(chunk.value);
+    }
+    expect(text).toContain('"status":"SUCCEEDED"');
+    // Another tenant's operation is not found, as an ordinary problem answer.
+    expect((await rest(tokens.customerB!, "GET", `/operations/${id}/events`)).status).toBe(404);
   });
 
   it("pages lists with limit and next", async () => {
