@@ -17,6 +17,7 @@ const navs: Record<Audience, NavItem[]> = {
     { href: "/admin/cluster", label: "Cluster", icon: "map" },
     { href: "/admin/settings", label: "Limits", icon: "shield" },
     { href: "/admin/audit", label: "Audit log", icon: "list" },
+    { href: "/admin/api-tokens", label: "API tokens", icon: "shield" },
   ],
   reseller: [
     { href: "/reseller/customers", label: "Customers", icon: "users" },
@@ -24,12 +25,14 @@ const navs: Record<Audience, NavItem[]> = {
     { href: "/reseller/sub-resellers", label: "Sub-resellers", icon: "network" },
     { href: "/reseller/brand", label: "Brand", icon: "palette" },
     { href: "/reseller/audit", label: "Audit log", icon: "list" },
+    { href: "/reseller/api-tokens", label: "API tokens", icon: "shield" },
   ],
   customer: [
     { href: "/dashboard", label: "Dashboard", icon: "home" },
     { href: "/domains", label: "Domains", icon: "globe" },
     { href: "/sites", label: "Sites", icon: "window" },
     { href: "/databases", label: "Databases", icon: "database" },
+    { href: "/api-tokens", label: "API tokens", icon: "shield" },
   ],
 };
 

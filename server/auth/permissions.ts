@@ -35,6 +35,9 @@ export const permissions = {
   "settings.write": ["ADMIN"],
   "audit.read": ["ADMIN", "RESELLER"],
   "impersonate": ["ADMIN", "RESELLER"],
+  // Everyone manages their own API tokens (server/services/api-token); a reseller may also revoke
+  // the tokens of its tree.
+  "apiToken.manage": ["ADMIN", "RESELLER", "CUSTOMER"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

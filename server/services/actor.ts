@@ -6,6 +6,8 @@ export type Actor = {
   userId: string | null;
   email: string | null;
   impersonatorId: string | null;
+  /** The API token the call came with (REST), for the audit trail; absent for panel sessions. */
+  apiTokenId?: string | null;
   ip: string | null;
   scope: Scope;
 };

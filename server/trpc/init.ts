@@ -7,6 +7,7 @@ import { AppError, appErrorCodes, type FieldErrors } from "../errors";
 import type { AuthState } from "../auth/auth-state";
 import { getAuthState } from "../auth/get-auth-state";
 import { can, type Access } from "../auth/permissions";
+import { tokenAllows } from "../auth/token-scopes";
 import type { Scope } from "../auth/scope";
 import { loadScope } from "../auth/load-scope";
 import type { Actor } from "../services/actor";
@@ -22,6 +23,8 @@ export type Context = {
   resHeaders?: Headers;
   /** The HTTP request came from another site's page (server/http/same-origin.ts): no mutation runs. */
   crossSite?: boolean;
+  /** Set when the call came through the REST API with a token: its scopes narrow the owner's rights. */
+  token?: { id: string; scopes: string[] };
 };
 
 export async function createContext(opts: { headers: Headers; resHeaders?: Headers; crossSite?: boolean }): Promise<Context> {
@@ -144,6 +147,10 @@ export const procedure = t.procedure.use(measure).use(mapAppErrors).use(refuseCr
     // A procedure without a rule is a bug; the authorisation matrix test catches it first.
     throw new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "procedure has no access rule" });
   }
+  // A token acts as its owner (checked below like any session) and no further than its scopes.
+  if (ctx.token && !tokenAllows(ctx.token.scopes, access)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "This API token's scopes do not allow this." });
+  }
   if (access === "public") return next({ ctx: { ...ctx, scope: null as Scope | null, actor: null as Actor | null } });
   if (!ctx.auth) throw new TRPCError({ code: "UNAUTHORIZED", message: "Please sign in." });
   if (access !== "signedIn") {
@@ -157,6 +164,7 @@ export const procedure = t.procedure.use(measure).use(mapAppErrors).use(refuseCr
     userId: ctx.auth.user.id,
     email: ctx.auth.user.email,
     impersonatorId: ctx.auth.impersonator?.id ?? null,
+    apiTokenId: ctx.token?.id ?? null,
     ip: ctx.ip,
     scope,
   };

@@ -14,6 +14,7 @@ import { dashboardRouter } from "./routers/dashboard/router";
 import { clusterRouter } from "./routers/cluster/router";
 import { settingsRouter } from "./routers/settings/router";
 import { dnsRouter } from "./routers/dns/router";
+import { apiTokenRouter } from "./routers/api-token/router";
 
 export const appRouter = router({
   session: sessionRouter,
@@ -31,6 +32,7 @@ export const appRouter = router({
   cluster: clusterRouter,
   settings: settingsRouter,
   dns: dnsRouter,
+  apiToken: apiTokenRouter,
 });
 
 export type AppRouter = typeof appRouter;

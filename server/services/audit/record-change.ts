@@ -29,6 +29,7 @@ export async function recordChange(tx: Tx, actor: Actor, change: Change): Promis
       actorId: actor.userId,
       actorEmail: actor.email,
       impersonatorId: actor.impersonatorId,
+      apiTokenId: actor.apiTokenId ?? null,
       action: change.action,
       targetType: change.targetType,
       targetId: change.targetId,

@@ -12,6 +12,7 @@ import { dashboardCases } from "../dashboard/authz-cases";
 import { clusterCases } from "../cluster/authz-cases";
 import { settingsCases } from "../settings/authz-cases";
 import { dnsCases } from "../dns/authz-cases";
+import { apiTokenCases } from "../api-token/authz-cases";
 
 // One entry per procedure; see matrix.ts for what each field means.
 export const cases: Record<string, MatrixCase> = {
@@ -28,4 +29,5 @@ export const cases: Record<string, MatrixCase> = {
   ...clusterCases,
   ...settingsCases,
   ...dnsCases,
+  ...apiTokenCases,
 };
