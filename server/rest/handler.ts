@@ -163,7 +163,7 @@ export async function handleRest(req: Request, opts: RestOptions = {}): Promise<
     const authorization = req.headers.get("authorization") ?? "";
     const bearer = /^Bearer\s+(\S+)$/i.exec(authorization)?.[1];
     if (!bearer) {
-      return problemResponse(401, "UNAUTHENTICATED", "Send an API token: Authorization: Bearer shoal_...", { headers: { "www-authenticate": 'Bearer realm="shoal"' } });
+      return problemResponse(401, "UNAUTHENTICATED", "Send an API token: Authorization: Bearer pat_...", { headers: { "www-authenticate": 'Bearer realm="api"' } });
     }
     const ip = clientIp(req.headers);
     let identity: TokenIdentity;
@@ -171,7 +171,7 @@ export async function handleRest(req: Request, opts: RestOptions = {}): Promise<
       identity = await authenticateToken(bearer, ip, now);
     } catch (e) {
       const res = problemFromError(e, where);
-      if (res.status === 401) res.headers.set("www-authenticate", 'Bearer realm="shoal", error="invalid_token"');
+      if (res.status === 401) res.headers.set("www-authenticate", 'Bearer realm="api", error="invalid_token"');
       return res;
     }
 

@@ -131,13 +131,13 @@ export function openApiDocument(): Record<string, unknown> {
       title: "Shoal API",
       version: "1.0.0",
       description:
-        "Everything the panel does, for billing systems and scripts. Authenticate with an API token (`Authorization: Bearer shoal_...`) created in the panel under API tokens. Lists page with `limit` and `next`; POSTs accept `Idempotency-Key`; long work answers 202 with an Operation; errors are RFC 9457 problem details; each token is rate limited (429 with Retry-After).",
+        "Everything the panel does, for billing systems and scripts. Authenticate with an API token (`Authorization: Bearer pat_...`) created in the panel under API tokens. Lists page with `limit` and `next`; POSTs accept `Idempotency-Key`; long work answers 202 with an Operation; errors are RFC 9457 problem details; each token is rate limited (429 with Retry-After).",
     },
     servers: [{ url: "/api/v1" }],
     security: [{ bearerAuth: [] }],
     paths,
     components: {
-      securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", description: "An API token: shoal_<prefix>_<secret>" } },
+      securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", description: "An API token: pat_<prefix>_<secret>" } },
       schemas: {
         Problem: jsonSchema(problemSchema, "output"),
         Operation: jsonSchema(routerProcedures["operation.get"]!._def.output, "output"),

@@ -15,11 +15,11 @@ test("create a scoped token, see it once, use it, revoke it", async ({ page }) =
   await page.getByLabel("sites access").selectOption("read");
   await page.getByRole("button", { name: "Create token" }).click();
   const shown = page.getByTestId("new-token");
-  await expect(shown).toHaveText(/^shoal_[a-z0-9]{12}_/);
+  await expect(shown).toHaveText(/^pat_[a-z0-9]{12}_/);
   const token = (await shown.textContent())!.trim();
   const row = page.getByRole("row", { name: new RegExp(name) });
   await expect(row).toContainText("sites:read");
-  await expect(row).toContainText(`shoal_${token.slice(6, 18)}_`);
+  await expect(row).toContainText(`pat_${token.slice(4, 16)}_`);
 
   // The API answers on any host (a token is not tied to a brand); Node resolves only plain localhost.
   const api = `${platformUrl}/api/v1`;

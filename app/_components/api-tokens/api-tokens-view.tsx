@@ -195,7 +195,7 @@ export function ApiTokensView() {
                     return (
                       <tr key={t.id} className="border-t border-zinc-100 dark:border-zinc-800">
                         <td className="py-2 font-medium">{t.name}</td>
-                        <td className="font-mono text-xs">shoal_{t.prefix}_…</td>
+                        <td className="font-mono text-xs">pat_{t.prefix}_…</td>
                         <td className="text-xs">{t.scopes.join(", ")}</td>
                         <td className="text-xs">{t.lastUsedAt ? `${t.lastUsedAt.toLocaleString()} from ${t.lastUsedIp ?? "?"}` : "Never"}</td>
                         <td className="text-xs">{t.expiresAt ? t.expiresAt.toLocaleDateString() : "Never"}</td>

@@ -1,11 +1,11 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 
-// A token reads "shoal_<prefix>_<secret>": the fixed "shoal_" start lets secret scanners recognise
-// a leaked one; the prefix (stored in the clear, unique) finds the row and is what people see; the
+// A token reads "pat_<prefix>_<secret>" (neutral: customers see it). The fixed "pat_" start lets
+// secret scanners recognise a leaked one; the prefix (stored in the clear, unique) finds the row and is what people see; the
 // secret is 32 random bytes, stored as a SHA-256 hash only (it has full entropy, so a slow hash
 // adds nothing; the lookup by prefix keeps the comparison to one row, in constant time).
 
-export const TOKEN_START = "shoal_";
+export const TOKEN_START = "pat_";
 const PREFIX_LENGTH = 12;
 
 export function newTokenSecret(): { token: string; prefix: string; secretHash: string } {
@@ -20,7 +20,7 @@ export function hashSecret(secret: string): string {
 
 /** The prefix and secret of a presented token, or null when it is not shaped like one of ours. */
 export function parseToken(token: string): { prefix: string; secret: string } | null {
-  const m = /^shoal_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/.exec(token);
+  const m = /^pat_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$/.exec(token);
   return m ? { prefix: m[1]!, secret: m[2]! } : null;
 }
 

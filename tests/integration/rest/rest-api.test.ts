@@ -85,7 +85,7 @@ describe("tokens", () => {
     expect(none.status).toBe(401);
     expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
     expect(none.body).toMatchObject({ status: 401, title: "Unauthorized", code: "UNAUTHENTICATED" });
-    expect((await rest("shoal_notatoken", "GET", "/customers")).status).toBe(401);
+    expect((await rest("pat_notatoken", "GET", "/customers")).status).toBe(401);
     const forged = tokens.resellerA!.slice(0, -4) + "AAAA";
     expect((await rest(forged, "GET", "/customers")).status).toBe(401);
   });
