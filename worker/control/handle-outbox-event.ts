@@ -45,6 +45,8 @@ export async function handleOutboxEvent(db: Db, event: OutboxEventPayload, enque
     case "Plan":
     case "Brand":
     case "PlatformSettings":
+    // Every node's SFTP gateway accepts every account, so its credentials are in every spec.
+    case "SftpAccess":
       return enqueueAll();
     default:
       // Customers' contact details, ...: nothing on the nodes depends on them.
