@@ -39,13 +39,13 @@ export async function handleOutboxEvent(db: Db, event: OutboxEventPayload, enque
     // Suspension of a reseller reaches every account below it, and a brand's name and support
     // address are on its customers' suspended pages: on any node. Every node's egress rules list
     // every node's address and the admin's allow list, so a node's change or the platform
-    // settings' reach them all; a plan's limits reach each node its accounts are on.
+    // settings' reach them all; a plan's limits reach each node its accounts are on. Every node's SFTP
+    // gateway accepts every account, so SFTP credentials are in every node's spec.
     case "Node":
     case "Reseller":
     case "Plan":
     case "Brand":
     case "PlatformSettings":
-    // Every node's SFTP gateway accepts every account, so its credentials are in every spec.
     case "SftpAccess":
       return enqueueAll();
     default:
