@@ -52,10 +52,13 @@ export async function startSftpGateway(options: SftpGatewayOptions): Promise<Sft
   const mountPoint = path.join(node.root, "run/sftp");
   await mkdir(mountPoint, { recursive: true, mode: 0o700 });
   const sessions = new Map<string, Set<() => void>>();
+  const connections = new Set<Connection>();
 
   const server = new Server({ hostKeys: [options.hostKey], ident: "SSH-2.0-Shoal" }, (client: Connection, info) => {
     const address = info.ip;
     let signed: Signed | null = null;
+    connections.add(client);
+    client.on("close", () => connections.delete(client));
     client.on("error", () => {});
     client.on("authentication", (ctx: AuthContext) => {
       void authenticate(ctx, address).then((result) => {
@@ -234,6 +237,7 @@ export async function startSftpGateway(options: SftpGatewayOptions): Promise<Sft
       new Promise<void>((resolve) => {
         for (const set of sessions.values()) for (const end of [...set]) end();
         server.close(() => resolve());
+        for (const client of connections) client.end();
       }),
   };
 }

@@ -15,6 +15,7 @@ import { openDirChecked } from "../storage/safe-fs";
 //   /<domain>/           each of its sites live on this node, bind-mounted from its site directory
 //   /usr, /lib, /lib64   read-only, only until sftp-server has started (see below)
 //   /etc/passwd          one line, the account's, for sftp-server's start-up check
+//   /dev/null            which sftp-server opens at start
 //
 // sftp-server needs libc and its loader to start, and reads /etc/passwd once; once it has answered
 // the client's INIT it needs no file outside the sites (names in long listings fall back to
@@ -23,16 +24,21 @@ import { openDirChecked } from "../storage/safe-fs";
 // from the namespace (nsenter as root), and only then passes the VERSION on. By the time the client
 // can send a request, `/` holds the sites and nothing else.
 //
-// Site directories are bind-mounted through descriptors the agent opened without following a
-// symlink anywhere on the path (/proc/<agent>/fd/<n>, not canonicalised), so an account that swaps
-// a directory of its home for a symlink cannot get another account's directory mounted.
+// An account can swap a directory of its own home for a symlink while a root program works there,
+// so what gets mounted is checked after the mount: the agent opens each site directory without
+// following a symlink anywhere on the path and passes its device and inode; the mount program
+// compares them with the mounted directory's, and a session whose mount is anything else never
+// starts (the mount dies with its namespace). A descriptor cannot be bind-mounted instead: it
+// belongs to the agent's mount namespace, and the kernel refuses a bind from another namespace.
 
 export const sftpServerBinary = "/usr/lib/openssh/sftp-server";
 
 const buildRoot = `set -e
 root="$1"; uid="$2"; gid="$3"; user="$4"; shift 4
 mount -t tmpfs -o size=1m,mode=0755,nosuid,nodev shoal-sftp "$root"
-mkdir "$root/usr" "$root/etc"
+mkdir "$root/usr" "$root/etc" "$root/dev"
+touch "$root/dev/null"
+mount --bind /dev/null "$root/dev/null"
 mount --bind /usr "$root/usr"
 mount -o remount,bind,ro,nosuid,nodev "$root/usr"
 ln -s usr/lib "$root/lib"
@@ -40,9 +46,10 @@ ln -s usr/lib64 "$root/lib64"
 echo "$user:x:$uid:$gid::/:/usr/sbin/nologin" > "$root/etc/passwd"
 while [ "$1" != "--" ]; do
   mkdir "$root/$1"
-  mount --bind --no-canonicalize "$2" "$root/$1"
-  mount -o remount,bind,nosuid,nodev --no-canonicalize "$root/$1"
-  shift 2
+  mount --bind "$2" "$root/$1"
+  if [ "$(stat -c %d:%i "$root/$1")" != "$3" ]; then echo "$2 is not the site directory it was" >&2; exit 1; fi
+  mount -o remount,bind,nosuid,nodev "$root/$1"
+  shift 3
 done
 shift
 chmod 0555 "$root"
@@ -52,8 +59,9 @@ const dropPlatform = `set -e
 root="$1"
 umount -l "$root/usr"
 rmdir "$root/usr"
-rm -f "$root/lib" "$root/lib64" "$root/etc/passwd"
-rmdir "$root/etc"`;
+umount -l "$root/dev/null"
+rm -f "$root/lib" "$root/lib64" "$root/etc/passwd" "$root/dev/null"
+rmdir "$root/etc" "$root/dev"`;
 
 export type LocalSite = { name: string; dir: string };
 
@@ -117,8 +125,13 @@ export async function startLocalSession(channel: Duplex, input: LocalSessionInpu
   const handles: FileHandle[] = [];
   let child: ChildProcess;
   try {
-    for (const site of input.sites) handles.push(await openDirChecked(site.dir));
-    const siteArgs = input.sites.flatMap((site, i) => [site.name, `/proc/${process.pid}/fd/${handles[i]!.fd}`]);
+    const siteArgs: string[] = [];
+    for (const site of input.sites) {
+      const handle = await openDirChecked(site.dir);
+      handles.push(handle);
+      const st = await handle.stat({ bigint: true });
+      siteArgs.push(site.name, site.dir, `${st.dev}:${st.ino}`);
+    }
     const [file, args] = await confinedCommand(input.node, input.username, [
       "/bin/sh", "-c", buildRoot, "shoal-sftp-root", input.mountPoint, String(input.uid), String(input.gid), input.username, ...siteArgs, "--",
       sftpServerBinary, "-e", "-l", "ERROR", "-u", "0022",
