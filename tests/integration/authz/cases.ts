@@ -11,6 +11,7 @@ import { operationCases } from "../operation/authz-cases";
 import { dashboardCases } from "../dashboard/authz-cases";
 import { clusterCases } from "../cluster/authz-cases";
 import { settingsCases } from "../settings/authz-cases";
+import { sftpCases } from "../sftp/authz-cases";
 
 // One entry per procedure; see matrix.ts for what each field means.
 export const cases: Record<string, MatrixCase> = {
@@ -26,4 +27,5 @@ export const cases: Record<string, MatrixCase> = {
   ...dashboardCases,
   ...clusterCases,
   ...settingsCases,
+  ...sftpCases,
 };
