@@ -30,6 +30,7 @@ const navs: Record<Audience, NavItem[]> = {
     { href: "/domains", label: "Domains", icon: "globe" },
     { href: "/sites", label: "Sites", icon: "window" },
     { href: "/databases", label: "Databases", icon: "database" },
+    { href: "/sftp", label: "SFTP", icon: "server" },
   ],
 };
 
