@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
-import { utils } from "ssh2";
+import ssh2 from "ssh2";
 
 // A customer's SSH public key, as pasted into the panel: one OpenSSH line ("ssh-ed25519 AAAA...
 // comment"). ssh2's parser does the decoding; this keeps only what a gateway needs (the type and
 // the key's wire bytes, re-encoded by us, so nothing of the customer's text reaches a node), and
 // refuses what would be a mistake or a weak key: a private key, several keys, DSA, RSA under
 // 2048 bits.
+
+const { utils } = ssh2;
 
 export const sshKeyAlgorithms = [
   "ssh-ed25519",

@@ -1,4 +1,4 @@
-import { limits, type LimitRule } from "../../../server/auth/rate-limit";
+import { limits, type LimitRule } from "../../../server/auth/attempt-limits";
 
 // Wrong SFTP passwords are limited as panel sign-ins are (server/auth/rate-limit.ts: 5 per account
 // and 20 per address in 15 minutes), counted before the password is checked so a burst of

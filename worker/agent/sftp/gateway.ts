@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import { Client, Server, utils, type AuthContext, type Connection, type ParsedKey, type ServerChannel } from "ssh2";
+import ssh2, { type AuthContext, type Connection, type ParsedKey, type ServerChannel } from "ssh2";
 import { verifyPassword } from "../../../server/auth/password";
 import type { NodeRoot } from "../node-root";
 import { lookupSystemUser } from "../system-users";
@@ -15,6 +15,9 @@ import { startLocalSession } from "./local-session";
 // session's channel to the gateway of the node that serves them. Gateways speak to each other with
 // the same ssh2 protocol, both sides proving they hold the cluster host key: the caller signs in
 // with it as its user key, and checks that the callee's host key is that same key.
+
+// ssh2 is CommonJS whose exports Node's ESM loader cannot list: take them from the default export.
+const { Client, Server, utils } = ssh2;
 
 export type Log = (line: string, fields?: Record<string, unknown>) => void;
 
