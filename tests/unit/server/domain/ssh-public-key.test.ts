@@ -18,7 +18,9 @@ describe("parseSshPublicKey", () => {
   it("accepts real keys of each kind, with the fingerprint ssh-keygen prints, whatever the comment and spacing", () => {
     const kinds = [["ed25519", {}], ["ecdsa", { bits: 256 }], ["rsa", { bits: 2048 }]] as const;
     for (const [kind, opts] of kinds) {
-      const line = utils.generateKeyPairSync(kind as "ed25519", opts as object).public;
+      // ssh2's generator sometimes drops a leading zero byte (a malformed key): draw again.
+      let line = utils.generateKeyPairSync(kind as "ed25519", opts as object).public;
+      while (utils.parseKey(line) instanceof Error) line = utils.generateKeyPairSync(kind as "ed25519", opts as object).public;
       fc.assert(
         fc.property(fc.stringMatching(/^[ \t]{0,3}$/), fc.stringMatching(/^[a-z@. ]{0,20}$/), (pad, comment) => {
           const result = parseSshPublicKey(`${pad}${line.split(" ").slice(0, 2).join(" ")} ${comment}${pad}`);
@@ -34,7 +36,7 @@ describe("parseSshPublicKey", () => {
   });
 
   it("refuses a key whose type word does not match its data", () => {
-    const [, blob] = utils.generateKeyPairSync("ed25519").public.split(" ");
-    expect(parseSshPublicKey(`ssh-rsa ${blob}`)).toMatchObject({ ok: false });
+    const [, blob] = utils.generateKeyPairSync("rsa", { bits: 2048 }).public.split(" ");
+    expect(parseSshPublicKey(`ssh-ed25519 ${blob}`)).toMatchObject({ ok: false });
   });
 });
