@@ -4,7 +4,8 @@ const nextConfig = {
   distDir: process.env.NEXT_DIST_DIR || ".next",
   poweredByHeader: false,
   // prom-client: one copy of its registry for the whole server, whichever route counts into it.
-  serverExternalPackages: ["@node-rs/argon2", "sharp", "pg", "bullmq", "ioredis", "prom-client"],
+  // ssh2 (public keys in the SFTP settings): its optional native binding cannot be bundled.
+  serverExternalPackages: ["@node-rs/argon2", "sharp", "pg", "bullmq", "ioredis", "prom-client", "ssh2"],
   async headers() {
     return [
       {

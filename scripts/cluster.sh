@@ -17,6 +17,8 @@ CLUSTER_AGENT_PORT="${CLUSTER_AGENT_PORT:-7400}"
 CLUSTER_HOLD_PORT="${CLUSTER_HOLD_PORT:-7401}"
 CLUSTER_HTTP_PORT="${CLUSTER_HTTP_PORT:-80}"
 CLUSTER_BACKEND_PORT="${CLUSTER_BACKEND_PORT:-8080}"
+# Each node's SFTP gateway, on its address (worker/agent/sftp/).
+CLUSTER_SFTP_PORT="${CLUSTER_SFTP_PORT:-2222}"
 CLUSTER_MYSQL_PORT="${CLUSTER_MYSQL_PORT:-3306}"
 # node-1's front door also listens here when it is free, so a browser reaches it at 127.0.0.1.
 CLUSTER_EXTRA_LISTEN="${CLUSTER_EXTRA_LISTEN-127.0.0.1:80}"
@@ -203,7 +205,7 @@ start_cluster_agents() {
     [ -n "${CLUSTER_SECRETS[node-$i]:-}" ] || die "could not derive node-$i's agent secret"
     AGENT_HOST="$address" AGENT_PORT="$CLUSTER_AGENT_PORT" AGENT_SECRET="${CLUSTER_SECRETS[node-$i]}" \
       NODE_ROOT="$root" NODE_HTTP_PORT="$CLUSTER_HTTP_PORT" NODE_BACKEND_PORT="$CLUSTER_BACKEND_PORT" \
-      NODE_HOLD_PORT="$CLUSTER_HOLD_PORT" NODE_MYSQL_PORT="$CLUSTER_MYSQL_PORT" NODE_EXTRA_LISTEN="$extra" \
+      NODE_HOLD_PORT="$CLUSTER_HOLD_PORT" NODE_SFTP_PORT="$CLUSTER_SFTP_PORT" NODE_MYSQL_PORT="$CLUSTER_MYSQL_PORT" NODE_EXTRA_LISTEN="$extra" \
       NODE_TRUSTED_PROXIES="${CLUSTER_ADDRESS_PREFIX}0/24" NODE_STORAGE="$storage" NODE_PRIVATE_PATHS="$VAR" \
       supervised "node-$i" "$VAR/node-$i.log" "$VAR/node-$i.pid" node --max-semi-space-size=2 "$ROOT/var/build/agent.mjs"
   done
@@ -230,7 +232,7 @@ wait_cluster_agents() {
 register_cluster_nodes() {
   local i args=()
   for ((i = 1; i <= CLUSTER_SIZE; i++)); do args+=("node-$i=$(cluster_address "$i")"); done
-  AGENT_PORT="$CLUSTER_AGENT_PORT" NODE_HTTP_PORT="$CLUSTER_HTTP_PORT" NODE_BACKEND_PORT="$CLUSTER_BACKEND_PORT" \
+  AGENT_PORT="$CLUSTER_AGENT_PORT" NODE_HTTP_PORT="$CLUSTER_HTTP_PORT" NODE_BACKEND_PORT="$CLUSTER_BACKEND_PORT" NODE_SFTP_PORT="$CLUSTER_SFTP_PORT" \
     tsx_node scripts/cluster/register-local-nodes.ts "${args[@]}" >"$VAR/register-nodes.log" 2>&1 ||
     { cat "$VAR/register-nodes.log"; die "could not register the nodes in Postgres"; }
 }

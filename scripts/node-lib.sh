@@ -18,12 +18,15 @@ node_packages_confine=(nftables util-linux)
 # Authoritative DNS on every node: PowerDNS with the bind backend, the zone files written by the
 # agent (worker/agent/drivers/pdns.ts); dig for the tests, benches and operators.
 node_packages_dns=(pdns-server pdns-backend-bind bind9-dnsutils)
+# The SFTP gateway (worker/agent/sftp/) runs OpenSSH's sftp-server per session; ssh-keygen makes the
+# cluster's host key (scripts/cluster/cluster-ca.ts) and the tests use the sftp client.
+node_packages_sftp=(openssh-sftp-server openssh-client)
 # After the web packages: apt satisfies wordpress's "php" dependency with apache2 + mod_php when
 # php-fpm is not installed yet or in the same transaction.
 node_packages_apps=(wordpress wordpress-theme-twentytwentythree dokuwiki)
 
 ensure_node_packages() {
-  ensure_apt "${node_packages_web[@]}" "${node_packages_db[@]}" "${node_packages_storage[@]}" "${node_packages_confine[@]}" "${node_packages_dns[@]}"
+  ensure_apt "${node_packages_web[@]}" "${node_packages_db[@]}" "${node_packages_storage[@]}" "${node_packages_confine[@]}" "${node_packages_dns[@]}" "${node_packages_sftp[@]}"
   ensure_apt "${node_packages_apps[@]}"
   stop_system_node_services
   stop_system_pdns

@@ -66,7 +66,7 @@ start_control_worker
 
 nodes_list=""
 for ((i = 1; i <= CLUSTER_SIZE; i++)); do
-  nodes_list+="    node-$i  $(cluster_address "$i")  front door :$CLUSTER_HTTP_PORT, agent :$CLUSTER_AGENT_PORT, MariaDB :$CLUSTER_MYSQL_PORT, DNS $(cluster_address "$i"):53 UDP+TCP  (log var/node-$i.log, files $(cluster_root "$i"))"$'\n'
+  nodes_list+="    node-$i  $(cluster_address "$i")  front door :$CLUSTER_HTTP_PORT, SFTP $(cluster_address "$i"):$CLUSTER_SFTP_PORT, agent :$CLUSTER_AGENT_PORT, MariaDB :$CLUSTER_MYSQL_PORT, DNS $(cluster_address "$i"):53 UDP+TCP  (log var/node-$i.log, files $(cluster_root "$i"))"$'\n'
 done
 if [ "$CONTROL_WORKER_RUNNING" = 1 ]; then control_line="Control workers: $CONTROL_WORKERS running (var/control-N.log)"; else control_line="Control worker: NOT running (worker/control/main.ts does not exist yet)"; fi
 
@@ -84,6 +84,10 @@ $nodes_list  $control_line
     chromium --host-resolver-rules="MAP *.test $(cluster_address 1)" http://myblog.test/
   Ask any node's DNS (PowerDNS, authoritative for every hosted domain):
     dig @$(cluster_address 1) myblog.test A +short
+
+  SFTP to any node, as a hosting account (set its password or key on the panel's SFTP page; the
+  host key is the cluster's, the same on every node):
+    sftp -P $CLUSTER_SFTP_PORT <account>@$(cluster_address 1)
 
   Every process above runs under a supervisor that starts it again if it dies, and says so here.
   Logs: var/panel.log, var/control-N.log, var/node-N.log    Stop: Ctrl-C (stops the nodes too)

@@ -33,6 +33,7 @@ const navs: Record<Audience, NavItem[]> = {
     { href: "/sites", label: "Sites", icon: "window" },
     { href: "/databases", label: "Databases", icon: "database" },
     { href: "/api-tokens", label: "API tokens", icon: "shield" },
+    { href: "/sftp", label: "SFTP", icon: "server" },
   ],
 };
 

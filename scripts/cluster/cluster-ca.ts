@@ -6,6 +6,7 @@ import {
   certificateRoles,
   clusterOrganisation,
   readTlsIdentity,
+  sftpHostKeyFile,
   tlsFileNames,
   type CertificateRole,
   type TlsIdentity,
@@ -178,6 +179,39 @@ export type EnsuredIdentity = { dir: string; issued: boolean; reason: string | n
  * Idempotent: `npm start` runs it on every start, which renews a certificate near its end.
  */
 export async function ensureTlsIdentity(caDir: string, dir: string, subject: CertificateSubject): Promise<EnsuredIdentity> {
+  const ensured = await ensureCertificate(caDir, dir, subject);
+  // A node's gateway presents the cluster's SFTP host key: the same copy on every node.
+  if (subject.role === certificateRoles.node) {
+    const hostKey = await ensureSftpHostKey(caDir);
+    const current = await readFile(path.join(dir, sftpHostKeyFile), "utf8").catch(() => null);
+    if (current !== hostKey) await writePrivate(path.join(dir, sftpHostKeyFile), hostKey);
+  }
+  return ensured;
+}
+
+/**
+ * The cluster's SFTP host key (ed25519, made by ssh-keygen), kept beside the CA and made once:
+ * every node gets a copy, so clients see one host key whichever node answers. Returns its text.
+ */
+export async function ensureSftpHostKey(caDir: string): Promise<string> {
+  const file = path.join(caDir, sftpHostKeyFile);
+  const existing = await readFile(file, "utf8").catch(() => null);
+  if (existing) return existing;
+  const temp = await mkdtemp(path.join(caDir, ".sftp-key-"));
+  try {
+    await runCommand("/usr/bin/ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "shoal-cluster", "-f", path.join(temp, "key")]);
+    const text = await readFile(path.join(temp, "key"), "utf8");
+    // Two set-ups racing: the first key in place wins, the loser reads it.
+    await writeFile(file, text, { mode: 0o600, flag: "wx" }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
+    return await readFile(file, "utf8");
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+async function ensureCertificate(caDir: string, dir: string, subject: CertificateSubject): Promise<EnsuredIdentity> {
   checkSubject(subject);
   const caCert = await readFile(path.join(caDir, caFileNames.cert), "utf8");
   let reason: string | null = "it does not exist yet";

@@ -13,5 +13,7 @@ export const localNodeSchema = z.strictObject({
   agentPort: port,
   httpPort: port,
   backendPort: port,
+  sftpPort: port.default(2222),
 });
 export type LocalNode = z.infer<typeof localNodeSchema>;
+export type LocalNodeInput = z.input<typeof localNodeSchema>;

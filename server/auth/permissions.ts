@@ -24,6 +24,8 @@ export const permissions = {
   // support staff see it by "log in as", which the audit row records as an impersonation.
   "site.revealAppAdmin": ["CUSTOMER"],
   "database.read": ["ADMIN", "RESELLER", "CUSTOMER"],
+  "sftp.read": ["ADMIN", "RESELLER", "CUSTOMER"],
+  "sftp.write": ["ADMIN", "RESELLER", "CUSTOMER"],
   "database.write": ["ADMIN", "RESELLER", "CUSTOMER"],
   "operation.read": ["ADMIN", "RESELLER", "CUSTOMER"],
   "operation.retry": ["ADMIN", "RESELLER", "CUSTOMER"],

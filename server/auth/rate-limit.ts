@@ -1,15 +1,9 @@
 import { db } from "../db";
 import { AppError } from "../errors";
 
-export type LimitRule = { max: number; windowSeconds: number };
+import { limits, type LimitRule } from "./attempt-limits";
 
-/** Failed sign-ins and TOTP codes, per account and per client IP; reset requests likewise. */
-export const limits = {
-  loginAccount: { max: 5, windowSeconds: 15 * 60 },
-  loginIp: { max: 20, windowSeconds: 15 * 60 },
-  resetAccount: { max: 5, windowSeconds: 15 * 60 },
-  resetIp: { max: 20, windowSeconds: 15 * 60 },
-} as const satisfies Record<string, LimitRule>;
+export { limits, type LimitRule };
 
 export type LimitedKey = { key: string; rule: LimitRule };
 

@@ -42,6 +42,23 @@ export function readTlsIdentity(dir: string): TlsIdentity {
 }
 
 /**
+ * The cluster's SFTP host key (OpenSSH private key text), the same on every node so that a client
+ * never sees a different host key when another node answers. Made once beside the CA and copied
+ * into each node's TLS directory (scripts/cluster/cluster-ca.ts), owner-only like the node's key.
+ */
+export const sftpHostKeyFile = "sftp_host_key";
+
+/** The node's copy of the cluster SFTP host key, or null when it has none. */
+export function readSftpHostKey(dir: string): string | null {
+  try {
+    const text = readFileSync(path.join(dir, sftpHostKeyFile), "utf8");
+    return text.includes("-----BEGIN OPENSSH PRIVATE KEY-----") ? text : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Whether a TLS peer's certificate (already verified against the cluster CA by the TLS layer)
  * is the control plane's: its role and its key usage both say so.
  */

@@ -161,6 +161,38 @@ export const egressSpecSchema = z.strictObject({
 });
 export type EgressSpec = z.infer<typeof egressSpecSchema>;
 
+/**
+ * One account as every node's SFTP gateway knows it (worker/agent/sftp/): hashes and public keys
+ * only, never a password. An account that is not listed (suspended, its plan without SFTP, no
+ * credential set) is refused by every gateway.
+ */
+export const sftpAccountSchema = z.strictObject({
+  username: unixUsernameSchema,
+  /** The argon2id hash of its SFTP password (server/auth/password.ts), or null: keys only. */
+  passwordHash: z
+    .string()
+    .max(300)
+    .regex(/^\$argon2id\$v=19\$m=[0-9]+,t=[0-9]+,p=[0-9]+\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+$/, "Must be an argon2id hash.")
+    .nullable(),
+  /** Public keys as the panel re-encoded them: "<type> <base64>". */
+  keys: z
+    .array(z.string().max(16_384).regex(/^(?:ssh-ed25519|ecdsa-sha2-nistp(?:256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,2}$/, "Must be \"<type> <base64>\"."))
+    .max(20),
+  /**
+   * The gateways ("IPv4:port") of the nodes that serve its sites live, the one with most of them
+   * first; a session on another node is forwarded to the first. Empty: no live site yet.
+   */
+  liveAt: z.array(listenAddressSchema).max(64),
+});
+export type SftpAccountSpec = z.infer<typeof sftpAccountSchema>;
+
+export const sftpSpecSchema = z.strictObject({
+  /** This node's SFTP port, on its address. */
+  port: z.number().int().min(1).max(65535),
+  accounts: z.array(sftpAccountSchema).max(50_000),
+});
+export type SftpSpec = z.infer<typeof sftpSpecSchema>;
+
 /** The installers the agent has (worker/agent/apps/); the catalog maps SiteApp values to them. */
 export const appKindSchema = z.enum(["wordpress", "dokuwiki"], { error: 'Must be "wordpress" or "dokuwiki".' });
 
@@ -307,6 +339,8 @@ export const nodeSpecSchema = z
     databases: z.array(databaseSpecSchema).max(5000),
     replicas: z.array(replicaSpecSchema).max(5000).default([]),
     egress: egressSpecSchema.default({ allow: [], clusterAddresses: [] }),
+    /** The cluster's SFTP directory; absent: this node runs no SFTP gateway. */
+    sftp: sftpSpecSchema.optional(),
     /**
      * Objects (site, database or account ids) the agent leaves exactly as they are: no step is
      * planned for them, and being in the spec they are not removed either. The control plane
@@ -331,6 +365,11 @@ export const nodeSpecSchema = z
     spec.accounts.forEach((a, i) => {
       if (repeatedIds.has(a.id)) issue(["accounts", i, "id"], `Account id "${a.id}" appears more than once.`);
       if (repeatedNames.has(a.username)) issue(["accounts", i, "username"], `Username "${a.username}" is used by more than one account.`);
+    });
+
+    const repeatedSftp = duplicates((spec.sftp?.accounts ?? []).map((a) => a.username));
+    spec.sftp?.accounts.forEach((a, i) => {
+      if (repeatedSftp.has(a.username)) issue(["sftp", "accounts", i, "username"], `Username "${a.username}" appears more than once.`);
     });
 
     const repeatedSites = duplicates(spec.sites.map((s) => s.id));

@@ -21,6 +21,7 @@ export const OUTBOX_TOPICS = [
   "reseller.suspended",
   "reseller.unsuspended",
   "settings.changed",
+  "sftp.changed",
   "site.reconcile",
   "site.move",
   "site.restoreFile",

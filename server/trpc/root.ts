@@ -7,6 +7,7 @@ import { customerRouter } from "./routers/customer/router";
 import { domainRouter } from "./routers/domain/router";
 import { siteRouter } from "./routers/site/router";
 import { databaseRouter } from "./routers/database/router";
+import { sftpRouter } from "./routers/sftp/router";
 import { nodeRouter } from "./routers/node/router";
 import { auditRouter } from "./routers/audit/router";
 import { operationRouter } from "./routers/operation/router";
@@ -25,6 +26,7 @@ export const appRouter = router({
   domain: domainRouter,
   site: siteRouter,
   database: databaseRouter,
+  sftp: sftpRouter,
   node: nodeRouter,
   audit: auditRouter,
   operation: operationRouter,

@@ -86,7 +86,7 @@ const repoRoot = path.resolve(import.meta.dirname, "../..");
 const controlMain = path.join(repoRoot, "worker/control/main.ts");
 const supervisor = path.join(repoRoot, "scripts/supervise.sh");
 
-export const clusterPorts = { agent: 17400, http: 18080, backend: 18081, hold: 18082, mysql: 13306 } as const;
+export const clusterPorts = { agent: 17400, http: 18080, backend: 18081, hold: 18082, mysql: 13306, sftp: 18022 } as const;
 /**
  * The /24 the test cluster's nodes live on: 127.0.2 unless SHOAL_CLUSTER_NET names another
  * (three octets, 127.x.y), so two checkouts or two people can run cluster tests side by side.
@@ -405,6 +405,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
         NODE_HTTP_PORT: String(clusterPorts.http),
         NODE_BACKEND_PORT: String(clusterPorts.backend),
         NODE_HOLD_PORT: String(clusterPorts.hold),
+        NODE_SFTP_PORT: String(clusterPorts.sftp),
         NODE_MYSQL_PORT: String(clusterPorts.mysql),
         NODE_TRUSTED_PROXIES: network ? network.range : `${clusterNet}.0/24`,
         // Port 80 as well, so a browser (tests/cluster/browser.test.ts maps *.test to a node)
@@ -620,7 +621,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const { db } = await import("../../server/db");
     await registerNodes(
       db,
-      nodes.map((n) => ({ name: n.name, address: n.address, agentPort: clusterPorts.agent, httpPort: clusterPorts.http, backendPort: clusterPorts.backend })),
+      nodes.map((n) => ({ name: n.name, address: n.address, agentPort: clusterPorts.agent, httpPort: clusterPorts.http, backendPort: clusterPorts.backend, sftpPort: clusterPorts.sftp })),
     );
     if (options.seed !== false) cluster.world = await (await import("../helpers/fixtures")).makeWorld();
 

@@ -7,7 +7,7 @@ import { startAccountSweeper } from "./account-sweeper";
 import { startDnsWatchdog } from "./drivers/pdns";
 import { resumeNode } from "./resume";
 import { startAgentServer } from "./server";
-import { readTlsIdentity } from "../../server/contract/cluster-tls";
+import { readSftpHostKey, readTlsIdentity, sftpHostKeyFile } from "../../server/contract/cluster-tls";
 
 // The agent's entry point: one per node, started by the cluster script (or systemd) as root,
 // because it creates Unix users and owns the node's nginx, php-fpm and MariaDB masters.
@@ -42,6 +42,9 @@ const envSchema = z.object({
   // The site vhosts (only front doors reach them) and the agent's hold service (paused sites).
   NODE_BACKEND_PORT: port("NODE_BACKEND_PORT").default(8080),
   NODE_HOLD_PORT: port("NODE_HOLD_PORT").default(8081),
+  // The SFTP gateway on the node's address (sftp/gateway.ts); it runs when the TLS directory holds
+  // the cluster's SFTP host key (sftp_host_key, from scripts/cluster/cluster-tls.ts).
+  NODE_SFTP_PORT: port("NODE_SFTP_PORT").default(2222),
   // More front-door listeners, "IPv4:port,IPv4:port" (checked by nodeConfigSchema).
   NODE_EXTRA_LISTEN: commaList,
   // Other nodes' addresses or CIDR blocks, whose X-Forwarded-For the backend believes.
@@ -85,6 +88,8 @@ async function main(): Promise<void> {
   // After a crash or reboot of the node its masters come back as they were, the front door once
   // the control plane has sent the current routes (resume.ts).
   const resumed = await resumeNode(node, { log: toLog(logger) });
+  const sftpHostKey = readSftpHostKey(tlsDir);
+  if (!sftpHostKey) logger.warn({ tlsDir }, `No ${sftpHostKeyFile} in the TLS directory: this node runs no SFTP gateway.`);
   startAccountSweeper(node, { log: toLog(logger, "warn") });
   startDnsWatchdog(node, { log: toLog(logger, "warn") });
   const server = await startAgentServer({
@@ -93,6 +98,7 @@ async function main(): Promise<void> {
     secret: env.AGENT_SECRET,
     nodeRoot: node,
     tls: identity,
+    sftp: sftpHostKey ? { port: env.NODE_SFTP_PORT, hostKey: sftpHostKey, log: toLog(logger.child({ component: "sftp" })) } : null,
     onRoutesApplied: resumed.routesApplied,
     awaitingRoutes: resumed.awaitingRoutes,
     edge: { log: toLog(edgeLogger, "warn"), failUnreachable: env.SHOAL_BENCH_FAIL_UNREACHABLE === "1" },

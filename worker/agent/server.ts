@@ -1,4 +1,7 @@
 import type http from "node:http";
+import type { NodeSpec } from "../../server/contract/node-spec";
+import { directoryFromSpec, loadDirectory, saveDirectory, toDirectory } from "./sftp/directory";
+import { startSftpGateway, type Log as SftpLog } from "./sftp/gateway";
 import https from "node:https";
 import { createSecureContext } from "node:tls";
 import { startEdge, type EdgeOptions } from "../edge/edge-routes";
@@ -42,10 +45,14 @@ export type AgentServerOptions = {
   edge?: EdgeOptions;
   /** The node's TLS identity; default: the files in its root's tls directory. */
   tls?: TlsIdentity;
+  /** The SFTP gateway (sftp/gateway.ts): its port on `host` and the cluster host key; none when absent. */
+  sftp?: { port: number; hostKey: string; log?: SftpLog } | null;
 };
 
 export type AgentServer = {
   port: number;
+  /** The SFTP gateway's port, or null when it does not run. */
+  sftpPort: number | null;
   /** New connections present this identity from now on (a renewed certificate, on SIGHUP). */
   setTls(identity: TlsIdentity): void;
   close(): Promise<void>;
@@ -71,11 +78,38 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
   const startedAt = Date.now();
   const lock = serialise();
   const metrics = createMetricsSampler(node, { startedAt, onRequest: prom.frontDoorRequest, log: options.edge?.log });
+  // The SFTP gateway answers from the directory of the last spec converged (kept on disk, so it
+  // signs accounts in after a restart with the control plane down).
+  let sftpDirectory = await loadDirectory(node);
+  let directory = toDirectory(node, sftpDirectory);
+  const sftp = options.sftp
+    ? await startSftpGateway({ node, host: options.host, port: options.sftp.port, hostKey: options.sftp.hostKey, directory: () => directory, log: options.sftp.log }).catch(async (e: unknown) => {
+        await edge.close();
+        throw e;
+      })
+    : null;
+  const sftpConverged = async (spec: NodeSpec) => {
+    const next = directoryFromSpec(spec);
+    if (!next) return;
+    const before = sftpDirectory;
+    sftpDirectory = next;
+    directory = toDirectory(node, next);
+    await saveDirectory(node, next).catch(() => {});
+    // An account whose sites left this node (a move, a failover elsewhere) or that may no longer
+    // sign in: its sessions here end now; its client reconnects to where the sites are.
+    for (const username of Object.keys(before?.local ?? {})) {
+      const stillLocal = (next.local[username] ?? []).length > 0 && directory.account(username);
+      if (!stillLocal) sftp?.endSessions(username, "its sites are no longer live on this node");
+    }
+  };
   // GET /v1/state reports site stores against the document roots of the last spec it was given.
   let documentRoots: ReadonlyMap<string, string> = new Map();
   const route = agentRouter([
     ...nodeRoutes({ node, startedAt, metrics, documentRoots: () => documentRoots, awaitingRoutes: options.awaitingRoutes }),
-    ...specRoutes({ node, edge, lock, onRoutesApplied, metrics: prom, converged: (spec) => (documentRoots = new Map(spec.sites.map((s) => [s.id, s.documentRoot]))) }),
+    ...specRoutes({ node, edge, lock, onRoutesApplied, metrics: prom, converged: (spec) => {
+        documentRoots = new Map(spec.sites.map((s) => [s.id, s.documentRoot]));
+        void sftpConverged(spec);
+      } }),
     ...frontDoorRoutes({ edge, lock, onRoutesApplied }),
     ...storageRoutes(node, { lock }),
   ]);
@@ -121,13 +155,14 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
 
   return new Promise<AgentServer>((resolve, reject) => {
     // The hold service is already listening: a failed start must not leave it behind.
-    const failed = (e: Error) => void edge.close().finally(() => reject(e));
+    const failed = (e: Error) => void Promise.all([edge.close(), sftp?.close()]).finally(() => reject(e));
     server.once("error", failed);
     server.listen(options.port, options.host, () => {
       server.off("error", failed);
       const address = server.address();
       resolve({
         port: typeof address === "object" && address ? address.port : options.port,
+        sftpPort: sftp?.port ?? null,
         setTls: (renewed) => server.setSecureContext(secureContext(renewed)),
         async close() {
           const closed = new Promise<void>((done) => server.close(() => done()));
@@ -137,7 +172,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Age
           // A converge in progress finishes (and answers) rather than stopping half-way.
           await Promise.all(inFlight);
           server.closeAllConnections();
-          await Promise.all([closed, edgeClosed]);
+          await Promise.all([closed, edgeClosed, sftp?.close()]);
           await metrics.close();
         },
       });

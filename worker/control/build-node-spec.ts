@@ -3,7 +3,7 @@ import type { Prisma } from "../../server/generated/prisma/client";
 import { appCatalog } from "../../server/domain/app-catalog";
 import { providerFromBrand } from "../../server/domain/provider";
 import { appAdminPassword, databasePassword } from "../../server/contract/cluster-secrets";
-import { asciiDomainSchema, ipv4OrCidrSchema, type AccountSpecInput, type DatabaseSpecInput, type EgressSpec, type NodeSpecInput, type SiteSpecInput } from "../../server/contract/node-spec";
+import { asciiDomainSchema, ipv4OrCidrSchema, type SftpSpec, type AccountSpecInput, type DatabaseSpecInput, type EgressSpec, type NodeSpecInput, type SiteSpecInput } from "../../server/contract/node-spec";
 import { openPrivateKey } from "../../server/services/certificate/certificate-key-box";
 import { readPlatformSettings } from "../../server/services/settings/read-platform-settings";
 import { controlAddresses } from "./control-addresses";
@@ -157,6 +157,49 @@ export async function tlsSpec(db: Db, clusterSecret: string, now = new Date()): 
   return { certificates: specs, challenges };
 }
 
+/**
+ * The cluster's SFTP directory, the same in every node's spec except `port`: every account that
+ * may sign in (active all the way up, its plan allowing SFTP, a password or a key set), with its
+ * password hash, its public keys and the gateways of the nodes serving its live sites.
+ */
+export async function sftpSpec(db: Db, nodeId: string, blockedResellerIds: readonly string[]): Promise<SftpSpec | null> {
+  const node = await db.node.findUnique({ where: { id: nodeId }, select: { sftpPort: true } });
+  if (!node) return null;
+  const rows = await db.hostingAccount.findMany({
+    where: {
+      deletedAt: null,
+      status: "ACTIVE",
+      customer: { status: "ACTIVE", deletedAt: null },
+      plan: { sftpEnabled: true },
+      OR: [{ sftpPasswordHash: { not: null } }, { sftpKeys: { some: {} } }],
+    },
+    orderBy: { username: "asc" },
+    select: {
+      username: true,
+      sftpPasswordHash: true,
+      customer: { select: { reseller: { select: { path: true } } } },
+      sftpKeys: { orderBy: { fingerprint: "asc" }, select: { publicKey: true } },
+      sites: {
+        where: { deletedAt: null, status: "ACTIVE" },
+        select: { placements: { where: { role: "PRIMARY" }, select: { node: { select: { address: true, sftpPort: true } } } } },
+      },
+    },
+  });
+  const blocked = blockedResellerIds.map((id) => `/${id}/`);
+  const accounts = rows
+    .filter((a) => !blocked.some((b) => a.customer.reseller.path.includes(b)))
+    .map((a) => {
+      const count = new Map<string, number>();
+      for (const p of a.sites.flatMap((s) => s.placements)) {
+        const gateway = `${p.node.address}:${p.node.sftpPort}`;
+        count.set(gateway, (count.get(gateway) ?? 0) + 1);
+      }
+      const liveAt = [...count].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0])).map(([gateway]) => gateway);
+      return { username: a.username, passwordHash: a.sftpPasswordHash, keys: a.sftpKeys.map((k) => k.publicKey), liveAt };
+    });
+  return { port: node.sftpPort, accounts };
+}
+
 export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: string, exclude: SpecExclusions = new Set()): Promise<BuiltNodeSpec> {
   const [[placements, replicaPlacements, databases, blockedResellers, holds], { zones }] = await Promise.all([readNodeRows(db, nodeId), buildZones(db)]);
   const sites = placements.map((p) => p.site).filter((s) => !exclude.has(s.id) && s.domain.deletedAt === null);
@@ -177,6 +220,7 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
     },
   });
   const blocked = blockedResellers.map((r) => `/${r.id}/`);
+  const sftp = await sftpSpec(db, nodeId, blockedResellers.map((r) => r.id));
   const accounts = accountRows.filter((a) => !exclude.has(a.id));
   const kept = new Set(accounts.map((a) => a.id));
   const emailOf = new Map(accounts.map((a) => [a.id, a.customer.email]));
@@ -220,6 +264,7 @@ export async function buildNodeSpec(db: Db, nodeId: string, clusterSecret: strin
       egress: await egressSpec(db),
       // Only when there is something to serve, like replicas.
       ...(await tlsSpec(db, clusterSecret).then((t) => (t.certificates.length || t.challenges.length ? { tls: t } : {}))),
+      ...(sftp ? { sftp } : {}),
       // Only when there are any, like replicas.
       ...(held.size ? { held: [...held].sort() } : {}),
       zones,

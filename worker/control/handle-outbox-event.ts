@@ -44,13 +44,15 @@ export async function handleOutboxEvent(db: Db, event: OutboxEventPayload, enque
     // address are on its customers' suspended pages: on any node. Every node's egress rules list
     // every node's address and the admin's allow list, so a node's change or the platform
     // settings' reach them all; a plan's limits reach each node its accounts are on. Every front
-    // door serves every certificate (with the site's redirect and HSTS settings).
+    // door serves every certificate (with the site's redirect and HSTS settings), and every node's
+    // SFTP gateway accepts every account, so SFTP credentials are in every node's spec.
     case "Node":
     case "Reseller":
     case "Plan":
     case "Brand":
     case "PlatformSettings":
     case "Certificate":
+    case "SftpAccess":
       return enqueueAll();
     default:
       // Customers' contact details, ...: nothing on the nodes depends on them.

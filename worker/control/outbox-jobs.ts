@@ -35,6 +35,7 @@ export function outboxHandlers(deps: ControlDeps): Record<OutboxTopic, OutboxHan
     "reseller.suspended": converge,
     "reseller.unsuspended": converge,
     "settings.changed": converge,
+    "sftp.changed": converge,
     "site.reconcile": converge,
     "site.rollback": (event) => runRollback({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET }, event.outboxId),
     "site.restoreFile": (event) => runRestoreFile({ db, clusterSecret: env.SHOAL_CLUSTER_SECRET }, event.outboxId),

@@ -9,6 +9,7 @@ import { assertPlanWithinBounds } from "./assert-plan-bounds";
 
 export type CreatePlanInput = PlanLimits & {
   name: string;
+  sftpEnabled?: boolean;
   /** Defaults to the caller's own reseller; an admin must name one. */
   resellerId?: string;
 };
@@ -25,7 +26,7 @@ export async function createPlan(actor: Actor, input: CreatePlanInput): Promise<
         select: { id: true },
       });
       if (!reseller) throw AppError.field("resellerId", "Reseller not found.", "NOT_FOUND");
-      const { name: _name, ...limits } = data;
+      const { name: _name, sftpEnabled: _sftpEnabled, ...limits } = data;
       await assertPlanWithinBounds(tx, limits);
       const plan = await tx.plan.create({ data: { ...data, resellerId: reseller.id }, select: planSelect });
       await recordChange(tx, actor, {

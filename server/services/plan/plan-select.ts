@@ -20,6 +20,7 @@ export const planSelect = {
   memoryMb: true,
   pids: true,
   ioWeight: true,
+  sftpEnabled: true,
   generation: true,
   createdAt: true,
   archivedAt: true,

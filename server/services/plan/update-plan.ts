@@ -7,7 +7,7 @@ import { planLimitKeys, type PlanLimits } from "../../domain/plan-limits";
 import { planSelect, type PlanRow } from "./plan-select";
 import { assertPlanWithinBounds } from "./assert-plan-bounds";
 
-export type UpdatePlanInput = Partial<PlanLimits> & { id: string; name?: string };
+export type UpdatePlanInput = Partial<PlanLimits> & { id: string; name?: string; sftpEnabled?: boolean };
 
 export async function updatePlan(actor: Actor, input: UpdatePlanInput): Promise<PlanRow> {
   const { id, ...changes } = input;
@@ -15,18 +15,18 @@ export async function updatePlan(actor: Actor, input: UpdatePlanInput): Promise<
     return await db.$transaction(async (tx) => {
       const current = await tx.plan.findFirst({ where: { AND: [{ id }, planWhere(actor.scope)] }, select: planSelect });
       if (!current) throw AppError.notFound("Plan");
-      const data: Partial<PlanLimits> & { name?: string } = {};
-      const before: Record<string, string | number> = {};
-      for (const key of ["name", ...planLimitKeys] as const) {
+      const data: Partial<PlanLimits> & { name?: string; sftpEnabled?: boolean } = {};
+      const before: Record<string, string | number | boolean> = {};
+      for (const key of ["name", "sftpEnabled", ...planLimitKeys] as const) {
         const next = changes[key];
         if (next !== undefined && next !== current[key]) {
           before[key] = current[key];
-          (data as Record<string, string | number>)[key] = next;
+          (data as Record<string, string | number | boolean>)[key] = next;
         }
       }
       if (Object.keys(data).length === 0) return current;
       // Only the values that change: one left over a bound lowered since stays until it is edited.
-      const { name: _name, ...changedLimits } = data;
+      const { name: _name, sftpEnabled: _sftpEnabled, ...changedLimits } = data;
       await assertPlanWithinBounds(tx, changedLimits);
       const plan = await tx.plan.update({
         where: { id },

@@ -13,6 +13,7 @@ import { clusterCases } from "../cluster/authz-cases";
 import { settingsCases } from "../settings/authz-cases";
 import { dnsCases } from "../dns/authz-cases";
 import { apiTokenCases } from "../api-token/authz-cases";
+import { sftpCases } from "../sftp/authz-cases";
 
 // One entry per procedure; see matrix.ts for what each field means.
 export const cases: Record<string, MatrixCase> = {
@@ -30,4 +31,5 @@ export const cases: Record<string, MatrixCase> = {
   ...settingsCases,
   ...dnsCases,
   ...apiTokenCases,
+  ...sftpCases,
 };

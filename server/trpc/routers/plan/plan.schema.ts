@@ -13,6 +13,7 @@ export const planOutput = planLimitsSchema.extend({
   resellerId: z.string(),
   reseller: z.object({ name: z.string() }),
   name: z.string(),
+  sftpEnabled: z.boolean(),
   generation: z.number().int(),
   createdAt: z.date(),
   archivedAt: z.date().nullable(),
