@@ -19,6 +19,7 @@ export const tokenFamilies = [
   "audit",
   "nodes",
   "settings",
+  "sftp",
 ] as const;
 export type TokenFamily = (typeof tokenFamilies)[number];
 export type TokenScope = `${TokenFamily}:${"read" | "write"}`;
@@ -48,6 +49,8 @@ export const tokenScopeOf: Record<Permission, { family: TokenFamily; write: bool
   "settings.read": { family: "settings", write: false },
   "settings.write": { family: "settings", write: true },
   "audit.read": { family: "audit", write: false },
+  "sftp.read": { family: "sftp", write: false },
+  "sftp.write": { family: "sftp", write: true },
   impersonate: null,
   // A token cannot mint or revoke tokens: a leaked one must not be able to widen itself.
   "apiToken.manage": null,

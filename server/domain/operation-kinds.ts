@@ -123,6 +123,12 @@ export const stepKindLabels: Readonly<Record<StepKind, string>> = {
   seed: "Copying your files",
   unplace: "Removing the copy",
   clean: "Cleaning up",
+  "DNS points here": "Checking the domain points here",
+  order: "Asking for a certificate",
+  "HTTP-01 challenge on every edge": "Proving the domain is yours",
+  "CA validates": "Waiting for the certificate authority",
+  "certificate issued": "Receiving the certificate",
+  "live on every edge": "Serving HTTPS everywhere",
 };
 
 export function isOperationKind(kind: string): kind is OperationKind {

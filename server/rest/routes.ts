@@ -72,6 +72,18 @@ export const restRoutes: RestRoute[] = [
   { method: "POST", path: "/databases", procedure: "database.create", summary: "Create a database" },
   { method: "DELETE", path: "/databases/{id}", procedure: "database.delete", summary: "Delete a database" },
 
+  { method: "GET", path: "/domains/{domainId}/zone", procedure: "dns.getZone", summary: "Get a domain's DNS zone (the platform's records marked)" },
+  { method: "POST", path: "/domains/{domainId}/records", procedure: "dns.createRecord", summary: "Add a DNS record" },
+  { method: "PUT", path: "/dns-records/{id}", procedure: "dns.updateRecord", summary: "Replace a DNS record" },
+  { method: "DELETE", path: "/dns-records/{id}", procedure: "dns.deleteRecord", summary: "Delete a DNS record" },
+  { method: "POST", path: "/domains/{domainId}/zone-imports", procedure: "dns.importZone", summary: "Import a BIND zone file (all or nothing)" },
+  { method: "GET", path: "/domains/{domainId}/zone-file", procedure: "dns.exportZone", summary: "Export the zone as a BIND zone file" },
+
+  { method: "GET", path: "/sftp", procedure: "sftp.get", summary: "Get a hosting account's SFTP access" },
+  { method: "PUT", path: "/sftp/password", procedure: "sftp.setPassword", summary: "Set or clear the SFTP password" },
+  { method: "POST", path: "/sftp/keys", procedure: "sftp.addKey", summary: "Add an SSH public key" },
+  { method: "DELETE", path: "/sftp/keys/{id}", procedure: "sftp.deleteKey", summary: "Remove an SSH public key" },
+
   { method: "GET", path: "/operations", procedure: "operation.list", summary: "List operations" },
   { method: "GET", path: "/operations/{id}", procedure: "operation.get", summary: "Get an operation and its steps" },
   { method: "GET", path: "/operations/{id}/events", procedure: "operation.get", summary: "Follow an operation as server-sent events", stream: true },
