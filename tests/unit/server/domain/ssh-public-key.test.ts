@@ -4,6 +4,8 @@ import { describe, expect, it } from "vitest";
 import { sftpAccountSchema } from "../../../../server/contract/node-spec";
 import { parseSshPublicKey } from "../../../../server/domain/ssh-public-key";
 
+const generate = (kind: string, opts: object) => (utils.generateKeyPairSync as unknown as (k: string, o: object) => { public: string })(kind, opts).public;
+
 describe("parseSshPublicKey", () => {
   it("never throws, and whatever it accepts is a canonical line the node spec accepts", () => {
     fc.assert(
