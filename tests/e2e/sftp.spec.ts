@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import pg from "pg";
-import { utils } from "ssh2";
+import ssh2 from "ssh2";
 import { hostUrl, label, shot, signIn, SEED_PASSWORD } from "./helpers";
 
 // The customer's SFTP page on the seeded demo data (reseller two's second customer): adding a key
@@ -10,6 +10,7 @@ test.describe.configure({ mode: "serial" });
 
 const panel = hostUrl("panel.reseller-two.localhost");
 const email = "customer2@reseller-two.localhost";
+const { utils } = ssh2;
 let client: pg.Client;
 
 test.beforeAll(async () => {
