@@ -18,19 +18,23 @@ export const platformAddressTtl = 30;
 /** TTL of the apex NS records the zone carries. */
 export const nameserverTtl = 3600;
 
-/** The platform's nameservers for a reseller that has none of its own (SHOAL_DEFAULT_NAMESERVERS). */
-export function platformDefaultNameservers(): string[] {
-  const names = (process.env.SHOAL_DEFAULT_NAMESERVERS ?? "")
-    .split(",")
-    .map((n) => n.trim().toLowerCase().replace(/\.$/, ""))
-    .filter((n) => n !== "" && isHostName(n));
-  return names.length > 0 ? names : ["ns1.shoal.invalid", "ns2.shoal.invalid"];
+/**
+ * The platform's nameservers for a domain with no apex NS rows: the admin's default nameservers
+ * (platform settings), else SHOAL_DEFAULT_NAMESERVERS, else brand-neutral placeholders.
+ */
+export async function platformDefaultNameservers(db: Db): Promise<string[]> {
+  const settings = await db.platformSettings.findUnique({ where: { id: 1 }, select: { defaultNameservers: true } });
+  const clean = (names: readonly string[]) => names.map((n) => n.trim().toLowerCase().replace(/\.$/, "")).filter((n) => n !== "" && isHostName(n));
+  const admin = clean(settings?.defaultNameservers ?? []);
+  if (admin.length > 0) return admin;
+  const env = clean((process.env.SHOAL_DEFAULT_NAMESERVERS ?? "").split(","));
+  return env.length > 0 ? env : ["ns1.nameserver.invalid", "ns2.nameserver.invalid"];
 }
 
 type DomainRow = {
   id: string;
   name: string;
-  records: { name: string; type: string; content: string; ttl: number; priority: number | null }[];
+  records: { name: string; type: string; content: string; ttl: number; priority: number | null; weight?: number | null; port?: number | null }[];
   _count: { sites: number };
 };
 
@@ -50,7 +54,9 @@ export function zoneContent(domain: DomainRow, nodeAddresses: readonly string[],
   for (const row of domain.records) {
     if (!(zoneRecordTypes as readonly string[]).includes(row.type)) continue;
     const type = row.type as ZoneRecordType;
-    const content = hostContent.has(type) ? row.content.trim().toLowerCase().replace(/\.$/, "") : row.content;
+    const target = hostContent.has(type) || type === "SRV" ? row.content.trim().toLowerCase().replace(/\.$/, "") : row.content;
+    // A stored SRV row keeps its weight and port in columns of their own (the zone editor's form).
+    const content = type === "SRV" && !/^\d+ \d+ /.test(target) ? `${row.weight ?? 0} ${row.port ?? 0} ${target || "."}` : target;
     const parsed = zoneRecordSchema.safeParse({ name: ownerName(zone, row.name), type, ttl: row.ttl, content, priority: type === "MX" || type === "SRV" ? (row.priority ?? 0) : null });
     if (parsed.success) customer.push(parsed.data);
   }
@@ -112,7 +118,7 @@ function readDomains(db: Db): Promise<DomainRow[]> {
     select: {
       id: true,
       name: true,
-      records: { where: { deletedAt: null }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { name: true, type: true, content: true, ttl: true, priority: true } },
+      records: { where: { deletedAt: null }, orderBy: [{ createdAt: "asc" }, { id: "asc" }], select: { name: true, type: true, content: true, ttl: true, priority: true, weight: true, port: true } },
       _count: { select: { sites: { where: { deletedAt: null, status: { not: "TERMINATED" } } } } },
     },
   });
@@ -122,7 +128,7 @@ function readDomains(db: Db): Promise<DomainRow[]> {
 export async function buildZones(db: Db): Promise<{ zones: ZoneSpec[]; domainIds: string[] }> {
   const [domains, nodes] = await Promise.all([readDomains(db), db.node.findMany({ where: { status: "HEALTHY" }, select: { address: true } })]);
   const addresses = [...new Set(nodes.map((n) => n.address))];
-  const defaults = platformDefaultNameservers();
+  const defaults = await platformDefaultNameservers(db);
   const contents = domains.map((d) => ({ domainId: d.id, content: zoneContent(d, addresses, defaults) }));
   const serials = await ensureSerials(db, contents.map((c) => ({ domainId: c.domainId, hash: contentHash(c.content) })));
   return {

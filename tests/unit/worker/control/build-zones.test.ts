@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { contentHash, ownerName, zoneContent } from "../../../../worker/control/build-zones";
 import { zoneSpecSchema } from "../../../../server/contract/dns-zone";
 
-const domain = (records: { name: string; type: string; content: string; ttl?: number; priority?: number | null }[], sites = 1) => ({
+const domain = (records: { name: string; type: string; content: string; ttl?: number; priority?: number | null; weight?: number | null; port?: number | null }[], sites = 1) => ({
   id: "d1",
   name: "example.com",
   records: records.map((r) => ({ ttl: 300, priority: null, ...r })),
@@ -45,6 +45,11 @@ describe("zoneContent", () => {
     const customer = z.records.filter((r) => r.type !== "NS" && r.type !== "A");
     expect(customer.map((r) => `${r.name} ${r.type}`)).toEqual(["shop.example.com TXT", "blog.example.com CNAME", "example.com MX"]);
     expect(z.records.some((r) => r.content === "10.0.0.1")).toBe(false);
+  });
+
+  it("an SRV row as the zone editor stores it (target in content, weight and port in their columns) is served whole", () => {
+    const z = zoneContent(domain([{ name: "_sip._tcp", type: "SRV", content: "sip.example.com", priority: 10, weight: 5, port: 5060 }]), ["127.0.1.1"], ["ns1.d.example"]);
+    expect(z.records.filter((r) => r.type === "SRV").map((r) => `${r.name} ${r.priority} ${r.content}`)).toEqual(["_sip._tcp.example.com 10 5 5060 sip.example.com"]);
   });
 
   it("the hash follows the content, so the serial moves only when an answer would", () => {
