@@ -171,7 +171,7 @@ async function startOnce(node: NodeRoot): Promise<void> {
     await writeFileAtomic(p.pid, `${child.pid}\n`, 0o600);
     // Started means answering on the control socket (the listeners are bound before it opens).
     const outcome = await Promise.race([
-      waitFor("pdns_server to answer on its control socket", () => control(node, ["ping"]).then(() => "up" as const), { timeoutMs: 10_000, intervalMs: 20 }),
+      waitFor("pdns_server to answer on its control socket", () => control(node, ["rping"]).then(() => "up" as const), { timeoutMs: 10_000, intervalMs: 20 }),
       exited.then((code) => ({ code })),
     ]);
     if (outcome !== "up") throw new Error(`pdns_server exited (${outcome.code}) at start; see ${p.log}.`);
