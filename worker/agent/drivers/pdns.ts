@@ -295,7 +295,9 @@ async function convergeDnsNow(node: NodeRoot, zones: readonly ZoneSpec[]): Promi
         const batch = reloaded.slice(i, i + controlBatch);
         const { stdout } = await control(node, ["bind-reload-now", ...batch]);
         // One line per zone; a zone pdns could not parse keeps its old contents in memory.
-        const failed = batch.filter((n) => !stdout.includes(`${n}: parsed into memory`));
+        // pdns 4.7 writes "<zone>: \tparsed into memory at …" (a tab after the colon).
+        const loaded = (n: string) => stdout.split("\n").some((line) => line.startsWith(`${n}:`) && /^\s*parsed into memory/.test(line.slice(n.length + 1)));
+        const failed = batch.filter((n) => !loaded(n));
         if (failed.length) throw new Error(`pdns_server did not load ${failed.join(", ")}: ${stdout.trim().slice(0, 500)}`);
       }
       await purgeEach(node, "purge", [...changed, ...removed].map((n) => `${n}$`));
