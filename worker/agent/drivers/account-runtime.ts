@@ -77,7 +77,9 @@ export async function confineTable(node: NodeRoot): Promise<string> {
   const lines: string[] = [];
   for (const p of hiddenPaths(node)) if (await isDir(p)) lines.push(`hidden ${p} tmpfs size=4k,mode=0755,nosuid,nodev,noexec 0 0`);
   for (const p of scratchDirs(node)) if (await isDir(p)) lines.push(`scratch ${p} tmpfs size=${tmpSize},mode=1777,nosuid,nodev 0 0`);
-  lines.push("proc /proc proc hidepid=invisible,nosuid,nodev,noexec 0 0");
+  // Not "proc": mount --all skips an entry whose source and target are already mounted, and the
+  // namespace starts with the machine's own "proc" on /proc.
+  lines.push("hidepid /proc proc hidepid=invisible,nosuid,nodev,noexec 0 0");
   for (const line of lines) if (/[\s#\\]/.test(line.split(" ")[1]!)) throw new Error(`Refusing a mount path fstab cannot hold: ${line}`);
   const text = `${lines.join("\n")}\n`;
   const file = path.join(node.confineDir, `${createHash("sha256").update(text).digest("hex").slice(0, 16)}.fstab`);
