@@ -31,6 +31,7 @@ export const restRoutes: RestRoute[] = [
   { method: "GET", path: "/brand", procedure: "brand.get", summary: "Get a reseller's brand" },
   { method: "PATCH", path: "/brand", procedure: "brand.update", summary: "Update a reseller's brand", current: "brand.get" },
   { method: "PUT", path: "/brand/logo", procedure: "brand.uploadLogo", summary: "Upload the brand's logo" },
+  { method: "GET", path: "/brand/nameservers", procedure: "brand.nameserverStatus", summary: "The nameservers in use, their glue addresses and (check=true) whether the delegation is live" },
   { method: "DELETE", path: "/brand/logo", procedure: "brand.removeLogo", summary: "Remove the brand's logo" },
 
   { method: "GET", path: "/plans", procedure: "plan.list", summary: "List plans" },
