@@ -31,8 +31,8 @@ function rejection(mutate: (spec: ReturnType<typeof valid>) => void): string[] {
 
 describe("parseNodeSpec", () => {
   it("accepts a valid spec unchanged", () => {
-    // replicas, egress, held and an account's limits are optional on the wire and always present
-    // once parsed (an older control plane's spec still confines every account).
+    // replicas, egress, held, zones, tls and an account's limits are optional on the wire and
+    // always present once parsed (an older control plane's spec still confines every account).
     const spec = valid();
     expect(parseNodeSpec(spec)).toEqual({
       ...spec,
@@ -40,6 +40,8 @@ describe("parseNodeSpec", () => {
       replicas: [],
       egress: { allow: [], clusterAddresses: [] },
       held: [],
+      zones: [],
+      tls: { certificates: [], challenges: [] },
     });
   });
 

@@ -30,6 +30,7 @@ describe("operation kinds", () => {
   it("keeps the strings Postgres stores", () => {
     expect([...operationKinds].sort()).toEqual(
       [
+        "certificate.issue",
         "database.create",
         "database.delete",
         "domain.create",
